@@ -205,8 +205,10 @@ SETTINGS = {
                          "renormalize, else clamp; antialias stretches by 1/scale"),
         ("integers", "linear: float result truncated (after rounding to float32); "
                      "antialias 8-bit: 22-bit fixed point, last axis first"),
-        ("unchanged axes", "copied (ORT) when no axis changes length; otherwise nearest "
-                           "copies only scale-1 axes, linear/cubic every unchanged length"),
+        ("unchanged axes", "copied (ORT) when no axis changes length; otherwise ORT's "
+                           "antialias kernel (any antialiased resize, 4-D channels-last "
+                           "cubic) copies every unchanged length, its nearest/linear/NCHW "
+                           "cubic kernels only scale-1 axes"),
     ],
 }
 
@@ -248,9 +250,12 @@ def render(stats: dict[str, list[Any]]) -> str:
         "`round_prefer_ceil`; the reference picks its 2-tap window from x + 1, which shifts "
         "it left just above an integer. Both are reproduced exactly (`[index ramps]` rows: "
         "every transform x nearest_mode).",
-        "* ONNX `linear`/`cubic` without antialias: when another axis changes length, ORT "
-        "sometimes resamples an axis of unchanged length whose scale is not 1 ((3, 5), "
-        "scales (1.3, 2)); pixelgrid copies it. Open issue (strict xfail in the tests).",
+        "* ONNX unchanged axes (resolved): when another axis changes length, ORT's "
+        "nearest, linear and NCHW cubic kernels resample an axis of unchanged length whose "
+        "scale is not 1 ((3, 5), scales (1.3, 2)), while its antialias kernel (which also "
+        "runs 4-D channels-last cubic, and 8-bit channels-last cubic in fixed point) copies "
+        "it. Reproduced (`test_ort_unchanged_length_axis_rule`: every transform x "
+        "antialias x layout).",
         "* JAX float16: JAX rounds the weights to float16; pixelgrid does not.",
         "",
     ]

@@ -187,19 +187,12 @@ def test_ort_nearest_tie_tolerance():
         np.testing.assert_array_equal(got, run_ort(x, attrs, sizes=[1, n_out]))
 
 
-_UNCHANGED_XFAIL = pytest.mark.xfail(strict=True, reason=(
-    "ORT's linear/cubic kernels resample an unchanged-length axis with scale != 1 here "
-    "(2-D, no antialias) but copy it in the antialiased and 4-D cases of the tests above; "
-    "the exact rule was not determined, pixelgrid copies"))
-
-
-@pytest.mark.parametrize("mode", [m if m == "nearest" else pytest.param(m, marks=_UNCHANGED_XFAIL)
-                                  for m in po.MODES])
+@pytest.mark.parametrize("mode", po.MODES)
 def test_ort_unchanged_length_axis_resampled_when_another_changes(mode):
-    # (3, 5), scales (1.3, 2): rows 3 -> floor(3.9) = 3 but scale 1.3, so ORT maps
-    # them through half_pixel_symmetric (offset 1.5 * (1 - 3 / 3.9) = 0.346; row 0
-    # at 0.346 + 0.5 / 1.3 - 0.5 = 0.231, ceil -> 1); with scales (1.3, 1) no
-    # length changes and ORT copies the input.
+    # (3, 5), scales (1.3, 2): rows 3 -> floor(3.9) = 3 but scale 1.3, so ORT's
+    # nearest/linear/cubic kernels map them through half_pixel_symmetric (offset
+    # 1.5 * (1 - 3 / 3.9) = 0.346; row 0 at 0.346 + 0.5 / 1.3 - 0.5 = 0.231, ceil
+    # -> 1); with scales (1.3, 1) no length changes and ORT copies the input.
     x = np.arange(15, dtype=np.float32).reshape(3, 5)
     attrs = {"mode": mode, "coordinate_transformation_mode": "half_pixel_symmetric"}
     if mode == "nearest":
@@ -207,9 +200,53 @@ def test_ort_unchanged_length_axis_resampled_when_another_changes(mode):
     got = po.resize(x, scales=[1.3, 2.0], **attrs)
     if mode == "nearest":
         assert got[:, 0].tolist() == [5, 5, 10]
+    else:  # rows are blended: not a copy of the input's rows
+        assert not np.array_equal(got[:, ::2], x)
     _compare(got, run_ort(x, attrs, scales=[1.3, 2.0]), 15.0, exact=mode == "nearest")
     np.testing.assert_array_equal(po.resize(x, scales=[1.3, 1.0], **attrs), x)
     np.testing.assert_array_equal(run_ort(x, attrs, scales=[1.3, 1.0]), x)
+
+
+# Which kernel ORT runs decides whether an unchanged-length axis is copied: its
+# separable antialias kernel (every antialiased resize, and 4-D channels-last
+# cubic) copies it; nearest, linear and NCHW cubic resample it with its scale.
+_UNCHANGED_CASES = [
+    ((3, 5), (1.3, 2.0)), ((3, 5), (1.3, 0.5)), ((5, 3), (0.5, 1.3)), ((4, 4), (1.2, 0.6)),
+    ((1, 1, 3, 5), (1, 1, 1.3, 2.0)), ((1, 1, 3, 5), (1, 1, 1.3, 0.5)),
+    ((1, 3, 5, 2), (1, 1.3, 2.0, 1)), ((2, 3, 5), (1, 1.3, 2.0)), ((3, 5, 4), (1.3, 0.5, 1.1)),
+]
+
+
+@pytest.mark.parametrize("mode", ["linear", "cubic"])
+@pytest.mark.parametrize("antialias", [0, 1])
+@pytest.mark.parametrize("ctm", ["half_pixel", "asymmetric", "pytorch_half_pixel",
+                                 "half_pixel_symmetric", "align_corners"])
+def test_ort_unchanged_length_axis_rule(mode, antialias, ctm):
+    rng = np.random.default_rng(7)
+    attrs = {"mode": mode, "antialias": antialias, "coordinate_transformation_mode": ctm}
+    ran = 0
+    for shape, scales in _UNCHANGED_CASES:
+        x = rng.random(shape, dtype=np.float32)
+        try:
+            want = run_ort(x, attrs, scales=list(scales))
+        except Exception:  # ORT's cubic refuses 3-D input and NHWC downscaling
+            continue
+        _compare(po.resize(x, scales=list(scales), **attrs), want, 1.0, exact=False)
+        ran += 1
+    assert ran >= 6
+
+
+def test_ort_channels_last_cubic_uint8_uses_antialias_kernel():
+    # ORT has no 8-bit cubic kernel without antialias except for 4-D channels-last
+    # input, which it runs through its antialias kernel (22-bit fixed point): the
+    # result is within 1 level of it (see the float32 xfail below), not 11 levels
+    # off as a float model truncated like linear would be.
+    rng = np.random.default_rng(3)
+    x = rng.integers(0, 256, (2, 6, 5, 3)).astype(np.uint8)
+    attrs = {"mode": "cubic", "coordinate_transformation_mode": "align_corners"}
+    got = po.resize(x, scales=[1, 1.5, 2.0, 1], **attrs).astype(int)
+    want = run_ort(x, attrs, scales=[1, 1.5, 2.0, 1]).astype(int)
+    assert np.abs(got - want).max() <= 1
 
 
 def test_reference_nearest_window_quirk():

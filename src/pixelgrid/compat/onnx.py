@@ -27,10 +27,10 @@ Where onnxruntime and the reference evaluator differ (measured in the tests):
 * **Unchanged axes.**  When no axis changes length ORT returns a copy, even
   with a scale other than 1 (``[100, 200]``, scale 1.3: ``[100, 200]``; the
   reference gives ``[100, 165.38]``) or a crop box.  When another axis
-  changes, ORT's ``nearest`` copies only the axes whose scale is exactly 1 and
-  resamples an unchanged length with scale 1.3 like the reference does;
-  ``linear``/``cubic`` axes of unchanged length are copied here (ORT sometimes
-  resamples them without antialias: a known difference).
+  changes, ORT's antialiased kernels (and its 4-D channels-last ``cubic``)
+  copy every axis of unchanged length, while its other kernels (``nearest``,
+  ``linear``, NCHW ``cubic``) copy only the axes whose scale is exactly 1 and
+  resample an unchanged length with scale 1.3 like the reference does.
 * **Integers.**  ORT truncates ``linear`` results toward zero (``1.9 -> 1``),
   antialiased 8-bit resizes use 22-bit fixed-point weights, rounded, last axis
   first, clamped between passes; ORT refuses 8-bit ``cubic`` without antialias
@@ -398,13 +398,18 @@ def onnx_plans(
     kernel: Kernel = linear() if mode == "linear" else cubic(a_cubic)
     plans = []
     # ORT returns a copy when no axis changes length, whatever the scales, transform
-    # or crop box (scale 1.3 on a length-2 axis: identity).  Otherwise its nearest
-    # kernel copies only the axes whose float32 scale is exactly 1 and resamples an
-    # unchanged length ((3, 5), scales (1.3, 2): rows resampled 3 -> 3).  Its
-    # linear/cubic kernels copy an unchanged length in the antialiased and 4-D test
-    # cases but not always without antialias (open: strict xfail in the tests); this
-    # module copies it for linear/cubic.
-    ort_copy = mode != "nearest" or all(outs[i] == int(shape[a]) for i, a in enumerate(ax))
+    # or crop box (scale 1.3 on a length-2 axis: identity).  Otherwise an axis of
+    # unchanged length is copied by ORT's separable antialias kernel (used for every
+    # antialiased resize, and for 4-D channels-last cubic, whose scales must then be
+    # >= 1), and resampled with its scale by the others (nearest, linear, NCHW
+    # cubic): (3, 5), scales (1.3, 2): rows 3 -> 3 resampled without antialias,
+    # copied with it.  Measured on every transform x layout in test_compat_onnx.
+    full = [1.0] * rank
+    for i, a in enumerate(ax):
+        full[a] = scs[i]
+    nhwc_cubic = mode == "cubic" and rank == 4 and not (full[0] == 1.0 and full[1] == 1.0)
+    ort_copy = (aa or nhwc_cubic
+                or all(outs[i] == int(shape[a]) for i, a in enumerate(ax)))
     for i in sorted(range(len(ax)), key=lambda i: -ax[i]):  # last axis first, as ORT
         n_in, n_out, s = int(shape[ax[i]]), outs[i], scs[i]
         if n_out == n_in and ((not ref and (ort_copy or s == 1.0)) or (
@@ -421,6 +426,8 @@ def onnx_plans(
             p = plan(n_in, n_out, kernel=kernel, grid=aff, antialias=aa,
                      boundary="renormalize" if excl else "clamp", fill_value=fill,
                      footprint=1 / Fraction(s) if aa else None)
+        # Integer results depend on the kernel ORT ran (read by resize()).
+        p.info["ort_antialias_kernel"] = not ref and (aa or nhwc_cubic)
         plans.append((ax[i], p))
     return plans
 
@@ -489,7 +496,8 @@ def resize(
     if mode == "nearest" or arr.dtype.kind not in "iub":
         return run_plans(arr, plans)
     info = np.iinfo(arr.dtype)
-    if antialias and not reference and info.bits == 8:
+    if info.bits == 8 and any(p.info.get("ort_antialias_kernel") for _, p in plans):
+        # ORT's antialias kernel (also its channels-last cubic): 8-bit fixed point.
         return run_plans(arr, plans, fixed=_ort_fixed)
     y = run_plans(arr.astype(np.float64), plans)
     # ORT casts its float linear result (truncation); the reference rounds half to even.
