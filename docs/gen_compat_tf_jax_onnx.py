@@ -130,8 +130,9 @@ def measure_onnx(stats: dict[str, list[Any]]) -> None:
                 except Exception:  # combinations ORT refuses are skipped
                     continue
                 got = po.resize(x, **io, **attrs)
+                aa = f", antialias={attrs['antialias']}" if mode != "nearest" else ""
                 _record(stats, f"Resize(mode={mode!r}, coordinate_transformation_mode="
-                        f"{ctm!r}) [{dtype}]", got, ref, 1.0 if dtype == "uint8" else s)
+                        f"{ctm!r}{aa}) [{dtype}]", got, ref, 1.0 if dtype == "uint8" else s)
     measure_onnx_nearest_indices(stats)
 
 
@@ -203,8 +204,10 @@ SETTINGS = {
                     "coefficient from x - floor(x), 2-tap window from x + 1"),
         ("linear/cubic", "kernel linear / cubic(cubic_coeff_a); exclude_outside -> "
                          "renormalize, else clamp; antialias stretches by 1/scale"),
-        ("integers", "linear: float result truncated (after rounding to float32); "
-                     "antialias 8-bit: 22-bit fixed point, last axis first"),
+        ("integers", "linear: ORT's non-separable integer kernels (4/8 corners, float32 "
+                     "weight products summed in memory order, truncated; channels-last "
+                     "8-bit: 10-bit integer weights); antialias 8-bit: 22-bit fixed point, "
+                     "last axis first"),
         ("unchanged axes", "copied (ORT) when no axis changes length; otherwise ORT's "
                            "antialias kernel (any antialiased resize, 4-D channels-last "
                            "cubic) copies every unchanged length, its nearest/linear/NCHW "
@@ -243,8 +246,10 @@ def render(stats: dict[str, list[Any]]) -> str:
     lines += [
         "## Known differences",
         "",
-        "* ONNX 8-bit `linear` (and antialiased 8-bit): ORT accumulates in float32; a few "
-        "samples differ by 1 level (worst diff 1 above).",
+        "* ONNX antialiased 8-bit: ORT derives its fixed-point weights in float32; a few "
+        "samples differ by 1 level (worst diff 1 above). Integer `linear` without "
+        "antialias (resolved): reproduced bit for bit, 2-D/3-D/NCHW/NHWC/5-D, uint8, "
+        "int8 and int32 (`test_integer_linear_bit_exact_every_layout`).",
         "* ONNX `nearest` (resolved): ORT divides by the float32 scale in float32 and "
         "treats positions within 1e-6 of a half-integer as ties for `round_prefer_floor` / "
         "`round_prefer_ceil`; the reference picks its 2-tap window from x + 1, which shifts "

@@ -18,7 +18,8 @@ from onnx import TensorProto, helper, numpy_helper  # noqa: E402
 from onnx.reference import ReferenceEvaluator  # noqa: E402
 
 TOL = 1e-5
-DT = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.uint8): TensorProto.UINT8}
+DT = {np.dtype(np.float32): TensorProto.FLOAT, np.dtype(np.uint8): TensorProto.UINT8,
+      np.dtype(np.int8): TensorProto.INT8, np.dtype(np.int32): TensorProto.INT32}
 CTMS = po.COORDINATE_TRANSFORMATION_MODES
 
 
@@ -301,15 +302,80 @@ def _uint8_cases(mode, antialias, n, seed):
 
 
 def test_uint8_linear_truncates_like_ort():
-    # ORT casts its float32 linear result (1.9 -> 1): exact on most cases; a result
-    # whose float32 value lands just below an integer in ORT but not here (or vice
-    # versa) differs by 1 (see the strict xfail below).
-    exact = total = 0
+    # ORT's own integer arithmetic (float32 corner products, summed in memory order,
+    # truncated) is reproduced bit for bit.
     for got, ref in _uint8_cases("linear", 0, 24, 1):
-        assert np.max(np.abs(got.astype(int) - ref)) <= 1
-        exact += int(np.sum(got == ref))
-        total += got.size
-    assert exact / total > 0.97
+        np.testing.assert_array_equal(got, ref)
+
+
+def test_integer_linear_float32_corner_products_hand_derived():
+    # 2x2 uint8 [[0, 255], [255, 0]] -> 3x3, align_corners: the centre sample has
+    # all four float32 weights 0.5 * 0.5 = 0.25, so 0.25 * (0 + 255 + 255 + 0) =
+    # 127.5 -> truncated to 127 (rounding would give 128).  Edge midpoints: 127.
+    x = np.array([[0, 255], [255, 0]], np.uint8)
+    attrs = {"mode": "linear", "coordinate_transformation_mode": "align_corners"}
+    got = po.resize(x, sizes=[3, 3], **attrs)
+    assert got.tolist() == [[0, 127, 255], [127, 127, 127], [255, 127, 0]]
+    np.testing.assert_array_equal(got, run_ort(x, attrs, sizes=[3, 3]))
+
+
+def _layout_case(rng, layout, dtype):
+    sp = [int(v) for v in rng.integers(1, 10, 3)]
+    osp = [int(v) for v in rng.integers(1, 13, 3)]
+    c, b = int(rng.integers(1, 4)), int(rng.integers(1, 3))
+    shape, out = {
+        "2d": (sp[:2], osp[:2]), "3d": (sp, osp),
+        "nchw": ([b, c, *sp[:2]], [b, c, *osp[:2]]),
+        "nhwc": ([b, *sp[:2], c], [b, *osp[:2], c]),
+        "5d": ([b, c, *sp], [b, c, *osp])}[layout]
+    info = np.iinfo(dtype)
+    lo, hi = (info.min, info.max) if dtype != np.int32 else (-10**6, 10**6)
+    return rng.integers(lo, hi, shape, endpoint=True).astype(dtype), out
+
+
+@pytest.mark.parametrize("layout", ["2d", "3d", "nchw", "nhwc", "5d"])
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int32])
+def test_integer_linear_bit_exact_every_layout(layout, dtype):
+    # Bilinear (2-D, NCHW; NHWC 8-bit in 10-bit integer weights) and trilinear
+    # (3-D, 5-D) integer kernels, every transform, sizes and scales, crop boxes
+    # with an extrapolation value (-3.0 reads 253 in uint8: ORT's cast).
+    rng = np.random.default_rng(len(layout) * 10 + np.dtype(dtype).itemsize)
+    ran = 0
+    for trial in range(28):
+        ctm = CTMS[trial % len(CTMS)]
+        x, out = _layout_case(rng, layout, dtype)
+        attrs = {"mode": "linear", "coordinate_transformation_mode": ctm,
+                 "extrapolation_value": (0.0, 7.6, -3.0)[trial % 3]}
+        io: dict = {"sizes": out}
+        if trial % 2:
+            sc = [float(rng.choice([0.5, 0.6, 1.0, 1.3, 2.0, 3.0])) for _ in x.shape]
+            keep = {"nchw": (0, 1), "5d": (0, 1), "nhwc": (0, 3)}.get(layout, ())
+            io = {"scales": [1.0 if i in keep else v for i, v in enumerate(sc)]}
+        if ctm == "tf_crop_and_resize":
+            io["roi"] = [float(v) for v in np.r_[rng.uniform(-0.2, 0.5, x.ndim),
+                                                  rng.uniform(0.5, 1.2, x.ndim)]]
+        try:
+            got = po.resize(x, **io, **attrs)
+        except ValueError as e:  # a scale that empties an axis: refused, ORT returns []
+            assert "must be >= 1" in str(e)
+            continue
+        np.testing.assert_array_equal(got, run_ort(x, attrs, **io),
+                                      err_msg=f"{ctm} {x.shape} {io}")
+        ran += 1
+    assert ran >= 20
+
+
+def test_ort_integer_extrapolation_value_cast():
+    # static_cast<uint8_t>(-3.0f) on x86: -3 as int32, low byte 253; int8 keeps -3.
+    for dtype, want in ((np.uint8, 253), (np.int8, -3)):
+        x = np.arange(12).reshape(3, 4).astype(dtype)
+        for mode in ("nearest", "linear"):
+            attrs = {"mode": mode, "coordinate_transformation_mode": "tf_crop_and_resize",
+                     "extrapolation_value": -3.0}
+            io = {"sizes": [4, 5], "roi": [-0.5, -0.5, 1.5, 1.5]}
+            got = po.resize(x, **io, **attrs)
+            assert got[0].tolist() == [want] * 5
+            np.testing.assert_array_equal(got, run_ort(x, attrs, **io))
 
 
 @pytest.mark.parametrize("mode", ["linear", "cubic"])
@@ -324,13 +390,12 @@ def test_uint8_antialias_fixed_point_like_ort(mode):
 
 
 @pytest.mark.xfail(strict=True, reason=(
-    "ORT accumulates uint8 linear/antialias results in float32 (and derives its fixed-point "
-    "weights from float32 positions); pixelgrid's float64 plans land on the other side of "
-    "an integer at a few samples, so a handful of outputs differ by 1"))
-def test_uint8_bit_exact_everywhere():
-    for mode, aa, seed in (("linear", 0, 1), ("linear", 1, 2)):
-        for got, ref in _uint8_cases(mode, aa, 24 if aa == 0 else 16, seed):
-            np.testing.assert_array_equal(got, ref)
+    "ORT's antialias kernel derives its 8-bit fixed-point weights from float32 positions "
+    "and float32 filter values; pixelgrid's float64 plans round a few weights the other "
+    "way, so a handful of outputs differ by 1"))
+def test_uint8_antialias_bit_exact_everywhere():
+    for got, ref in _uint8_cases("linear", 1, 16, 2):
+        np.testing.assert_array_equal(got, ref)
 
 
 def test_uint8_cubic_without_antialias_rounds_like_the_reference():

@@ -31,11 +31,17 @@ Where onnxruntime and the reference evaluator differ (measured in the tests):
   copy every axis of unchanged length, while its other kernels (``nearest``,
   ``linear``, NCHW ``cubic``) copy only the axes whose scale is exactly 1 and
   resample an unchanged length with scale 1.3 like the reference does.
-* **Integers.**  ORT truncates ``linear`` results toward zero (``1.9 -> 1``),
-  antialiased 8-bit resizes use 22-bit fixed-point weights, rounded, last axis
-  first, clamped between passes; ORT refuses 8-bit ``cubic`` without antialias
-  (this module then rounds half to even like the reference, which rounds every
-  integer result that way).
+* **Integers.**  ORT's integer ``linear`` kernels are not separable: each
+  output sums its 4 (bilinear) or 8 (trilinear) corners with float32 weights
+  that are products of the per-axis float32 weights, in memory order, and
+  truncates toward zero (``127.5 -> 127``); 4-D channels-last 8-bit input uses
+  10-bit integer weights, ``sum / 2**20``.  Reproduced bit for bit.
+  Antialiased 8-bit resizes use 22-bit fixed-point weights, rounded, last axis
+  first, clamped between passes (within 1 level: ORT derives those weights in
+  float32).  ORT refuses 8-bit ``cubic`` without antialias (this module then
+  rounds half to even like the reference, which rounds every integer result
+  that way).  An ``extrapolation_value`` is cast like C++ on x86: ``-3.0``
+  reads 253 in a uint8 image.
 * ``align_corners`` / ``tf_crop_and_resize`` with a fractional ``in * scale``:
   ORT uses the integer output length, the reference the fractional one.
 * ``pytorch_half_pixel`` with one output sample: ORT reads coordinate 0, the
@@ -54,10 +60,11 @@ grid's input/output step, which differs from ORT's ``1/scale`` only for
 
 from __future__ import annotations
 
+import itertools
 import numbers
 from collections.abc import Callable
 from fractions import Fraction
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -335,6 +342,16 @@ def _sizes_and_scales(
     return outs, sc
 
 
+class _OrtRun(NamedTuple):
+    """What onnxruntime's integer arithmetic needs beyond the plans."""
+
+    antialias_kernel: bool  # ORT ran its separable antialias kernel
+    scales: list[float]  # float32 scale of every axis (1 where not resized)
+    positions: dict[int, F32]  # linear: ORT's float32 source position per planned axis
+    use_fill: bool  # tf_crop_and_resize: positions outside the input read the fill
+    fill: float
+
+
 def onnx_plans(
     shape: tuple[int, ...], roi: Any = None, scales: Any = None, sizes: Any = None, *,
     mode: str = "nearest", coordinate_transformation_mode: str = "half_pixel",
@@ -351,6 +368,17 @@ def onnx_plans(
     [(3, 2), (2, 8)]
 
     """
+    return _setup(shape, roi, scales, sizes, mode, coordinate_transformation_mode,
+                  nearest_mode, cubic_coeff_a, exclude_outside, extrapolation_value,
+                  antialias, keep_aspect_ratio_policy, axes, reference)[0]
+
+
+def _setup(
+    shape: tuple[int, ...], roi: Any, scales: Any, sizes: Any, mode: str,
+    coordinate_transformation_mode: str, nearest_mode: str, cubic_coeff_a: float,
+    exclude_outside: int, extrapolation_value: float, antialias: int,
+    keep_aspect_ratio_policy: str, axes: Any, reference: bool,
+) -> tuple[list[tuple[int, AxisPlan]], _OrtRun]:
     mode = _choice("mode", mode, MODES)
     ctm = _choice("coordinate_transformation_mode", coordinate_transformation_mode,
                   COORDINATE_TRANSFORMATION_MODES)
@@ -397,6 +425,7 @@ def onnx_plans(
         rois = [(0.0, 1.0)] * len(ax)
     kernel: Kernel = linear() if mode == "linear" else cubic(a_cubic)
     plans = []
+    positions: dict[int, F32] = {}
     # ORT returns a copy when no axis changes length, whatever the scales, transform
     # or crop box (scale 1.3 on a length-2 axis: identity).  Otherwise an axis of
     # unchanged length is copied by ORT's separable antialias kernel (used for every
@@ -426,10 +455,108 @@ def onnx_plans(
             p = plan(n_in, n_out, kernel=kernel, grid=aff, antialias=aa,
                      boundary="renormalize" if excl else "clamp", fill_value=fill,
                      footprint=1 / Fraction(s) if aa else None)
-        # Integer results depend on the kernel ORT ran (read by resize()).
-        p.info["ort_antialias_kernel"] = not ref and (aa or nhwc_cubic)
+        if mode == "linear" and not ref:
+            positions[ax[i]] = np.asarray(ORT_NEAREST_POSITION[ctm](
+                np.arange(n_out, dtype=np.float32), _f32(s), _f32(n_in), _f32(n_out),
+                _f32(rois[i][0]), _f32(rois[i][1])), dtype=np.float32)
         plans.append((ax[i], p))
-    return plans
+    run = _OrtRun(not ref and (aa or nhwc_cubic), full, positions,
+                  ctm == "tf_crop_and_resize", fill)
+    return plans, run
+
+
+def _ort_integer_fill(value: Any, dtype: np.dtype[Any]) -> float:
+    """``static_cast<T>(extrapolation_value)`` as onnxruntime's x86 build computes it.
+
+    The float is truncated to a 32-bit integer (out of range: ``INT_MIN``) whose
+    low bits are kept, so ``-3.0`` reads 253 in a uint8 image.
+    """
+    v = float(value)
+    if not np.isfinite(v):
+        return v  # refused by _setup with a clear message
+    t = int(np.trunc(v))
+    if not -2**31 <= t < 2**31:
+        t = -2**31
+    return float(np.array(t, dtype=np.int64).astype(dtype))
+
+
+def _ort_axis(x: F32, n: int) -> tuple[NDArray[np.intp], NDArray[np.intp], F32, F32, F32]:
+    """ORT's bilinear setup for one axis: the two taps, their float32 weights.
+
+    ``x`` is ORT's float32 source position; it is clamped to ``[0, n - 1]``, the
+    left tap is ``int(x)``, the right one the next pixel (clamped), and the left
+    tap's weight is ``|x - right|``, the right one's ``|x - left|`` (both 0.5
+    where the taps coincide, at the last pixel).  Also returns the clamped ``x``.
+    """
+    xc = np.minimum(np.maximum(x, np.float32(0)), np.float32(n - 1)).astype(np.float32)
+    i1 = np.minimum(xc.astype(np.int64), n - 1)
+    i2 = np.minimum(i1 + 1, n - 1)
+    w_left = np.abs(xc - i2.astype(np.float32)).astype(np.float32)
+    w_right = np.abs(xc - i1.astype(np.float32)).astype(np.float32)
+    same = i1 == i2
+    w_left[same] = 0.5
+    w_right[same] = 0.5
+    return i1, i2, w_left, w_right, xc
+
+
+def _ort_linear_integers(arr: NDArray[Any], run: _OrtRun) -> NDArray[Any] | None:
+    """The integer ``linear`` result of onnxruntime (no antialias), bit for bit.
+
+    ORT does not run the separable passes the plans describe for integers: it
+    evaluates bilinear (2-D input, or the H and W axes of 4-D input) and
+    trilinear (3-D, or D, H, W of 5-D) interpolation directly, every axis of
+    those, resized or not.  Each corner weight is a float32 product of the
+    per-axis weights (x first), the corners are summed in float32 in memory
+    order, and the sum is truncated toward zero.  4-D channels-last 8-bit input
+    uses 10-bit integer weights instead: ``(sum w * X) / 2**20``, truncated.
+    Returns None for a layout ORT does not run (it refuses those nodes).
+    """
+    rank, sc = arr.ndim, run.scales
+    if rank == 2 or rank == 3:
+        spatial = tuple(range(rank))
+    elif rank == 5 and sc[0] == 1.0 and sc[1] == 1.0:
+        spatial = (2, 3, 4)
+    elif rank == 4 and sc[0] == 1.0 and sc[1] == 1.0:
+        spatial = (2, 3)
+    elif rank == 4 and sc[0] == 1.0 and sc[3] == 1.0:
+        spatial = (1, 2)
+    else:
+        return None
+    fixed10 = spatial == (1, 2) and arr.dtype.itemsize == 1
+    taps = []
+    outside = np.zeros((), dtype=bool)
+    for a in spatial:
+        n = int(arr.shape[a])
+        x = run.positions.get(a, np.arange(n, dtype=np.float32))  # scale 1: x_out itself
+        i1, i2, w1, w2, xc = _ort_axis(x, n)
+        if fixed10:  # weights in 1/1024: int(x * 1024) - 1024 * left, and its complement
+            s10 = (xc * np.float32(1024)).astype(np.int64)
+            w2 = np.where(i1 == i2, 512, s10 - 1024 * i1)
+            w1 = np.where(i1 == i2, 512, 1024 * i2 - s10)
+        shape = [1] * rank
+        shape[a] = len(x)
+        taps.append(((i1, i2), (w1.reshape(shape), w2.reshape(shape))))
+        if run.use_fill:
+            outside = outside | ((x < 0) | (x > n - 1)).reshape(shape)
+    acc: NDArray[Any] | None = None
+    for corner in itertools.product((0, 1), repeat=len(spatial)):  # last axis fastest
+        g = arr
+        coef: NDArray[Any] | None = None
+        for j in reversed(range(len(spatial))):  # the weight product starts at x
+            g = np.take(g, taps[j][0][corner[j]], axis=spatial[j])
+            w = taps[j][1][corner[j]]
+            coef = w if coef is None else coef * w
+        assert coef is not None
+        term = coef * g.astype(np.int64 if fixed10 else np.float32)
+        acc = term if acc is None else acc + term
+    assert acc is not None
+    info = np.iinfo(arr.dtype)
+    # C++ casts and integer division both truncate toward zero.
+    y = np.sign(acc) * (np.abs(acc) >> 20) if fixed10 else np.trunc(acc)
+    if run.use_fill:
+        y = np.where(outside, np.trunc(run.fill), y)
+    out: NDArray[Any] = np.clip(y, info.min, info.max).astype(arr.dtype)
+    return out
 
 
 def _ort_fixed(p: AxisPlan, dtype: np.dtype[Any]) -> AxisPlan:
@@ -485,20 +612,22 @@ def resize(
         scales = None  # an empty input means "absent", as in ONNX
     if sizes is not None and np.asarray(sizes).size == 0:
         sizes = None
-    plans = onnx_plans(
-        arr.shape, roi, scales, sizes, mode=mode,
-        coordinate_transformation_mode=coordinate_transformation_mode,
-        nearest_mode=nearest_mode, cubic_coeff_a=cubic_coeff_a,
-        exclude_outside=exclude_outside, extrapolation_value=extrapolation_value,
-        antialias=antialias, keep_aspect_ratio_policy=keep_aspect_ratio_policy, axes=axes,
-        reference=reference,
-    )
-    if mode == "nearest" or arr.dtype.kind not in "iub":
+    if arr.dtype.kind in "iu" and not reference:
+        extrapolation_value = _ort_integer_fill(extrapolation_value, arr.dtype)
+    plans, run = _setup(
+        arr.shape, roi, scales, sizes, mode, coordinate_transformation_mode, nearest_mode,
+        cubic_coeff_a, exclude_outside, extrapolation_value, antialias,
+        keep_aspect_ratio_policy, axes, reference)
+    if mode == "nearest" or arr.dtype.kind not in "iub" or not plans:
         return run_plans(arr, plans)
     info = np.iinfo(arr.dtype)
-    if info.bits == 8 and any(p.info.get("ort_antialias_kernel") for _, p in plans):
+    if info.bits == 8 and run.antialias_kernel:
         # ORT's antialias kernel (also its channels-last cubic): 8-bit fixed point.
         return run_plans(arr, plans, fixed=_ort_fixed)
+    if mode == "linear" and not run.antialias_kernel and run.positions:
+        exact = _ort_linear_integers(arr, run)
+        if exact is not None:
+            return exact
     y = run_plans(arr.astype(np.float64), plans)
     # ORT casts its float linear result (truncation); the reference rounds half to even.
     # ORT has no 8-bit cubic without antialias: the reference's rounding is used there.
@@ -536,8 +665,10 @@ def like_plans(shape: tuple[int, ...], size: Any = None, *, sizes: Any = None,
     if attributes.get("mode", "nearest") != "nearest":
         model = ("integers: rounded half to even (onnx.reference)"
                  if attributes.get("reference") else
-                 "integers (onnxruntime): linear results truncated toward zero; antialiased "
-                 "8-bit resizes use 22-bit fixed-point weights, rounded and clamped per pass")
+                 "integers (onnxruntime): linear sums the 4/8 corners with float32 "
+                 "products of the axis weights, truncated toward zero (channels-last "
+                 "8-bit: 10-bit integer weights); antialiased 8-bit resizes use 22-bit "
+                 "fixed-point weights, rounded and clamped per pass")
         for _, p in plans:
             p.info["integer_model"] = model
     return plans
