@@ -206,8 +206,8 @@ SETTINGS = {
                          "renormalize, else clamp; antialias stretches by 1/scale"),
         ("integers", "linear: ORT's non-separable integer kernels (4/8 corners, float32 "
                      "weight products summed in memory order, truncated; channels-last "
-                     "8-bit: 10-bit integer weights); antialias 8-bit: 22-bit fixed point, "
-                     "last axis first"),
+                     "8-bit: 10-bit integer weights); antialias uint8: ORT's 22-bit "
+                     "weights from float32 filter values, last axis first"),
         ("unchanged axes", "copied (ORT) when no axis changes length; otherwise ORT's "
                            "antialias kernel (any antialiased resize, 4-D channels-last "
                            "cubic) copies every unchanged length, its nearest/linear/NCHW "
@@ -246,10 +246,12 @@ def render(stats: dict[str, list[Any]]) -> str:
     lines += [
         "## Known differences",
         "",
-        "* ONNX antialiased 8-bit: ORT derives its fixed-point weights in float32; a few "
-        "samples differ by 1 level (worst diff 1 above). Integer `linear` without "
-        "antialias (resolved): reproduced bit for bit, 2-D/3-D/NCHW/NHWC/5-D, uint8, "
-        "int8 and int32 (`test_integer_linear_bit_exact_every_layout`).",
+        "* ONNX integers (resolved): `linear` without antialias is not separable in ORT "
+        "(float32 corner products, truncated; channels-last 8-bit in 10-bit integers) and "
+        "antialiased uint8 uses 22-bit weights ORT derives in float32; both reproduced bit "
+        "for bit over 2-D/3-D/NCHW/NHWC/5-D (`test_integer_linear_bit_exact_every_layout`, "
+        "`test_uint8_antialias_bit_exact_every_layout`), as is ORT writing a channels-last "
+        "antialiased extrapolation value as if the layout were NCHW.",
         "* ONNX `nearest` (resolved): ORT divides by the float32 scale in float32 and "
         "treats positions within 1e-6 of a half-integer as ties for `round_prefer_floor` / "
         "`round_prefer_ceil`; the reference picks its 2-tap window from x + 1, which shifts "

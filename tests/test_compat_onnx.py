@@ -333,6 +333,19 @@ def _layout_case(rng, layout, dtype):
     return rng.integers(lo, hi, shape, endpoint=True).astype(dtype), out
 
 
+def _layout_io(rng, layout, ctm, trial, rank, out):
+    """Sizes (even trials) or scales keeping N, C; a crop box for tf_crop_and_resize."""
+    io: dict = {"sizes": out}
+    if trial % 2:
+        sc = [float(rng.choice([0.3, 0.5, 0.6, 1.0, 1.3, 2.0, 3.0])) for _ in range(rank)]
+        keep = {"nchw": (0, 1), "5d": (0, 1), "nhwc": (0, 3)}.get(layout, ())
+        io = {"scales": [1.0 if i in keep else v for i, v in enumerate(sc)]}
+    if ctm == "tf_crop_and_resize":
+        io["roi"] = [float(v) for v in np.r_[rng.uniform(-0.2, 0.5, rank),
+                                              rng.uniform(0.5, 1.2, rank)]]
+    return io
+
+
 @pytest.mark.parametrize("layout", ["2d", "3d", "nchw", "nhwc", "5d"])
 @pytest.mark.parametrize("dtype", [np.uint8, np.int8, np.int32])
 def test_integer_linear_bit_exact_every_layout(layout, dtype):
@@ -346,14 +359,7 @@ def test_integer_linear_bit_exact_every_layout(layout, dtype):
         x, out = _layout_case(rng, layout, dtype)
         attrs = {"mode": "linear", "coordinate_transformation_mode": ctm,
                  "extrapolation_value": (0.0, 7.6, -3.0)[trial % 3]}
-        io: dict = {"sizes": out}
-        if trial % 2:
-            sc = [float(rng.choice([0.5, 0.6, 1.0, 1.3, 2.0, 3.0])) for _ in x.shape]
-            keep = {"nchw": (0, 1), "5d": (0, 1), "nhwc": (0, 3)}.get(layout, ())
-            io = {"scales": [1.0 if i in keep else v for i, v in enumerate(sc)]}
-        if ctm == "tf_crop_and_resize":
-            io["roi"] = [float(v) for v in np.r_[rng.uniform(-0.2, 0.5, x.ndim),
-                                                  rng.uniform(0.5, 1.2, x.ndim)]]
+        io = _layout_io(rng, layout, ctm, trial, x.ndim, out)
         try:
             got = po.resize(x, **io, **attrs)
         except ValueError as e:  # a scale that empties an axis: refused, ORT returns []
@@ -380,22 +386,58 @@ def test_ort_integer_extrapolation_value_cast():
 
 @pytest.mark.parametrize("mode", ["linear", "cubic"])
 def test_uint8_antialias_fixed_point_like_ort(mode):
-    # 22-bit fixed-point weights, rounded, last axis first, uint8 between passes.
-    exact = total = 0
+    # ORT's own 22-bit weights (float32 filter values, folded edges, float32
+    # normalisation, rounded half away from zero), last axis first, clamped between
+    # passes: bit-exact.
     for got, ref in _uint8_cases(mode, 1, 16, 2):
-        assert np.max(np.abs(got.astype(int) - ref)) <= 1
-        exact += int(np.sum(got == ref))
-        total += got.size
-    assert exact / total > 0.97
-
-
-@pytest.mark.xfail(strict=True, reason=(
-    "ORT's antialias kernel derives its 8-bit fixed-point weights from float32 positions "
-    "and float32 filter values; pixelgrid's float64 plans round a few weights the other "
-    "way, so a handful of outputs differ by 1"))
-def test_uint8_antialias_bit_exact_everywhere():
-    for got, ref in _uint8_cases("linear", 1, 16, 2):
         np.testing.assert_array_equal(got, ref)
+
+
+@pytest.mark.parametrize("layout", ["2d", "3d", "nchw", "nhwc", "5d"])
+def test_uint8_antialias_bit_exact_every_layout(layout):
+    # Every transform (crop boxes with fills), exclude_outside, cubic_coeff_a, sizes
+    # and scales; 4-D channels-last cubic also without antialias (the same kernel).
+    rng = np.random.default_rng(40 + len(layout))
+    ran = 0
+    for trial in range(30):
+        ctm = CTMS[trial % len(CTMS)]
+        mode = "linear" if layout in ("3d", "5d") or trial % 2 else "cubic"
+        x, out = _layout_case(rng, layout, np.uint8)
+        attrs = {"mode": mode, "antialias": int(layout != "nhwc" or trial % 4 != 0),
+                 "coordinate_transformation_mode": ctm, "exclude_outside": trial % 3 == 0,
+                 "cubic_coeff_a": (-0.75, -0.5)[trial % 2],
+                 "extrapolation_value": (0.0, 7.6, -3.0)[trial % 3]}
+        io = _layout_io(rng, layout, ctm, trial, x.ndim, out)
+        try:
+            want = run_ort(x, attrs, **io)
+        except Exception:  # layouts and scale combinations ORT refuses
+            continue
+        try:
+            got = po.resize(x, **io, **attrs)
+        except ValueError as e:  # a scale that empties an axis
+            assert "must be >= 1" in str(e)
+            continue
+        np.testing.assert_array_equal(got, want, err_msg=f"{mode} {ctm} {x.shape} {io}")
+        ran += 1
+    assert ran >= 10
+
+
+def test_ort_channels_last_antialias_fill_quirk():
+    # ORT writes the extrapolation value of a channels-last antialiased resize as
+    # if the output were (N*C, H, W).  (1, 4, 4, 2) -> H 8, crop box rows -0.5..1:
+    # positions -1.5 + o * 4.5 / 7 put rows 0, 1, 2 outside, so ORT fills "rows"
+    # 0..2 of each 8x4 block of the flat output, i.e. flat elements 0..11 and
+    # 32..43, which in NHWC are pixels of rows 0-1 and 4-5, both channels.
+    x = np.full((1, 4, 4, 2), 10, np.uint8)
+    attrs = {"mode": "linear", "antialias": 1, "extrapolation_value": 99.0,
+             "coordinate_transformation_mode": "tf_crop_and_resize"}
+    io = {"sizes": [1, 8, 4, 2], "roi": [0, -0.5, 0, 0, 1, 1, 1, 1]}
+    got = po.resize(x, **io, **attrs)
+    np.testing.assert_array_equal(got, run_ort(x, attrs, **io))
+    flat = got.reshape(-1)
+    filled = np.r_[0:12, 32:44]
+    assert (flat[filled] == 99).all() and (np.delete(flat, filled) == 10).all()
+    assert (got[0, 2] == 10).all()  # an out-of-box row that keeps its values
 
 
 def test_uint8_cubic_without_antialias_rounds_like_the_reference():

@@ -36,11 +36,13 @@ Where onnxruntime and the reference evaluator differ (measured in the tests):
   that are products of the per-axis float32 weights, in memory order, and
   truncates toward zero (``127.5 -> 127``); 4-D channels-last 8-bit input uses
   10-bit integer weights, ``sum / 2**20``.  Reproduced bit for bit.
-  Antialiased 8-bit resizes use 22-bit fixed-point weights, rounded, last axis
-  first, clamped between passes (within 1 level: ORT derives those weights in
-  float32).  ORT refuses 8-bit ``cubic`` without antialias (this module then
-  rounds half to even like the reference, which rounds every integer result
-  that way).  An ``extrapolation_value`` is cast like C++ on x86: ``-3.0``
+  Antialiased uint8 resizes (and 4-D channels-last cubic) use ORT's own 22-bit
+  weights, derived in float32 Pillow's way, last axis first, clamped between
+  passes: bit for bit too, including where a channels-last output gets its
+  extrapolation value (ORT writes it as if the layout were NCHW).  ORT
+  refuses 8-bit ``cubic`` without antialias in NCHW (this module then rounds
+  half to even like the reference, which rounds every integer result that
+  way).  An ``extrapolation_value`` is cast like C++ on x86: ``-3.0``
   reads 253 in a uint8 image.
 * ``align_corners`` / ``tf_crop_and_resize`` with a fractional ``in * scale``:
   ORT uses the integer output length, the reference the fractional one.
@@ -73,7 +75,7 @@ from .._arrays import check_array, run_plans
 from .._grid import Affine
 from .._kernels import Kernel, cubic, linear
 from .._plan import fixed_point, plan
-from .._plan_types import AxisPlan
+from .._plan_types import AxisPlan, FixedPoint
 
 __all__ = [
     "COORDINATE_TRANSFORMATION_MODES",
@@ -350,6 +352,12 @@ class _OrtRun(NamedTuple):
     positions: dict[int, F32]  # linear: ORT's float32 source position per planned axis
     use_fill: bool  # tf_crop_and_resize: positions outside the input read the fill
     fill: float
+    ctm: str
+    mode: str
+    cubic_coeff_a: float
+    exclude_outside: bool
+    # n_in, n_out, scale, crop box of every axis the node resizes (planned or not)
+    axis_args: dict[int, tuple[int, int, float, tuple[float, float]]]
 
 
 def onnx_plans(
@@ -426,6 +434,7 @@ def _setup(
     kernel: Kernel = linear() if mode == "linear" else cubic(a_cubic)
     plans = []
     positions: dict[int, F32] = {}
+    axis_args: dict[int, tuple[int, int, float, tuple[float, float]]] = {}
     # ORT returns a copy when no axis changes length, whatever the scales, transform
     # or crop box (scale 1.3 on a length-2 axis: identity).  Otherwise an axis of
     # unchanged length is copied by ORT's separable antialias kernel (used for every
@@ -441,6 +450,7 @@ def _setup(
                 or all(outs[i] == int(shape[a]) for i, a in enumerate(ax)))
     for i in sorted(range(len(ax)), key=lambda i: -ax[i]):  # last axis first, as ORT
         n_in, n_out, s = int(shape[ax[i]]), outs[i], scs[i]
+        axis_args[ax[i]] = (n_in, n_out, s, rois[i])
         if n_out == n_in and ((not ref and (ort_copy or s == 1.0)) or (
                 ref and abs(s - 1) < 1e-9
                 and (ctm != "tf_crop_and_resize" or rois[i] == (0, 1)))):
@@ -456,13 +466,86 @@ def _setup(
                      boundary="renormalize" if excl else "clamp", fill_value=fill,
                      footprint=1 / Fraction(s) if aa else None)
         if mode == "linear" and not ref:
-            positions[ax[i]] = np.asarray(ORT_NEAREST_POSITION[ctm](
-                np.arange(n_out, dtype=np.float32), _f32(s), _f32(n_in), _f32(n_out),
-                _f32(rois[i][0]), _f32(rois[i][1])), dtype=np.float32)
+            positions[ax[i]] = _ort_source_positions(ctm, n_in, n_out, s, rois[i])
         plans.append((ax[i], p))
     run = _OrtRun(not ref and (aa or nhwc_cubic), full, positions,
-                  ctm == "tf_crop_and_resize", fill)
+                  ctm == "tf_crop_and_resize", fill, ctm, mode, a_cubic, excl, axis_args)
     return plans, run
+
+
+def _ort_source_positions(ctm: str, n_in: int, n_out: int, s: float,
+                          roi: tuple[float, float]) -> F32:
+    """ORT's float32 source position of every output (``get_original_coordinate``)."""
+    o = np.arange(n_out, dtype=np.float32)
+    if s == 1.0:  # ORT skips the transform for a scale of exactly 1
+        return o
+    return np.asarray(ORT_NEAREST_POSITION[ctm](o, _f32(s), _f32(n_in), _f32(n_out),
+                                                _f32(roi[0]), _f32(roi[1])), dtype=np.float32)
+
+
+def _ort_filter(mode: str, a: np.float32, x: F32) -> F32:
+    """ORT's antialias filters in float32 (Pillow's triangle and Keys cubic)."""
+    x = np.abs(x)
+    one, two = np.float32(1), np.float32(2)
+    if mode == "linear":
+        return np.where(x < one, one - x, np.float32(0)).astype(np.float32)
+    inner = ((a + two) * x - (a + np.float32(3))) * x * x + one
+    outer = (((x - np.float32(5)) * x + np.float32(8)) * x - np.float32(4)) * a
+    return np.where(x < one, inner, np.where(x < two, outer, np.float32(0))).astype(np.float32)
+
+
+def _ort_aa_plan(run: _OrtRun, axis: int) -> AxisPlan:
+    """The 22-bit weights onnxruntime's antialias kernel computes for one axis.
+
+    ORT builds them in float32, Pillow's way: centre = position + 0.5, support
+    stretched by 1/scale when downscaling, taps from floor(centre - support +
+    0.5) to floor(centre + support + 0.5), filter values summed in tap order,
+    outside taps folded into the edge taps (unless exclude_outside) or dropped,
+    each weight divided by the sum (as a multiplication by its float32
+    inverse) and rounded half away from zero after scaling by 2**22.
+    """
+    n_in, n_out, s, roi = run.axis_args[axis]
+    f32 = np.float32
+    rscale = f32(s)
+    scale = f32(1) / rscale
+    size = f32(2) if run.mode == "linear" else f32(4)
+    support = (size * f32(0.5)) * scale if scale >= 1 else size * f32(0.5)
+    window = int(np.ceil(support)) * 2 + 1
+    inv_scale = f32(1) / scale if scale >= 1 else f32(1)
+    center = (f32(0.5) + _ort_source_positions(run.ctm, n_in, n_out, s, roi)).astype(f32)
+    lo = np.floor(center - support + f32(0.5)).astype(np.int64)
+    hi = np.floor(center + support + f32(0.5)).astype(np.int64)
+    lo_cut, hi_cut = np.maximum(lo, 0), np.minimum(hi, n_in)
+    first = lo_cut if run.exclude_outside else lo
+    count = (hi_cut if run.exclude_outside else hi) - first
+    taps = np.arange(window)
+    arg = ((first[:, None] + taps).astype(f32) - center[:, None] + f32(0.5)) * inv_scale
+    w = np.where(taps < count[:, None], _ort_filter(run.mode, f32(run.cubic_coeff_a),
+                                                    arg.astype(f32)), f32(0)).astype(f32)
+    total = np.zeros(n_out, f32)
+    for t in range(window):  # float32, in tap order
+        total = (total + w[:, t]).astype(f32)
+    if not run.exclude_outside:
+        for o in np.flatnonzero((first < 0) | (first + count > n_in)):
+            buf, neg = w[o], int(max(-first[o], 0))
+            right = int(max(first[o] + count[o] - n_in, 0))
+            for t in range(neg):
+                buf[neg] = f32(buf[neg] + buf[t])
+            for t in range(int(count[o]) - right, int(count[o])):
+                buf[count[o] - right - 1] = f32(buf[count[o] - right - 1] + buf[t])
+            keep = int(hi_cut[o] - lo_cut[o])
+            buf[:keep] = buf[neg:neg + keep].copy()
+    inv = np.where(total == 0, f32(1), f32(1) / np.where(total == 0, f32(1), total)).astype(f32)
+    kept = hi_cut - lo_cut
+    w = np.where(taps < kept[:, None], (w * inv[:, None]).astype(f32), f32(0))
+    v = (w * f32(1 << 22)).astype(np.float64)
+    ints = (np.sign(v) * np.floor(np.abs(v) + 0.5)).astype(np.int64)  # std::round
+    index = np.minimum(lo_cut[:, None] + taps, n_in - 1)
+    fixed = FixedPoint(22, ints, np.zeros(n_out, np.int64), 1 << 21)
+    return AxisPlan(n_in, n_out, index, ints / float(1 << 22), np.zeros(n_out), run.fill,
+                    center.astype(np.float64) - 0.5, fixed=fixed,
+                    info={"integer_model": "onnxruntime antialias: 22-bit weights from "
+                          "float32 filter values"})
 
 
 def _ort_integer_fill(value: Any, dtype: np.dtype[Any]) -> float:
@@ -621,8 +704,25 @@ def resize(
     if mode == "nearest" or arr.dtype.kind not in "iub" or not plans:
         return run_plans(arr, plans)
     info = np.iinfo(arr.dtype)
+    if arr.dtype == np.uint8 and run.antialias_kernel:
+        # ORT's antialias kernel (also its channels-last cubic): its own 22-bit weights,
+        # then the extrapolation value written over every output outside the input.
+        y = run_plans(arr, [(a, _ort_aa_plan(run, a)) for a, _ in plans])
+        if run.use_fill:
+            # ORT writes the fill as if the output were (N*C, [D,] H, W) even for
+            # channels-last input, where it lands on other samples: reproduced.
+            nhwc = arr.ndim == 4 and run.scales[1] != 1.0
+            view = y.reshape(-1, *y.shape[1:3]) if nhwc else y
+            # Every resized axis counts, also one of unchanged length that it copied.
+            for a, (n_in, n_out, s, roi) in run.axis_args.items():
+                if s == 1.0:  # ORT keeps x_out itself: never outside
+                    continue
+                x = _ort_source_positions(run.ctm, n_in, n_out, s, roi)
+                x = (np.float32(0.5) + x).astype(np.float32) - np.float32(0.5)  # its test
+                bad = (x < 0) | (x > n_in - 1)
+                np.moveaxis(view, a, 0)[bad] = run.fill
+        return y
     if info.bits == 8 and run.antialias_kernel:
-        # ORT's antialias kernel (also its channels-last cubic): 8-bit fixed point.
         return run_plans(arr, plans, fixed=_ort_fixed)
     if mode == "linear" and not run.antialias_kernel and run.positions:
         exact = _ort_linear_integers(arr, run)
@@ -667,8 +767,8 @@ def like_plans(shape: tuple[int, ...], size: Any = None, *, sizes: Any = None,
                  if attributes.get("reference") else
                  "integers (onnxruntime): linear sums the 4/8 corners with float32 "
                  "products of the axis weights, truncated toward zero (channels-last "
-                 "8-bit: 10-bit integer weights); antialiased 8-bit resizes use 22-bit "
-                 "fixed-point weights, rounded and clamped per pass")
+                 "8-bit: 10-bit integer weights); antialiased uint8 resizes use ORT's "
+                 "22-bit weights (from float32 filter values), clamped per pass")
         for _, p in plans:
             p.info["integer_model"] = model
     return plans
