@@ -349,7 +349,6 @@ class _OrtRun(NamedTuple):
 
     antialias_kernel: bool  # ORT ran its separable antialias kernel
     scales: list[float]  # float32 scale of every axis (1 where not resized)
-    positions: dict[int, F32]  # linear: ORT's float32 source position per planned axis
     use_fill: bool  # tf_crop_and_resize: positions outside the input read the fill
     fill: float
     ctm: str
@@ -433,7 +432,6 @@ def _setup(
         rois = [(0.0, 1.0)] * len(ax)
     kernel: Kernel = linear() if mode == "linear" else cubic(a_cubic)
     plans = []
-    positions: dict[int, F32] = {}
     axis_args: dict[int, tuple[int, int, float, tuple[float, float]]] = {}
     # ORT returns a copy when no axis changes length, whatever the scales, transform
     # or crop box (scale 1.3 on a length-2 axis: identity).  Otherwise an axis of
@@ -465,10 +463,8 @@ def _setup(
             p = plan(n_in, n_out, kernel=kernel, grid=aff, antialias=aa,
                      boundary="renormalize" if excl else "clamp", fill_value=fill,
                      footprint=1 / Fraction(s) if aa else None)
-        if mode == "linear" and not ref:
-            positions[ax[i]] = _ort_source_positions(ctm, n_in, n_out, s, rois[i])
         plans.append((ax[i], p))
-    run = _OrtRun(not ref and (aa or nhwc_cubic), full, positions,
+    run = _OrtRun(not ref and (aa or nhwc_cubic), full,
                   ctm == "tf_crop_and_resize", fill, ctm, mode, a_cubic, excl, axis_args)
     return plans, run
 
@@ -610,7 +606,8 @@ def _ort_linear_integers(arr: NDArray[Any], run: _OrtRun) -> NDArray[Any] | None
     outside = np.zeros((), dtype=bool)
     for a in spatial:
         n = int(arr.shape[a])
-        x = run.positions.get(a, np.arange(n, dtype=np.float32))  # scale 1: x_out itself
+        x = (_ort_source_positions(run.ctm, *run.axis_args[a]) if a in run.axis_args
+             else np.arange(n, dtype=np.float32))  # an axis not resized: x_out itself
         i1, i2, w1, w2, xc = _ort_axis(x, n)
         if fixed10:  # weights in 1/1024: int(x * 1024) - 1024 * left, and its complement
             s10 = (xc * np.float32(1024)).astype(np.int64)
@@ -722,9 +719,9 @@ def resize(
                 bad = (x < 0) | (x > n_in - 1)
                 np.moveaxis(view, a, 0)[bad] = run.fill
         return y
-    if info.bits == 8 and run.antialias_kernel:
+    if info.bits == 8 and run.antialias_kernel:  # int8: 22-bit weights from the plans
         return run_plans(arr, plans, fixed=_ort_fixed)
-    if mode == "linear" and not run.antialias_kernel and run.positions:
+    if mode == "linear" and not reference and not run.antialias_kernel:
         exact = _ort_linear_integers(arr, run)
         if exact is not None:
             return exact
