@@ -399,7 +399,9 @@ void run_single(const RoArray& src, RwArray& dst, int dtype, int acc64, int64_t 
   const Kernels k = g_kernels;
   nb::gil_scoped_release release;
   Scratch scratch(nt, h.p.K * 16 + 64);
-  parallel_for(B * O, nt, chunk_of(B * O, nt, 8), [&](int64_t u0, int64_t u1, int64_t tid) {
+  // Whole rows per chunk when there are enough of them: the row kernels then batch rows.
+  const int64_t align = B >= 4 * nt ? O : 8;
+  parallel_for(B * O, nt, chunk_of(B * O, nt, align), [&](int64_t u0, int64_t u1, int64_t tid) {
     k.single(a, u0, u1, scratch.get(tid));
   });
 }
@@ -428,8 +430,8 @@ void run_pair(const RoArray& src, RwArray& dst, int dtype, int acc64, int h_firs
     if (dense) ahead = std::max<int64_t>(1, std::min<int64_t>(8, (1 << 18) / rb - KV));
   }
   PairArgs a{dtype, acc64, h_first, static_cast<int>(ahead), B, C, src.data(), dst.data(), hh.p, hw.p};
-  const int64_t rows = 8;  // PG_ROWS in kernels.h
-  const int64_t buf = h_first ? (KV + rows) * OW * C * isz : W * C * isz * rows;
+  const int64_t rows = 16;  // PG_ROWS in kernels.h
+  const int64_t buf = h_first ? (KV + rows) * OW * C * isz : (W * C * isz + 64) * rows;
   // header (64) | row pointers, weights, tags | axis scratch | alignment | buffer
   const int64_t scratch_bytes = 64 + KV * 24 + rows * 8 + hw.p.K * 16 + 128 + buf;
   double work;

@@ -41,3 +41,128 @@ inline void vf32_avx2(const float* const* rows, const float* w, int64_t K, float
     dst[i] = a;
   }
 }
+
+// Scalar fallback of the horizontal float32 pass: elements [e0, e1) of R strided rows.
+inline void hf32_scalar(const float* src, int64_t ss, float* dst, int64_t ds, int64_t R,
+                        const PlanArgs& p, int64_t C, int64_t e0, int64_t e1) {
+  const int64_t K = p.K;
+  const float* w = static_cast<const float*>(p.weight);
+  const float* bias = static_cast<const float*>(p.bias);
+  for (int64_t r = 0; r < R; ++r, src += ss, dst += ds)
+    for (int64_t e = e0; e < e1; ++e) {
+      const int64_t o = e / C, c = e % C;
+      const float* s = src + static_cast<int64_t>(p.start[o]) * C + c;
+      float acc = bias[o];
+      for (int64_t t = 0; t < K; ++t) acc += w[o * K + t] * s[t * C];
+      dst[e] = acc;
+    }
+}
+
+// Horizontal float32 pass over R whole rows at fixed strides (row r: src + r*ss ->
+// dst + r*ds) using in-register permutes (see PlanArgs).  The tables of a block are read
+// once for all R rows, and the row loop only advances two pointers.
+// Variable-block form (PlanArgs::pstart): one load, one permute and one FMA per tap
+// for each block of up to 8 outputs.
+inline void hf32_var_rows(const float* src, int64_t ss, float* dst, int64_t ds, int64_t R,
+                          const PlanArgs& p, int64_t C) {
+  // The table pointers are copied to locals: the stores below could alias the plan
+  // struct as far as the compiler knows, which would reload them for every block.
+  const int64_t K = p.K;
+  const int64_t n = p.out_size * C;
+  const int32_t* const pstart = p.pstart;
+  const int32_t* const pbase = p.pbase;
+  const int32_t* const prel = p.prel;
+  const float* const pw = p.pw;
+  const float* const pbias = p.pbias;
+  int64_t b = 0;
+  for (int64_t e0 = 0; e0 < n; ++b) {
+    const int64_t e1 = pstart[b + 1];
+    const int32_t base = pbase[b];
+    if (base < 0) {
+      hf32_scalar(src, ss, dst, ds, R, p, C, e0, e1);
+      e0 = e1;
+      continue;
+    }
+    const __m256i idx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(prel + 8 * b));
+    const __m256 vb = _mm256_loadu_ps(pbias + 8 * b);
+    const float* wb = pw + b * K * 8;
+    const float* s = src + base;
+    float* d = dst + e0;
+    if (K == 2) {
+      const __m256 w0 = _mm256_loadu_ps(wb), w1 = _mm256_loadu_ps(wb + 8);
+      auto row = [&](const float* sr, float* dr) {
+        const __m256 v0 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(sr), idx);
+        const __m256 v1 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(sr + C), idx);
+        _mm256_storeu_ps(dr, _mm256_fmadd_ps(v1, w1, _mm256_fmadd_ps(v0, w0, vb)));
+      };
+      int64_t r = 0;
+      for (; r + 2 <= R; r += 2, s += 2 * ss, d += 2 * ds) {  // two rows per trip
+        row(s, d);
+        row(s + ss, d + ds);
+      }
+      if (r < R) row(s, d);
+    } else {
+      for (int64_t r = 0; r < R; ++r, s += ss, d += ds) {
+        __m256 acc = vb;
+        for (int64_t t = 0; t < K; ++t)
+          acc = _mm256_fmadd_ps(_mm256_permutevar8x32_ps(_mm256_loadu_ps(s + t * C), idx),
+                                _mm256_loadu_ps(wb + 8 * t), acc);
+        _mm256_storeu_ps(d, acc);
+      }
+    }
+    e0 = e1;
+  }
+}
+
+// Fixed blocks of 8 outputs reading 16 floats at pbase[b] (two permutes and a blend per tap).
+inline void hf32_perm_rows(const float* src, int64_t ss, float* dst, int64_t ds, int64_t R,
+                           const PlanArgs& p, int64_t C) {
+  if (p.pstart != nullptr) return hf32_var_rows(src, ss, dst, ds, R, p, C);
+  const int64_t n = p.out_size * C;
+  const int64_t nb = (n + 7) / 8;
+  const int64_t K = p.K;
+  const __m256i seven = _mm256_set1_epi32(7);
+  const __m256i stepC = _mm256_set1_epi32(static_cast<int>(C));
+  for (int64_t b = 0; b < nb; ++b) {
+    const int32_t base = p.pbase[b];
+    if (base < 0 || 8 * b + 8 > n) {
+      hf32_scalar(src, ss, dst, ds, R, p, C, 8 * b, imin(n, 8 * b + 8));
+      continue;
+    }
+    const __m256i idx0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.prel + 8 * b));
+    const __m256 vb = _mm256_loadu_ps(p.pbias + 8 * b);
+    const float* wb = p.pw + b * K * 8;
+    const float* s = src + base;
+    float* d = dst + 8 * b;
+    if (K == 2) {  // bilinear: both taps' permutes and weights stay in registers
+      const __m256i idx1 = _mm256_add_epi32(idx0, stepC);
+      const __m256 m0 = _mm256_castsi256_ps(_mm256_cmpgt_epi32(idx0, seven));
+      const __m256 m1 = _mm256_castsi256_ps(_mm256_cmpgt_epi32(idx1, seven));
+      const __m256 w0 = _mm256_loadu_ps(wb), w1 = _mm256_loadu_ps(wb + 8);
+      for (int64_t r = 0; r < R; ++r, s += ss, d += ds) {
+        const __m256 lo = _mm256_loadu_ps(s);
+        const __m256 hi = _mm256_loadu_ps(s + 8);
+        const __m256 v0 = _mm256_blendv_ps(_mm256_permutevar8x32_ps(lo, idx0),
+                                           _mm256_permutevar8x32_ps(hi, idx0), m0);
+        const __m256 v1 = _mm256_blendv_ps(_mm256_permutevar8x32_ps(lo, idx1),
+                                           _mm256_permutevar8x32_ps(hi, idx1), m1);
+        _mm256_storeu_ps(d, _mm256_fmadd_ps(v1, w1, _mm256_fmadd_ps(v0, w0, vb)));
+      }
+      continue;
+    }
+    for (int64_t r = 0; r < R; ++r, s += ss, d += ds) {
+      const __m256 lo = _mm256_loadu_ps(s);
+      const __m256 hi = _mm256_loadu_ps(s + 8);
+      __m256i idx = idx0;
+      __m256 acc = vb;
+      for (int64_t t = 0; t < K; ++t) {
+        const __m256 m = _mm256_castsi256_ps(_mm256_cmpgt_epi32(idx, seven));
+        const __m256 v = _mm256_blendv_ps(_mm256_permutevar8x32_ps(lo, idx),
+                                          _mm256_permutevar8x32_ps(hi, idx), m);
+        acc = _mm256_fmadd_ps(v, _mm256_loadu_ps(wb + 8 * t), acc);
+        idx = _mm256_add_epi32(idx, stepC);
+      }
+      _mm256_storeu_ps(d, acc);
+    }
+  }
+}

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <cmath>
 #include <cstring>
+#include <algorithm>
 #include <type_traits>
 
 #include "engine_types.h"
@@ -47,8 +48,8 @@ inline T finish(Acc a, int bits) {
 
 inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
 
-// Rows per block of the batched horizontal 8-bit pass (buffer: PG_ROWS input rows).
-constexpr int64_t PG_ROWS = 8;
+// Most rows per sweep of the batched horizontal passes (see pair_impl and single_impl).
+constexpr int64_t PG_ROWS = 16;
 
 // One (L, CC) slab -> outputs [o0, o1) of the (O, CC) slab, CC small and known.
 template <class T, class Acc, int CC, bool Contig>
@@ -164,16 +165,14 @@ void axis_apply(const T* src, int64_t C, T* dst, const PlanArgs& p, int64_t o0, 
                 void* scratch) {
 #ifdef PG_AVX2_U8
   if constexpr (sizeof(T) == 1 && sizeof(Acc) == 4 && !is_float_v<Acc>) {
-    if (p.gbase != nullptr && p.contig && C == p.gC && o0 == 0 && o1 == p.out_size) {
-      T* d = dst;
-      return h8_groups<T>(&src, &d, 1, p);
-    }
+    if (p.gbase != nullptr && p.contig && C == p.gC && o0 == 0 && o1 == p.out_size)
+      return h8_groups<T>(src, 0, dst, 0, 1, p);
     if (p.wq != nullptr && p.contig && C == 3) return h8_avx2<T, 3>(src, dst, p, o0, o1);
     if (p.wq != nullptr && p.contig && C == 4) return h8_avx2<T, 4>(src, dst, p, o0, o1);
   }
   if constexpr (sizeof(T) == 4 && is_float_v<T>) {
     if (p.pbase != nullptr && p.contig && p.pC == C && o0 == 0 && o1 == p.out_size)
-      return hf32_perm(src, dst, p, C);
+      return hf32_perm_rows(src, 0, dst, 0, 1, p, C);
   }
 #endif
 #define PG_SMALL(CC)                                                 \
@@ -201,6 +200,37 @@ void axis_apply(const T* src, int64_t C, T* dst, const PlanArgs& p, int64_t o0, 
   }
 }
 
+// Horizontal pass over R whole rows at fixed strides (row r: src + r*ss -> dst + r*ds);
+// the SIMD kernels with tables read them once for all R rows.
+template <class T, class Acc>
+void h_rows(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R, int64_t C,
+            const PlanArgs& p, void* scratch) {
+#ifdef PG_AVX2_U8
+  if constexpr (sizeof(T) == 1 && sizeof(Acc) == 4 && !is_float_v<Acc>) {
+    if (p.gbase != nullptr && p.contig && C == p.gC) return h8_groups<T>(src, ss, dst, ds, R, p);
+  }
+  if constexpr (std::is_same_v<T, float> && std::is_same_v<Acc, float>) {
+    if (p.pbase != nullptr && p.contig && p.pC == C)
+      return hf32_perm_rows(src, ss, dst, ds, R, p, C);
+  }
+#endif
+  for (int64_t j = 0; j < R; ++j)
+    axis_apply<T, Acc>(src + j * ss, C, dst + j * ds, p, 0, p.out_size, scratch);
+}
+
+// The same over rows given by pointers, cut into runs of constant strides.
+template <class T, class Acc>
+void h_rows(const T* const* srcs, T* const* dsts, int64_t R, int64_t C, const PlanArgs& p,
+            void* scratch) {
+  for (int64_t r = 0; r < R;) {
+    int64_t e = r + 1;
+    const int64_t ss = e < R ? srcs[e] - srcs[r] : 0, ds = e < R ? dsts[e] - dsts[r] : 0;
+    while (e < R && srcs[e] - srcs[e - 1] == ss && dsts[e] - dsts[e - 1] == ds) ++e;
+    h_rows<T, Acc>(srcs[r], ss, dsts[r], ds, e - r, C, p, scratch);
+    r = e;
+  }
+}
+
 template <class T, class Acc>
 void single_impl(const SingleArgs& a, int64_t u0, int64_t u1, void* scratch) {
   const T* src = static_cast<const T*>(a.src);
@@ -209,26 +239,16 @@ void single_impl(const SingleArgs& a, int64_t u0, int64_t u1, void* scratch) {
   int64_t u = u0;
   while (u < u1) {
     const int64_t b = u / O, o = u % O;
+    if (o == 0 && u1 - u >= O) {  // whole rows: batches that share the kernels' tables
+      const int64_t R = imin(PG_ROWS, (u1 - u) / O);
+      h_rows<T, Acc>(src + b * L * C, L * C, dst + b * O * C, O * C, R, C, a.p, scratch);
+      u += R * O;
+      continue;
+    }
     const int64_t oe = imin(O, o + (u1 - u));
     axis_apply<T, Acc>(src + b * L * C, C, dst + b * O * C, a.p, o, oe, scratch);
     u += oe - o;
   }
-}
-
-// Horizontal pass over R whole rows (srcs[j] -> dsts[j]); the SIMD kernels with
-// tables read them once for all R rows.
-template <class T, class Acc>
-void h_rows(const T* const* srcs, T* const* dsts, int64_t R, int64_t C, const PlanArgs& p,
-            void* scratch) {
-#ifdef PG_AVX2_U8
-  if constexpr (sizeof(T) == 1 && sizeof(Acc) == 4 && !is_float_v<Acc>) {
-    if (p.gbase != nullptr && p.contig && C == p.gC) return h8_groups<T>(srcs, dsts, R, p);
-  }
-  if constexpr (std::is_same_v<T, float> && std::is_same_v<Acc, float>) {
-    if (p.pbase != nullptr && p.contig && p.pC == C) return hf32_perm_rows(srcs, dsts, R, p, C);
-  }
-#endif
-  for (int64_t j = 0; j < R; ++j) axis_apply<T, Acc>(srcs[j], C, dsts[j], p, 0, p.out_size, scratch);
 }
 
 // Fused pass over (B, H, W, C) -> (B, OH, OW, C) for output rows [r0, r1) of B*OH.
@@ -308,46 +328,33 @@ void pair_impl(const PairArgs& a, int64_t r0, int64_t r1, void* scratch) {
       combine<T, Acc>(rows, ws, k, bv[oh], ph.bits, dst + r * out_row, out_row);
     }
   } else {
+    bool tables = false;  // horizontal kernel with tables: batch rows per sweep
 #ifdef PG_AVX2_U8
-    if constexpr (sizeof(T) == 1 && sizeof(Acc) == 4 && !is_float_v<Acc>) {
-      if (pw.gbase != nullptr && pw.contig && C == pw.gC) {
-        // Blocks of PG_ROWS rows: vertical combines into the buffer, then one horizontal
-        // sweep that reads each group's tables once for the whole block.
-        const T* srcs[PG_ROWS];
-        T* dsts[PG_ROWS];
-        for (int64_t rb = r0; rb < r1; rb += PG_ROWS) {
-          const int64_t R = imin(PG_ROWS, r1 - rb);
-          for (int64_t i = 0; i < R; ++i) {
-            const int64_t r = rb + i, b = r / OH, oh = r % OH;
-            const int64_t k = taps_of<T, Acc>(ph, oh, src + b * H * in_row, in_row, rows, ws);
-            combine<T, Acc>(rows, ws, k, bv[oh], ph.bits, buf + i * in_row, in_row);
-            srcs[i] = buf + i * in_row;
-            dsts[i] = dst + r * out_row;
-          }
-          h8_groups<T>(srcs, dsts, R, pw);
-        }
-        return;
-      }
-    }
-    if constexpr (sizeof(T) == 4 && is_float_v<T>) {
-      if (pw.pbase != nullptr && pw.contig && pw.pC == C) {
-        const T* srcs[PG_ROWS];
-        T* dsts[PG_ROWS];
-        for (int64_t rb = r0; rb < r1; rb += PG_ROWS) {
-          const int64_t R = imin(PG_ROWS, r1 - rb);
-          for (int64_t i = 0; i < R; ++i) {
-            const int64_t r = rb + i, b = r / OH, oh = r % OH;
-            const int64_t k = taps_of<T, Acc>(ph, oh, src + b * H * in_row, in_row, rows, ws);
-            combine<T, Acc>(rows, ws, k, bv[oh], ph.bits, buf + i * in_row, in_row);
-            srcs[i] = buf + i * in_row;
-            dsts[i] = dst + r * out_row;
-          }
-          hf32_perm_rows(srcs, dsts, R, pw, C);
-        }
-        return;
-      }
-    }
+    if constexpr (sizeof(T) == 1 && sizeof(Acc) == 4 && !is_float_v<Acc>)
+      tables = pw.gbase != nullptr && pw.contig && C == pw.gC;
+    if constexpr (std::is_same_v<T, float> && std::is_same_v<Acc, float>)
+      tables = pw.pbase != nullptr && pw.contig && pw.pC == C;
 #endif
+    if (tables) {
+      // Blocks of RB rows: vertical combines into the buffer (rows start on cache lines),
+      // then one horizontal sweep that reads each table once for the whole block.
+      const int64_t bs = (in_row * static_cast<int64_t>(sizeof(T)) + 63) / 64 * 64 /
+                         static_cast<int64_t>(sizeof(T));
+      // As many rows per sweep as fit ~192 KiB of buffer (within L2), 4 to PG_ROWS: the
+      // tables cost about as much as the work of one row, so they are read once per RB.
+      const int64_t RB = std::max<int64_t>(
+          4, imin(PG_ROWS, (int64_t(192) << 10) / (bs * static_cast<int64_t>(sizeof(T)))));
+      for (int64_t rb = r0; rb < r1; rb += RB) {
+        const int64_t R = imin(RB, r1 - rb);
+        for (int64_t i = 0; i < R; ++i) {
+          const int64_t r = rb + i, b = r / OH, oh = r % OH;
+          const int64_t k = taps_of<T, Acc>(ph, oh, src + b * H * in_row, in_row, rows, ws);
+          combine<T, Acc>(rows, ws, k, bv[oh], ph.bits, buf + i * bs, in_row);
+        }
+        h_rows<T, Acc>(buf, bs, dst + rb * out_row, out_row, R, C, pw, ax_scratch);
+      }
+      return;
+    }
     for (int64_t r = r0; r < r1; ++r) {
       const int64_t b = r / OH, oh = r % OH;
       const int64_t k = taps_of<T, Acc>(ph, oh, src + b * H * in_row, in_row, rows, ws);

@@ -178,22 +178,29 @@ inline T h8_element(const T* src, const PlanArgs& p, int64_t C, int64_t e) {
   return finish<T, int32_t>(acc, p.bits);
 }
 
-// Horizontal 8-bit pass over R rows with the group tables (see PlanArgs): the tables of
-// a group are read once and applied to all R rows.
-template <class T, bool Split>
-void h8_groups_impl(const T* const* srcs, T* const* dsts, int64_t R, const PlanArgs& p) {
-  const int64_t C = p.gC, np = p.gnp;
+// Horizontal 8-bit pass over R rows at fixed strides (row r: src + r*ss -> dst + r*ds)
+// with the group tables (see PlanArgs): the tables of a group are read once and applied
+// to all R rows.  NP > 0: the number of tap pairs, known at compile time.
+template <class T, bool Split, int NP>
+void h8_groups_impl(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R,
+                    const PlanArgs& p) {
+  const int64_t C = p.gC, np = NP > 0 ? NP : p.gnp;
   const int64_t n = p.out_size * C;
   const int64_t ng = n / 8;
   const int64_t WS = Split ? 16 : 8;
   const __m128i sh = _mm_cvtsi32_si128(p.bits);
   const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  auto scalar = [&](int64_t e0, int64_t e1) {
+    const T* s = src;
+    T* d = dst;
+    for (int64_t r = 0; r < R; ++r, s += ss, d += ds)
+      for (int64_t e = e0; e < e1; ++e) d[e] = h8_element<T>(s, p, C, e);
+  };
   int64_t g = 0;
   for (; g + 2 <= ng; g += 2) {
     const int32_t* gb = p.gbase + 2 * g;
     if (gb[0] < 0 || gb[2] < 0) {
-      for (int64_t r = 0; r < R; ++r)
-        for (int64_t e = 8 * g; e < 8 * g + 16; ++e) dsts[r][e] = h8_element<T>(srcs[r], p, C, e);
+      scalar(8 * g, 8 * g + 16);
       continue;
     }
     const __m256i m0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.gmask + 32 * g));
@@ -202,15 +209,17 @@ void h8_groups_impl(const T* const* srcs, T* const* dsts, int64_t R, const PlanA
     const __m256i bias1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.gbias + 8 * g + 8));
     const int32_t* w0 = p.gw + g * np * WS;
     const int32_t* w1 = w0 + np * WS;
-    for (int64_t r = 0; r < R; ++r) {
-      const char* s = reinterpret_cast<const char*>(srcs[r]);
+    const int64_t o0 = gb[0], o1 = gb[1], o2 = gb[2], o3 = gb[3];
+    const char* s = reinterpret_cast<const char*>(src);
+    T* d = dst + 8 * g;
+    for (int64_t r = 0; r < R; ++r, s += ss * sizeof(T), d += ds) {
       __m256i a0 = _mm256_setzero_si256(), a1 = a0, l0 = a0, l1 = a0;
       for (int64_t j = 0; j < np; ++j) {
         const int64_t off = 2 * C * j;
-        __m256i v0 = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(s + gb[1] + off),
-                                          reinterpret_cast<const __m128i*>(s + gb[0] + off));
-        __m256i v1 = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(s + gb[3] + off),
-                                          reinterpret_cast<const __m128i*>(s + gb[2] + off));
+        __m256i v0 = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(s + o1 + off),
+                                          reinterpret_cast<const __m128i*>(s + o0 + off));
+        __m256i v1 = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(s + o3 + off),
+                                          reinterpret_cast<const __m128i*>(s + o2 + off));
         v0 = fix_sign<T>(_mm256_shuffle_epi8(v0, m0));
         v1 = fix_sign<T>(_mm256_shuffle_epi8(v1, m1));
         a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(
@@ -236,17 +245,21 @@ void h8_groups_impl(const T* const* srcs, T* const* dsts, int64_t R, const PlanA
       if constexpr (static_cast<T>(-1) < T(0)) p8 = _mm256_packs_epi16(p16, p16);
       else p8 = _mm256_packus_epi16(p16, p16);  // dwords: [e0-3, e8-11, ., . | e4-7, e12-15, ., .]
       p8 = _mm256_permutevar8x32_epi32(p8, perm);   // [e0-3, e4-7, e8-11, e12-15, ...]
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(dsts[r] + 8 * g), _mm256_castsi256_si128(p8));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(d), _mm256_castsi256_si128(p8));
     }
   }
-  for (int64_t r = 0; r < R; ++r)
-    for (int64_t e = 8 * g; e < n; ++e) dsts[r][e] = h8_element<T>(srcs[r], p, C, e);
+  scalar(8 * g, n);
 }
 
 template <class T>
-void h8_groups(const T* const* srcs, T* const* dsts, int64_t R, const PlanArgs& p) {
-  if (p.wsplit) h8_groups_impl<T, true>(srcs, dsts, R, p);
-  else h8_groups_impl<T, false>(srcs, dsts, R, p);
+void h8_groups(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R, const PlanArgs& p) {
+  if (p.wsplit) {
+    if (p.gnp == 1) return h8_groups_impl<T, true, 1>(src, ss, dst, ds, R, p);
+    return h8_groups_impl<T, true, 0>(src, ss, dst, ds, R, p);
+  }
+  if (p.gnp == 1) return h8_groups_impl<T, false, 1>(src, ss, dst, ds, R, p);
+  if (p.gnp == 2) return h8_groups_impl<T, false, 2>(src, ss, dst, ds, R, p);
+  return h8_groups_impl<T, false, 0>(src, ss, dst, ds, R, p);
 }
 
 // Vertical combine of 8-bit rows with int16 weights; returns false if not applicable.
@@ -295,119 +308,4 @@ bool v8_avx2(const T* const* rows, const int32_t* w, int64_t K, int32_t bias, in
     dst[i] = finish<T, int32_t>(acc, bits);
   }
   return true;
-}
-
-// Horizontal float32 pass over R whole rows using in-register permutes (see PlanArgs);
-// the tables of a block of 8 outputs are read once for all R rows.
-// Variable-block form of the horizontal float32 pass (PlanArgs::pstart): one load,
-// one permute and one FMA per tap for each block of up to 8 outputs.
-inline void hf32_var_rows(const float* const* srcs, float* const* dsts, int64_t R,
-                          const PlanArgs& p, int64_t C) {
-  const int64_t K = p.K;
-  const float* w = static_cast<const float*>(p.weight);
-  const float* bias = static_cast<const float*>(p.bias);
-  const int64_t n = p.out_size * C;
-  int64_t b = 0;
-  for (int64_t e0 = 0; e0 < n; ++b) {
-    const int64_t e1 = p.pstart[b + 1];
-    const int32_t base = p.pbase[b];
-    if (base < 0) {
-      for (int64_t r = 0; r < R; ++r)
-        for (int64_t e = e0; e < e1; ++e) {
-          const int64_t o = e / C, c = e % C;
-          const float* s = srcs[r] + static_cast<int64_t>(p.start[o]) * C + c;
-          float acc = bias[o];
-          for (int64_t t = 0; t < K; ++t) acc += w[o * K + t] * s[t * C];
-          dsts[r][e] = acc;
-        }
-      e0 = e1;
-      continue;
-    }
-    const __m256i idx = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.prel + 8 * b));
-    const __m256 vb = _mm256_loadu_ps(p.pbias + 8 * b);
-    const float* wb = p.pw + b * K * 8;
-    if (K == 2) {
-      const __m256 w0 = _mm256_loadu_ps(wb), w1 = _mm256_loadu_ps(wb + 8);
-      for (int64_t r = 0; r < R; ++r) {
-        const float* s = srcs[r] + base;
-        const __m256 v0 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(s), idx);
-        const __m256 v1 = _mm256_permutevar8x32_ps(_mm256_loadu_ps(s + C), idx);
-        _mm256_storeu_ps(dsts[r] + e0, _mm256_fmadd_ps(v1, w1, _mm256_fmadd_ps(v0, w0, vb)));
-      }
-    } else {
-      for (int64_t r = 0; r < R; ++r) {
-        const float* s = srcs[r] + base;
-        __m256 acc = vb;
-        for (int64_t t = 0; t < K; ++t)
-          acc = _mm256_fmadd_ps(_mm256_permutevar8x32_ps(_mm256_loadu_ps(s + t * C), idx),
-                                _mm256_loadu_ps(wb + 8 * t), acc);
-        _mm256_storeu_ps(dsts[r] + e0, acc);
-      }
-    }
-    e0 = e1;
-  }
-}
-
-inline void hf32_perm_rows(const float* const* srcs, float* const* dsts, int64_t R,
-                           const PlanArgs& p, int64_t C) {
-  if (p.pstart != nullptr) return hf32_var_rows(srcs, dsts, R, p, C);
-  const int64_t n = p.out_size * C;
-  const int64_t nb = (n + 7) / 8;
-  const int64_t K = p.K;
-  const float* w = static_cast<const float*>(p.weight);
-  const float* bias = static_cast<const float*>(p.bias);
-  const __m256i seven = _mm256_set1_epi32(7);
-  const __m256i stepC = _mm256_set1_epi32(static_cast<int>(C));
-  for (int64_t b = 0; b < nb; ++b) {
-    const int32_t base = p.pbase[b];
-    if (base < 0 || 8 * b + 8 > n) {
-      const int64_t e1 = imin(n, 8 * b + 8);
-      for (int64_t r = 0; r < R; ++r)
-        for (int64_t e = 8 * b; e < e1; ++e) {
-          const int64_t o = e / C, c = e % C;
-          const float* s = srcs[r] + static_cast<int64_t>(p.start[o]) * C + c;
-          float acc = bias[o];
-          for (int64_t t = 0; t < K; ++t) acc += w[o * K + t] * s[t * C];
-          dsts[r][e] = acc;
-        }
-      continue;
-    }
-    const __m256i idx0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.prel + 8 * b));
-    const __m256 vb = _mm256_loadu_ps(p.pbias + 8 * b);
-    const float* wb = p.pw + b * K * 8;
-    if (K == 2) {  // bilinear: both taps' permutes and weights stay in registers
-      const __m256i idx1 = _mm256_add_epi32(idx0, stepC);
-      const __m256 m0 = _mm256_castsi256_ps(_mm256_cmpgt_epi32(idx0, seven));
-      const __m256 m1 = _mm256_castsi256_ps(_mm256_cmpgt_epi32(idx1, seven));
-      const __m256 w0 = _mm256_loadu_ps(wb), w1 = _mm256_loadu_ps(wb + 8);
-      for (int64_t r = 0; r < R; ++r) {
-        const __m256 lo = _mm256_loadu_ps(srcs[r] + base);
-        const __m256 hi = _mm256_loadu_ps(srcs[r] + base + 8);
-        const __m256 v0 = _mm256_blendv_ps(_mm256_permutevar8x32_ps(lo, idx0),
-                                           _mm256_permutevar8x32_ps(hi, idx0), m0);
-        const __m256 v1 = _mm256_blendv_ps(_mm256_permutevar8x32_ps(lo, idx1),
-                                           _mm256_permutevar8x32_ps(hi, idx1), m1);
-        _mm256_storeu_ps(dsts[r] + 8 * b, _mm256_fmadd_ps(v1, w1, _mm256_fmadd_ps(v0, w0, vb)));
-      }
-      continue;
-    }
-    for (int64_t r = 0; r < R; ++r) {
-      const __m256 lo = _mm256_loadu_ps(srcs[r] + base);
-      const __m256 hi = _mm256_loadu_ps(srcs[r] + base + 8);
-      __m256i idx = idx0;
-      __m256 acc = vb;
-      for (int64_t t = 0; t < K; ++t) {
-        const __m256 m = _mm256_castsi256_ps(_mm256_cmpgt_epi32(idx, seven));
-        const __m256 v = _mm256_blendv_ps(_mm256_permutevar8x32_ps(lo, idx),
-                                          _mm256_permutevar8x32_ps(hi, idx), m);
-        acc = _mm256_fmadd_ps(v, _mm256_loadu_ps(wb + 8 * t), acc);
-        idx = _mm256_add_epi32(idx, stepC);
-      }
-      _mm256_storeu_ps(dsts[r] + 8 * b, acc);
-    }
-  }
-}
-
-inline void hf32_perm(const float* src, float* dst, const PlanArgs& p, int64_t C) {
-  hf32_perm_rows(&src, &dst, 1, p, C);
 }
