@@ -262,7 +262,82 @@ void h8_groups(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R, const Pl
   return h8_groups_impl<T, false, 0>(src, ss, dst, ds, R, p);
 }
 
+// Sign bytes (0xff for negative) of 8-bit values, zero for unsigned types: unpacking
+// with them widens to int16.
+template <class T>
+inline __m256i sign8(__m256i v) {
+  if constexpr (static_cast<T>(-1) < T(0)) return _mm256_cmpgt_epi8(_mm256_setzero_si256(), v);
+  else return _mm256_setzero_si256();
+}
+
+// Vertical combine when the weights are small after removing their common power of two
+// (ratios like 2x: 0.25 and 0.75 are 1 and 3 times 2^-2).  Exact: w*x + bias with every
+// w, bias divisible by 2^s gives the same (acc >> bits) as the reduced sum >> (bits - s);
+// the reduced sum fits int16 (checked), so _mm256_maddubs_epi16 does two taps per byte
+// pair without saturating.  int8 data is offset to unsigned (x ^ 0x80 = x + 128) and the
+// bias corrected by -128 * sum(w).  Returns false if the weights are not small enough.
+template <class T>
+bool v8_small(const T* const* rows, const int32_t* w, int64_t K, int32_t bias, int bits, T* dst,
+              int64_t n) {
+  constexpr int64_t MAXP = 16;
+  constexpr bool is_signed = static_cast<T>(-1) < T(0);
+  if (K < 1 || K > 2 * MAXP || n < 32) return false;
+  int s = bits;
+  for (int64_t t = 0; t < K; ++t)
+    if (w[t] != 0) s = std::min(s, __builtin_ctz(static_cast<unsigned>(w[t])));
+  if (bias != 0) s = std::min(s, __builtin_ctz(static_cast<unsigned>(bias)));
+  int64_t mag = 0, sum = 0;
+  for (int64_t t = 0; t < K; ++t) {
+    const int64_t v = w[t] >> s;
+    if (v < -128 || v > 127) return false;
+    mag += v < 0 ? -v : v;
+    sum += v;
+  }
+  const int64_t b = static_cast<int64_t>(bias >> s) - (is_signed ? 128 * sum : 0);
+  if (255 * mag + (b < 0 ? -b : b) > 32767) return false;
+  const int sh = bits - s;
+  const int64_t np = (K + 1) / 2;
+  __m256i wp[MAXP];
+  const T* rp[2 * MAXP];
+  for (int64_t j = 0; j < np; ++j) {
+    const int32_t w0 = w[2 * j] >> s, w1 = 2 * j + 1 < K ? w[2 * j + 1] >> s : 0;
+    wp[j] = _mm256_set1_epi16(static_cast<int16_t>((w0 & 0xff) | ((w1 & 0xff) << 8)));
+    rp[2 * j] = rows[2 * j];
+    rp[2 * j + 1] = 2 * j + 1 < K ? rows[2 * j + 1] : rows[2 * j];
+  }
+  const __m256i vb = _mm256_set1_epi16(static_cast<int16_t>(b));
+  const __m128i vsh = _mm_cvtsi32_si128(sh);
+  const __m256i flip = _mm256_set1_epi8(is_signed ? -128 : 0);
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m256i lo = vb, hi = vb;
+    for (int64_t j = 0; j < np; ++j) {
+      __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rp[2 * j] + i));
+      __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rp[2 * j + 1] + i));
+      if constexpr (is_signed) {
+        x0 = _mm256_xor_si256(x0, flip);
+        x1 = _mm256_xor_si256(x1, flip);
+      }
+      lo = _mm256_add_epi16(lo, _mm256_maddubs_epi16(_mm256_unpacklo_epi8(x0, x1), wp[j]));
+      hi = _mm256_add_epi16(hi, _mm256_maddubs_epi16(_mm256_unpackhi_epi8(x0, x1), wp[j]));
+    }
+    lo = _mm256_sra_epi16(lo, vsh);
+    hi = _mm256_sra_epi16(hi, vsh);
+    // lo: elements 0-7 | 16-23, hi: 8-15 | 24-31 -> packing restores the order
+    const __m256i out = is_signed ? _mm256_packs_epi16(lo, hi) : _mm256_packus_epi16(lo, hi);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), out);
+  }
+  for (; i < n; ++i) {
+    int32_t acc = bias;
+    for (int64_t t = 0; t < K; ++t) acc += w[t] * static_cast<int32_t>(rows[t][i]);
+    dst[i] = finish<T, int32_t>(acc, bits);
+  }
+  return true;
+}
+
 // Vertical combine of 8-bit rows with int16 weights; returns false if not applicable.
+// 32 bytes per step: byte pairs of two rows are widened to int16 pairs and multiplied
+// by the packed weight pair with _mm256_madd_epi16 (exact int32).
 template <class T>
 bool v8_avx2(const T* const* rows, const int32_t* w, int64_t K, int32_t bias, int bits, T* dst,
              int64_t n) {
@@ -274,33 +349,42 @@ bool v8_avx2(const T* const* rows, const int32_t* w, int64_t K, int32_t bias, in
     fits16 = fits16 && w[t] >= -32768 && w[t] <= 32767;
   }
   if (!fits16) return v8_split<T>(rows, w, K, bias, bits, dst, n);
+  if (v8_small<T>(rows, w, K, bias, bits, dst, n)) return true;
   const int64_t np = (K + 1) / 2;
   alignas(32) int32_t wp[MAXP];
   const T* rp[2 * MAXP];
   for (int64_t j = 0; j < np; ++j) {
     const int32_t w0 = w[2 * j], w1 = 2 * j + 1 < K ? w[2 * j + 1] : 0;
-    wp[j] = static_cast<int32_t>((static_cast<uint32_t>(w0) & 0xffffu) |
-                                 (static_cast<uint32_t>(w1) << 16));
+    wp[j] = pack_pair(w0, w1);
     rp[2 * j] = rows[2 * j];
     rp[2 * j + 1] = 2 * j + 1 < K ? rows[2 * j + 1] : rows[2 * j];
   }
   const __m128i sh = _mm_cvtsi32_si128(bits);
   const __m256i vb = _mm256_set1_epi32(bias);
   int64_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    __m256i a0 = vb, a1 = vb;
+  for (; i + 32 <= n; i += 32) {
+    __m256i a0 = vb, a1 = vb, a2 = vb, a3 = vb;
     for (int64_t j = 0; j < np; ++j) {
-      const __m128i x0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rp[2 * j] + i));
-      const __m128i x1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rp[2 * j + 1] + i));
+      const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rp[2 * j] + i));
+      const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rp[2 * j + 1] + i));
+      const __m256i l = _mm256_unpacklo_epi8(x0, x1), h = _mm256_unpackhi_epi8(x0, x1);
+      const __m256i sl = sign8<T>(l), shh = sign8<T>(h);
       const __m256i wv = _mm256_set1_epi32(wp[j]);
-      a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(widen16<T>(_mm_unpacklo_epi8(x0, x1)), wv));
-      a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(widen16<T>(_mm_unpackhi_epi8(x0, x1)), wv));
+      // int16 pairs: q0 elements 0-3 | 16-19, q1 4-7 | 20-23, q2 8-11 | 24-27, q3 12-15 | 28-31
+      a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_unpacklo_epi8(l, sl), wv));
+      a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_unpackhi_epi8(l, sl), wv));
+      a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_unpacklo_epi8(h, shh), wv));
+      a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_unpackhi_epi8(h, shh), wv));
     }
     a0 = _mm256_sra_epi32(a0, sh);
     a1 = _mm256_sra_epi32(a1, sh);
-    const __m128i lo = _mm_packs_epi32(_mm256_castsi256_si128(a0), _mm256_extracti128_si256(a0, 1));
-    const __m128i hi = _mm_packs_epi32(_mm256_castsi256_si128(a1), _mm256_extracti128_si256(a1, 1));
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), pack8<T>(lo, hi));
+    a2 = _mm256_sra_epi32(a2, sh);
+    a3 = _mm256_sra_epi32(a3, sh);
+    const __m256i p01 = _mm256_packs_epi32(a0, a1);  // elements 0-7 | 16-23 (int16)
+    const __m256i p23 = _mm256_packs_epi32(a2, a3);  // elements 8-15 | 24-31
+    const __m256i out = static_cast<T>(-1) < T(0) ? _mm256_packs_epi16(p01, p23)
+                                                  : _mm256_packus_epi16(p01, p23);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), out);
   }
   for (; i < n; ++i) {
     int32_t acc = bias;

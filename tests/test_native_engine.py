@@ -614,3 +614,49 @@ def test_repeated_resize_calls_keep_checks_and_results() -> None:
     np.testing.assert_allclose(pixelgrid.resize(xv, (41, 27), antialias=False),
                                pixelgrid.resize(xv, (41, 27), antialias=False,
                                                 engine="reference"), atol=1e-5)
+
+
+def small_weight_plan(rng: np.random.Generator, n_in: int, n_out: int, taps: int,
+                      mag: int, shift: int) -> AxisPlan:
+    """Contiguous plan whose 14-bit weights are small integers times 2**shift."""
+    start = rng.integers(0, n_in - taps + 1, n_out)
+    idx = start[:, None] + np.arange(taps)[None, :]
+    # integer weights with sum |w| <= mag (the bound of the int16 kernel), some negative
+    iw = rng.integers(-mag // (2 * taps), mag // taps + 1, (n_out, taps))
+    iw[:, 0] = np.clip(iw[:, 0], -128, 127)
+    over = np.abs(iw).sum(1) > mag
+    iw[over] = iw[over] // 2
+    fw = iw.astype(np.int64) << shift
+    w = fw / 2.0**14
+    fixed = FixedPoint(14, fw, np.zeros(n_out, np.int64), 1 << 13)
+    return AxisPlan(n_in, n_out, idx.astype(np.int64), w, np.zeros(n_out), 0.0,
+                    np.zeros(n_out), fixed)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8])
+def test_small_power_of_two_weights_path(dtype: type) -> None:
+    # Ratios like 2x give weights that are small integers times a power of two (0.25,
+    # 0.75 -> 1, 3 times 2**-2); the vertical 8-bit kernel then sums in int16.  Checked
+    # against the oracle at and beyond its bound (sum |w| * 255 + bias <= 32767), for
+    # odd tap counts, clamped results and row lengths around its 32-byte step.
+    from pixelgrid._plan import fixed_point, plan
+
+    rng = np.random.default_rng(77)
+    for taps, mag, shift in ((2, 4, 12), (1, 1, 13), (3, 100, 6), (4, 127, 6), (5, 128, 5),
+                             (2, 129, 5), (6, 200, 3), (2, 60, 0)):
+        for n_out, width in ((37, 31), (20, 32), (64, 97), (9, 5)):
+            ph = small_weight_plan(rng, 23, n_out, taps, mag, shift)
+            x = random_input(rng, (23, width), dtype)
+            for plans in ([(0, ph)], [(0, ph), (1, linear_plan(width, 2 * width))]):
+                plans = [(a, p if p.fixed is not None else fixed_point(p, 14)) for a, p in plans]
+                y = native.apply_plans(x, plans, threads=1)
+                check(y, oracle(x, plans), x, plans)
+    # real 2x and 4x bilinear plans and 2x box downscaling, with a fill border
+    for h, oh, kw in ((40, 80, {}), (33, 132, {}), (64, 32, {"kernel": "box"}),
+                      (20, 40, {"boundary": "constant", "fill_value": 7.0})):
+        ph = fixed_point(plan(h, oh, **kw), 14)
+        pw = fixed_point(plan(45, 90, **kw), 14)
+        x = random_input(rng, (h, 45, 3), dtype)
+        for plans in ([(0, ph), (1, pw)], [(1, pw), (0, ph)]):
+            y = native.apply_plans(x, plans, threads=2)
+            check(y, oracle(x, plans), x, plans)
