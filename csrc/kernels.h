@@ -325,6 +325,28 @@ void pair_impl(const PairArgs& a, int64_t r0, int64_t r1, void* scratch) {
         ws[k] = w[t];
         ++k;
       }
+#ifdef PG_AVX2_U8
+      if constexpr (std::is_same_v<T, float> && std::is_same_v<Acc, float>) {
+        // The next output row often reads the same input rows (upsampling): both rows
+        // in one sweep, loading each input vector once (identical results).
+        if (r + 1 < r1 && oh + 1 < OH && ph.start[oh + 1] == s0 && k >= 2 && k <= 16) {
+          const Acc* w2 = wv + (oh + 1) * KV;
+          float ws2[16];
+          int64_t k2 = 0;
+          bool same = true;
+          for (int64_t t = 0; t < KV && same; ++t) {
+            same = (w[t] == Acc(0)) == (w2[t] == Acc(0));
+            if (w2[t] != Acc(0)) ws2[k2++] = w2[t];
+          }
+          if (same) {
+            vf32_two(rows, ws, ws2, k, bv[oh], bv[oh + 1], dst + r * out_row,
+                     dst + (r + 1) * out_row, out_row);
+            ++r;
+            continue;
+          }
+        }
+      }
+#endif
       combine<T, Acc>(rows, ws, k, bv[oh], ph.bits, dst + r * out_row, out_row);
     }
   } else {
