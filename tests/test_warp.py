@@ -7,6 +7,8 @@ derivations (in comments) and USER-NEEDS T14/T15.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pytest
 
@@ -496,12 +498,35 @@ def test_warp_affine_matches_cv2(boundary: str) -> None:
 def test_warp_affine_nearest_matches_cv2_on_exact_maps() -> None:
     cv2 = pytest.importorskip("cv2")
     x = RNG.integers(0, 255, (6, 9)).astype(np.uint8)
-    maps = [W.rotation(90, W.image_center(x.shape)), W.rotation(180, W.image_center(x.shape)),
-            [[-1, 0, 8], [0, 1, 0]], W.translation(2, -1), W.scaling(2, center=(0.5, 0.5))]
+    maps = [W.rotation(180, W.image_center(x.shape)), [[-1, 0, 8], [0, 1, 0]],
+            W.translation(2, -1), W.scaling(2, center=(0.5, 0.5))]
     for m in maps:
         ref = cv2.warpAffine(x, W.affine_to_cv2(m), (9, 6), flags=cv2.INTER_NEAREST)
         got = W.warp_affine(x, m, (6, 9), kernel="nearest", tie="round_half_even")
         np.testing.assert_array_equal(got, ref)
+
+
+def _cv2_at_least(cv2: Any, version: tuple[int, int]) -> bool:
+    return tuple(int(v) for v in cv2.__version__.split(".")[:2]) >= version
+
+
+def test_warp_affine_nearest_cv2_half_pixel_ties(request: pytest.FixtureRequest) -> None:
+    # A 90-degree turn about the centre of a 6x9 image puts every source coordinate on a
+    # half pixel.  OpenCV 5.0 resolves those ties to even (as pixelgrid's
+    # tie="round_half_even").  OpenCV 5.1 changed it, measured here: ties go up
+    # (translation by 0.5: -0.5 -> 0, 0.5 -> 1), but a coordinate exactly on the last
+    # pixel's outer edge (5.5 of 6 rows) still takes that pixel instead of the constant
+    # border, which no tie rule of pixelgrid reproduces.
+    cv2 = pytest.importorskip("cv2")
+    if _cv2_at_least(cv2, (5, 1)):
+        request.applymarker(pytest.mark.xfail(
+            strict=True, reason="OpenCV 5.1 warpAffine INTER_NEAREST: ties up, and the "
+            "outer half-pixel edge belongs to the image (not reproduced)"))
+    x = RNG.integers(0, 255, (6, 9)).astype(np.uint8)
+    m = W.rotation(90, W.image_center(x.shape))
+    ref = cv2.warpAffine(x, W.affine_to_cv2(m), (9, 6), flags=cv2.INTER_NEAREST)
+    got = W.warp_affine(x, m, (6, 9), kernel="nearest", tie="round_half_even")
+    np.testing.assert_array_equal(got, ref)
 
 
 @pytest.mark.parametrize("boundary", sorted(SCIPY_MODES))
