@@ -74,12 +74,15 @@ struct SingleArgs {
 // > 1 needs H windows that are monotone without gaps.
 // The scratch of pair_range starts with a 64-byte header, zero in a fresh buffer: the
 // kernel keeps its row cache in the scratch across the calls of one thread.
+// bstride: elements between the rows of the kernel's row buffer (padded so that rows do
+// not fall on the same L1 cache sets, see buffer_stride in engine.cpp).
 struct PairArgs {
   int dtype;
   int acc64;
   int h_first;
   int ahead;
   int64_t B, C;
+  int64_t bstride;
   const void* src;
   void* dst;
   PlanArgs ph;  // along H (axis a)

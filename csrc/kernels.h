@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <algorithm>
+#include <numeric>
 #include <type_traits>
 
 #include "engine_types.h"
@@ -50,6 +51,15 @@ inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
 
 // Most rows per sweep of the batched horizontal passes (see pair_impl and single_impl).
 constexpr int64_t PG_ROWS = 16;
+
+// How many rows at this stride (bytes) one sweep may touch at once: a sweep works on
+// all its rows at the same column, and rows whose stride shares a large power of two
+// with 4 KiB fall on few of the 64 L1 sets (8 ways each); about 4 rows per set leave
+// room for the rows it reads and writes.  (1024 floats per row: 4 rows, not 16.)
+inline int64_t rows_for_stride(int64_t bytes) {
+  const int64_t g = std::gcd(bytes < 0 ? -bytes : bytes, int64_t(4096));
+  return g == 0 ? PG_ROWS : imin(PG_ROWS, 4 * (4096 / g));
+}
 
 // One (L, CC) slab -> outputs [o0, o1) of the (O, CC) slab, CC small and known.
 template <class T, class Acc, int CC, bool Contig>
@@ -240,7 +250,9 @@ void single_impl(const SingleArgs& a, int64_t u0, int64_t u1, void* scratch) {
   while (u < u1) {
     const int64_t b = u / O, o = u % O;
     if (o == 0 && u1 - u >= O) {  // whole rows: batches that share the kernels' tables
-      const int64_t R = imin(PG_ROWS, (u1 - u) / O);
+      const int64_t R = imin(imin(rows_for_stride(L * C * static_cast<int64_t>(sizeof(T))),
+                                  rows_for_stride(O * C * static_cast<int64_t>(sizeof(T)))),
+                             (u1 - u) / O);
       h_rows<T, Acc>(src + b * L * C, L * C, dst + b * O * C, O * C, R, C, a.p, scratch);
       u += R * O;
       continue;
@@ -286,7 +298,10 @@ void pair_impl(const PairArgs& a, int64_t r0, int64_t r1, void* scratch) {
     // first missing one span at most NS rows, so they never evict each other.  Batches
     // let the horizontal kernels read their tables once for several rows.  The cache
     // persists across the calls of one thread (chunks of one pass: same source).
-    const int64_t ahead = a.ahead > 1 ? imin(a.ahead, PG_ROWS) : 1;
+    const int64_t ahead =
+        a.ahead > 1 ? imin(a.ahead, rows_for_stride(in_row * static_cast<int64_t>(sizeof(T))))
+                    : 1;
+    const int64_t bs = a.bstride;
     const int64_t NS = ahead > 1 ? KV + ahead : KV;
     if (header[0] == 0) {
       for (int64_t k = 0; k < NS; ++k) tags[k] = -1;
@@ -306,7 +321,7 @@ void pair_impl(const PairArgs& a, int64_t r0, int64_t r1, void* scratch) {
         if (w[t] == Acc(0)) continue;
         const int64_t i = s0 + t;
         const int64_t slot = i % NS;
-        T* row = buf + slot * out_row;
+        T* row = buf + slot * bs;
         if (tags[slot] != b * H + i) {
           int64_t R = 0;
           const int64_t i_end =
@@ -315,7 +330,7 @@ void pair_impl(const PairArgs& a, int64_t r0, int64_t r1, void* scratch) {
             const int64_t sl = j % NS;
             if (j > i && tags[sl] == b * H + j) break;
             srcs[R] = src + (b * H + j) * in_row;
-            dsts[R] = buf + sl * out_row;
+            dsts[R] = buf + sl * bs;
             tags[sl] = b * H + j;
             ++R;
           }
@@ -358,14 +373,15 @@ void pair_impl(const PairArgs& a, int64_t r0, int64_t r1, void* scratch) {
       tables = pw.pbase != nullptr && pw.contig && pw.pC == C;
 #endif
     if (tables) {
-      // Blocks of RB rows: vertical combines into the buffer (rows start on cache lines),
-      // then one horizontal sweep that reads each table once for the whole block.
-      const int64_t bs = (in_row * static_cast<int64_t>(sizeof(T)) + 63) / 64 * 64 /
-                         static_cast<int64_t>(sizeof(T));
-      // As many rows per sweep as fit ~192 KiB of buffer (within L2), 4 to PG_ROWS: the
-      // tables cost about as much as the work of one row, so they are read once per RB.
-      const int64_t RB = std::max<int64_t>(
-          4, imin(PG_ROWS, (int64_t(192) << 10) / (bs * static_cast<int64_t>(sizeof(T)))));
+      // Blocks of RB rows: vertical combines into the buffer (rows a.bstride apart), then
+      // one horizontal sweep that reads each table once for the whole block.  RB: as
+      // many rows as fit ~192 KiB of buffer (within L2), at least 4 (the tables cost
+      // about as much as the work of one row), and no more than the output rows' stride
+      // lets share the L1 sets.
+      const int64_t bs = a.bstride;
+      const int64_t RB = imin(
+          rows_for_stride(out_row * static_cast<int64_t>(sizeof(T))),
+          std::max<int64_t>(4, (int64_t(192) << 10) / (bs * static_cast<int64_t>(sizeof(T)))));
       for (int64_t rb = r0; rb < r1; rb += RB) {
         const int64_t R = imin(RB, r1 - rb);
         for (int64_t i = 0; i < R; ++i) {
