@@ -4,7 +4,12 @@ One command, one process: for each anchor case (the cases of
 ``/work/shared/bench/bench_anchors.py``, same synthetic inputs) and each thread
 count, the pixelgrid call (the public API with the plans it builds itself) and
 every installed peer (OpenCV, torch, Pillow, SciPy) are timed on the same input,
-interleaved round by round so that machine noise hits all of them alike.  Printed
+interleaved round by round so that machine noise hits all of them alike.  Each round
+runs the functions in a fresh random order, and each timed call directly follows an
+untimed call of the same function: every library is timed warm, with the caches as its
+own previous call left them (as the anchors harness times repeated calls), never as
+the library before it left them.  (With a fixed rotation the call after pixelgrid's
+found pixelgrid's input in cache, which biased ratios by up to ~0.1.)  Printed
 per case: each median, the ratio pixelgrid / fastest peer, and the memory-traffic
 bound (input + output bytes / copy bandwidth measured at the start of this run).
 
@@ -24,6 +29,7 @@ from __future__ import annotations
 import argparse
 import importlib.util
 import os
+import random
 import sys
 import threading
 import time
@@ -262,16 +268,20 @@ def copy_bandwidth(nthreads: int, mib: int = 512, reps: int = 5) -> float:
 
 
 def time_round_robin(fns: dict[str, Fn], rounds: int, budget_s: float) -> dict[str, list[float]]:
-    """Call every fn once per round, in rotating order; stop after ``rounds`` or the budget."""
+    """Time every fn once per round, in a random order (seeded), each call right after an
+    untimed call of the same fn; stop after ``rounds`` or the budget."""
     names = list(fns)
     for nm in names:  # warm-up (plan caches, page pools, lazy init)
         fns[nm]()
         fns[nm]()
     times: dict[str, list[float]] = {nm: [] for nm in names}
+    rng = random.Random(0)
     t_start = time.perf_counter()
     for r in range(rounds):
-        order = names[r % len(names):] + names[:r % len(names)]
+        order = names[:]
+        rng.shuffle(order)
         for nm in order:
+            fns[nm]()  # untimed: the timed call finds the caches as this fn leaves them
             t0 = time.perf_counter()
             fns[nm]()
             times[nm].append(time.perf_counter() - t0)
