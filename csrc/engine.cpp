@@ -98,7 +98,7 @@ int64_t nbytes(const RoArray& a) { return static_cast<int64_t>(a.nbytes()); }
 struct PlanHolder {
   PlanArgs p{};
   RoArray start, index, weight, bias, wq, pbase, prel, pw, pbias, pstart, gbase, gmask, gw,
-      gbias;
+      gbias, sbase, smask, sw, sbias;
 };
 
 void check(bool ok, const char* what) {
@@ -120,7 +120,7 @@ PlanHolder unpack_plan(const nb::tuple& t, int64_t accsz) {
   }
   if (!t[11].is_none()) {
     nb::tuple gt = nb::cast<nb::tuple>(t[11]);
-    check(nb::len(gt) == 6, "group tuple must have 6 items");
+    check(nb::len(gt) == 6 || nb::len(gt) == 11, "group tuple must have 6 or 11 items");
     const int64_t gC = nb::cast<int64_t>(gt[0]), gnp = nb::cast<int64_t>(gt[1]);
     const int64_t O = nb::cast<int64_t>(t[1]), L = nb::cast<int64_t>(t[0]);
     check(gC >= 1 && gC <= 4 && gnp >= 1 && accsz == 4 && nb::cast<int>(t[3]) == 1,
@@ -149,6 +149,32 @@ PlanHolder unpack_plan(const nb::tuple& t, int64_t accsz) {
     h.p.gmask = gm;
     h.p.gw = static_cast<const int32_t*>(h.gw.data());
     h.p.gbias = static_cast<const int32_t*>(h.gbias.data());
+    if (nb::len(gt) == 11) {  // small-weight byte-pair tables (PlanArgs::sbase)
+      const int64_t ngs = O * gC / 16;
+      h.p.sbits = nb::cast<int>(gt[6]);
+      h.sbase = nb::cast<RoArray>(gt[7]);
+      h.smask = nb::cast<RoArray>(gt[8]);
+      h.sw = nb::cast<RoArray>(gt[9]);
+      h.sbias = nb::cast<RoArray>(gt[10]);
+      check(h.p.sbits >= 0 && h.p.sbits <= 15 && nb::cast<int64_t>(t[2]) <= 2,
+            "bad small-weight group tables");
+      check(nbytes(h.sbase) == ngs * 8 && nbytes(h.smask) == ngs * 32 &&
+                nbytes(h.sw) == ngs * 32 && nbytes(h.sbias) == ngs * 32,
+            "small-weight group arrays have the wrong size");
+      const int32_t* sb = static_cast<const int32_t*>(h.sbase.data());
+      const int8_t* sm = static_cast<const int8_t*>(h.smask.data());
+      for (int64_t g = 0; g < ngs; ++g) {
+        if (sb[2 * g] < 0 || sb[2 * g + 1] < 0) continue;
+        for (int l = 0; l < 2; ++l)
+          check(sb[2 * g + l] + 16 <= L * gC, "small-weight group base out of range");
+        for (int j = 0; j < 32; ++j)
+          check(sm[32 * g + j] >= 0 && sm[32 * g + j] < 16, "small-weight mask out of range");
+      }
+      h.p.sbase = sb;
+      h.p.smask = sm;
+      h.p.sw = static_cast<const int8_t*>(h.sw.data());
+      h.p.sbias = static_cast<const int16_t*>(h.sbias.data());
+    }
   }
   if (!t[10].is_none()) {
     nb::tuple pt = nb::cast<nb::tuple>(t[10]);

@@ -43,6 +43,16 @@ struct PlanArgs {
   const int8_t* gmask;   // [ng*32]
   const int32_t* gw;     // [ng*gnp*8*(1+wsplit)]
   const int32_t* gbias;  // [ng*8]
+  // Optional with the group tables (8-bit, at most 2 taps, weights that are small
+  // integers times a common power of two, e.g. 2x bilinear): groups of 16 outputs, two
+  // lanes of 8; lane L of group g loads 16 bytes at sbase[2g+L] (< 0: no SIMD) and
+  // shuffles them into byte pairs with smask; sw holds the reduced weights as int8
+  // pairs and sbias 16 int16 per group; the sum (exact in int16) is shifted by sbits.
+  int sbits;
+  const int32_t* sbase;  // [ngs*2]
+  const int8_t* smask;   // [ngs*32]
+  const int8_t* sw;      // [ngs*32]
+  const int16_t* sbias;  // [ngs*16]
   // Optional (float32, AVX2): the output row (out_size*pC floats) in blocks of 8; block
   // b reads 16 floats at pbase[b] (-1: compute it without SIMD) and tap t of lane j
   // takes element prel[b*8+j] + t*pC of them, with weight pw[(b*K+t)*8+j].

@@ -251,8 +251,70 @@ void h8_groups_impl(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R,
   scalar(8 * g, n);
 }
 
+// Horizontal 8-bit pass with the small-weight tables (PlanArgs::sbase): one byte pair
+// per output, _mm256_maddubs_epi16 sums both taps exactly in int16 (the tables were only
+// built where the reduced weights and bias keep every sum in range), 32 outputs per
+// step.  int8 data is offset to unsigned (x ^ 0x80 = x + 128) and the bias corrected by
+// -128 * (w0 + w1).
+template <class T>
+void h8_small(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R, const PlanArgs& p) {
+  constexpr bool is_signed = static_cast<T>(-1) < T(0);
+  const int64_t C = p.gC;
+  const int64_t n = p.out_size * C;
+  const int64_t ngs = n / 16;
+  const __m128i sh = _mm_cvtsi32_si128(p.sbits);
+  const __m256i flip = _mm256_set1_epi8(-128);
+  auto scalar = [&](int64_t e0, int64_t e1) {
+    const T* s = src;
+    T* d = dst;
+    for (int64_t r = 0; r < R; ++r, s += ss, d += ds)
+      for (int64_t e = e0; e < e1; ++e) d[e] = h8_element<T>(s, p, C, e);
+  };
+  int64_t g = 0;
+  for (; g + 2 <= ngs; g += 2) {
+    const int32_t* gb = p.sbase + 2 * g;
+    if (gb[0] < 0 || gb[2] < 0) {
+      scalar(16 * g, 16 * g + 32);
+      continue;
+    }
+    const __m256i m0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.smask + 32 * g));
+    const __m256i m1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.smask + 32 * g + 32));
+    const __m256i w0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.sw + 32 * g));
+    const __m256i w1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.sw + 32 * g + 32));
+    __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.sbias + 16 * g));
+    __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.sbias + 16 * g + 16));
+    if constexpr (is_signed) {
+      b0 = _mm256_sub_epi16(b0, _mm256_maddubs_epi16(flip, w0));
+      b1 = _mm256_sub_epi16(b1, _mm256_maddubs_epi16(flip, w1));
+    }
+    const int64_t o0 = gb[0], o1 = gb[1], o2 = gb[2], o3 = gb[3];
+    const char* s = reinterpret_cast<const char*>(src);
+    T* d = dst + 16 * g;
+    for (int64_t r = 0; r < R; ++r, s += ss * static_cast<int64_t>(sizeof(T)), d += ds) {
+      __m256i v0 = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(s + o1),
+                                        reinterpret_cast<const __m128i*>(s + o0));
+      __m256i v1 = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(s + o3),
+                                        reinterpret_cast<const __m128i*>(s + o2));
+      if constexpr (is_signed) {
+        v0 = _mm256_xor_si256(v0, flip);
+        v1 = _mm256_xor_si256(v1, flip);
+      }
+      __m256i a0 = _mm256_maddubs_epi16(_mm256_shuffle_epi8(v0, m0), w0);
+      __m256i a1 = _mm256_maddubs_epi16(_mm256_shuffle_epi8(v1, m1), w1);
+      a0 = _mm256_sra_epi16(_mm256_add_epi16(a0, b0), sh);
+      a1 = _mm256_sra_epi16(_mm256_add_epi16(a1, b1), sh);
+      // [g lane0 | g+1 lane0 || g lane1 | g+1 lane1] -> outputs in order
+      __m256i out = is_signed ? _mm256_packs_epi16(a0, a1) : _mm256_packus_epi16(a0, a1);
+      out = _mm256_permute4x64_epi64(out, 0xd8);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(d), out);
+    }
+  }
+  scalar(16 * g, n);
+}
+
 template <class T>
 void h8_groups(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R, const PlanArgs& p) {
+  if (p.sbase != nullptr) return h8_small<T>(src, ss, dst, ds, R, p);
   if (p.wsplit) {
     if (p.gnp == 1) return h8_groups_impl<T, true, 1>(src, ss, dst, ds, R, p);
     return h8_groups_impl<T, true, 0>(src, ss, dst, ds, R, p);

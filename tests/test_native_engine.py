@@ -685,3 +685,91 @@ def test_power_of_two_rows_and_paired_rows_match_oracle(dtype: type) -> None:
             check(y1, ref, x, plans)
             for threads in (2, 3):
                 np.testing.assert_array_equal(native.apply_plans(x, plans, threads=threads), y1)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8])
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+def test_small_weights_horizontal_byte_pairs(dtype: type, channels: int) -> None:
+    # The horizontal 8-bit kernel sums byte pairs in int16 when every weight and bias of
+    # the axis is a small integer times a common power of two (<= 2 taps).  Random such
+    # plans (some negative weights, clamped results, the int16 bound) and real 2x / 4x
+    # bilinear plans with and without a fill border, against the oracle.
+    from pixelgrid._plan import fixed_point, plan
+
+    rng = np.random.default_rng(300 + channels)
+    for taps, mag, shift in ((2, 4, 12), (1, 1, 13), (2, 100, 6), (2, 127, 5), (2, 128, 5),
+                             (1, 127, 6), (2, 90, 0)):
+        for n_out in (5, 16, 37, 64, 101):
+            pw = small_weight_plan(rng, 40, n_out, taps, mag, shift)
+            x = random_input(rng, (7, 40, channels), dtype)
+            for plans in ([(1, pw)], [(1, pw), (0, fixed_point(linear_plan(7, 15), 14))],
+                          [(0, fixed_point(linear_plan(7, 15), 14)), (1, pw)]):
+                for threads in (1, 2):
+                    y = native.apply_plans(x, plans, threads=threads)
+                    check(y, oracle(x, plans), x, plans)
+    for w, ow, kw in ((50, 100, {}), (33, 132, {}), (64, 128, {"boundary": "constant",
+                                                                 "fill_value": 9.0})):
+        pw = fixed_point(plan(w, ow, **kw), 14)
+        tup = native._with_groups(pw, native._prepare(pw, "i32").tup, channels)
+        if not kw:  # 2x / 4x bilinear: the byte-pair tables are built
+            assert tup[11] is not None and len(tup[11]) == 11
+        x = random_input(rng, (5, w, channels), dtype)
+        for plans in ([(1, pw)], [(0, fixed_point(plan(5, 10), 14)), (1, pw)]):
+            y = native.apply_plans(x, plans, threads=2)
+            check(y, oracle(x, plans), x, plans)
+    # 1.5x: weights like 1/3 are not small after any power of two: no byte-pair tables
+    p15 = fixed_point(plan(40, 60), 14)
+    tup = native._with_groups(p15, native._prepare(p15, "i32").tup, channels)
+    assert tup[11] is None or len(tup[11]) == 6
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8])
+def test_small_weights_byte_pairs_at_the_int16_bound(dtype: type) -> None:
+    # Extreme inputs (all 255 / -128 / 127) with reduced weights near the bound: the
+    # byte-pair tables are built while maddubs cannot saturate and the total fits int16,
+    # and refused beyond (127 + 2 = 129 > 128 would saturate at x = 255).
+    def const_plan(w0: int, w1: int) -> AxisPlan:
+        n_in, n_out = 40, 64
+        start = np.arange(n_out) * (n_in - 2) // (n_out - 1)
+        idx = start[:, None] + np.arange(2)[None, :]
+        fw = np.tile(np.array([w0, w1], np.int64), (n_out, 1))
+        fixed = FixedPoint(14, fw, np.zeros(n_out, np.int64), 1 << 13)
+        return AxisPlan(n_in, n_out, idx, fw / 2.0**14, np.zeros(n_out), 0.0, np.zeros(n_out),
+                        fixed)
+
+    info = np.iinfo(dtype)
+    for (w0, w1), built in (((63 << 8, 1 << 8), True), ((-(16 << 8), 80 << 8), True),
+                            ((127 << 6, 2 << 6), False)):
+        pw = const_plan(w0, w1)
+        tup = native._with_groups(pw, native._prepare(pw, "i32").tup, 3)
+        assert (tup[11] is not None and len(tup[11]) == 11) == built
+        for fill in (info.max, info.min, None):
+            if fill is None:
+                x = np.where(np.random.default_rng(5).random((4, 40, 3)) < 0.5, info.min,
+                             info.max).astype(dtype)
+            else:
+                x = np.full((4, 40, 3), fill, dtype)
+            y = native.apply_plans(x, [(1, pw)], threads=1)
+            check(y, oracle(x, [(1, pw)]), x, [(1, pw)])
+
+
+def test_small_weights_byte_pairs_bad_tables() -> None:
+    # The extension re-checks the byte-pair tables: a shuffle index past its 16 bytes, a
+    # load past the row or a shift the int16 sum cannot take is a ValueError.
+    from pixelgrid._plan import fixed_point, plan
+
+    pw = fixed_point(plan(50, 100), 14)
+    tup = native._with_groups(pw, native._prepare(pw, "i32").tup, 3)
+    g = tup[11]
+    assert len(g) == 11
+    x = np.zeros((1, 50, 3), np.uint8)
+    out = np.empty((1, 100, 3), np.uint8)
+    native._ext.single(x, out, 0, 0, 1, 3, tup, 1)  # the good tables run
+    bad_mask = g[8].copy()
+    bad_mask.reshape(-1)[5] = 16
+    bad_base = g[7].copy()
+    bad_base.reshape(-1)[3] = 50 * 3 - 15
+    for tables in ((*g[:8], bad_mask, *g[9:]), (*g[:7], bad_base, *g[8:]), (*g[:6], 16, *g[7:])):
+        bad = (*tup[:11], tables, tup[12])
+        with pytest.raises(ValueError, match="small-weight"):
+            native._ext.single(x, out, 0, 0, 1, 3, bad, 1)

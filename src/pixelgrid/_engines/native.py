@@ -362,9 +362,60 @@ def _groups(tup: PlanTuple, c: int) -> tuple[Any, ...] | None:
     gw = np.stack([_pairs(part)[o].reshape(ng, 8, npair).transpose(0, 2, 1) for part in parts],
                   axis=2)
     gbase = np.where(ok[:, None], base, -1).astype(np.int32)
-    return (c, npair, np.ascontiguousarray(gbase), np.ascontiguousarray(mask),
-            np.ascontiguousarray(gw, dtype=np.int32),
-            np.ascontiguousarray(bias[o].reshape(ng, 8), dtype=np.int32))
+    tables = (c, npair, np.ascontiguousarray(gbase), np.ascontiguousarray(mask),
+              np.ascontiguousarray(gw, dtype=np.int32),
+              np.ascontiguousarray(bias[o].reshape(ng, 8), dtype=np.int32))
+    small = _small_groups(tup, c)
+    return tables if small is None else (*tables, *small)
+
+
+def _small_groups(tup: PlanTuple, c: int) -> tuple[Any, ...] | None:
+    """Byte-pair tables of the 8-bit horizontal kernel (PlanArgs::sbase), or None.
+
+    For at most 2 taps whose weights and biases are small integers times a common power
+    of two (2x bilinear: 0.25 and 0.75 are 1 and 3 times 2**-2): dividing all of them and
+    ``bits`` by that power gives the same ``(acc >> bits)`` exactly.  The kernel sums both
+    taps with ``_mm256_maddubs_epi16``, which saturates its pair sums, then adds the bias
+    in int16: so the reduced weights must fit int8, ``255 * (|w0| + |w1|)`` must not
+    saturate and the total must fit int16 for uint8 and for int8 data (offset by 128).
+    Groups of 16 outputs, two lanes of 8 whose taps lie in 16 bytes.
+    """
+    n_in, n_out, bits = tup[0], tup[1], int(tup[4])
+    start, dense = tup[5], np.asarray(tup[7], dtype=np.int64)
+    bias = np.asarray(tup[8], dtype=np.int64)
+    taps = dense.shape[1]
+    ngs = n_out * c // 16
+    if taps > 2 or ngs < 2 or n_in * c < 16:
+        return None
+    w = np.zeros((n_out, 2), np.int64)
+    w[:, :taps] = dense
+    vals = np.concatenate([w.ravel(), bias])
+    vals = np.abs(vals[vals != 0])
+    shift = bits if vals.size == 0 else min(bits, int(np.log2(vals & -vals).min()))
+    wr, br = w >> shift, bias >> shift
+    mag = np.abs(wr).sum(1)
+    # uint8: sum in [-255 * mag, 255 * mag] + bias; int8 (x + 128): the bias is reduced
+    # by 128 * (w0 + w1), the sum of the weighted offsets
+    span = np.maximum(255 * mag + np.abs(br), 255 * mag + np.abs(br - 128 * wr.sum(1)))
+    if wr.min() < -128 or wr.max() > 127 or span.max() > 32767 or bits - shift > 15:
+        return None
+    e = np.arange(ngs * 16)
+    o = e // c
+    s0 = (np.asarray(start, dtype=np.int64)[o] * c + e % c).reshape(ngs, 2, 8)
+    tap1 = c if taps == 2 else 0
+    base = np.minimum(s0.min(axis=2), n_in * c - 16)
+    rel = s0 - base[:, :, None]
+    ok = ((base >= 0).all(axis=1) & (rel.min(axis=(1, 2)) >= 0)
+          & (rel.max(axis=(1, 2)) + tap1 <= 15))
+    if ok.mean() < 0.5:
+        return None
+    rel = np.where(ok[:, None, None], rel, 0)
+    smask = np.stack([rel, rel + tap1], axis=-1).astype(np.int8)
+    sw = wr[o].reshape(ngs, 2, 8, 2).astype(np.int8)
+    sbase = np.where(ok[:, None], base, -1).astype(np.int32)
+    return (bits - shift, np.ascontiguousarray(sbase), np.ascontiguousarray(smask),
+            np.ascontiguousarray(sw),
+            np.ascontiguousarray(br[o].reshape(ngs, 16), dtype=np.int16))
 
 
 def _with_groups(p: AxisPlan, tup: PlanTuple, c: int) -> PlanTuple:
