@@ -469,7 +469,11 @@ void run_pair(const RoArray& src, RwArray& dst, int dtype, int acc64, int h_firs
   const int64_t bstride = buffer_stride((h_first ? OW : W) * C * isz);
   PairArgs a{dtype, acc64, h_first, static_cast<int>(ahead), B, C, bstride / isz,
              src.data(), dst.data(), hh.p, hw.p};
-  const int64_t buf = h_first ? (KV + rows) * bstride : bstride * rows;
+  // buffer rows the kernel can use: KV + ahead (h_first ring) or its row batch, at most
+  // 16 and at least 4 rows of ~192 KiB in all (see pair_impl)
+  const int64_t buf_rows =
+      h_first ? KV + ahead : std::min<int64_t>(rows, std::max<int64_t>(4, (192 << 10) / bstride));
+  const int64_t buf = buf_rows * bstride;
   // header (64) | row pointers, weights, tags | axis scratch | alignment | buffer
   const int64_t scratch_bytes = 64 + KV * 24 + rows * 8 + hw.p.K * 16 + 128 + buf;
   double work;

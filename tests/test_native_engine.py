@@ -773,3 +773,19 @@ def test_small_weights_byte_pairs_bad_tables() -> None:
         bad = (*tup[:11], tables, tup[12])
         with pytest.raises(ValueError, match="small-weight"):
             native._ext.single(x, out, 0, 0, 1, 3, bad, 1)
+
+
+def test_wide_rows_small_batches_match_oracle() -> None:
+    # Rows of ~48 KiB: the engine batches 4 of them (its buffer holds ~192 KiB), or
+    # rings 3 ahead when the W axis goes first.
+    from pixelgrid._plan import plan
+
+    rng = np.random.default_rng(17)
+    for h, oh in ((6, 13), (13, 6)):
+        x = random_input(rng, (h, 3072, 4), np.float32)
+        ph, pw = plan(h, oh), plan(3072, 3100)
+        for plans in ([(0, ph), (1, pw)], [(1, pw), (0, ph)]):
+            ref = oracle(x, plans)
+            y = native.apply_plans(x, plans, threads=1)
+            check(y, ref, x, plans)
+            np.testing.assert_array_equal(native.apply_plans(x, plans, threads=2), y)
