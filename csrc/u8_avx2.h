@@ -178,6 +178,14 @@ inline T h8_element(const T* src, const PlanArgs& p, int64_t C, int64_t e) {
   return finish<T, int32_t>(acc, p.bits);
 }
 
+// Elements [e0, e1) of R strided rows of a horizontal 8-bit pass, without SIMD.
+template <class T>
+void h8_scalar_rows(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R, const PlanArgs& p,
+                    int64_t e0, int64_t e1) {
+  for (int64_t r = 0; r < R; ++r, src += ss, dst += ds)
+    for (int64_t e = e0; e < e1; ++e) dst[e] = h8_element<T>(src, p, p.gC, e);
+}
+
 // Horizontal 8-bit pass over R rows at fixed strides (row r: src + r*ss -> dst + r*ds)
 // with the group tables (see PlanArgs): the tables of a group are read once and applied
 // to all R rows.  NP > 0: the number of tap pairs, known at compile time.
@@ -191,10 +199,7 @@ void h8_groups_impl(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R,
   const __m128i sh = _mm_cvtsi32_si128(p.bits);
   const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
   auto scalar = [&](int64_t e0, int64_t e1) {
-    const T* s = src;
-    T* d = dst;
-    for (int64_t r = 0; r < R; ++r, s += ss, d += ds)
-      for (int64_t e = e0; e < e1; ++e) d[e] = h8_element<T>(s, p, C, e);
+    h8_scalar_rows<T>(src, ss, dst, ds, R, p, e0, e1);
   };
   int64_t g = 0;
   for (; g + 2 <= ng; g += 2) {
@@ -265,10 +270,7 @@ void h8_small(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R, const Pla
   const __m128i sh = _mm_cvtsi32_si128(p.sbits);
   const __m256i flip = _mm256_set1_epi8(-128);
   auto scalar = [&](int64_t e0, int64_t e1) {
-    const T* s = src;
-    T* d = dst;
-    for (int64_t r = 0; r < R; ++r, s += ss, d += ds)
-      for (int64_t e = e0; e < e1; ++e) d[e] = h8_element<T>(s, p, C, e);
+    h8_scalar_rows<T>(src, ss, dst, ds, R, p, e0, e1);
   };
   int64_t g = 0;
   for (; g + 2 <= ngs; g += 2) {
