@@ -16,6 +16,7 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <numeric>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -415,6 +416,19 @@ int64_t buffer_stride(int64_t row_bytes) {
   return s;
 }
 
+// Most rows per horizontal sweep (PG_ROWS in kernels.h).
+constexpr int64_t kMaxRows = 16;
+
+// How many rows at this stride (bytes) one sweep may touch at once: a sweep works on
+// all its rows at the same column, and rows whose stride shares a large power of two
+// with 4 KiB fall on few of the 64 L1 sets (8 ways each); about 4 rows per set leave
+// room for the rows it reads and writes (1024 floats per row: 4 rows, not 16; measured:
+// 3x slower sweeps otherwise).
+int64_t batch_rows(int64_t stride_bytes) {
+  const int64_t g = std::gcd(stride_bytes, int64_t(4096));
+  return g == 0 ? kMaxRows : std::min<int64_t>(kMaxRows, 4 * (4096 / g));
+}
+
 // Caps the thread count so that each thread gets at least ~min_work multiply-adds.
 int64_t cap_threads(int64_t threads, double work) {
   const double min_work = 65536.0;
@@ -430,7 +444,8 @@ void run_single(const RoArray& src, RwArray& dst, int dtype, int acc64, int64_t 
   check(B >= 1 && C >= 1 && threads >= 1, "bad step sizes");
   check(nbytes(src) == B * L * C * isz, "source array has the wrong size");
   check(static_cast<int64_t>(dst.nbytes()) == B * O * C * isz, "destination has the wrong size");
-  SingleArgs a{dtype, acc64, B, C, src.data(), dst.data(), h.p};
+  const int64_t rows = std::min(batch_rows(L * C * isz), batch_rows(O * C * isz));
+  SingleArgs a{dtype, acc64, B, C, rows, src.data(), dst.data(), h.p};
   const int64_t nt = cap_threads(threads, double(B) * O * C * std::max<int64_t>(1, h.p.K));
   const Kernels k = g_kernels;
   nb::gil_scoped_release release;
@@ -454,28 +469,31 @@ void run_pair(const RoArray& src, RwArray& dst, int dtype, int acc64, int h_firs
   check(static_cast<int64_t>(dst.nbytes()) == B * OH * OW * C * isz,
         "destination has the wrong size");
   const int64_t KV = hh.p.K;
-  // h_first: how many input rows to resample at once (see PairArgs::ahead).  Only when
-  // the vertical windows are monotone without gaps (every row in between is needed);
-  // the ring of KV + ahead rows stays within half of a 512 KiB L2.
-  int64_t ahead = 1;
+  const int64_t bstride = buffer_stride((h_first ? OW : W) * C * isz);
+  // Rows per horizontal sweep (see PairArgs::rows) and the buffer rows they need.
+  // h_first: input rows resampled at once, only when the vertical windows are monotone
+  // without gaps (every row in between is needed), the ring of KV + rows rows within
+  // half of a 512 KiB L2 and at most 8.  Else: output rows per sweep, as many as fit
+  // ~192 KiB of buffer (within L2) but at least 4 (the tables cost about as much as the
+  // work of one row).  Both capped by the L1 sets the rows' stride allows.
+  int64_t rows = 1, buf_rows;
   if (h_first) {
     int dense = 1;
     for (int64_t o = 0; o + 1 < OH && dense; ++o)
       dense = hh.p.start[o + 1] >= hh.p.start[o] && hh.p.start[o + 1] <= hh.p.start[o] + KV;
-    const int64_t rb = OW * C * isz;
-    if (dense) ahead = std::max<int64_t>(1, std::min<int64_t>(8, (1 << 18) / rb - KV));
+    if (dense)
+      rows = std::max<int64_t>(1, std::min({int64_t(8), (1 << 18) / bstride - KV,
+                                            batch_rows(W * C * isz)}));
+    buf_rows = KV + rows;
+  } else {
+    rows = std::min(batch_rows(OW * C * isz), std::max<int64_t>(4, (192 << 10) / bstride));
+    buf_rows = rows;
   }
-  const int64_t rows = 16;  // PG_ROWS in kernels.h
-  const int64_t bstride = buffer_stride((h_first ? OW : W) * C * isz);
-  PairArgs a{dtype, acc64, h_first, static_cast<int>(ahead), B, C, bstride / isz,
+  PairArgs a{dtype, acc64, h_first, static_cast<int>(rows), B, C, bstride / isz,
              src.data(), dst.data(), hh.p, hw.p};
-  // buffer rows the kernel can use: KV + ahead (h_first ring) or its row batch, at most
-  // 16 and at least 4 rows of ~192 KiB in all (see pair_impl)
-  const int64_t buf_rows =
-      h_first ? KV + ahead : std::min<int64_t>(rows, std::max<int64_t>(4, (192 << 10) / bstride));
-  const int64_t buf = buf_rows * bstride;
   // header (64) | row pointers, weights, tags | axis scratch | alignment | buffer
-  const int64_t scratch_bytes = 64 + KV * 24 + rows * 8 + hw.p.K * 16 + 128 + buf;
+  const int64_t scratch_bytes =
+      64 + KV * 24 + kMaxRows * 8 + hw.p.K * 16 + 128 + buf_rows * bstride;
   double work;
   if (h_first)
     work = double(B) * (H * OW * C * std::max<int64_t>(1, hw.p.K) + OH * OW * C * KV);

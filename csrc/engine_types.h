@@ -69,10 +69,13 @@ struct PlanArgs {
 };
 
 // One pass along one axis of a C-contiguous (B, L, C) array -> (B, out, C).
+// rows: whole rows per horizontal sweep (the kernels with tables read them once per
+// sweep); chosen by the dispatcher (see batch_rows in engine.cpp).
 struct SingleArgs {
   int dtype;
   int acc64;
   int64_t B, C;
+  int64_t rows;
   const void* src;
   void* dst;
   PlanArgs p;
@@ -80,8 +83,9 @@ struct SingleArgs {
 
 // Two passes over adjacent axes of a C-contiguous (B, H, W, C) array -> (B, OH, OW, C).
 // h_first: apply the W plan first (rows are resampled horizontally, then combined).
-// ahead (h_first, 1..8): input rows resampled horizontally at once (1: one at a time);
-// > 1 needs H windows that are monotone without gaps.
+// rows: h_first: input rows resampled horizontally at once (1: one at a time; > 1 needs
+// H windows that are monotone without gaps); else output rows per horizontal sweep.
+// Both at most 16, chosen by the dispatcher, which sizes the row buffer for them.
 // The scratch of pair_range starts with a 64-byte header, zero in a fresh buffer: the
 // kernel keeps its row cache in the scratch across the calls of one thread.
 // bstride: elements between the rows of the kernel's row buffer (padded so that rows do
@@ -90,7 +94,7 @@ struct PairArgs {
   int dtype;
   int acc64;
   int h_first;
-  int ahead;
+  int rows;
   int64_t B, C;
   int64_t bstride;
   const void* src;

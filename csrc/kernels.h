@@ -7,7 +7,6 @@
 #include <cmath>
 #include <cstring>
 #include <algorithm>
-#include <numeric>
 #include <type_traits>
 
 #include "engine_types.h"
@@ -49,17 +48,12 @@ inline T finish(Acc a, int bits) {
 
 inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
 
-// Most rows per sweep of the batched horizontal passes (see pair_impl and single_impl).
+// Most rows per sweep of the batched horizontal passes (the dispatcher picks how many,
+// see SingleArgs::rows and PairArgs::rows).
 constexpr int64_t PG_ROWS = 16;
 
-// How many rows at this stride (bytes) one sweep may touch at once: a sweep works on
-// all its rows at the same column, and rows whose stride shares a large power of two
-// with 4 KiB fall on few of the 64 L1 sets (8 ways each); about 4 rows per set leave
-// room for the rows it reads and writes.  (1024 floats per row: 4 rows, not 16.)
-inline int64_t rows_for_stride(int64_t bytes) {
-  const int64_t g = std::gcd(bytes < 0 ? -bytes : bytes, int64_t(4096));
-  return g == 0 ? PG_ROWS : imin(PG_ROWS, 4 * (4096 / g));
-}
+// Rows per sweep as given by the dispatcher, within [1, PG_ROWS].
+inline int64_t sweep_rows(int64_t rows) { return rows < 1 ? 1 : imin(rows, PG_ROWS); }
 
 // One (L, CC) slab -> outputs [o0, o1) of the (O, CC) slab, CC small and known.
 template <class T, class Acc, int CC, bool Contig>
@@ -210,17 +204,31 @@ void axis_apply(const T* src, int64_t C, T* dst, const PlanArgs& p, int64_t o0, 
   }
 }
 
+// Whether a horizontal pass of p over rows of C channels has a SIMD kernel with tables
+// (which then reads them once per sweep of several rows, see h_rows).
+template <class T, class Acc>
+bool row_tables(const PlanArgs& p, int64_t C) {
+#ifdef PG_AVX2_U8
+  if constexpr (sizeof(T) == 1 && sizeof(Acc) == 4 && !is_float_v<Acc>)
+    return p.gbase != nullptr && p.contig && C == p.gC;
+  if constexpr (std::is_same_v<T, float> && std::is_same_v<Acc, float>)
+    return p.pbase != nullptr && p.contig && p.pC == C;
+#endif
+  (void)p;
+  (void)C;
+  return false;
+}
+
 // Horizontal pass over R whole rows at fixed strides (row r: src + r*ss -> dst + r*ds);
 // the SIMD kernels with tables read them once for all R rows.
 template <class T, class Acc>
 void h_rows(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R, int64_t C,
             const PlanArgs& p, void* scratch) {
 #ifdef PG_AVX2_U8
-  if constexpr (sizeof(T) == 1 && sizeof(Acc) == 4 && !is_float_v<Acc>) {
-    if (p.gbase != nullptr && p.contig && C == p.gC) return h8_groups<T>(src, ss, dst, ds, R, p);
-  }
-  if constexpr (std::is_same_v<T, float> && std::is_same_v<Acc, float>) {
-    if (p.pbase != nullptr && p.contig && p.pC == C)
+  if (row_tables<T, Acc>(p, C)) {
+    if constexpr (sizeof(T) == 1 && sizeof(Acc) == 4 && !is_float_v<Acc>)
+      return h8_groups<T>(src, ss, dst, ds, R, p);
+    if constexpr (std::is_same_v<T, float> && std::is_same_v<Acc, float>)
       return hf32_perm_rows(src, ss, dst, ds, R, p, C);
   }
 #endif
@@ -250,9 +258,7 @@ void single_impl(const SingleArgs& a, int64_t u0, int64_t u1, void* scratch) {
   while (u < u1) {
     const int64_t b = u / O, o = u % O;
     if (o == 0 && u1 - u >= O) {  // whole rows: batches that share the kernels' tables
-      const int64_t R = imin(imin(rows_for_stride(L * C * static_cast<int64_t>(sizeof(T))),
-                                  rows_for_stride(O * C * static_cast<int64_t>(sizeof(T)))),
-                             (u1 - u) / O);
+      const int64_t R = imin(sweep_rows(a.rows), (u1 - u) / O);
       h_rows<T, Acc>(src + b * L * C, L * C, dst + b * O * C, O * C, R, C, a.p, scratch);
       u += R * O;
       continue;
@@ -298,9 +304,7 @@ void pair_impl(const PairArgs& a, int64_t r0, int64_t r1, void* scratch) {
     // first missing one span at most NS rows, so they never evict each other.  Batches
     // let the horizontal kernels read their tables once for several rows.  The cache
     // persists across the calls of one thread (chunks of one pass: same source).
-    const int64_t ahead =
-        a.ahead > 1 ? imin(a.ahead, rows_for_stride(in_row * static_cast<int64_t>(sizeof(T))))
-                    : 1;
+    const int64_t ahead = sweep_rows(a.rows);
     const int64_t bs = a.bstride;
     const int64_t NS = ahead > 1 ? KV + ahead : KV;
     if (header[0] == 0) {
@@ -377,23 +381,11 @@ void pair_impl(const PairArgs& a, int64_t r0, int64_t r1, void* scratch) {
       combine<T, Acc>(rows, ws, k, bv[oh], ph.bits, dst + r * out_row, out_row);
     }
   } else {
-    bool tables = false;  // horizontal kernel with tables: batch rows per sweep
-#ifdef PG_AVX2_U8
-    if constexpr (sizeof(T) == 1 && sizeof(Acc) == 4 && !is_float_v<Acc>)
-      tables = pw.gbase != nullptr && pw.contig && C == pw.gC;
-    if constexpr (std::is_same_v<T, float> && std::is_same_v<Acc, float>)
-      tables = pw.pbase != nullptr && pw.contig && pw.pC == C;
-#endif
-    if (tables) {
+    if (row_tables<T, Acc>(pw, C)) {
       // Blocks of RB rows: vertical combines into the buffer (rows a.bstride apart), then
-      // one horizontal sweep that reads each table once for the whole block.  RB: as
-      // many rows as fit ~192 KiB of buffer (within L2), at least 4 (the tables cost
-      // about as much as the work of one row), and no more than the output rows' stride
-      // lets share the L1 sets.
+      // one horizontal sweep that reads each table once for the whole block.
       const int64_t bs = a.bstride;
-      const int64_t RB = imin(
-          rows_for_stride(out_row * static_cast<int64_t>(sizeof(T))),
-          std::max<int64_t>(4, (int64_t(192) << 10) / (bs * static_cast<int64_t>(sizeof(T)))));
+      const int64_t RB = sweep_rows(a.rows);
       for (int64_t rb = r0; rb < r1; rb += RB) {
         const int64_t R = imin(RB, r1 - rb);
         for (int64_t i = 0; i < R; ++i) {

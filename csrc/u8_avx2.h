@@ -120,6 +120,19 @@ inline int32_t pack_pair(int32_t w0, int32_t w1) {
                               (static_cast<uint32_t>(w1) << 16));
 }
 
+// Elements [i, n) of a vertical 8-bit combine without SIMD (sums modulo 2^32, as the
+// split-weight kernel's; exact wherever the SIMD kernels are).
+template <class T>
+void v8_tail(const T* const* rows, const int32_t* w, int64_t K, int32_t bias, int bits, T* dst,
+             int64_t i, int64_t n) {
+  for (; i < n; ++i) {
+    uint32_t acc = static_cast<uint32_t>(bias);
+    for (int64_t t = 0; t < K; ++t)
+      acc += static_cast<uint32_t>(w[t]) * static_cast<uint32_t>(static_cast<int32_t>(rows[t][i]));
+    dst[i] = finish<T, int32_t>(static_cast<int32_t>(acc), bits);
+  }
+}
+
 // Vertical combine with weights in [-2^23, 2^23): w = hi * 256 + lo, lo in [0, 256).
 template <class T>
 bool v8_split(const T* const* rows, const int32_t* w, int64_t K, int32_t bias, int bits,
@@ -157,13 +170,7 @@ bool v8_split(const T* const* rows, const int32_t* w, int64_t K, int32_t bias, i
     const __m128i hi = _mm_packs_epi32(_mm256_castsi256_si128(a1), _mm256_extracti128_si256(a1, 1));
     _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), pack8<T>(lo, hi));
   }
-  for (; i < n; ++i) {
-    int32_t acc = bias;
-    for (int64_t t = 0; t < K; ++t)
-      acc = static_cast<int32_t>(static_cast<uint32_t>(acc) +
-                                 static_cast<uint32_t>(w[t] * static_cast<int32_t>(rows[t][i])));
-    dst[i] = finish<T, int32_t>(acc, bits);
-  }
+  v8_tail<T>(rows, w, K, bias, bits, dst, i, n);
   return true;
 }
 
@@ -391,11 +398,7 @@ bool v8_small(const T* const* rows, const int32_t* w, int64_t K, int32_t bias, i
     const __m256i out = is_signed ? _mm256_packs_epi16(lo, hi) : _mm256_packus_epi16(lo, hi);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), out);
   }
-  for (; i < n; ++i) {
-    int32_t acc = bias;
-    for (int64_t t = 0; t < K; ++t) acc += w[t] * static_cast<int32_t>(rows[t][i]);
-    dst[i] = finish<T, int32_t>(acc, bits);
-  }
+  v8_tail<T>(rows, w, K, bias, bits, dst, i, n);
   return true;
 }
 
@@ -450,10 +453,6 @@ bool v8_avx2(const T* const* rows, const int32_t* w, int64_t K, int32_t bias, in
                                                   : _mm256_packus_epi16(p01, p23);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), out);
   }
-  for (; i < n; ++i) {
-    int32_t acc = bias;
-    for (int64_t t = 0; t < K; ++t) acc += w[t] * static_cast<int32_t>(rows[t][i]);
-    dst[i] = finish<T, int32_t>(acc, bits);
-  }
+  v8_tail<T>(rows, w, K, bias, bits, dst, i, n);
   return true;
 }

@@ -327,6 +327,27 @@ def _quads(dense: NDArray[Any]) -> tuple[NDArray[np.int32] | None, int]:
     return np.ascontiguousarray(np.concatenate(out, axis=2).reshape(n_out, -1)), wsplit
 
 
+def _lane_windows(
+    start: Any, n_in: int, c: int, ng: int, lane: int, shift: int, reach: int
+) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]]:
+    """Where the 8-bit group kernels load: groups of two lanes of ``lane`` elements.
+
+    Each lane loads 16 bytes at ``base`` (then also at ``base + shift`` and so on for
+    later tap pairs, which must stay in the row); element ``j`` reads bytes ``rel[j]``
+    and ``rel[j] + reach``.  Returns the output pixel of every element, ``base`` per lane
+    (``(ng, 2)``), ``rel`` (``(ng, 2, lane)``, 0 where not ok) and per group whether its
+    lanes' taps fit their 16 bytes.
+    """
+    e = np.arange(ng * 2 * lane)
+    o = e // c
+    s0 = (np.asarray(start, dtype=np.int64)[o] * c + e % c).reshape(ng, 2, lane)
+    base = np.minimum(s0.min(axis=2), n_in * c - 16 - shift)
+    rel = s0 - base[:, :, None]
+    ok = ((base >= 0).all(axis=1) & (rel.min(axis=(1, 2)) >= 0)
+          & (rel.max(axis=(1, 2)) + reach <= 15))
+    return o, base, np.where(ok[:, None, None], rel, 0), ok
+
+
 def _groups(tup: PlanTuple, c: int) -> tuple[Any, ...] | None:
     """Group tables of the 8-bit horizontal kernel for ``c`` interleaved channels.
 
@@ -343,15 +364,9 @@ def _groups(tup: PlanTuple, c: int) -> tuple[Any, ...] | None:
     ng = n_out * c // 8
     if ng == 0:
         return None
-    e = np.arange(ng * 8)
-    o = e // c
-    s0 = (np.asarray(start, dtype=np.int64)[o] * c + e % c).reshape(ng, 2, 4)
-    base = np.minimum(s0.min(axis=2), n_in * c - 16 - 2 * c * (npair - 1))
-    rel = s0 - base[:, :, None]
-    ok = (base >= 0).all(axis=1) & (rel.min(axis=(1, 2)) >= 0) & (rel.max(axis=(1, 2)) + c <= 15)
+    o, base, rel, ok = _lane_windows(start, n_in, c, ng, 4, 2 * c * (npair - 1), c)
     if ok.mean() < 0.5:
         return None
-    rel = np.where(ok[:, None, None], rel, 0)
     mask = np.full((ng, 2, 4, 4), -128, np.int8)
     mask[..., 0] = rel
     mask[..., 2] = rel + c
@@ -399,17 +414,10 @@ def _small_groups(tup: PlanTuple, c: int) -> tuple[Any, ...] | None:
     span = np.maximum(255 * mag + np.abs(br), 255 * mag + np.abs(br - 128 * wr.sum(1)))
     if wr.min() < -128 or wr.max() > 127 or span.max() > 32767 or bits - shift > 15:
         return None
-    e = np.arange(ngs * 16)
-    o = e // c
-    s0 = (np.asarray(start, dtype=np.int64)[o] * c + e % c).reshape(ngs, 2, 8)
     tap1 = c if taps == 2 else 0
-    base = np.minimum(s0.min(axis=2), n_in * c - 16)
-    rel = s0 - base[:, :, None]
-    ok = ((base >= 0).all(axis=1) & (rel.min(axis=(1, 2)) >= 0)
-          & (rel.max(axis=(1, 2)) + tap1 <= 15))
+    o, base, rel, ok = _lane_windows(start, n_in, c, ngs, 8, 0, tap1)
     if ok.mean() < 0.5:
         return None
-    rel = np.where(ok[:, None, None], rel, 0)
     smask = np.stack([rel, rel + tap1], axis=-1).astype(np.int8)
     sw = wr[o].reshape(ngs, 2, 8, 2).astype(np.int8)
     sbase = np.where(ok[:, None], base, -1).astype(np.int32)
