@@ -789,3 +789,22 @@ def test_wide_rows_small_batches_match_oracle() -> None:
             y = native.apply_plans(x, plans, threads=1)
             check(y, ref, x, plans)
             np.testing.assert_array_equal(native.apply_plans(x, plans, threads=2), y)
+
+
+def test_float32_rows_at_every_alignment_give_the_same_values() -> None:
+    # The float32 vertical kernels compute the outputs before a row's first 32-byte
+    # boundary without SIMD.  Rows of 1027 floats start at every 4-byte offset modulo
+    # 32, so each row splits at a different place: every row must still equal the same
+    # row computed alone (another address) and the oracle.
+    from pixelgrid._plan import plan
+
+    rng = np.random.default_rng(23)
+    x = random_input(rng, (8, 5, 400), np.float32)
+    for ph, pw in ((plan(5, 11), plan(400, 1027)), (plan(5, 9), plan(400, 1027, kernel="cubic"))):
+        plans = [(1, ph), (2, pw)]
+        y = native.apply_plans(x, plans, threads=1)
+        check(y, oracle(x, plans), x, plans)
+        for b in range(x.shape[0]):
+            # image b alone: its rows start 4*b bytes (mod 32) away from where they were
+            alone = native.apply_plans(x[b:b + 1], plans, threads=1)
+            np.testing.assert_array_equal(alone, y[b:b + 1])
