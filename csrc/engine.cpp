@@ -99,7 +99,7 @@ int64_t nbytes(const RoArray& a) { return static_cast<int64_t>(a.nbytes()); }
 struct PlanHolder {
   PlanArgs p{};
   RoArray start, index, weight, bias, wq, pbase, prel, pw, pbias, pstart, gbase, gmask, gw,
-      gbias, sbase, smask, sw, sbias;
+      gbias, sbase, smask, sw, sbias, foff, fw, fbias;
 };
 
 void check(bool ok, const char* what) {
@@ -179,13 +179,13 @@ PlanHolder unpack_plan(const nb::tuple& t, int64_t accsz) {
   }
   if (!t[10].is_none()) {
     nb::tuple pt = nb::cast<nb::tuple>(t[10]);
-    check(nb::len(pt) == 5 || nb::len(pt) == 6, "perm tuple must have 5 or 6 items");
+    check(nb::len(pt) >= 5 && nb::len(pt) <= 7, "perm tuple must have 5 to 7 items");
     const int64_t pC = nb::cast<int64_t>(pt[0]);
     const int64_t O = nb::cast<int64_t>(t[1]), K = nb::cast<int64_t>(t[2]);
     check(pC >= 1 && accsz == 4, "bad perm tuple");
     int64_t nbk = (O * pC + 7) / 8;
     const int32_t* vstart = nullptr;
-    if (nb::len(pt) == 6) {  // variable blocks (PlanArgs::pstart)
+    if (nb::len(pt) >= 6) {  // variable blocks (PlanArgs::pstart)
       h.pstart = nb::cast<RoArray>(pt[5]);
       nbk = nbytes(h.pstart) / 4 - 1;
       check(nbk >= 1, "perm start array is too short");
@@ -218,7 +218,35 @@ PlanHolder unpack_plan(const nb::tuple& t, int64_t accsz) {
       for (int j = 0; j < 8; ++j)
         check(rel[b * 8 + j] >= 0 && rel[b * 8 + j] + (K - 1) * pC <= 15, "perm rel out of range");
     }
+    if (nb::len(pt) == 7 && !pt[6].is_none()) {  // two-phase tables (PlanArgs::fw)
+      nb::tuple ft = nb::cast<nb::tuple>(pt[6]);
+      check(vstart != nullptr && pC == 1 && nb::len(ft) == 7 && K >= 1 && K <= 8,
+            "bad two-phase tables");
+      const int64_t fe0 = nb::cast<int64_t>(ft[0]), fe1 = nb::cast<int64_t>(ft[1]);
+      const int64_t fb0 = nb::cast<int64_t>(ft[2]), fb1 = nb::cast<int64_t>(ft[3]);
+      h.foff = nb::cast<RoArray>(ft[4]);
+      h.fw = nb::cast<RoArray>(ft[5]);
+      h.fbias = nb::cast<RoArray>(ft[6]);
+      check(nbytes(h.foff) == 8 && nbytes(h.fw) == 2 * K * 4 && nbytes(h.fbias) == 8,
+            "two-phase arrays have the wrong size");
+      const int32_t* off = static_cast<const int32_t*>(h.foff.data());
+      check(fe0 >= 0 && fe0 % 2 == 0 && fe1 > fe0 && (fe1 - fe0) % 16 == 0 && fe1 <= O &&
+                0 <= fb0 && fb0 <= fb1 && fb1 <= nbk && vstart[fb0] >= fe0 &&
+                vstart[fb1] <= fe1,
+            "two-phase range out of range");
+      for (int q = 0; q < 2; ++q)
+        check(fe0 / 2 + off[q] >= 0 && fe1 / 2 + off[q] + K - 1 <= L,
+              "two-phase offset out of range");
+      h.p.fe0 = fe0;
+      h.p.fe1 = fe1;
+      h.p.fb0 = fb0;
+      h.p.fb1 = fb1;
+      h.p.foff = off;
+      h.p.fw = static_cast<const float*>(h.fw.data());
+      h.p.fbias = static_cast<const float*>(h.fbias.data());
+    }
     h.p.pstart = vstart;
+    h.p.pnb = nbk;
     h.p.pC = pC;
     h.p.pbase = base;
     h.p.prel = rel;

@@ -66,6 +66,16 @@ struct PlanArgs {
   // pbase[b] + t*pC, element prel[b*8+j], so one permute per tap and no blend.  The
   // 8-float store may run past the block: the next block overwrites it.
   const int32_t* pstart;  // [nb+1] or null
+  int64_t pnb;            // nb (with pstart)
+  // Two-phase tables (with the variable blocks, one channel, optional): where the plan
+  // repeats every 2 outputs, shifted by one input (2x upsampling), the elements
+  // [fe0, fe1) are out[2j + q] = fbias[q] + sum_t fw[q*K+t] * in[j + foff[q] + t],
+  // 8 values of j at a time per phase, then interleaved; the variable blocks [0, fb0)
+  // and [fb1, nb) cover the rest of the row (pstart[fb0] >= fe0, pstart[fb1] <= fe1).
+  int64_t fe0, fe1, fb0, fb1;
+  const int32_t* foff;   // [2]
+  const float* fw;       // [2*K] or null
+  const float* fbias;    // [2]
 };
 
 // One pass along one axis of a C-contiguous (B, L, C) array -> (B, out, C).

@@ -539,7 +539,8 @@ def test_float32_variable_blocks_match_oracle(channels: int, kernel: str) -> Non
         pw = plan(w, ow, kernel=kernel)
         ph = plan(11, 15, kernel=kernel)
         tup = native._with_perm(pw, channels)
-        assert tup[10] is not None and len(tup[10]) == 6
+        assert tup[10] is not None and len(tup[10]) == 7
+        assert tup[10][6] is None  # not a 2x upsampling: no two-phase tables
         starts = tup[10][5]
         assert starts[0] == 0 and starts[-1] == ow * channels
         x = random_input(rng, (11, w, channels), np.float32)
@@ -556,7 +557,7 @@ def test_float32_variable_blocks_bad_tables() -> None:
 
     pw = plan(75, 100, kernel="linear")
     tup = native._with_perm(pw, 3)
-    c, base, rel, w, bias, starts = tup[10]
+    c, base, rel, w, bias, starts, _ = tup[10]
     x = np.zeros((1, 75, 3), np.float32)
     out = np.empty((1, 100, 3), np.float32)
     bad_starts = starts.copy()
@@ -567,6 +568,72 @@ def test_float32_variable_blocks_bad_tables() -> None:
         bad = (*tup[:10], perm, *tup[11:])
         with pytest.raises(ValueError, match="perm"):
             native._ext.single(x, out, 4, 0, 1, 3, bad, 1)
+
+
+def _without_phase(tup: tuple) -> tuple:
+    return (*tup[:10], (*tup[10][:6], None), *tup[11:])
+
+
+@pytest.mark.parametrize("kernel", ["linear", "cubic", "lanczos3"])
+@pytest.mark.parametrize("boundary", ["renormalize", "constant"])
+def test_float32_two_phase_tables(kernel: str, boundary: str) -> None:
+    # 2x upsampling of one channel repeats every two outputs: the float32 horizontal
+    # kernel computes 8 positions per phase and interleaves them (2, 4 and 6 taps; a
+    # constant border adds a bias near the edges).  Every output must equal the
+    # variable-block kernel's bit for bit (same FMA order) and the oracle, in both
+    # pass orders, at 1 and 2 threads, for row lengths that leave ragged edges.
+    from pixelgrid._plan import plan
+
+    rng = np.random.default_rng(41)
+    for w in (32, 100, 257, 512):
+        pw = plan(w, 2 * w, kernel=kernel, boundary=boundary, fill_value=3.0)
+        ph = plan(7, 14, kernel=kernel, boundary=boundary, fill_value=3.0)
+        tup = native._with_perm(pw, 1)
+        phase = tup[10][6]
+        assert phase is not None
+        fe0, fe1 = phase[0], phase[1]
+        assert fe0 % 2 == 0 and (fe1 - fe0) % 16 == 0 and fe1 - fe0 >= 2 * w - 64
+        x = random_input(rng, (7, w, 1), np.float32)
+        out = np.empty((1, 7, 2 * w, 1), np.float32)
+        blocks = np.empty_like(out)
+        native._ext.single(x[None], out, 4, 0, 7, 1, tup, 1)
+        native._ext.single(x[None], blocks, 4, 0, 7, 1, _without_phase(tup), 1)
+        np.testing.assert_array_equal(out, blocks)
+        for plans in ([(1, pw)], [(0, ph), (1, pw)], [(1, pw), (0, ph)]):
+            for threads in (1, 2):
+                y = native.apply_plans(x, plans, threads=threads)
+                check(y, oracle(x, plans), x, plans)
+    # Not periodic: align_corners=True 2x, 3x, several channels.
+    assert native._with_perm(plan(512, 1024, grid="align_corners"), 1)[10][6] is None
+    assert native._with_perm(plan(512, 1536, kernel=kernel), 1)[10][6] is None
+    assert len(native._with_perm(plan(512, 1024, kernel=kernel), 3)[10]) == 7
+    assert native._with_perm(plan(512, 1024, kernel=kernel), 3)[10][6] is None
+
+
+def test_float32_two_phase_bad_tables() -> None:
+    # The extension re-checks the two-phase range and offsets: a range that is not whole
+    # steps, runs past the row, leaves a gap to the blocks, or loads past the input is
+    # a ValueError, not a memory error.
+    from pixelgrid._plan import plan
+
+    pw = plan(100, 200)
+    tup = native._with_perm(pw, 1)
+    var = tup[10]
+    fe0, fe1, fb0, fb1, off, fw, fb = var[6]
+    x = np.zeros((1, 100, 1), np.float32)
+    out = np.empty((1, 200, 1), np.float32)
+    bad_off = off.copy()
+    bad_off[1] = 100 - fe1 // 2
+    for phase in ((fe0 + 1, fe1, fb0, fb1, off, fw, fb),
+                  (fe0, fe1 + 2, fb0, fb1, off, fw, fb),
+                  (fe0, fe1 + 16 * ((200 - fe1) // 16 + 1), fb0, fb1, off, fw, fb),
+                  (fe0, fe1, fb0 - 1, fb1, off, fw, fb),
+                  (fe0, fe1, fb0, fb1 + 1, off, fw, fb),
+                  (fe0, fe1, fb0, fb1, bad_off, fw, fb),
+                  (fe0, fe1, fb0, fb1, off, fw[:1], fb)):
+        bad = (*tup[:10], (*var[:6], phase), *tup[11:])
+        with pytest.raises(ValueError, match="two-phase"):
+            native._ext.single(x, out, 4, 0, 1, 1, bad, 1)
 
 
 def test_compiled_calls_cache_is_keyed_by_plans_shape_and_dtype() -> None:

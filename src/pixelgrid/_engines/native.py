@@ -472,7 +472,8 @@ def _with_perm(p: AxisPlan, c: int) -> PlanTuple:
             if (3 * k + 1) * 8 / m_avg > 0.9 * (5 * k + 3):
                 var = None
         if var is not None:
-            tup = (*tup[:10], var, *tup[11:])
+            phase = _phase_tables(start, w, bias, p.in_size, var[5]) if c == 1 else None
+            tup = (*tup[:10], (*var, phase), *tup[11:])
         elif ok.mean() >= 0.5:
             perm = (
                 c,
@@ -535,6 +536,45 @@ def _var_blocks(
         np.ascontiguousarray(np.where(valid, bias[o], 0), dtype=bias.dtype),
         bst.astype(np.int32),
     )
+
+
+def _phase_tables(
+    start: NDArray[np.int64], w: NDArray[Any], bias: NDArray[Any], n_in: int,
+    pstart: NDArray[np.int32],
+) -> tuple[Any, ...] | None:
+    """Two-phase tables (PlanArgs::fw) for one channel, or None.
+
+    Where the plan repeats every two outputs, one input further on (2x upsampling:
+    output ``2j + q`` reads inputs from ``j + off[q]`` with the same weights for every
+    ``j``), the kernel computes 8 values of ``j`` per phase and interleaves them.  The
+    range is the longest run of outputs around the middle of the row that follow the
+    pattern exactly (bitwise-equal weights and bias), cut to whole steps of 16 outputs;
+    the variable blocks before and after it cover the rest of the row.
+    """
+    n_out, k = w.shape
+    if k == 0 or k > 8 or n_out < 64:
+        return None
+    m = (n_out // 2) & ~1
+    o = np.arange(n_out)
+    q = o % 2
+    off = np.array([start[m] - m // 2, start[m + 1] - m // 2], dtype=np.int64)
+    fw = w[[m, m + 1]]
+    fb = bias[[m, m + 1]]
+    ok = (start == o // 2 + off[q]) & (w == fw[q]).all(axis=1) & (bias == fb[q])
+    bad = np.flatnonzero(~ok)
+    lo = int(bad[bad < m].max(initial=-1)) + 1
+    hi = int(bad[bad > m].min(initial=n_out))
+    fe0 = lo + lo % 2
+    fe1 = fe0 + (hi - fe0) // 16 * 16
+    if fe1 - fe0 < 32:
+        return None
+    if fe0 // 2 + off.min() < 0 or fe1 // 2 + off.max() + k - 1 > n_in:
+        return None  # cannot happen for a valid plan: each load reads the range's inputs
+    ps = np.asarray(pstart, dtype=np.int64)
+    fb0 = int(np.searchsorted(ps, fe0, side="left"))  # first block starting at >= fe0
+    fb1 = int(np.searchsorted(ps, fe1, side="right")) - 1  # last block starting <= fe1
+    return (fe0, fe1, fb0, fb1, off.astype(np.int32),
+            np.ascontiguousarray(fw, dtype=np.float32), np.ascontiguousarray(fb, dtype=np.float32))
 
 
 def _int_kind(p: AxisPlan, dtype: np.dtype[Any]) -> str:
