@@ -603,7 +603,18 @@ def test_float32_two_phase_tables(kernel: str, boundary: str) -> None:
             for threads in (1, 2):
                 y = native.apply_plans(x, plans, threads=threads)
                 check(y, oracle(x, plans), x, plans)
-    # Not periodic: align_corners=True 2x, 3x, several channels.
+    # Corner-aligned 257 -> 513 is periodic too (output o samples input o / 2).
+    pa = plan(257, 513, kernel=kernel, grid="align_corners")
+    tup = native._with_perm(pa, 1)
+    assert tup[10][6] is not None
+    x = random_input(rng, (3, 257, 1), np.float32)
+    out = np.empty((1, 3, 513, 1), np.float32)
+    blocks = np.empty_like(out)
+    native._ext.single(x[None], out, 4, 0, 3, 1, tup, 1)
+    native._ext.single(x[None], blocks, 4, 0, 3, 1, _without_phase(tup), 1)
+    np.testing.assert_array_equal(out, blocks)
+    check(out[0], oracle(x, [(1, pa)]), x, [(1, pa)])
+    # Not periodic: align_corners=True 512 -> 1024, 3x, several channels.
     assert native._with_perm(plan(512, 1024, grid="align_corners"), 1)[10][6] is None
     assert native._with_perm(plan(512, 1536, kernel=kernel), 1)[10][6] is None
     assert len(native._with_perm(plan(512, 1024, kernel=kernel), 3)[10]) == 7
