@@ -104,7 +104,7 @@ def build_cases(A: Any, want: list[str]) -> dict[str, Case]:
 
     cases: dict[str, Case] = {}
 
-    # ---- uint8 HWC images: pixelgrid.resize (22-bit Pillow-precision fixed point) -----
+    # ---- uint8 HWC images: pixelgrid.resize (fixed point, int16 weights: default_bits) -
     def u8(name: str, size: tuple[int, int], kernel: str, aa: bool, tmode: str | None,
            pil_filter: str, cv_interp: str | None) -> None:
         c = Case(name)
