@@ -444,9 +444,6 @@ int64_t buffer_stride(int64_t row_bytes) {
   return s;
 }
 
-// Most rows per horizontal sweep (PG_ROWS in kernels.h).
-constexpr int64_t kMaxRows = 16;
-
 // How many rows at this stride (bytes) one sweep may touch at once: a sweep works on
 // all its rows at the same column, and rows whose stride shares a large power of two
 // with 4 KiB fall on few of the 64 L1 sets (8 ways each); about 4 rows per set leave
@@ -454,7 +451,7 @@ constexpr int64_t kMaxRows = 16;
 // 3x slower sweeps otherwise).
 int64_t batch_rows(int64_t stride_bytes) {
   const int64_t g = std::gcd(stride_bytes, int64_t(4096));
-  return g == 0 ? kMaxRows : std::min<int64_t>(kMaxRows, 4 * (4096 / g));
+  return g == 0 ? kMaxSweepRows : std::min<int64_t>(kMaxSweepRows, 4 * (4096 / g));
 }
 
 // Caps the thread count so that each thread gets at least ~min_work multiply-adds.
@@ -521,7 +518,7 @@ void run_pair(const RoArray& src, RwArray& dst, int dtype, int acc64, int h_firs
              src.data(), dst.data(), hh.p, hw.p};
   // header (64) | row pointers, weights, tags | axis scratch | alignment | buffer
   const int64_t scratch_bytes =
-      64 + KV * 24 + kMaxRows * 8 + hw.p.K * 16 + 128 + buf_rows * bstride;
+      64 + KV * 24 + kMaxSweepRows * 8 + hw.p.K * 16 + 128 + buf_rows * bstride;
   double work;
   if (h_first)
     work = double(B) * (H * OW * C * std::max<int64_t>(1, hw.p.K) + OH * OW * C * KV);

@@ -8,6 +8,10 @@ namespace pg {
 
 enum DType : int { U8 = 0, I8 = 1, U16 = 2, I16 = 3, F32 = 4, F64 = 5 };
 
+// Most rows one horizontal sweep works on (SingleArgs::rows, PairArgs::rows): the
+// dispatcher picks at most this many and sizes the kernels' row buffers for it.
+constexpr int64_t kMaxSweepRows = 16;
+
 // One axis plan, prepared by the Python wrapper.
 //   contig: out[o] = bias[o] + sum_t weight[o*K+t] * in[start[o] + t]
 //   else:   out[o] = bias[o] + sum_t weight[o*K+t] * in[index[o*K+t]]

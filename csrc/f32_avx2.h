@@ -1,10 +1,6 @@
 // AVX2 + FMA kernels for float32 rows.  Included by kernels.h inside its anonymous
 // namespace, in the AVX2 build only.
 
-// dst[i] = bias + sum_t w[t] * rows[t][i] for i < n, written once: the tap loop runs
-// inside a block of 32 outputs held in 4 registers, so every input row is streamed once
-// and no accumulator buffer is read back.  (Non-temporal stores were measured slower:
-// the output pages were just zeroed by the kernel and are still cached.)
 // Outputs before dst's first 32-byte boundary (done without SIMD, so that every vector
 // store of a row is aligned).  NumPy's large arrays start 16 bytes past a page boundary:
 // every other unaligned 32-byte store would then straddle two cache lines (a fresh
@@ -14,15 +10,20 @@ inline int64_t align_head(const float* dst, int64_t n) {
   return a % 4 != 0 ? 0 : imin(n, static_cast<int64_t>((32 - a % 32) % 32 / 4));
 }
 
+// dst[i] = bias + sum_t w[t] * rows[t][i] for i < n, written once: the tap loop runs
+// inside a block of 32 outputs held in 4 registers, so every input row is streamed once
+// and no accumulator buffer is read back.  (Non-temporal stores were measured slower:
+// the output pages were just zeroed by the kernel and are still cached.)
 inline void vf32_avx2(const float* const* rows, const float* w, int64_t K, float bias,
                       float* dst, int64_t n) {
   const __m256 vb = _mm256_set1_ps(bias);
-  const int64_t head = align_head(dst, n);
-  for (int64_t j = 0; j < head; ++j) {
+  auto scalar = [&](int64_t j) {
     float a = bias;
     for (int64_t t = 0; t < K; ++t) a = std::fma(rows[t][j], w[t], a);
     dst[j] = a;
-  }
+  };
+  const int64_t head = align_head(dst, n);
+  for (int64_t j = 0; j < head; ++j) scalar(j);
   int64_t i = head;
   if (K == 2) {  // bilinear: weights stay in registers
     const float* __restrict r0 = rows[0];
@@ -50,11 +51,7 @@ inline void vf32_avx2(const float* const* rows, const float* w, int64_t K, float
       a = _mm256_fmadd_ps(_mm256_loadu_ps(rows[t] + i), _mm256_set1_ps(w[t]), a);
     _mm256_storeu_ps(dst + i, a);
   }
-  for (; i < n; ++i) {
-    float a = bias;
-    for (int64_t t = 0; t < K; ++t) a = std::fma(rows[t][i], w[t], a);
-    dst[i] = a;
-  }
+  for (; i < n; ++i) scalar(i);
 }
 
 // Scalar fallback of the horizontal float32 pass: elements [e0, e1) of R strided rows.
@@ -76,9 +73,8 @@ inline void hf32_scalar(const float* src, int64_t ss, float* dst, int64_t ds, in
 // Horizontal float32 pass over R whole rows at fixed strides (row r: src + r*ss ->
 // dst + r*ds) using in-register permutes (see PlanArgs).  The tables of a block are read
 // once for all R rows, and the row loop only advances two pointers.
-// Variable-block form (PlanArgs::pstart): one load, one permute and one FMA per tap
-// for each block of up to 8 outputs.
-// Blocks [b0, b1) only.
+// Variable-block form (PlanArgs::pstart), blocks [b0, b1): one load, one permute and
+// one FMA per tap for each block of up to 8 outputs.
 inline void hf32_var_rows(const float* src, int64_t ss, float* dst, int64_t ds, int64_t R,
                           const PlanArgs& p, int64_t C, int64_t b0, int64_t b1) {
   // The table pointers are copied to locals: the stores below could alias the plan
@@ -169,7 +165,9 @@ inline void hf32_phase_rows(const float* src, int64_t ss, float* dst, int64_t ds
   hf32_var_rows(src, ss, dst, ds, R, p, 1, p.fb1, p.pnb);
 }
 
-// Fixed blocks of 8 outputs reading 16 floats at pbase[b] (two permutes and a blend per tap).
+// Horizontal float32 pass with the permute tables: the two-phase or variable-block form
+// when the plan has those tables, else fixed blocks of 8 outputs reading 16 floats at
+// pbase[b] (two permutes and a blend per tap).
 inline void hf32_perm_rows(const float* src, int64_t ss, float* dst, int64_t ds, int64_t R,
                            const PlanArgs& p, int64_t C) {
   if (p.fw != nullptr && C == 1) return hf32_phase_rows(src, ss, dst, ds, R, p);

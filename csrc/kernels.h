@@ -48,12 +48,8 @@ inline T finish(Acc a, int bits) {
 
 inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
 
-// Most rows per sweep of the batched horizontal passes (the dispatcher picks how many,
-// see SingleArgs::rows and PairArgs::rows).
-constexpr int64_t PG_ROWS = 16;
-
-// Rows per sweep as given by the dispatcher, within [1, PG_ROWS].
-inline int64_t sweep_rows(int64_t rows) { return rows < 1 ? 1 : imin(rows, PG_ROWS); }
+// Rows per sweep as given by the dispatcher, within [1, kMaxSweepRows].
+inline int64_t sweep_rows(int64_t rows) { return rows < 1 ? 1 : imin(rows, kMaxSweepRows); }
 
 // One (L, CC) slab -> outputs [o0, o1) of the (O, CC) slab, CC small and known.
 template <class T, class Acc, int CC, bool Contig>
@@ -280,8 +276,8 @@ void pair_impl(const PairArgs& a, int64_t r0, int64_t r1, void* scratch) {
   const int64_t KV = ph.K;
   const int64_t in_row = W * C, out_row = OW * C;
   // scratch layout: rows ptrs [KV] | weights [KV] | axis scratch (pw.K ptrs + weights) |
-  //                 tags [KV + PG_ROWS] | buffer (KV + PG_ROWS rows of out_row, or
-  //                 PG_ROWS rows of in_row)
+  //                 tags [KV + kMaxSweepRows] | buffer (rows a.bstride apart: KV + a.rows
+  //                 resampled input rows (h_first), or a.rows combined rows)
   char* s = static_cast<char*>(scratch);
   int64_t* header = reinterpret_cast<int64_t*>(s);  // 0: the row cache is not initialised
   s += 64;
@@ -292,7 +288,7 @@ void pair_impl(const PairArgs& a, int64_t r0, int64_t r1, void* scratch) {
   void* ax_scratch = s;
   s += pw.K * 16;
   int64_t* tags = reinterpret_cast<int64_t*>(s);
-  s += (KV + PG_ROWS) * 8;
+  s += (KV + kMaxSweepRows) * 8;
   s = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(s) + 63) & ~uintptr_t(63));
   T* buf = reinterpret_cast<T*>(s);
   const Acc* wv = static_cast<const Acc*>(ph.weight);
@@ -311,8 +307,8 @@ void pair_impl(const PairArgs& a, int64_t r0, int64_t r1, void* scratch) {
       for (int64_t k = 0; k < NS; ++k) tags[k] = -1;
       header[0] = 1;
     }
-    const T* srcs[PG_ROWS];
-    T* dsts[PG_ROWS];
+    const T* srcs[kMaxSweepRows];
+    T* dsts[kMaxSweepRows];
     // The input rows of the next batch are prefetched (into L2) while the output rows of
     // this one are combined, up to 128 lines per output row: the batch then reads cached
     // rows instead of waiting on memory between stores (24x512x512 -> 1024 float32 from

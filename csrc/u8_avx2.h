@@ -5,20 +5,20 @@
 
 template <class T>
 inline __m256i widen16(__m128i v) {
-  if constexpr (static_cast<T>(-1) < T(0)) return _mm256_cvtepi8_epi16(v);
+  if constexpr (std::is_signed_v<T>) return _mm256_cvtepi8_epi16(v);
   else return _mm256_cvtepu8_epi16(v);
 }
 
 // Bytes holding 8-bit values zero-extended to int16 -> sign-extend them for int8.
 template <class T>
 inline __m256i fix_sign(__m256i v) {
-  if constexpr (static_cast<T>(-1) < T(0)) return _mm256_srai_epi16(_mm256_slli_epi16(v, 8), 8);
+  if constexpr (std::is_signed_v<T>) return _mm256_srai_epi16(_mm256_slli_epi16(v, 8), 8);
   else return v;
 }
 
 template <class T>
 inline __m128i pack8(__m128i a, __m128i b) {  // int16 -> 8-bit with saturation
-  if constexpr (static_cast<T>(-1) < T(0)) return _mm_packs_epi16(a, b);
+  if constexpr (std::is_signed_v<T>) return _mm_packs_epi16(a, b);
   else return _mm_packus_epi16(a, b);
 }
 
@@ -254,7 +254,7 @@ void h8_groups_impl(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R,
       // a0: lane0 e0-3, lane1 e4-7; a1: lane0 e8-11, lane1 e12-15
       const __m256i p16 = _mm256_packs_epi32(a0, a1);  // [e0-3 e8-11 | e4-7 e12-15]
       __m256i p8;
-      if constexpr (static_cast<T>(-1) < T(0)) p8 = _mm256_packs_epi16(p16, p16);
+      if constexpr (std::is_signed_v<T>) p8 = _mm256_packs_epi16(p16, p16);
       else p8 = _mm256_packus_epi16(p16, p16);  // dwords: [e0-3, e8-11, ., . | e4-7, e12-15, ., .]
       p8 = _mm256_permutevar8x32_epi32(p8, perm);   // [e0-3, e4-7, e8-11, e12-15, ...]
       _mm_storeu_si128(reinterpret_cast<__m128i*>(d), _mm256_castsi256_si128(p8));
@@ -270,7 +270,7 @@ void h8_groups_impl(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R,
 // -128 * (w0 + w1).
 template <class T>
 void h8_small(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R, const PlanArgs& p) {
-  constexpr bool is_signed = static_cast<T>(-1) < T(0);
+  constexpr bool is_signed = std::is_signed_v<T>;
   const int64_t C = p.gC;
   const int64_t n = p.out_size * C;
   const int64_t ngs = n / 16;
@@ -337,7 +337,7 @@ void h8_groups(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R, const Pl
 // with them widens to int16.
 template <class T>
 inline __m256i sign8(__m256i v) {
-  if constexpr (static_cast<T>(-1) < T(0)) return _mm256_cmpgt_epi8(_mm256_setzero_si256(), v);
+  if constexpr (std::is_signed_v<T>) return _mm256_cmpgt_epi8(_mm256_setzero_si256(), v);
   else return _mm256_setzero_si256();
 }
 
@@ -351,7 +351,7 @@ template <class T>
 bool v8_small(const T* const* rows, const int32_t* w, int64_t K, int32_t bias, int bits, T* dst,
               int64_t n) {
   constexpr int64_t MAXP = 16;
-  constexpr bool is_signed = static_cast<T>(-1) < T(0);
+  constexpr bool is_signed = std::is_signed_v<T>;
   if (K < 1 || K > 2 * MAXP || n < 32) return false;
   int s = bits;
   for (int64_t t = 0; t < K; ++t)
@@ -449,8 +449,8 @@ bool v8_avx2(const T* const* rows, const int32_t* w, int64_t K, int32_t bias, in
     a3 = _mm256_sra_epi32(a3, sh);
     const __m256i p01 = _mm256_packs_epi32(a0, a1);  // elements 0-7 | 16-23 (int16)
     const __m256i p23 = _mm256_packs_epi32(a2, a3);  // elements 8-15 | 24-31
-    const __m256i out = static_cast<T>(-1) < T(0) ? _mm256_packs_epi16(p01, p23)
-                                                  : _mm256_packus_epi16(p01, p23);
+    const __m256i out = std::is_signed_v<T> ? _mm256_packs_epi16(p01, p23)
+                                          : _mm256_packus_epi16(p01, p23);
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), out);
   }
   v8_tail<T>(rows, w, K, bias, bits, dst, i, n);
