@@ -16,6 +16,7 @@ Examples
 """
 
 from . import grid, kernels, warp
+from ._arithmetic import Arithmetic
 from ._explain import Explanation, explain, register_like
 from ._grid import Affine, output_size
 from ._kernels import Kernel
@@ -51,6 +52,7 @@ __version__ = "0.1.0"
 __all__ = [
     "BOUNDARIES",
     "Affine",
+    "Arithmetic",
     "AxisPlan",
     "CoordMap",
     "Explanation",

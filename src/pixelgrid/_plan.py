@@ -16,6 +16,7 @@ The stages, in order, for one axis (see ``docs/model.md``):
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import threading
 import weakref
@@ -27,6 +28,14 @@ from typing import Any, ParamSpec
 import numpy as np
 from numpy.typing import NDArray
 
+from ._arithmetic import (
+    COORDINATES,
+    EXACT,
+    Arithmetic,
+    as_arithmetic,
+    round_weights,
+    sample_positions,
+)
 from ._grid import Affine, convention
 from ._kernels import Kernel, get_kernel
 from ._plan_types import AxisPlan, FixedPoint
@@ -74,41 +83,34 @@ def map_boundary(j: NDArray[np.int64], n: int, boundary: str) -> NDArray[np.int6
     return np.clip(j, 0, n - 1)
 
 
-#: How nearest-neighbour indices are computed: exactly (pixelgrid's default), or
-#: as a library does in float32 arithmetic (``x = f32(f32(a) * (o + c)) + d``
-#: with two roundings, or ``f32(f32(a) * (o + c) + d)`` with one, i.e. a fused
-#: multiply-add), the tie rule's ``+-0.5`` then also rounded to float32.
-ARITHMETICS = ("exact", "float32", "float32_fma")
+#: Names accepted by ``plan(arithmetic=...)`` besides an :class:`Arithmetic` record
+#: (they set its ``coordinates`` field).
+ARITHMETICS = COORDINATES
 
 
-def _coords_float32(aff: Affine, n: int, fma: bool) -> NDArray[np.float32]:
-    """Sample positions as a library computes them in float32 (see :data:`ARITHMETICS`)."""
-    a32 = np.float64(np.float32(float(aff.a)))
-    t = np.arange(n, dtype=np.float64) + float(aff.c)
-    d = float(aff.d)
-    if fma:  # a32 * t is exact in float64 (24-bit x ~22-bit mantissas); one rounding to f32
-        return (a32 * t + d).astype(np.float32)
-    return ((a32 * t).astype(np.float32) + np.float32(d)).astype(np.float32)
+def _positions(aff: Affine, n: int, arith: Arithmetic) -> NDArray[np.float64]:
+    """Sample positions under the model's coordinate rule (float32-valued unless exact)."""
+    return sample_positions(float(aff.a), float(aff.c), float(aff.d), n, arith.coordinates)
 
 
-def _round_tie_float32(aff: Affine, n: int, tie: str, fma: bool) -> NDArray[np.int64]:
-    x = _coords_float32(aff, n, fma)
+def _round_tie_float32(x: NDArray[np.float64], tie: str) -> NDArray[np.int64]:
     half = np.float32(0.5)
+    x32 = x.astype(np.float32)
     if tie == "floor":
-        r = np.floor(x)
+        r = np.floor(x32)
     elif tie == "ceil":
-        r = np.ceil(x)
+        r = np.ceil(x32)
     elif tie == "round_prefer_ceil":
-        r = np.floor(x + half)
+        r = np.floor(x32 + half)
     else:
-        r = np.ceil(x - half)
+        r = np.ceil(x32 - half)
     return r.astype(np.int64)
 
 
-def _round_tie(aff: Affine, n: int, tie: str, arithmetic: str = "exact") -> NDArray[np.int64]:
+def _round_tie(aff: Affine, n: int, tie: str, arith: Arithmetic = EXACT) -> NDArray[np.int64]:
     """Nearest index of every output sample under a tie rule."""
-    if arithmetic != "exact":
-        return _round_tie_float32(aff, n, tie, fma=arithmetic == "float32_fma")
+    if arith.float32_positions:
+        return _round_tie_float32(_positions(aff, n, arith), tie)
     if tie == "floor":
         return aff.floor(n)
     if tie == "ceil":
@@ -231,12 +233,16 @@ def plan(
     fill_value : float
         Value read outside the input with ``boundary="constant"`` and outside
         a ``tf_crop_and_resize`` box.
-    arithmetic : {"exact", "float32", "float32_fma"}
-        How sample positions are computed.  ``"exact"`` (default) decides
-        nearest ties and kernel windows with rational arithmetic; the float32
-        variants reproduce libraries that compute coordinates in float32
-        (PyTorch, TensorFlow): nearest indices, and the distances at which
-        other kernels are evaluated (the taps stay those of the exact position).
+    arithmetic : Arithmetic or str
+        The library's arithmetic model (:class:`pixelgrid.Arithmetic`), or the
+        name of its ``coordinates`` rule.  Default ``"exact"``: nearest ties and
+        kernel windows are decided with rational arithmetic and weights are
+        float64.  A float32 rule computes the positions as a float32 library
+        does (PyTorch, TensorFlow, JAX, ONNX Runtime), and the taps, nearest
+        indices and weights follow from those positions; ``weights="float32"``
+        also rounds distances, kernel values and normalisation to float32.
+        The record is kept on the plan (``plan.arithmetic``) for the engines
+        and :func:`pixelgrid.explain`.
     footprint : float or Fraction, optional
         Input pixels covered by one output pixel, for antialias stretching and
         footprint kernels (``area``).  Default: the grid's step ``|a|`` (``in/out``
@@ -261,7 +267,7 @@ def plan(
     in_size = check_positive_int("in_size", in_size)
     out_size = check_positive_int("out_size", out_size)
     check_choice("boundary", boundary, BOUNDARIES)
-    check_choice("arithmetic", arithmetic, ARITHMETICS)
+    arith = as_arithmetic(arithmetic)
     if not isinstance(antialias, (bool, np.bool_)):
         raise TypeError(f"antialias={antialias!r} must be True or False")
     fill = float(fill_value)
@@ -284,25 +290,28 @@ def plan(
     elif antialias and not k.is_nearest and footprint > 1:
         stretch = footprint
 
+    xs = _positions(aff, out_size, arith) if arith.float32_positions else x
     if k.is_nearest:
         assert k.tie is not None
-        j = _round_tie(aff, out_size, k.tie, arithmetic)[:, None]
+        j = _round_tie(aff, out_size, k.tie, arith)[:, None]
         w = np.ones((out_size, 1), dtype=np.float64)
     else:
-        lo, hi = _window(aff, out_size, k.radius * stretch, k.edges)
+        if arith.float32_positions:  # the taps around the position the library computed
+            lo, hi = _window_float(xs, float(k.radius * stretch), k.edges)
+        else:
+            lo, hi = _window(aff, out_size, k.radius * stretch, k.edges)
         taps = max(int(np.max(hi - lo)) + 1, 1)
         j = lo[:, None] + np.arange(taps, dtype=np.int64)
         inside = j <= hi[:, None]
-        xs = x if arithmetic == "exact" else _coords_float32(
-            aff, out_size, arithmetic == "float32_fma").astype(np.float64)
-        d = (j - xs[:, None]) / float(stretch)
+        d = _distances(j, xs, stretch, arith)
         w = np.where(inside, k.fn(np.where(inside, d, 0.0)), 0.0)
+        w = round_weights(w, arith.weights)
 
-    index, weight, fill_w = _apply_boundary(j, w, x, in_size, boundary, k.is_nearest)
+    index, weight, fill_w = _apply_boundary(j, w, x, in_size, boundary, k.is_nearest, arith)
 
-    if aff.valid is not None:  # extrapolation outside a crop box
+    if aff.valid is not None:  # extrapolation outside a crop box, decided at the position used
         lo_v, hi_v = (float(v) for v in aff.valid)
-        outside = (x < lo_v) | (x > hi_v)
+        outside = (xs < lo_v) | (xs > hi_v)
         weight[outside] = 0.0
         fill_w[outside] = 1.0
 
@@ -317,7 +326,33 @@ def plan(
         "boundary": boundary,
         "scale": scale,
     }
-    return AxisPlan(in_size, out_size, index, weight, fill_w, fill, x, None, info)
+    return AxisPlan(in_size, out_size, index, weight, fill_w, fill, x, None, info, arith)
+
+
+def _window_float(xs: NDArray[np.float64], radius: float,
+                  edges: str) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """:func:`_window` around float positions (a float32 library's taps)."""
+    closed_lo = edges in ("closed", "right_open")
+    closed_hi = edges in ("closed", "left_open")
+    lo = np.ceil(xs - radius) if closed_lo else np.floor(xs - radius) + 1
+    hi = np.floor(xs + radius) if closed_hi else np.ceil(xs + radius) - 1
+    return lo.astype(np.int64), hi.astype(np.int64)
+
+
+def _distances(j: NDArray[np.int64], xs: NDArray[np.float64], stretch: Fraction,
+               arith: Arithmetic) -> NDArray[np.float64]:
+    """Kernel arguments ``(j - x) / stretch`` in the model's weight precision.
+
+    A float32 library forms ``j - x`` in float32 and multiplies by the float32
+    reciprocal of the stretch (PyTorch's and Pillow's ``invscale``).
+    """
+    d = j - xs[:, None]
+    if arith.weights == "float32":
+        d32 = d.astype(np.float32)
+        if stretch != 1:
+            d32 = d32 * np.float32(1 / float(stretch))
+        return d32.astype(np.float64)
+    return d if stretch == 1 else d / float(stretch)
 
 
 def _apply_boundary(
@@ -327,17 +362,18 @@ def _apply_boundary(
     n: int,
     boundary: str,
     nearest: bool,
+    arith: Arithmetic = EXACT,
 ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
-    """Normalise the weights and bring every tap inside ``[0, n)``."""
+    """Normalise the weights (as the model says) and bring every tap inside ``[0, n)``."""
     outside = (j < 0) | (j >= n)
     fill_w = np.zeros(j.shape[0], dtype=np.float64)
     if boundary == "renormalize" and not nearest:
         w_in = np.where(outside, 0.0, w)
-        total = w_in.sum(axis=1)
+        total = _row_sums(w_in, arith)
         empty = ~np.any(~outside & (w != 0), axis=1)
         # Rows with no tap inside the input (a sample far outside it) fall back
         # to the nearest edge pixel rather than an undefined 0/0.
-        w = np.divide(w_in, total[:, None], out=np.zeros_like(w), where=total[:, None] != 0)
+        w = _normalized(w_in, total, arith)
         if np.any(empty):
             edge = np.clip(np.floor(x[empty] + 0.5), 0, n - 1).astype(np.int64)
             j = j.copy()
@@ -345,14 +381,31 @@ def _apply_boundary(
             w[empty] = 0.0
             w[empty, 0] = 1.0
         return np.clip(j, 0, n - 1), w, fill_w
-    if not nearest:
-        total = w.sum(axis=1)
-        w = np.divide(w, total[:, None], out=w.copy(), where=total[:, None] != 0)
+    if not nearest and arith.normalize:
+        w = _normalized(w, _row_sums(w, arith), arith, keep_empty=True)
     if boundary == "constant":
         fill_w = np.where(outside, w, 0.0).sum(axis=1)
         return np.clip(j, 0, n - 1), np.where(outside, 0.0, w), fill_w
     mode = "clamp" if boundary == "renormalize" else boundary
     return map_boundary(j, n, mode), w, fill_w
+
+
+def _row_sums(w: NDArray[np.float64], arith: Arithmetic) -> NDArray[np.float64]:
+    """Sum of each row's weights: float64, or float32 added tap by tap, in order."""
+    if arith.weights == "float32":
+        if w.shape[1] == 0:
+            return np.zeros(w.shape[0])
+        return np.cumsum(w.astype(np.float32), axis=1, dtype=np.float32)[:, -1].astype(
+            np.float64)
+    return w.sum(axis=1)  # type: ignore[no-any-return]
+
+
+def _normalized(w: NDArray[np.float64], total: NDArray[np.float64], arith: Arithmetic,
+                keep_empty: bool = False) -> NDArray[np.float64]:
+    """``w / total`` per row in the model's precision; rows summing to 0 become 0 (or stay)."""
+    out = w.copy() if keep_empty else np.zeros_like(w)
+    np.divide(w, total[:, None], out=out, where=total[:, None] != 0)
+    return round_weights(out, arith.weights)
 
 
 def _compact(
@@ -425,8 +478,7 @@ def fixed_point(
         wi[np.arange(wi.shape[0]), big] += err
     off = (1 << (bits - 1)) if offset is None else offset
     fp = FixedPoint(bits, wi, fi, off)
-    res = AxisPlan(p.in_size, p.out_size, p.index, p.weight, p.fill, p.fill_value, p.coord,
-                   fp, p.info)
+    res = dataclasses.replace(p, fixed=fp)
     if cacheable:
         wi.flags.writeable = False
         fi.flags.writeable = False

@@ -25,6 +25,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._arithmetic import EXACT, Arithmetic
+
 __all__ = ["AxisPlan", "FixedPoint"]
 
 
@@ -89,6 +91,9 @@ class AxisPlan:
     info : dict
         How the plan was made (convention, kernel, antialias, boundary, formula),
         for :func:`pixelgrid.explain` and error messages.
+    arithmetic : Arithmetic
+        The arithmetic model the plan was built with and that engines honour
+        (positions, weight precision, integer intermediate, store rule).
     """
 
     in_size: int
@@ -100,6 +105,7 @@ class AxisPlan:
     coord: NDArray[np.float64]
     fixed: FixedPoint | None = None
     info: dict[str, Any] = field(default_factory=dict)
+    arithmetic: Arithmetic = EXACT
 
     @property
     def taps(self) -> int:

@@ -1,0 +1,194 @@
+"""The arithmetic model: how a library computes, declared as data beside the plans.
+
+Two libraries with the same grid, kernel, antialias and boundary still disagree
+because of arithmetic: the precision of the sample positions and weights, what
+is kept between two passes, how sums are formed and how results are stored.
+:class:`Arithmetic` names those choices; each compat module *declares* its
+library's record, the plan builder (:func:`pixelgrid.plan`) honours the
+position and weight fields, and the engines honour the rest.  Every rule is
+implemented once: positions in :func:`sample_positions`, weight rounding in
+:func:`round_weights`, stores in :func:`store`.
+
+Fields
+------
+coordinates
+    ``"exact"``: positions are exact rationals (pixelgrid's default).
+    ``"float32"``: ``x = f32(f32(s * f32(o + c)) + d)``, two roundings, as
+    PyTorch's ``area_pixel_compute_source_index`` and TensorFlow's scalers do
+    with ``s = f32(step)``.  ``"float32_fma"``: the same with one rounding
+    (``f32(s * (o + c) + d)``, a fused multiply-add).  ``"float32_div"``:
+    ``x = f32(f32(f32(o + c) / s) + d)`` with ``s = f32(1 / step)``, the output
+    to input scale divided out (ONNX Runtime).
+weights
+    ``"float64"``: the kernel is evaluated and normalised in float64.
+    ``"float32"``: distances, kernel values, their sum and the normalisation
+    are rounded to float32 as a float32 library computes them.
+normalize
+    Whether weights are divided by their sum (``renormalize`` boundaries
+    always renormalise).  Libraries that apply interpolation polynomials as
+    they are (PyTorch's bilinear/bicubic) do not; in float64 the difference is
+    nil, in float32 it is an ulp.
+intermediate
+    Integer data between two passes: ``"dtype"`` (rounded and clamped to the
+    input dtype after every axis: Pillow, PyTorch) or ``"wide"`` (kept with
+    extra fractional bits and unclamped, rounded once at the end: the
+    correctly rounded result, pixelgrid's default for its own resize).
+store
+    How a float result becomes an integer: ``"half_even"`` (``np.rint``),
+    ``"half_away"``, ``"half_up"`` (``floor(v + 0.5)``) or ``"truncate"``
+    (toward zero); always saturating to the dtype's range.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from ._validate import check_choice
+
+__all__ = [
+    "COORDINATES",
+    "EXACT",
+    "INTERMEDIATES",
+    "STORES",
+    "WEIGHTS",
+    "Arithmetic",
+    "as_arithmetic",
+    "round_weights",
+    "sample_positions",
+    "store",
+]
+
+COORDINATES = ("exact", "float32", "float32_fma", "float32_div")
+WEIGHTS = ("float64", "float32")
+INTERMEDIATES = ("dtype", "wide")
+STORES = ("half_even", "half_away", "half_up", "truncate")
+
+
+@dataclass(frozen=True)
+class Arithmetic:
+    """How positions, weights, intermediates and stores are computed (see the module doc).
+
+    Examples
+    --------
+    >>> Arithmetic(coordinates="float32", weights="float32").describe()
+    'positions float32 (two roundings); weights float32, normalised'
+    >>> EXACT.describe("uint8")  # doctest: +NORMALIZE_WHITESPACE
+    'positions exact; weights float64, normalised; intermediate rounded to the dtype per axis;
+     store half even'
+    """
+
+    coordinates: str = "exact"
+    weights: str = "float64"
+    normalize: bool = True
+    intermediate: str = "dtype"
+    store: str = "half_even"
+
+    def __post_init__(self) -> None:
+        check_choice("coordinates", self.coordinates, COORDINATES)
+        check_choice("weights", self.weights, WEIGHTS)
+        check_choice("intermediate", self.intermediate, INTERMEDIATES)
+        check_choice("store", self.store, STORES)
+        if not isinstance(self.normalize, bool):
+            raise TypeError(f"normalize={self.normalize!r} must be True or False")
+
+    @property
+    def float32_positions(self) -> bool:
+        """True when sample positions are computed in float32."""
+        return self.coordinates != "exact"
+
+    def describe(self, dtype: Any = None) -> str:
+        """One line for :func:`pixelgrid.explain`; integer fields only for integer ``dtype``."""
+        pos = {"exact": "exact", "float32": "float32 (two roundings)",
+               "float32_fma": "float32 (fused multiply-add)",
+               "float32_div": "float32 (divided by the scale)"}[self.coordinates]
+        parts = [f"positions {pos}",
+                 f"weights {self.weights}, " + ("normalised" if self.normalize
+                                                 else "applied as given")]
+        if dtype is not None and np.dtype(dtype).kind in "iu":
+            parts.append("intermediate " + ("wide, rounded once" if self.intermediate == "wide"
+                                             else "rounded to the dtype per axis"))
+            parts.append("store " + self.store.replace("_", " "))
+        return "; ".join(parts)
+
+    def replace(self, **changes: Any) -> Arithmetic:
+        """A copy with some fields changed (validated)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self)}
+        values.update(changes)
+        return Arithmetic(**values)
+
+
+#: pixelgrid's own model: exact positions, float64 weights.
+EXACT = Arithmetic()
+
+
+def as_arithmetic(value: str | Arithmetic) -> Arithmetic:
+    """An :class:`Arithmetic` from a record or a ``coordinates`` name (the older spelling)."""
+    if isinstance(value, Arithmetic):
+        return value
+    if isinstance(value, str):
+        check_choice("arithmetic", value, COORDINATES)
+        return Arithmetic(coordinates=value)
+    raise TypeError(
+        f"arithmetic={value!r} must be an Arithmetic record or one of {list(COORDINATES)}")
+
+
+def sample_positions(step: float, c: float, d: float, n: int,
+                     coordinates: str) -> NDArray[np.float64]:
+    """Sample positions of ``n`` outputs as a float32 library computes them.
+
+    ``step`` is the input pixels per output pixel as the library holds it (the
+    exact float32 value for ``float32``/``float32_fma``; for ``float32_div`` the
+    divisor is ``f32(1 / step)``), ``c`` and ``d`` the grid offsets in
+    ``x = step * (o + c) + d``.  The result is float32-valued (held in float64).
+
+    Examples
+    --------
+    >>> sample_positions(0.5, 0.5, -0.5, 3, "float32").tolist()
+    [-0.25, 0.25, 0.75]
+    """
+    t = (np.arange(n, dtype=np.float64) + c).astype(np.float32)
+    if coordinates == "float32_div":
+        s = np.float32(1.0 / step)
+        return (t / s + np.float32(d)).astype(np.float64)
+    s64 = float(np.float32(step))
+    if coordinates == "float32_fma":
+        # s * t is exact in float64 (24-bit x 24-bit mantissas): one rounding to float32
+        return (s64 * t.astype(np.float64) + d).astype(np.float32).astype(np.float64)
+    if coordinates == "float32":
+        return ((np.float32(s64) * t) + np.float32(d)).astype(np.float64)
+    raise ValueError(f"coordinates={coordinates!r} has no float32 positions")
+
+
+def round_weights(w: NDArray[np.float64], weights: str) -> NDArray[np.float64]:
+    """Weights rounded to the model's precision (held in float64)."""
+    if weights == "float32":
+        return w.astype(np.float32).astype(np.float64)
+    return w
+
+
+def store(v: NDArray[Any], dtype: np.dtype[Any], rule: str) -> NDArray[Any]:
+    """Round float results to an integer ``dtype`` by ``rule`` and saturate.
+
+    Examples
+    --------
+    >>> store(np.array([0.5, 1.5, -0.5, 300.0]), np.dtype(np.uint8), "half_away").tolist()
+    [1, 2, 0, 255]
+    >>> store(np.array([0.5, 1.5, 2.7]), np.dtype(np.int16), "half_even").tolist()
+    [0, 2, 3]
+    """
+    check_choice("store", rule, STORES)
+    if rule == "half_even":
+        r = np.rint(v)
+    elif rule == "half_away":
+        r = np.where(v >= 0, np.floor(v + 0.5), np.ceil(v - 0.5))
+    elif rule == "half_up":
+        r = np.floor(v + 0.5)
+    else:
+        r = np.trunc(v)
+    info = np.iinfo(dtype)
+    out: NDArray[Any] = np.clip(r, info.min, info.max).astype(dtype)
+    return out
