@@ -57,6 +57,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._compose import compose_plans as compose_plans  # the old import path of compat modules
 from ._grid import Affine
 from ._plan_types import AxisPlan
 from ._resize import make_plans
@@ -64,7 +65,6 @@ from ._resize import make_plans
 __all__ = [
     "LIKE",
     "Explanation",
-    "compose_plans",
     "explain",
     "like_plans",
     "plot_grids_side_by_side",
@@ -180,54 +180,6 @@ def _resolve_like(like: str) -> LikeFunction:
     raise ValueError(
         f"like={like!r} is not valid; expected one of {sorted(set(LIKE) | set(_LAZY_LIKE))}"
     )
-
-
-def compose_plans(after: AxisPlan, before: AxisPlan, *, coord: Any = None,
-                  info: dict[str, Any] | None = None) -> AxisPlan:
-    """One plan equal to applying ``before`` and then ``after`` along the same axis.
-
-    For library calls that resample one axis twice (Pillow's ``reducing_gap``
-    pre-shrink, scikit-image's Gaussian prefilter before its zoom): the weight
-    matrix is ``after.matrix() @ before.matrix()`` and the fill terms are
-    carried through.  ``coord`` (default ``after.coord``) and ``info`` (default
-    ``after.info``) describe the result.
-
-    Examples
-    --------
-    >>> from pixelgrid import plan
-    >>> p = compose_plans(plan(4, 2, kernel="linear", antialias=False),
-    ...                   plan(2, 4, kernel="linear"))  # up by 2, then down by 2
-    >>> p.matrix().round(4).tolist()
-    [[0.875, 0.125], [0.125, 0.875]]
-
-    """
-    if after.in_size != before.out_size:
-        raise ValueError(f"after reads {after.in_size} samples but before makes "
-                         f"{before.out_size}")
-    a = after.matrix()
-    dense = a @ before.matrix()
-    if before.fill_value == after.fill_value or not np.any(before.fill):
-        fill = a @ before.fill + after.fill
-        fill_value = after.fill_value if np.any(after.fill) else before.fill_value
-    elif not np.any(after.fill):
-        fill, fill_value = a @ before.fill, before.fill_value
-    else:  # two different constants: fold them into one fill of value 1
-        fill = (a @ before.fill) * before.fill_value + after.fill * after.fill_value
-        fill_value = 1.0
-    keep = dense != 0
-    taps = max(int(keep.sum(axis=1).max()), 1)
-    m = dense.shape[0]
-    index = np.zeros((m, taps), dtype=np.int64)
-    weight = np.zeros((m, taps), dtype=np.float64)
-    for o in range(m):
-        cols = np.nonzero(keep[o])[0]
-        index[o, :cols.size] = cols
-        index[o, cols.size:] = cols[-1] if cols.size else 0
-        weight[o, :cols.size] = dense[o, cols]
-    return AxisPlan(before.in_size, after.out_size, index, weight, np.asarray(fill, float),
-                    float(fill_value),
-                    np.asarray(after.coord if coord is None else coord, dtype=np.float64),
-                    None, dict(after.info if info is None else info))
 
 
 def _shape(name: str, value: Any) -> tuple[int, ...]:

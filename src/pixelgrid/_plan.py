@@ -36,12 +36,14 @@ from ._arithmetic import (
     round_weights,
     sample_positions,
 )
+from ._compose import compose_plans
 from ._grid import Affine, convention
 from ._kernels import Kernel, get_kernel
 from ._plan_types import AxisPlan, FixedPoint
 from ._validate import as_fraction, check_choice, check_memory, check_positive_int
 
-__all__ = ["ARITHMETICS", "BOUNDARIES", "default_bits", "fixed_point", "map_boundary", "plan"]
+__all__ = ["ARITHMETICS", "BOUNDARIES", "boundary_taps", "compose_plans", "default_bits",
+           "fixed_point", "map_boundary", "plan"]
 
 #: Boundary rules for taps outside the input.
 BOUNDARIES = ("renormalize", "clamp", "reflect", "symmetric", "wrap", "constant")
@@ -355,18 +357,37 @@ def _distances(j: NDArray[np.int64], xs: NDArray[np.float64], stretch: Fraction,
     return d if stretch == 1 else d / float(stretch)
 
 
-def _apply_boundary(
+def boundary_taps(
     j: NDArray[np.int64],
     w: NDArray[np.float64],
     x: NDArray[np.float64],
     n: int,
     boundary: str,
-    nearest: bool,
+    nearest: bool = False,
     arith: Arithmetic = EXACT,
-) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
-    """Normalise the weights (as the model says) and bring every tap inside ``[0, n)``."""
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.bool_] | None]:
+    """Normalise tap weights (as the model says) and bring every tap inside ``[0, n)``.
+
+    The one definition of the boundary rules, shared by :func:`plan` and the
+    point samplers (:mod:`pixelgrid._sampling`).  ``j`` and ``w`` are the
+    ``(M, T)`` taps and kernel weights of ``M`` samples at coordinates ``x``
+    (used only to pick the edge pixel of a ``renormalize`` row with no tap
+    inside).  Returns the mapped indices, the weights and, for ``constant``,
+    the mask of taps outside the input: they keep their (normalised) weight,
+    which belongs to the fill value; ``None`` for every other rule.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> j = np.array([[-1, 0, 1]])
+    >>> idx, w, out = boundary_taps(j, np.array([[1.0, 2.0, 1.0]]), np.zeros(1), 3, "renormalize")
+    >>> idx.tolist(), (w * 3).tolist(), out
+    ([[0, 0, 1]], [[0.0, 2.0, 1.0]], None)
+    >>> boundary_taps(j, np.array([[1.0, 2.0, 1.0]]), np.zeros(1), 3, "constant")[2].tolist()
+    [[True, False, False]]
+
+    """
     outside = (j < 0) | (j >= n)
-    fill_w = np.zeros(j.shape[0], dtype=np.float64)
     if boundary == "renormalize" and not nearest:
         w_in = np.where(outside, 0.0, w)
         total = _row_sums(w_in, arith)
@@ -380,14 +401,29 @@ def _apply_boundary(
             j[empty] = edge[:, None]
             w[empty] = 0.0
             w[empty, 0] = 1.0
-        return np.clip(j, 0, n - 1), w, fill_w
+        return np.clip(j, 0, n - 1), w, None
     if not nearest and arith.normalize:
         w = _normalized(w, _row_sums(w, arith), arith, keep_empty=True)
     if boundary == "constant":
-        fill_w = np.where(outside, w, 0.0).sum(axis=1)
-        return np.clip(j, 0, n - 1), np.where(outside, 0.0, w), fill_w
+        return np.clip(j, 0, n - 1), w, outside
     mode = "clamp" if boundary == "renormalize" else boundary
-    return map_boundary(j, n, mode), w, fill_w
+    return map_boundary(j, n, mode), w, None
+
+
+def _apply_boundary(
+    j: NDArray[np.int64],
+    w: NDArray[np.float64],
+    x: NDArray[np.float64],
+    n: int,
+    boundary: str,
+    nearest: bool,
+    arith: Arithmetic = EXACT,
+) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
+    """:func:`boundary_taps` in plan form: outside taps of ``constant`` become the fill weight."""
+    index, weight, outside = boundary_taps(j, w, x, n, boundary, nearest, arith)
+    if outside is None:
+        return index, weight, np.zeros(j.shape[0], dtype=np.float64)
+    return index, np.where(outside, 0.0, weight), np.where(outside, weight, 0.0).sum(axis=1)
 
 
 def _row_sums(w: NDArray[np.float64], arith: Arithmetic) -> NDArray[np.float64]:

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._arithmetic import store
 from ._arrays import check_array, is_torch, run_plans
 from ._grid import Affine, output_size
 from ._kernels import Kernel
@@ -292,7 +293,5 @@ def _finish(arr: NDArray[Any], plans: list[tuple[int, AxisPlan]], dtype: Any, en
         return run_plans(arr.astype(out_dtype), plans, engine=engine, threads=threads)
     if np.issubdtype(out_dtype, np.integer):
         y = run_plans(arr.astype(np.float64), plans, engine=engine, threads=threads)
-        info = np.iinfo(out_dtype)
-        out: NDArray[Any] = np.clip(np.rint(y), info.min, info.max).astype(out_dtype)
-        return out
+        return store(y, out_dtype, "half_even")
     raise TypeError(f"dtype={dtype!r} is not supported; expected an integer or float dtype")

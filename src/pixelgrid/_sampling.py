@@ -10,10 +10,12 @@ Sampling an image at arbitrary points is not separable, so it is not an
   :mod:`pixelgrid.kernels`, evaluated at each point's tap offsets; nearest
   rounds with an explicit tie rule;
 * **boundaries** are those of :func:`pixelgrid.plan`: taps outside the input are
-  dropped and the rest renormalised (``"renormalize"``), mapped back inside with
-  :func:`pixelgrid._plan.map_boundary` (``"clamp"``, ``"reflect"``,
-  ``"symmetric"``, ``"wrap"``) or read ``fill_value`` (``"constant"``;
-  ``"zeros"`` is ``"constant"`` with 0).
+  dropped and the rest renormalised (``"renormalize"``), mapped back inside
+  (``"clamp"``, ``"reflect"``, ``"symmetric"``, ``"wrap"``) or read
+  ``fill_value`` (``"constant"``; ``"zeros"`` is ``"constant"`` with 0), by the
+  one definition of those rules, :func:`pixelgrid._plan.boundary_taps`;
+* **stores** to an integer dtype round half to even with
+  :func:`pixelgrid._arithmetic.store`.
 
 One routine, :func:`_sample_points`, gathers and weights for every entry point
 here and for the ``grid_sample`` emulations of :mod:`pixelgrid.compat`.
@@ -34,9 +36,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._arithmetic import store
 from ._arrays import is_torch
 from ._kernels import NEAREST_TIES, Kernel, get_kernel
-from ._plan import BOUNDARIES, map_boundary
+from ._plan import BOUNDARIES, boundary_taps
 from ._validate import check_axes, check_choice, check_positive_int
 
 #: Coordinate conventions of points: pixel centres at integers, or the corner at 0.
@@ -88,46 +91,32 @@ def _nearest_index(x: FloatArray, tie: str) -> IntArray:
 def _axis_taps(
     x: FloatArray, n: int, kernel: Kernel, boundary: str, tie: str | None
 ) -> _Taps:
-    """Taps and weights of points ``x`` (index convention) on an axis of length ``n``."""
+    """Taps and weights of points ``x`` (index convention) on an axis of length ``n``.
+
+    The boundary rules are :func:`pixelgrid._plan.boundary_taps`, the ones
+    :func:`pixelgrid.plan` applies; only the windows differ (a fixed number of
+    taps per point, found in float64 around each point).
+    """
     if kernel.is_nearest:
         j = _nearest_index(x, tie or kernel.tie or "round_prefer_ceil")[:, None]
         w = np.ones(j.shape, dtype=np.float64)
-        if boundary == "constant":
-            inside = (j >= 0) & (j < n)
-            return _Taps(np.clip(j, 0, n - 1), w, inside)
-        return _Taps(map_boundary(j, n, boundary), w, None)
-    r = float(kernel.radius)
-    closed_lo = kernel.edges in ("closed", "right_open")
-    closed_hi = kernel.edges in ("closed", "left_open")
-    lo = np.ceil(x - r) if closed_lo else np.floor(x - r) + 1
-    hi = np.floor(x + r) if closed_hi else np.ceil(x + r) - 1
-    taps = math.floor(2 * r) + 1
-    j = lo.astype(np.int64)[:, None] + np.arange(taps, dtype=np.int64)
-    in_support = j <= hi.astype(np.int64)[:, None]
-    d = j - x[:, None]
-    w = np.where(in_support, kernel.fn(np.where(in_support, d, 0.0)), 0.0)
-    # Kernels that vanish at +-radius (linear, cubic, lanczos) never need the
-    # last column: drop it so a 2-D bilinear sample is 4 gathers, not 9.
-    while j.shape[1] > 1 and not np.any(w[:, -1]):
-        j, w = j[:, :-1], w[:, :-1]
-    outside = (j < 0) | (j >= n)
-    if boundary == "renormalize":
-        w_in = np.where(outside, 0.0, w)
-        total = w_in.sum(axis=1)
-        empty = total == 0
-        w = np.divide(w_in, total[:, None], out=np.zeros_like(w), where=~empty[:, None])
-        if np.any(empty):
-            # No tap inside the input: the nearest edge pixel, as pixelgrid.plan does.
-            edge = np.clip(np.floor(x[empty] + 0.5), 0, n - 1).astype(np.int64)
-            j = j.copy()
-            j[empty] = edge[:, None]
-            w[empty, 0] = 1.0
-        return _Taps(np.clip(j, 0, n - 1), w, None)
-    total = w.sum(axis=1)
-    w = np.divide(w, total[:, None], out=w.copy(), where=total[:, None] != 0)
-    if boundary == "constant":
-        return _Taps(np.clip(j, 0, n - 1), w, ~outside)
-    return _Taps(map_boundary(j, n, boundary), w, None)
+    else:
+        r = float(kernel.radius)
+        closed_lo = kernel.edges in ("closed", "right_open")
+        closed_hi = kernel.edges in ("closed", "left_open")
+        lo = np.ceil(x - r) if closed_lo else np.floor(x - r) + 1
+        hi = np.floor(x + r) if closed_hi else np.ceil(x + r) - 1
+        taps = math.floor(2 * r) + 1
+        j = lo.astype(np.int64)[:, None] + np.arange(taps, dtype=np.int64)
+        in_support = j <= hi.astype(np.int64)[:, None]
+        d = j - x[:, None]
+        w = np.where(in_support, kernel.fn(np.where(in_support, d, 0.0)), 0.0)
+        # Kernels that vanish at +-radius (linear, cubic, lanczos) never need the
+        # last column: drop it so a 2-D bilinear sample is 4 gathers, not 9.
+        while j.shape[1] > 1 and not np.any(w[:, -1]):
+            j, w = j[:, :-1], w[:, :-1]
+    index, weight, outside = boundary_taps(j, w, x, n, boundary, kernel.is_nearest)
+    return _Taps(index, weight, None if outside is None else ~outside)
 
 
 def _safe_coords(x: FloatArray, n: int, kernel: Kernel, boundary: str) -> FloatArray:
@@ -206,8 +195,7 @@ def _cast_result(y: NDArray[Any], dtype: np.dtype[Any]) -> NDArray[Any]:
         return y
     out: NDArray[Any]
     if np.issubdtype(dtype, np.integer):
-        info = np.iinfo(dtype)
-        out = np.clip(np.rint(y), info.min, info.max).astype(dtype)
+        out = store(y, dtype, "half_even")
     elif dtype == np.bool_:
         out = y != 0
     else:

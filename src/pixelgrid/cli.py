@@ -317,9 +317,10 @@ def _resize_like(arr: NDArray[Any], out: tuple[int, ...], like: str,
         y = interpolate(np.ascontiguousarray(x), size=tuple(out), **opts)
         res = np.moveaxis(y[0], 0, -1)
         res = res if arr.ndim == 3 else res[..., 0]
-        if res.dtype != arr.dtype:
-            info = np.iinfo(arr.dtype)
-            res = np.clip(np.rint(res), info.min, info.max).astype(arr.dtype)
+        if res.dtype != arr.dtype:  # 16-bit files go through float32, as torch has no uint16
+            from ._arithmetic import store
+
+            res = store(res, arr.dtype, "half_even")
         return np.ascontiguousarray(res)
     # OpenCV and Pillow have their own integer arithmetic: their compat resize
     # functions reproduce it bit for bit, so 8-bit files come out as the library writes them.
@@ -327,15 +328,16 @@ def _resize_like(arr: NDArray[Any], out: tuple[int, ...], like: str,
         from .compat import opencv
 
         o = dict(opts)
-        flag = opencv._interp_flag(o.pop("interpolation", "INTER_LINEAR"))
-        if not o and arr.dtype.name in opencv.INTERPOLATIONS[flag].dtypes:
+        flag = _constant(opencv, o.pop("interpolation", "INTER_LINEAR"), "INTER_")
+        if not o and flag in opencv.INTERPOLATIONS \
+                and arr.dtype.name in opencv.INTERPOLATIONS[flag].dtypes:
             return opencv.resize(arr, (out[1], out[0]), interpolation=flag)
     if like in ("pillow", "pil") and _pillow_mode(arr):
         from .compat import pillow
 
         o = dict(opts)
-        resample = pillow._filter_name(o.pop("resample", "BICUBIC"))
-        if set(o) <= {"box", "reducing_gap"}:
+        resample = _constant(pillow, o.pop("resample", "BICUBIC"), "")
+        if set(o) <= {"box", "reducing_gap"} and resample in pillow.FILTERS:
             y = pillow.resize(arr, (out[1], out[0]), resample, **o)
             return np.asarray(y)
     from ._arrays import run_plans
@@ -343,6 +345,22 @@ def _resize_like(arr: NDArray[Any], out: tuple[int, ...], like: str,
 
     plans = like_plans(like, arr.shape[:2], tuple(out), **opts)
     return run_plans(arr, plans)
+
+
+def _constant(module: Any, value: Any, prefix: str) -> Any:
+    """A library flag given by value or by name (``"INTER_CUBIC"``, ``"cubic"``, ``"lanczos"``).
+
+    Read from the compat module's public constants (``opencv.INTER_CUBIC``,
+    ``pillow.LANCZOS``); an unknown name is returned as given, and the generic
+    path below then reports it with the library's own message.
+    """
+    if not isinstance(value, str):
+        return value
+    name = value.strip().upper().split(".")[-1]
+    if prefix and not name.startswith(prefix):
+        name = prefix + name
+    found = getattr(module, name, None)
+    return found if isinstance(found, int) and not isinstance(found, bool) else value
 
 
 def _pillow_mode(arr: NDArray[Any]) -> bool:

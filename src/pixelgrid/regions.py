@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._arithmetic import sample_positions
 from ._arrays import check_array, is_torch
 from ._grid import Affine
 from ._kernels import Kernel, get_kernel, nearest
@@ -417,10 +418,9 @@ def _tf_crop_coords(a: np.float32, b: np.float32, n: int, m: int) -> FloatArray:
     f = np.float32
     span = f(n - 1)
     if m > 1:
+        # x = f32(f32(scale * o) + f32(y1 * span)): the "float32" rule of the arithmetic model
         scale = f(f(f(b - a) * span) / f(m - 1))
-        c = f(a * span) + np.arange(m, dtype=np.float32) * scale
-    else:
-        c = np.full(1, f(f(f(0.5) * f(a + b)) * span), dtype=np.float32)
-    return np.asarray(c, dtype=np.float64)
+        return sample_positions(float(scale), 0.0, float(f(a * span)), m, "float32")
+    return np.full(1, float(f(f(f(0.5) * f(a + b)) * span)))
 
 
