@@ -32,7 +32,31 @@ intermediate
     Integer data between two passes: ``"dtype"`` (rounded and clamped to the
     input dtype after every axis: Pillow, PyTorch) or ``"wide"`` (kept with
     extra fractional bits and unclamped, rounded once at the end: the
-    correctly rounded result, pixelgrid's default for its own resize).
+    correctly rounded result, pixelgrid's default for its own resize) or
+    ``"unshifted"`` (the first pass's exact integer sums, neither shifted nor
+    clamped; the second pass adds ``(w * (h >> t0)) >> t1`` with
+    ``truncate = (t0, t1)`` and rounds once, by the remaining bits, half up:
+    OpenCV's 8-bit resize, applied by ``_engines/wide_fixed.py``).
+accumulate
+    How float sums are formed: ``"float64"`` (one float64 sum, stored once),
+    ``"taps"`` (every product and partial sum rounded to the working type,
+    float32 or float64 for float64 data, taps in plan order:
+    ``_engines/float32_taps.py``) or ``"block"`` (integer-factor box means:
+    each block summed in the working type and scaled by ``f32(1/n)``, blocks
+    cut by the edge ``f32(sum) / count``: ``_engines/box_sum.py``).
+    ``"corner_sum"``: not separable; the ``2**k`` corners of a
+    bilinear/trilinear cell added in memory order, each weighted by a float32
+    product of the per-axis float32 weights (last axis first), integers
+    truncated toward zero (ONNX Runtime's ``linear``).  ``"corner_sum_q10"``:
+    the same with 10-bit weights ``floor(1024 w)`` for the right tap and
+    ``1024 -`` that for the left, ``sum / 2**(10 k)`` toward zero (its 4-D
+    channels-last 8-bit kernel).  Both: ``_engines/corner_sum.py``.
+simd_lanes
+    ``L > 0``: a pass sums the first ``L * floor(m / L)`` elements of an
+    output row (``m`` its length with channels) as a vector loop of ``L``
+    lanes does (nested ``x0*w0 + (x1*w1 + ...)``; ``"unshifted"`` integers in
+    float32, rounded half even; ``"block"`` row by row), the rest as a scalar
+    tail.  ``0``: no vector body.
 store
     How a float result becomes an integer: ``"half_even"`` (``np.rint``),
     ``"half_away"``, ``"half_up"`` (``floor(v + 0.5)``) or ``"truncate"``
@@ -50,6 +74,7 @@ from numpy.typing import NDArray
 from ._validate import check_choice
 
 __all__ = [
+    "ACCUMULATIONS",
     "COORDINATES",
     "EXACT",
     "INTERMEDIATES",
@@ -64,7 +89,8 @@ __all__ = [
 
 COORDINATES = ("exact", "float32", "float32_fma", "float32_div")
 WEIGHTS = ("float64", "float32")
-INTERMEDIATES = ("dtype", "wide")
+INTERMEDIATES = ("dtype", "wide", "unshifted")
+ACCUMULATIONS = ("float64", "taps", "block")
 STORES = ("half_even", "half_away", "half_up", "truncate")
 
 
@@ -86,6 +112,9 @@ class Arithmetic:
     normalize: bool = True
     intermediate: str = "dtype"
     store: str = "half_even"
+    accumulate: str = "float64"
+    simd_lanes: int = 0
+    truncate: tuple[int, int] = (0, 0)
 
     def __post_init__(self) -> None:
         check_choice("coordinates", self.coordinates, COORDINATES)
@@ -94,6 +123,22 @@ class Arithmetic:
         check_choice("store", self.store, STORES)
         if not isinstance(self.normalize, bool):
             raise TypeError(f"normalize={self.normalize!r} must be True or False")
+        check_choice("accumulate", self.accumulate, ACCUMULATIONS)
+        if isinstance(self.simd_lanes, bool) or not isinstance(self.simd_lanes, int) \
+                or self.simd_lanes < 0:
+            raise ValueError(f"simd_lanes={self.simd_lanes!r} must be an int >= 0")
+        if not (isinstance(self.truncate, tuple) and len(self.truncate) == 2
+                and all(isinstance(v, int) and v >= 0 for v in self.truncate)):
+            raise ValueError(f"truncate={self.truncate!r} must be a pair of ints >= 0")
+
+    @property
+    def ordered(self) -> bool:
+        """True when sums follow a library's order (``accumulate``/``"unshifted"``).
+
+        Such plans are applied by the model engines (``_engines/float32_taps.py``,
+        ``wide_fixed.py``, ``box_sum.py``), not by the float64 or compiled engines.
+        """
+        return self.accumulate != "float64" or self.intermediate == "unshifted"
 
     @property
     def float32_positions(self) -> bool:
@@ -108,9 +153,22 @@ class Arithmetic:
         parts = [f"positions {pos}",
                  f"weights {self.weights}, " + ("normalised" if self.normalize
                                                  else "applied as given")]
+        if self.accumulate != "float64":
+            parts.append({"corner_sum": "corners of the cell summed in memory order with "
+                                        "float32 weight products, truncated",
+                          "corner_sum_q10": "corners summed with 10-bit integer weights, "
+                                            "truncated",
+                          "taps": "sums tap by tap in float32 (float64 data: float64)",
+                          "block": "block sums in float32 (float64 data: float64) "
+                                   "times f32(1/n)"}[self.accumulate]
+                         + (f", {self.simd_lanes}-lane vector order" if self.simd_lanes
+                            else ""))
         if dtype is not None and np.dtype(dtype).kind in "iu":
-            parts.append("intermediate " + ("wide, rounded once" if self.intermediate == "wide"
-                                             else "rounded to the dtype per axis"))
+            parts.append("intermediate " + {
+                "wide": "wide, rounded once", "dtype": "rounded to the dtype per axis",
+                "unshifted": "exact integer sums, rounded once"
+                + (f" (second pass truncates >>{self.truncate[0]}, >>{self.truncate[1]})"
+                   if any(self.truncate) else "")}[self.intermediate])
             parts.append("store " + self.store.replace("_", " "))
         return "; ".join(parts)
 

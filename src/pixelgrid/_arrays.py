@@ -100,6 +100,12 @@ def run_plans(
             f"dtype {x.dtype} can only be resized with kernel='nearest' "
             f"(weights would change its values); cast it to a float dtype first"
         )
+    if any(p.arithmetic.ordered for _, p in plans):
+        # A library's own summation order (float32 taps, unshifted integer sums, block
+        # sums): implemented once, by the model engines (not yet by the compiled one).
+        from ._engines.models import apply_model
+
+        return apply_model(x, plans)
     if name in FIXED_POINT_DTYPES:
         make = fixed or (lambda p, dt: fixed_point(p, default_bits(p, dt)))
         plans = [(ax, p if p.is_gather or p.fixed is not None else make(p, x.dtype))

@@ -7,13 +7,24 @@ emulation, and runs target and candidate on a random probe image in float64.
 A candidate whose output equals the target's (max difference <= ``1e-9`` of the
 probe's range) is an exact translation; otherwise the closest candidate is
 reported with its measured difference and the stages (grid, kernel,
-antialias, boundary) in which it differs.
+antialias, boundary, arithmetic) in which it differs.  Stages are compared by
+value, not by how they are written: two coordinate maps are the same when
+their :class:`~pixelgrid.Affine` values agree on the output samples (at
+float32 precision where either plan computes positions in float32).
+
+"Exact" is judged per dtype: besides the float probe, a uint8 probe is run
+through the library's own uint8 emulation (the compat module's resize
+function: PyTorch, OpenCV, Pillow, JAX, ONNX Runtime, MATLAB, SciPy) and
+compared with the target's uint8 result (pixelgrid's fixed-point resize, or
+the source library's emulation).  TensorFlow and scikit-image return floats
+for integer input, so they have no uint8 verdict.
 
 Libraries: torch, onnx, opencv, pillow (float ``F`` images), tensorflow,
 tensorflow.v1 (``tf.compat.v1.image.resize_*``), jax, scipy (``ndimage.zoom``),
 skimage (``transform.resize`` with ``clip=False``) and matlab (``imresize``).
-The comparison uses each library's float plans: integer models (OpenCV's and
-Pillow's 8-bit arithmetic, onnxruntime's truncation) are not part of it.
+The float comparison uses each library's float plans; the uint8 comparison
+its integer arithmetic (OpenCV's and Pillow's 8-bit fixed point, onnxruntime's
+truncation, PyTorch's int16 weights).
 Libraries whose compat module (see :func:`pixelgrid.explain`) is not
 importable are listed as skipped, with the reason.
 """
@@ -28,12 +39,14 @@ from typing import Any
 
 import numpy as np
 
+from ._arrays import run_plans
 from ._engines.reference import apply_plans
-from ._explain import Plans, _resolve_like, explain, like_plans
+from ._explain import _LIKE_ALIASES, Plans, _affine_of, _resolve_like, explain, like_plans
+from ._grid import Affine
 from ._plan_types import AxisPlan
 
-__all__ = ["EXACT_TOLERANCE", "FLOAT32_TOLERANCE", "TRANSLATORS", "Candidate",
-           "LibraryTranslation", "Translation", "Translator", "translate"]
+__all__ = ["EXACT_TOLERANCE", "FLOAT32_TOLERANCE", "TRANSLATORS", "Candidate", "DtypeResult",
+           "LibraryTranslation", "Translation", "Translator", "flag_value", "translate"]
 
 #: Candidates whose probe output differs by at most this (relative to the probe range)
 #: count as exact: float64 rounding of equal weight matrices summed in another order.
@@ -59,12 +72,46 @@ class Translator:
 
     ``candidates(in_shape, out_shape)`` yields :class:`Candidate` objects whose
     ``kwargs`` are passed to the library's ``like`` function (registry name
-    ``like``) as ``fn(in_shape, **kwargs)``.
+    ``like``) as ``fn(in_shape, **kwargs)``.  ``run(x, **kwargs)``, when given,
+    runs the library's own emulation on an integer array ``x`` of the spatial
+    shape with the same keyword arguments (for the uint8 verdict).
     """
 
     library: str
     like: str
     candidates: Callable[[tuple[int, ...], tuple[int, ...]], Iterable[Candidate]]
+    run: Callable[..., Any] | None = None
+
+
+@dataclass(frozen=True)
+class DtypeResult:
+    """The verdict of one candidate call on one probe dtype.
+
+    Attributes
+    ----------
+    dtype : str
+    status : {"exact", "exact_float32", "approximate", "skipped"}
+        For uint8: ``exact`` (the same integers), ``approximate`` (differs by
+        :attr:`max_diff` levels) or ``skipped`` (:attr:`note` says why).
+    max_diff : float or None
+        Max absolute difference on the probe (levels for integer dtypes).
+    note : str
+    """
+
+    dtype: str
+    status: str
+    max_diff: float | None = None
+    note: str = ""
+
+    def __str__(self) -> str:
+        if self.status == "skipped":
+            return f"{self.dtype}: not judged ({self.note})"
+        if self.status == "exact":
+            return f"{self.dtype}: exact"
+        if self.status == "exact_float32":
+            return f"{self.dtype}: exact up to float32 ({self.max_diff:.3g})"
+        unit = " level(s)" if self.dtype != "float64" else ""
+        return f"{self.dtype}: differs by up to {self.max_diff:.4g}{unit}"
 
 
 @dataclass(frozen=True)
@@ -91,6 +138,11 @@ class LibraryTranslation:
         Max absolute difference on the probe image (probe values in ``[0, 1)``).
     note : str
         Why there is no exact equivalent, or why the library was skipped.
+    dtypes : dict
+        Per probe dtype (``"float64"``, ``"uint8"``), a :class:`DtypeResult`:
+        :attr:`status` and :attr:`max_diff` are the ``float64`` verdict; a
+        call can be exact for floats and not for uint8 (other integer
+        rounding) or the reverse.
 
     """
 
@@ -100,16 +152,28 @@ class LibraryTranslation:
     kwargs: dict[str, Any] = field(default_factory=dict)
     max_diff: float | None = None
     note: str = ""
+    dtypes: dict[str, DtypeResult] = field(default_factory=dict)
+
+    def exact(self, dtype: str = "float64") -> bool:
+        """Whether :attr:`code` reproduces the resize exactly on ``dtype`` data."""
+        r = self.dtypes.get(str(np.dtype(dtype)))
+        return r is not None and r.status == "exact"
+
+    def _uint8(self) -> str:
+        r = self.dtypes.get("uint8")
+        return f"; {r}" if r is not None else ""
 
     def __str__(self) -> str:
         if self.status == "exact":
-            return f"{self.library}: {self.code}  (exact: max diff {self.max_diff:.3g} on probe)"
+            return (f"{self.library}: {self.code}  (exact: max diff {self.max_diff:.3g} on "
+                    f"probe{self._uint8()})")
         if self.status == "exact_float32":
             return (f"{self.library}: {self.code}  (exact up to the library's float32 "
-                    f"arithmetic: max diff {self.max_diff:.3g} on probe)")
+                    f"arithmetic: max diff {self.max_diff:.3g} on probe{self._uint8()})")
         if self.status == "approximate":
             return (f"{self.library}: no exact equivalent. {self.note}\n"
-                    f"    closest: {self.code}  (max diff {self.max_diff:.4g} on a [0, 1) probe)")
+                    f"    closest: {self.code}  (max diff {self.max_diff:.4g} on a [0, 1) "
+                    f"probe{self._uint8()})")
         return f"{self.library}: {self.status}: {self.note}"
 
 
@@ -287,19 +351,106 @@ def _jax_candidates(in_shape: tuple[int, ...], out: tuple[int, ...]) -> Iterable
                             f"jax.image.resize(x, {tuple(out)}, method={m!r}, antialias={aa})")
 
 
+# -- integer runs: each library's own emulation, with the like-function keywords -------------
+
+def flag_value(module: Any, value: Any, prefix: str = "") -> Any:
+    """A library flag given by value or by name, read from a compat module's public constants.
+
+    ``flag_value(opencv, "cubic", "INTER_")`` is ``opencv.INTER_CUBIC``;
+    ``flag_value(pillow, "Image.Resampling.LANCZOS")`` is ``pillow.LANCZOS``.
+    An unknown name is returned unchanged (the library then reports it).
+
+    Examples
+    --------
+    >>> from pixelgrid.compat import opencv
+    >>> flag_value(opencv, "cv2.INTER_AREA", "INTER_") == opencv.INTER_AREA
+    True
+
+    """
+    if not isinstance(value, str):
+        return value
+    name = value.strip().upper().split(".")[-1]
+    if prefix and not name.startswith(prefix):
+        name = prefix + name
+    found = getattr(module, name, None)
+    return found if isinstance(found, int) and not isinstance(found, bool) else value
+
+
+def _run_torch(x: np.ndarray[Any, Any], size: Any = None, **kw: Any) -> Any:
+    from .compat.torch import interpolate
+
+    return interpolate(x[None, None], size, **kw)[0, 0]
+
+
+def _run_opencv(x: np.ndarray[Any, Any], size: Any = None, *, dsize: Any = None,
+                interpolation: Any = "INTER_LINEAR", **kw: Any) -> Any:
+    from .compat import opencv
+
+    if size is not None:
+        dsize = (size[1], size[0])
+    return opencv.resize(x, dsize, interpolation=flag_value(opencv, interpolation, "INTER_"),
+                         **kw)
+
+
+def _run_pillow(x: np.ndarray[Any, Any], size: Any = None, *, resample: Any = "BICUBIC",
+                **kw: Any) -> Any:
+    from .compat import pillow
+
+    if size is None:
+        raise ValueError("the pillow emulation needs size=")
+    return np.asarray(pillow.resize(x, (size[1], size[0]), flag_value(pillow, resample),
+                                    **kw))
+
+
+def _run_jax(x: np.ndarray[Any, Any], size: Any = None, *, shape: Any = None,
+             method: Any = "linear", antialias: bool = True) -> Any:
+    from .compat import jax
+
+    return jax.resize(x, shape if shape is not None else size, method, antialias)
+
+
+def _run_onnx(x: np.ndarray[Any, Any], size: Any = None, *, sizes: Any = None,
+              scales: Any = None, roi: Any = None, **attrs: Any) -> Any:
+    from .compat import onnx
+
+    if sizes is None and size is not None:
+        sizes = size
+    return onnx.resize(x, roi, scales, sizes, **attrs)
+
+
+def _run_matlab(x: np.ndarray[Any, Any], size: Any = None, *, scale: Any = None,
+                method: str = "bicubic", antialiasing: bool | None = None) -> Any:
+    from .compat import matlab
+
+    return matlab.imresize(x, scale if scale is not None else list(size), method,
+                           antialiasing=antialiasing)
+
+
+def _run_scipy(x: np.ndarray[Any, Any], size: Any = None, *, zoom: Any = None,
+               **kw: Any) -> Any:
+    from .compat import scipy
+
+    if zoom is None:
+        zoom = tuple(o / i for i, o in zip(x.shape, size, strict=True))
+    return scipy.zoom(x, zoom, **kw)
+
+
 #: One translator per library, tried in this order.
 TRANSLATORS: dict[str, Translator] = {
-    "torch": Translator("torch", "torch", _torch_candidates),
-    "onnx": Translator("onnx", "onnx", _onnx_candidates),
-    "opencv": Translator("opencv", "opencv", _opencv_candidates),
-    "pillow": Translator("pillow", "pillow", _pillow_candidates),
+    "torch": Translator("torch", "torch", _torch_candidates, _run_torch),
+    "onnx": Translator("onnx", "onnx", _onnx_candidates, _run_onnx),
+    "opencv": Translator("opencv", "opencv", _opencv_candidates, _run_opencv),
+    "pillow": Translator("pillow", "pillow", _pillow_candidates, _run_pillow),
     "tensorflow": Translator("tensorflow", "tensorflow", _tf_candidates),
     "tensorflow.v1": Translator("tensorflow.v1", "tensorflow.v1", _tf_v1_candidates),
-    "jax": Translator("jax", "jax", _jax_candidates),
-    "scipy": Translator("scipy", "scipy", _scipy_candidates),
+    "jax": Translator("jax", "jax", _jax_candidates, _run_jax),
+    "scipy": Translator("scipy", "scipy", _scipy_candidates, _run_scipy),
     "skimage": Translator("skimage", "skimage", _skimage_candidates),
-    "matlab": Translator("matlab", "matlab", _matlab_candidates),
+    "matlab": Translator("matlab", "matlab", _matlab_candidates, _run_matlab),
 }
+
+#: Why a library has no uint8 verdict.
+_NO_UINT8 = "the library returns floats for integer input"
 
 
 # -- comparison ----------------------------------------------------------------------------
@@ -309,24 +460,67 @@ def _run(probe: np.ndarray[Any, Any], plans: Plans) -> np.ndarray[Any, Any]:
     return apply_plans(probe, live) if live else probe.copy()
 
 
-def _describe(p: AxisPlan | None, n: int) -> dict[str, str]:
+def _same_map(p: AxisPlan, q: AxisPlan) -> bool:
+    """Whether two plans read their output samples at the same coordinates, however written.
+
+    Compares the :class:`~pixelgrid.Affine` values (``a`` only when there are two
+    or more outputs), at float32 precision when either plan computes its
+    positions in float32, and the valid range of crop boxes.
+    """
+    if p.out_size != q.out_size:
+        return False
+    f, g = _affine_of(p), _affine_of(q)
+    to32 = p.arithmetic.float32_positions or q.arithmetic.float32_positions
+    a_f, a_g, b_f, b_g = f.a, g.a, f.offset, g.offset
+
+    def same(u: Fraction, v: Fraction) -> bool:
+        if to32:
+            return bool(np.float32(float(u)) == np.float32(float(v)))
+        # a map recovered from float coordinates is exact only to ~1e-12
+        return u == v or abs(float(u) - float(v)) <= 1e-12 * max(1.0, abs(float(u)))
+
+    if p.out_size > 1 and not same(a_f, a_g):
+        return False
+    return same(b_f, b_g) and _valid(f) == _valid(g)
+
+
+def _valid(aff: Affine) -> tuple[float, float] | None:
+    return None if aff.valid is None else (float(aff.valid[0]), float(aff.valid[1]))
+
+
+def _stages(p: AxisPlan | None, n: int) -> dict[str, tuple[Any, str]]:
+    """Per stage, a value to compare and the text to print."""
     if p is None:
-        return {"grid": f"unchanged ({n})", "kernel": "-", "antialias": "-", "boundary": "-"}
+        return {"grid": ((n,), f"unchanged ({n})"), "kernel": ("-", "-"),
+                "antialias": ("-", "-"), "boundary": ("-", "-"), "arithmetic": ("-", "-")}
     stretch = Fraction(p.info.get("stretch", 1))
-    return {"grid": str(p.info.get("formula", p.info.get("grid", "?"))),
-            "kernel": str(p.info.get("kernel", "?")),
-            "antialias": "stretched" if stretch > 1 else "not stretched",
-            "boundary": str(p.info.get("boundary", "?"))}
+    kernel = str(p.info.get("kernel", "?"))
+    boundary = str(p.info.get("boundary", "?"))
+    return {"grid": (p, str(p.info.get("formula", _affine_of(p).describe()))),
+            "kernel": (kernel, kernel),
+            "antialias": (stretch > 1, "stretched" if stretch > 1 else "not stretched"),
+            "boundary": (boundary, boundary),
+            # the fields that act on float data (integer fields have the uint8 verdict)
+            "arithmetic": ((p.arithmetic.coordinates, p.arithmetic.weights,
+                            p.arithmetic.normalize), p.arithmetic.describe())}
 
 
 def _why(target: Plans, cand: Plans, in_shape: tuple[int, ...]) -> str:
     t, c = dict(target), dict(cand)
-    diffs = []
+    diffs: list[str] = []
+    arith: list[str] = []
     for ax, n in enumerate(in_shape):
-        dt, dc = _describe(t.get(ax), n), _describe(c.get(ax), n)
-        for key in ("grid", "kernel", "antialias", "boundary"):
-            if dt[key] != dc[key]:
-                diffs.append(f"axis {ax} {key}: wanted {dt[key]}, closest has {dc[key]}")
+        st, sc = _stages(t.get(ax), n), _stages(c.get(ax), n)
+        for key in ("grid", "kernel", "antialias", "boundary", "arithmetic"):
+            (vt, dt), (vc, dc) = st[key], sc[key]
+            if isinstance(vt, AxisPlan) and isinstance(vc, AxisPlan):
+                same = _same_map(vt, vc)
+            else:
+                same = vt == vc
+            if not same:  # the model's stages first: arithmetic is the smaller difference
+                (arith if key == "arithmetic" else diffs).append(
+                    f"axis {ax} {key}: wanted {dt}, closest has {dc}")
+    diffs += arith
     if not diffs:
         return "the stages agree but the weights differ (e.g. a library quirk or arithmetic)"
     shown = diffs[:4]
@@ -341,10 +535,54 @@ def _out_shape(in_shape: tuple[int, ...], plans: Plans) -> tuple[int, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class _Probe:
+    """The probes and the target's results on them."""
+
+    x: np.ndarray[Any, Any]  # float64 in [0, 1)
+    y: np.ndarray[Any, Any]
+    x8: np.ndarray[Any, Any]  # uint8
+    y8: np.ndarray[Any, Any] | None  # None: the target has no uint8 result
+    note8: str = ""
+
+
+def _run_uint8(tr: Translator, x8: np.ndarray[Any, Any], kwargs: dict[str, Any]
+               ) -> tuple[np.ndarray[Any, Any] | None, str]:
+    """The library's uint8 result (its own emulation), or None and why not."""
+    if tr.run is None:
+        return None, _NO_UINT8
+    try:
+        y = np.asarray(tr.run(x8, **kwargs))
+    except (ValueError, TypeError, NotImplementedError) as exc:
+        return None, f"the library refuses uint8 here ({exc})"
+    if y.dtype != np.uint8:
+        return None, f"the library returns {y.dtype} for uint8 input"
+    return y, ""
+
+
+def _uint8_result(tr: Translator, probe: _Probe, kwargs: dict[str, Any]) -> DtypeResult:
+    if probe.y8 is None:
+        return DtypeResult("uint8", "skipped", note=probe.note8)
+    y8, note = _run_uint8(tr, probe.x8, kwargs)
+    if y8 is None:
+        return DtypeResult("uint8", "skipped", note=note)
+    if y8.shape != probe.y8.shape:
+        return DtypeResult("uint8", "skipped",
+                           note=f"the library's uint8 result has shape {y8.shape}")
+    diff = float(np.max(np.abs(y8.astype(np.int64) - probe.y8.astype(np.int64))))
+    return DtypeResult("uint8", "exact" if diff == 0 else "approximate", diff)
+
+
+def _float_result(diff: float) -> DtypeResult:
+    if diff <= EXACT_TOLERANCE:
+        return DtypeResult("float64", "exact", diff)
+    if diff <= FLOAT32_TOLERANCE:
+        return DtypeResult("float64", "exact_float32", diff)
+    return DtypeResult("float64", "approximate", diff)
+
+
 def _translate_one(tr: Translator, in_shape: tuple[int, ...], out_shape: tuple[int, ...],
-                   target: Plans, probe: np.ndarray[Any, Any],
-                   y_target: np.ndarray[Any, Any]) -> LibraryTranslation:
-    best: tuple[float, Candidate, Plans] | None = None
+                   target: Plans, probe: _Probe) -> LibraryTranslation:
     try:
         _resolve_like(tr.like)
     except ValueError as exc:
@@ -354,6 +592,7 @@ def _translate_one(tr: Translator, in_shape: tuple[int, ...], out_shape: tuple[i
         return LibraryTranslation(tr.library, "none",
                                   note=f"it has no call for a {len(in_shape)}-D resize")
     refused = []
+    scored: list[tuple[float, Candidate, Plans]] = []
     for cand in candidates:
         try:
             plans = like_plans(tr.like, in_shape, **cand.kwargs)
@@ -362,24 +601,52 @@ def _translate_one(tr: Translator, in_shape: tuple[int, ...], out_shape: tuple[i
             continue
         if _out_shape(in_shape, plans) != out_shape:
             continue
-        diff = float(np.max(np.abs(_run(probe, plans) - y_target)))
-        if best is None or diff < best[0] - EXACT_TOLERANCE:
-            best = (diff, cand, plans)
-    if best is None:
+        scored.append((float(np.max(np.abs(_run(probe.x, plans) - probe.y))), cand, plans))
+    if not scored:
         first = f" (e.g. {refused[0]})" if refused else ""
         return LibraryTranslation(
             tr.library, "none",
             note=f"none of its {len(candidates)} candidate calls gives {in_shape} -> "
                  f"{out_shape}{first}")
-    diff, cand, plans = best
-    if diff <= EXACT_TOLERANCE:
-        return LibraryTranslation(tr.library, "exact", cand.code, cand.kwargs, diff)
-    if diff <= FLOAT32_TOLERANCE:
+    # The closest on the float probe (the first of equals, in the library's order); among
+    # calls equal on floats, the one closest on the uint8 probe.
+    low = min(d for d, _, _ in scored)
+    tied = [t for t in scored if t[0] <= low + EXACT_TOLERANCE]
+    best: tuple[tuple[int, float], float, Candidate, Plans, DtypeResult] | None = None
+    for diff, cand, plans in tied:
+        r8 = _uint8_result(tr, probe, cand.kwargs)
+        rank = (0, r8.max_diff or 0.0) if r8.status != "skipped" else (1, 0.0)
+        if best is None or rank < best[0]:
+            best = (rank, diff, cand, plans, r8)
+        if rank == (0, 0.0) or len(tied) > 16:
+            break  # exact on uint8 too (or too many equals to try each)
+    assert best is not None
+    _, diff, cand, plans, r8 = best
+    rf = _float_result(diff)
+    dtypes = {"float64": rf, "uint8": r8}
+    if rf.status == "exact":
+        return LibraryTranslation(tr.library, "exact", cand.code, cand.kwargs, diff,
+                                  dtypes=dtypes)
+    if rf.status == "exact_float32":
         return LibraryTranslation(tr.library, "exact_float32", cand.code, cand.kwargs, diff,
                                   "same resize; the library rounds coefficients or "
-                                  "positions to float32")
+                                  "positions to float32", dtypes)
     return LibraryTranslation(tr.library, "approximate", cand.code, cand.kwargs, diff,
-                              _why(target, plans, in_shape))
+                              _why(target, plans, in_shape), dtypes)
+
+
+def _target_uint8(like: str | None, x8: np.ndarray[Any, Any], size: Any, plans: Plans,
+                  options: dict[str, Any]) -> tuple[np.ndarray[Any, Any] | None, str]:
+    """The uint8 result of the resize being translated."""
+    if like is None:
+        live = [(ax, p) for ax, p in plans if not p.is_identity]
+        return (run_plans(x8, live, engine="reference") if live else x8.copy()), ""
+    name = _LIKE_ALIASES.get(like, like)
+    if name not in TRANSLATORS:
+        return None, f"no uint8 emulation is known for like={like!r}"
+    kwargs = dict(options) if size is None else {"size": size, **options}
+    y8, note = _run_uint8(TRANSLATORS[name], x8, kwargs)
+    return y8, (note and f"the source call has no uint8 result: {note}")
 
 
 def translate(shape: Any, size: Any = None, *, like: str | None = None,
@@ -396,7 +663,8 @@ def translate(shape: Any, size: Any = None, *, like: str | None = None,
         Which libraries to translate to (default: all of :data:`TRANSLATORS`
         except the source library).
     seed : int
-        Seed of the random ``[0, 1)`` probe image the candidates are run on.
+        Seed of the random probe images the candidates are run on (float64 in
+        ``[0, 1)`` and uint8).
 
     Returns
     -------
@@ -416,9 +684,12 @@ def translate(shape: Any, size: Any = None, *, like: str | None = None,
         if n not in TRANSLATORS:
             raise ValueError(f"libraries: {n!r} is not valid; expected some of "
                              f"{sorted(TRANSLATORS)}")
-    probe = np.random.default_rng(seed).random(e.in_shape)
-    y_target = _run(probe, e.plans)
-    results = {n: _translate_one(TRANSLATORS[n], e.in_shape, e.out_shape, e.plans, probe,
-                                 y_target) for n in names}
+    rng = np.random.default_rng(seed)
+    x = rng.random(e.in_shape)
+    x8 = rng.integers(0, 256, e.in_shape, dtype=np.uint8)
+    y8, note8 = _target_uint8(like, x8, size, e.plans, options)
+    probe = _Probe(x, _run(x, e.plans), x8, y8, note8)
+    results = {n: _translate_one(TRANSLATORS[n], e.in_shape, e.out_shape, e.plans, probe)
+               for n in names}
     return Translation(e.call.replace("explain(", "resize(", 1), e.in_shape, e.out_shape,
                        results)

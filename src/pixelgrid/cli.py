@@ -5,6 +5,7 @@ Examples (shell)::
     pixelgrid explain 4 8 --align-corners true -o grid.png
     pixelgrid explain 4x4 8x8 --like torch --mode bilinear --align-corners true
     pixelgrid explain 4x4 8x8 --like opencv --interpolation INTER_CUBIC
+    pixelgrid explain 640x480 320x240 --dtype uint16
     pixelgrid explain 8x8 3x3 --like scipy --set order=3 --set grid_mode=True
     pixelgrid resize in.png out.png --size 640x480 --kernel cubic
     pixelgrid resize photos/ small/ --scale 0.25 --workers 4
@@ -137,6 +138,9 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--plot", choices=("grids", "sampling", "matrix"), default="grids",
                     help="which figure -o writes (default: grids)")
     ex.add_argument("--rows", type=int, default=12, help="table rows per axis (default 12)")
+    ex.add_argument("--dtype", action="append", metavar="DTYPE",
+                    help="input dtype whose arithmetic to print, e.g. uint8 (repeatable; "
+                         "default: float32 and uint8)")
     _add_resize_options(ex)
     # For explain, --align-corners with --like torch is the library's own flag.
     rs = sub.add_parser("resize", help="resize an image file or a folder of images",
@@ -182,7 +186,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 # -- explain -------------------------------------------------------------------------------
 
 def _explain(args: argparse.Namespace) -> int:
-    from ._explain import Explanation, explain
+    import dataclasses
+
+    from ._explain import explain
 
     opts = _options(args)
     if len(args.input_size) != len(args.output_size):
@@ -192,8 +198,8 @@ def _explain(args: argparse.Namespace) -> int:
     if args.like is None and "antialias" not in opts:
         opts["antialias"] = True
     e = explain(shape if len(shape) > 1 else shape[0], size if len(size) > 1 else size[0],
-                like=args.like, **opts)
-    e = Explanation(e.in_shape, e.out_shape, e.plans, e.call, e.size_rules, args.rows)
+                like=args.like, dtype=args.dtype, **opts)
+    e = dataclasses.replace(e, max_rows=args.rows)
     if args.output:  # the figure first: it must not depend on a reader of stdout (| head)
         _check_suffix(args.output, (".png", ".svg", ".pdf"), "figure")
         if args.plot == "grids":
@@ -308,6 +314,8 @@ def _resize_array(arr: NDArray[Any], args: argparse.Namespace, opts: dict[str, A
 
 def _resize_like(arr: NDArray[Any], out: tuple[int, ...], like: str,
                  opts: dict[str, Any]) -> NDArray[Any]:
+    from ._translate import flag_value
+
     if like in ("torch", "pytorch"):
         from .compat.torch import interpolate
 
@@ -328,7 +336,7 @@ def _resize_like(arr: NDArray[Any], out: tuple[int, ...], like: str,
         from .compat import opencv
 
         o = dict(opts)
-        flag = _constant(opencv, o.pop("interpolation", "INTER_LINEAR"), "INTER_")
+        flag = flag_value(opencv, o.pop("interpolation", "INTER_LINEAR"), "INTER_")
         if not o and flag in opencv.INTERPOLATIONS \
                 and arr.dtype.name in opencv.INTERPOLATIONS[flag].dtypes:
             return opencv.resize(arr, (out[1], out[0]), interpolation=flag)
@@ -336,7 +344,7 @@ def _resize_like(arr: NDArray[Any], out: tuple[int, ...], like: str,
         from .compat import pillow
 
         o = dict(opts)
-        resample = _constant(pillow, o.pop("resample", "BICUBIC"), "")
+        resample = flag_value(pillow, o.pop("resample", "BICUBIC"))
         if set(o) <= {"box", "reducing_gap"} and resample in pillow.FILTERS:
             y = pillow.resize(arr, (out[1], out[0]), resample, **o)
             return np.asarray(y)
@@ -345,22 +353,6 @@ def _resize_like(arr: NDArray[Any], out: tuple[int, ...], like: str,
 
     plans = like_plans(like, arr.shape[:2], tuple(out), **opts)
     return run_plans(arr, plans)
-
-
-def _constant(module: Any, value: Any, prefix: str) -> Any:
-    """A library flag given by value or by name (``"INTER_CUBIC"``, ``"cubic"``, ``"lanczos"``).
-
-    Read from the compat module's public constants (``opencv.INTER_CUBIC``,
-    ``pillow.LANCZOS``); an unknown name is returned as given, and the generic
-    path below then reports it with the library's own message.
-    """
-    if not isinstance(value, str):
-        return value
-    name = value.strip().upper().split(".")[-1]
-    if prefix and not name.startswith(prefix):
-        name = prefix + name
-    found = getattr(module, name, None)
-    return found if isinstance(found, int) and not isinstance(found, bool) else value
 
 
 def _pillow_mode(arr: NDArray[Any]) -> bool:

@@ -16,6 +16,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._plan_types import AxisPlan
+from .wide_fixed import apply_wide_two_pass
 
 __all__ = ["apply_plans", "apply_wide_two_pass"]
 
@@ -84,88 +85,8 @@ def apply_plans(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> NDArr
     return np.ascontiguousarray(work.astype(dtype))
 
 
-# --- Two-pass fixed point with a wide intermediate --------------------------------------
+# --- Two-pass fixed point with an unshifted intermediate --------------------------------
 #
-# Some libraries (OpenCV's uint8 INTER_LINEAR / CUBIC / LANCZOS4 / LINEAR_EXACT / area
-# paths) keep the first pass's exact integer sums as the intermediate, neither shifted
-# nor clamped to the dtype, and round once at the end of the second pass.  The per-pass
-# model of :class:`FixedPoint` (round and clamp after every axis) cannot express that,
-# so this routine applies it.  The plans hold the integer weights (``plan.fixed.weights``
-# and ``plan.fixed.fill``); this function holds only the arithmetic:
-#
-#     h[o1]  = sum_t w1[o1, t] * x[i1[o1, t]]                       (exact, unclamped)
-#     acc[o] = sum_t (w2[o, t] * (h[i2[o, t]] >> pre_shift)) >> term_shift
-#     y[o]   = clamp((acc[o] + offset) >> shift)                   (to x's dtype)
-#
-# ``>>`` is an arithmetic shift (floor).  ``pre_shift``/``term_shift`` model
-# libraries that truncate inside the second pass to stay within 32 bits (OpenCV's
-# uint8 linear: pre_shift 4, term_shift 16, offset 2, shift 2).  Plans that read a fill
-# value are refused: no library emulated so far needs one.  A plan may hold duplicate
-# taps (the same index twice): with the truncating second pass they are not merged.
-
-
-def apply_wide_two_pass(
-    x: NDArray[Any],
-    plans: Sequence[tuple[int, AxisPlan]],
-    *,
-    shift: int,
-    offset: int,
-    pre_shift: int = 0,
-    term_shift: int = 0,
-) -> NDArray[Any]:
-    """Apply two fixed-point plans keeping the first pass's exact integer sums.
-
-    Parameters
-    ----------
-    x : ndarray of an integer dtype
-        The input.
-    plans : sequence of two ``(axis, plan)``
-        Applied in order; each plan must carry integer weights in ``plan.fixed``
-        (its ``bits`` and ``offset`` are not used: the shifts are given here).
-    shift, offset : int
-        Final rounding ``(acc + offset) >> shift``, then clamp to ``x.dtype``.
-    pre_shift, term_shift : int
-        Truncations inside the second pass (see the module comment).
-
-    Returns
-    -------
-    ndarray of ``x.dtype``
-
-    Examples
-    --------
-    >>> import numpy as np, pixelgrid
-    >>> p = pixelgrid.fixed_point(pixelgrid.plan(2, 4, kernel="linear"), 8)
-    >>> q = pixelgrid.fixed_point(pixelgrid.plan(1, 1, kernel="linear"), 8)
-    >>> x = np.array([[0, 255]], dtype=np.uint8)
-    >>> apply_wide_two_pass(x, [(1, p), (0, q)], shift=16, offset=1 << 15).tolist()
-    [[0, 64, 191, 255]]
-
-    """
-    if len(plans) != 2:
-        raise ValueError(f"plans has {len(plans)} entries; expected exactly 2 (axis, plan) pairs")
-    if not np.issubdtype(x.dtype, np.integer):
-        raise TypeError(f"x has dtype {x.dtype}; the wide fixed-point model needs integers")
-    for name, v in (("shift", shift), ("pre_shift", pre_shift), ("term_shift", term_shift)):
-        if v < 0:
-            raise ValueError(f"{name}={v!r} must be >= 0")
-    mids = []
-    for axis, p in plans:
-        if p.fixed is None:
-            raise ValueError(f"the plan for axis {axis} has no fixed-point weights")
-        if np.any(p.fixed.fill):
-            raise ValueError(f"the plan for axis {axis} reads a fill value; not supported here")
-        mids.append((axis, p.index, p.fixed.weights))
-    (ax1, i1, w1), (ax2, i2, w2) = mids
-    xm = np.moveaxis(x.astype(np.int64), ax1, 0)
-    shape1 = (i1.shape[0],) + (1,) * (xm.ndim - 1)
-    h = np.zeros((i1.shape[0], *xm.shape[1:]), dtype=np.int64)
-    for t in range(i1.shape[1]):
-        h += w1[:, t].reshape(shape1) * xm[i1[:, t]]
-    h = np.moveaxis(np.moveaxis(h, 0, ax1), ax2, 0) >> pre_shift
-    shape2 = (i2.shape[0],) + (1,) * (h.ndim - 1)
-    acc = np.zeros((i2.shape[0], *h.shape[1:]), dtype=np.int64)
-    for t in range(i2.shape[1]):
-        acc += (w2[:, t].reshape(shape2) * h[i2[:, t]]) >> term_shift
-    info = np.iinfo(x.dtype)
-    y = np.clip((acc + offset) >> shift, int(info.min), int(info.max)).astype(x.dtype)
-    return np.ascontiguousarray(np.moveaxis(y, 0, ax2))
+# OpenCV's 8-bit model (exact first-pass sums, one rounding) lives in ``wide_fixed.py``
+# with the other library models (``models.py``); ``apply_wide_two_pass`` is re-exported
+# here for the callers that import it from the reference engine.

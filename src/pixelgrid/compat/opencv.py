@@ -68,7 +68,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._arrays import run_plans
-from .._engines.reference import apply_wide_two_pass
+from .._arithmetic import EXACT, Arithmetic
 from .._kernels import Kernel, area, cubic, lanczos, linear, nearest
 from .._plan_types import AxisPlan, FixedPoint
 
@@ -209,23 +209,23 @@ _CS = ((1.0, 0.0), (-_S45, -_S45), (0.0, 1.0), (_S45, -_S45), (-1.0, 0.0), (_S45
 
 def _lanczos4_coeffs(x: NDArray[np.float32]) -> NDArray[np.float32]:
     """OpenCV's ``interpolateLanczos4``: double sin/cos, float32 weights normalised to 1."""
-    out = np.empty((x.size, 8), dtype=np.float32)
-    for r, xv in enumerate(x.tolist()):
-        xf = np.float32(xv)
-        y0 = -float(xf + np.float32(3)) * math.pi * 0.25
-        s0, c0 = math.sin(y0), math.cos(y0)
-        total = np.float32(0)
-        for i in range(8):
-            yf = xf + np.float32(3) - np.float32(i)
-            if abs(yf) >= np.float32(1e-6):
-                y = -float(yf) * math.pi * 0.25
-                out[r, i] = np.float32((_CS[i][0] * s0 + _CS[i][1] * c0) / (y * y))
-            else:
-                out[r, i] = np.float32(1e30)
-            total = np.float32(total + out[r, i])
-        inv = np.float32(np.float32(1) / total)
-        out[r] = out[r] * inv
-    return out
+    xf = np.asarray(x, dtype=np.float32)
+    x3 = (xf + np.float32(3)).astype(np.float64)
+    # libm's sin/cos, one pair per row, as OpenCV calls them (numpy's may differ by an ulp)
+    y0 = [-v * math.pi * 0.25 for v in x3.tolist()]
+    s0 = np.array([math.sin(v) for v in y0], dtype=np.float64)
+    c0 = np.array([math.cos(v) for v in y0], dtype=np.float64)
+    out = np.empty((xf.size, 8), dtype=np.float32)
+    total = np.zeros(xf.size, dtype=np.float32)
+    for i in range(8):
+        yf = (xf + np.float32(3)) - np.float32(i)  # float32, as OpenCV's x + 3 - i
+        y = -yf.astype(np.float64) * math.pi * 0.25
+        with np.errstate(divide="ignore", invalid="ignore"):
+            c = ((_CS[i][0] * s0 + _CS[i][1] * c0) / (y * y)).astype(np.float32)
+        out[:, i] = np.where(np.abs(yf) >= np.float32(1e-6), c, np.float32(1e30))
+        total = (total + out[:, i]).astype(np.float32)
+    inv = (np.float32(1) / total).astype(np.float32)
+    return (out * inv[:, None]).astype(np.float32)
 
 
 def _generic_table(
@@ -269,6 +269,7 @@ def _generic_table(
 def _axis_plan(
     index: NDArray[np.int64], coef: NDArray[Any], coord: NDArray[np.float64], n_in: int,
     info: dict[str, Any], fixed: NDArray[np.int64] | None = None, bits: int = 1,
+    arithmetic: Arithmetic = EXACT,
 ) -> AxisPlan:
     out = index.shape[0]
     fp = None
@@ -276,7 +277,57 @@ def _axis_plan(
         fp = FixedPoint(bits, fixed.astype(np.int64), np.zeros(out, dtype=np.int64),
                         1 << (bits - 1))
     return AxisPlan(n_in, out, index, coef.astype(np.float64), np.zeros(out), 0.0, coord, fp,
-                    info)
+                    info, arithmetic)
+
+
+# ----------------------------------------------------------------------------- arithmetic
+#
+# OpenCV's arithmetic per code path, as data (``pixelgrid.Arithmetic`` records on the
+# plans; the engines in ``pixelgrid/_engines`` implement each model once):
+#
+# * 8-bit generic (uint8 LINEAR/CUBIC/LANCZOS4, area-bilinear): 11-bit weights, the
+#   horizontal int32 sums kept unshifted, one rounding half up; LINEAR (and the
+#   area-bilinear table, same code) truncates ``>> 4`` and ``>> 16`` inside the vertical
+#   pass; CUBIC's vector body (8 lanes) computes in float32, rounded half to even.
+# * LINEAR_EXACT: 8-bit (uint8) or 16-bit weights, unshifted, one rounding half up.
+# * float/16-bit generic: float32 coefficient tables, sums tap by tap in float32 (float64
+#   for float64 data); the vertical pass nests the taps on its vector body: 4 lanes for
+#   float32, 8 for 16-bit data, none for float64 and for uint16 LANCZOS4.
+# * INTER_AREA, non-integer downscale: the overlap tables, tap by tap, no vector body.
+# * INTER_AREA, integer factors (and exact 2x LINEAR/LINEAR_EXACT): block sums times
+#   f32(1/n); 2x2 integer blocks with 1, 3 or 4 channels round half up ((s + 2) >> 2),
+#   2x2 float32 blocks with 1 or 4 channels are added row pair by row pair on 4 lanes.
+# * Every store to an integer dtype saturates; rounding half to even unless said above.
+
+_UNSHIFTED = Arithmetic(intermediate="unshifted", store="half_up")
+_TAPS = Arithmetic(accumulate="taps")
+
+
+def _model(path: str, interp: int, dt: np.dtype[Any], cn: int,
+           two: bool = False) -> tuple[Arithmetic, Arithmetic]:
+    """OpenCV's arithmetic for the horizontal and the vertical plan of one code path.
+
+    ``two``: the blocks of an ``area_fast`` path are 2x2.
+    """
+    if path == "linear_exact":
+        return _UNSHIFTED, _UNSHIFTED
+    if path == "area_fast":
+        pairs = two and dt == np.float32 and cn in (1, 4)
+        half_up = two and dt.kind in "iu" and cn != 2
+        a = Arithmetic(accumulate="block", simd_lanes=4 if pairs else 0,
+                       store="half_up" if half_up else "half_even")
+        return a, a
+    if path == "area_general":
+        return _TAPS, _TAPS
+    if dt == np.uint8:
+        if interp in (INTER_LINEAR, INTER_AREA):
+            return _UNSHIFTED, _UNSHIFTED.replace(truncate=(4, 16))
+        return _UNSHIFTED, _UNSHIFTED.replace(simd_lanes=8 if interp == INTER_CUBIC else 0)
+    if dt == np.float64 or (dt == np.uint16 and interp == INTER_LANCZOS4):
+        lanes = 0  # no vector vertical kernel (the uint16 Lanczos one adds in order)
+    else:
+        lanes = 4 if dt == np.float32 else 8
+    return _TAPS, _TAPS.replace(simd_lanes=lanes)
 
 
 def _core_info(interp: int, scale: float, extra: str = "") -> dict[str, Any]:
@@ -327,7 +378,7 @@ def _bitexact_plan(n_in: int, n_out: int, inv_scale: float, bits: int) -> AxisPl
             index[d] = (edge, edge)
             w[d] = (one, 0)
     info = _core_info(INTER_LINEAR_EXACT, inv_scale, f"{bits}-bit weights")
-    return _axis_plan(index, w / one, coord, n_in, info, w, bits)
+    return _axis_plan(index, w / one, coord, n_in, info, w, bits, _UNSHIFTED)
 
 
 def _area_tab(n_in: int, n_out: int, scale: float) -> list[tuple[int, int, np.float32]]:
@@ -365,137 +416,6 @@ def _tab_arrays(
         if r:
             index[d, len(r):] = r[-1][0]
     return index, w
-
-
-# ----------------------------------------------------------------------------- arithmetic
-
-
-def _f32_pass(x: NDArray[Any], axis: int, index: NDArray[np.int64], w: NDArray[np.float32],
-              dtype: Any = np.float32) -> NDArray[Any]:
-    """``sum_t x[index[:, t]] * w[:, t]`` left to right, every operation rounded to ``dtype``."""
-    xm = np.moveaxis(np.asarray(x, dtype=dtype), axis, 0)
-    shape = (index.shape[0],) + (1,) * (xm.ndim - 1)
-    wd = w.astype(dtype)
-    acc = xm[index[:, 0]] * wd[:, 0].reshape(shape)
-    for t in range(1, index.shape[1]):
-        acc = acc + xm[index[:, t]] * wd[:, t].reshape(shape)
-    return np.moveaxis(acc.astype(dtype), 0, axis)
-
-
-def _f32_vertical(mid: NDArray[Any], index: NDArray[np.int64], w: NDArray[np.float32],
-                  step: int) -> NDArray[Any]:
-    """OpenCV's float vertical pass: SIMD columns nest the taps, the tail adds left to right.
-
-    The row is flattened to ``width * channels`` elements; elements below the last
-    multiple of ``step`` compute ``S0*b0 + (S1*b1 + (... + Sk*bk))`` (the SIMD
-    ``v_muladd`` chain, without FMA), the rest ``S0*b0 + S1*b1 + ...``.
-    """
-    dt = mid.dtype.type
-    flat = mid.reshape(mid.shape[0], -1)
-    wd = w.astype(dt)
-    taps = index.shape[1]
-    prods = [flat[index[:, t]] * wd[:, t][:, None] for t in range(taps)]
-    seq = prods[0]
-    for t in range(1, taps):
-        seq = seq + prods[t]
-    nest = prods[taps - 1]
-    for t in range(taps - 2, -1, -1):
-        nest = prods[t] + nest
-    limit = (flat.shape[1] // step) * step
-    out = seq.copy()
-    out[:, :limit] = nest[:, :limit]
-    return np.asarray(out.reshape((index.shape[0], *mid.shape[1:])))
-
-
-def _cubic_u8_simd(x: NDArray[Any], px: AxisPlan, py: AxisPlan, y: NDArray[Any]) -> None:
-    """Overwrite the SIMD columns of a uint8 bicubic result with OpenCV's float formula.
-
-    ``VResizeCubicVec_32s8u`` handles the first ``8 * floor(width*cn / 8)`` elements
-    of each row in float32: ``rint(S0*f0 + (S1*f1 + (S2*f2 + S3*f3)))`` with
-    ``f = f32(beta) * 2**-22``; the tail uses the integer ``(sum + 2**21) >> 22``.
-    They differ at exact ties (half to even versus half up) and by float rounding.
-    """
-    assert px.fixed is not None and py.fixed is not None
-    xm = x.astype(np.int64)
-    h = np.zeros((x.shape[0], px.out_size, *x.shape[2:]), dtype=np.int64)
-    for t in range(px.taps):
-        wt = px.fixed.weights[:, t].reshape((1, -1) + (1,) * (x.ndim - 2))
-        h += wt * xm[:, px.index[:, t]]
-    flat = h.reshape(h.shape[0], -1).astype(np.float32)
-    limit = (flat.shape[1] // 8) * 8
-    if limit == 0:
-        return
-    f = py.fixed.weights.astype(np.float32) * np.float32(2.0**-22)
-    acc = flat[py.index[:, 3], :limit] * f[:, 3:4]
-    for t in (2, 1, 0):
-        acc = flat[py.index[:, t], :limit] * f[:, t:t + 1] + acc
-    yf = y.reshape(y.shape[0], -1)
-    yf[:, :limit] = np.clip(np.rint(acc), 0, 255).astype(np.uint8)
-
-
-def _to_dtype(y: NDArray[Any], dtype: np.dtype[Any]) -> NDArray[Any]:
-    """OpenCV's ``saturate_cast``: round half to even, clamp (integers); cast (floats)."""
-    if dtype.kind in "iu":
-        info = np.iinfo(dtype)
-        return np.asarray(np.clip(np.rint(y), info.min, info.max).astype(dtype))
-    return np.asarray(y.astype(dtype))
-
-
-def _area_fast(x: NDArray[Any], kx: int, ky: int, dw: int, dh: int, cn: int) -> NDArray[Any]:
-    """``resizeAreaFast``: integer block averages, partial edge blocks by their pixel count."""
-    h, w = x.shape[:2]
-    dt = x.dtype
-    xs = x.reshape(h, w, -1)
-    wide = np.int64 if dt.kind in "iu" else np.float64
-    acc_dt = np.float64 if dt == np.float64 else np.float32
-    out = np.empty((dh, dw, xs.shape[2]), dtype=dt)
-    full_w, full_h = w // kx, h // ky
-    # Full blocks: the sum, then sum * (1/area) in float32 (uint8/16 2x2: (sum + 2) >> 2).
-    if full_w and full_h:
-        blk = xs[: full_h * ky, : full_w * kx].astype(wide)
-        s = blk.reshape(full_h, ky, full_w, kx, -1).sum(axis=(1, 3))
-        s = s[: min(dh, full_h), : min(dw, full_w)]
-        if kx == 2 and ky == 2 and cn in (1, 3, 4) and dt.kind in "iu":
-            out[: s.shape[0], : s.shape[1]] = ((s + 2) >> 2).astype(dt)
-        elif kx == 2 and ky == 2 and cn in (1, 3, 4) and dt == np.float32:
-            out[: s.shape[0], : s.shape[1]] = _f32_sum4(blk, full_h, full_w)[
-                : s.shape[0], : s.shape[1]]
-        else:
-            inv = acc_dt(np.float32(1.0 / (kx * ky)))  # a float scale, even for double data
-            out[: s.shape[0], : s.shape[1]] = _to_dtype(s.astype(acc_dt) * inv, dt)
-    # Partial blocks (right/bottom edge; whole rows of a partial block row): float(sum)/count.
-    for dy in range(dh):
-        y0 = dy * ky
-        full_row = y0 + ky <= h
-        for dx in range(full_w if full_row else 0, dw):
-            x0 = dx * kx
-            blk = xs[y0: min(y0 + ky, h), x0: min(x0 + kx, w)].astype(wide)
-            cnt = blk.shape[0] * blk.shape[1]
-            out[dy, dx] = _to_dtype(blk.sum(axis=(0, 1)).astype(acc_dt) / acc_dt(cnt), dt)
-    return out.reshape((dh, dw, *x.shape[2:]))
-
-
-def _f32_sum4(blk: NDArray[Any], fh: int, fw: int) -> NDArray[np.float32]:
-    """float32 2x2 averages as OpenCV's SIMD does: ``(a + b + c + d) * 0.25``."""
-    b = blk.astype(np.float32).reshape(fh, 2, fw, 2, -1)
-    s = (b[:, 0, :, 0] + b[:, 0, :, 1]) + (b[:, 1, :, 0] + b[:, 1, :, 1])
-    return np.asarray(s * np.float32(0.25), dtype=np.float32)
-
-
-def _area_general(x: NDArray[Any], sx: float, sy: float, dw: int, dh: int) -> NDArray[Any]:
-    """``ResizeArea_Invoker``: float overlap tables, rows accumulated in table order."""
-    h, w = x.shape[:2]
-    acc = np.float64 if x.dtype == np.float64 else np.float32
-    xi, xw = _tab_arrays(_area_tab(w, dw, sx), dw)
-    ytab = _area_tab(h, dh, sy)
-    buf = _f32_pass(x, 1, xi, xw, acc)
-    out = np.empty((dh, *buf.shape[1:]), dtype=acc)
-    started = np.zeros(dh, dtype=bool)
-    for d, s, beta in ytab:
-        term = buf[s] * acc(beta)
-        out[d] = out[d] + term if started[d] else term
-        started[d] = True
-    return _to_dtype(out, x.dtype)
 
 
 # ----------------------------------------------------------------------------- resize
@@ -572,7 +492,8 @@ def resize(
     return y
 
 
-def _area_plan(n_in: int, n_out: int, scale: float, inv_scale: float) -> AxisPlan:
+def _area_plan(n_in: int, n_out: int, scale: float, inv_scale: float,
+               arithmetic: Arithmetic) -> AxisPlan:
     """The float model of ``INTER_AREA`` downscaling: OpenCV's overlap table as a plan.
 
     ``resizeAreaFast`` (integer factors, partial edge blocks by their pixel count)
@@ -580,7 +501,8 @@ def _area_plan(n_in: int, n_out: int, scale: float, inv_scale: float) -> AxisPla
     """
     index, w = _tab_arrays(_area_tab(n_in, n_out, scale), n_out)
     coord = (np.arange(n_out, dtype=np.float64) + 0.5) * scale - 0.5
-    return _axis_plan(index, w, coord, n_in, _core_info(INTER_AREA, inv_scale))
+    return _axis_plan(index, w, coord, n_in, _core_info(INTER_AREA, inv_scale),
+                      arithmetic=arithmetic)
 
 
 def _route(w: int, h: int, dw: int, dh: int, inv_x: float, inv_y: float, interp: int,
@@ -614,60 +536,29 @@ def _route(w: int, h: int, dw: int, dh: int, inv_x: float, inv_y: float, interp:
     if interp == INTER_LINEAR and two:
         interp = INTER_AREA
     if interp == INTER_AREA and scale_x >= 1 and scale_y >= 1:
-        return ("area_fast" if area_fast else "area_general"), interp, [
-            (1, _area_plan(w, dw, scale_x, inv_x)), (0, _area_plan(h, dh, scale_y, inv_y))]
+        path = "area_fast" if area_fast else "area_general"
+        ax, ay = _model(path, interp, dt, cn, two)
+        return path, interp, [(1, _area_plan(w, dw, scale_x, inv_x, ax)),
+                              (0, _area_plan(h, dh, scale_y, inv_y, ay))]
     xi, xc, xcoord = _generic_table(w, dw, scale_x, inv_x, interp, True)
     yi, yc, ycoord = _generic_table(h, dh, scale_y, inv_y, interp, False)
     qx = qy = None
     if dt == np.uint8:
         qx = np.rint(xc * np.float32(1 << INTER_RESIZE_COEF_BITS)).astype(np.int64)
         qy = np.rint(yc * np.float32(1 << INTER_RESIZE_COEF_BITS)).astype(np.int64)
-    px = _axis_plan(xi, xc, xcoord, w, _core_info(interp, inv_x), qx, 11)
-    py = _axis_plan(yi, yc, ycoord, h, _core_info(interp, inv_y), qy, 11)
+    ax, ay = _model("generic", interp, dt, cn)
+    px = _axis_plan(xi, xc, xcoord, w, _core_info(interp, inv_x), qx, 11, ax)
+    py = _axis_plan(yi, yc, ycoord, h, _core_info(interp, inv_y), qy, 11, ay)
     return "generic", interp, [(1, px), (0, py)]
 
 
 def _resize(x: NDArray[Any], dw: int, dh: int, inv_x: float, inv_y: float, interp: int,
             cn: int) -> NDArray[Any]:
     h, w = x.shape[:2]
-    dt = x.dtype
-    path, interp, plans = _route(w, h, dw, dh, inv_x, inv_y, interp, dt, cn)
-    if path == "nearest":
-        return run_plans(x, plans)
-    if path == "linear_exact":
-        return _linear_exact(x, plans)
-    scale_x, scale_y = 1.0 / inv_x, 1.0 / inv_y
-    if path == "area_fast":
-        return _area_fast(x, round(scale_x), round(scale_y), dw, dh, cn)
-    if path == "area_general":
-        return _area_general(x, scale_x, scale_y, dw, dh)
-    (_, px), (_, py) = plans
-    if dt == np.uint8:
-        if interp in (INTER_LINEAR, INTER_AREA):
-            return apply_wide_two_pass(x, [(1, px), (0, py)], shift=2, offset=2, pre_shift=4,
-                                       term_shift=16)
-        y = apply_wide_two_pass(x, [(1, px), (0, py)], shift=22, offset=1 << 21)
-        if interp == INTER_CUBIC:
-            _cubic_u8_simd(x, px, py, y)
-        return y
-    # float32, uint16, int16 (float32 buffers) and float64 (double buffers): float32
-    # coefficients, horizontal taps left to right, vertical as OpenCV's SIMD/tail split.
-    acc = np.float64 if dt == np.float64 else np.float32
-    mid = _f32_pass(x, 1, px.index, px.weight.astype(np.float32), acc)
-    if dt == np.float64 or (dt == np.uint16 and interp == INTER_LANCZOS4):
-        step = 1 << 62  # no SIMD vertical kernel (the uint16 Lanczos one adds in order)
-    else:
-        step = 4 if dt == np.float32 else 8
-    return _to_dtype(_f32_vertical(mid, py.index, py.weight.astype(np.float32), step), dt)
-
-
-def _linear_exact(x: NDArray[Any], plans: list[tuple[int, AxisPlan]]) -> NDArray[Any]:
-    dt = x.dtype
-    if dt == np.int32:
-        raise TypeError("INTER_LINEAR_EXACT for int32 (OpenCV's 64-bit saturating fixed "
-                        "point) is not emulated; use float64 or INTER_LINEAR")
-    bits = 8 if dt == np.uint8 else 16
-    return apply_wide_two_pass(x, plans, shift=2 * bits, offset=1 << (2 * bits - 1))
+    _, _, plans = _route(w, h, dw, dh, inv_x, inv_y, interp, x.dtype, cn)
+    # The plans carry OpenCV's arithmetic (their ``arithmetic`` records): run_plans hands
+    # them to the engine that implements that model.
+    return run_plans(x, plans)
 
 
 # ----------------------------------------------------------------------------- explain

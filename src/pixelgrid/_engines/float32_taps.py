@@ -1,0 +1,88 @@
+"""The tap-order float model: separable passes in a float buffer, summed tap by tap.
+
+Selected by ``Arithmetic(accumulate="taps")`` on the plans.  Each pass computes,
+for every output sample, ``x[i0]*w0 + x[i1]*w1 + ...`` with every product and
+every partial sum rounded to the *working type*: float32, or float64 when the
+data is float64 (:func:`working_dtype`).  The weights are the plan's weights
+rounded to float32 (libraries of this model keep float32 coefficient tables).
+A plan whose ``arithmetic.simd_lanes`` is ``L > 0`` sums the first
+``L * floor(m / L)`` elements of each output row (``m``: the other axes
+flattened in C order, e.g. ``width * channels``) nested from the last tap,
+``x0*w0 + (x1*w1 + (... + xk*wk))``, as a vector loop of ``L`` lanes that
+multiplies and adds without fused multiply-add does; the remaining elements
+(the scalar tail) left to right.  Integer results are stored by the last
+plan's ``arithmetic.store`` rule, float results cast once.
+
+This is OpenCV's ``resizeGeneric`` for float32/float64 and 16-bit data
+(horizontal pass first, ``VResizeLinear/Cubic/Lanczos4`` vector bodies in the
+vertical pass) and its ``ResizeArea_Invoker`` (overlap tables in table order).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._arithmetic import store
+from .._plan_types import AxisPlan
+
+__all__ = ["apply", "taps_pass", "working_dtype"]
+
+
+def working_dtype(dtype: np.dtype[Any]) -> type[np.floating[Any]]:
+    """The buffer type of the model: float64 for float64 data, float32 otherwise."""
+    return np.float64 if np.dtype(dtype) == np.float64 else np.float32
+
+
+def taps_pass(x: NDArray[Any], axis: int, p: AxisPlan, work: Any) -> NDArray[Any]:
+    """One pass of the model along ``axis`` (``x`` already in the working type)."""
+    xm = np.moveaxis(x, axis, 0)
+    shape = (p.out_size,) + (1,) * (xm.ndim - 1)
+    w = p.weight.astype(np.float32).astype(work)
+    lanes = p.arithmetic.simd_lanes
+    m = int(np.prod(xm.shape[1:], dtype=np.int64))
+    limit = (m // lanes) * lanes if lanes else 0
+    if limit == 0:
+        acc = xm[p.index[:, 0]] * w[:, 0].reshape(shape)
+        for t in range(1, p.taps):
+            acc = acc + xm[p.index[:, t]] * w[:, t].reshape(shape)
+        return np.moveaxis(acc, 0, axis)
+    flat = xm.reshape(xm.shape[0], m)
+    prods = [flat[p.index[:, t]] * w[:, t][:, None] for t in range(p.taps)]
+    nest = prods[-1][:, :limit]
+    for t in range(p.taps - 2, -1, -1):
+        nest = prods[t][:, :limit] + nest
+    out = np.empty((p.out_size, m), dtype=work)
+    out[:, :limit] = nest
+    if limit < m:
+        seq = prods[0][:, limit:]
+        for t in range(1, p.taps):
+            seq = seq + prods[t][:, limit:]
+        out[:, limit:] = seq
+    return np.moveaxis(out.reshape((p.out_size, *xm.shape[1:])), 0, axis)
+
+
+def apply(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> NDArray[Any]:
+    """Apply ``(axis, plan)`` pairs in order with the tap-order float model.
+
+    Examples
+    --------
+    >>> import numpy as np, pixelgrid
+    >>> from pixelgrid._arithmetic import Arithmetic
+    >>> p = pixelgrid.plan(2, 4, kernel="linear", arithmetic=Arithmetic(accumulate="taps"))
+    >>> apply(np.array([0, 255], np.uint8), [(0, p)]).tolist()
+    [0, 64, 191, 255]
+    """
+    work = working_dtype(x.dtype)
+    y: NDArray[Any] = np.asarray(x, dtype=work)
+    for axis, p in plans:
+        if np.any(p.fill):
+            raise ValueError(f"the plan for axis {axis} reads a fill value; the tap-order "
+                             "model has none")
+        y = taps_pass(y, axis, p, work)
+    if x.dtype.kind in "iu":
+        return np.ascontiguousarray(store(y, x.dtype, plans[-1][1].arithmetic.store))
+    return np.ascontiguousarray(y.astype(x.dtype))
