@@ -228,3 +228,33 @@ def test_explain_into_a_closed_pipe_is_quiet_and_writes_the_figure(tmp_path):
     assert proc.stdout.startswith("explain(")
     assert "Traceback" not in proc.stderr and "Broken pipe" not in proc.stderr
     assert fig.exists() and fig.stat().st_size > 0
+
+
+def test_explain_dtype_prints_that_arithmetic(capsys):
+    # 6 -> 3 antialiased linear: the largest weight is 3/7, so uint8 gets 16-bit weights
+    # (floor(3/7 * 2**16 + 0.5) + 4 < 2**15; 2**17 is too many, see test_explain.py)
+    assert main(["explain", "6", "3", "--dtype", "uint8", "--dtype", "float64"]) == 0
+    text = capsys.readouterr().out
+    assert "arithmetic      uint8: 16-bit weights" in text
+    assert "float64: positions exact; weights float64, normalised" in text
+    assert main(["explain", "6", "3", "--dtype", "complex64"]) == 1
+    assert "is not an integer or float dtype" in capsys.readouterr().err
+
+
+def test_cli_uses_only_public_compat_names():
+    # import direction: the command line calls compat modules through their public names
+    import ast
+    import inspect
+
+    import pixelgrid.cli as cli
+
+    tree = ast.parse(inspect.getsource(cli))
+    compat_names = {"opencv", "pillow", "torch", "onnx", "jax", "tensorflow", "scipy",
+                    "skimage", "matlab"}
+    private = [node.attr for node in ast.walk(tree)
+               if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name)
+               and node.value.id in compat_names and node.attr.startswith("_")]
+    assert private == []
+    imports = [a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+               and node.module and "compat" in node.module for a in node.names]
+    assert all(not name.startswith("_") for name in imports), imports

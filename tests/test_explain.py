@@ -12,6 +12,7 @@ import pytest
 
 matplotlib.use("Agg")
 
+import pixelgrid
 from pixelgrid import make_plans
 from pixelgrid._explain import (
     LIKE,
@@ -380,3 +381,73 @@ def test_like_needs_two_dimensions():
     for like in ("opencv", "pillow", "tensorflow.v1"):
         with pytest.raises(ValueError, match=r"2-D images; got spatial shape \(4,\)"):
             like_plans(like, (4,), (8,))
+
+
+# -- the arithmetic model, read from the plans -----------------------------------------------
+
+def test_explain_prints_pixelgrid_own_arithmetic():
+    text = str(explain(4, 8, kernel="linear", antialias=False))
+    assert "arithmetic      float32: positions exact; weights float64, normalised" in text
+    # 8-bit data: the most bits whose weights fit int16 with room for the exact-sum fix-up:
+    # the largest weight is 1 (output 0 at x = -0.25 reads pixel 0 only), and
+    # floor(2**b + 0.5) + 2 taps < 2**15 holds up to b = 14; the int32 accumulator
+    # (255 * 2**14 + 2**14 < 2**31) does not limit it.  Rows sum exactly to 2**14, the
+    # shift rounds half up ((acc + 2**13) >> 14).
+    assert ("uint8: 14-bit weights, rows summing exactly to 2**14; intermediate rounded to "
+            "the dtype per axis; store round half up") in text
+
+
+def test_explain_arithmetic_bits_follow_the_weights():
+    # 6 -> 3 antialiased linear: output 0 sits at x = 0.5 with the triangle stretched x2,
+    # taps -1..2 at distances 1.5, 0.5, 0.5, 1.5 -> 0.25, 0.75, 0.75, 0.25; pixel -1 is
+    # dropped and the rest renormalised: 3/7, 3/7, 1/7.  floor(3/7 * 2**b + 0.5) + taps
+    # < 2**15 holds up to b = 16 (2**17 * 3/7 = 56173 is too big).
+    e = explain(6, 3, kernel="linear", antialias=True)
+    assert e.arithmetic(dtype="uint8").startswith("uint8: 16-bit weights")
+    # 16-bit data: 30 bits (65535 * 1 * 2**30 + 2**30 < 2**62, the int64 accumulator)
+    assert e.arithmetic(dtype="uint16").startswith("uint16: 30-bit weights")
+    assert e.arithmetic(dtype="float64") == (
+        "float64: positions exact; weights float64, normalised")
+
+
+def test_explain_dtype_option_and_nearest():
+    e = explain(4, 8, kernel="nearest", dtype="uint16")
+    text = str(e)
+    assert "uint16: copies of input pixels (no arithmetic)" in text
+    assert "float32:" not in text
+    with pytest.raises(TypeError, match="dtype="):
+        explain(4, 8, dtype="bool")
+    with pytest.raises(TypeError, match="dtype="):
+        explain(4, 8, dtype="not a dtype")
+
+
+def test_explain_like_shows_the_library_model(monkeypatch):
+    # A library declaring float32 positions (one fused multiply-add), float32 weights
+    # applied as given, and for uint8 11-bit weights rounded down: explain prints exactly that.
+    arith = pixelgrid.Arithmetic("float32_fma", "float32", normalize=False, store="half_away")
+
+    def fake(shape, size=None, **kw):
+        p = pixelgrid.plan(shape[0], size if isinstance(size, int) else size[0],
+                           arithmetic=arith)
+        q = pixelgrid.fixed_point(p, 11, exact_sum=False, offset=0) if kw.get("fixed") else p
+        return [(0, q)]
+
+    monkeypatch.setitem(LIKE, "fake_lib", fake)
+    text = str(explain(5, 9, like="fake_lib"))
+    assert ("arithmetic      float32: positions float32 (fused multiply-add); weights float32, "
+            "applied as given") in text
+    # no fixed-point weights on the plan: the record's own integer fields
+    assert "uint8: positions float32 (fused multiply-add)" in text and "store half away" in text
+    text = str(explain(5, 9, like="fake_lib", fixed=True))
+    line = next(t for t in text.splitlines() if "uint8:" in t)
+    assert "uint8: 11-bit weights" in line and line.endswith(
+        "intermediate rounded to the dtype per axis; store round down")  # offset 0: floor
+
+
+@pytest.mark.parametrize(("like", "shape", "size", "kw"), LIBRARY_CASES)
+def test_explain_like_prints_each_plans_arithmetic(like, shape, size, kw):
+    e = explain(shape, size, like=like, **kw)
+    text = str(e)
+    for ax, p in e.plans:
+        assert f"float32: {p.arithmetic.describe('float32')}" in e.describe_axis(ax)
+    assert text.count("  arithmetic      float32: ") == len(e.plans)

@@ -126,3 +126,37 @@ def test_plan_matches_dense_matrix(n_in, n_out, kernel, aa, boundary):
     got = pg.resize(x, (n_out,), kernel=kernel, antialias=aa, boundary=boundary, fill_value=2.0)
     np.testing.assert_allclose(got, expected, atol=1e-12)
     assert np.all((p.index >= 0) & (p.index < n_in))
+
+
+ALL_BOUNDARIES = [*MAPPING_BOUNDARIES, "constant"]
+
+
+@given(n_in=sizes, n_out=sizes, kernel=st.sampled_from([*INTERP, "nearest"]),
+       grid=st.sampled_from(GRIDS), boundary=st.sampled_from(ALL_BOUNDARIES),
+       fill=st.floats(-2, 2))
+def test_point_sampling_and_plans_share_the_boundary_rules(n_in, n_out, kernel, grid,
+                                                           boundary, fill):
+    # sample() (point taps, _sampling) and plan() (separable taps) apply one definition of
+    # the boundary rules (_plan.boundary_taps): at a plan's coordinates they agree.
+    x = np.random.default_rng(n_in * 31 + n_out).standard_normal(n_in)
+    p = pg.plan(n_in, n_out, kernel=kernel, grid=grid, boundary=boundary, fill_value=fill)
+    want = p.matrix() @ x + p.fill * fill
+    got = pg.sample(x, p.coord[:, None], kernel=kernel, boundary=boundary, fill_value=fill)
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)
+
+
+@given(n0=sizes, n1=sizes, n2=sizes, k1=st.sampled_from([*KERNELS, "nearest"]),
+       k2=st.sampled_from([*KERNELS, "nearest"]), b1=st.sampled_from(ALL_BOUNDARIES),
+       b2=st.sampled_from(ALL_BOUNDARIES), f1=st.floats(-2, 2), f2=st.floats(-2, 2))
+def test_compose_plans_is_applying_both(n0, n1, n2, k1, k2, b1, b2, f1, f2):
+    # plan algebra lives in the plan layer: compose(after, before) applied once equals
+    # before, then after, including the constants read outside the input (fill values).
+    from pixelgrid._engines.reference import apply_plans
+    from pixelgrid._plan import compose_plans
+
+    before = pg.plan(n0, n1, kernel=k1, boundary=b1, fill_value=f1)
+    after = pg.plan(n1, n2, kernel=k2, boundary=b2, fill_value=f2)
+    x = np.random.default_rng(n0 + 7 * n1 + 49 * n2).standard_normal((n0, 3))
+    want = apply_plans(apply_plans(x, [(0, before)]), [(0, after)])
+    got = apply_plans(x, [(0, compose_plans(after, before))])
+    np.testing.assert_allclose(got, want, rtol=0, atol=1e-12)

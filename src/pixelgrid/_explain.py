@@ -57,6 +57,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._arrays import FIXED_POINT_DTYPES
 from ._compose import compose_plans as compose_plans  # the old import path of compat modules
 from ._grid import Affine
 from ._plan import default_bits, fixed_point
@@ -309,7 +310,15 @@ class Explanation:
 
         """
         p = self.plan(axis)
-        return _arithmetic_text(p, np.dtype(dtype), own=self.like is None)
+        dt = np.dtype(dtype)
+        return _arithmetic_text(self._integer_plan(p, dt), dt)
+
+    def _integer_plan(self, p: AxisPlan, dt: np.dtype[Any]) -> AxisPlan:
+        """``p`` as the engines run it on ``dt`` data (pixelgrid's own fixed point)."""
+        if self.like is not None or dt.name not in FIXED_POINT_DTYPES:
+            return p
+        return dict((id(q), r) for (_, q), (_, r) in
+                    zip(self.plans, _own_integer_plans(self.plans, dt), strict=True))[id(p)]
 
     # -- text --------------------------------------------------------------------------------
     def describe_axis(self, axis: int) -> str:
@@ -333,8 +342,9 @@ class Explanation:
             f"  antialias       {aa}",
             f"  boundary        {info.get('boundary', '?')}",
         ]
-        for i, dt in enumerate(self.dtypes):
-            text = _arithmetic_text(p, np.dtype(dt), own=self.like is None,
+        for i, name in enumerate(self.dtypes):
+            dt = np.dtype(name)
+            text = _arithmetic_text(self._integer_plan(p, dt), dt,
                                     words="integer_model" not in info)
             if text:
                 lines.append(("  arithmetic      " if i == 0 else " " * 18) + text)
@@ -463,11 +473,19 @@ class Explanation:
         return _finish(fig, path)
 
 
-def _arithmetic_text(p: AxisPlan, dt: np.dtype[Any], *, own: bool, words: bool = True) -> str:
+def _own_integer_plans(plans: Plans, dt: np.dtype[Any]) -> Plans:
+    """The plans the engines run on 8/16-bit data for pixelgrid's own resize."""
+    return [(ax, p if p.is_gather or p.fixed is not None else fixed_point(p, default_bits(p, dt)))
+            for ax, p in plans]
+
+
+def _arithmetic_text(p: AxisPlan, dt: np.dtype[Any], *, words: bool = True) -> str:
     """One line: the arithmetic of plan ``p`` on ``dt`` data (see :meth:`Explanation.arithmetic`).
 
-    With ``words=False`` an integer dtype without fixed-point weights on the plan
-    gives ``""``: the library describes its integer model in ``info["integer_model"]``.
+    For integer data, ``p`` is the plan the engines run (with its fixed-point
+    weights, if any).  With ``words=False`` an integer dtype without
+    fixed-point weights gives ``""``: the library describes its integer model
+    in ``info["integer_model"]``.
     """
     rec = p.arithmetic
     if dt.kind not in "iuf":
@@ -477,9 +495,6 @@ def _arithmetic_text(p: AxisPlan, dt: np.dtype[Any], *, own: bool, words: bool =
     if p.is_gather:
         return f"{dt.name}: copies of input pixels (no arithmetic)"
     fp = p.fixed
-    if fp is None and own and dt.itemsize <= 2:
-        # what the engines attach to 8/16-bit data for pixelgrid's own resize
-        fp = fixed_point(p, default_bits(p, dt)).fixed
     if fp is None:
         return f"{dt.name}: {rec.describe(dt)}" if words else ""
     exact = fp.weights.sum(axis=1) + fp.fill

@@ -39,11 +39,11 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import run_plans
 from ._engines.reference import apply_plans
 from ._explain import _LIKE_ALIASES, Plans, _affine_of, _resolve_like, explain, like_plans
 from ._grid import Affine
 from ._plan_types import AxisPlan
+from ._resize import resize
 
 __all__ = ["EXACT_TOLERANCE", "FLOAT32_TOLERANCE", "TRANSLATORS", "Candidate", "DtypeResult",
            "LibraryTranslation", "Translation", "Translator", "flag_value", "translate"]
@@ -474,10 +474,11 @@ def _same_map(p: AxisPlan, q: AxisPlan) -> bool:
     a_f, a_g, b_f, b_g = f.a, g.a, f.offset, g.offset
 
     def same(u: Fraction, v: Fraction) -> bool:
-        if to32:
-            return bool(np.float32(float(u)) == np.float32(float(v)))
-        # a map recovered from float coordinates is exact only to ~1e-12
-        return u == v or abs(float(u) - float(v)) <= 1e-12 * max(1.0, abs(float(u)))
+        # a float32 step is the exact one within half a float32 ulp (the offset, formed
+        # from it, within about one); a map recovered from float coordinates is exact to
+        # ~1e-12
+        tol = 2.0**-23 if to32 else 1e-12
+        return u == v or abs(float(u) - float(v)) <= tol * max(1.0, abs(float(u)))
 
     if p.out_size > 1 and not same(a_f, a_g):
         return False
@@ -500,9 +501,9 @@ def _stages(p: AxisPlan | None, n: int) -> dict[str, tuple[Any, str]]:
             "kernel": (kernel, kernel),
             "antialias": (stretch > 1, "stretched" if stretch > 1 else "not stretched"),
             "boundary": (boundary, boundary),
-            # the fields that act on float data (integer fields have the uint8 verdict)
-            "arithmetic": ((p.arithmetic.coordinates, p.arithmetic.weights,
-                            p.arithmetic.normalize), p.arithmetic.describe())}
+            # the fields that act on float data (the integer ones have the uint8 verdict)
+            "arithmetic": (p.arithmetic.replace(intermediate="dtype", store="half_even"),
+                           p.arithmetic.describe())}
 
 
 def _why(target: Plans, cand: Plans, in_shape: tuple[int, ...]) -> str:
@@ -635,12 +636,13 @@ def _translate_one(tr: Translator, in_shape: tuple[int, ...], out_shape: tuple[i
                               _why(target, plans, in_shape), dtypes)
 
 
-def _target_uint8(like: str | None, x8: np.ndarray[Any, Any], size: Any, plans: Plans,
+def _target_uint8(like: str | None, x8: np.ndarray[Any, Any], size: Any,
                   options: dict[str, Any]) -> tuple[np.ndarray[Any, Any] | None, str]:
     """The uint8 result of the resize being translated."""
-    if like is None:
-        live = [(ax, p) for ax, p in plans if not p.is_identity]
-        return (run_plans(x8, live, engine="reference") if live else x8.copy()), ""
+    if like is None:  # pixelgrid.resize itself, with its own integer model
+        if size is not None and not isinstance(size, (tuple, list)) and x8.ndim > 1:
+            size = (size,) * x8.ndim
+        return np.asarray(resize(x8, size, **options)), ""
     name = _LIKE_ALIASES.get(like, like)
     if name not in TRANSLATORS:
         return None, f"no uint8 emulation is known for like={like!r}"
@@ -687,7 +689,7 @@ def translate(shape: Any, size: Any = None, *, like: str | None = None,
     rng = np.random.default_rng(seed)
     x = rng.random(e.in_shape)
     x8 = rng.integers(0, 256, e.in_shape, dtype=np.uint8)
-    y8, note8 = _target_uint8(like, x8, size, e.plans, options)
+    y8, note8 = _target_uint8(like, x8, size, options)
     probe = _Probe(x, _run(x, e.plans), x8, y8, note8)
     results = {n: _translate_one(TRANSLATORS[n], e.in_shape, e.out_shape, e.plans, probe)
                for n in names}
