@@ -88,6 +88,17 @@ def test_resize_flow():
     np.testing.assert_allclose(out[..., 1], 2.0)   # y: 4 -> 8 doubles dy
 
 
+def test_resize_flow_integer_vectors_round_half_even():
+    # width 4 -> 6 scales dx by 3/2: 5 -> 7.5 -> 8 and 7 -> 10.5 -> 10 (half to even, as
+    # resize stores integers; a plain cast would truncate 7.5 to 7); height 4 -> 8: dy * 2
+    f = np.zeros((4, 4, 2), np.int16)
+    f[:2, :, 0], f[2:, :, 0], f[..., 1] = 5, 7, -3
+    out = resize_flow(f, (8, 6), kernel="nearest")
+    assert out.dtype == np.int16
+    assert set(out[..., 0].ravel().tolist()) == {8, 10}
+    assert set(out[..., 1].ravel().tolist()) == {-6}
+
+
 @pytest.mark.parametrize(("call", "err", "match"), [
     (lambda: resize_map((4,), (8,)).points([[1.0, 2.0]]), ValueError, r"pts must have shape"),
     (lambda: resize_map((4,), (8,)).points([[1.0]], convention="pixel"), ValueError,

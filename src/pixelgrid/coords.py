@@ -33,6 +33,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._arithmetic import store
 from ._arrays import check_array, run_plans
 from ._grid import Affine
 from ._plan import plan
@@ -375,4 +376,6 @@ def resize_flow(flow: Any, size: Any, *, order: str = "xy", **options: Any) -> A
     m = resize_map(arr.shape[:2], size, **options)
     out = resize(arr, size, axes=(0, 1), **options)
     vec = m.vectors(out.reshape(-1, 2), order=order).reshape(out.shape)
+    if np.issubdtype(out.dtype, np.integer):  # integer flows: rounded as resize rounds them
+        return store(vec, out.dtype, "half_even")
     return vec.astype(out.dtype, copy=False)
