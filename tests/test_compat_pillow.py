@@ -152,3 +152,154 @@ def test_bad_input() -> None:
         pp.resize([[1, 2]], (3, 3))
     with pytest.raises(TypeError, match="image mode 'P' is not supported"):
         pp.resize(Image.new("P", (4, 4)), (3, 3))
+
+
+# ----------------------------------------------------------------------------- fuzz findings
+
+
+@pytest.mark.parametrize("mode", ["L", "RGBA", "I", "F"])
+def test_integer_box_of_output_size_is_a_crop(mode: str) -> None:
+    # Pillow 13's _resize crops (no filtering) when x0, y0 are integers and the box is
+    # exactly the output size; MKS2013/2021 (not interpolating) would otherwise blur.
+    rng = np.random.default_rng([21, MODES.index(mode)])
+    x = _image(rng, mode)
+    while min(x.shape[:2]) < 12:
+        x = _image(rng, mode)
+    for resample in FILTERS:
+        for gap in (None, 1.0):
+            bx = (3, 2, 3 + 7, 2 + 9)
+            ref = np.asarray(Image.fromarray(x).resize((7, 9), resample, bx, gap))
+            assert np.array_equal(pp.resize(x, (7, 9), resample, bx, gap), ref)
+    if mode in ("L", "I", "F"):
+        got = pp.resize(x, (7, 9), pp.MKS2013, (3, 2, 10, 11))
+        assert np.array_equal(got, x[2:11, 3:10])  # the crop itself
+
+
+def test_fractional_box_of_output_size_is_filtered() -> None:
+    x = np.random.default_rng(22).integers(0, 256, (20, 30), dtype=np.uint8)
+    bx = (5.5, 4.0, 15.5, 12.0)
+    ref = np.asarray(Image.fromarray(x).resize((10, 8), pp.MKS2013, bx))
+    got = pp.resize(x, (10, 8), pp.MKS2013, bx)
+    assert np.array_equal(got, ref) and not np.array_equal(got, x[4:12, 5:15])
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_empty_image_resizes_to_black(mode: str) -> None:
+    for wh in ((0, 0), (0, 5), (5, 0)):
+        im = Image.new(mode, wh)
+        for resample in FILTERS:
+            for gap in (None, 2.0):
+                ref = im.resize((3, 2), resample, None, gap)
+                got = pp.resize(im, (3, 2), resample, None, gap)
+                assert got.mode == mode and np.array_equal(np.asarray(got), np.asarray(ref))
+                assert not np.asarray(got).any()
+
+
+def test_resample_none_is_pillows_default_bicubic() -> None:
+    x = np.random.default_rng(23).integers(0, 256, (9, 11, 3), dtype=np.uint8)
+    ref = np.asarray(Image.fromarray(x).resize((5, 4), None))
+    assert np.array_equal(pp.resize(x, (5, 4), None), ref)
+    assert np.array_equal(pp.resize(x, (5, 4)), ref)
+    assert np.array_equal(pp.resize(x, np.array([5, 4])), ref)  # Pillow takes tuple(size)
+
+
+def _reduce_case(rng: np.random.Generator, mode: str) -> tuple[np.ndarray, Any, Any]:
+    h, w = (int(v) for v in rng.integers(1, 40, 2))
+    c = {"L": 0, "LA": 2, "RGB": 3, "RGBA": 4}.get(mode, 0)
+    if mode == "I":  # the full int32 range: Pillow's pair sums wrap around
+        x = rng.integers(-2**31, 2**31, (h, w), dtype=np.int64).astype(np.int32)
+    elif mode == "F":
+        x = (rng.standard_normal((h, w)) * 10.0 ** rng.integers(0, 30)).astype(np.float32)
+    else:
+        x = rng.integers(0, 256, (h, w) if c == 0 else (h, w, c)).astype(np.uint8)
+    f = (int(rng.integers(1, 8)), int(rng.integers(1, 8)))
+    factor: Any = f[0] if rng.random() < 0.2 else f
+    box = None
+    x0, x1 = sorted(int(v) for v in rng.integers(0, w + 1, 2))
+    y0, y1 = sorted(int(v) for v in rng.integers(0, h + 1, 2))
+    if rng.random() < 0.5 and x1 > x0 and y1 > y0:
+        box = (x0, y0, x1, y1)
+    return x, factor, box
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_reduce_matches_pillow(mode: str) -> None:
+    rng = np.random.default_rng([24, MODES.index(mode)])
+    for _ in range(60):
+        x, factor, box = _reduce_case(rng, mode)
+        ref = np.asarray(Image.fromarray(x).reduce(factor, box))
+        got = pp.reduce(x, factor, box)
+        assert got.dtype == ref.dtype and np.array_equal(got, ref), (x.shape, factor, box)
+
+
+def test_reduce_mode_i_wraps_like_pillow() -> None:
+    # Pillow's bug, reproduced: full blocks add l0[x] + l0[x+1] + l1[x] + l1[x+1] in int32
+    # before the double total.  Four pixels of 2**30: 2**30 + 2**30 wraps to -2**31, + 2**30
+    # gives -2**30, + 2**30 gives 0: the mean is 0, not 2**30.
+    x = np.full((4, 4), 2**30, dtype=np.int32)
+    ref = np.asarray(Image.fromarray(x).reduce(2))
+    assert ref.tolist() == [[0, 0], [0, 0]]
+    assert np.array_equal(pp.reduce(x, 2), ref)
+    # edge blocks are added pixel by pixel in double: no wrap (5 -> blocks of 2, 2, 1)
+    x5 = np.full((5, 5), 2**30, dtype=np.int32)
+    assert np.array_equal(pp.reduce(x5, 2), np.asarray(Image.fromarray(x5).reduce(2)))
+    assert pp.reduce(x5, 2)[2, 2] == 2**30 and pp.reduce(x5, 2)[0, 0] == 0
+    # and through resize's reducing_gap
+    ref = np.asarray(Image.fromarray(x).resize((2, 2), pp.BILINEAR, None, 1.0))
+    assert np.array_equal(pp.resize(x, (2, 2), pp.BILINEAR, None, 1.0), ref)
+
+
+def test_reduce_8bit_reciprocal_rounds_down() -> None:
+    # Pillow divides by n = 3 as ((s + 1) * 5592405) >> 24 with 5592405 = floor(2**32 / 768):
+    # s = 2 (pixels 1, 1, 0) gives 16777215 >> 24 = 0, though the mean 2/3 rounds to 1.
+    x = np.array([[1, 1, 0]], dtype=np.uint8)
+    assert np.asarray(Image.fromarray(x).reduce((3, 1))).tolist() == [[0]]
+    assert pp.reduce(x, (3, 1)).tolist() == [[0]]
+
+
+def test_reduce_bad_input() -> None:
+    x = np.zeros((10, 10), np.uint8)
+    with pytest.raises(ValueError, match="scale must be > 0"):
+        pp.reduce(x, 0)
+    with pytest.raises(TypeError, match=r"factor=2\.0 must be an int"):
+        pp.reduce(x, 2.0)
+    with pytest.raises(ValueError, match="box can't exceed original image size"):
+        pp.reduce(x, 2, (0, 0, 11, 10))
+    with pytest.raises(ValueError, match="box offset can't be negative"):
+        pp.reduce(x, 2, (-1, 0, 10, 10))
+    with pytest.raises(ValueError, match="box can't be empty"):
+        pp.reduce(x, 2, (0, 5, 10, 5))
+    with pytest.raises(TypeError, match="box='stri' must be None or a 4-tuple of ints"):
+        pp.reduce(x, 2, "stri")
+    assert pp.reduce(x, (1, 1), (2, 3, 5, 7)).shape == (4, 3)  # factor 1: a crop
+
+
+# ----------------------------------------------------------------------------- realistic sizes
+
+
+def _long(rng: np.random.Generator, mode: str, shape: tuple[int, int]) -> np.ndarray:
+    if mode == "I":
+        return rng.integers(-100_000, 100_000, shape).astype(np.int32)
+    if mode == "F":
+        return rng.random(shape, dtype=np.float32)  # [0, 1)
+    c = {"L": 0, "RGB": 3, "RGBA": 4}[mode]
+    return rng.integers(0, 256, shape if c == 0 else (*shape, c)).astype(np.uint8)
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "I", "F"])
+@pytest.mark.parametrize("resample", FILTERS)
+def test_matches_pillow_at_realistic_sizes(resample: int, mode: str) -> None:
+    """Bit-exact on 2500-px axes: 2500 -> 5000 up, 2500 -> 600 down with reducing_gap."""
+    rng = np.random.default_rng([25, resample, MODES.index(mode)])
+    wide = _long(rng, mode, (3, 2500))
+    tall = _long(rng, mode, (2500, 3))
+    for x, size, bx, gap in (
+        (wide, (5000, 2), None, None),                       # up in x, down in y
+        (tall, (4, 5000), (0.0, 0.5, 3.0, 2499.25), None),   # up in y, float box
+        (wide, (600, 3), None, 2.0),                         # down: reduce by 2 first
+        (tall, (2, 600), (0.25, 1.0, 3.0, 2500.0), 1.5),     # down in y, box, reduce
+        (wide, (1700, 3), None, None),                       # down without reduce
+    ):
+        ref = np.asarray(Image.fromarray(x).resize(size, resample, bx, gap))
+        got = pp.resize(x, size, resample, bx, gap)
+        assert got.dtype == ref.dtype and np.array_equal(got, ref), (x.shape, size, bx, gap)

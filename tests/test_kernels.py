@@ -83,3 +83,66 @@ def test_get_kernel_names_and_errors():
         kernels.gaussian(-1)
     with pytest.raises(ValueError, match="n=0 must be >= 1"):
         kernels.lanczos(0)
+
+
+def test_pillow_variants_are_resample_c_forms():
+    # Resample.c (Pillow 13), in double: hamming uses the float literals 0.54f, 0.46f;
+    # bicubic's outer piece is (((x - 5) x + 8) x - 4) a; lanczos keeps -3 <= x < 3.
+    f054, f046 = float(np.float32(0.54)), float(np.float32(0.46))
+    ham = kernels.hamming("pillow")
+    for x in (0.1, 0.3, 0.77):
+        t = x * math.pi
+        assert ham([x])[0] == math.sin(t) / t * (f054 + f046 * math.cos(t))
+    assert ham([0.0, 1.0, -1.0]).tolist() == [1.0, 0.0, 0.0]
+    cub = kernels.cubic(-0.5, variant="pillow")
+    for x in (1.1, 1.37, 1.9):
+        assert cub([x])[0] == (((x - 5) * x + 8) * x - 4) * -0.5
+        assert cub([-x])[0] == (((x - 5) * x + 8) * x - 4) * -0.5
+    # the same polynomial as the default form, to rounding
+    t = np.linspace(-2.5, 2.5, 101)
+    np.testing.assert_allclose(cub(t), kernels.cubic(-0.5)(t), atol=1e-15)
+    lz = kernels.lanczos(3, "pillow")
+    s3 = math.sin(-3 * math.pi) / (-3 * math.pi)
+    s1 = math.sin(-math.pi) / (-math.pi)
+    assert lz([-3.0])[0] == s3 * s1 != 0.0  # Pillow's tap at -3 is kept
+    assert lz([3.0])[0] == 0.0 and kernels.lanczos(3)([-3.0])[0] == 0.0
+
+
+def test_mks_kernels_closed_forms():
+    # Costella's piecewise quadratics (expanded forms, as libvips and Pillow document them)
+    mks13 = kernels.get_kernel("mks2013")
+    mks21 = kernels.get_kernel("mks2021")
+    assert mks13.radius == Fraction(5, 2) and mks21.radius == Fraction(9, 2)
+    for x in np.linspace(0, 5, 41):
+        if x < 0.5:
+            v13 = 1.0625 - 1.75 * x * x
+            v21 = 577 / 576 - 239 / 144 * x * x
+        elif x < 1.5:
+            v13 = 0.25 * (4 * x * x - 11 * x + 7)
+            v21 = (140 * x * x - 379 * x + 239) / 144
+        elif x < 2.5:
+            v13 = -0.125 * (x - 2.5) ** 2
+            v21 = -(24 * x * x - 113 * x + 130) / 144
+        elif x < 3.5:
+            v13, v21 = 0.0, (4 * x * x - 27 * x + 45) / 144
+        elif x < 4.5:
+            v13, v21 = 0.0, -(4 * x * x - 36 * x + 81) / 1152
+        else:
+            v13 = v21 = 0.0
+        assert mks13([x])[0] == pytest.approx(v13, abs=1e-15)
+        assert mks13([-x])[0] == pytest.approx(v13, abs=1e-15)
+        assert mks21([x])[0] == pytest.approx(v21, abs=1e-15)
+    # unit DC gain: the taps of any phase sum to 1
+    t = np.linspace(0, 1, 9)
+    np.testing.assert_allclose(sum(mks13(t + j) for j in range(-3, 3)), 1.0, atol=1e-14)
+    np.testing.assert_allclose(sum(mks21(t + j) for j in range(-5, 5)), 1.0, atol=1e-14)
+
+
+def test_variant_is_validated():
+    with pytest.raises(ValueError, match="variant='pil' is not valid"):
+        kernels.cubic(-0.5, variant="pil")
+    with pytest.raises(ValueError, match="variant='x' is not valid"):
+        kernels.hamming("x")
+    with pytest.raises(ValueError, match="variant='x' is not valid"):
+        kernels.lanczos(3, "x")
+    assert kernels.cubic(-0.5, variant="pillow").name == "cubic(a=-0.5, pillow)"

@@ -75,12 +75,15 @@ from ._validate import check_choice
 
 __all__ = [
     "ACCUMULATIONS",
+    "BLOCK_DIVIDES",
+    "BLOCK_SUMS",
     "COORDINATES",
     "EXACT",
     "INTERMEDIATES",
     "STORES",
     "WEIGHTS",
     "Arithmetic",
+    "BlockMean",
     "as_arithmetic",
     "round_weights",
     "sample_positions",
@@ -181,6 +184,58 @@ class Arithmetic:
 
 #: pixelgrid's own model: exact positions, float64 weights.
 EXACT = Arithmetic()
+
+#: How :class:`BlockMean` adds a block: ``"exact"`` (integers exactly, floats in
+#: float64 pixel by pixel) or ``"pairs"`` (see :class:`BlockMean`).
+BLOCK_SUMS = ("exact", "pairs")
+#: How :class:`BlockMean` divides a block sum by its pixel count ``n``.
+BLOCK_DIVIDES = ("float64", "reciprocal24")
+
+
+@dataclass(frozen=True)
+class BlockMean:
+    """How a library's integer-factor reduce (block means) computes, declared as data.
+
+    The blocks themselves are two box plans (one per axis); this record says
+    how a block's pixels are added, divided by their count ``n`` and stored.
+    The engine applying it is :func:`pixelgrid._engines.block_mean.apply_block_mean`.
+
+    sums
+        ``"exact"``: integer data summed exactly, float data in float64 pixel
+        by pixel in row-major order.  ``"pairs"``: a full block is added two
+        rows at a time, each step adding up to four pixels *in the input
+        dtype* (int32 wraps around, float32 rounds) before the float64 total;
+        partial (edge) blocks are added pixel by pixel in float64 (Pillow's
+        ``ImagingReduceNxN_32bpc`` and ``ImagingReduceCorners_32bpc``).
+    divide
+        ``"float64"``: ``total * (1.0 / n)``.  ``"reciprocal24"``:
+        ``((total + n // 2) * m) >> 24`` with the 32-bit
+        ``m = int(f32(2**32) / f32(256 n))`` (Pillow's 8-bit reduce; ``m`` is
+        rounded down, so an exact mean ``k`` can come out as ``k - 1``).
+    store
+        Rounding of integer results (:data:`STORES`); float results are cast.
+
+    Examples
+    --------
+    >>> BlockMean("pairs", "float64", "half_away").describe()
+    'block sums pairs in the dtype, float64 total; divide total * (1/n); store half away'
+    """
+
+    sums: str = "exact"
+    divide: str = "float64"
+    store: str = "half_even"
+
+    def __post_init__(self) -> None:
+        check_choice("sums", self.sums, BLOCK_SUMS)
+        check_choice("divide", self.divide, BLOCK_DIVIDES)
+        check_choice("store", self.store, STORES)
+
+    def describe(self) -> str:
+        """One line for :func:`pixelgrid.explain`."""
+        sums = {"exact": "exact", "pairs": "pairs in the dtype, float64 total"}[self.sums]
+        div = {"float64": "total * (1/n)",
+               "reciprocal24": "((total + n//2) * u32(2**32 / (256 n))) >> 24"}[self.divide]
+        return f"block sums {sums}; divide {div}; store {self.store.replace('_', ' ')}"
 
 
 def as_arithmetic(value: str | Arithmetic) -> Arithmetic:

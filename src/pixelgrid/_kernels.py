@@ -40,6 +40,8 @@ __all__ = [
     "lanczos",
     "linear",
     "mitchell",
+    "mks2013",
+    "mks2021",
     "nearest",
 ]
 
@@ -50,6 +52,10 @@ NEAREST_TIES = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
 
 #: Which ends of ``[-radius, radius]`` belong to the support.
 EDGES = ("closed", "open", "left_open", "right_open")
+
+#: Floating-point forms of a kernel: ``"default"`` (pixelgrid's), or a library's own
+#: expression where its last bits differ (``"pillow"``: Pillow's ``Resample.c``).
+VARIANTS = ("default", "pillow")
 
 
 @dataclass(frozen=True)
@@ -147,14 +153,16 @@ def linear() -> Kernel:
     return Kernel("linear", Fraction(1), lambda d: 1.0 - np.abs(d))
 
 
-def cubic(a: float = -0.5, table: int | None = None) -> Kernel:
+def cubic(a: float = -0.5, table: int | None = None, variant: str = "default") -> Kernel:
     """Keys cubic convolution with parameter ``a``.
 
     ``a = -0.5`` is Keys' (Pillow, TF2, JAX, Catmull-Rom); ``a = -0.75`` is
     PyTorch's and OpenCV's bicubic.  With ``table=N`` the distance is first
     rounded (half to even) to a multiple of ``1/N``, as by a library that
     looks the weights up in an ``N``-entry table (TensorFlow's ``ResizeBicubic``
-    uses 1024).
+    uses 1024).  ``variant="pillow"`` evaluates the outer piece as Pillow
+    writes it, ``(((x - 5) x + 8) x - 4) a`` (the same polynomial; the last
+    bit of some weights differs from the default ``((a x - 5a) x + 8a) x - 4a``).
 
     Examples
     --------
@@ -168,6 +176,8 @@ def cubic(a: float = -0.5, table: int | None = None) -> Kernel:
         raise ValueError(f"a={a!r} must be finite")
     if table is not None:
         table = check_positive_int("table", table)
+    check_choice("variant", variant, VARIANTS)
+    pillow = variant == "pillow"
 
     def fn(d: Array) -> Array:
         x = np.abs(d)
@@ -176,28 +186,46 @@ def cubic(a: float = -0.5, table: int | None = None) -> Kernel:
             # quantised fraction (round half to even is symmetric and shift-invariant).
             x = np.abs(np.rint(d * table) / table)
         near = ((a + 2) * x - (a + 3)) * x * x + 1
-        far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
+        if pillow:
+            far = (((x - 5) * x + 8) * x - 4) * a
+        else:
+            far = ((a * x - 5 * a) * x + 8 * a) * x - 4 * a
         return np.asarray(np.where(x < 1, near, np.where(x < 2, far, 0.0)), dtype=np.float64)
 
-    name = f"cubic(a={a:g})" if table is None else f"cubic(a={a:g}, table={table})"
-    params: dict[str, Any] = {"a": a} if table is None else {"a": a, "table": table}
-    return Kernel(name, Fraction(2), fn, params=params)
+    extra = ("" if table is None else f", table={table}") + (", pillow" if pillow else "")
+    params: dict[str, Any] = {"a": a}
+    if table is not None:
+        params["table"] = table
+    if pillow:
+        params["variant"] = variant
+    return Kernel(f"cubic(a={a:g}{extra})", Fraction(2), fn, params=params)
 
 
 def _sinc(x: Array) -> Array:
     return np.sinc(x)  # sin(pi x) / (pi x), exactly 1 at 0
 
 
-def lanczos(n: int = 3) -> Kernel:
+def lanczos(n: int = 3, variant: str = "default") -> Kernel:
     """Lanczos window ``sinc(d) * sinc(d / n)`` for ``|d| < n``.
+
+    ``variant="pillow"`` keeps Pillow's half-open support ``-n <= d < n``: the
+    tap at ``d = -n`` gets the tiny product of the two rounded sines (about
+    ``1e-33``) instead of 0, which a float32 result can show when every other
+    tap reads 0.
 
     Examples
     --------
     >>> float(lanczos(3)(0.0))
     1.0
+    >>> float(lanczos(3, "pillow")(-3.0)) != 0.0
+    True
 
     """
     n = check_positive_int("n", n)
+    check_choice("variant", variant, VARIANTS)
+    if variant == "pillow":
+        return Kernel(f"lanczos{n}(pillow)", Fraction(n), lambda d: _sinc(d) * _sinc(d / n),
+                      "right_open", params={"n": n, "variant": variant})
     return Kernel(f"lanczos{n}", Fraction(n), lambda d: _sinc(d) * _sinc(d / n), "open",
                   params={"n": n})
 
@@ -217,23 +245,82 @@ def box() -> Kernel:
     return Kernel("box", Fraction(1, 2), _ones, "left_open")
 
 
-def hamming() -> Kernel:
+def hamming(variant: str = "default") -> Kernel:
     """Hamming-windowed sinc on ``|d| < 1`` (Pillow ``HAMMING``).
+
+    ``variant="pillow"`` uses Pillow's float literals ``0.54f`` and ``0.46f``
+    (the float32 values, promoted to double), as ``Resample.c`` does.
 
     Examples
     --------
     >>> float(hamming()(0.0))
     1.0
+    >>> float(hamming("pillow")(0.5)) - float(hamming()(0.5))  # doctest: +ELLIPSIS
+    1.3...e-08
 
     """
+    check_choice("variant", variant, VARIANTS)
+    c0, c1 = (float(np.float32(0.54)), float(np.float32(0.46))) if variant == "pillow" else (
+        0.54, 0.46)
 
     def fn(d: Array) -> Array:
         x = np.abs(d) * np.pi
         with np.errstate(invalid="ignore", divide="ignore"):
-            v = np.sin(x) / x * (0.54 + 0.46 * np.cos(x))
+            v = np.sin(x) / x * (c0 + c1 * np.cos(x))
         return np.where(x == 0, 1.0, v)
 
+    if variant == "pillow":
+        return Kernel("hamming(pillow)", Fraction(1), fn, "open", params={"variant": variant})
     return Kernel("hamming", Fraction(1), fn, "open")
+
+
+def mks2013() -> Kernel:
+    """Magic Kernel Sharp 2013 (Costella), support ``|d| < 2.5`` (Pillow ``MKS2013``).
+
+    ``1.0625 - 1.75 d**2`` for ``|d| < 0.5``, ``(1 - |d|)(1.75 - |d|)`` below
+    1.5, ``-0.125 (|d| - 2.5)**2`` below 2.5.  These factored forms (libvips'
+    too) are the ones that match Pillow's weights to the last bit.
+
+    Examples
+    --------
+    >>> mks2013()([0.0, 1.0, 2.0]).tolist()
+    [1.0625, 0.0, -0.03125]
+
+    """
+
+    def fn(d: Array) -> Array:
+        x = np.abs(d)
+        return np.where(x < 0.5, 1.0625 - 1.75 * x * x,
+                        np.where(x < 1.5, (1.0 - x) * (1.75 - x),
+                                 np.where(x < 2.5, -0.125 * (x - 2.5) * (x - 2.5), 0.0)))
+
+    return Kernel("mks2013", Fraction(5, 2), fn, "open")
+
+
+def mks2021() -> Kernel:
+    """Magic Kernel Sharp 2021 (Costella), support ``|d| < 4.5`` (Pillow ``MKS2021``).
+
+    Five quadratic pieces on ``|d|`` < 0.5, 1.5, 2.5, 3.5, 4.5, written in
+    the factored forms that match Pillow's weights to the last bit.
+
+    Examples
+    --------
+    >>> mks2021()([0.0, 2.0, 4.0]).tolist()
+    [1.0017361111111112, 0.0, -0.0008680555555555555]
+
+    """
+
+    def fn(d: Array) -> Array:
+        x = np.abs(d)
+        return np.where(
+            x < 0.5, 577.0 / 576.0 - 239.0 / 144.0 * x * x,
+            np.where(x < 1.5, 35.0 / 36.0 * (x - 1.0) * (x - 239.0 / 140.0),
+                     np.where(x < 2.5, 1.0 / 6.0 * (x - 2.0) * (65.0 / 24.0 - x),
+                              np.where(x < 3.5, 1.0 / 36.0 * (x - 3.0) * (x - 3.75),
+                                       np.where(x < 4.5, -1.0 / 288.0 * (x - 4.5) * (x - 4.5),
+                                                0.0)))))
+
+    return Kernel("mks2021", Fraction(9, 2), fn, "open")
 
 
 def mitchell(b: float = 1 / 3, c: float = 1 / 3) -> Kernel:
@@ -379,6 +466,8 @@ KERNELS: dict[str, Callable[[], Kernel]] = {
     "area": area,
     "adaptive_pool": adaptive_pool,
     "hamming": hamming,
+    "mks2013": mks2013,
+    "mks2021": mks2021,
     "mitchell": mitchell,
     "gaussian": gaussian,
     "bspline": bspline,
@@ -399,7 +488,8 @@ def get_kernel(kernel: str | Kernel) -> Kernel:
 
     Names: ``nearest``, ``linear`` (``bilinear``, ``trilinear``), ``cubic``
     (Keys a=-0.5; ``bicubic``), ``lanczos2``..``lanczos5`` (``lanczos`` = 3),
-    ``box``, ``area``, ``adaptive_pool``, ``hamming``, ``mitchell``, ``gaussian``,
+    ``box``, ``area``, ``adaptive_pool``, ``hamming``, ``mks2013``, ``mks2021``,
+    ``mitchell``, ``gaussian``,
     ``bspline`` (cubic B-spline; :func:`bspline` for orders 0..5).
     Use the factory functions for other parameters, e.g. ``cubic(a=-0.75)``.
 

@@ -18,7 +18,13 @@ from numpy.typing import NDArray
 from .._plan_types import AxisPlan
 from .wide_fixed import apply_wide_two_pass
 
-__all__ = ["apply_plans", "apply_wide_two_pass"]
+__all__ = [
+    "apply_plans",
+    "apply_plans_stored_per_axis",
+    "apply_wide_two_pass",
+    "premultiply_alpha",
+    "unpremultiply_alpha",
+]
 
 
 def _apply_float(x: NDArray[np.float64], axis: int, p: AxisPlan) -> NDArray[np.float64]:
@@ -90,3 +96,91 @@ def apply_plans(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> NDArr
 # OpenCV's 8-bit model (exact first-pass sums, one rounding) lives in ``wide_fixed.py``
 # with the other library models (``models.py``); ``apply_wide_two_pass`` is re-exported
 # here for the callers that import it from the reference engine.
+
+
+# --- Float accumulation, stored in the dtype after every axis ----------------------------
+#
+# Pillow's 32-bit modes (I and F) accumulate every output sample in double, tap by tap,
+# and store the sum in the image's dtype before the next pass: ``I`` rounds half away
+# from zero (``ROUND_UP``), ``F`` casts to float32.  The plans declare it: their
+# ``arithmetic.intermediate`` is ``"dtype"`` and ``arithmetic.store`` the rounding.
+
+
+def apply_plans_stored_per_axis(x: NDArray[Any],
+                                plans: Sequence[tuple[int, AxisPlan]]) -> NDArray[Any]:
+    """Apply plans in float64 (taps added in order), storing in ``x.dtype`` after each axis.
+
+    Integer results are rounded by each plan's ``arithmetic.store`` rule and
+    saturated (:func:`pixelgrid._arithmetic.store`); float results are cast.
+    This is the model of plans whose ``arithmetic.intermediate`` is ``"dtype"``
+    when no fixed-point weights apply (Pillow's ``I`` and ``F`` modes).
+
+    Examples
+    --------
+    >>> import numpy as np, pixelgrid
+    >>> p = pixelgrid.plan(2, 4, kernel="linear",
+    ...                    arithmetic=pixelgrid.Arithmetic(store="half_away"))
+    >>> apply_plans_stored_per_axis(np.array([0, 2], np.int32), [(0, p)]).tolist()
+    [0, 1, 2, 2]
+
+    """
+    from .._arithmetic import store
+
+    out: NDArray[Any] = x
+    integer = np.issubdtype(x.dtype, np.integer)
+    for axis, p in plans:
+        if p.is_gather:
+            out = np.take(out, p.index[:, 0], axis=axis)
+            continue
+        y = _apply_float(out.astype(np.float64), axis, p)
+        out = store(y, x.dtype, p.arithmetic.store) if integer else y.astype(x.dtype)
+    return np.ascontiguousarray(out)
+
+
+# --- Premultiplied alpha -----------------------------------------------------------------
+#
+# Libraries that resample colour with alpha premultiplied (Pillow's RGBA -> RGBa) round
+# twice: ``muldiv255`` is Pillow's ``MULDIV255(c, a) = ((t >> 8) + t) >> 8`` with
+# ``t = c * a + 128``; back, ``c * 255 // a`` clipped to 255, with alpha 0 and 255 copied.
+
+
+def premultiply_alpha(x: NDArray[np.uint8], rule: str = "muldiv255") -> NDArray[np.uint8]:
+    """Multiply the colour channels of 8-bit ``(..., C)`` data by its last (alpha) channel.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> premultiply_alpha(np.array([[201, 100]], np.uint8)).tolist()
+    [[79, 100]]
+
+    """
+    if rule != "muldiv255":
+        raise ValueError(f"rule={rule!r} is not valid; expected 'muldiv255'")
+    a = x[..., -1:].astype(np.int32)
+    t = x[..., :-1].astype(np.int32) * a + 128
+    out = np.empty_like(x)
+    out[..., :-1] = ((t >> 8) + t) >> 8
+    out[..., -1:] = x[..., -1:]
+    return out
+
+
+def unpremultiply_alpha(x: NDArray[np.uint8], rule: str = "muldiv255") -> NDArray[np.uint8]:
+    """Undo :func:`premultiply_alpha`: ``min(c * 255 // a, 255)``; alpha 0 or 255 copies.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> unpremultiply_alpha(np.array([[79, 100], [7, 0]], np.uint8)).tolist()
+    [[201, 100], [7, 0]]
+
+    """
+    if rule != "muldiv255":
+        raise ValueError(f"rule={rule!r} is not valid; expected 'muldiv255'")
+    a = x[..., -1:].astype(np.int32)
+    c = x[..., :-1].astype(np.int32)
+    keep = (a == 0) | (a == 255)
+    v = np.minimum((c * 255) // np.where(a == 0, 1, a), 255)
+    out = np.empty_like(x)
+    out[..., :-1] = np.where(keep, c, v)
+    out[..., -1:] = x[..., -1:]
+    return out

@@ -1,13 +1,22 @@
-"""Pillow's ``Image.resize``, reproduced on the pixelgrid model.
+"""Pillow's ``Image.resize``, reproduced on the pixelgrid model (Pillow 13.0.0).
 
-Every filter is a row of data (:data:`FILTERS`): Pillow's support, its weight
-function (evaluated with Pillow's own double-precision formulas) and the core
-kernel it corresponds to.  :func:`resize` validates the arguments as Pillow
-does, runs ``reducing_gap``'s ``Image.reduce`` pre-shrink, builds one plan per
-axis with Pillow's ``precompute_coeffs`` and applies the passes in the order
-Pillow 13 chooses.  Matches Pillow 13.0 bit for bit in modes L, LA, RGB,
-RGBA, I and F (``tests/test_compat_pillow.py``,
-``docs/compat_opencv_pillow.md``).
+This module reproduces Pillow 13.0.0 (``PIL.Image.Image.resize`` and the
+``Image.reduce`` of its ``reducing_gap``) bit for bit in modes L, LA, RGB,
+RGBA, I and F (``tests/test_compat_pillow.py``, ``docs/compat_opencv_pillow.md``).
+It only *declares* Pillow's model; the arithmetic is pixelgrid's:
+
+* kernels: the core kernels (:mod:`pixelgrid._kernels`) in their Pillow
+  variants where Pillow's floating-point form differs (:data:`FILTERS`);
+* 8-bit weights: :func:`pixelgrid._plan.fixed_point` with 22 bits, Pillow's
+  half-away rounding and no sum fix-up, applied by the engine (the native one
+  when built) with a clamp after every pass;
+* I and F: the plans' :class:`~pixelgrid.Arithmetic` says "double sums, stored
+  in the dtype after every axis, I rounded half away from zero", applied by
+  ``_engines.reference.apply_plans_stored_per_axis``;
+* ``Image.reduce``: two box plans and a :class:`~pixelgrid._arithmetic.BlockMean`
+  record per mode (:data:`REDUCE_MODELS`), applied by ``_engines.block_mean``;
+* RGBA/LA: premultiplied with Pillow's ``MULDIV255`` rounding
+  (``_engines.reference.premultiply_alpha``).
 
 Pillow facts this module encodes (checked against Pillow in the tests):
 
@@ -19,13 +28,16 @@ Pillow facts this module encodes (checked against Pillow in the tests):
   clipped to the image, weights ``k((j - c + 0.5) / max(s, 1))`` divided by
   their sum: out-of-image taps are dropped and the rest renormalised
   (``boundary="renormalize"``).  These float decisions are reproduced as
-  Pillow makes them; pixelgrid's exact windows differ at ties (a BOX edge
-  exactly on a pixel centre), which is why the plans are built here from
-  Pillow's arithmetic rather than with :func:`pixelgrid.plan`.
+  Pillow makes them (in double, by :func:`pillow_plan`); pixelgrid's exact
+  windows differ at ties (a BOX edge exactly on a pixel centre).
 * 8-bit modes: weights ``round_half_away(w * 2**22)``, ``(acc + 2**21) >> 22``,
-  clamped to 0..255 after each pass (the core :class:`~pixelgrid.FixedPoint`
-  model).  I: double accumulation, round half away from zero after each pass,
-  no clamp.  F: double accumulation, stored as float32 after each pass.
+  clamped to 0..255 after each pass.  I: double accumulation, round half away
+  from zero after each pass, no clamp.  F: double accumulation, stored as
+  float32 after each pass.
+* A box with integer ``x0``, ``y0`` whose size equals the output size is a
+  plain crop (Pillow 13's ``_resize``): no filtering, whatever the filter.
+* A 0x0 (or 0xN) image resizes to a black image of the requested size.
+* ``resample=None`` is Pillow's default, BICUBIC.
 * Pass order: an axis is filtered only if its size changes or the box does
   not start at 0 or end at the output size; Pillow 13 runs the vertical pass
   first when ``out_h < in_h`` and ``in_h - out_h > 2 * (in_w - out_w)``.
@@ -33,25 +45,48 @@ Pillow facts this module encodes (checked against Pillow in the tests):
   with NEAREST.
 * NEAREST: ``floor(x)`` with ``x = x0 + s/2``, then ``x += s``, in double.
 * ``reducing_gap``: ``factor = int((x1 - x0) / out / gap) or 1`` per axis; if
-  either is > 1 the image is first reduced (``Image.reduce``: block means, edge blocks by
-  their own pixel count, ``((sum + n//2) * u32(2**32 / (256 n))) >> 24``)
-  over a box grown by the filter support, and the box is mapped into it.
+  either is > 1 the image is first reduced (``Image.reduce``: block means,
+  edge blocks by their own pixel count; 8-bit ``((sum + n//2) * u32(2**32 /
+  (256 n))) >> 24``; I and F add full blocks by pairs of pixels in the dtype,
+  so mode I wraps around int32 on large values -- Pillow's own overflow,
+  reproduced) over a box grown by the filter support, and the box is mapped
+  into it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
-from collections.abc import Callable
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
+from .._arithmetic import Arithmetic, BlockMean
 from .._arrays import run_plans
-from .._kernels import Kernel, box, cubic, hamming, lanczos, linear, nearest
-from .._plan_types import AxisPlan, FixedPoint
+from .._engines.block_mean import apply_block_mean
+from .._engines.reference import (
+    apply_plans_stored_per_axis,
+    premultiply_alpha,
+    unpremultiply_alpha,
+)
+from .._grid import Affine
+from .._kernels import (
+    Kernel,
+    box,
+    cubic,
+    hamming,
+    lanczos,
+    linear,
+    mks2013,
+    mks2021,
+    nearest,
+)
+from .._plan import fixed_point, plan
+from .._plan_types import AxisPlan
 
 __all__ = [
     "BICUBIC",
@@ -63,8 +98,11 @@ __all__ = [
     "MKS2013",
     "MKS2021",
     "NEAREST",
+    "REDUCE_MODELS",
+    "RESIZE_ARITHMETIC",
     "like_plans",
     "pillow_plan",
+    "reduce",
     "resize",
 ]
 
@@ -80,87 +118,38 @@ MKS2021 = 7
 #: Pillow's ``PRECISION_BITS`` for 8-bit weights (``32 - 8 - 2``).
 PRECISION_BITS = 22
 
-Array = NDArray[np.float64]
-
-
-def _box(x: Array) -> Array:
-    return np.where((x > -0.5) & (x <= 0.5), 1.0, 0.0)
-
-
-def _bilinear(x: Array) -> Array:
-    x = np.abs(x)
-    return np.where(x < 1.0, 1.0 - x, 0.0)
-
-
-_F054 = float(np.float32(0.54))  # Pillow writes 0.54f, 0.46f: float literals
-_F046 = float(np.float32(0.46))
-
-
-def _hamming(x: Array) -> Array:
-    x = np.abs(x)
-    xp = x * math.pi
-    with np.errstate(invalid="ignore", divide="ignore"):
-        v = np.sin(xp) / xp * (_F054 + _F046 * np.cos(xp))
-    return np.where(x == 0.0, 1.0, np.where(x >= 1.0, 0.0, v))
-
-
-def _bicubic(x: Array) -> Array:
-    a = -0.5
-    x = np.abs(x)
-    near = ((a + 2.0) * x - (a + 3.0)) * x * x + 1
-    far = (((x - 5) * x + 8) * x - 4) * a
-    return np.where(x < 1.0, near, np.where(x < 2.0, far, 0.0))
-
-
-def _sinc(x: Array) -> Array:
-    xp = x * math.pi
-    with np.errstate(invalid="ignore", divide="ignore"):
-        v = np.sin(xp) / xp
-    return np.where(x == 0.0, 1.0, v)
-
-
-def _lanczos(x: Array) -> Array:
-    return np.where((x >= -3.0) & (x < 3.0), _sinc(x) * _sinc(x / 3), 0.0)
-
-
-def _mks2013(x: Array) -> Array:
-    # The factored forms (as in libvips) are the ones that match Pillow to the last bit.
-    x = np.abs(x)
-    return np.where(x < 0.5, 1.0625 - 1.75 * x * x,
-                    np.where(x < 1.5, (1.0 - x) * (1.75 - x),
-                             np.where(x < 2.5, -0.125 * (x - 2.5) * (x - 2.5), 0.0)))
-
-
-def _mks2021(x: Array) -> Array:
-    x = np.abs(x)
-    return np.where(
-        x < 0.5, 577.0 / 576.0 - 239.0 / 144.0 * x * x,
-        np.where(x < 1.5, 35.0 / 36.0 * (x - 1.0) * (x - 239.0 / 140.0),
-                 np.where(x < 2.5, 1.0 / 6.0 * (x - 2.0) * (65.0 / 24.0 - x),
-                          np.where(x < 3.5, 1.0 / 36.0 * (x - 3.0) * (x - 3.75),
-                                   np.where(x < 4.5, -1.0 / 288.0 * (x - 4.5) * (x - 4.5),
-                                            0.0)))))
-
 
 @dataclass(frozen=True)
 class Filter:
-    """One Pillow filter: support, Pillow's weight formula, and the core kernel it is."""
+    """One Pillow filter: its name, support and the core kernel (Pillow's variant)."""
 
     name: str
     support: float
-    fn: Callable[[Array], Array]
-    kernel: Kernel | None
+    kernel: Kernel
 
 
 FILTERS: dict[int, Filter] = {
-    NEAREST: Filter("NEAREST", 0.5, _box, nearest("round_prefer_ceil")),
-    BOX: Filter("BOX", 0.5, _box, box()),
-    BILINEAR: Filter("BILINEAR", 1.0, _bilinear, linear()),
-    HAMMING: Filter("HAMMING", 1.0, _hamming, hamming()),
-    BICUBIC: Filter("BICUBIC", 2.0, _bicubic, cubic(-0.5)),
-    LANCZOS: Filter("LANCZOS", 3.0, _lanczos, lanczos(3)),
-    MKS2013: Filter("MKS2013", 2.5, _mks2013, None),
-    MKS2021: Filter("MKS2021", 4.5, _mks2021, None),
+    NEAREST: Filter("NEAREST", 0.5, nearest("round_prefer_ceil")),
+    BOX: Filter("BOX", 0.5, box()),
+    BILINEAR: Filter("BILINEAR", 1.0, linear()),
+    HAMMING: Filter("HAMMING", 1.0, hamming("pillow")),
+    BICUBIC: Filter("BICUBIC", 2.0, cubic(-0.5, variant="pillow")),
+    LANCZOS: Filter("LANCZOS", 3.0, lanczos(3, "pillow")),
+    MKS2013: Filter("MKS2013", 2.5, mks2013()),
+    MKS2021: Filter("MKS2021", 4.5, mks2021()),
+}
+
+#: ``Image.resize``'s arithmetic in modes I and F, on every plan: double weights and
+#: sums, the result stored in the image's dtype after every axis, I rounded half away
+#: from zero (``ROUND_UP``).  8-bit modes add the plan's 22-bit fixed point.
+RESIZE_ARITHMETIC = Arithmetic(coordinates="exact", weights="float64", normalize=True,
+                               intermediate="dtype", store="half_away")
+
+#: ``Image.reduce`` per mode (``"8bit"`` for L, LA, RGB, RGBA).
+REDUCE_MODELS: dict[str, BlockMean] = {
+    "8bit": BlockMean(sums="exact", divide="reciprocal24", store="truncate"),
+    "I": BlockMean(sums="pairs", divide="float64", store="half_away"),
+    "F": BlockMean(sums="pairs", divide="float64"),
 }
 
 _MODES = {  # (ndim, channels or 0, dtype) -> Pillow mode
@@ -182,7 +171,11 @@ def pillow_plan(
 ) -> AxisPlan:
     """One axis of Pillow's ``precompute_coeffs`` (and 8-bit weights) as an AxisPlan.
 
-    ``in0``, ``in1`` are the box edges along the axis (float32 in Pillow).
+    ``in0``, ``in1`` are the box edges along the axis (float32 in Pillow).  The
+    centre, support and tap window are computed in double as Pillow does; the
+    weights are the core kernel (Pillow's variant) at Pillow's distances,
+    summed tap by tap and divided by the sum; 8-bit weights are
+    :func:`pixelgrid._plan.fixed_point` with 22 bits (half away, no fix-up).
 
     Examples
     --------
@@ -204,132 +197,52 @@ def pillow_plan(
     t = np.arange(ksize, dtype=np.int64)
     inside = t[None, :] < xmax[:, None]
     j = xmin[:, None] + t[None, :]
-    w = np.where(inside, f.fn((j - center[:, None] + 0.5) * ss), 0.0)
+    # Pillow's distance ((j - c) + 0.5) * (1 / filterscale): multiplied, not divided
+    w = np.where(inside, f.kernel((j - center[:, None] + 0.5) * ss), 0.0)
     ww = np.zeros(out_size)
     for c in range(ksize):  # Pillow sums the weights in tap order
         ww = ww + w[:, c]
     w = np.where(ww[:, None] != 0.0, w / np.where(ww == 0.0, 1.0, ww)[:, None], w)
     index = np.clip(j, 0, in_size - 1)
-    fixed = None
-    if eight_bit:
-        big = w * float(1 << PRECISION_BITS)
-        kint = np.where(w < 0, np.trunc(-0.5 + big), np.trunc(0.5 + big)).astype(np.int64)
-        fixed = FixedPoint(PRECISION_BITS, kint, np.zeros(out_size, dtype=np.int64),
-                           1 << (PRECISION_BITS - 1))
     info = {"library": "pillow", "filter": f.name, "grid": "half_pixel (box-shifted)",
-            "kernel": f.kernel.name if f.kernel is not None else f.name,
-            "antialias": True, "boundary": "renormalize", "scale": scale}
-    return AxisPlan(in_size, out_size, index, w, np.zeros(out_size), 0.0, center - 0.5,
-                    fixed, info)
+            "kernel": f.kernel.name, "antialias": True, "boundary": "renormalize",
+            "scale": scale}
+    p = AxisPlan(in_size, out_size, index, w, np.zeros(out_size), 0.0, center - 0.5,
+                 None, info, RESIZE_ARITHMETIC)
+    return fixed_point(p, PRECISION_BITS, exact_sum=False) if eight_bit else p
 
 
 def _nearest_plan(in_size: int, out_size: int, in0: float, in1: float) -> AxisPlan:
     lo = np.float32(in0)
     s = float(np.float32(np.float32(in1) - lo)) / out_size
-    x = float(lo) + s * 0.5
-    idx = np.empty(out_size, dtype=np.int64)
-    coord = np.empty(out_size)
-    for i in range(out_size):
-        idx[i] = math.floor(x)
-        coord[i] = x - 0.5
-        x += s
-    idx = np.clip(idx, 0, in_size - 1)
+    # Pillow accumulates x = x0 + s/2, x += s in double: a running (sequential) sum
+    steps = np.full(out_size, s)
+    steps[0] = float(lo) + s * 0.5
+    x = np.cumsum(steps)
+    idx = np.clip(np.floor(x).astype(np.int64), 0, in_size - 1)
     return AxisPlan(in_size, out_size, idx[:, None], np.ones((out_size, 1)), np.zeros(out_size),
-                    0.0, coord, None, {"library": "pillow", "filter": "NEAREST"})
+                    0.0, x - 0.5, None, {"library": "pillow", "filter": "NEAREST"})
 
 
-# ----------------------------------------------------------------------------- passes
+def _block_plan(n: int, factor: int, lo: int, hi: int) -> AxisPlan:
+    """One axis of ``Image.reduce`` over ``[lo, hi)``: a box ``factor`` pixels wide.
 
-
-def _pass(x: NDArray[Any], axis: int, p: AxisPlan, mode: str) -> NDArray[Any]:
-    # I and F accumulate in double, tap by tap: the reference engine sums in that order
-    # (a compiled engine may fuse or reorder, which moves F results by an ulp).
-    if mode == "I":
-        y = run_plans(x.astype(np.float64), [(axis, p)], engine="reference")
-        # ROUND_UP: half away from zero, stored as int32 after every pass
-        return np.where(y >= 0, np.floor(y + 0.5), -np.floor(np.abs(y) + 0.5)).astype(np.int32)
-    if mode == "F":  # double accumulation, stored as float32 after every pass
-        return run_plans(x.astype(np.float64), [(axis, p)], engine="reference").astype(
-            np.float32)
-    return run_plans(x, [(axis, p)])  # 8-bit: the plan's FixedPoint, clamped per pass
-
-
-def _premultiply(x: NDArray[np.uint8]) -> NDArray[np.uint8]:
-    """``RGBA -> RGBa``: ``MULDIV255(c, a)`` = ``((t >> 8) + t) >> 8`` with ``t = c*a + 128``."""
-    a = x[..., -1:].astype(np.int64)
-    t = x[..., :-1].astype(np.int64) * a + 128
-    c = ((t >> 8) + t) >> 8
-    return np.concatenate([c, a], axis=-1).astype(np.uint8)
-
-
-def _unpremultiply(x: NDArray[np.uint8]) -> NDArray[np.uint8]:
-    """``RGBa -> RGBA``: ``clip(c * 255 / a)`` (integer division); alpha 0 or 255 copies."""
-    a = x[..., -1:].astype(np.int64)
-    c = x[..., :-1].astype(np.int64)
-    keep = (a == 0) | (a == 255)
-    v = np.minimum((c * 255) // np.where(a == 0, 1, a), 255)
-    return np.concatenate([np.where(keep, c, v), a], axis=-1).astype(np.uint8)
+    The core box kernel stretched by ``factor`` on the grid ``x = factor * o +
+    (factor - 1) / 2`` covers pixels ``factor * o`` to ``factor * o + factor - 1``;
+    ``renormalize`` drops the last block's pixels past the region.
+    """
+    grid = Affine(Fraction(factor), Fraction(0), Fraction(factor - 1, 2), "reduce blocks")
+    p = plan(hi - lo, -(-(hi - lo) // factor), kernel="box", grid=grid, antialias=True)
+    return dataclasses.replace(p, in_size=n, index=p.index + lo, coord=p.coord + lo,
+                               info={**p.info, "library": "pillow", "filter": "reduce"})
 
 
 def _reduce(x: NDArray[Any], fx: int, fy: int, bx: tuple[int, int, int, int],
             mode: str) -> NDArray[Any]:
-    """``Image.reduce((fx, fy), box)``: block means, edge blocks by their own pixel count."""
-    x0, y0, x1, y1 = bx
-    region = x[y0:y1, x0:x1]
-    h, w = region.shape[:2]
-    oh, ow = -(-h // fy), -(-w // fx)
-    ph, pw = oh * fy - h, ow * fx - w
-    pad = [(0, ph), (0, pw)] + [(0, 0)] * (x.ndim - 2)
-    wide = np.float64 if mode in ("I", "F") else np.int64
-    sums = np.pad(region.astype(wide), pad).reshape(oh, fy, ow, fx, *x.shape[2:]).sum(axis=(1, 3))
-    ny = np.minimum(fy, h - np.arange(oh) * fy)
-    nx = np.minimum(fx, w - np.arange(ow) * fx)
-    n = (ny[:, None] * nx[None, :]).reshape((oh, ow) + (1,) * (x.ndim - 2))
-    if mode == "F":
-        return _reduce_f(region, fx, fy, oh, ow, n)
-    if mode == "I":
-        v = sums * (1.0 / n)
-        return np.asarray(np.where(v >= 0, np.floor(v + 0.5), -np.floor(np.abs(v) + 0.5)),
-                          dtype=np.int32)
-    mult = (np.float32(2.0**32) / (np.float32(256) * n.astype(np.float32))).astype(np.int64)
-    return np.asarray(((sums + n // 2) * mult) >> 24, dtype=np.uint8)
-
-
-def _reduce_f(region: NDArray[Any], fx: int, fy: int, oh: int, ow: int,
-              n: NDArray[Any]) -> NDArray[np.float32]:
-    """Mode F ``reduce``, summed in Pillow's order.
-
-    Full blocks add float32 quads (two rows by two columns) into a double;
-    partial edge blocks add pixel by pixel in double.
-    """
-    h, w = region.shape
-    r = region.astype(np.float32)
-    fh, fw = h // fy, w // fx
-    ss = np.zeros((oh, ow))
-    full = r[: fh * fy, : fw * fx].reshape(fh, fy, fw, fx)
-    acc = np.zeros((fh, fw))
-    for dy in range(0, fy - 1, 2):
-        a, b = full[:, dy], full[:, dy + 1]
-        for dx in range(0, fx - 1, 2):
-            acc += ((a[..., dx] + a[..., dx + 1]) + b[..., dx]) + b[..., dx + 1]
-        if fx % 2:
-            acc += a[..., fx - 1] + b[..., fx - 1]
-    if fy % 2:
-        a = full[:, fy - 1]
-        for dx in range(0, fx - 1, 2):
-            acc += a[..., dx] + a[..., dx + 1]
-        if fx % 2:
-            acc += a[..., fx - 1]
-    ss[:fh, :fw] = acc
-    for oy in range(oh):
-        for ox in range(ow):
-            if oy < fh and ox < fw:
-                continue
-            total = 0.0
-            for v in r[oy * fy: (oy + 1) * fy, ox * fx: (ox + 1) * fx].ravel().tolist():
-                total += v
-            ss[oy, ox] = total
-    return np.asarray(ss * (1.0 / n), dtype=np.float32)
+    """``Image.reduce((fx, fy), box)``: Pillow's block means (:data:`REDUCE_MODELS`)."""
+    h, w = x.shape[:2]
+    plans = [(0, _block_plan(h, fy, bx[1], bx[3])), (1, _block_plan(w, fx, bx[0], bx[2]))]
+    return apply_block_mean(x, plans, REDUCE_MODELS.get(mode, REDUCE_MODELS["8bit"]))
 
 
 def _safe_box(size: tuple[int, int], resample: int, bx: tuple[float, ...], w: int,
@@ -345,6 +258,8 @@ def _safe_box(size: tuple[int, int], resample: int, bx: tuple[float, ...], w: in
 
 
 def _check_size(size: Any) -> tuple[int, int]:
+    if isinstance(size, np.ndarray) and size.ndim == 1:  # Pillow takes tuple(size)
+        size = tuple(size.tolist())
     if not isinstance(size, (tuple, list)) or len(size) != 2:
         raise TypeError(f"size={size!r} must be a (width, height) pair of ints")
     for v in size:
@@ -378,7 +293,7 @@ def _check_box(bx: Any, w: int, h: int) -> tuple[float, float, float, float]:
 def resize(
     image: Any,
     size: Any,
-    resample: int = BICUBIC,
+    resample: int | None = None,
     box: Any = None,
     reducing_gap: float | None = None,
 ) -> Any:
@@ -387,7 +302,8 @@ def resize(
     ``image`` is a numpy array in one of Pillow's modes -- ``L`` (uint8
     ``(H, W)``), ``LA``/``RGB``/``RGBA`` (uint8 ``(H, W, 2|3|4)``), ``I``
     (int32 ``(H, W)``), ``F`` (float32 ``(H, W)``) -- or a PIL image of those
-    modes (returned as a PIL image).  ``size`` is ``(width, height)``.
+    modes (returned as a PIL image).  ``size`` is ``(width, height)``;
+    ``resample=None`` is Pillow's default, BICUBIC.
 
     Examples
     --------
@@ -399,6 +315,78 @@ def resize(
     [[1, 3]]
 
     """
+    x, mode, pil_image = _as_image(image)
+    if resample is None:
+        resample = BICUBIC
+    if isinstance(resample, bool) or resample not in FILTERS:
+        raise ValueError(
+            f"resample={resample!r} is not a Pillow filter; expected one of "
+            f"{ {f.name: k for k, f in FILTERS.items()} }"
+        )
+    resample = int(resample)
+    if reducing_gap is not None:
+        if isinstance(reducing_gap, bool) or not isinstance(reducing_gap, numbers.Real):
+            raise TypeError(f"reducing_gap={reducing_gap!r} must be None or a number")
+        if not reducing_gap >= 1.0:
+            raise ValueError(f"reducing_gap={reducing_gap!r} must be 1.0 or greater")
+    out_w, out_h = _check_size(size)
+    h, w = x.shape[:2]
+    bx = _check_box(box, w, h)
+    return _output(_resize(x, mode, (out_w, out_h), resample, bx, reducing_gap), mode,
+                   pil_image)
+
+
+def reduce(image: Any, factor: Any, box: Any = None) -> Any:
+    """Reproduce ``PIL.Image.Image.reduce`` (Pillow 13) without Pillow.
+
+    ``image`` as for :func:`resize`; ``factor`` an int or ``(fx, fy)``; ``box``
+    an optional ``(x0, y0, x1, y1)`` of ints.  Block means, the last block of
+    an axis by its own pixel count, in Pillow's arithmetic
+    (:data:`REDUCE_MODELS`): 8-bit modes divide with a 24-bit reciprocal,
+    I and F add pairs of pixels in the dtype (mode I wraps around int32 on
+    large values, as Pillow does).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> reduce(np.array([[0, 2, 4, 6, 9]], dtype=np.uint8), (2, 1)).tolist()
+    [[1, 5, 9]]
+
+    """
+    x, mode, pil_image = _as_image(image)
+    pair = tuple(factor) if isinstance(factor, (list, tuple)) else (factor, factor)
+    if len(pair) != 2 or any(isinstance(v, bool) or not isinstance(v, numbers.Integral)
+                             for v in pair):
+        raise TypeError(f"factor={factor!r} must be an int or a pair of ints")
+    fx, fy = int(pair[0]), int(pair[1])
+    if fx < 1 or fy < 1:
+        raise ValueError(f"factor={factor!r}: scale must be > 0")
+    h, w = x.shape[:2]
+    if box is None:
+        box = (0, 0, w, h)
+    if not isinstance(box, (tuple, list)) or len(box) != 4 or any(
+            isinstance(v, bool) or not isinstance(v, numbers.Integral) for v in box):
+        raise TypeError(f"box={box!r} must be None or a 4-tuple of ints (x0, y0, x1, y1)")
+    x0, y0, x1, y1 = (int(v) for v in box)
+    if x0 < 0 or y0 < 0:
+        raise ValueError(f"box={box!r}: box offset can't be negative")
+    if x1 > w or y1 > h:
+        raise ValueError(f"box={box!r}: box can't exceed original image size ({w}, {h})")
+    if x1 <= x0 or y1 <= y0:
+        raise ValueError(f"box={box!r}: box can't be empty")
+    squeeze = x.ndim == 3 and x.shape[2] == 1
+    xs = x[:, :, 0] if squeeze else x
+    if (fx, fy) == (1, 1):
+        y = np.ascontiguousarray(xs[y0:y1, x0:x1])
+    elif mode in ("RGBA", "LA"):
+        y = unpremultiply_alpha(_reduce(premultiply_alpha(xs), fx, fy, (x0, y0, x1, y1), mode))
+    else:
+        y = _reduce(xs, fx, fy, (x0, y0, x1, y1), mode)
+    return _output(y[:, :, None] if squeeze else y, mode, pil_image)
+
+
+def _as_image(image: Any) -> tuple[NDArray[Any], str, Any]:
+    """``(array, Pillow mode, the PIL image or None)`` from an array or a PIL image."""
     pil_image = None
     if not isinstance(image, np.ndarray):
         try:
@@ -422,30 +410,17 @@ def resize(
             "uint8 (H, W) 'L', uint8 (H, W, 2|3|4) 'LA'/'RGB'/'RGBA', int32 (H, W) 'I' "
             "or float32 (H, W) 'F'"
         )
-    if x.size == 0:
-        raise ValueError(f"image is empty (shape {x.shape})")
-    mode = _MODES[key]
-    if isinstance(resample, bool) or resample not in FILTERS:
-        raise ValueError(
-            f"resample={resample!r} is not a Pillow filter; expected one of "
-            f"{ {f.name: k for k, f in FILTERS.items()} }"
-        )
-    resample = int(resample)
-    if reducing_gap is not None:
-        if isinstance(reducing_gap, bool) or not isinstance(reducing_gap, numbers.Real):
-            raise TypeError(f"reducing_gap={reducing_gap!r} must be None or a number")
-        if not reducing_gap >= 1.0:
-            raise ValueError(f"reducing_gap={reducing_gap!r} must be 1.0 or greater")
-    out_w, out_h = _check_size(size)
-    h, w = x.shape[:2]
-    bx = _check_box(box, w, h)
-    y = _resize(x, mode, (out_w, out_h), resample, bx, reducing_gap)
-    if pil_image is not None:
-        from PIL import Image
+    return x, _MODES[key], pil_image
 
-        return Image.fromarray(y, mode=pil_image.mode) if mode in ("I", "F") else \
-            Image.fromarray(y)
-    return y
+
+def _output(y: NDArray[Any], mode: str, pil_image: Any) -> Any:
+    """``y`` as a PIL image of ``pil_image``'s mode when the input was one."""
+    if pil_image is None:
+        return y
+    from PIL import Image
+
+    return Image.fromarray(y, mode=pil_image.mode) if mode in ("I", "F") else \
+        Image.fromarray(y)
 
 
 def _resize(x: NDArray[Any], mode: str, size: tuple[int, int], resample: int,
@@ -456,8 +431,11 @@ def _resize(x: NDArray[Any], mode: str, size: tuple[int, int], resample: int,
         x = x[:, :, 0]
     if size == (w, h) and bx == (0.0, 0.0, float(w), float(h)):
         y = x.copy()
+    elif x.size == 0:  # Pillow: an empty image resizes to black
+        y = np.zeros((size[1], size[0], *x.shape[2:]), dtype=x.dtype)
     elif mode in ("RGBA", "LA") and resample != NEAREST:
-        y = _unpremultiply(_resample(_premultiply(x), mode, size, resample, bx, reducing_gap))
+        y = unpremultiply_alpha(
+            _resample(premultiply_alpha(x), mode, size, resample, bx, reducing_gap))
     else:
         y = _resample(x, mode, size, resample, bx, reducing_gap)
     return y[:, :, None] if squeeze else y
@@ -475,14 +453,31 @@ def _resample(x: NDArray[Any], mode: str, size: tuple[int, int], resample: int,
             x = _reduce(x, fx, fy, rb, mode)
             bx = ((bx[0] - rb[0]) / fx, (bx[1] - rb[1]) / fy,
                   (bx[2] - rb[0]) / fx, (bx[3] - rb[1]) / fy)
+    crop = _integer_crop(size, bx)
+    if crop is not None:  # Pillow 13's _resize: a plain crop, no filtering
+        x0, y0, x1, y1 = crop
+        return np.ascontiguousarray(x[y0:y1, x0:x1])
     h, w = x.shape[:2]
     passes = _passes(h, w, size, resample, bx, mode not in ("I", "F"))
-    if resample == NEAREST:
-        return run_plans(x, passes)
-    y = x
-    for axis, p in passes:
-        y = _pass(y, axis, p, mode)
-    return np.ascontiguousarray(y)
+    if resample == NEAREST or mode not in ("I", "F"):
+        return run_plans(x, passes)  # 8-bit: the plans' 22-bit fixed point, clamped per pass
+    # I and F: double sums in tap order, stored in the dtype after each pass
+    return apply_plans_stored_per_axis(x, passes)
+
+
+def _integer_crop(size: tuple[int, int], bx: tuple[float, float, float, float]
+                  ) -> tuple[int, int, int, int] | None:
+    """The crop Pillow 13 makes instead of resampling, or None.
+
+    ``_imaging.c``'s ``_resize`` crops when ``x0`` and ``y0`` (as C floats) are
+    integers and ``x1 - x0``, ``y1 - y0`` (float subtractions) equal the output size.
+    """
+    b = [float(np.float32(v)) for v in bx]
+    if (b[0] == math.trunc(b[0]) and b[1] == math.trunc(b[1])
+            and float(np.float32(b[2] - b[0])) == size[0]
+            and float(np.float32(b[3] - b[1])) == size[1]):
+        return (int(b[0]), int(b[1]), int(b[2]), int(b[3]))
+    return None
 
 
 def _passes(h: int, w: int, size: tuple[int, int], resample: int,
@@ -506,18 +501,6 @@ def _passes(h: int, w: int, size: tuple[int, int], resample: int,
 
 
 # ----------------------------------------------------------------------------- explain
-
-
-def _reduce_plan(n: int, factor: int, lo: int, hi: int) -> AxisPlan:
-    """One axis of ``Image.reduce`` over ``[lo, hi)``: block means, the last by its count."""
-    out = -(-(hi - lo) // factor)
-    starts = lo + factor * np.arange(out)
-    counts = np.minimum(factor, hi - starts)
-    index = np.minimum(starts[:, None] + np.arange(factor), n - 1)
-    weight = np.where(np.arange(factor) < counts[:, None], 1.0 / counts[:, None], 0.0)
-    coord = starts + (counts - 1) / 2
-    return AxisPlan(n, out, index, weight, np.zeros(out), 0.0, coord, None,
-                    {"library": "pillow", "filter": "reduce"})
 
 
 def _filter_name(resample: Any) -> int:
@@ -581,7 +564,7 @@ def like_plans(
         fy = int((bx[3] - bx[1]) / out_h / reducing_gap) or 1
         if fx > 1 or fy > 1:
             rb = _safe_box((out_w, out_h), r, bx, w, h)
-            reduce = {1: _reduce_plan(w, fx, rb[0], rb[2]), 0: _reduce_plan(h, fy, rb[1], rb[3])}
+            reduce = {1: _block_plan(w, fx, rb[0], rb[2]), 0: _block_plan(h, fy, rb[1], rb[3])}
             start, factor = {1: rb[0], 0: rb[1]}, {1: fx, 0: fy}
             bx = ((bx[0] - rb[0]) / fx, (bx[1] - rb[1]) / fy,
                   (bx[2] - rb[0]) / fx, (bx[3] - rb[1]) / fy)
