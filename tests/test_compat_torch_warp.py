@@ -163,3 +163,77 @@ def test_affine_grid_errors() -> None:
         affine_grid(th.astype(np.int32), (1, 1, 2, 2))
     with pytest.raises(ValueError, match="theta must be finite"):
         affine_grid(np.full((1, 2, 3), np.nan, np.float32), (1, 1, 2, 2))
+
+
+# --- realistic sizes: the float32 arithmetic does not drift with the image size -------------
+
+@pytest.mark.parametrize("ac", [False, True])
+@pytest.mark.parametrize("padding", PADDINGS)
+@pytest.mark.parametrize("mode", ["bilinear", "nearest"])
+def test_grid_sample_2d_float32_bit_exact_at_2500_px(mode: str, padding: str, ac: bool) -> None:
+    # torch's vectorised 2-D kernel: x = fma(u + 1, W/2, -0.5) (or (u + 1) * (W-1)/2),
+    # reflection by trunc(|x| / 2 span), float32 lerp weights, products per corner and an
+    # FMA chain nw, ne, sw, se.  Declared as the sampler's "float32_fma" rule: bit-exact.
+    # Before: 8.6e-5 (zeros/border, align_corners=False), reflection far outside 3.2e-6.
+    rng = np.random.default_rng(11)
+    x = rng.random((1, 2, 3, 2500)).astype(np.float32)
+    lim = 40.0 if padding == "reflection" else 1.2  # reflection: many flips far outside
+    g = rng.uniform(-lim, lim, (1, 3, 2000, 2)).astype(np.float32)
+    ref = F.grid_sample(torch.from_numpy(x), torch.from_numpy(g), mode=mode,
+                        padding_mode=padding, align_corners=ac).numpy()
+    np.testing.assert_array_equal(grid_sample(x, g, mode=mode, padding_mode=padding,
+                                              align_corners=ac), ref)
+
+
+@pytest.mark.parametrize("ac", [False, True])
+@pytest.mark.parametrize("padding", PADDINGS)
+def test_grid_sample_bicubic_and_3d_within_2e6_at_2500_px(padding: str, ac: bool) -> None:
+    # bicubic: torch's positions, float64 coefficients and sum (torch sums rows, then
+    # columns, in float32): within 1.5e-6 on [0, 1) data.  3-D (GridSampler.h formulas,
+    # float64 weights): within 2e-7.
+    rng = np.random.default_rng(12)
+    x = rng.random((1, 2, 3, 2500)).astype(np.float32)
+    g = rng.uniform(-1.2, 1.2, (1, 3, 2000, 2)).astype(np.float32)
+    ref = F.grid_sample(torch.from_numpy(x), torch.from_numpy(g), mode="bicubic",
+                        padding_mode=padding, align_corners=ac).numpy()
+    got = grid_sample(x, g, mode="bicubic", padding_mode=padding, align_corners=ac)
+    np.testing.assert_allclose(got, ref, rtol=0, atol=2e-6)
+    x3 = rng.random((1, 1, 2, 3, 2500)).astype(np.float32)
+    g3 = rng.uniform(-1.2, 1.2, (1, 2, 2, 1500, 3)).astype(np.float32)
+    ref = F.grid_sample(torch.from_numpy(x3), torch.from_numpy(g3), mode="bilinear",
+                        padding_mode=padding, align_corners=ac).numpy()
+    got = grid_sample(x3, g3, mode="bilinear", padding_mode=padding, align_corners=ac)
+    np.testing.assert_allclose(got, ref, rtol=0, atol=2e-6)
+
+
+@pytest.mark.parametrize("ac", [False, True])
+def test_affine_grid_float32_at_5000_px(ac: bool) -> None:
+    # computed in float64 and rounded once; torch computes linspace and the product in
+    # float32: within 2.4e-7 of torch at 5000 px (no drift with the size)
+    th = np.random.default_rng(13).standard_normal((1, 2, 3)).astype(np.float32)
+    for size in [(1, 1, 3, 5000), (1, 1, 5000, 3)]:
+        ref = F.affine_grid(torch.from_numpy(th), size, align_corners=ac).numpy()
+        np.testing.assert_allclose(affine_grid(th, size, align_corners=ac), ref, rtol=0,
+                                   atol=1e-6)
+
+
+def test_sampler_float32_fma_rule_hand_values() -> None:
+    # 0.1 between 1 and 2 in float32: lerp weights f32(1 - w), w; sum 1*e + 2*w by one FMA
+    from pixelgrid._sampling import _sample_points, reflect_coordinates, unnormalize
+    from pixelgrid.kernels import linear
+
+    xm = np.array([[1.0], [2.0]], dtype=np.float32)
+    w = np.float32(0.1)
+    e = np.float32(1) - w
+    want = np.float32(np.float64(2) * np.float64(w) + np.float64(np.float32(1 * e)))
+    got = _sample_points(xm, np.array([[float(w)]]), [linear()], ["constant"], 0.0,
+                         arithmetic="float32_fma")
+    assert got.dtype == np.float32 and got[0, 0] == want
+    with pytest.raises(ValueError, match="arithmetic='exact' is not valid"):
+        _sample_points(xm, np.array([[0.5]]), [linear()], ["constant"], 0.0,
+                       arithmetic="exact")
+    with pytest.raises(ValueError, match="rule='fast' is not valid"):
+        unnormalize(np.zeros(1, np.float32), 4, False, rule="fast")
+    # reflection about -0.5 and 3.5 (n = 4, align_corners=False): -1 -> 0, 4.5 -> 2.5
+    r = reflect_coordinates(np.array([-1.0, 4.5], np.float32), -1, 7, "float32_fma")
+    assert r.tolist() == [0.0, 2.5]

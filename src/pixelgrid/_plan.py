@@ -33,6 +33,7 @@ from ._arithmetic import (
     EXACT,
     Arithmetic,
     as_arithmetic,
+    keys_float32,
     round_weights,
     sample_positions,
 )
@@ -90,12 +91,24 @@ def map_boundary(j: NDArray[np.int64], n: int, boundary: str) -> NDArray[np.int6
 ARITHMETICS = COORDINATES
 
 
-def _positions(aff: Affine, n: int, arith: Arithmetic) -> NDArray[np.float64]:
+def _positions(aff: Affine, n: int, arith: Arithmetic,
+               in_size: int | None = None) -> NDArray[np.float64]:
     """Sample positions under the model's coordinate rule (float32-valued unless exact)."""
-    return sample_positions(float(aff.a), float(aff.c), float(aff.d), n, arith.coordinates)
+    # The ratio rules read the exact step (p / q); the others its float value.
+    step = aff.a if arith.coordinates in ("float32_ratio", "float32_crop") else float(aff.a)
+    return sample_positions(step, float(aff.c), float(aff.d), n, arith.coordinates,
+                            in_size=in_size)
 
 
-def _round_tie_float32(x: NDArray[np.float64], tie: str) -> NDArray[np.int64]:
+def _round_tie_float32(x: NDArray[np.float64], tie: str,
+                       tolerance: float = 0.0) -> NDArray[np.int64]:
+    if tolerance and tie in ("round_prefer_floor", "round_prefer_ceil"):
+        # Within ``tolerance`` of a half-integer: the tie rule; elsewhere half away
+        # from zero (``std::round``; negative positions are clamped to 0 anyway).
+        below = np.floor(x)
+        tie_at = np.abs(x - (below + 0.5)) <= tolerance
+        pick = below if tie == "round_prefer_floor" else below + 1
+        return np.where(tie_at, pick, np.floor(x + 0.5)).astype(np.int64)
     half = np.float32(0.5)
     x32 = x.astype(np.float32)
     if tie == "floor":
@@ -109,10 +122,11 @@ def _round_tie_float32(x: NDArray[np.float64], tie: str) -> NDArray[np.int64]:
     return r.astype(np.int64)
 
 
-def _round_tie(aff: Affine, n: int, tie: str, arith: Arithmetic = EXACT) -> NDArray[np.int64]:
+def _round_tie(aff: Affine, n: int, tie: str, arith: Arithmetic = EXACT,
+               in_size: int | None = None) -> NDArray[np.int64]:
     """Nearest index of every output sample under a tie rule."""
     if arith.float32_positions:
-        return _round_tie_float32(_positions(aff, n, arith), tie)
+        return _round_tie_float32(_positions(aff, n, arith, in_size), tie, arith.tie_tolerance)
     if tie == "floor":
         return aff.floor(n)
     if tie == "ceil":
@@ -209,7 +223,7 @@ def plan(
     antialias: bool = False,
     boundary: str = "renormalize",
     fill_value: float = 0.0,
-    arithmetic: str = "exact",
+    arithmetic: str | Arithmetic = "exact",
     footprint: Any = None,
     **grid_options: Any,
 ) -> AxisPlan:
@@ -292,11 +306,14 @@ def plan(
     elif antialias and not k.is_nearest and footprint > 1:
         stretch = footprint
 
-    xs = _positions(aff, out_size, arith) if arith.float32_positions else x
+    xs = _positions(aff, out_size, arith, in_size) if arith.float32_positions else x
+    lerp = arith.weights == "float32_lerp" and k.name == "linear" and stretch == 1
     if k.is_nearest:
         assert k.tie is not None
-        j = _round_tie(aff, out_size, k.tie, arith)[:, None]
+        j = _round_tie(aff, out_size, k.tie, arith, in_size)[:, None]
         w = np.ones((out_size, 1), dtype=np.float64)
+    elif lerp:  # float32 linear interpolation between two clamped taps
+        j, w = _lerp_taps(xs, in_size)
     else:
         if arith.float32_positions:  # the taps around the position the library computed
             lo, hi = _window_float(xs, float(k.radius * stretch), k.edges)
@@ -307,6 +324,8 @@ def plan(
         inside = j <= hi[:, None]
         d = _distances(j, xs, stretch, arith)
         w = np.where(inside, k.fn(np.where(inside, d, 0.0)), 0.0)
+        if arith.weights == "float32_keys" and "a" in k.params:
+            w = np.where(inside, keys_float32(np.where(inside, d, 0.0), k.params["a"]), 0.0)
         w = round_weights(w, arith.weights)
 
     index, weight, fill_w = _apply_boundary(j, w, x, in_size, boundary, k.is_nearest, arith)
@@ -317,7 +336,9 @@ def plan(
         weight[outside] = 0.0
         fill_w[outside] = 1.0
 
-    index, weight = _compact(index, weight, in_size)
+    if not lerp and arith.weights != "float32_keys":
+        # lerp and keys rows keep their taps, in order: the library adds each
+        index, weight = _compact(index, weight, in_size)
     info = {
         "grid": aff.name,
         "affine": aff,
@@ -329,6 +350,32 @@ def plan(
         "scale": scale,
     }
     return AxisPlan(in_size, out_size, index, weight, fill_w, fill, x, None, info, arith)
+
+
+def _lerp_taps(xs: NDArray[np.float64],
+               n: int) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Taps and weights of ``weights="float32_lerp"`` (see :mod:`._arithmetic`).
+
+    The position is clamped to ``[0, n - 1]``; the taps are ``i = floor(x)`` and
+    ``min(i + 1, n - 1)``; the right tap weighs ``x - i`` (exact in float32), the
+    left ``f32(1 - (x - i))``; both 1/2 where the taps coincide (the last pixel).
+
+    Examples
+    --------
+    >>> j, w = _lerp_taps(np.array([-0.5, 0.25, 2.0]), 3)
+    >>> j.tolist(), w.tolist()
+    ([[0, 1], [0, 1], [2, 2]], [[1.0, 0.0], [0.75, 0.25], [0.5, 0.5]])
+    """
+    xc = np.clip(xs.astype(np.float32), np.float32(0), np.float32(n - 1))
+    i1 = np.minimum(np.floor(xc).astype(np.int64), n - 1)
+    i2 = np.minimum(i1 + 1, n - 1)
+    right = (xc - i1.astype(np.float32)).astype(np.float32)
+    left = (np.float32(1) - right).astype(np.float32)
+    same = i1 == i2
+    left[same] = 0.5
+    right[same] = 0.5
+    return (np.stack([i1, i2], axis=1),
+            np.stack([left, right], axis=1).astype(np.float64))
 
 
 def _window_float(xs: NDArray[np.float64], radius: float,
@@ -349,7 +396,7 @@ def _distances(j: NDArray[np.int64], xs: NDArray[np.float64], stretch: Fraction,
     reciprocal of the stretch (PyTorch's and Pillow's ``invscale``).
     """
     d = j - xs[:, None]
-    if arith.weights == "float32":
+    if arith.weights != "float64":  # every float32 rule
         d32 = d.astype(np.float32)
         if stretch != 1:
             d32 = d32 * np.float32(1 / float(stretch))
@@ -428,7 +475,7 @@ def _apply_boundary(
 
 def _row_sums(w: NDArray[np.float64], arith: Arithmetic) -> NDArray[np.float64]:
     """Sum of each row's weights: float64, or float32 added tap by tap, in order."""
-    if arith.weights == "float32":
+    if arith.weights != "float64":  # every float32 rule
         if w.shape[1] == 0:
             return np.zeros(w.shape[0])
         return np.cumsum(w.astype(np.float32), axis=1, dtype=np.float32)[:, -1].astype(

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._arithmetic import store
+from ._arithmetic import fma_float32, store
 from ._arrays import is_torch
 from ._kernels import NEAREST_TIES, Kernel, get_kernel
 from ._plan import BOUNDARIES, boundary_taps
@@ -51,6 +51,16 @@ SAMPLE_BOUNDARIES = (*BOUNDARIES, "zeros")
 SAMPLE_TIES = (*NEAREST_TIES, "round_half_even")
 
 FloatArray = NDArray[np.float64]
+#: How :func:`_sample_points` weighs and sums: ``"float64"`` (weights and sums in
+#: float64), or ``"float32_fma"``: each axis's kernel value rounded to float32, the
+#: products across axes rounded to float32 in axis order, and the weighted values
+#: summed in float32 tap by tap with fused multiply-adds (the first product
+#: rounded), as PyTorch's vectorised 2-D ``grid_sample`` kernel does.
+SAMPLE_ARITHMETICS = ("float64", "float32_fma")
+#: How :func:`grid_positions` maps normalised grid values to pixel positions:
+#: ``"dtype"``: PyTorch's ``GridSampler.h`` formulas in the grid's own precision,
+#: ``"float32_fma"``: its vectorised 2-D float32 kernel (``ComputeLocation``).
+GRID_RULES = ("dtype", "float32_fma")
 IntArray = NDArray[np.int64]
 
 
@@ -141,13 +151,16 @@ def _sample_points(
     boundaries: Sequence[str],
     fill_value: float,
     tie: str | None = None,
+    arithmetic: str = "float64",
 ) -> NDArray[Any]:
     """Sample ``xm`` (shape ``S + (C,)``) at points ``pts`` (``(M, k)``, index convention).
 
-    Returns ``(M, C)``: float64 for weighted kernels, ``xm``'s dtype when every
-    axis is nearest (a pure gather).  ``boundaries`` are core names (``constant``
-    reads ``fill_value``).
+    Returns ``(M, C)``: float64 for weighted kernels (float32 under
+    ``arithmetic="float32_fma"``, see :data:`SAMPLE_ARITHMETICS`), ``xm``'s dtype
+    when every axis is nearest (a pure gather).  ``boundaries`` are core names
+    (``constant`` reads ``fill_value``).
     """
+    check_choice("arithmetic", arithmetic, SAMPLE_ARITHMETICS)
     k = pts.shape[1]
     spatial = xm.shape[:k]
     channels = xm.shape[k]
@@ -168,6 +181,8 @@ def _sample_points(
             valid = np.logical_and.reduce(masks)
             out[~valid] = np.asarray(fill_value).astype(xm.dtype)
         return out
+    if arithmetic == "float32_fma":
+        return _sum_float32_fma(flat, taps, strides, m, fill_value)
     src = flat if flat.dtype == np.float64 else flat.astype(np.float64)
     acc = np.zeros((m, channels), dtype=np.float64)
     fill_w = np.zeros(m, dtype=np.float64)
@@ -186,6 +201,130 @@ def _sample_points(
         acc += w[:, None] * src[idx]
     if fill_value != 0 and np.any(fill_w):
         acc += fill_w[:, None] * fill_value
+    return acc
+
+
+# --------------------------------------------------------------------------------------
+# Normalised grids ([-1, 1]) to pixel positions: PyTorch's grid_sample arithmetic
+# --------------------------------------------------------------------------------------
+
+
+def unnormalize(u: NDArray[Any], n: int, align_corners: bool,
+                rule: str = "dtype") -> NDArray[Any]:
+    """PyTorch's grid unnormalisation of ``u`` for an axis of ``n`` pixels.
+
+    ``"dtype"`` (``GridSampler.h``, in ``u``'s precision): ``(u + 1) / 2 * (n - 1)``
+    with ``align_corners``, else ``((u + 1) * n - 1) / 2``.  ``"float32_fma"`` (the
+    vectorised 2-D kernel): ``f32(f32(u + 1) * f32((n - 1) / 2))``, else
+    ``fma(f32(u + 1), f32(n / 2), -0.5)`` rounded once.
+
+    Examples
+    --------
+    >>> unnormalize(np.array([-1.0, 1.0]), 4, False).tolist()
+    [-0.5, 3.5]
+    >>> unnormalize(np.array([-1.0, 1.0], np.float32), 4, False, "float32_fma").tolist()
+    [-0.5, 3.5]
+
+    """
+    check_choice("rule", rule, GRID_RULES)
+    if rule == "float32_fma":
+        t = (np.asarray(u, np.float32) + np.float32(1)).astype(np.float32)
+        if align_corners:
+            return np.asarray(t * np.float32((n - 1) / 2), dtype=np.float32)
+        return fma_float32(t, np.full_like(t, np.float32(n / 2)), np.full_like(t, -0.5))
+    f = u.dtype.type
+    if align_corners:
+        return np.asarray((u + f(1)) / f(2) * f(n - 1))
+    return np.asarray(((u + f(1)) * f(n) - f(1)) / f(2))
+
+
+def reflect_coordinates(c: NDArray[Any], twice_low: int, twice_high: int,
+                        rule: str = "dtype") -> NDArray[Any]:
+    """PyTorch's ``reflect_coordinates``: mirror ``c`` into ``[low, high]`` (bounds given x2).
+
+    ``"dtype"``: ``fmod`` of ``|c - low|`` by the span (``GridSampler.h``);
+    ``"float32_fma"``: the vectorised kernel's ``extra = |c - low| - trunc(|c - low| /
+    2 span) * 2 span``, then ``min(extra, 2 span - extra) + low``, in float32.
+
+    Examples
+    --------
+    >>> reflect_coordinates(np.array([-1.0, 4.5]), 0, 6).tolist()
+    [1.0, 1.5]
+    >>> reflect_coordinates(np.array([-1.0, 4.5], np.float32), 0, 6, "float32_fma").tolist()
+    [1.0, 1.5]
+
+    """
+    check_choice("rule", rule, GRID_RULES)
+    if twice_low == twice_high:
+        return np.zeros_like(c)
+    if rule == "float32_fma":
+        f32 = np.float32
+        low, ts = f32(twice_low / 2), f32(twice_high - twice_low)
+        a = np.abs((np.asarray(c, f32) - low).astype(f32))
+        flips = np.trunc((a / ts).astype(f32))
+        extra = fma_float32(-flips, np.full_like(a, ts), a)
+        return np.asarray((np.minimum(extra, (ts - extra).astype(f32)) + low), dtype=f32)
+    f = c.dtype.type
+    mn = f(twice_low / 2)
+    span = f((twice_high - twice_low) / 2)
+    d = np.abs(c - mn)
+    extra = np.fmod(d, span)
+    flips = np.floor(d / span)
+    return np.asarray(np.where(flips % 2 == 0, extra + mn, span - extra + mn), dtype=c.dtype)
+
+
+def grid_positions(u: NDArray[Any], n: int, align_corners: bool, padding: str,
+                   rule: str = "dtype") -> NDArray[Any]:
+    """Pixel positions of normalised grid values ``u``, padded as PyTorch's ``grid_sample``.
+
+    ``padding``: ``"zeros"`` (as computed), ``"border"`` (clipped to
+    ``[0, n - 1]``) or ``"reflection"`` (mirrored about the edge pixel centres
+    with ``align_corners``, else about the image edges, then clipped).  Computed
+    by ``rule`` (:data:`GRID_RULES`) in ``u``'s precision.
+
+    Examples
+    --------
+    >>> grid_positions(np.array([-1.5, 0.0, 1.5]), 4, True, "reflection").tolist()
+    [0.75, 1.5, 2.25]
+
+    """
+    x = unnormalize(u, n, align_corners, rule)
+    if padding == "zeros":
+        return x
+    if padding == "reflection":
+        x = (reflect_coordinates(x, 0, 2 * (n - 1), rule) if align_corners
+             else reflect_coordinates(x, -1, 2 * n - 1, rule))
+    f = x.dtype.type
+    return np.asarray(np.clip(x, f(0), f(n - 1)), dtype=x.dtype)
+
+
+def _sum_float32_fma(flat: NDArray[Any], taps: list[_Taps], strides: list[int], m: int,
+                     fill_value: float) -> NDArray[np.float32]:
+    """The weighted sum of :func:`_sample_points` under ``arithmetic="float32_fma"``."""
+    src = flat.astype(np.float32)
+    acc: NDArray[np.float32] | None = None
+    fill_w = np.zeros(m, dtype=np.float32)
+    for cols in itertools.product(*(range(t.index.shape[1]) for t in taps)):
+        w: NDArray[np.float32] | None = None
+        idx = np.zeros(m, dtype=np.int64)
+        ok: NDArray[np.bool_] | None = None
+        for t, c, s in zip(taps, cols, strides, strict=True):
+            wt = t.weight[:, c].astype(np.float32)
+            w = wt if w is None else (w * wt).astype(np.float32)
+            idx = idx + t.index[:, c] * s
+            if t.inside is not None:
+                ok = t.inside[:, c] if ok is None else ok & t.inside[:, c]
+        assert w is not None
+        if ok is not None:
+            fill_w = (fill_w + np.where(ok, np.float32(0), w)).astype(np.float32)
+            w = np.where(ok, w, np.float32(0)).astype(np.float32)
+        v = src[idx]
+        wc = np.broadcast_to(w[:, None], v.shape)
+        acc = (v * wc).astype(np.float32) if acc is None else fma_float32(v, wc, acc)
+    assert acc is not None
+    if fill_value != 0 and np.any(fill_w):
+        acc = fma_float32(np.full_like(acc, np.float32(fill_value)),
+                          np.broadcast_to(fill_w[:, None], acc.shape), acc)
     return acc
 
 

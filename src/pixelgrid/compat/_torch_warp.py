@@ -36,9 +36,10 @@ from numpy.typing import NDArray
 
 from .._arrays import is_torch
 from .._kernels import Kernel, cubic, linear, nearest
-from .._sampling import _sample_points
+from .._sampling import _sample_points, grid_positions, reflect_coordinates, unnormalize
 
-__all__ = ["GRID_SAMPLE_MODES", "PADDING_MODES", "affine_grid", "grid_sample"]
+__all__ = ["GRID_SAMPLE_MODES", "PADDING_MODES", "affine_grid", "grid_sample",
+           "reflect_coordinates", "unnormalize"]
 
 
 @dataclass(frozen=True)
@@ -64,53 +65,6 @@ _TAP_BOUNDARY = {
     ("border", True): "clamp", ("border", False): "clamp",
     ("reflection", True): "reflect", ("reflection", False): "symmetric",
 }
-
-
-def unnormalize(u: NDArray[Any], n: int, align_corners: bool) -> NDArray[Any]:
-    """PyTorch's ``grid_sampler_unnormalize`` in ``u``'s precision.
-
-    Examples
-    --------
-    >>> unnormalize(np.array([-1.0, 1.0]), 4, False).tolist()
-    [-0.5, 3.5]
-
-    """
-    f = u.dtype.type
-    if align_corners:
-        return np.asarray((u + f(1)) / f(2) * f(n - 1))
-    return np.asarray(((u + f(1)) * f(n) - f(1)) / f(2))
-
-
-def reflect_coordinates(c: NDArray[Any], twice_low: int, twice_high: int) -> NDArray[Any]:
-    """PyTorch's ``reflect_coordinates``: mirror ``c`` into ``[low, high]`` (bounds given x2).
-
-    Examples
-    --------
-    >>> reflect_coordinates(np.array([-1.0, 4.5]), 0, 6).tolist()
-    [1.0, 1.5]
-
-    """
-    f = c.dtype.type
-    if twice_low == twice_high:
-        return np.zeros_like(c)
-    mn = f(twice_low / 2)
-    span = f((twice_high - twice_low) / 2)
-    d = np.abs(c - mn)
-    extra = np.fmod(d, span)
-    flips = np.floor(d / span)
-    return np.asarray(np.where(flips % 2 == 0, extra + mn, span - extra + mn), dtype=c.dtype)
-
-
-def _pad_coordinate(c: NDArray[Any], n: int, padding: str, align_corners: bool) -> NDArray[Any]:
-    """PyTorch's ``compute_coordinates`` for one axis."""
-    f = c.dtype.type
-    if padding == "border":
-        return np.asarray(np.clip(c, f(0), f(n - 1)), dtype=c.dtype)
-    if padding == "reflection":
-        r = (reflect_coordinates(c, 0, 2 * (n - 1)) if align_corners
-             else reflect_coordinates(c, -1, 2 * n - 1))
-        return np.asarray(np.clip(r, f(0), f(n - 1)), dtype=c.dtype)
-    return c
 
 
 def _to_numpy(v: Any, name: str) -> tuple[NDArray[Any], Any]:
@@ -218,19 +172,22 @@ def _grid_sample_numpy(
     spatial = x.shape[2:]
     out_sp = g.shape[1:-1]
     out = np.zeros((n, c, *out_sp), dtype=np.float64)
+    # PyTorch's vectorised 2-D float32 kernel has its own position formulas (one FMA)
+    # and sums the four bilinear taps by FMA; 3-D, float64 and ONNX: GridSampler.h.
+    vec = torch_names and dim == 2 and x.dtype == np.float32
+    rule = "float32_fma" if vec else "dtype"
+    arithmetic = "float32_fma" if vec and m.kernel.name == "linear" else "float64"
     for b in range(n):
         pts = []
         for i in range(dim):
             # grid[..., 0] is x (the last axis): axis i reads component dim - 1 - i.
-            size = spatial[i]
-            cc = unnormalize(g[b, ..., dim - 1 - i].reshape(-1), size, ac)
-            if not m.pad_taps:
-                cc = _pad_coordinate(cc, size, padding, ac)
+            u = g[b, ..., dim - 1 - i].reshape(-1)
+            cc = grid_positions(u, spatial[i], ac, "zeros" if m.pad_taps else padding, rule)
             pts.append(cc.astype(np.float64))
         p = np.stack(pts, axis=-1)
         boundary = _TAP_BOUNDARY[(padding, ac)] if m.pad_taps else "constant"
         xm = np.moveaxis(x[b], 0, -1)  # spatial..., C
-        v = _sample_points(xm, p, [m.kernel] * dim, [boundary] * dim, 0.0, m.tie)
+        v = _sample_points(xm, p, [m.kernel] * dim, [boundary] * dim, 0.0, m.tie, arithmetic)
         out[b] = np.moveaxis(v.reshape(*out_sp, c), -1, 0)
     return out.astype(x.dtype)
 

@@ -62,19 +62,19 @@ grid's input/output step, which differs from ORT's ``1/scale`` only for
 
 from __future__ import annotations
 
-import itertools
+import dataclasses
 import numbers
-from collections.abc import Callable
 from fractions import Fraction
 from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
 
+from .._arithmetic import Arithmetic, sample_positions, store
 from .._arrays import check_array, run_plans
 from .._grid import Affine
-from .._kernels import Kernel, cubic, linear
-from .._plan import fixed_point, plan
+from .._kernels import Kernel, cubic, linear, nearest
+from .._plan import plan
 from .._plan_types import AxisPlan, FixedPoint
 
 __all__ = [
@@ -135,43 +135,68 @@ _H32 = np.float32(0.5)
 _ONE32 = np.float32(1.0)
 
 
-def _ort_crop(o: F32, s: np.float32, n_in: np.float32, n_out: np.float32,
-              lo: np.float32, hi: np.float32) -> F32:
-    if n_out > 1:
-        return lo * (n_in - _ONE32) + (o * (hi - lo) * (n_in - _ONE32)) / (n_out - _ONE32)
-    # One output: the centre of the box, in double (0.5 is a double literal there).
-    return np.full(o.shape, np.float32(0.5 * float(lo + hi) * float(n_in - _ONE32)))
+def _ort_affine(ctm: str, n_in: int, n_out: int, scale: float,
+                roi: tuple[float, float]) -> tuple[Affine, str]:
+    """The grid of one axis and the float32 position rule onnxruntime computes it with.
+
+    ORT's ``get_original_coordinate`` in float32 (CPU EP, 1.32), declared as an
+    :class:`~pixelgrid._grid.Affine` plus a coordinates rule of
+    :class:`pixelgrid.Arithmetic` (the rules are implemented once, in
+    :func:`pixelgrid._arithmetic.sample_positions`):
+
+    * ``half_pixel``, ``pytorch_half_pixel``: ``(o + 0.5) / s - 0.5``,
+      ``asymmetric``: ``o / s``, ``tf_half_pixel_for_nn``: ``(o + 0.5) / s``:
+      ``float32_div`` (``s`` divided out, not multiplied by ``1/s``: the
+      floor/ceil nearest modes, which see no tie tolerance, pin this down);
+    * ``align_corners``: ``o * (in - 1) / (out - 1)``: ``float32_ratio``;
+    * ``tf_crop_and_resize``: ``lo * (in - 1) + o * (hi - lo) * (in - 1) / (out - 1)``:
+      ``float32_crop``; one output: ``0.5 * (lo + hi) * (in - 1)`` in double;
+    * ``half_pixel_symmetric``: the offset ``in / 2 * (1 - out / (s * in))`` in
+      float32, the rest in double (a double ``0.5``), rounded once: ``float64_div``;
+    * a scale of exactly 1: ``o`` itself (ORT skips the transform).
+
+    One output of ``align_corners``/``pytorch_half_pixel`` reads coordinate 0.
+    Fitted on 84,000 randomized one-axis nearest cases (exact indices) and
+    checked bit for bit at 2000 -> 5000 px in the tests.
+    """
+    half = Fraction(1, 2)
+    if scale == 1.0:
+        return Affine(Fraction(1), Fraction(0), Fraction(0), ctm), "float32_div"
+    step = 1 / Fraction(float(_f32(scale)))
+    if ctm in ("align_corners", "pytorch_half_pixel") and n_out == 1:
+        return Affine(Fraction(0), Fraction(0), Fraction(0), ctm), "float32_ratio"
+    if ctm == "align_corners":
+        return Affine(Fraction(n_in - 1, n_out - 1), Fraction(0), Fraction(0), ctm), \
+            "float32_ratio"
+    if ctm == "asymmetric":
+        return Affine(step, Fraction(0), Fraction(0), ctm), "float32_div"
+    if ctm == "tf_half_pixel_for_nn":
+        return Affine(step, half, Fraction(0), ctm), "float32_div"
+    if ctm == "tf_crop_and_resize":
+        lo, hi = _f32(roi[0]), _f32(roi[1])
+        span = Fraction(n_in - 1)
+        valid = (Fraction(0), span)
+        if n_out == 1:  # the centre of the box, in double (0.5 is a double literal there)
+            d = Fraction(float(_f32(0.5 * float(lo + hi) * float(n_in - 1))))
+            return Affine(Fraction(0), Fraction(0), d, ctm, valid=valid), "float32_crop"
+        box = Fraction(float(hi - lo))
+        d = Fraction(float(lo * _f32(n_in - 1)))
+        return Affine(box * span / (n_out - 1), Fraction(0), d, ctm, valid=valid), \
+            "float32_crop"
+    if ctm == "half_pixel_symmetric":
+        s32, nin32 = _f32(scale), _f32(n_in)
+        offset = (nin32 / np.float32(2)) * (np.float32(1) - _f32(n_out) / (s32 * nin32))
+        return Affine(step, half, Fraction(float(offset)) - half, ctm), "float64_div"
+    return Affine(step, half, -half, ctm), "float32_div"  # half_pixel, pytorch_half_pixel
 
 
-def _ort_symmetric(o: F32, s: np.float32, n_in: np.float32, n_out: np.float32,
-                   lo: np.float32, hi: np.float32) -> F32:
-    # The offset in float32 steps; the rest in double (a double 0.5), rounded once.
-    offset = (n_in / np.float32(2)) * (_ONE32 - n_out / (s * n_in))
-    x = float(offset) + (o.astype(np.float64) + 0.5) / float(s) - 0.5
-    return x.astype(np.float32)
+def _ort_positions(ctm: str, n_in: int, n_out: int, scale: float,
+                   roi: tuple[float, float]) -> NDArray[np.float64]:
+    """ORT's float32 source position of every output (float32-valued, in float64)."""
+    aff, rule = _ort_affine(ctm, n_in, n_out, scale, roi)
+    step = aff.a if rule in ("float32_ratio", "float32_crop") else float(aff.a)
+    return sample_positions(step, float(aff.c), float(aff.d), n_out, rule, in_size=n_in)
 
-
-#: onnxruntime 1.31 (CPU EP) source position of output ``o`` for ``mode="nearest"``,
-#: one recipe per ``coordinate_transformation_mode``.  Arguments: ``o`` (float32
-#: array), the float32 scale ``s``, the float32 lengths ``n_in``, ``n_out`` and
-#: crop box ``lo``, ``hi``.  Every step is a float32 operation evaluated left to
-#: right (numpy float32 arithmetic, no fused multiply-add) unless the recipe says
-#: otherwise.  Fitted on 84,000 randomized one-axis cases (3,000 per transform x
-#: nearest_mode, sizes 1..60, scales 0.1..4, random and decimal) with 100% exact
-#: indices; dividing by ``s`` (not multiplying by ``1/s``) is what the floor/ceil
-#: modes, which see no tie tolerance, pin down.
-ORT_NEAREST_POSITION: dict[str, Callable[..., F32]] = {
-    "half_pixel": lambda o, s, n_in, n_out, lo, hi: (o + _H32) / s - _H32,
-    "pytorch_half_pixel": lambda o, s, n_in, n_out, lo, hi: (
-        (o + _H32) / s - _H32 if n_out > 1 else np.zeros(o.shape, np.float32)),
-    "asymmetric": lambda o, s, n_in, n_out, lo, hi: o / s,
-    "tf_half_pixel_for_nn": lambda o, s, n_in, n_out, lo, hi: (o + _H32) / s,
-    "align_corners": lambda o, s, n_in, n_out, lo, hi: (
-        o * (n_in - _ONE32) / (n_out - _ONE32) if n_out > 1
-        else np.zeros(o.shape, np.float32)),
-    "tf_crop_and_resize": _ort_crop,
-    "half_pixel_symmetric": _ort_symmetric,
-}
 
 #: onnxruntime 1.31 treats a position within this distance of a half-integer as an
 #: exact tie for ``round_prefer_floor`` / ``round_prefer_ceil`` (``5.5000005`` ->
@@ -210,23 +235,7 @@ def _nearest_coords(
             off = n_in / 2 * (1 - n_out / length)
             return np.asarray(off + (o + 0.5) / s - 0.5, dtype=np.float64)
         return (o + 0.5) / s - 0.5  # half_pixel, pytorch_half_pixel
-    recipe = ORT_NEAREST_POSITION[ctm]
-    x = recipe(np.arange(n_out, dtype=np.float32), _f32(scale), _f32(n_in), _f32(n_out),
-               _f32(roi[0]), _f32(roi[1]))
-    return np.asarray(x, dtype=np.float32).astype(np.float64)
-
-
-def _round_ort(x: NDArray[np.float64], nearest_mode: str) -> NDArray[np.int64]:
-    """ORT's rounding of float32 positions (exact in float64), ties within 1e-6."""
-    if nearest_mode == "floor":
-        return np.floor(x).astype(np.int64)
-    if nearest_mode == "ceil":
-        return np.ceil(x).astype(np.int64)
-    below = np.floor(x)
-    tie = np.abs(x - (below + 0.5)) <= ORT_TIE_TOLERANCE
-    pick = below if nearest_mode == "round_prefer_floor" else below + 1
-    # Half away from zero elsewhere; negative positions clamp to 0 either way.
-    return np.where(tie, pick, np.floor(x + 0.5)).astype(np.int64)
+    return _ort_positions(ctm, n_in, n_out, scale, roi)
 
 
 def _round_reference(x: NDArray[np.float64], nearest_mode: str) -> NDArray[np.int64]:
@@ -256,8 +265,13 @@ def _round_reference(x: NDArray[np.float64], nearest_mode: str) -> NDArray[np.in
 
 def _nearest_plan(ctm: str, n_in: int, n_out: int, scale: float, roi: tuple[float, float],
                   nearest_mode: str, fill_value: float, ref: bool) -> AxisPlan:
+    if not ref:  # ORT: its float32 positions, its tie tolerance, clamped indices
+        aff, rule = _ort_affine(ctm, n_in, n_out, scale, roi)
+        return plan(n_in, n_out, kernel=nearest(nearest_mode), grid=aff, boundary="clamp",
+                    fill_value=fill_value,
+                    arithmetic=Arithmetic(rule, tie_tolerance=ORT_TIE_TOLERANCE))
     x = _nearest_coords(ctm, n_in, n_out, scale, roi, ref)
-    j = _round_reference(x, nearest_mode) if ref else _round_ort(x, nearest_mode)
+    j = _round_reference(x, nearest_mode)
     index = np.clip(j, 0, n_in - 1)[:, None]
     weight = np.ones((n_out, 1))
     fill = np.zeros(n_out)
@@ -266,7 +280,7 @@ def _nearest_plan(ctm: str, n_in: int, n_out: int, scale: float, roi: tuple[floa
         weight[outside] = 0.0
         fill[outside] = 1.0
     info = {"grid": ctm, "kernel": f"nearest({nearest_mode})",
-            "arithmetic": "float64" if ref else "float32 (onnxruntime)", "boundary": "clamp"}
+            "arithmetic": "float64 (onnx.reference)", "boundary": "clamp"}
     return AxisPlan(n_in, n_out, index, weight, fill, float(fill_value), x, None, info)
 
 
@@ -423,6 +437,11 @@ def _setup(
         if len(set(ax)) != len(ax):
             raise ValueError(f"axes={axes!r} repeats an axis")
     outs, scs = _sizes_and_scales(shape, ax, scales, sizes, policy, ref)
+    if (not ref and policy != "stretch" and axes is not None
+            and min(np.asarray(axes).ravel().tolist()) < 0):
+        # onnxruntime 1.32 returns the input unchanged when keep_aspect_ratio_policy
+        # meets a negative axis (its own bug, reproduced; onnx.reference raises there).
+        return [], _OrtRun(False, [1.0] * rank, False, fill, ctm, mode, a_cubic, excl, {})
     if ctm == "tf_crop_and_resize":
         if roi is None or np.asarray(roi).size == 0:
             raise ValueError("coordinate_transformation_mode='tf_crop_and_resize' needs roi")
@@ -457,6 +476,17 @@ def _setup(
             continue
         if mode == "nearest":
             p = _nearest_plan(ctm, n_in, n_out, s, rois[i], nearest_mode, fill, ref)
+        elif not ref:
+            aff, rule = _ort_affine(ctm, n_in, n_out, s, rois[i])
+            # Cubic: float32 Keys weights, summed tap by tap in float32 (x first); with
+            # exclude_outside (and antialias) divided by their float32 sum.  The cell
+            # plans of ORT's linear kernel are made in _ort_cell_plans, its antialias
+            # weights by _ort_aa_plan: these plans are what explain() shows for them.
+            arith = Arithmetic(rule, "float32_keys", normalize=excl or aa, accumulate="taps",
+                               store="truncate")
+            p = plan(n_in, n_out, kernel=kernel, grid=aff, antialias=aa,
+                     boundary="renormalize" if excl else "clamp", fill_value=fill,
+                     footprint=1 / Fraction(s) if aa else None, arithmetic=arith)
         else:
             aff = _affine(ctm, n_in, n_out, s, rois[i], ref)
             # ONNX stretches by 1/scale whatever the coordinate transform.
@@ -466,17 +496,58 @@ def _setup(
         plans.append((ax[i], p))
     run = _OrtRun(not ref and (aa or nhwc_cubic), full,
                   ctm == "tf_crop_and_resize", fill, ctm, mode, a_cubic, excl, axis_args)
+    if mode == "linear" and not ref and not aa and plans:
+        cell = _ort_cell_plans(shape, run)
+        if cell is not None:
+            plans = cell
     return plans, run
 
 
-def _ort_source_positions(ctm: str, n_in: int, n_out: int, s: float,
-                          roi: tuple[float, float]) -> F32:
-    """ORT's float32 source position of every output (``get_original_coordinate``)."""
-    o = np.arange(n_out, dtype=np.float32)
-    if s == 1.0:  # ORT skips the transform for a scale of exactly 1
-        return o
-    return np.asarray(ORT_NEAREST_POSITION[ctm](o, _f32(s), _f32(n_in), _f32(n_out),
-                                                _f32(roi[0]), _f32(roi[1])), dtype=np.float32)
+def _ort_cell(shape: tuple[int, ...], scales: list[float]) -> tuple[int, ...] | None:
+    """The axes ORT's linear kernel interpolates (None: a layout ORT refuses)."""
+    rank = len(shape)
+    if rank in (2, 3):
+        return tuple(range(rank))
+    if rank == 5 and scales[0] == 1.0 and scales[1] == 1.0:
+        return (2, 3, 4)
+    if rank == 4 and scales[0] == 1.0 and scales[1] == 1.0:
+        return (2, 3)
+    if rank == 4 and scales[0] == 1.0 and scales[3] == 1.0:
+        return (1, 2)
+    return None
+
+
+def _ort_cell_plans(shape: tuple[int, ...],
+                    run: _OrtRun) -> list[tuple[int, AxisPlan]] | None:
+    """ORT's ``linear`` as data: one 2-tap float32 plan per axis of its cell.
+
+    ORT interpolates every axis of the cell (2-D, or H, W of 4-D; 3-D, or D, H, W
+    of 5-D), resized or not (an axis of scale 1 reads ``o`` itself, 1/2 and 1/2 at
+    its last pixel), non-separably: the ``corner_sum`` model.  4-D channels-last
+    8-bit input uses its 10-bit integer weights (``corner_sum_q10``): the caller
+    swaps the accumulate rule for those dtypes (:func:`_cell_for_dtype`).
+    """
+    cell = _ort_cell(shape, run.scales)
+    if cell is None:
+        return None
+    out = []
+    for a in sorted(cell, reverse=True):
+        n_in, n_out, s, roi = run.axis_args.get(a, (int(shape[a]), int(shape[a]), 1.0, (0, 1)))
+        aff, rule = _ort_affine(run.ctm, n_in, n_out, s, roi)
+        arith = Arithmetic(rule, "float32_lerp", normalize=False, accumulate="corner_sum",
+                           store="truncate")
+        out.append((a, plan(n_in, n_out, kernel="linear", grid=aff, boundary="clamp",
+                            fill_value=run.fill, arithmetic=arith)))
+    return out
+
+
+def _cell_for_dtype(plans: list[tuple[int, AxisPlan]], dtype: np.dtype[Any],
+                    rank: int) -> list[tuple[int, AxisPlan]]:
+    """The corner-sum plans with 10-bit weights for ORT's 4-D channels-last 8-bit kernel."""
+    if not (rank == 4 and dtype.itemsize == 1 and sorted(a for a, _ in plans) == [1, 2]):
+        return plans
+    return [(a, dataclasses.replace(p, arithmetic=p.arithmetic.replace(
+        accumulate="corner_sum_q10"))) for a, p in plans]
 
 
 def _ort_filter(mode: str, a: np.float32, x: F32) -> F32:
@@ -490,7 +561,7 @@ def _ort_filter(mode: str, a: np.float32, x: F32) -> F32:
     return np.where(x < one, inner, np.where(x < two, outer, np.float32(0))).astype(np.float32)
 
 
-def _ort_aa_plan(run: _OrtRun, axis: int) -> AxisPlan:
+def _ort_aa_plan(run: _OrtRun, axis: int, fixed22: bool) -> AxisPlan:
     """The 22-bit weights onnxruntime's antialias kernel computes for one axis.
 
     ORT builds them in float32, Pillow's way: centre = position + 0.5, support
@@ -508,7 +579,7 @@ def _ort_aa_plan(run: _OrtRun, axis: int) -> AxisPlan:
     support = (size * f32(0.5)) * scale if scale >= 1 else size * f32(0.5)
     window = int(np.ceil(support)) * 2 + 1
     inv_scale = f32(1) / scale if scale >= 1 else f32(1)
-    center = (f32(0.5) + _ort_source_positions(run.ctm, n_in, n_out, s, roi)).astype(f32)
+    center = (f32(0.5) + _ort_positions(run.ctm, n_in, n_out, s, roi).astype(f32)).astype(f32)
     lo = np.floor(center - support + f32(0.5)).astype(np.int64)
     hi = np.floor(center + support + f32(0.5)).astype(np.int64)
     lo_cut, hi_cut = np.maximum(lo, 0), np.minimum(hi, n_in)
@@ -523,6 +594,12 @@ def _ort_aa_plan(run: _OrtRun, axis: int) -> AxisPlan:
         total = (total + w[:, t]).astype(f32)
     if not run.exclude_outside:
         for o in np.flatnonzero((first < 0) | (first + count > n_in)):
+            if hi_cut[o] <= lo_cut[o]:
+                # The whole window is outside the input (a crop box reaching far out):
+                # ORT folds it into memory beyond the row's weights and reads no tap,
+                # so the sample is 0 until the extrapolation value is written over it.
+                w[o] = 0
+                continue
             buf, neg = w[o], int(max(-first[o], 0))
             right = int(max(first[o] + count[o] - n_in, 0))
             for t in range(neg):
@@ -534,9 +611,15 @@ def _ort_aa_plan(run: _OrtRun, axis: int) -> AxisPlan:
     inv = np.where(total == 0, f32(1), f32(1) / np.where(total == 0, f32(1), total)).astype(f32)
     kept = hi_cut - lo_cut
     w = np.where(taps < kept[:, None], (w * inv[:, None]).astype(f32), f32(0))
+    index = np.minimum(lo_cut[:, None] + taps, n_in - 1)
+    if not fixed22:  # float32 weights, summed tap by tap (int32: rounded half away)
+        arith = Arithmetic(_ort_affine(run.ctm, n_in, n_out, s, roi)[1], "float32",
+                           normalize=False, accumulate="taps", store="half_away")
+        return AxisPlan(n_in, n_out, index, w.astype(np.float64), np.zeros(n_out), run.fill,
+                        center.astype(np.float64) - 0.5, info={
+                            "kernel": f"onnxruntime antialias {run.mode}"}, arithmetic=arith)
     v = (w * f32(1 << 22)).astype(np.float64)
     ints = (np.sign(v) * np.floor(np.abs(v) + 0.5)).astype(np.int64)  # std::round
-    index = np.minimum(lo_cut[:, None] + taps, n_in - 1)
     fixed = FixedPoint(22, ints, np.zeros(n_out, np.int64), 1 << 21)
     return AxisPlan(n_in, n_out, index, ints / float(1 << 22), np.zeros(n_out), run.fill,
                     center.astype(np.float64) - 0.5, fixed=fixed,
@@ -557,91 +640,6 @@ def _ort_integer_fill(value: Any, dtype: np.dtype[Any]) -> float:
     if not -2**31 <= t < 2**31:
         t = -2**31
     return float(np.array(t, dtype=np.int64).astype(dtype))
-
-
-def _ort_axis(x: F32, n: int) -> tuple[NDArray[np.intp], NDArray[np.intp], F32, F32, F32]:
-    """ORT's bilinear setup for one axis: the two taps, their float32 weights.
-
-    ``x`` is ORT's float32 source position; it is clamped to ``[0, n - 1]``, the
-    left tap is ``int(x)``, the right one the next pixel (clamped), and the left
-    tap's weight is ``|x - right|``, the right one's ``|x - left|`` (both 0.5
-    where the taps coincide, at the last pixel).  Also returns the clamped ``x``.
-    """
-    xc = np.minimum(np.maximum(x, np.float32(0)), np.float32(n - 1)).astype(np.float32)
-    i1 = np.minimum(xc.astype(np.int64), n - 1)
-    i2 = np.minimum(i1 + 1, n - 1)
-    w_left = np.abs(xc - i2.astype(np.float32)).astype(np.float32)
-    w_right = np.abs(xc - i1.astype(np.float32)).astype(np.float32)
-    same = i1 == i2
-    w_left[same] = 0.5
-    w_right[same] = 0.5
-    return i1, i2, w_left, w_right, xc
-
-
-def _ort_linear_integers(arr: NDArray[Any], run: _OrtRun) -> NDArray[Any] | None:
-    """The integer ``linear`` result of onnxruntime (no antialias), bit for bit.
-
-    ORT does not run the separable passes the plans describe for integers: it
-    evaluates bilinear (2-D input, or the H and W axes of 4-D input) and
-    trilinear (3-D, or D, H, W of 5-D) interpolation directly, every axis of
-    those, resized or not.  Each corner weight is a float32 product of the
-    per-axis weights (x first), the corners are summed in float32 in memory
-    order, and the sum is truncated toward zero.  4-D channels-last 8-bit input
-    uses 10-bit integer weights instead: ``(sum w * X) / 2**20``, truncated.
-    Returns None for a layout ORT does not run (it refuses those nodes).
-    """
-    rank, sc = arr.ndim, run.scales
-    if rank == 2 or rank == 3:
-        spatial = tuple(range(rank))
-    elif rank == 5 and sc[0] == 1.0 and sc[1] == 1.0:
-        spatial = (2, 3, 4)
-    elif rank == 4 and sc[0] == 1.0 and sc[1] == 1.0:
-        spatial = (2, 3)
-    elif rank == 4 and sc[0] == 1.0 and sc[3] == 1.0:
-        spatial = (1, 2)
-    else:
-        return None
-    fixed10 = spatial == (1, 2) and arr.dtype.itemsize == 1
-    taps = []
-    outside = np.zeros((), dtype=bool)
-    for a in spatial:
-        n = int(arr.shape[a])
-        x = (_ort_source_positions(run.ctm, *run.axis_args[a]) if a in run.axis_args
-             else np.arange(n, dtype=np.float32))  # an axis not resized: x_out itself
-        i1, i2, w1, w2, xc = _ort_axis(x, n)
-        if fixed10:  # weights in 1/1024: int(x * 1024) - 1024 * left, and its complement
-            s10 = (xc * np.float32(1024)).astype(np.int64)
-            w2 = np.where(i1 == i2, 512, s10 - 1024 * i1)
-            w1 = np.where(i1 == i2, 512, 1024 * i2 - s10)
-        shape = [1] * rank
-        shape[a] = len(x)
-        taps.append(((i1, i2), (w1.reshape(shape), w2.reshape(shape))))
-        if run.use_fill:
-            outside = outside | ((x < 0) | (x > n - 1)).reshape(shape)
-    acc: NDArray[Any] | None = None
-    for corner in itertools.product((0, 1), repeat=len(spatial)):  # last axis fastest
-        g = arr
-        coef: NDArray[Any] | None = None
-        for j in reversed(range(len(spatial))):  # the weight product starts at x
-            g = np.take(g, taps[j][0][corner[j]], axis=spatial[j])
-            w = taps[j][1][corner[j]]
-            coef = w if coef is None else coef * w
-        assert coef is not None
-        term = coef * g.astype(np.int64 if fixed10 else np.float32)
-        acc = term if acc is None else acc + term
-    assert acc is not None
-    info = np.iinfo(arr.dtype)
-    # C++ casts and integer division both truncate toward zero.
-    y = np.sign(acc) * (np.abs(acc) >> 20) if fixed10 else np.trunc(acc)
-    if run.use_fill:
-        y = np.where(outside, np.trunc(run.fill), y)
-    out: NDArray[Any] = np.clip(y, info.min, info.max).astype(arr.dtype)
-    return out
-
-
-def _ort_fixed(p: AxisPlan, dtype: np.dtype[Any]) -> AxisPlan:
-    """ORT's antialiased 8-bit weights: 22 fractional bits, rounded (Pillow's)."""
-    return fixed_point(p, 22, exact_sum=False)
 
 
 def resize(
@@ -698,41 +696,83 @@ def resize(
         arr.shape, roi, scales, sizes, mode, coordinate_transformation_mode, nearest_mode,
         cubic_coeff_a, exclude_outside, extrapolation_value, antialias,
         keep_aspect_ratio_policy, axes, reference)
-    if mode == "nearest" or arr.dtype.kind not in "iub" or not plans:
+    if mode == "nearest" or not plans:
         return run_plans(arr, plans)
-    info = np.iinfo(arr.dtype)
-    if arr.dtype == np.uint8 and run.antialias_kernel:
-        # ORT's antialias kernel (also its channels-last cubic): its own 22-bit weights,
-        # then the extrapolation value written over every output outside the input.
-        y = run_plans(arr, [(a, _ort_aa_plan(run, a)) for a, _ in plans])
-        if run.use_fill:
-            # ORT writes the fill as if the output were (N*C, [D,] H, W) even for
-            # channels-last input, where it lands on other samples: reproduced.
-            nhwc = arr.ndim == 4 and run.scales[1] != 1.0
-            view = y.reshape(-1, *y.shape[1:3]) if nhwc else y
-            # Every resized axis counts, also one of unchanged length that it copied.
-            for a, (n_in, n_out, s, roi) in run.axis_args.items():
-                if s == 1.0:  # ORT keeps x_out itself: never outside
-                    continue
-                x = _ort_source_positions(run.ctm, n_in, n_out, s, roi)
-                x = (np.float32(0.5) + x).astype(np.float32) - np.float32(0.5)  # its test
-                bad = (x < 0) | (x > n_in - 1)
-                np.moveaxis(view, a, 0)[bad] = run.fill
-        return y
-    if info.bits == 8 and run.antialias_kernel:  # int8: 22-bit weights from the plans
-        return run_plans(arr, plans, fixed=_ort_fixed)
-    if mode == "linear" and not reference and not run.antialias_kernel:
-        exact = _ort_linear_integers(arr, run)
-        if exact is not None:
-            return exact
+    if reference:  # onnx.reference: float64, integers rounded half to even
+        if arr.dtype.kind not in "iu":
+            return run_plans(arr, plans)
+        return store(run_plans(arr.astype(np.float64), plans), arr.dtype, "half_even")
+    if run.antialias_kernel:
+        return _ort_separable_aa(arr, plans, run)
+    if plans[0][1].arithmetic.accumulate == "corner_sum":  # ORT's linear
+        return run_plans(arr, _cell_for_dtype(plans, arr.dtype, arr.ndim))
+    if arr.dtype.kind not in "iu":  # NCHW cubic (and linear in a layout ORT refuses)
+        return _write_fill(run_plans(arr, _without_fill(plans)), run, arr.ndim, False)
+    # Integer NCHW cubic: ORT refuses 8-bit (the reference's rounding is used there)
+    # and casts (truncates) its float32 result for int32.
     y = run_plans(arr.astype(np.float64), plans)
-    # ORT casts its float linear result (truncation); the reference rounds half to even.
-    # ORT has no 8-bit cubic without antialias: the reference's rounding is used there.
-    truncate = not reference and not (mode == "cubic" and info.bits == 8)
-    # ORT's float32 result is truncated: round to float32 first (164.99999999 -> 165).
-    y = np.trunc(y.astype(np.float32)) if truncate else np.rint(y)
-    out: NDArray[Any] = np.clip(y, info.min, info.max).astype(arr.dtype)
-    return out
+    if arr.dtype.itemsize == 1:
+        return store(y, arr.dtype, "half_even")
+    return store(y.astype(np.float32).astype(np.float64), arr.dtype, "truncate")
+
+
+def _without_fill(plans: list[tuple[int, AxisPlan]]) -> list[tuple[int, AxisPlan]]:
+    """The plans with no fill weight: the fill is written over the outputs afterwards."""
+    return [(a, dataclasses.replace(p, fill=np.zeros(p.out_size))) for a, p in plans]
+
+
+def _write_fill(y: NDArray[Any], run: _OrtRun, rank: int, aa: bool) -> NDArray[Any]:
+    """Write ORT's extrapolation value over every output outside the input.
+
+    ORT decides it on its float32 source position (its antialias kernel on
+    ``f32(f32(x + 0.5) - 0.5)``), for every resized axis, also one of unchanged
+    length that it copied, and writes it as if the output were ``(N*C, [D,] H, W)``
+    even for channels-last input, where it lands on other samples (reproduced).
+    """
+    if not run.use_fill:
+        return y
+    nhwc = aa and rank == 4 and run.scales[1] != 1.0
+    view = y.reshape(-1, *y.shape[1:3]) if nhwc else y
+    for a, (n_in, n_out, s, roi) in run.axis_args.items():
+        if s == 1.0:  # ORT keeps x_out itself: never outside
+            continue
+        x = _ort_positions(run.ctm, n_in, n_out, s, roi).astype(np.float32)
+        if aa:
+            x = (np.float32(0.5) + x).astype(np.float32) - np.float32(0.5)
+        bad = (x < 0) | (x > n_in - 1)
+        np.moveaxis(view, a, 0)[bad] = np.asarray(run.fill).astype(y.dtype)
+    return y
+
+
+def _ort_separable_aa(arr: NDArray[Any], plans: list[tuple[int, AxisPlan]],
+                      run: _OrtRun) -> NDArray[Any]:
+    """ORT's antialias kernel (also its 4-D channels-last cubic), last axis first.
+
+    8-bit data: its 22-bit integer weights, each pass stored through a table
+    that clamps to ``[0, 255]`` (``clip8_lookups``) and cast to the dtype: int8
+    results of 128..255 wrap to -128..-1, negative ones become 0 (ORT's bug,
+    reproduced).  Other data: float32 weights summed tap by tap in float32; int32
+    rounds half away from zero after every pass (``round_up``), float32 is kept.
+    """
+    axes = [a for a, _ in plans]
+    if arr.dtype.itemsize == 1 and arr.dtype.kind in "iu":
+        fixed = [(a, _ort_aa_plan(run, a, fixed22=True)) for a in axes]
+        if arr.dtype == np.uint8:
+            y = run_plans(arr, fixed)
+        else:  # int8: each pass in a wide type, clamped to [0, 255], wrapped to int8
+            y = arr
+            for a, p in fixed:
+                wide = run_plans(y.astype(np.int16), [(a, p)])
+                y = np.clip(wide, 0, 255).astype(np.uint8).view(np.int8)
+        return _write_fill(y, run, arr.ndim, True)
+    taps = [(a, _ort_aa_plan(run, a, fixed22=False)) for a in axes]
+    if arr.dtype.kind in "iu":  # stored (rounded half away) after every pass
+        y = arr
+        for a, p in taps:
+            y = run_plans(y, [(a, p)])
+    else:
+        y = run_plans(arr, taps)
+    return _write_fill(y, run, arr.ndim, True)
 
 
 def like_plans(shape: tuple[int, ...], size: Any = None, *, sizes: Any = None,
