@@ -1,28 +1,37 @@
 """OpenCV's ``cv2.resize``, reproduced on the pixelgrid model.
 
+Reproduces opencv-python-headless 5.1.0.95 (``tests/test_compat_opencv.py``,
+``docs/compat_opencv_pillow.md``).
+
 Every interpolation is a row of data (:data:`INTERPOLATIONS`): the core
 settings that describe it (grid convention, kernel, boundary) and the integer
 model OpenCV uses for 8-bit data.  :func:`resize` validates the arguments as
 OpenCV does, computes the output size and the coordinate scale with OpenCV's
 double-precision rules, builds one table per axis with OpenCV's own float32
-coefficient arithmetic, and applies it.
+coefficient arithmetic, and *declares* OpenCV's arithmetic for the code path
+it takes as :class:`~pixelgrid.Arithmetic` records on the plans (``_model``:
+unshifted 8-bit fixed point, float32 tap order with the vector body of the
+vertical pass, integer-factor block sums).  This module does no arithmetic of
+its own: :func:`pixelgrid._arrays.run_plans` hands the plans to the engine
+that implements their model (``pixelgrid/_engines/wide_fixed.py``,
+``float32_taps.py``, ``box_sum.py``).
 
-Measured agreement with opencv-python-headless 5.0.0 (``tests/test_compat_opencv.py``,
-``docs/compat_opencv_pillow.md``):
+Measured agreement:
 
-* ``INTER_NEAREST``, ``INTER_NEAREST_EXACT``: bit-exact for every dtype.
-* With OpenCV's own code (``cv2.ipp.setUseIPP(False)``): every other
-  interpolation is bit-exact for uint8, uint16, int16 and for float32/float64,
-  except float ``INTER_AREA`` (OpenCV's SIMD groups the block sums differently:
-  within 2e-7 relative in float32, 4e-16 in float64).  This includes the
-  float32 vertical pass of OpenCV's SIMD (``S0*b0 + (S1*b1 + ...)`` on full
-  vector blocks, left to right on the tail) and uint8 ``INTER_CUBIC``'s float
-  SIMD columns (round half to even) next to its integer tail.
+* With OpenCV's own code (``cv2.ipp.setUseIPP(False)``): bit-exact for every
+  interpolation and every dtype (uint8, uint16, int16, float32, float64; the
+  nearest modes for every dtype cv2 accepts), on 10,500 random calls of
+  1-63 px and on thin arrays with 2000-5000 px axes.
 * With Intel IPP enabled (the pip wheel's default) OpenCV hands uint8
-  ``INTER_CUBIC`` (1/3/4 channels), 16-bit ``INTER_LINEAR``/``INTER_CUBIC`` and
-  float ``INTER_LINEAR``/``INTER_CUBIC`` to IPP, which rounds differently:
-  within 1 level for integers, within 3e-6 relative for floats.  Everything
-  else (uint8 ``INTER_LINEAR`` included) stays bit-exact.
+  ``INTER_CUBIC`` (1/3/4 channels), 16-bit ``INTER_LINEAR``/``INTER_CUBIC``
+  and float ``INTER_LINEAR``/``INTER_CUBIC`` (float64: LINEAR only; CUBIC only
+  when both input axes have at least 4 pixels) to IPP, whose coordinates and
+  rounding this module does not reproduce.  The difference grows with the
+  axis: on 1-63 px calls within 1 level (integers) and 2.4e-6 of the range
+  (floats); at 5000 px up to 14 levels (16-bit LINEAR), 22 levels (16-bit
+  CUBIC), 2.4e-4 (float LINEAR) and 3.4e-4 (float32 CUBIC) on [0, 1) data;
+  uint8 CUBIC stays within 1 level.  Everything else (uint8 ``INTER_LINEAR``
+  included) stays bit-exact.
 
 OpenCV facts this module encodes (checked against cv2 in the tests):
 
@@ -31,7 +40,7 @@ OpenCV facts this module encodes (checked against cv2 in the tests):
   ``1/fx`` (not ``in/out``); otherwise the scale is ``in/out``.  An output the
   size of the input is a copy.
 * ``INTER_NEAREST``: ``min(floor(o * (1/inv_scale)), n-1)`` in double (the
-  asymmetric grid, tie rule ``floor``).  ``INTER_NEAREST_EXACT`` (5.0):
+  asymmetric grid, tie rule ``floor``).  ``INTER_NEAREST_EXACT`` (5.x):
   ``floor(f)`` with ``f = s/2``, then ``f += s`` accumulated in double, ``s = n/m``
   (half-pixel grid, ``round_prefer_ceil`` up to float accumulation at ties).
 * ``INTER_LINEAR`` / ``CUBIC`` / ``LANCZOS4``: ``x = f32((o+0.5)*scale - 0.5)``,
@@ -40,15 +49,20 @@ OpenCV facts this module encodes (checked against cv2 in the tests):
   ``rint(c * 2048)`` (``INTER_RESIZE_COEF_BITS = 11``), horizontal pass first,
   **exact int32 intermediate** (neither shifted nor clamped), one rounding at
   the end: linear ``((b0*(h0>>4))>>16) + ((b1*(h1>>4))>>16) + 2) >> 2``, cubic and
-  Lanczos ``(sum + 2**21) >> 22``.  The per-pass :class:`~pixelgrid.FixedPoint`
-  model cannot express this, so it is applied by
-  :func:`pixelgrid._engines.reference.apply_wide_two_pass`.
+  Lanczos ``(sum + 2**21) >> 22``; cubic's 8-lane vector body computes
+  ``rint(S0*f0 + (S1*f1 + (S2*f2 + S3*f3)))`` in float32 instead.  Other dtypes:
+  float32 buffers (float64 for float64 data), horizontal taps left to right,
+  vertical taps nested on the vector body (4 lanes for float32, 8 for 16-bit;
+  none for float64 and uint16 Lanczos), left to right on the tail.
 * ``INTER_LINEAR`` with an exact 2x downscale on both axes is ``INTER_AREA``.
-* ``INTER_AREA``: integer factors average blocks (uint8 2x2:
-  ``(a+b+c+d+2)>>2``; otherwise ``rint(f32(sum) * f32(1/area))``, partial edge
-  blocks ``rint(f32(sum)/count)``); other downscales use OpenCV's overlap tables
-  accumulated in float32 (horizontal, then rows); when either axis upscales,
-  both axes use a 2-tap "area-bilinear" table.
+* ``INTER_AREA``: integer factors average blocks: ``s * f32(1/area)`` with the
+  block summed in OpenCV's unrolled order (runs of four), 2x2 integer blocks
+  with 1/3/4 channels ``(a+b+c+d+2)>>2``, 2x2 float32 blocks with 1/4
+  channels ``(a+b)+(c+d)`` on the 4-lane body; blocks cut by the edge
+  ``f32(sum)/count`` in float32, **even for float64 data** (a float64 mean of
+  0.545 comes out as 0.5450000166893005).  Other downscales use OpenCV's
+  overlap tables accumulated in float32 (horizontal, then rows); when either
+  axis upscales, both axes use a 2-tap "area-bilinear" table.
 * ``INTER_LINEAR_EXACT``: 8-bit (uint8) or 16-bit (16-bit types, int8)
   coefficients from ``scale*(o+0.5)-0.5`` in double, exact integer
   intermediate, one rounding ``(v + 2**(2b-1)) >> 2b``; exact 2x on both axes
@@ -67,8 +81,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._arrays import run_plans
 from .._arithmetic import EXACT, Arithmetic
+from .._arrays import run_plans
 from .._kernels import Kernel, area, cubic, lanczos, linear, nearest
 from .._plan_types import AxisPlan, FixedPoint
 
@@ -116,17 +130,19 @@ INTERPOLATIONS: dict[int, Interpolation] = {
     INTER_NEAREST: Interpolation("INTER_NEAREST", nearest("floor"), "asymmetric", "clamp",
                                  "copy", _ALL),
     INTER_LINEAR: Interpolation("INTER_LINEAR", linear(), "half_pixel", "clamp",
-                                "11-bit weights, wide intermediate, >>4 >>16 +2 >>2", _GENERIC),
+                                "11-bit weights, unshifted intermediate, >>4 >>16 +2 >>2",
+                                _GENERIC),
     INTER_CUBIC: Interpolation("INTER_CUBIC", cubic(-0.75), "half_pixel", "clamp",
-                               "11-bit weights, wide intermediate, (v + 2**21) >> 22", _GENERIC),
+                               "11-bit weights, unshifted intermediate, (v + 2**21) >> 22",
+                               _GENERIC),
     INTER_AREA: Interpolation("INTER_AREA", area(), "half_pixel", "clamp",
                               "block sums / float32 overlap tables, round half even",
                               _GENERIC),
     INTER_LANCZOS4: Interpolation("INTER_LANCZOS4", lanczos(4), "half_pixel", "clamp",
-                                  "11-bit weights, wide intermediate, (v + 2**21) >> 22",
+                                  "11-bit weights, unshifted intermediate, (v + 2**21) >> 22",
                                   _GENERIC),
     INTER_LINEAR_EXACT: Interpolation("INTER_LINEAR_EXACT", linear(), "half_pixel", "clamp",
-                                      "8-bit weights, wide intermediate, (v + 2**15) >> 16",
+                                      "8-bit weights, unshifted intermediate, (v + 2**15) >> 16",
                                       ("uint8", "int8", "uint16", "int16", "float32",
                                        "float64")),
     INTER_NEAREST_EXACT: Interpolation("INTER_NEAREST_EXACT", nearest("round_prefer_ceil"),
@@ -444,7 +460,7 @@ def resize(
     fy: float = 0,
     interpolation: int = INTER_LINEAR,
 ) -> NDArray[Any]:
-    """Reproduce ``cv2.resize`` (OpenCV 5.0) without OpenCV.
+    """Reproduce ``cv2.resize`` (opencv-python-headless 5.1.0.95) without OpenCV.
 
     Same signature and defaults as ``cv2.resize``.  ``src`` is an
     ``(H, W)`` or ``(H, W, C)`` numpy array; ``dsize`` is ``(width, height)``,
@@ -494,15 +510,27 @@ def resize(
 
 def _area_plan(n_in: int, n_out: int, scale: float, inv_scale: float,
                arithmetic: Arithmetic) -> AxisPlan:
-    """The float model of ``INTER_AREA`` downscaling: OpenCV's overlap table as a plan.
-
-    ``resizeAreaFast`` (integer factors, partial edge blocks by their pixel count)
-    computes the same weights as this table; both accumulate differently in float32.
-    """
+    """``INTER_AREA``'s non-integer downscale: OpenCV's overlap table, in table order."""
     index, w = _tab_arrays(_area_tab(n_in, n_out, scale), n_out)
     coord = (np.arange(n_out, dtype=np.float64) + 0.5) * scale - 0.5
     return _axis_plan(index, w, coord, n_in, _core_info(INTER_AREA, inv_scale),
                       arithmetic=arithmetic)
+
+
+def _block_plan(n_in: int, n_out: int, k: int, inv_scale: float,
+                arithmetic: Arithmetic) -> AxisPlan:
+    """``resizeAreaFast``'s blocks along one axis: ``k`` taps from ``o * k``, always.
+
+    Taps past the edge weigh 0 (and read the last pixel); the others ``1 / count``: the
+    float model of a block mean.  The box engine reads ``k`` from the tap count, so a
+    block cut by the edge (even the only one, on an axis shorter than ``k``) stays one.
+    """
+    idx = np.arange(n_out, dtype=np.int64)[:, None] * k + np.arange(k)
+    valid = idx < n_in
+    w = valid / valid.sum(axis=1, keepdims=True)
+    coord = (np.arange(n_out, dtype=np.float64) + 0.5) * k - 0.5
+    return _axis_plan(np.minimum(idx, n_in - 1), w, coord, n_in,
+                      _core_info(INTER_AREA, inv_scale), arithmetic=arithmetic)
 
 
 def _route(w: int, h: int, dw: int, dh: int, inv_x: float, inv_y: float, interp: int,
@@ -520,8 +548,8 @@ def _route(w: int, h: int, dw: int, dh: int, inv_x: float, inv_y: float, interp:
                                    (0, _nearest_plan(h, dh, inv_y, ex))]
     scale_x, scale_y = 1.0 / inv_x, 1.0 / inv_y
     ix, iy = round(scale_x), round(scale_y)
-    area_fast = abs(scale_x - ix) < np.finfo(np.float64).eps and \
-        abs(scale_y - iy) < np.finfo(np.float64).eps
+    eps = float(np.finfo(np.float64).eps)
+    area_fast = abs(scale_x - ix) < eps and abs(scale_y - iy) < eps
     two = area_fast and ix == 2 and iy == 2
     if interp == INTER_LINEAR_EXACT:
         if two and cn != 2:
@@ -536,10 +564,13 @@ def _route(w: int, h: int, dw: int, dh: int, inv_x: float, inv_y: float, interp:
     if interp == INTER_LINEAR and two:
         interp = INTER_AREA
     if interp == INTER_AREA and scale_x >= 1 and scale_y >= 1:
-        path = "area_fast" if area_fast else "area_general"
-        ax, ay = _model(path, interp, dt, cn, two)
-        return path, interp, [(1, _area_plan(w, dw, scale_x, inv_x, ax)),
-                              (0, _area_plan(h, dh, scale_y, inv_y, ay))]
+        if area_fast:
+            ax, ay = _model("area_fast", interp, dt, cn, two)
+            return "area_fast", interp, [(1, _block_plan(w, dw, ix, inv_x, ax)),
+                                         (0, _block_plan(h, dh, iy, inv_y, ay))]
+        ax, ay = _model("area_general", interp, dt, cn)
+        return "area_general", interp, [(1, _area_plan(w, dw, scale_x, inv_x, ax)),
+                                         (0, _area_plan(h, dh, scale_y, inv_y, ay))]
     xi, xc, xcoord = _generic_table(w, dw, scale_x, inv_x, interp, True)
     yi, yc, ycoord = _generic_table(h, dh, scale_y, inv_y, interp, False)
     qx = qy = None
