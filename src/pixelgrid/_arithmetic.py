@@ -19,10 +19,28 @@ coordinates
     (``f32(s * (o + c) + d)``, a fused multiply-add).  ``"float32_div"``:
     ``x = f32(f32(f32(o + c) / s) + d)`` with ``s = f32(1 / step)``, the output
     to input scale divided out (ONNX Runtime).
+    ``"float64_div"``: the ``float32_div`` quotient in float64,
+    ``x = f32((o + c) / s + d)``, rounded to float32 once (ONNX Runtime's
+    ``half_pixel_symmetric``).  ``"float32_ratio"``:
+    ``x = f32(f32(f32(o + c) * p) / q) + d`` for a step ``p / q`` in lowest
+    terms (ONNX Runtime's ``align_corners``, ``o * (in - 1) / (out - 1)``).
+    ``"float32_crop"``: ``x = f32(d + f32(f32(f32(o * box) * (in - 1)) / (out - 1)))``
+    with ``box = step * (out - 1) / (in - 1)`` (ONNX Runtime's
+    ``tf_crop_and_resize``; one output: ``x = f32(d)``).
 weights
     ``"float64"``: the kernel is evaluated and normalised in float64.
     ``"float32"``: distances, kernel values, their sum and the normalisation
     are rounded to float32 as a float32 library computes them.
+    ``"float32_lerp"``: as ``"float32"``, and an unstretched linear kernel
+    is evaluated as float32 libraries interpolate: the position clamped to
+    ``[0, in - 1]``, taps ``i = floor(x)`` and ``min(i + 1, in - 1)`` (both
+    kept, in that order, 1/2 each when they coincide), weights
+    ``f32(1 - (x - i))`` and ``x - i`` (ONNX Runtime).
+    ``"float32_keys"``: as ``"float32"``, and a Keys cubic is evaluated in
+    float32 as ``((a + 2) t - (a + 3)) t t + 1`` (``t < 1``) and
+    ``((a t - 5a) t + 8a) t - 4a`` (:func:`keys_float32`), its taps kept as
+    they are after the boundary rule (a clamped edge pixel read twice is added
+    twice; ONNX Runtime's ``GetCubicCoeffs``).
 normalize
     Whether weights are divided by their sum (``renormalize`` boundaries
     always renormalise).  Libraries that apply interpolation polynomials as
@@ -51,12 +69,23 @@ accumulate
     the same with 10-bit weights ``floor(1024 w)`` for the right tap and
     ``1024 -`` that for the left, ``sum / 2**(10 k)`` toward zero (its 4-D
     channels-last 8-bit kernel).  Both: ``_engines/corner_sum.py``.
+    ``"corner_sum"``: not separable; the ``2**k`` corners of a
+    bilinear/trilinear cell added in memory order, each weighted by a float32
+    product of the per-axis float32 weights (last axis first), integers
+    truncated toward zero (ONNX Runtime's ``linear``).  ``"corner_sum_q10"``:
+    the same with 10-bit weights ``floor(1024 w)`` for the right tap and
+    ``1024 -`` that for the left, ``sum / 2**(10 k)`` toward zero (its 4-D
+    channels-last 8-bit kernel).  Both: ``_engines/corner_sum.py``.
 simd_lanes
     ``L > 0``: a pass sums the first ``L * floor(m / L)`` elements of an
     output row (``m`` its length with channels) as a vector loop of ``L``
     lanes does (nested ``x0*w0 + (x1*w1 + ...)``; ``"unshifted"`` integers in
     float32, rounded half even; ``"block"`` row by row), the rest as a scalar
     tail.  ``0``: no vector body.
+tie_tolerance
+    Nearest-neighbour ``round_prefer_*`` ties: a float32 position within this
+    distance of a half-integer is a tie; other positions round half away from
+    zero (ONNX Runtime: 1e-6).  ``0``: only exact halves are ties.
 store
     How a float result becomes an integer: ``"half_even"`` (``np.rint``),
     ``"half_away"``, ``"half_up"`` (``floor(v + 0.5)``) or ``"truncate"``
@@ -66,6 +95,7 @@ store
 from __future__ import annotations
 
 from dataclasses import dataclass, fields
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -75,26 +105,25 @@ from ._validate import check_choice
 
 __all__ = [
     "ACCUMULATIONS",
-    "BLOCK_DIVIDES",
-    "BLOCK_SUMS",
     "COORDINATES",
     "EXACT",
     "INTERMEDIATES",
     "STORES",
     "WEIGHTS",
     "Arithmetic",
-    "BlockMean",
     "as_arithmetic",
     "fma_float32",
+    "keys_float32",
     "round_weights",
     "sample_positions",
     "store",
 ]
 
-COORDINATES = ("exact", "float32", "float32_fma", "float32_div")
-WEIGHTS = ("float64", "float32")
+COORDINATES = ("exact", "float32", "float32_fma", "float32_div",
+               "float64_div", "float32_ratio", "float32_crop")
+WEIGHTS = ("float64", "float32", "float32_lerp", "float32_keys")
 INTERMEDIATES = ("dtype", "wide", "unshifted")
-ACCUMULATIONS = ("float64", "taps", "block")
+ACCUMULATIONS = ("float64", "taps", "block", "corner_sum", "corner_sum_q10")
 STORES = ("half_even", "half_away", "half_up", "truncate")
 
 
@@ -119,8 +148,11 @@ class Arithmetic:
     accumulate: str = "float64"
     simd_lanes: int = 0
     truncate: tuple[int, int] = (0, 0)
+    tie_tolerance: float = 0.0
 
     def __post_init__(self) -> None:
+        if not (isinstance(self.tie_tolerance, (int, float)) and 0 <= self.tie_tolerance < 0.5):
+            raise ValueError(f"tie_tolerance={self.tie_tolerance!r} must be a number in [0, 0.5)")
         check_choice("coordinates", self.coordinates, COORDINATES)
         check_choice("weights", self.weights, WEIGHTS)
         check_choice("intermediate", self.intermediate, INTERMEDIATES)
@@ -153,7 +185,13 @@ class Arithmetic:
         """One line for :func:`pixelgrid.explain`; integer fields only for integer ``dtype``."""
         pos = {"exact": "exact", "float32": "float32 (two roundings)",
                "float32_fma": "float32 (fused multiply-add)",
-               "float32_div": "float32 (divided by the scale)"}[self.coordinates]
+               "float32_div": "float32 (divided by the scale)",
+               "float64_div": "float64 (divided by the float32 scale), rounded to float32",
+               "float32_ratio": "float32 (times in - 1, divided by out - 1)",
+               "float32_crop": "float32 (crop box: start + o * box * (in - 1) / (out - 1))",
+               }[self.coordinates]
+        if self.tie_tolerance:
+            pos += f", nearest ties within {self.tie_tolerance:g}"
         parts = [f"positions {pos}",
                  f"weights {self.weights}, " + ("normalised" if self.normalize
                                                  else "applied as given")]
@@ -186,58 +224,6 @@ class Arithmetic:
 #: pixelgrid's own model: exact positions, float64 weights.
 EXACT = Arithmetic()
 
-#: How :class:`BlockMean` adds a block: ``"exact"`` (integers exactly, floats in
-#: float64 pixel by pixel) or ``"pairs"`` (see :class:`BlockMean`).
-BLOCK_SUMS = ("exact", "pairs")
-#: How :class:`BlockMean` divides a block sum by its pixel count ``n``.
-BLOCK_DIVIDES = ("float64", "reciprocal24")
-
-
-@dataclass(frozen=True)
-class BlockMean:
-    """How a library's integer-factor reduce (block means) computes, declared as data.
-
-    The blocks themselves are two box plans (one per axis); this record says
-    how a block's pixels are added, divided by their count ``n`` and stored.
-    The engine applying it is :func:`pixelgrid._engines.block_mean.apply_block_mean`.
-
-    sums
-        ``"exact"``: integer data summed exactly, float data in float64 pixel
-        by pixel in row-major order.  ``"pairs"``: a full block is added two
-        rows at a time, each step adding up to four pixels *in the input
-        dtype* (int32 wraps around, float32 rounds) before the float64 total;
-        partial (edge) blocks are added pixel by pixel in float64 (Pillow's
-        ``ImagingReduceNxN_32bpc`` and ``ImagingReduceCorners_32bpc``).
-    divide
-        ``"float64"``: ``total * (1.0 / n)``.  ``"reciprocal24"``:
-        ``((total + n // 2) * m) >> 24`` with the 32-bit
-        ``m = int(f32(2**32) / f32(256 n))`` (Pillow's 8-bit reduce; ``m`` is
-        rounded down, so an exact mean ``k`` can come out as ``k - 1``).
-    store
-        Rounding of integer results (:data:`STORES`); float results are cast.
-
-    Examples
-    --------
-    >>> BlockMean("pairs", "float64", "half_away").describe()
-    'block sums pairs in the dtype, float64 total; divide total * (1/n); store half away'
-    """
-
-    sums: str = "exact"
-    divide: str = "float64"
-    store: str = "half_even"
-
-    def __post_init__(self) -> None:
-        check_choice("sums", self.sums, BLOCK_SUMS)
-        check_choice("divide", self.divide, BLOCK_DIVIDES)
-        check_choice("store", self.store, STORES)
-
-    def describe(self) -> str:
-        """One line for :func:`pixelgrid.explain`."""
-        sums = {"exact": "exact", "pairs": "pairs in the dtype, float64 total"}[self.sums]
-        div = {"float64": "total * (1/n)",
-               "reciprocal24": "((total + n//2) * u32(2**32 / (256 n))) >> 24"}[self.divide]
-        return f"block sums {sums}; divide {div}; store {self.store.replace('_', ' ')}"
-
 
 def as_arithmetic(value: str | Arithmetic) -> Arithmetic:
     """An :class:`Arithmetic` from a record or a ``coordinates`` name (the older spelling)."""
@@ -250,8 +236,9 @@ def as_arithmetic(value: str | Arithmetic) -> Arithmetic:
         f"arithmetic={value!r} must be an Arithmetic record or one of {list(COORDINATES)}")
 
 
-def sample_positions(step: float, c: float, d: float, n: int,
-                     coordinates: str) -> NDArray[np.float64]:
+def sample_positions(step: float | Fraction, c: float, d: float, n: int,
+                     coordinates: str,
+                     in_size: int | None = None) -> NDArray[np.float64]:
     """Sample positions of ``n`` outputs as a float32 library computes them.
 
     ``step`` is the input pixels per output pixel as the library holds it (the
@@ -259,11 +246,21 @@ def sample_positions(step: float, c: float, d: float, n: int,
     divisor is ``f32(1 / step)``), ``c`` and ``d`` the grid offsets in
     ``x = step * (o + c) + d``.  The result is float32-valued (held in float64).
 
+    ``float32_ratio`` takes ``step`` as an exact Fraction, ``float32_crop`` also
+    the input length ``in_size``.
+
     Examples
     --------
     >>> sample_positions(0.5, 0.5, -0.5, 3, "float32").tolist()
     [-0.25, 0.25, 0.75]
     """
+    if coordinates in ("float32_ratio", "float32_crop"):
+        return _ratio_positions(Fraction(step), c, d, n, coordinates, in_size)
+    step = float(step)
+    if coordinates == "float64_div":
+        s64 = float(np.float32(1.0 / step))
+        t64 = np.arange(n, dtype=np.float64) + c
+        return (t64 / s64 + d).astype(np.float32).astype(np.float64)
     t = (np.arange(n, dtype=np.float64) + c).astype(np.float32)
     if coordinates == "float32_div":
         s = np.float32(1.0 / step)
@@ -275,6 +272,23 @@ def sample_positions(step: float, c: float, d: float, n: int,
     if coordinates == "float32":
         return ((np.float32(s64) * t) + np.float32(d)).astype(np.float64)
     raise ValueError(f"coordinates={coordinates!r} has no float32 positions")
+
+
+def _ratio_positions(step: Fraction, c: float, d: float, n: int, coordinates: str,
+                     in_size: int | None) -> NDArray[np.float64]:
+    """``float32_ratio`` and ``float32_crop`` positions (see the module doc)."""
+    o = (np.arange(n, dtype=np.float64) + c).astype(np.float32)
+    d32 = np.float32(d)
+    if coordinates == "float32_ratio":
+        q = np.float32(step.denominator)
+        return ((o * np.float32(step.numerator)) / q + d32).astype(np.float64)
+    if in_size is None:
+        raise ValueError("coordinates='float32_crop' needs in_size")
+    if n == 1 or in_size == 1:
+        return np.full(n, float(d32))
+    box = np.float32(step * (n - 1) / (in_size - 1))
+    term = ((o * box) * np.float32(in_size - 1)) / np.float32(n - 1)
+    return (d32 + term).astype(np.float64)
 
 
 def fma_float32(a: NDArray[Any], b: NDArray[Any], c: NDArray[Any]) -> NDArray[np.float32]:
@@ -305,9 +319,30 @@ def fma_float32(a: NDArray[Any], b: NDArray[Any], c: NDArray[Any]) -> NDArray[np
     return out
 
 
+def keys_float32(d: NDArray[np.float64], a: float) -> NDArray[np.float64]:
+    """Keys' cubic at distances ``d`` evaluated in float32, every operation rounded.
+
+    ``t = |d|`` (already float32); ``((a + 2) t - (a + 3)) t t + 1`` for ``t < 1``,
+    ``((a t - 5a) t + 8a) t - 4a`` for ``1 <= t < 2``, else 0: the forms of
+    ONNX Runtime's ``GetCubicCoeffs`` and PyTorch's ``cubic_convolution1/2``.
+
+    Examples
+    --------
+    >>> keys_float32(np.array([0.0, 0.5, 1.5, 2.0]), -0.75).tolist()
+    [1.0, 0.59375, -0.09375, 0.0]
+    """
+    f = np.float32
+    t = np.abs(d).astype(f)
+    a32 = f(a)
+    inner = ((a32 + f(2)) * t - (a32 + f(3))) * t * t + f(1)
+    outer = ((a32 * t - f(5) * a32) * t + f(8) * a32) * t - f(4) * a32
+    w = np.where(t < 1, inner, np.where(t < 2, outer, f(0)))
+    return np.asarray(w, dtype=np.float32).astype(np.float64)
+
+
 def round_weights(w: NDArray[np.float64], weights: str) -> NDArray[np.float64]:
     """Weights rounded to the model's precision (held in float64)."""
-    if weights == "float32":
+    if weights in ("float32", "float32_lerp", "float32_keys"):
         return w.astype(np.float32).astype(np.float64)
     return w
 
