@@ -291,6 +291,27 @@ def _ratio_positions(step: Fraction, c: float, d: float, n: int, coordinates: st
     return (d32 + term).astype(np.float64)
 
 
+def keys_float32(d: NDArray[np.float64], a: float) -> NDArray[np.float64]:
+    """Keys' cubic at distances ``d`` evaluated in float32, every operation rounded.
+
+    ``t = |d|`` (already float32); ``((a + 2) t - (a + 3)) t t + 1`` for ``t < 1``,
+    ``((a t - 5a) t + 8a) t - 4a`` for ``1 <= t < 2``, else 0: the forms of
+    ONNX Runtime's ``GetCubicCoeffs`` and PyTorch's ``cubic_convolution1/2``.
+
+    Examples
+    --------
+    >>> keys_float32(np.array([0.0, 0.5, 1.5, 2.0]), -0.75).tolist()
+    [1.0, 0.59375, -0.09375, 0.0]
+    """
+    f = np.float32
+    t = np.abs(d).astype(f)
+    a32 = f(a)
+    inner = ((a32 + f(2)) * t - (a32 + f(3))) * t * t + f(1)
+    outer = ((a32 * t - f(5) * a32) * t + f(8) * a32) * t - f(4) * a32
+    w = np.where(t < 1, inner, np.where(t < 2, outer, f(0)))
+    return np.asarray(w, dtype=np.float32).astype(np.float64)
+
+
 def fma_float32(a: NDArray[Any], b: NDArray[Any], c: NDArray[Any]) -> NDArray[np.float32]:
     """``f32(a * b + c)`` rounded once (a float32 fused multiply-add) for float32 inputs.
 
@@ -317,27 +338,6 @@ def fma_float32(a: NDArray[Any], b: NDArray[Any], c: NDArray[Any]) -> NDArray[np
     fix = tie & ((e > 0) == (towards > r))  # the exact value lies beyond the midpoint
     out: NDArray[np.float32] = np.where(fix, towards, r).astype(np.float32)
     return out
-
-
-def keys_float32(d: NDArray[np.float64], a: float) -> NDArray[np.float64]:
-    """Keys' cubic at distances ``d`` evaluated in float32, every operation rounded.
-
-    ``t = |d|`` (already float32); ``((a + 2) t - (a + 3)) t t + 1`` for ``t < 1``,
-    ``((a t - 5a) t + 8a) t - 4a`` for ``1 <= t < 2``, else 0: the forms of
-    ONNX Runtime's ``GetCubicCoeffs`` and PyTorch's ``cubic_convolution1/2``.
-
-    Examples
-    --------
-    >>> keys_float32(np.array([0.0, 0.5, 1.5, 2.0]), -0.75).tolist()
-    [1.0, 0.59375, -0.09375, 0.0]
-    """
-    f = np.float32
-    t = np.abs(d).astype(f)
-    a32 = f(a)
-    inner = ((a32 + f(2)) * t - (a32 + f(3))) * t * t + f(1)
-    outer = ((a32 * t - f(5) * a32) * t + f(8) * a32) * t - f(4) * a32
-    w = np.where(t < 1, inner, np.where(t < 2, outer, f(0)))
-    return np.asarray(w, dtype=np.float32).astype(np.float64)
 
 
 def round_weights(w: NDArray[np.float64], weights: str) -> NDArray[np.float64]:
