@@ -410,6 +410,17 @@ def test_explain_arithmetic_bits_follow_the_weights():
         "float64: positions exact; weights float64, normalised")
 
 
+def test_explain_integer_lines_say_what_is_not_declared(monkeypatch):
+    # a library plan with the default record and no fixed-point weights declares no integer
+    # model; pixelgrid's own int32 path computes in float64 and rounds once (half to even)
+    monkeypatch.setitem(LIKE, "plain_lib", lambda shape, size=None, **kw: [
+        (0, pixelgrid.plan(shape[0], size))])
+    assert explain(4, 8, like="plain_lib").arithmetic(dtype="uint8") == (
+        "uint8: no integer arithmetic declared on the plans")
+    assert explain(4, 8).arithmetic(dtype="int32") == (
+        "int32: computed in float64 over every axis, stored once, round half even")
+
+
 def test_explain_dtype_option_and_nearest():
     e = explain(4, 8, kernel="nearest", dtype="uint16")
     text = str(e)
@@ -437,7 +448,8 @@ def test_explain_like_shows_the_library_model(monkeypatch):
     assert ("arithmetic      float32: positions float32 (fused multiply-add); weights float32, "
             "applied as given") in text
     # no fixed-point weights on the plan: the record's own integer fields
-    assert "uint8: positions float32 (fused multiply-add)" in text and "store half away" in text
+    assert ("uint8: float arithmetic as above; intermediate rounded to the dtype per axis; "
+            "store half away") in text
     text = str(explain(5, 9, like="fake_lib", fixed=True))
     line = next(t for t in text.splitlines() if "uint8:" in t)
     assert "uint8: 11-bit weights" in line and line.endswith(

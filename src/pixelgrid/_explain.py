@@ -57,6 +57,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from ._arithmetic import EXACT
 from ._arrays import FIXED_POINT_DTYPES
 from ._compose import compose_plans as compose_plans  # the old import path of compat modules
 from ._grid import Affine
@@ -311,7 +312,7 @@ class Explanation:
         """
         p = self.plan(axis)
         dt = np.dtype(dtype)
-        return _arithmetic_text(self._integer_plan(p, dt), dt)
+        return _arithmetic_text(self._integer_plan(p, dt), dt, own=self.like is None)
 
     def _integer_plan(self, p: AxisPlan, dt: np.dtype[Any]) -> AxisPlan:
         """``p`` as the engines run it on ``dt`` data (pixelgrid's own fixed point)."""
@@ -344,7 +345,7 @@ class Explanation:
         ]
         for i, name in enumerate(self.dtypes):
             dt = np.dtype(name)
-            text = _arithmetic_text(self._integer_plan(p, dt), dt,
+            text = _arithmetic_text(self._integer_plan(p, dt), dt, own=self.like is None,
                                     words="integer_model" not in info)
             if text:
                 lines.append(("  arithmetic      " if i == 0 else " " * 18) + text)
@@ -479,13 +480,14 @@ def _own_integer_plans(plans: Plans, dt: np.dtype[Any]) -> Plans:
             for ax, p in plans]
 
 
-def _arithmetic_text(p: AxisPlan, dt: np.dtype[Any], *, words: bool = True) -> str:
+def _arithmetic_text(p: AxisPlan, dt: np.dtype[Any], *, own: bool = False,
+                     words: bool = True) -> str:
     """One line: the arithmetic of plan ``p`` on ``dt`` data (see :meth:`Explanation.arithmetic`).
 
     For integer data, ``p`` is the plan the engines run (with its fixed-point
-    weights, if any).  With ``words=False`` an integer dtype without
-    fixed-point weights gives ``""``: the library describes its integer model
-    in ``info["integer_model"]``.
+    weights, if any); ``own`` says it is pixelgrid's own resize.  With
+    ``words=False`` an integer dtype without fixed-point weights gives ``""``:
+    the library describes its integer model in ``info["integer_model"]``.
     """
     rec = p.arithmetic
     if dt.kind not in "iuf":
@@ -496,7 +498,16 @@ def _arithmetic_text(p: AxisPlan, dt: np.dtype[Any], *, words: bool = True) -> s
         return f"{dt.name}: copies of input pixels (no arithmetic)"
     fp = p.fixed
     if fp is None:
-        return f"{dt.name}: {rec.describe(dt)}" if words else ""
+        if not words:
+            return ""
+        if own:  # the engines' float path for int32/uint32: one rounding at the end
+            return (f"{dt.name}: computed in float64 over every axis, stored once, "
+                    f"round {rec.store.replace('_', ' ')}")
+        if (rec.intermediate, rec.store) == (EXACT.intermediate, EXACT.store):
+            return f"{dt.name}: no integer arithmetic declared on the plans"
+        full, base = rec.describe(dt), rec.describe()
+        tail = full[len(base):].lstrip("; ") if full.startswith(base) else full
+        return f"{dt.name}: float arithmetic as above; {tail}"
     exact = fp.weights.sum(axis=1) + fp.fill
     target = np.floor((p.weight.sum(axis=1) + p.fill) * 2.0**fp.bits + 0.5)
     parts = [f"{fp.bits}-bit weights" + (f", rows summing exactly to 2**{fp.bits}"
