@@ -18,7 +18,16 @@ coordinates
     with ``s = f32(step)``.  ``"float32_fma"``: the same with one rounding
     (``f32(s * (o + c) + d)``, a fused multiply-add).  ``"float32_div"``:
     ``x = f32(f32(f32(o + c) / s) + d)`` with ``s = f32(1 / step)``, the output
-    to input scale divided out (ONNX Runtime).
+    to input scale divided out (ONNX Runtime).  ``"float32_edge"``:
+    ``x = f32(s * f32(o + c)) + d`` with ``d`` added exactly: the position is
+    held in pixel-edge coordinates and the half-pixel shift cancels exactly in
+    each tap's distance ``f32(j + 0.5 - x_edge)`` (TensorFlow's
+    ``ScaleAndTranslate``).  ``"float32_translate"``: the half-pixel grid with a
+    translation ``t = 1/2 - c``, every operation rounded:
+    ``x = f32(f32(f32(s * f32(o + 1/2)) - f32(s * t)) + d)`` (JAX's
+    ``scale_and_translate`` run eagerly); ``"float32_translate_fma"``: the
+    same with ``s * f32(o + 1/2) - f32(s * t)`` rounded once (XLA fuses it
+    into a multiply-add under ``jax.jit``).
     ``"float64_div"``: the ``float32_div`` quotient in float64,
     ``x = f32((o + c) / s + d)``, rounded to float32 once (ONNX Runtime's
     ``half_pixel_symmetric``).  ``"float32_ratio"``:
@@ -27,6 +36,10 @@ coordinates
     ``"float32_crop"``: ``x = f32(d + f32(f32(f32(o * box) * (in - 1)) / (out - 1)))``
     with ``box = step * (out - 1) / (in - 1)`` (ONNX Runtime's
     ``tf_crop_and_resize``; one output: ``x = f32(d)``).
+    ``"float64_fma"``: ``x = f64(s * (o + c) + d)`` in double with one rounding
+    (PyTorch's ``area_pixel_compute_source_index`` for float64 data, contracted
+    to a fused multiply-add); ``s`` is the double step.  Nearest indices are
+    still floored as float32 (``_plan._round_tie``), as PyTorch's ``floorf`` does.
 weights
     ``"float64"``: the kernel is evaluated and normalised in float64.
     ``"float32"``: distances, kernel values, their sum and the normalisation
@@ -69,13 +82,6 @@ accumulate
     the same with 10-bit weights ``floor(1024 w)`` for the right tap and
     ``1024 -`` that for the left, ``sum / 2**(10 k)`` toward zero (its 4-D
     channels-last 8-bit kernel).  Both: ``_engines/corner_sum.py``.
-    ``"corner_sum"``: not separable; the ``2**k`` corners of a
-    bilinear/trilinear cell added in memory order, each weighted by a float32
-    product of the per-axis float32 weights (last axis first), integers
-    truncated toward zero (ONNX Runtime's ``linear``).  ``"corner_sum_q10"``:
-    the same with 10-bit weights ``floor(1024 w)`` for the right tap and
-    ``1024 -`` that for the left, ``sum / 2**(10 k)`` toward zero (its 4-D
-    channels-last 8-bit kernel).  Both: ``_engines/corner_sum.py``.
 simd_lanes
     ``L > 0``: a pass sums the first ``L * floor(m / L)`` elements of an
     output row (``m`` its length with channels) as a vector loop of ``L``
@@ -90,6 +96,31 @@ store
     How a float result becomes an integer: ``"half_even"`` (``np.rint``),
     ``"half_away"``, ``"half_up"`` (``floor(v + 0.5)``) or ``"truncate"``
     (toward zero); always saturating to the dtype's range.
+window
+    Which taps a (stretched) kernel reads and their distances.  ``"exact"``:
+    every ``j`` with ``j - x`` inside the support, distance ``(j - x) / stretch``
+    in the ``weights`` precision.  ``"float32_centre"``: a library holding the
+    centre ``c = x + 1/2`` in float32 (the ``float32_edge`` positions) and the
+    support ``r = f32(radius * stretch)`` reads ``j`` from
+    ``trunc(f32(c - r) + 1/2)`` (at least 0) to ``trunc(f32(c + r) + 1/2) - 1``,
+    at most ``2 * ceil(r) + 1`` taps, at distances
+    ``f32((f32(j - c) + 1/2) * f32(1 / stretch))`` (PyTorch's float antialias
+    weights, ``_compute_indices_min_size_weights_aa``).
+boxes
+    How a footprint kernel (``area``) bounds an output pixel's box:
+    ``"centred"``: ``[x - w/2, x + w/2]`` around the position (exact).
+    ``"float32_ends"``: from ``L = x(o)`` to ``R = x(o + 1)``, the float32
+    positions of the pixel's two edges by the ``coordinates`` rule; overlaps
+    ``f32(min(R, j+1) - max(L, j))`` in edge coordinates, except that a box
+    inside one pixel weighs the step (TensorFlow's ``ResizeArea``).
+    ``"float32_width"``: ``R = f32(L + step)`` (JAX's ``area``).  With
+    ``normalize=False`` the overlaps are multiplied by ``1 / step`` (float32
+    weights: ``f32(1 / step)``; TensorFlow multiplies the sum by ``1 / scale``);
+    otherwise they are divided by their sum.
+min_total
+    Rows whose weight sum ``|total|`` is at most this get no weight at all:
+    the output sample is 0 (JAX: ``1000 * eps(float32)``; TensorFlow's
+    ``ScaleAndTranslate``: ``1000 * FLT_MIN``).  ``0``: only empty rows.
 """
 
 from __future__ import annotations
@@ -105,13 +136,19 @@ from ._validate import check_choice
 
 __all__ = [
     "ACCUMULATIONS",
+    "BLOCK_DIVIDES",
+    "BLOCK_SUMS",
+    "BOXES",
     "COORDINATES",
     "EXACT",
     "INTERMEDIATES",
     "STORES",
     "WEIGHTS",
+    "WINDOWS",
     "Arithmetic",
+    "BlockMean",
     "as_arithmetic",
+    "box_overlaps",
     "fma_float32",
     "keys_float32",
     "round_weights",
@@ -119,9 +156,14 @@ __all__ = [
     "store",
 ]
 
-COORDINATES = ("exact", "float32", "float32_fma", "float32_div",
-               "float64_div", "float32_ratio", "float32_crop")
+COORDINATES = ("exact", "float32", "float32_fma", "float32_div", "float32_edge",
+               "float32_translate", "float32_translate_fma",
+               "float64_div", "float32_ratio", "float32_crop", "float64_fma")
 WEIGHTS = ("float64", "float32", "float32_lerp", "float32_keys")
+#: How a footprint kernel's (``area``) box is bounded, see the module doc.
+BOXES = ("centred", "float32_ends", "float32_width")
+#: How a stretched kernel's taps and distances are found, see the module doc.
+WINDOWS = ("exact", "float32_centre")
 INTERMEDIATES = ("dtype", "wide", "unshifted")
 ACCUMULATIONS = ("float64", "taps", "block", "corner_sum", "corner_sum_q10")
 STORES = ("half_even", "half_away", "half_up", "truncate")
@@ -145,16 +187,23 @@ class Arithmetic:
     normalize: bool = True
     intermediate: str = "dtype"
     store: str = "half_even"
+    boxes: str = "centred"
+    min_total: float = 0.0
     accumulate: str = "float64"
     simd_lanes: int = 0
     truncate: tuple[int, int] = (0, 0)
     tie_tolerance: float = 0.0
+    window: str = "exact"
 
     def __post_init__(self) -> None:
+        check_choice("window", self.window, WINDOWS)
         if not (isinstance(self.tie_tolerance, (int, float)) and 0 <= self.tie_tolerance < 0.5):
             raise ValueError(f"tie_tolerance={self.tie_tolerance!r} must be a number in [0, 0.5)")
         check_choice("coordinates", self.coordinates, COORDINATES)
         check_choice("weights", self.weights, WEIGHTS)
+        check_choice("boxes", self.boxes, BOXES)
+        if not (isinstance(self.min_total, (int, float)) and 0 <= self.min_total < 1):
+            raise ValueError(f"min_total={self.min_total!r} must be a number in [0, 1)")
         check_choice("intermediate", self.intermediate, INTERMEDIATES)
         check_choice("store", self.store, STORES)
         if not isinstance(self.normalize, bool):
@@ -186,6 +235,10 @@ class Arithmetic:
         pos = {"exact": "exact", "float32": "float32 (two roundings)",
                "float32_fma": "float32 (fused multiply-add)",
                "float32_div": "float32 (divided by the scale)",
+               "float32_edge": "float32 (product rounded, half-pixel shift exact)",
+               "float32_translate": "float32 (product, translation and shift each rounded)",
+               "float32_translate_fma": "float32 (product minus translation fused)",
+               "float64_fma": "float64 (fused multiply-add)",
                "float64_div": "float64 (divided by the float32 scale), rounded to float32",
                "float32_ratio": "float32 (times in - 1, divided by out - 1)",
                "float32_crop": "float32 (crop box: start + o * box * (in - 1) / (out - 1))",
@@ -195,6 +248,14 @@ class Arithmetic:
         parts = [f"positions {pos}",
                  f"weights {self.weights}, " + ("normalised" if self.normalize
                                                  else "applied as given")]
+        if self.window != "exact":
+            parts.append("taps from the float32 centre +- f32(support)")
+        if self.boxes != "centred":
+            parts.append("area boxes " + {"float32_ends": "between float32 edge positions",
+                                          "float32_width": "float32 left edge + step"}[
+                                              self.boxes])
+        if self.min_total:
+            parts.append(f"rows summing to at most {self.min_total:.3g} are zero")
         if self.accumulate != "float64":
             parts.append({"corner_sum": "corners of the cell summed in memory order with "
                                         "float32 weight products, truncated",
@@ -224,6 +285,58 @@ class Arithmetic:
 #: pixelgrid's own model: exact positions, float64 weights.
 EXACT = Arithmetic()
 
+#: How :class:`BlockMean` adds a block: ``"exact"`` (integers exactly, floats in
+#: float64 pixel by pixel) or ``"pairs"`` (see :class:`BlockMean`).
+BLOCK_SUMS = ("exact", "pairs")
+#: How :class:`BlockMean` divides a block sum by its pixel count ``n``.
+BLOCK_DIVIDES = ("float64", "reciprocal24")
+
+
+@dataclass(frozen=True)
+class BlockMean:
+    """How a library's integer-factor reduce (block means) computes, declared as data.
+
+    The blocks themselves are two box plans (one per axis); this record says
+    how a block's pixels are added, divided by their count ``n`` and stored.
+    The engine applying it is :func:`pixelgrid._engines.block_mean.apply_block_mean`.
+
+    sums
+        ``"exact"``: integer data summed exactly, float data in float64 pixel
+        by pixel in row-major order.  ``"pairs"``: a full block is added two
+        rows at a time, each step adding up to four pixels *in the input
+        dtype* (int32 wraps around, float32 rounds) before the float64 total;
+        partial (edge) blocks are added pixel by pixel in float64 (Pillow's
+        ``ImagingReduceNxN_32bpc`` and ``ImagingReduceCorners_32bpc``).
+    divide
+        ``"float64"``: ``total * (1.0 / n)``.  ``"reciprocal24"``:
+        ``((total + n // 2) * m) >> 24`` with the 32-bit
+        ``m = int(f32(2**32) / f32(256 n))`` (Pillow's 8-bit reduce; ``m`` is
+        rounded down, so an exact mean ``k`` can come out as ``k - 1``).
+    store
+        Rounding of integer results (:data:`STORES`); float results are cast.
+
+    Examples
+    --------
+    >>> BlockMean("pairs", "float64", "half_away").describe()
+    'block sums pairs in the dtype, float64 total; divide total * (1/n); store half away'
+    """
+
+    sums: str = "exact"
+    divide: str = "float64"
+    store: str = "half_even"
+
+    def __post_init__(self) -> None:
+        check_choice("sums", self.sums, BLOCK_SUMS)
+        check_choice("divide", self.divide, BLOCK_DIVIDES)
+        check_choice("store", self.store, STORES)
+
+    def describe(self) -> str:
+        """One line for :func:`pixelgrid.explain`."""
+        sums = {"exact": "exact", "pairs": "pairs in the dtype, float64 total"}[self.sums]
+        div = {"float64": "total * (1/n)",
+               "reciprocal24": "((total + n//2) * u32(2**32 / (256 n))) >> 24"}[self.divide]
+        return f"block sums {sums}; divide {div}; store {self.store.replace('_', ' ')}"
+
 
 def as_arithmetic(value: str | Arithmetic) -> Arithmetic:
     """An :class:`Arithmetic` from a record or a ``coordinates`` name (the older spelling)."""
@@ -237,17 +350,21 @@ def as_arithmetic(value: str | Arithmetic) -> Arithmetic:
 
 
 def sample_positions(step: float | Fraction, c: float, d: float, n: int,
-                     coordinates: str,
+                     coordinates: str, grid_offset: float = 0.5,
                      in_size: int | None = None) -> NDArray[np.float64]:
     """Sample positions of ``n`` outputs as a float32 library computes them.
 
     ``step`` is the input pixels per output pixel as the library holds it (the
     exact float32 value for ``float32``/``float32_fma``; for ``float32_div`` the
     divisor is ``f32(1 / step)``), ``c`` and ``d`` the grid offsets in
-    ``x = step * (o + c) + d``.  The result is float32-valued (held in float64).
+    ``x = step * (o + c) + d``.  The result is float32-valued (held in float64),
+    except for ``float32_edge``, whose ``d`` is added exactly.  The
+    ``float32_translate`` rules split ``c`` into the grid's ``grid_offset``
+    (1/2 for pixel centres, 0 for pixel edges) and a translation
+    ``grid_offset - c``.
 
     ``float32_ratio`` takes ``step`` as an exact Fraction, ``float32_crop`` also
-    the input length ``in_size``.
+    the input length ``in_size``.  ``float64_fma`` gives float64 positions.
 
     Examples
     --------
@@ -261,7 +378,21 @@ def sample_positions(step: float | Fraction, c: float, d: float, n: int,
         s64 = float(np.float32(1.0 / step))
         t64 = np.arange(n, dtype=np.float64) + c
         return (t64 / s64 + d).astype(np.float32).astype(np.float64)
+    if coordinates == "float64_fma":
+        return _float64_fma(step, c, d, n)
+    if coordinates in ("float32_translate", "float32_translate_fma"):
+        s32 = np.float32(step)
+        o = (np.arange(n, dtype=np.float64) + grid_offset).astype(np.float32)
+        shift = np.float32(s32 * np.float32(grid_offset - c))
+        if coordinates == "float32_translate_fma":  # s * o - shift rounded once
+            head = (float(s32) * o.astype(np.float64) - float(shift)).astype(np.float32)
+        else:
+            head = s32 * o - shift
+        return (head + np.float32(d)).astype(np.float64)
     t = (np.arange(n, dtype=np.float64) + c).astype(np.float32)
+    if coordinates == "float32_edge":
+        # float32 product; the shift d (a half) is added exactly in float64
+        return (np.float32(step) * t).astype(np.float64) + d
     if coordinates == "float32_div":
         s = np.float32(1.0 / step)
         return (t / s + np.float32(d)).astype(np.float64)
@@ -291,27 +422,6 @@ def _ratio_positions(step: Fraction, c: float, d: float, n: int, coordinates: st
     return (d32 + term).astype(np.float64)
 
 
-def keys_float32(d: NDArray[np.float64], a: float) -> NDArray[np.float64]:
-    """Keys' cubic at distances ``d`` evaluated in float32, every operation rounded.
-
-    ``t = |d|`` (already float32); ``((a + 2) t - (a + 3)) t t + 1`` for ``t < 1``,
-    ``((a t - 5a) t + 8a) t - 4a`` for ``1 <= t < 2``, else 0: the forms of
-    ONNX Runtime's ``GetCubicCoeffs`` and PyTorch's ``cubic_convolution1/2``.
-
-    Examples
-    --------
-    >>> keys_float32(np.array([0.0, 0.5, 1.5, 2.0]), -0.75).tolist()
-    [1.0, 0.59375, -0.09375, 0.0]
-    """
-    f = np.float32
-    t = np.abs(d).astype(f)
-    a32 = f(a)
-    inner = ((a32 + f(2)) * t - (a32 + f(3))) * t * t + f(1)
-    outer = ((a32 * t - f(5) * a32) * t + f(8) * a32) * t - f(4) * a32
-    w = np.where(t < 1, inner, np.where(t < 2, outer, f(0)))
-    return np.asarray(w, dtype=np.float32).astype(np.float64)
-
-
 def fma_float32(a: NDArray[Any], b: NDArray[Any], c: NDArray[Any]) -> NDArray[np.float32]:
     """``f32(a * b + c)`` rounded once (a float32 fused multiply-add) for float32 inputs.
 
@@ -338,6 +448,59 @@ def fma_float32(a: NDArray[Any], b: NDArray[Any], c: NDArray[Any]) -> NDArray[np
     fix = tie & ((e > 0) == (towards > r))  # the exact value lies beyond the midpoint
     out: NDArray[np.float32] = np.where(fix, towards, r).astype(np.float32)
     return out
+
+
+def _float64_fma(step: float, c: float, d: float, n: int) -> NDArray[np.float64]:
+    """``f64(s * (o + c) + d)`` rounded once: exact binary fractions, one int division."""
+    (sn, sd), (cn, cd), (dn, dd) = (float(v).as_integer_ratio() for v in (step, c, d))
+    den = max(sd * cd, dd)  # powers of two: the larger is a common denominator
+    o = np.arange(n, dtype=object)
+    num = sn * (o * cd + cn) * (den // (sd * cd)) + dn * (den // dd)
+    return np.asarray(num / den, dtype=np.float64)  # Python int / int rounds correctly
+
+
+def box_overlaps(left: NDArray[np.float64], right: NDArray[np.float64],
+                 j: NDArray[np.int64], step: float, boxes: str,
+                 weights: str) -> NDArray[np.float64]:
+    """Overlap of input pixel ``[j, j + 1]`` with each output box ``[left, right]``.
+
+    ``left``/``right`` (one per output, edge coordinates) come from the
+    ``coordinates`` rule; ``j`` has one row of taps per output.  Overlaps are
+    rounded to float32 when ``weights`` is ``"float32"``; under
+    ``"float32_ends"`` a box inside one pixel weighs ``step`` (TensorFlow).
+
+    Examples
+    --------
+    >>> box_overlaps(np.array([0.5]), np.array([2.0]), np.array([[0, 1, 2]]), 1.5,
+    ...              "float32_ends", "float32").tolist()
+    [[0.5, 1.0, 0.0]]
+    """
+    lo, hi = left[:, None], right[:, None]
+    ov = np.maximum(0.0, np.minimum(hi, j + 1.0) - np.maximum(lo, j * 1.0))
+    if boxes == "float32_ends":
+        ov = np.where((j < lo) & (j + 1.0 > hi), step, ov)
+    return round_weights(ov, weights)
+
+
+def keys_float32(d: NDArray[np.float64], a: float) -> NDArray[np.float64]:
+    """Keys' cubic at distances ``d`` evaluated in float32, every operation rounded.
+
+    ``t = |d|`` (already float32); ``((a + 2) t - (a + 3)) t t + 1`` for ``t < 1``,
+    ``((a t - 5a) t + 8a) t - 4a`` for ``1 <= t < 2``, else 0: the forms of
+    ONNX Runtime's ``GetCubicCoeffs`` and PyTorch's ``cubic_convolution1/2``.
+
+    Examples
+    --------
+    >>> keys_float32(np.array([0.0, 0.5, 1.5, 2.0]), -0.75).tolist()
+    [1.0, 0.59375, -0.09375, 0.0]
+    """
+    f = np.float32
+    t = np.abs(d).astype(f)
+    a32 = f(a)
+    inner = ((a32 + f(2)) * t - (a32 + f(3))) * t * t + f(1)
+    outer = ((a32 * t - f(5) * a32) * t + f(8) * a32) * t - f(4) * a32
+    w = np.where(t < 1, inner, np.where(t < 2, outer, f(0)))
+    return np.asarray(w, dtype=np.float32).astype(np.float64)
 
 
 def round_weights(w: NDArray[np.float64], weights: str) -> NDArray[np.float64]:
