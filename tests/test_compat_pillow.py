@@ -303,3 +303,22 @@ def test_matches_pillow_at_realistic_sizes(resample: int, mode: str) -> None:
         ref = np.asarray(Image.fromarray(x).resize(size, resample, bx, gap))
         got = pp.resize(x, size, resample, bx, gap)
         assert got.dtype == ref.dtype and np.array_equal(got, ref), (x.shape, size, bx, gap)
+
+
+def test_like_plans_follow_the_crop_and_the_reduce() -> None:
+    # like_plans (what explain shows) applied in float64 equal Pillow's F result
+    from pixelgrid._engines.reference import apply_plans
+
+    x = np.random.default_rng(26).random((30, 40)).astype(np.float32)
+    for size, kw in (((9, 7), {"resample": "MKS2013", "box": (3, 2, 10, 11)}),
+                     ((9, 7), {"resample": "MKS2021", "box": (3, 2, 10, 11),
+                               "reducing_gap": 1.0}),
+                     ((15, 5), {"resample": "BOX", "reducing_gap": 1.0}),
+                     ((30, 40), {"resample": "LANCZOS", "box": (0, 0, 40, 30)})):
+        ref = np.asarray(Image.fromarray(x).resize(
+            (size[1], size[0]), getattr(pp, kw["resample"]), kw.get("box"),
+            kw.get("reducing_gap")), dtype=np.float64)
+        got = apply_plans(x.astype(np.float64), pp.like_plans(x.shape, size, **kw))
+        np.testing.assert_allclose(got, ref, rtol=0, atol=1e-5)
+    crop = pp.like_plans((30, 40), (9, 7), resample="MKS2013", box=(3, 2, 10, 11))
+    assert all(p.is_gather for _, p in crop)

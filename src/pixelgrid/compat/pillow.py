@@ -224,6 +224,14 @@ def _nearest_plan(in_size: int, out_size: int, in0: float, in1: float) -> AxisPl
                     0.0, x - 0.5, None, {"library": "pillow", "filter": "NEAREST"})
 
 
+def _crop_plan(n: int, lo: int, size: int) -> AxisPlan:
+    """Pixels ``lo .. lo + size - 1`` of an axis of ``n``: the crop Pillow 13 makes."""
+    idx = lo + np.arange(size, dtype=np.int64)
+    return AxisPlan(n, size, idx[:, None], np.ones((size, 1)), np.zeros(size), 0.0,
+                    idx.astype(np.float64), None,
+                    {"library": "pillow", "filter": "crop (integer box of the output size)"})
+
+
 def _block_plan(n: int, factor: int, lo: int, hi: int) -> AxisPlan:
     """One axis of ``Image.reduce`` over ``[lo, hi)``: a box ``factor`` pixels wide.
 
@@ -569,7 +577,12 @@ def like_plans(
             bx = ((bx[0] - rb[0]) / fx, (bx[1] - rb[1]) / fy,
                   (bx[2] - rb[0]) / fx, (bx[3] - rb[1]) / fy)
             h, w = reduce[0].out_size, reduce[1].out_size
-    plans = _passes(h, w, (out_w, out_h), r, bx, False)
+    crop = _integer_crop((out_w, out_h), bx)
+    if crop is not None:  # Pillow 13 crops instead: gathers, on the axes the crop changes
+        plans = [(ax, _crop_plan(n, lo, m)) for ax, n, lo, m in
+                 ((1, w, crop[0], out_w), (0, h, crop[1], out_h)) if (lo, m) != (0, n)]
+    else:
+        plans = _passes(h, w, (out_w, out_h), r, bx, False)
     if reduce:
         done = {ax for ax, _ in plans}
         note = "reducing_gap: Image.reduce block means first, composed with the filter"
@@ -579,7 +592,7 @@ def like_plans(
                                     + (factor[ax] - 1) / 2,
                                     info={**p.info, "quirk": note})) for ax, p in plans]
         plans += [(ax, q) for ax, q in reduce.items() if ax not in done]
-    if r != NEAREST:
+    if r != NEAREST and crop is None:
         for _, p in plans:
             p.info["integer_model"] = (
                 "8-bit modes: weights round_half_away(w * 2**22), (acc + 2**21) >> 22, "
