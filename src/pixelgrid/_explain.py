@@ -512,8 +512,9 @@ def _arithmetic_text(p: AxisPlan, dt: np.dtype[Any], *, own: bool = False,
     target = np.floor((p.weight.sum(axis=1) + p.fill) * 2.0**fp.bits + 0.5)
     parts = [f"{fp.bits}-bit weights" + (f", rows summing exactly to 2**{fp.bits}"
                                          if np.array_equal(exact, target) else "")]
-    parts.append("intermediate " + ("wide, rounded once" if rec.intermediate == "wide"
-                                     else "rounded to the dtype per axis"))
+    parts.append("intermediate " + {"wide": "wide, rounded once",
+                                     "unshifted": "exact integer sums, rounded once",
+                                     }.get(rec.intermediate, "rounded to the dtype per axis"))
     if fp.offset == 1 << (fp.bits - 1):
         parts.append("store round half up")
     elif fp.offset == 0:
