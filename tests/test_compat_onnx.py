@@ -580,3 +580,158 @@ def test_bad_inputs():
         po.resize(x, scales=[2, 2], axes=[2, -2])
     with pytest.raises(ValueError, match="keep_aspect_ratio_policy='not_larger' needs sizes"):
         po.resize(x, scales=[1, 1, 2, 2], keep_aspect_ratio_policy="not_larger")
+
+
+# --- float32 at realistic sizes: every mode x transform x antialias -----------------------
+# Thin arrays (2 rows; rows keep scale 1, which ORT reads as x_out itself) of 2000 <-> 5000
+# px.  onnxruntime 1.32 computes positions, weights and sums in float32; the declared
+# model (compat.onnx: float32 position rules, float32_lerp / float32_keys weights, the
+# corner_sum / taps accumulations) reproduces it bit for bit.  Measured before the model:
+# up to 8.2e-4 (tf_crop_and_resize cubic), 1.1e-4 (cubic half_pixel).
+
+_BIG_UP = np.random.default_rng(2000).random((2, 2000), dtype=np.float32)
+_BIG_DOWN = np.random.default_rng(5000).random((2, 5000), dtype=np.float32)
+_BIG_CASES = (
+    [dict(mode="nearest", nearest_mode=m) for m in po.NEAREST_MODES]
+    + [dict(mode="linear"), dict(mode="cubic"),
+       dict(mode="cubic", cubic_coeff_a=-0.5, exclude_outside=1)]
+    + [dict(mode="linear", antialias=1), dict(mode="cubic", antialias=1),
+       dict(mode="cubic", antialias=1, exclude_outside=1)])
+
+
+@pytest.mark.parametrize("ctm", CTMS)
+@pytest.mark.parametrize("attrs", _BIG_CASES, ids=lambda a: "-".join(map(str, a.values())))
+def test_float32_5000px_bit_exact(ctm, attrs):
+    attrs = {**attrs, "coordinate_transformation_mode": ctm, "extrapolation_value": -2.0}
+    pairs = [(_BIG_DOWN, [1.0, 0.4])] + ([] if attrs.get("antialias") else
+                                          [(_BIG_UP, [1.0, 2.5])])
+    for x, sc in pairs:
+        io = {"scales": sc}
+        if ctm == "tf_crop_and_resize":  # a box reaching outside the input on both sides
+            io["roi"] = [0.0, -0.03, 1.0, 1.02]
+        want = run_ort(x, attrs, **io)
+        got = po.resize(x, **io, **attrs)
+        assert got.dtype == np.float32
+        np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("ctm", CTMS)
+@pytest.mark.parametrize("layout", ["2d", "nchw", "nhwc", "3d", "5d"])
+def test_float32_linear_and_antialias_bit_exact_every_layout(ctm, layout):
+    """ORT's non-separable bilinear/trilinear corner sums, and its separable antialias."""
+    rng = np.random.default_rng(hash((ctm, layout)) % 2**32)
+    shape, sc = {"2d": ((37, 53), [2.7, 0.55]), "nchw": ((2, 3, 37, 53), [1, 1, 0.7, 1.9]),
+                 "nhwc": ((2, 37, 53, 3), [1, 0.7, 1.9, 1]),
+                 "3d": ((9, 11, 13), [1.6, 0.7, 2.2]),
+                 "5d": ((1, 2, 9, 11, 13), [1, 1, 1.6, 0.7, 2.2])}[layout]
+    x = rng.random(shape, dtype=np.float32)
+    io = {"scales": sc}
+    if ctm == "tf_crop_and_resize":
+        io["roi"] = [0 if s == 1 else 0.1 for s in sc] + [1 if s == 1 else 0.95 for s in sc]
+    for extra in ({}, {"antialias": 1}):
+        if extra and layout in ("3d", "5d"):
+            continue
+        attrs = dict(mode="linear", coordinate_transformation_mode=ctm,
+                     extrapolation_value=-3.0, **extra)
+        np.testing.assert_array_equal(po.resize(x, **io, **attrs), run_ort(x, attrs, **io))
+
+
+@pytest.mark.parametrize("ctm", CTMS)
+def test_float32_cubic_2d(ctm):
+    """2-D cubic: bit-exact, except exclude_outside=1 with both axes resized.
+
+    There ORT divides each vertical product by the coefficient sum,
+    ``(h * c) / sum``, where the plans hold ``c / sum``: one or two float32 ulps
+    (measured 1.8e-7 on 37 x 53 -> 100 x 29).
+    """
+    rng = np.random.default_rng(len(ctm))
+    x = rng.random((37, 53), dtype=np.float32)
+    io = {"scales": [2.7, 0.55]}
+    if ctm == "tf_crop_and_resize":
+        io["roi"] = [0.1, 0.1, 0.95, 0.95]
+    for a, excl in [(-0.75, 0), (-0.5, 1)]:
+        attrs = dict(mode="cubic", coordinate_transformation_mode=ctm, cubic_coeff_a=a,
+                     exclude_outside=excl, extrapolation_value=-3.0)
+        got, want = po.resize(x, **io, **attrs), run_ort(x, attrs, **io)
+        if excl:
+            np.testing.assert_allclose(got, want, rtol=0, atol=4e-7)
+        else:
+            np.testing.assert_array_equal(got, want)
+
+
+# --- findings of the differential fuzz (each against real onnxruntime) ---------------------
+
+
+@pytest.mark.parametrize("mode", ["linear", "cubic"])
+def test_int8_antialias_clamps_to_0_255_and_wraps(mode):
+    # ORT stores every pass through its uint8 clip table ([0, 255]) and casts to int8:
+    # negative results become 0, results of 128..255 wrap to -128..-1 (ORT's bug).
+    x = np.random.default_rng(8).integers(-128, 128, (5, 37)).astype(np.int8)
+    attrs = dict(mode=mode, antialias=1)
+    want = run_ort(x, attrs, scales=[0.7, 0.45])
+    np.testing.assert_array_equal(po.resize(x, scales=[0.7, 0.45], **attrs), want)
+    edge = np.array([[-100, -50, 120, 127, 127, 0, -128, 127, 127, 127, -128, -128]], np.int8)
+    got = po.resize(edge, scales=[1.0, 0.7], **attrs)
+    np.testing.assert_array_equal(got, run_ort(edge, attrs, scales=[1.0, 0.7]))
+    # cubic overshoots 127 next to the -128 -> 127 step and wraps (ORT: -108 and -128)
+    assert (got < 0).any() == (mode == "cubic")
+
+
+@pytest.mark.parametrize("dtype", [np.int8, np.int32, np.uint8])
+def test_channels_last_cubic_integers_like_ort(dtype):
+    # 4-D channels-last cubic runs ORT's antialias kernel: 8-bit clamps to [0, 255]
+    # (int8 wraps), int32 rounds half away from zero after each pass (was truncated:
+    # up to 54 levels off).
+    rng = np.random.default_rng(4)
+    lo, hi = (-128, 128) if dtype == np.int8 else (0, 256) if dtype == np.uint8 else (-1000,
+                                                                                      1000)
+    x = rng.integers(lo, hi, (1, 6, 7, 3)).astype(dtype)
+    attrs = dict(mode="cubic")
+    want = run_ort(x, attrs, scales=[1, 1.7, 2.3, 1])
+    np.testing.assert_array_equal(po.resize(x, scales=[1, 1.7, 2.3, 1], **attrs), want)
+
+
+@pytest.mark.parametrize("mode", ["linear", "cubic"])
+def test_int32_antialias_rounds_each_pass(mode):
+    x = np.random.default_rng(32).integers(-1000, 1000, (3, 40)).astype(np.int32)
+    attrs = dict(mode=mode, antialias=1)
+    want = run_ort(x, attrs, scales=[0.7, 0.45])
+    np.testing.assert_array_equal(po.resize(x, scales=[0.7, 0.45], **attrs), want)
+
+
+def test_crop_extrapolation_decided_at_the_float32_position():
+    # 14 -> 4, box [0.014450492, 1]: the exact last position is 13 (inside), ORT's
+    # float32 one 13.00000095 (outside): ORT writes the extrapolation value there.
+    lo = float(np.float32(0.014450492337346077))
+    x = np.random.default_rng(14).random((2, 14), dtype=np.float32)
+    for mode in po.MODES:
+        attrs = dict(mode=mode, coordinate_transformation_mode="tf_crop_and_resize",
+                     extrapolation_value=-7.0)
+        io = {"sizes": [2, 4], "roi": [0, lo, 1, 1.0]}
+        want = run_ort(x, attrs, **io)
+        assert np.all(want[:, -1] == -7.0)
+        np.testing.assert_array_equal(po.resize(x, **io, **attrs), want)
+
+
+@pytest.mark.parametrize("policy", ["not_larger", "not_smaller"])
+def test_negative_axes_with_keep_aspect_policy_return_the_input(policy):
+    # onnxruntime 1.32 returns X unchanged here (its bug, reproduced); axes [2, 3]
+    # resize as usual (onnx.reference raises with negative axes and a policy).
+    x = np.random.default_rng(6).random((1, 1, 6, 8), dtype=np.float32)
+    attrs = dict(mode="linear", keep_aspect_ratio_policy=policy)
+    want = run_ort(x, attrs, sizes=[9, 13], axes=[-2, -1])
+    assert want.shape == x.shape
+    np.testing.assert_array_equal(po.resize(x, sizes=[9, 13], axes=[-2, -1], **attrs), want)
+    got = po.resize(x, sizes=[9, 13], axes=[2, 3], **attrs)
+    np.testing.assert_array_equal(got, run_ort(x, attrs, sizes=[9, 13], axes=[2, 3]))
+
+
+@pytest.mark.parametrize("roi", [[0, -0.4, 1, 1.0], [0, 0.0, 1, 1.4], [0, -0.03, 1, 1.02]])
+def test_uint8_cubic_antialias_crop_box_outside_the_input(roi):
+    # Windows wholly outside the input (box from -0.4) raised IndexError; ORT reads no
+    # tap there and writes the extrapolation value.
+    x = np.random.default_rng(3).integers(0, 256, (4, 300)).astype(np.uint8)
+    attrs = dict(mode="cubic", antialias=1, coordinate_transformation_mode="tf_crop_and_resize",
+                 extrapolation_value=9.0)
+    want = run_ort(x, attrs, scales=[1, 0.3], roi=roi)
+    np.testing.assert_array_equal(po.resize(x, scales=[1, 0.3], roi=roi, **attrs), want)
