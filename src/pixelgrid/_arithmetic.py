@@ -38,7 +38,9 @@ coordinates
     ``tf_crop_and_resize``; one output: ``x = f32(d)``).
     ``"float64_fma"``: ``x = f64(s * (o + c) + d)`` in double with one rounding
     (PyTorch's ``area_pixel_compute_source_index`` for float64 data, contracted
-    to a fused multiply-add); ``s`` is the double step.  Nearest indices are
+    to a fused multiply-add); ``s`` is the double step.  ``"float64_float32"``:
+    ``x = f32(f64(f64(s * (o + c)) + d))``, each double operation rounded, then
+    one rounding to float32 (OpenCV's ``(float)((dx + 0.5) * scale - 0.5)``).  Nearest indices are
     still floored as float32 (``_plan._round_tie``), as PyTorch's ``floorf`` does.
 weights
     ``"float64"``: the kernel is evaluated and normalised in float64.
@@ -158,7 +160,8 @@ __all__ = [
 
 COORDINATES = ("exact", "float32", "float32_fma", "float32_div", "float32_edge",
                "float32_translate", "float32_translate_fma",
-               "float64_div", "float32_ratio", "float32_crop", "float64_fma")
+               "float64_div", "float32_ratio", "float32_crop", "float64_fma",
+               "float64_float32")
 WEIGHTS = ("float64", "float32", "float32_lerp", "float32_keys")
 #: How a footprint kernel's (``area``) box is bounded, see the module doc.
 BOXES = ("centred", "float32_ends", "float32_width")
@@ -239,6 +242,7 @@ class Arithmetic:
                "float32_translate": "float32 (product, translation and shift each rounded)",
                "float32_translate_fma": "float32 (product minus translation fused)",
                "float64_fma": "float64 (fused multiply-add)",
+               "float64_float32": "float64, rounded to float32",
                "float64_div": "float64 (divided by the float32 scale), rounded to float32",
                "float32_ratio": "float32 (times in - 1, divided by out - 1)",
                "float32_crop": "float32 (crop box: start + o * box * (in - 1) / (out - 1))",
@@ -378,6 +382,9 @@ def sample_positions(step: float | Fraction, c: float, d: float, n: int,
         s64 = float(np.float32(1.0 / step))
         t64 = np.arange(n, dtype=np.float64) + c
         return (t64 / s64 + d).astype(np.float32).astype(np.float64)
+    if coordinates == "float64_float32":
+        t64 = np.arange(n, dtype=np.float64) + c
+        return ((t64 * step) + d).astype(np.float32).astype(np.float64)
     if coordinates == "float64_fma":
         return _float64_fma(step, c, d, n)
     if coordinates in ("float32_translate", "float32_translate_fma"):

@@ -81,7 +81,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._arithmetic import EXACT, Arithmetic
+from .._arithmetic import EXACT, Arithmetic, sample_positions
 from .._arrays import run_plans
 from .._kernels import Kernel, area, cubic, lanczos, linear, nearest
 from .._plan_types import AxisPlan, FixedPoint
@@ -259,7 +259,8 @@ def _generic_table(
         f = np.where(f <= 0, np.float32(0), f - np.floor(f)).astype(np.float32)
         coord = s + f.astype(np.float64)
     else:
-        fx = ((o + 0.5) * scale - 0.5).astype(np.float32)
+        # (float)((dx + 0.5) * scale - 0.5): double arithmetic, then float32
+        fx = sample_positions(scale, 0.5, -0.5, n_out, _POSITIONS).astype(np.float32)
         s = np.floor(fx).astype(np.int64)
         f = (fx - s.astype(np.float32)).astype(np.float32)
         coord = fx.astype(np.float64)
@@ -315,8 +316,10 @@ def _axis_plan(
 #   2x2 float32 blocks with 1 or 4 channels are added row pair by row pair on 4 lanes.
 # * Every store to an integer dtype saturates; rounding half to even unless said above.
 
+#: OpenCV's generic tables: positions in double rounded to float32, float32 coefficients.
+_POSITIONS = "float64_float32"
 _UNSHIFTED = Arithmetic(intermediate="unshifted", store="half_up")
-_TAPS = Arithmetic(accumulate="taps")
+_TAPS = Arithmetic(accumulate="taps", weights="float32")
 
 
 def _model(path: str, interp: int, dt: np.dtype[Any], cn: int,
@@ -335,15 +338,19 @@ def _model(path: str, interp: int, dt: np.dtype[Any], cn: int,
         return a, a
     if path == "area_general":
         return _TAPS, _TAPS
+    # The generic tables: OpenCV's float32 positions (the area-bilinear table has its own
+    # formula, exact here) and float32 coefficients, 11-bit for uint8.
+    gen = {"coordinates": _POSITIONS if interp != INTER_AREA else "exact", "weights": "float32"}
     if dt == np.uint8:
         if interp in (INTER_LINEAR, INTER_AREA):
-            return _UNSHIFTED, _UNSHIFTED.replace(truncate=(4, 16))
-        return _UNSHIFTED, _UNSHIFTED.replace(simd_lanes=8 if interp == INTER_CUBIC else 0)
+            return _UNSHIFTED.replace(**gen), _UNSHIFTED.replace(truncate=(4, 16), **gen)
+        lanes = 8 if interp == INTER_CUBIC else 0
+        return _UNSHIFTED.replace(**gen), _UNSHIFTED.replace(simd_lanes=lanes, **gen)
     if dt == np.float64 or (dt == np.uint16 and interp == INTER_LANCZOS4):
         lanes = 0  # no vector vertical kernel (the uint16 Lanczos one adds in order)
     else:
         lanes = 4 if dt == np.float32 else 8
-    return _TAPS, _TAPS.replace(simd_lanes=lanes)
+    return _TAPS.replace(**gen), _TAPS.replace(simd_lanes=lanes, **gen)
 
 
 def _core_info(interp: int, scale: float, extra: str = "") -> dict[str, Any]:
