@@ -154,3 +154,58 @@ def test_bad_inputs():
         ptf.v1.resize_bilinear(x[None], [2, 2], align_corners=True, half_pixel_centers=True)
     with pytest.raises(ValueError, match="need 4-D input"):
         ptf.v1.resize_area(x, [2, 2])
+
+
+# --- Realistic sizes: the float32 model must not drift with the axis length ---------------
+# Thin (1, 2, n, 1) arrays keep CI fast; 2e-6 is the target, and where pixelgrid's plan
+# and engine do exactly what TensorFlow does the result is asserted bit for bit.
+BIG = [(2000, 5000), (5000, 1900)]
+BIG_TOL = 2e-6
+# (method, antialias, up) reproduced bit for bit: nearest indices; ScaleAndTranslate's
+# triangle upsampling (float32 weights and tap-order float32 sums as TensorFlow's).
+BIT_EXACT = {("nearest", aa, up) for aa in (False, True) for up in (True, False)} | {
+    ("bilinear", True, True)}
+
+
+@pytest.mark.parametrize("n_in,n_out", BIG)
+@pytest.mark.parametrize("antialias", [False, True])
+@pytest.mark.parametrize("method", sorted(ptf.METHODS))
+def test_large_axes_match_tf(method, antialias, n_in, n_out):
+    x = np.random.default_rng(n_in + len(method)).random((1, 2, n_in, 1), dtype=np.float32)
+    ref = tf.image.resize(x, [2, n_out], method=method, antialias=antialias).numpy()
+    got = ptf.resize(x, [2, n_out], method=method, antialias=antialias)
+    assert got.dtype == ref.dtype and got.shape == ref.shape
+    if (method, antialias, n_out > n_in) in BIT_EXACT:
+        np.testing.assert_array_equal(got, ref)
+    else:
+        assert np.max(np.abs(got.astype(np.float64) - ref)) <= BIG_TOL
+
+
+@pytest.mark.parametrize("op", ["bilinear", "nearest_neighbor", "bicubic", "area"])
+def test_v1_ops_large_axes_match_tf(op):
+    tf_fn = getattr(tf.compat.v1.image, f"resize_{op}")
+    fn = getattr(ptf.v1, f"resize_{op}")
+    grids = [(False, False), (True, False)] + ([] if op == "area" else [(False, True)])
+    for n_in, n_out in BIG:
+        x = np.random.default_rng(n_in).random((1, 2, n_in, 1), dtype=np.float32)
+        for ac, hp in grids:
+            kw = {"align_corners": ac} if op == "area" else {"align_corners": ac,
+                                                              "half_pixel_centers": hp}
+            ref = tf_fn(x, [2, n_out], **kw).numpy()
+            got = fn(x, [2, n_out], **kw)
+            if op == "nearest_neighbor":
+                np.testing.assert_array_equal(got, ref)
+            else:
+                assert np.max(np.abs(got.astype(np.float64) - ref)) <= BIG_TOL, (ac, hp)
+
+
+@pytest.mark.parametrize("n_in,n_out", BIG)
+def test_area_weights_are_tensorflows_bit_for_bit(n_in, n_out):
+    # A one-hot row j resized by ResizeArea gives column j of TensorFlow's weights times
+    # 1/scale exactly (one product per output); the plan's float32 box weights are those.
+    cols = np.linspace(0, n_in - 1, 40).astype(int)
+    x = np.zeros((len(cols), 1, n_in, 1), np.float32)
+    x[np.arange(len(cols)), 0, cols, 0] = 1
+    ref = tf.image.resize(x, [1, n_out], method="area").numpy()[:, 0, :, 0]
+    p = ptf.tf_plans((1, 1, n_in, 1), [1, n_out], "area")[1][1]
+    np.testing.assert_array_equal(p.matrix()[:, cols].T, ref)

@@ -33,6 +33,7 @@ from ._arithmetic import (
     EXACT,
     Arithmetic,
     as_arithmetic,
+    box_overlaps,
     keys_float32,
     round_weights,
     sample_positions,
@@ -225,6 +226,7 @@ def plan(
     fill_value: float = 0.0,
     arithmetic: str | Arithmetic = "exact",
     footprint: Any = None,
+    edge_pad: int = 0,
     **grid_options: Any,
 ) -> AxisPlan:
     """Compute the taps and weights that resample one axis.
@@ -263,6 +265,10 @@ def plan(
         Input pixels covered by one output pixel, for antialias stretching and
         footprint kernels (``area``).  Default: the grid's step ``|a|`` (``in/out``
         when it is 0).  ONNX, for one, stretches by ``1/scale`` whatever the grid.
+    edge_pad : int
+        With ``renormalize``: taps up to ``edge_pad`` pixels outside the input
+        read the edge pixel (the input padded by edge copies); only taps
+        beyond are dropped (JAX's ``cubic-pytorch`` edge padding: 2).
     **grid_options
         Passed to the convention (``roi=`` for ``tf_crop_and_resize``,
         ``translate=`` for ``scale_translate``).
@@ -301,6 +307,10 @@ def plan(
     else:
         footprint = Fraction(in_size, out_size)
     stretch = Fraction(1)
+    boxes = k.footprint is not None and arith.boxes != "centred"
+    # A zero step (align_corners onto one sample) has no box: centred, normalised.
+    rule = arith.replace(normalize=True) if boxes and aff.a == 0 else arith
+    boxes = boxes and aff.a != 0
     if k.footprint is not None:
         k = k.at_footprint(footprint)
     elif antialias and not k.is_nearest and footprint > 1:
@@ -314,6 +324,8 @@ def plan(
         w = np.ones((out_size, 1), dtype=np.float64)
     elif lerp:  # float32 linear interpolation between two clamped taps
         j, w = _lerp_taps(xs, in_size)
+    elif boxes:  # area boxes bounded as the library computes their edges
+        j, w = _box_taps(aff, out_size, arith)
     else:
         if arith.float32_positions:  # the taps around the position the library computed
             lo, hi = _window_float(xs, float(k.radius * stretch), k.edges)
@@ -328,7 +340,10 @@ def plan(
             w = np.where(inside, keys_float32(np.where(inside, d, 0.0), k.params["a"]), 0.0)
         w = round_weights(w, arith.weights)
 
-    index, weight, fill_w = _apply_boundary(j, w, x, in_size, boundary, k.is_nearest, arith)
+    if isinstance(edge_pad, bool) or not isinstance(edge_pad, int) or edge_pad < 0:
+        raise ValueError(f"edge_pad={edge_pad!r} must be an integer >= 0")
+    index, weight, fill_w = _apply_boundary(j, w, x, in_size, boundary, k.is_nearest, rule,
+                                            edge_pad)
 
     if aff.valid is not None:  # extrapolation outside a crop box, decided at the position used
         lo_v, hi_v = (float(v) for v in aff.valid)
@@ -378,6 +393,87 @@ def _lerp_taps(xs: NDArray[np.float64],
             np.stack([left, right], axis=1).astype(np.float64))
 
 
+def _box_taps(aff: Affine, n: int,
+              arith: Arithmetic) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Taps and weights of ``area`` under the model's ``boxes`` rule (see :mod:`._arithmetic`).
+
+    The left edge of output ``o`` is the position of ``o - 1/2`` by the
+    coordinates rule, in pixel-edge units (pixel ``j`` covers ``[j, j + 1]``).
+    """
+    half = Fraction(1, 2)
+    if arith.float32_positions:
+        edges = sample_positions(float(aff.a), float(aff.c - half), float(aff.d + half), n + 1,
+                                 arith.coordinates, grid_offset=0.0)
+    else:
+        edges = Affine(aff.a, aff.c - half, aff.d + half).coords(n + 1)
+    step = float(aff.a)
+    left = edges[:-1]
+    if arith.boxes == "float32_ends":
+        right = edges[1:]
+    else:  # float32_width
+        right = (left.astype(np.float32) + np.float32(step)).astype(np.float64)
+    lo = np.floor(left).astype(np.int64)
+    hi = np.maximum(np.ceil(right).astype(np.int64) - 1, lo)
+    j = lo[:, None] + np.arange(max(int(np.max(hi - lo)) + 1, 1), dtype=np.int64)
+    w = box_overlaps(left, right, j, step, arith.boxes, arith.weights)
+    w = np.where(j <= hi[:, None], w, 0.0)
+    if not arith.normalize:  # the library multiplies the sum by 1 / step (float32: f32(1/step))
+        inv = float(np.float32(1 / step)) if arith.weights == "float32" else 1 / step
+        w = round_weights(w * inv, arith.weights)
+    return j, w
+
+
+def _lerp_taps(xs: NDArray[np.float64],
+               n: int) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Taps and weights of ``weights="float32_lerp"`` (see :mod:`._arithmetic`).
+
+    The position is clamped to ``[0, n - 1]``; the taps are ``i = floor(x)`` and
+    ``min(i + 1, n - 1)``; the right tap weighs ``x - i`` (exact in float32), the
+    left ``f32(1 - (x - i))``; both 1/2 where the taps coincide (the last pixel).
+
+    Examples
+    --------
+    >>> j, w = _lerp_taps(np.array([-0.5, 0.25, 2.0]), 3)
+    >>> j.tolist(), w.tolist()
+    ([[0, 1], [0, 1], [2, 2]], [[1.0, 0.0], [0.75, 0.25], [0.5, 0.5]])
+    """
+    xc = np.clip(xs.astype(np.float32), np.float32(0), np.float32(n - 1))
+    i1 = np.minimum(np.floor(xc).astype(np.int64), n - 1)
+    i2 = np.minimum(i1 + 1, n - 1)
+    right = (xc - i1.astype(np.float32)).astype(np.float32)
+    left = (np.float32(1) - right).astype(np.float32)
+    same = i1 == i2
+    left[same] = 0.5
+    right[same] = 0.5
+    return (np.stack([i1, i2], axis=1),
+            np.stack([left, right], axis=1).astype(np.float64))
+
+
+def _centre_window(xs: NDArray[np.float64], radius: Fraction,
+                   n: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """First and last tap under ``window="float32_centre"`` (see :class:`Arithmetic`).
+
+    The centre ``c = x + 1/2`` and the support ``r`` are float32; the bounds are
+    ``trunc(f32(c -+ r) + 1/2)`` (the sum in double), clipped to the input and to
+    ``2 * ceil(r) + 1`` taps, as PyTorch's ``_compute_indices_min_size_weights_aa``.
+    """
+    c = (xs + 0.5).astype(np.float32)
+    r = np.float32(float(radius))
+    lo = np.maximum(np.trunc((c - r).astype(np.float64) + 0.5), 0).astype(np.int64)
+    end = np.minimum(np.trunc((c + r).astype(np.float64) + 0.5), n).astype(np.int64)
+    size = np.clip(end - lo, 0, 2 * int(np.ceil(r)) + 1)
+    return lo, lo + size - 1
+
+
+def _centre_distances(j: NDArray[np.int64], xs: NDArray[np.float64],
+                      stretch: Fraction) -> NDArray[np.float64]:
+    """Distances under ``window="float32_centre"``: ``f32((f32(j - c) + 1/2) * f32(1/s))``."""
+    c = (xs + 0.5).astype(np.float32)
+    inv = float(np.float32(1 / float(stretch)))
+    d = j.astype(np.float32) - c[:, None]  # float32 subtraction
+    return ((d.astype(np.float64) + 0.5) * inv).astype(np.float32).astype(np.float64)
+
+
 def _window_float(xs: NDArray[np.float64], radius: float,
                   edges: str) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """:func:`_window` around float positions (a float32 library's taps)."""
@@ -412,6 +508,7 @@ def boundary_taps(
     boundary: str,
     nearest: bool = False,
     arith: Arithmetic = EXACT,
+    pad: int = 0,
 ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.bool_] | None]:
     """Normalise tap weights (as the model says) and bring every tap inside ``[0, n)``.
 
@@ -421,7 +518,9 @@ def boundary_taps(
     (used only to pick the edge pixel of a ``renormalize`` row with no tap
     inside).  Returns the mapped indices, the weights and, for ``constant``,
     the mask of taps outside the input: they keep their (normalised) weight,
-    which belongs to the fill value; ``None`` for every other rule.
+    which belongs to the fill value; ``None`` for every other rule.  ``pad``
+    (``renormalize`` only) keeps taps up to ``pad`` pixels outside, reading
+    the edge pixel.
 
     Examples
     --------
@@ -436,12 +535,18 @@ def boundary_taps(
     """
     outside = (j < 0) | (j >= n)
     if boundary == "renormalize" and not nearest:
+        if pad:  # taps within ``pad`` of the input read the edge pixel (clipped below)
+            outside = (j < -pad) | (j >= n + pad)
         w_in = np.where(outside, 0.0, w)
         total = _row_sums(w_in, arith)
         empty = ~np.any(~outside & (w != 0), axis=1)
         # Rows with no tap inside the input (a sample far outside it) fall back
         # to the nearest edge pixel rather than an undefined 0/0.
         w = _normalized(w_in, total, arith)
+        if arith.min_total:  # rows whose sum is that small get no weight (the sample is 0)
+            dead = np.abs(total) <= arith.min_total
+            w[dead] = 0.0
+            empty &= ~dead
         if np.any(empty):
             edge = np.clip(np.floor(x[empty] + 0.5), 0, n - 1).astype(np.int64)
             j = j.copy()
@@ -450,7 +555,10 @@ def boundary_taps(
             w[empty, 0] = 1.0
         return np.clip(j, 0, n - 1), w, None
     if not nearest and arith.normalize:
-        w = _normalized(w, _row_sums(w, arith), arith, keep_empty=True)
+        total = _row_sums(w, arith)
+        w = _normalized(w, total, arith, keep_empty=True)
+        if arith.min_total:
+            w[np.abs(total) <= arith.min_total] = 0.0
     if boundary == "constant":
         return np.clip(j, 0, n - 1), w, outside
     mode = "clamp" if boundary == "renormalize" else boundary
@@ -465,9 +573,10 @@ def _apply_boundary(
     boundary: str,
     nearest: bool,
     arith: Arithmetic = EXACT,
+    pad: int = 0,
 ) -> tuple[NDArray[np.int64], NDArray[np.float64], NDArray[np.float64]]:
     """:func:`boundary_taps` in plan form: outside taps of ``constant`` become the fill weight."""
-    index, weight, outside = boundary_taps(j, w, x, n, boundary, nearest, arith)
+    index, weight, outside = boundary_taps(j, w, x, n, boundary, nearest, arith, pad)
     if outside is None:
         return index, weight, np.zeros(j.shape[0], dtype=np.float64)
     return index, np.where(outside, 0.0, weight), np.where(outside, weight, 0.0).sum(axis=1)
