@@ -272,6 +272,19 @@ def test_reduce_bad_input() -> None:
     with pytest.raises(TypeError, match="box='stri' must be None or a 4-tuple of ints"):
         pp.reduce(x, 2, "stri")
     assert pp.reduce(x, (1, 1), (2, 3, 5, 7)).shape == (4, 3)  # factor 1: a crop
+    with pytest.raises(TypeError, match="must be sequence of length 4"):  # Pillow's words
+        pp.resize(x, (3, 3), pp.BICUBIC, (10, 10))
+
+
+@pytest.mark.parametrize("mode", ["L", "RGBA", "I", "F"])
+def test_reduce_by_a_factor_past_the_image(mode: str) -> None:
+    # One block cut short by the edge (I: summed in double, no pair wrap), at once even
+    # for a factor of 2**31 - 1 (Pillow's test_large_factor).
+    rng = np.random.default_rng([27, MODES.index(mode)])
+    x, _, _ = _reduce_case(rng, mode)
+    for factor in (2**31 - 1, (2**31 - 1, 1), (1, 2**31 - 1), (x.shape[1], 50)):
+        ref = np.asarray(Image.fromarray(x).reduce(factor))
+        assert np.array_equal(pp.reduce(x, factor), ref), factor
 
 
 # ----------------------------------------------------------------------------- realistic sizes

@@ -75,20 +75,10 @@ PEERS = {
 _PASSES = ("Pillow counts the core images it allocates (``Image.core.get_stats()``); the "
            "emulation builds its result with ``Image.fromarray``: an implementation detail, "
            "not a pixel difference")
-_BOX_MESSAGE = ("a 2-tuple box: Pillow raises TypeError 'must be sequence of length 4', "
-                "the emulation a TypeError with its own message")
-_LARGE_FACTOR = ("reduce() by a factor near 2**31: the emulation allocates index arrays as "
-                 "long as the factor (MemoryError under the suite's address-space cap), "
-                 "Pillow clips the factor to the image")
 KNOWN: dict[str, dict[str, str]] = {
     "pillow": {
         **{f"Tests.test_image_resample.TestCoreResamplePasses::test_{t}": _PASSES
            for t in ("horizontal", "vertical", "box_horizontal", "box_vertical")},
-        **{f"Tests.test_image_resample.TestCoreResampleBox::test_wrong_arguments[{f}]":
-           _BOX_MESSAGE for f in range(8)},
-        **{f"Tests.test_image_reduce::test_large_factor[{case}-{mode}]": _LARGE_FACTOR
-           for case in ("2147483647-expected0", "factor1-expected1", "factor2-expected2")
-           for mode in "LIF"},
     },
     "skimage": {},
     "scipy": {},

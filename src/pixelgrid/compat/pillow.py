@@ -249,6 +249,9 @@ def _reduce(x: NDArray[Any], fx: int, fy: int, bx: tuple[int, int, int, int],
             mode: str) -> NDArray[Any]:
     """``Image.reduce((fx, fy), box)``: Pillow's block means (:data:`REDUCE_MODELS`)."""
     h, w = x.shape[:2]
+    # A factor past the region is one block cut short, as the region + 1 is: the plans
+    # stay the size of the image (Pillow takes reduce(2**31 - 1) in its stride).
+    fx, fy = min(fx, bx[2] - bx[0] + 1), min(fy, bx[3] - bx[1] + 1)
     plans = [(0, _block_plan(h, fy, bx[1], bx[3])), (1, _block_plan(w, fx, bx[0], bx[2]))]
     return apply_block_mean(x, plans, REDUCE_MODELS.get(mode, REDUCE_MODELS["8bit"]))
 
@@ -281,8 +284,8 @@ def _check_size(size: Any) -> tuple[int, int]:
 def _check_box(bx: Any, w: int, h: int) -> tuple[float, float, float, float]:
     if bx is None:
         return (0.0, 0.0, float(w), float(h))
-    if not isinstance(bx, (tuple, list)) or len(bx) != 4:
-        raise TypeError(f"box={bx!r} must be None or a 4-tuple (x0, y0, x1, y1)")
+    if not isinstance(bx, (tuple, list)) or len(bx) != 4:  # Pillow's words, after "box="
+        raise TypeError(f"box={bx!r} must be sequence of length 4 (x0, y0, x1, y1) or None")
     vals = []
     for v in bx:
         if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
