@@ -15,6 +15,18 @@ implements) and the ``onnx.reference`` evaluator (every rank).  The reference
 evaluator differs for ``cubic`` with ``border`` (it clamps the continuous
 coordinate before choosing taps; onnxruntime and PyTorch clamp each tap): this
 module follows onnxruntime and PyTorch.
+
+Reproduces onnxruntime 1.32.0 (CPU) and onnx 1.23.2's reference evaluator.
+Precision, measured on a 4 x 5000 float32 image sampled at 4 x 5000 random
+points in [-1.1, 1.1] (``tests/test_compat_onnx_warp.py``): ``nearest``
+bit-identical (the grid is unnormalised in float32 with ORT's expressions);
+``linear`` within 1.2e-7 (one float32 ulp: the taps are summed in float64 here,
+ORT sums ``dy2 * (dx2 * p11 + dx1 * p12) + dy1 * (...)`` in float32) and
+``cubic`` within 1.4e-6 (ORT evaluates the Keys polynomial and sums the 16
+taps in float32), the same as on a 2500-px image: the difference does not
+grow with size.  ``AffineGrid`` within 3e-7 at 2000 x 5000.  Not bit-exact:
+ORT's float32 tap order would be a sampler rule of the shared point sampler
+(:mod:`pixelgrid._sampling`), which this module does not own.
 """
 
 from __future__ import annotations

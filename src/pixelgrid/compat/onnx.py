@@ -1,29 +1,61 @@
 """ONNX ``Resize`` (opset 19, every attribute), as onnxruntime computes it, on the pixelgrid model.
 
+Reproduces onnxruntime 1.32.0 (CPU execution provider) and, with
+``reference=True``, ``onnx.reference`` of onnx 1.23.2.  Neither is imported.
+
 :func:`resize` takes the operator's inputs (``X``, ``roi``, ``scales``,
-``sizes``) and attributes with ONNX's names and string values, and builds one
-plan per resized axis: coordinate transform -> grid, ``mode`` -> kernel,
-``exclude_outside`` -> boundary, ``antialias`` -> kernel stretching.  By
-default it follows onnxruntime 1.31 (CPU); ``reference=True`` follows
-``onnx.reference`` (onnx 1.23) where the two differ.  Neither onnx nor
-onnxruntime is imported.  Float results match within 1e-5 relative to the data
-range; nearest indices, integer ``linear`` and integer ``nearest`` are exact.
+``sizes``) and attributes with ONNX's names and string values, and *declares*
+onnxruntime's computation as plans: coordinate transform -> grid, ``mode`` ->
+kernel, ``exclude_outside`` -> boundary, ``antialias`` -> kernel stretching,
+and ORT's float32 arithmetic as an :class:`pixelgrid.Arithmetic` record on
+each plan.  The rules are implemented once, outside this module (positions in
+:func:`pixelgrid._arithmetic.sample_positions`, weights in :func:`pixelgrid.plan`,
+sums by the model engines):
+
+* **Positions** (:func:`_ort_affine`): ``float32_div`` (``half_pixel``,
+  ``pytorch_half_pixel``, ``asymmetric``, ``tf_half_pixel_for_nn``: the
+  float32 scale divided out), ``float32_ratio`` (``align_corners``),
+  ``float32_crop`` (``tf_crop_and_resize``), ``float64_div``
+  (``half_pixel_symmetric``: offset in float32, the rest in double).  Nearest
+  ``round_prefer_*`` treat positions within 1e-6 of a half-integer as ties
+  (``tie_tolerance``).
+* **linear** (no antialias): ORT's kernels are not separable: each output sums
+  the 4 (bilinear: 2-D, or H, W of 4-D) or 8 (trilinear: 3-D, D, H, W of 5-D)
+  corners of its cell, each weighted by a float32 product of the per-axis
+  float32 weights (``x - i`` and ``f32(1 - (x - i))`` at the position clamped to
+  the input, ``weights="float32_lerp"``), in memory order; integers truncate
+  the float32 sum (``127.5 -> 127``); 4-D channels-last 8-bit uses 10-bit
+  integer weights, ``sum / 2**20``: ``accumulate="corner_sum"`` /
+  ``"corner_sum_q10"`` (:mod:`pixelgrid._engines.corner_sum`).
+* **cubic** (no antialias, 2-D / NCHW): Keys' polynomial in float32 as ORT's
+  ``GetCubicCoeffs`` writes it (``weights="float32_keys"``), four clamped taps
+  kept as they are, summed in float32 tap by tap, width first
+  (``accumulate="taps"``).
+* **antialias** (and 4-D channels-last cubic, which ORT runs on the same
+  kernel): ORT's own window and float32 filter values (:func:`_ort_aa_plan`),
+  last axis first.  float32 sums tap by tap in float32; int32 rounds half away
+  from zero after each pass; 8-bit uses ORT's 22-bit weights and stores each
+  pass through a ``[0, 255]`` table: int8 results wrap (128..255 -> -128..-1)
+  and negative ones become 0 -- ORT's bug, reproduced.
+
+Measured against onnxruntime 1.32.0 (``tests/test_compat_onnx.py``): float32 is
+bit-identical at 2000 <-> 5000 px for every mode, nearest_mode, transform and
+antialias (was up to 8.2e-4), and on 2-D, 3-D, NCHW, NHWC and 5-D arrays; the
+one exception is 2-D cubic with ``exclude_outside=1`` and both axes resized
+(ORT divides each vertical product by the coefficient sum: one or two float32
+ulps, 1.8e-7).  Integer results are bit-identical, nearest indices exact (also
+84,000 randomized one-axis cases and 9,600 reference cases).
 
 Where onnxruntime and the reference evaluator differ (measured in the tests):
 
 * **Precision.**  ORT computes the output size ``floor(f32(in * scale))`` and the
-  source coordinates in float32 (``(o + 0.5) / scale - 0.5``; the recipes per
-  transform are :data:`ORT_NEAREST_POSITION`); the reference uses float64
-  (``floor(in * scale)``, ``(o + 0.5) / scale - 0.5``).
-* **Nearest ties.**  ORT's ``round_prefer_floor`` / ``round_prefer_ceil`` treat
-  a position within 1e-6 of a half-integer as a tie (:data:`ORT_TIE_TOLERANCE`):
-  20 -> 6, ``half_pixel``, ``round_prefer_ceil``: position 14.499999, ORT reads
-  pixel 15, the reference 14.  The reference takes its one-hot coefficient from
-  ``x - floor(x)`` but its 2-tap window from ``x + 1``, so just above an integer
-  it reads the pixel below (35 -> 17, ``half_pixel_symmetric``: x = 1 + 2**-52,
-  pixel 0).  Nearest indices reproduce each library exactly (measured on 84,000
-  randomized one-axis ORT cases and 9,600 reference cases, every transform and
-  nearest_mode).
+  positions in float32; the reference in float64 (``floor(in * scale)``,
+  ``(o + 0.5) / scale - 0.5``) and rounds integer results half to even.
+* **Nearest ties.**  ORT's 1e-6 tie tolerance: 20 -> 6, ``half_pixel``,
+  ``round_prefer_ceil``: position 14.499999, ORT reads pixel 15, the reference
+  14.  The reference takes its one-hot coefficient from ``x - floor(x)`` but
+  its 2-tap window from ``x + 1``, so just above an integer it reads the pixel
+  below (35 -> 17, ``half_pixel_symmetric``: x = 1 + 2**-52, pixel 0).
 * **Unchanged axes.**  When no axis changes length ORT returns a copy, even
   with a scale other than 1 (``[100, 200]``, scale 1.3: ``[100, 200]``; the
   reference gives ``[100, 165.38]``) or a crop box.  When another axis
@@ -31,33 +63,32 @@ Where onnxruntime and the reference evaluator differ (measured in the tests):
   copy every axis of unchanged length, while its other kernels (``nearest``,
   ``linear``, NCHW ``cubic``) copy only the axes whose scale is exactly 1 and
   resample an unchanged length with scale 1.3 like the reference does.
-* **Integers.**  ORT's integer ``linear`` kernels are not separable: each
-  output sums its 4 (bilinear) or 8 (trilinear) corners with float32 weights
-  that are products of the per-axis float32 weights, in memory order, and
-  truncates toward zero (``127.5 -> 127``); 4-D channels-last 8-bit input uses
-  10-bit integer weights, ``sum / 2**20``.  Reproduced bit for bit.
-  Antialiased uint8 resizes (and 4-D channels-last cubic) use ORT's own 22-bit
-  weights, derived in float32 Pillow's way, last axis first, clamped between
-  passes: bit for bit too, including where a channels-last output gets its
-  extrapolation value (ORT writes it as if the layout were NCHW).  ORT
-  refuses 8-bit ``cubic`` without antialias in NCHW (this module then rounds
-  half to even like the reference, which rounds every integer result that
-  way).  An ``extrapolation_value`` is cast like C++ on x86: ``-3.0``
-  reads 253 in a uint8 image.
+* **Extrapolation.**  ``tf_crop_and_resize`` writes ``extrapolation_value``
+  where ORT's float32 position falls outside ``[0, in - 1]`` (14 -> 4, box
+  from 0.014450492 to 1: the last position is 13.00000095 in float32, so ORT
+  extrapolates it).  ORT writes a channels-last antialiased output's
+  extrapolation value as if the layout were NCHW (reproduced), and an
+  integer ``extrapolation_value`` is cast like C++ on x86: ``-3.0`` reads 253
+  in a uint8 image.
+* **ORT's own bugs, reproduced.**  int8 antialias / channels-last cubic wrap
+  (above); ``keep_aspect_ratio_policy`` other than ``stretch`` with a negative
+  entry in ``axes`` returns the input unchanged (the reference raises); an
+  antialias window wholly outside the input (a crop box reaching far out) is
+  folded into memory past the row's weights and reads nothing: the sample is
+  the extrapolation value.
 * ``align_corners`` / ``tf_crop_and_resize`` with a fractional ``in * scale``:
   ORT uses the integer output length, the reference the fractional one.
 * ``pytorch_half_pixel`` with one output sample: ORT reads coordinate 0, the
   reference -0.5 (cubic results differ).
 * ``tf_half_pixel_for_nn``: accepted by ORT at every opset, rejected by the
   reference (``reference=True`` raises too).
+* ORT refuses 8-bit ``cubic`` without antialias in NCHW; this module then
+  rounds half to even like the reference.
 
-Known differences from ORT (see ``docs/compat_tf_jax_onnx.md``): antialiased
-8-bit ``linear`` can differ by 1 at a few samples (ORT computes its
-fixed-point weights from float32 positions), ``linear`` on an NHWC-shaped
-8-bit input (resized axes in the middle) uses another ORT kernel and differs by
-1 at some samples, and with ``antialias=1`` the kernel is stretched by the
-grid's input/output step, which differs from ORT's ``1/scale`` only for
-``align_corners`` and ``tf_crop_and_resize``.
+With ``antialias=1`` the plans :func:`onnx_plans` returns (what ``explain``
+shows) hold pixelgrid's window at ORT's positions, stretched by ``1/scale`` as
+ORT does; :func:`resize` applies ORT's own window and float32 filter values
+(the same weights up to float32 rounding).
 """
 
 from __future__ import annotations
@@ -131,8 +162,6 @@ def _f32(v: Any) -> np.float32:
 
 
 F32 = NDArray[np.float32]
-_H32 = np.float32(0.5)
-_ONE32 = np.float32(1.0)
 
 
 def _ort_affine(ctm: str, n_in: int, n_out: int, scale: float,
@@ -198,7 +227,7 @@ def _ort_positions(ctm: str, n_in: int, n_out: int, scale: float,
     return sample_positions(step, float(aff.c), float(aff.d), n_out, rule, in_size=n_in)
 
 
-#: onnxruntime 1.31 treats a position within this distance of a half-integer as an
+#: onnxruntime 1.32 treats a position within this distance of a half-integer as an
 #: exact tie for ``round_prefer_floor`` / ``round_prefer_ceil`` (``5.5000005`` ->
 #: 5 with prefer-floor, ``3.4999998`` -> 4 with prefer-ceil).  Measured: float32
 #: positions 9.83e-7 from a half-integer are ties, 1.013e-6 are not; no float32
@@ -659,7 +688,7 @@ def resize(
     axes: Any = None,
     reference: bool = False,
 ) -> NDArray[Any]:
-    """Reproduce ONNX ``Resize`` (opset 19) as onnxruntime 1.31 computes it, without ONNX.
+    """Reproduce ONNX ``Resize`` (opset 19) as onnxruntime 1.32 computes it, without ONNX.
 
     ``roi``, ``scales``, ``sizes`` are the operator's optional inputs (``None``
     or empty for absent); the keyword arguments are its attributes, with the
@@ -804,8 +833,10 @@ def like_plans(shape: tuple[int, ...], size: Any = None, *, sizes: Any = None,
                  if attributes.get("reference") else
                  "integers (onnxruntime): linear sums the 4/8 corners with float32 "
                  "products of the axis weights, truncated toward zero (channels-last "
-                 "8-bit: 10-bit integer weights); antialiased uint8 resizes use ORT's "
-                 "22-bit weights (from float32 filter values), clamped per pass")
+                 "8-bit: 10-bit integer weights); antialiased (and channels-last cubic) "
+                 "8-bit resizes use ORT's 22-bit weights (from float32 filter values), "
+                 "each pass clamped to [0, 255] (int8 then wraps); int32: float32 sums "
+                 "rounded half away per pass")
         for _, p in plans:
             p.info["integer_model"] = model
     return plans
