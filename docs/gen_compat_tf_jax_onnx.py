@@ -134,6 +134,48 @@ def measure_onnx(stats: dict[str, list[Any]]) -> None:
                 _record(stats, f"Resize(mode={mode!r}, coordinate_transformation_mode="
                         f"{ctm!r}{aa}) [{dtype}]", got, ref, 1.0 if dtype == "uint8" else s)
     measure_onnx_nearest_indices(stats)
+    measure_onnx_large(stats)
+
+
+def measure_onnx_large(stats: dict[str, list[Any]]) -> None:
+    """float32 at 2000 <-> 5000 px (thin 2-row arrays), every mode x transform x antialias.
+
+    The tests' cases (``_BIG_CASES``, bit-exact asserted there); integers: int8/int32
+    antialias and channels-last cubic, ORT's clamp/wrap and per-pass rounding.
+    """
+    from test_compat_onnx import _BIG_CASES, run_ort
+
+    rng = np.random.default_rng(5000)
+    up = rng.random((2, 2000), dtype=np.float32)
+    down = rng.random((2, 5000), dtype=np.float32)
+    for ctm in po.COORDINATE_TRANSFORMATION_MODES:
+        for case in _BIG_CASES:
+            attrs = {**case, "coordinate_transformation_mode": ctm}
+            pairs = [(down, [1.0, 0.4])] + ([] if case.get("antialias") else
+                                            [(up, [1.0, 2.5])])
+            for x, sc in pairs:
+                io: dict[str, Any] = {"scales": sc}
+                if ctm == "tf_crop_and_resize":
+                    io["roi"] = [0.0, -0.03, 1.0, 1.02]
+                ref = run_ort(x, attrs, **io)
+                got = po.resize(x, **io, **attrs)
+                extra = ", ".join(f"{k}={v!r}" for k, v in case.items() if k != "mode")
+                _record(stats, f"Resize(mode={case['mode']!r}, coordinate_transformation_mode="
+                        f"{ctm!r}{', ' + extra if extra else ''}) [float32, "
+                        f"{x.shape[1]} -> {ref.shape[1]} px]", got, ref, 1.0)
+    for dtype, lo, hi in (("int8", -128, 128), ("int32", -1000, 1000)):
+        for mode in ("linear", "cubic"):
+            for _ in range(8):
+                x = rng.integers(lo, hi, (3, 40)).astype(dtype)
+                attrs = {"mode": mode, "antialias": 1}
+                sc = [float(rng.choice([0.5, 0.7, 1.0])), float(rng.choice([0.3, 0.45, 0.8]))]
+                _record(stats, f"Resize(mode={mode!r}, antialias=1) [{dtype}]",
+                        po.resize(x, scales=sc, **attrs), run_ort(x, attrs, scales=sc), 1.0)
+            if mode == "cubic":
+                x4 = rng.integers(lo, hi, (1, 6, 7, 3)).astype(dtype)
+                _record(stats, f"Resize(mode='cubic') [{dtype}, channels-last]",
+                        po.resize(x4, scales=[1, 1.7, 2.3, 1], mode="cubic"),
+                        run_ort(x4, {"mode": "cubic"}, scales=[1, 1.7, 2.3, 1]), 1.0)
 
 
 def measure_onnx_nearest_indices(stats: dict[str, list[Any]]) -> None:
@@ -196,18 +238,25 @@ SETTINGS = {
         ("nearest", "floor((o + 0.5) * f32(in * f32(1/out))) in float32 (XLA folding)"),
     ],
     "onnx": [
-        ("coordinates", "linear/cubic: transform -> exact Affine from the float32 scale"),
-        ("nearest", "ORT's float32 recipe per transform (divides by the float32 scale; "
-                    "half_pixel_symmetric offset in float32, rest in double); "
-                    "round_prefer_floor/ceil count positions within 1e-6 of a half-integer "
-                    "as ties; floor/ceil exact. reference=True: float64 positions, "
-                    "coefficient from x - floor(x), 2-tap window from x + 1"),
-        ("linear/cubic", "kernel linear / cubic(cubic_coeff_a); exclude_outside -> "
-                         "renormalize, else clamp; antialias stretches by 1/scale"),
-        ("integers", "linear: ORT's non-separable integer kernels (4/8 corners, float32 "
-                     "weight products summed in memory order, truncated; channels-last "
-                     "8-bit: 10-bit integer weights); antialias uint8: ORT's 22-bit "
-                     "weights from float32 filter values, last axis first"),
+        ("positions", "ORT's float32 get_original_coordinate as Arithmetic coordinates rules: "
+                      "float32_div (half_pixel, pytorch_half_pixel, asymmetric, "
+                      "tf_half_pixel_for_nn), float32_ratio (align_corners), float32_crop "
+                      "(tf_crop_and_resize), float64_div (half_pixel_symmetric); scale 1: x_out"),
+        ("nearest", "round_prefer_floor/ceil: tie_tolerance=1e-6 (positions that close to a "
+                    "half-integer are ties), else half away; floor/ceil exact. "
+                    "reference=True: float64 positions, coefficient from x - floor(x), "
+                    "2-tap window from x + 1"),
+        ("linear", "weights float32_lerp (position clamped, x - i and f32(1 - (x - i))), "
+                   "accumulate corner_sum: 4/8 corners summed in memory order with float32 "
+                   "weight products (ORT is not separable), integers truncated; "
+                   "channels-last 8-bit corner_sum_q10 (10-bit weights)"),
+        ("cubic", "cubic(cubic_coeff_a) with weights float32_keys (Keys in float32 as "
+                  "GetCubicCoeffs, clamped taps kept), accumulate taps (float32, width "
+                  "first); exclude_outside -> renormalize by the float32 sum"),
+        ("antialias", "ORT's window (support stretched by 1/scale) and float32 filter "
+                      "values; float32/int32: taps in float32 (int32 rounded half away per "
+                      "pass); 8-bit: 22-bit weights, each pass clamped to [0, 255] (int8 "
+                      "wraps); also 4-D channels-last cubic"),
         ("unchanged axes", "copied (ORT) when no axis changes length; otherwise ORT's "
                            "antialias kernel (any antialiased resize, 4-D channels-last "
                            "cubic) copies every unchanged length, its nearest/linear/NCHW "
@@ -246,6 +295,22 @@ def render(stats: dict[str, list[Any]]) -> str:
     lines += [
         "## Known differences",
         "",
+        "* ONNX at realistic sizes (`[float32, n -> m px]` rows, random data in [0, 1)): "
+        "ORT's float32 positions, weights and sums are declared as `pixelgrid.Arithmetic` "
+        "records (coordinates rules, `float32_lerp`/`float32_keys` weights, the "
+        "`corner_sum` and `taps` accumulations), and every mode x transform x antialias is "
+        "bit-identical at 2000 <-> 5000 px (before: up to 8.2e-4 for tf_crop_and_resize "
+        "cubic, 1.1e-4 for cubic half_pixel). 2-D cubic with exclude_outside=1 and both "
+        "axes resized stays 1-2 float32 ulps off (1.8e-7 on 37 x 53 -> 100 x 29): ORT "
+        "divides each vertical product by the coefficient sum instead of normalising the "
+        "weights (`test_float32_cubic_2d`).",
+        "* ONNX, onnxruntime's own bugs (reproduced): int8 antialias and 4-D channels-last "
+        "cubic store each pass through ORT's uint8 clip table, so results clamp to "
+        "[0, 255] and 128..255 wrap to -128..-1 (`[int8]` rows); a keep_aspect_ratio_policy "
+        "other than stretch with a negative entry in `axes` returns the input unchanged; "
+        "an antialias window wholly outside the input (crop box reaching far out) reads "
+        "nothing and gets the extrapolation value. int32 antialias rounds half away from "
+        "zero after every pass (pixelgrid truncated: up to 54 levels off before).",
         "* ONNX integers (resolved): `linear` without antialias is not separable in ORT "
         "(float32 corner products, truncated; channels-last 8-bit in 10-bit integers) and "
         "antialiased uint8 uses 22-bit weights ORT derives in float32; both reproduced bit "
