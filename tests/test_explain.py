@@ -392,9 +392,28 @@ def test_explain_prints_pixelgrid_own_arithmetic():
     # the largest weight is 1 (output 0 at x = -0.25 reads pixel 0 only), and
     # floor(2**b + 0.5) + 2 taps < 2**15 holds up to b = 14; the int32 accumulator
     # (255 * 2**14 + 2**14 < 2**31) does not limit it.  Rows sum exactly to 2**14, the
-    # shift rounds half up ((acc + 2**13) >> 14).
-    assert ("uint8: 14-bit weights, rows summing exactly to 2**14; intermediate rounded to "
-            "the dtype per axis; store round half up") in text
+    # shift rounds half up ((acc + 2**13) >> 14).  One pass: no intermediate.
+    assert "uint8: 14-bit weights, rows summing exactly to 2**14; store round half up" in text
+
+
+def test_explain_own_integer_lines_are_the_plans_the_engines_run():
+    # two weighted passes: pixelgrid's own model keeps a wide intermediate; each axis's
+    # line states the bits of the fixed-point plan run_plans attaches (own_fixed)
+    from pixelgrid._arrays import own_fixed
+
+    for shape, size in (((4, 6), (8, 3)), ((5, 5), (9, 9))):
+        e = explain(shape, size, kernel="cubic")
+        ran = dict(own_fixed(e.plans, np.dtype(np.uint8)))
+        for ax, _ in e.plans:
+            line = e.arithmetic(ax, "uint8")
+            fp = ran[ax].fixed
+            assert line.startswith(f"uint8: {fp.bits}-bit weights"), line
+            assert ("intermediate wide" in line) == (ran[ax].arithmetic.intermediate == "wide")
+            # the line is also what pixelgrid.resize computes with: same bits, same result
+            x = np.random.default_rng(0).integers(0, 256, shape, dtype=np.uint8)
+            from pixelgrid._engines.reference import apply_plans
+            np.testing.assert_array_equal(apply_plans(x, list(ran.items())),
+                                          pixelgrid.resize(x, size, kernel="cubic"))
 
 
 def test_explain_arithmetic_bits_follow_the_weights():
@@ -452,8 +471,9 @@ def test_explain_like_shows_the_library_model(monkeypatch):
             "store half away") in text
     text = str(explain(5, 9, like="fake_lib", fixed=True))
     line = next(t for t in text.splitlines() if "uint8:" in t)
-    assert "uint8: 11-bit weights" in line and line.endswith(
-        "intermediate rounded to the dtype per axis; store round down")  # offset 0: floor
+    # offset 0: (acc + 0) >> 11 floors; one pass, so no intermediate
+    assert "uint8: 11-bit weights" in line and line.endswith("store round down")
+    assert "intermediate" not in line
 
 
 @pytest.mark.parametrize(("like", "shape", "size", "kw"), LIBRARY_CASES)

@@ -58,10 +58,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._arithmetic import EXACT
-from ._arrays import FIXED_POINT_DTYPES
+from ._arrays import FIXED_POINT_DTYPES, own_fixed
 from ._compose import compose_plans as compose_plans  # the old import path of compat modules
 from ._grid import Affine
-from ._plan import default_bits, fixed_point
 from ._plan_types import AxisPlan
 from ._resize import make_plans
 
@@ -305,21 +304,30 @@ class Explanation:
         >>> e = explain(4, 8, kernel="linear")
         >>> e.arithmetic(dtype="float32")
         'float32: positions exact; weights float64, normalised'
-        >>> print(e.arithmetic(dtype="uint8"))  # doctest: +NORMALIZE_WHITESPACE
-        uint8: 14-bit weights, rows summing exactly to 2**14; intermediate rounded to the
-        dtype per axis; store round half up
+        >>> e.arithmetic(dtype="uint8")  # one pass: no intermediate
+        'uint8: 14-bit weights, rows summing exactly to 2**14; store round half up'
 
         """
-        p = self.plan(axis)
+        self.plan(axis)  # checks axis
+        ax = axis if axis is not None else max(a for a, _ in self.plans)
         dt = np.dtype(dtype)
-        return _arithmetic_text(self._integer_plan(p, dt), dt, own=self.like is None)
+        return _arithmetic_text(self._integer_plan(ax, dt), dt, own=self.like is None,
+                                passes=self._passes())
 
-    def _integer_plan(self, p: AxisPlan, dt: np.dtype[Any]) -> AxisPlan:
-        """``p`` as the engines run it on ``dt`` data (pixelgrid's own fixed point)."""
+    def _passes(self) -> int:
+        """How many axes are resampled with weights (the others are copies)."""
+        return sum(not p.is_gather for _, p in self.plans)
+
+    def _integer_plan(self, axis: int, dt: np.dtype[Any]) -> AxisPlan:
+        """The plan of ``axis`` as the engines run it on ``dt`` data.
+
+        pixelgrid's own resize gets its integer model from the whole resize
+        (:func:`pixelgrid._arrays.own_fixed`, as ``run_plans`` attaches it); a
+        library's plans carry their own.
+        """
         if self.like is not None or dt.name not in FIXED_POINT_DTYPES:
-            return p
-        return dict((id(q), r) for (_, q), (_, r) in
-                    zip(self.plans, _own_integer_plans(self.plans, dt), strict=True))[id(p)]
+            return self.plan(axis)
+        return dict(own_fixed(self.plans, dt))[axis]
 
     # -- text --------------------------------------------------------------------------------
     def describe_axis(self, axis: int) -> str:
@@ -345,8 +353,8 @@ class Explanation:
         ]
         for i, name in enumerate(self.dtypes):
             dt = np.dtype(name)
-            text = _arithmetic_text(self._integer_plan(p, dt), dt, own=self.like is None,
-                                    words="integer_model" not in info)
+            text = _arithmetic_text(self._integer_plan(axis, dt), dt, own=self.like is None,
+                                    words="integer_model" not in info, passes=self._passes())
             if text:
                 lines.append(("  arithmetic      " if i == 0 else " " * 18) + text)
         if aff.valid is not None:
@@ -474,18 +482,13 @@ class Explanation:
         return _finish(fig, path)
 
 
-def _own_integer_plans(plans: Plans, dt: np.dtype[Any]) -> Plans:
-    """The plans the engines run on 8/16-bit data for pixelgrid's own resize."""
-    return [(ax, p if p.is_gather or p.fixed is not None else fixed_point(p, default_bits(p, dt)))
-            for ax, p in plans]
-
-
 def _arithmetic_text(p: AxisPlan, dt: np.dtype[Any], *, own: bool = False,
-                     words: bool = True) -> str:
+                     words: bool = True, passes: int = 2) -> str:
     """One line: the arithmetic of plan ``p`` on ``dt`` data (see :meth:`Explanation.arithmetic`).
 
     For integer data, ``p`` is the plan the engines run (with its fixed-point
-    weights, if any); ``own`` says it is pixelgrid's own resize.  With
+    weights, if any); ``own`` says it is pixelgrid's own resize; with one
+    weighted pass (``passes``) there is no intermediate to describe.  With
     ``words=False`` an integer dtype without fixed-point weights gives ``""``:
     the library describes its integer model in ``info["integer_model"]``.
     """
@@ -512,9 +515,10 @@ def _arithmetic_text(p: AxisPlan, dt: np.dtype[Any], *, own: bool = False,
     target = np.floor((p.weight.sum(axis=1) + p.fill) * 2.0**fp.bits + 0.5)
     parts = [f"{fp.bits}-bit weights" + (f", rows summing exactly to 2**{fp.bits}"
                                          if np.array_equal(exact, target) else "")]
-    parts.append("intermediate " + {"wide": "wide, rounded once",
-                                     "unshifted": "exact integer sums, rounded once",
-                                     }.get(rec.intermediate, "rounded to the dtype per axis"))
+    if passes > 1:
+        parts.append("intermediate " + {"wide": "wide, rounded once",
+                                         "unshifted": "exact integer sums, rounded once",
+                                         }.get(rec.intermediate, "rounded to the dtype per axis"))
     if fp.offset == 1 << (fp.bits - 1):
         parts.append("store round half up")
     elif fp.offset == 0:
