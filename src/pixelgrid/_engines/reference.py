@@ -85,9 +85,10 @@ def apply_plans(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> NDArr
     work = out.astype(np.float64)
     for axis, p in plans:
         work = _apply_float(work, axis, p)
-    if integer:
-        info = np.iinfo(dtype)
-        work = np.clip(np.rint(work), info.min, info.max)
+    if integer:  # rounded once, half to even, and saturated
+        from .._arithmetic import store
+
+        return np.ascontiguousarray(store(work, dtype, "half_even"))
     return np.ascontiguousarray(work.astype(dtype))
 
 
