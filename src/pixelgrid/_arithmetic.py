@@ -42,6 +42,8 @@ coordinates
     ``x = f32(f64(f64(s * (o + c)) + d))``, each double operation rounded, then
     one rounding to float32 (OpenCV's ``(float)((dx + 0.5) * scale - 0.5)``).  Nearest indices are
     still floored as float32 (``_plan._round_tie``), as PyTorch's ``floorf`` does.
+    ``"float64"``: ``x = f64(f64(s * f64(o + c)) + d)``, every double operation
+    rounded, no float32 (SciPy's ``zoom``: ``((o + 0.5) * zoom) - 0.5``).
 weights
     ``"float64"``: the kernel is evaluated and normalised in float64.
     ``"float32"``: distances, kernel values, their sum and the normalisation
@@ -161,7 +163,7 @@ __all__ = [
 COORDINATES = ("exact", "float32", "float32_fma", "float32_div", "float32_edge",
                "float32_translate", "float32_translate_fma",
                "float64_div", "float32_ratio", "float32_crop", "float64_fma",
-               "float64_float32")
+               "float64_float32", "float64")
 WEIGHTS = ("float64", "float32", "float32_lerp", "float32_keys")
 #: How a footprint kernel's (``area``) box is bounded, see the module doc.
 BOXES = ("centred", "float32_ends", "float32_width")
@@ -243,6 +245,7 @@ class Arithmetic:
                "float32_translate_fma": "float32 (product minus translation fused)",
                "float64_fma": "float64 (fused multiply-add)",
                "float64_float32": "float64, rounded to float32",
+               "float64": "float64 (product and offset each rounded)",
                "float64_div": "float64 (divided by the float32 scale), rounded to float32",
                "float32_ratio": "float32 (times in - 1, divided by out - 1)",
                "float32_crop": "float32 (crop box: start + o * box * (in - 1) / (out - 1))",
@@ -368,7 +371,8 @@ def sample_positions(step: float | Fraction, c: float, d: float, n: int,
     ``grid_offset - c``.
 
     ``float32_ratio`` takes ``step`` as an exact Fraction, ``float32_crop`` also
-    the input length ``in_size``.  ``float64_fma`` gives float64 positions.
+    the input length ``in_size``.  ``float64_fma`` and ``float64`` give float64
+    positions.
 
     Examples
     --------
@@ -387,6 +391,8 @@ def sample_positions(step: float | Fraction, c: float, d: float, n: int,
         return ((t64 * step) + d).astype(np.float32).astype(np.float64)
     if coordinates == "float64_fma":
         return _float64_fma(step, c, d, n)
+    if coordinates == "float64":
+        return (np.arange(n, dtype=np.float64) + c) * step + d
     if coordinates in ("float32_translate", "float32_translate_fma"):
         s32 = np.float32(step)
         o = (np.arange(n, dtype=np.float64) + grid_offset).astype(np.float32)

@@ -45,7 +45,8 @@ from ._plan_types import AxisPlan, FixedPoint
 from ._validate import as_fraction, check_choice, check_memory, check_positive_int
 
 __all__ = ["ARITHMETICS", "BOUNDARIES", "boundary_taps", "compose_plans", "default_bits",
-           "fixed_point", "map_boundary", "plan"]
+           "fixed_point", "map_boundary", "matrix_plan", "plan",
+           "taps_plan"]
 
 #: Boundary rules for taps outside the input.
 BOUNDARIES = ("renormalize", "clamp", "reflect", "symmetric", "wrap", "constant")
@@ -629,6 +630,58 @@ def _compact(
     np.add.at(dense, (rows, cols), weight[nz])
     new_index = start[:, None] + np.arange(span, dtype=np.int64)
     return new_index, dense
+
+
+def matrix_plan(dense: NDArray[np.float64], fill: NDArray[np.float64], fill_value: float,
+                coord: NDArray[np.float64], info: dict[str, Any], *,
+                arithmetic: Arithmetic = EXACT, drop: float = 0.0) -> AxisPlan:
+    """An :class:`AxisPlan` from a dense ``(out, in)`` weight matrix.
+
+    Weights with ``|w| <= drop`` are left out (a plan made as a product of
+    matrices, e.g. SciPy's B-spline prefilter times its interpolation, has
+    geometrically decaying tails); the rest are laid out as in :func:`plan`.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = matrix_plan(np.array([[0.5, 0.5, 1e-20]]), np.zeros(1), 0.0, np.zeros(1), {},
+    ...                 drop=1e-18)
+    >>> p.index.tolist(), p.weight.tolist()
+    ([[0, 1]], [[0.5, 0.5]])
+    """
+    m, n = dense.shape
+    keep = np.abs(dense) > drop
+    counts = keep.sum(axis=1)
+    taps = max(int(counts.max()) if m else 1, 1)
+    rows, cols = np.nonzero(keep)
+    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    pos = np.arange(rows.size) - starts[rows]
+    index = np.zeros((m, taps), dtype=np.int64)
+    weight = np.zeros((m, taps), dtype=np.float64)
+    index[rows, pos] = cols
+    weight[rows, pos] = dense[rows, cols]
+    return taps_plan(index, weight, n, fill, fill_value, coord, info, arithmetic=arithmetic)
+
+
+def taps_plan(index: NDArray[np.int64], weight: NDArray[np.float64], in_size: int,
+              fill: NDArray[np.float64], fill_value: float, coord: NDArray[np.float64],
+              info: dict[str, Any], *, arithmetic: Arithmetic = EXACT) -> AxisPlan:
+    """An :class:`AxisPlan` from ``(out, taps)`` indices already in ``[0, in_size)``.
+
+    Taps that read the same pixel are merged and rows laid out as contiguous
+    windows where they are short, as :func:`plan` does.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> p = taps_plan(np.array([[0, 0, 1]]), np.array([[0.25, 0.25, 0.5]]), 2,
+    ...               np.zeros(1), 0.0, np.zeros(1), {})
+    >>> p.index.tolist(), p.weight.tolist()
+    ([[0, 1]], [[0.5, 0.5]])
+    """
+    index, weight = _compact(index, weight, in_size)
+    return AxisPlan(in_size, index.shape[0], index, weight, fill, fill_value, coord, None,
+                    info, arithmetic=arithmetic)
 
 
 def _round_half_away(v: NDArray[np.float64]) -> NDArray[np.int64]:

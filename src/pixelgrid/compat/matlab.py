@@ -34,13 +34,20 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .._arithmetic import Arithmetic
 from .._arrays import check_array, run_plans
+from .._engines.reference import apply_plans_stored_per_axis
 from .._grid import Affine
 from .._kernels import Kernel, box, cubic, lanczos, linear, nearest
 from .._plan import map_boundary, plan
 from .._plan_types import AxisPlan
 
-__all__ = ["METHODS", "imresize", "imresize_plans", "like_plans"]
+__all__ = ["ARITHMETIC", "METHODS", "imresize", "imresize_plans", "like_plans"]
+
+#: ``imresize``'s arithmetic: weights in double, each pass stored in the input's
+#: class (integers rounded half away from zero and saturated, single rounded to
+#: float32) before the next.
+ARITHMETIC = Arithmetic(intermediate="dtype", store="half_away")
 
 
 @dataclass(frozen=True)
@@ -108,7 +115,8 @@ def _nearest_plan(n: int, m: int, scale: float) -> AxisPlan:
     index = map_boundary(ind, n, "symmetric")[:, None]
     return AxisPlan(n, m, index, np.ones((m, 1)), np.zeros(m), 0.0, u - 1,
                     None, {"grid": "half_pixel", "kernel": "nearest (MATLAB box)",
-                           "boundary": "symmetric", "library": "matlab.imresize"})
+                           "boundary": "symmetric", "library": "matlab.imresize"},
+                    arithmetic=ARITHMETIC)
 
 
 def imresize_plans(
@@ -145,18 +153,9 @@ def imresize_plans(
             a = 1 / Fraction(s)
             aff = Affine(a, Fraction(1, 2), Fraction(-1, 2), "half_pixel")
             p = plan(n, m, kernel=meth.kernel, grid=aff, antialias=aa and s < 1,
-                     boundary="symmetric")
+                     boundary="symmetric", arithmetic=ARITHMETIC)
         plans.append((k, p))
     return plans
-
-
-def _round_store(t: NDArray[np.float64], dtype: np.dtype[Any]) -> NDArray[Any]:
-    """MATLAB's conversion to the input class: round half away from zero, saturate."""
-    if dtype.kind == "f":
-        return t.astype(dtype)
-    info = np.iinfo(dtype)
-    r = np.where(t >= 0, np.floor(t + 0.5), np.ceil(t - 0.5))
-    return np.clip(r, info.min, info.max).astype(dtype)
 
 
 def imresize(
@@ -185,10 +184,9 @@ def imresize(
     if arr.dtype.name not in _DTYPES:
         raise TypeError(f"A has dtype {arr.dtype}; imresize supports {', '.join(_DTYPES)} "
                         "(bool with method='nearest')")
-    out = arr
-    for axis, p in plans:
-        # MATLAB resizes in double and stores each pass in the input's class.
-        out = _round_store(run_plans(out.astype(np.float64), [(axis, p)]), arr.dtype)
+    # MATLAB resizes in double and stores each pass in the input's class: the plans
+    # declare it (ARITHMETIC) and the engine applies it.
+    out = apply_plans_stored_per_axis(arr, plans)
     return out if out is not arr else arr.copy()
 
 

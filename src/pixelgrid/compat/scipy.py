@@ -51,13 +51,23 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .._arithmetic import Arithmetic, sample_positions, store
 from .._arrays import check_array, run_plans
 from .._grid import Affine
 from .._kernels import bspline, gaussian
-from .._plan import _compact, map_boundary, plan
+from .._plan import map_boundary, matrix_plan, plan, taps_plan
 from .._plan_types import AxisPlan
 
-__all__ = ["FILTER_MODES", "MODES", "gaussian_filter_plans", "like_plans", "zoom", "zoom_plans"]
+__all__ = ["FILTER_ARITHMETIC", "FILTER_MODES", "MODES", "ZOOM_ARITHMETIC",
+           "gaussian_filter_plans", "like_plans", "zoom", "zoom_plans"]
+
+#: ``zoom``'s arithmetic: positions ``(o + 0.5) * zoom - 0.5`` in double (each
+#: operation rounded), weights and sums in float64, integer outputs rounded half
+#: away from zero (``t + 0.5`` or ``t - 0.5``, then a C cast) and saturated.
+ZOOM_ARITHMETIC = Arithmetic(coordinates="float64", store="half_away")
+#: The filters' (``gaussian_filter``, ``correlate1d``): float64 sums stored in the
+#: array's dtype after every axis by a C cast, i.e. truncated toward zero.
+FILTER_ARITHMETIC = Arithmetic(store="truncate")
 
 Array = NDArray[np.float64]
 
@@ -218,24 +228,6 @@ def _map_coordinate(x: Array, n: int, mode: str) -> Array:
     return x  # nearest, grid-constant: unchanged (their taps clamp / read cval)
 
 
-def _ell(dense: Array, fill: Array, fill_value: float, coord: Array,
-         info: dict[str, Any]) -> AxisPlan:
-    """A dense ``(out, in)`` matrix as an AxisPlan, dropping negligible weights."""
-    m, n = dense.shape
-    keep = np.abs(dense) > _DROP
-    counts = keep.sum(axis=1)
-    taps = max(int(counts.max()) if m else 1, 1)
-    rows, cols = np.nonzero(keep)
-    starts = np.concatenate(([0], np.cumsum(counts)[:-1]))
-    pos = np.arange(rows.size) - starts[rows]
-    index = np.zeros((m, taps), dtype=np.int64)
-    weight = np.zeros((m, taps), dtype=np.float64)
-    index[rows, pos] = cols
-    weight[rows, pos] = dense[rows, cols]
-    index, weight = _compact(index, weight, n)
-    return AxisPlan(n, m, index, weight, fill, fill_value, coord, None, info)
-
-
 def zoom_axis_plan(
     n: int, m: int, order: int = 3, mode: str = "constant", cval: float = 0.0,
     prefilter: bool = True, grid_mode: bool = False, pad_value: float | None = None,
@@ -257,8 +249,8 @@ def zoom_axis_plan(
     # SciPy: zoom = in / out (grid_mode) or (in - 1) / (out - 1), 1 if the divisor is 0.
     num, den = (n, m) if grid_mode else (n - 1, m - 1)
     z = num / den if den != 0 else 1.0
-    o = np.arange(m, dtype=np.float64)
-    x = (o + 0.5) * z - 0.5 if grid_mode else o * z
+    x = (sample_positions(z, 0.5, -0.5, m, ZOOM_ARITHMETIC.coordinates) if grid_mode
+         else sample_positions(z, 0.0, 0.0, m, ZOOM_ARITHMETIC.coordinates))
     filtered = prefilter and order > 1
     npad = _NPAD if filtered and md.pad is not None else 0
     big = n + 2 * npad  # length of the (padded) line SciPy interpolates
@@ -288,8 +280,7 @@ def zoom_axis_plan(
     }
     coord = x
     if not filtered:
-        index, weight = _compact(jj, w, n)
-        return AxisPlan(n, m, index, weight, fill, fill_value, coord, None, info)
+        return taps_plan(jj, w, n, fill, fill_value, coord, info, arithmetic=ZOOM_ARITHMETIC)
     f = prefilter_matrix(big, order, md.prefilter)
     dense = np.zeros((m, big))
     for t in range(order + 1):
@@ -303,8 +294,8 @@ def zoom_axis_plan(
         else:
             fill = fill + left + right
             fill_value = float(cval) if pad_value is None else float(pad_value)
-    return _ell(core, fill, fill_value, coord, info)
-
+    return matrix_plan(core, fill, fill_value, coord, info, arithmetic=ZOOM_ARITHMETIC,
+                       drop=_DROP)
 
 def _check_order(order: Any) -> int:
     if isinstance(order, bool) or not isinstance(order, numbers.Integral) \
@@ -412,8 +403,9 @@ def _output_dtype(output: Any, dtype: np.dtype[Any]) -> np.dtype[Any]:
 def to_dtype(t: Array, dtype: np.dtype[Any]) -> NDArray[Any]:
     """Store float64 results as SciPy's interpolators do.
 
-    Integers: ``t + 0.5`` (``t - 0.5`` for negative signed values), saturated,
-    truncated; unsigned negatives become 0.  bool: non-zero.  Floats: a cast.
+    Integers: SciPy adds 0.5 (subtracts it from negative signed values) and
+    casts, saturating: :data:`ZOOM_ARITHMETIC`'s ``half_away`` store (unsigned
+    negatives give 0 either way).  bool: non-zero.  Floats: a cast.
 
     Examples
     --------
@@ -425,11 +417,7 @@ def to_dtype(t: Array, dtype: np.dtype[Any]) -> NDArray[Any]:
         return np.asarray(t != 0)
     if dtype.kind == "f":
         return t.astype(dtype)
-    info = np.iinfo(dtype)
-    below = 0.0 if dtype.kind == "u" else t - 0.5  # unsigned: negatives store 0
-    r = np.where(t > 0, t + 0.5, below)
-    r = np.clip(r, float(info.min), float(info.max))
-    return np.trunc(r).astype(dtype)
+    return store(t, dtype, ZOOM_ARITHMETIC.store)
 
 
 def zoom(
@@ -521,7 +509,8 @@ def gaussian_filter_plans(
         r = int(truncate * s + 0.5)
         # radius r + 1/2 with open ends: the taps are exactly -r..r, as in SciPy.
         k = gaussian(s, radius=r + 0.5)
-        p = plan(n, n, kernel=k, grid=_IDENTITY, boundary=FILTER_MODES[mode], fill_value=c)
+        p = plan(n, n, kernel=k, grid=_IDENTITY, boundary=FILTER_MODES[mode], fill_value=c,
+                 arithmetic=FILTER_ARITHMETIC)
         plans.append((axis, p))
     return plans
 

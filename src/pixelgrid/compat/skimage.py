@@ -32,7 +32,9 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._arrays import check_array, run_plans
+from .._arrays import check_array
+from .._engines.reference import apply_plans_stored_per_axis
+from .._plan import compose_plans
 from .._plan_types import AxisPlan
 from . import scipy as _ndi
 
@@ -65,16 +67,6 @@ def _img_as_float(image: NDArray[Any], preserve_range: bool) -> NDArray[Any]:
     return out
 
 
-def _store(t: NDArray[np.float64], dtype: np.dtype[Any]) -> NDArray[Any]:
-    """How ``ndimage`` filters store a float64 line in ``dtype``: a C cast (truncation)."""
-    if dtype.kind == "f":
-        return t.astype(dtype)
-    if dtype == np.bool_:
-        return np.asarray(t != 0)
-    info = np.iinfo(dtype)
-    return np.trunc(np.clip(t, float(info.min), float(info.max))).astype(dtype)
-
-
 def gaussian_filter(image: NDArray[Any], sigma: Any, mode: str, cval: float) -> NDArray[Any]:
     """``scipy.ndimage.gaussian_filter`` (truncate 4), one same-size plan per axis.
 
@@ -84,11 +76,11 @@ def gaussian_filter(image: NDArray[Any], sigma: Any, mode: str, cval: float) -> 
     [0.0003, 0.1065, 0.7866, 0.1065, 0.0003]
 
     """
-    out = image
-    for axis, p in _ndi.gaussian_filter_plans(image.shape, sigma, mode, cval):
-        # SciPy filters in float64 and stores each axis in the image's dtype.
-        out = _store(run_plans(out.astype(np.float64), [(axis, p)]), image.dtype)
-    return out if out is not image else image.copy()
+    # SciPy filters in float64 and stores each axis in the image's dtype (float32
+    # rounds after every axis, integers truncate): the plans declare it
+    # (``FILTER_ARITHMETIC``) and the engine applies it.
+    return apply_plans_stored_per_axis(image, _ndi.gaussian_filter_plans(image.shape, sigma,
+                                                                         mode, cval))
 
 
 def _check_bool(name: str, value: Any, allow_none: bool = False) -> bool | None:
@@ -288,8 +280,6 @@ def like_plans(
     [(0, 4), (1, 12)]
 
     """
-    from .._explain import compose_plans
-
     if size is not None and output_shape is not None:
         raise ValueError(f"give size={size!r} or output_shape={output_shape!r}, not both")
     target = output_shape if size is None else size
