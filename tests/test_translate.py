@@ -327,6 +327,31 @@ def test_same_map_compares_values():
     exact = plan(4, 8, grid=Affine(step, F(1, 2), F(-1, 2)))
     other = plan(4, 8, grid=Affine(step + F(1, 1000), F(1, 2), F(-1, 2)))
     assert _same_map(f32, exact) and not _same_map(f32, other)
+    # a valid range that holds every output (JAX's input extent) changes nothing
+    inside = plan(4, 8, grid=Affine(F(1, 2), F(1, 2), F(-1, 2), "jax",
+                                    (F(-1, 2), F(7, 2))))
+    assert _same_map(half, inside)
+    crop = plan(4, 8, grid=Affine(F(1, 2), F(1, 2), F(-1, 2), "box", (F(0), F(3))))
+    assert not _same_map(half, crop)  # outputs at -0.25 and 3.25 read the fill
     # one output: only its coordinate matters (align_corners reads 0 whatever a is)
     assert _same_map(plan(5, 1, grid=Affine(F(2), F(0), F(0))),
                      plan(5, 1, grid=Affine(F(0), F(0), F(0))))
+
+
+@pytest.mark.parametrize(("shape", "size", "source"), [
+    ((6, 8), (12, 16), {"like": "opencv", "interpolation": "INTER_CUBIC"}),
+    ((16, 20), (5, 7), {"like": "torch", "mode": "bilinear", "antialias": True}),
+    ((7, 9), (12, 5), {"kernel": "lanczos3", "boundary": "reflect"}),
+])
+def test_no_difference_reads_the_same_on_both_sides(shape, size, source):
+    # every stage a note names as different must print differently: a difference whose two
+    # sides read the same is a spelling, not a difference (e.g. JAX's map with its valid
+    # range [-1/2, in - 1/2], OpenCV's map recovered from its coordinates)
+    import re
+
+    opts = dict(source)
+    t = translate(shape, size, like=opts.pop("like", None), **opts)
+    for r in t.results.values():
+        for wanted, has in re.findall(r"wanted (.*?), closest has (.*?)(?:; axis|$| \(\+)",
+                                      r.note):
+            assert wanted != has, str(r)

@@ -482,11 +482,15 @@ def _same_map(p: AxisPlan, q: AxisPlan) -> bool:
 
     if p.out_size > 1 and not same(a_f, a_g):
         return False
-    return same(b_f, b_g) and _valid(f) == _valid(g)
+    return same(b_f, b_g) and np.array_equal(_outside(p, f), _outside(q, g))
 
 
-def _valid(aff: Affine) -> tuple[float, float] | None:
-    return None if aff.valid is None else (float(aff.valid[0]), float(aff.valid[1]))
+def _outside(p: AxisPlan, aff: Affine) -> np.ndarray[Any, Any]:
+    """Which outputs a valid range (crop boxes, JAX's input extent) sends to the fill."""
+    if aff.valid is None:
+        return np.zeros(p.out_size, dtype=bool)
+    lo, hi = (float(v) for v in aff.valid)
+    return np.asarray((p.coord < lo) | (p.coord > hi))
 
 
 def _stages(p: AxisPlan | None, n: int) -> dict[str, tuple[Any, str]]:
