@@ -321,7 +321,13 @@ def main() -> None:
         "both input axes have at least 4 pixels) with its own coordinates and rounding, "
         "which the module does not reproduce: the difference grows with the axis (see "
         "the realistic-size table below).  The arithmetic each path uses is plan data "
-        "(`plan.arithmetic`, printed by `pixelgrid.explain(..., like=\"opencv\")`).",
+        "(`plan.arithmetic`, printed by `pixelgrid.explain(..., like=\"opencv\")`).  "
+        "A measured lead, not implemented: IPP's float32 and uint16 `INTER_LINEAR` with "
+        "`dsize` computes per axis, horizontal first, the position in double, "
+        "`t = f32(x - floor(x))` and `fma(t, b - a, a)` in float32 (uint16 rounded half "
+        "to even); that reproduced the 5000-px cases below and 1-channel random calls "
+        "bit for bit; 2-channel images go to OpenCV's own code; `fx`/`fy`, exact 2x and "
+        "3/4-channel rows of at most 5 px differ by 1-2 float32 ulps.",
         "",
         "| interpolation | core settings | uint8 model | dtype | IPP off | IPP on |",
         "|---|---|---|---|---|---|",

@@ -210,7 +210,9 @@ def test_ipp_16bit_is_not_bit_exact(interp: int, ipp_on: None) -> None:
 
 @pytest.mark.xfail(strict=True, reason="with IPP on, OpenCV computes float LINEAR/CUBIC "
                    "with Intel IPP: up to 2.4e-4 (LINEAR) and 3.4e-4 (CUBIC) on [0, 1) data "
-                   "at 5000 px, growing with the axis (IPP off: bit-exact)")
+                   "at 5000 px, growing with the axis (IPP off: bit-exact; IPP's LINEAR "
+                   "fraction f32(x - floor x) and fma lerp are a measured lead, not "
+                   "implemented)")
 @pytest.mark.parametrize("interp", [pc.INTER_LINEAR, pc.INTER_CUBIC])
 def test_ipp_float_is_not_within_2e6(interp: int, ipp_on: None) -> None:
     assert _ipp_worst(interp, "float32") <= 2e-6
