@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -162,6 +163,25 @@ def test_model_records_are_validated() -> None:
     assert [p.arithmetic.intermediate for _, p in plans] == ["unshifted", "unshifted"]
     assert plans[1][1].arithmetic.simd_lanes == 8  # the vertical pass's vector body
     assert "exact integer sums, rounded once" in plans[1][1].arithmetic.describe("uint8")
+
+
+def test_model_engines_refuse_mixed_or_bad_plans() -> None:
+    from pixelgrid._arrays import run_plans
+
+    x = np.arange(12, dtype=np.uint8).reshape(3, 4)
+    (ax1, p1), (ax0, p0) = pc.like_plans((3, 4), (5, 7), interpolation="INTER_LINEAR",
+                                         dtype=np.uint8)
+    taps = pc.like_plans((3, 4), (5, 7), interpolation="INTER_LINEAR", dtype=np.float32)
+    with pytest.raises(ValueError, match="different models"):
+        run_plans(x, [(ax1, p1), taps[1]])
+    half_even = replace(p0, arithmetic=p0.arithmetic.replace(store="half_even"))
+    with pytest.raises(ValueError, match="store='half_even'"):
+        run_plans(x, [(ax1, p1), (ax0, half_even)])
+    with pytest.raises(ValueError, match="expected exactly 2"):
+        run_plans(x, [(ax1, p1)])
+    # the same plans run as declared: equal to cv2 with IPP off
+    assert np.array_equal(run_plans(x, [(ax1, p1), (ax0, p0)]),
+                          pc.resize(x, (7, 5), interpolation=pc.INTER_LINEAR))
 
 
 # With IPP on (the wheel's default) OpenCV hands 16-bit and float LINEAR/CUBIC (and float

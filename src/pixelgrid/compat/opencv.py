@@ -667,8 +667,8 @@ def like_plans(
         if model == "copy":
             continue  # nearest: no arithmetic
         p.info["integer_model"] = f"uint8: {model}" + (
-            "; these plans are the float model of OpenCV's block sums"
-            if path.startswith("area") else "")
+            "; integer factors: block sums (the weights are their float model)"
+            if path == "area_fast" else "")
         if used != interp:
             p.info["quirk"] = (f"{INTERPOLATIONS[interp].name} with an exact 2x downscale "
                                f"runs {INTERPOLATIONS[used].name}")
