@@ -57,7 +57,9 @@ weights
     float32 as ``((a + 2) t - (a + 3)) t t + 1`` (``t < 1``) and
     ``((a t - 5a) t + 8a) t - 4a`` (:func:`keys_float32`), its taps kept as
     they are after the boundary rule (a clamped edge pixel read twice is added
-    twice; ONNX Runtime's ``GetCubicCoeffs``).
+    twice; ONNX Runtime's ``GetCubicCoeffs``).  ``"float32_keys_fma"``: the same
+    with each ``p t + q`` step one fused multiply-add (PyTorch's CPU build, which
+    contracts ``cubic_convolution1/2`` and its antialias filter into FMAs).
 normalize
     Whether weights are divided by their sum (``renormalize`` boundaries
     always renormalise).  Libraries that apply interpolation polynomials as
@@ -164,7 +166,7 @@ COORDINATES = ("exact", "float32", "float32_fma", "float32_div", "float32_edge",
                "float32_translate", "float32_translate_fma",
                "float64_div", "float32_ratio", "float32_crop", "float64_fma",
                "float64_float32", "float64")
-WEIGHTS = ("float64", "float32", "float32_lerp", "float32_keys")
+WEIGHTS = ("float64", "float32", "float32_lerp", "float32_keys", "float32_keys_fma")
 #: How a footprint kernel's (``area``) box is bounded, see the module doc.
 BOXES = ("centred", "float32_ends", "float32_width")
 #: How a stretched kernel's taps and distances are found, see the module doc.
@@ -495,7 +497,8 @@ def box_overlaps(left: NDArray[np.float64], right: NDArray[np.float64],
     return round_weights(ov, weights)
 
 
-def keys_float32(d: NDArray[np.float64], a: float) -> NDArray[np.float64]:
+def keys_float32(d: NDArray[np.float64], a: float,
+                 fused: bool = False) -> NDArray[np.float64]:
     """Keys' cubic at distances ``d`` evaluated in float32, every operation rounded.
 
     ``t = |d|`` (already float32); ``((a + 2) t - (a + 3)) t t + 1`` for ``t < 1``,
@@ -510,6 +513,14 @@ def keys_float32(d: NDArray[np.float64], a: float) -> NDArray[np.float64]:
     f = np.float32
     t = np.abs(d).astype(f)
     a32 = f(a)
+    if fused:  # each "p * t + q" one fused multiply-add (an FMA-contracting compiler)
+        def mad(p: Any, q: Any) -> NDArray[np.float32]:
+            return fma_float32(np.broadcast_to(p, t.shape), t, np.broadcast_to(q, t.shape))
+        inner = fma_float32((mad(a32 + f(2), -(a32 + f(3))) * t).astype(f), t,
+                            np.ones_like(t))
+        outer = mad(mad(mad(a32, -(f(5) * a32)), f(8) * a32), -(f(4) * a32))
+        w = np.where(t < 1, inner, np.where(t < 2, outer, f(0)))
+        return np.asarray(w, dtype=np.float32).astype(np.float64)
     inner = ((a32 + f(2)) * t - (a32 + f(3))) * t * t + f(1)
     outer = ((a32 * t - f(5) * a32) * t + f(8) * a32) * t - f(4) * a32
     w = np.where(t < 1, inner, np.where(t < 2, outer, f(0)))
@@ -518,7 +529,7 @@ def keys_float32(d: NDArray[np.float64], a: float) -> NDArray[np.float64]:
 
 def round_weights(w: NDArray[np.float64], weights: str) -> NDArray[np.float64]:
     """Weights rounded to the model's precision (held in float64)."""
-    if weights in ("float32", "float32_lerp", "float32_keys"):
+    if weights in ("float32", "float32_lerp", "float32_keys", "float32_keys_fma"):
         return w.astype(np.float32).astype(np.float64)
     return w
 

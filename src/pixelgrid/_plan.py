@@ -337,8 +337,9 @@ def plan(
         inside = j <= hi[:, None]
         d = _distances(j, xs, stretch, arith)
         w = np.where(inside, k.fn(np.where(inside, d, 0.0)), 0.0)
-        if arith.weights == "float32_keys" and "a" in k.params:
-            w = np.where(inside, keys_float32(np.where(inside, d, 0.0), k.params["a"]), 0.0)
+        if arith.weights in ("float32_keys", "float32_keys_fma") and "a" in k.params:
+            w = np.where(inside, keys_float32(np.where(inside, d, 0.0), k.params["a"],
+                                              arith.weights == "float32_keys_fma"), 0.0)
         w = round_weights(w, arith.weights)
 
     if isinstance(edge_pad, bool) or not isinstance(edge_pad, int) or edge_pad < 0:
@@ -352,7 +353,7 @@ def plan(
         weight[outside] = 0.0
         fill_w[outside] = 1.0
 
-    if not lerp and arith.weights != "float32_keys":
+    if not lerp and arith.weights not in ("float32_keys", "float32_keys_fma"):
         # lerp and keys rows keep their taps, in order: the library adds each
         index, weight = _compact(index, weight, in_size)
     info = {

@@ -30,6 +30,7 @@ PyTorch facts this module encodes (checked against torch in the tests):
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import numbers
 from dataclasses import dataclass
@@ -37,8 +38,8 @@ from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from numpy.typing import NDArray
 
+from .._arithmetic import EXACT, Arithmetic
 from .._arrays import check_array, is_torch, run_plans
 from .._grid import Affine
 from .._kernels import Kernel, adaptive_pool, cubic, lanczos, linear, nearest
@@ -56,7 +57,7 @@ class Mode:
     grid: str  # "asymmetric", "half_pixel" or "tf_half_pixel_for_nn"
     boundary: str
     dims: tuple[int, ...]  # spatial ranks the mode accepts
-    arithmetic: str = "exact"
+    family: str  # first key of ARITHMETIC
     takes_align_corners: bool = True
     copies_same_size: bool = False
     uint8: bool = False
@@ -65,16 +66,56 @@ class Mode:
 _LINEAR = linear()
 _FLOOR = nearest("floor")
 MODES: dict[str, Mode] = {
-    "nearest": Mode(_FLOOR, "asymmetric", "clamp", (1, 2, 3), "float32",
+    "nearest": Mode(_FLOOR, "asymmetric", "clamp", (1, 2, 3), "nearest",
                     takes_align_corners=False, uint8=True),
     "nearest-exact": Mode(nearest("round_prefer_ceil"), "half_pixel", "clamp", (1, 2, 3),
-                          "float32_fma", takes_align_corners=False, uint8=True),
-    "linear": Mode(_LINEAR, "half_pixel", "clamp", (1,), copies_same_size=True),
-    "bilinear": Mode(_LINEAR, "half_pixel", "clamp", (2,), copies_same_size=True, uint8=True),
-    "trilinear": Mode(_LINEAR, "half_pixel", "clamp", (3,), copies_same_size=True),
-    "bicubic": Mode(cubic(-0.75), "half_pixel", "clamp", (2,), uint8=True),
-    "area": Mode(adaptive_pool(), "half_pixel", "clamp", (1, 2, 3), takes_align_corners=False),
-    "lanczos": Mode(lanczos(3), "half_pixel", "renormalize", (2,), uint8=True),
+                          "nearest", takes_align_corners=False, uint8=True),
+    "linear": Mode(_LINEAR, "half_pixel", "clamp", (1,), "linear", copies_same_size=True),
+    "bilinear": Mode(_LINEAR, "half_pixel", "clamp", (2,), "linear", copies_same_size=True,
+                     uint8=True),
+    "trilinear": Mode(_LINEAR, "half_pixel", "clamp", (3,), "linear", copies_same_size=True),
+    "bicubic": Mode(cubic(-0.75), "half_pixel", "clamp", (2,), "cubic", uint8=True),
+    "area": Mode(adaptive_pool(), "half_pixel", "clamp", (1, 2, 3), "area",
+                 takes_align_corners=False),
+    "lanczos": Mode(lanczos(3), "half_pixel", "renormalize", (2,), "antialias", uint8=True),
+}
+
+#: PyTorch's arithmetic (torch 2.13 CPU), by kernel family and by the input's dtype
+#: class: ``"float32"`` (also float16/bfloat16: ``opmath`` is float), ``"float64"``
+#: (``opmath`` double) and ``"uint8"`` (weights built in double, then int16).
+#:
+#: * ``nearest``: ``floorf(s * o)`` / ``floorf(s * (o + 0.5) - 0.5 + 0.5)``, the scale
+#:   and the product in ``opmath`` rounded once (a fused multiply-add); for float64
+#:   ``floorf`` still rounds the double position to float (``_plan._round_tie``).
+#:   uint8 indices are computed in float.
+#: * ``linear`` (``linear``/``bilinear``/``trilinear``) and ``cubic`` (``bicubic``):
+#:   ``area_pixel_compute_source_index`` in ``opmath`` contracted to one FMA; the
+#:   interpolation weights applied as they are (not normalised).  float32 linear
+#:   weights are ``lambda = x - floor(x)`` and ``f32(1 - lambda)`` (``float32_lerp``).
+#: * ``antialias``: ``_compute_indices_min_size_weights_aa``: the centre
+#:   ``f32(s * (o + 0.5))``, taps and distances from it (``float32_centre``), float
+#:   filter values, their float sum and the division by it; each pass sums its taps
+#:   in float, left to right, without FMA (``accumulate="taps"``).  float64 data and
+#:   uint8 weights: all of it in double.
+#: * ``area``: adaptive average pooling over integer windows; the mean is a float sum
+#:   divided by the count, which the engines' weighted sum matches to an ulp.
+ARITHMETIC: dict[tuple[str, str], Arithmetic] = {
+    ("nearest", "float32"): Arithmetic("float32_fma"),
+    ("nearest", "float64"): Arithmetic("float64_fma"),
+    ("nearest", "uint8"): Arithmetic("float32_fma"),
+    ("linear", "float32"): Arithmetic("float32_fma", "float32_lerp", normalize=False),
+    ("linear", "float64"): Arithmetic("float64_fma", normalize=False),
+    ("linear", "uint8"): Arithmetic("float64_fma", normalize=False),
+    ("cubic", "float32"): Arithmetic("float32_fma", "float32_keys_fma", normalize=False),
+    ("cubic", "float64"): Arithmetic("float64_fma", normalize=False),
+    ("cubic", "uint8"): Arithmetic("float64_fma", normalize=False),
+    ("antialias", "float32"): Arithmetic("float32_edge", "float32_keys_fma",
+                                         window="float32_centre", accumulate="taps"),
+    ("antialias", "float64"): Arithmetic("float64_fma"),
+    ("antialias", "uint8"): Arithmetic("float64_fma"),
+    ("area", "float32"): EXACT,
+    ("area", "float64"): EXACT,
+    ("area", "uint8"): EXACT,
 }
 
 #: Kernels PyTorch uses with ``antialias=True`` (Pillow's: bicubic becomes a = -0.5).
@@ -133,36 +174,70 @@ def _output_sizes(
     return sizes, [f if keep else None for f in factors]
 
 
+def _dtype_class(dtype: np.dtype[Any]) -> str:
+    """The second key of :data:`ARITHMETIC` for an input dtype."""
+    if dtype == np.uint8:
+        return "uint8"
+    return "float64" if dtype == np.float64 else "float32"
+
+
+def _scale(n_in: int, n_out: int, factor: float | None, align_corners: bool,
+           opmath: str) -> Fraction:
+    """``area_pixel_compute_scale`` in ``opmath``, as the exact value of that float.
+
+    ``(in - 1) / (out - 1)`` with ``align_corners`` (0 for one output), else
+    ``1 / scale_factor`` (computed in double, then rounded) or ``in / out``, a
+    division in ``opmath``.
+    """
+    if align_corners:
+        if n_out <= 1:
+            return Fraction(0)
+        num, den = n_in - 1, n_out - 1
+    elif factor is not None:
+        v = 1.0 / factor
+        return Fraction(float(np.float32(v)) if opmath == "float32" else v)
+    else:
+        num, den = n_in, n_out
+    if opmath == "float32":
+        return Fraction(float(np.float32(num) / np.float32(den)))
+    return Fraction(num / den)  # a correctly rounded double division, as in C
+
+
 def _axis_plan(
     m: Mode, name: str, n_in: int, n_out: int, factor: float | None, align_corners: bool,
-    antialias: bool, channels_last_2d: bool,
+    antialias: bool, channels_last_2d: bool, kind: str,
 ) -> AxisPlan:
-    a_user = Fraction(1) / Fraction(factor) if factor is not None else Fraction(n_in, n_out)
+    half = Fraction(1, 2)
     if antialias:
         # PyTorch's antialias path: scale = (in-1)/(out-1) with align_corners, else
         # 1/scale_factor or in/out; centre = scale * (o + 0.5), support stretched by scale.
-        if align_corners:
-            a = Fraction(n_in - 1, n_out - 1) if n_out > 1 else Fraction(0)
-        else:
-            a = a_user
-        aff = Affine(a, Fraction(1, 2), Fraction(-1, 2), "torch_antialias")
+        arith = ARITHMETIC["antialias", kind]
+        a = _scale(n_in, n_out, None if align_corners else factor, align_corners,
+                   "float32" if kind == "float32" else "float64")
+        aff = Affine(a, half, -half, "torch_antialias")
         return plan(n_in, n_out, kernel=_AA_KERNELS[name], grid=aff, antialias=a > 1,
-                    boundary="renormalize")
+                    boundary="renormalize", arithmetic=arith)
+    if m.family == "area":
+        return plan(n_in, n_out, kernel=m.kernel, grid=m.grid, boundary=m.boundary,
+                    arithmetic=ARITHMETIC["area", kind])
+    kernel, grid = m.kernel, m.grid
+    if m.family == "nearest":
+        if channels_last_2d:
+            kind = "float32"  # the channels-last kernel works in float for every dtype
+        if name == "nearest-exact" and channels_last_2d:
+            # floorf((double)(o + 0.5) * s): the same rule, rounded once, without -0.5 +0.5
+            kernel, grid = _FLOOR, "tf_half_pixel_for_nn"
+        if channels_last_2d and n_out in (n_in, 2 * n_in):
+            factor = None  # the channels-last kernel special-cases out == in and out == 2 * in
     if align_corners:
-        return plan(n_in, n_out, kernel=m.kernel, grid="align_corners", boundary=m.boundary)
-    kernel, grid, arithmetic, scale = m.kernel, m.grid, m.arithmetic, factor
-    if name == "nearest-exact" and channels_last_2d:
-        # floor(f32((o + 0.5) * s)): the same rule, rounded once, without the -0.5 +0.5
-        kernel, grid, arithmetic = _FLOOR, "tf_half_pixel_for_nn", "float32"
-    if m.kernel.is_nearest and channels_last_2d and n_out in (n_in, 2 * n_in):
-        scale = None  # the channels-last kernel special-cases out == in and out == 2 * in
-    if arithmetic != "exact":
-        # PyTorch computes s in float32 from float64 1/scale_factor, or from in/out.
-        a32 = 1.0 / factor if scale is not None and factor is not None else n_in / n_out
-        aff = Affine(Fraction(float(np.float32(a32))), *_grid_offsets(grid), grid)
-        return plan(n_in, n_out, kernel=kernel, grid=aff, boundary=m.boundary,
-                    arithmetic=arithmetic)
-    return plan(n_in, n_out, kernel=m.kernel, grid=grid, scale=scale, boundary=m.boundary)
+        c = d = Fraction(0)  # scale * o
+    else:
+        c, d = _grid_offsets(grid)
+    arith = ARITHMETIC[m.family, kind]
+    opmath = "float32" if arith.coordinates.startswith("float32") else "float64"
+    aff = Affine(_scale(n_in, n_out, factor, align_corners, opmath), c, d,
+                 "align_corners" if align_corners else grid)
+    return plan(n_in, n_out, kernel=kernel, grid=aff, boundary=m.boundary, arithmetic=arith)
 
 
 def _grid_offsets(grid: str) -> tuple[Fraction, Fraction]:
@@ -176,10 +251,10 @@ def _grid_offsets(grid: str) -> tuple[Fraction, Fraction]:
 def _first_row_everywhere(p: AxisPlan) -> AxisPlan:
     """PyTorch's float antialias quirk for a width-1 output: every row copies row 0."""
     n = p.out_size
-    return AxisPlan(p.in_size, n, np.repeat(p.index[:1], n, axis=0),
-                    np.repeat(p.weight[:1], n, axis=0), np.repeat(p.fill[:1], n),
-                    p.fill_value, np.repeat(p.coord[:1], n), p.fixed,
-                    {**p.info, "quirk": "torch antialias width-1 output: rows copy row 0"})
+    return dataclasses.replace(
+        p, index=np.repeat(p.index[:1], n, axis=0), weight=np.repeat(p.weight[:1], n, axis=0),
+        fill=np.repeat(p.fill[:1], n), coord=np.repeat(p.coord[:1], n),
+        info={**p.info, "quirk": "torch antialias width-1 output: rows copy row 0"})
 
 
 def _torch_fixed(p: AxisPlan, dtype: np.dtype[Any]) -> AxisPlan:
@@ -251,13 +326,14 @@ def torch_plans(
     # The uint8 separable kernels skip an unchanged axis for every mode.
     skip_same = antialias or m.copies_same_size or (
         np.dtype(dtype) == np.uint8 and not m.kernel.is_nearest)
+    kind = _dtype_class(np.dtype(dtype))
     plans = []
     for i in reversed(range(dim)):  # PyTorch's separable passes: width first
         n_in, n_out = spatial[i], sizes[i]
         if skip_same and n_in == n_out:
             continue  # PyTorch copies an axis whose size is unchanged
         plans.append((2 + i, _axis_plan(m, mode, n_in, n_out, factors[i], ac, antialias,
-                                        channels_last_2d)))
+                                        channels_last_2d, kind)))
     return plans
 
 
@@ -291,38 +367,40 @@ def interpolate(
     if is_torch(input):
         import torch
 
-        channels_last = input.dim() == 4 and input.shape[1] > 3 and input.is_contiguous(
+        # torch picks a kernel by the tensor's memory format (suggest_memory_format):
+        # channels-last strides that are not also the contiguous ones
+        memory_cl = input.dim() == 4 and not input.is_contiguous() and input.is_contiguous(
             memory_format=torch.channels_last)
+        channels_last = memory_cl and input.shape[1] > 3
         from .._engines.torch_engine import check_tensor, numpy_dtype, run_plans_torch
 
         # the torch engine keeps device and autograd; bfloat16 uses float32 plans
         check_tensor(input, "input")
         plans = _interpolate_plans(tuple(input.shape), numpy_dtype(input.dtype), size,
                                    scale_factor, mode, align_corners, recompute_scale_factor,
-                                   antialias, channels_last)
+                                   antialias, channels_last, memory_cl)
         return run_plans_torch(input, plans, fixed=_torch_fixed)
     arr = check_array(input, "input")
-    return _interpolate_numpy(arr, size, scale_factor, mode, align_corners,
-                              recompute_scale_factor, antialias, False)
-
-
-def _interpolate_numpy(
-    arr: NDArray[Any], size: Any, scale_factor: Any, mode: str, align_corners: Any,
-    recompute: Any, antialias: Any, channels_last: bool,
-) -> NDArray[Any]:
     plans = _interpolate_plans(arr.shape, arr.dtype, size, scale_factor, mode, align_corners,
-                               recompute, antialias, channels_last)
+                               recompute_scale_factor, antialias, False, False)
     return run_plans(arr, plans, fixed=_torch_fixed)
 
 
 def _interpolate_plans(
     shape: tuple[int, ...], dtype: np.dtype[Any], size: Any, scale_factor: Any, mode: str,
     align_corners: Any, recompute: Any, antialias: Any, channels_last: bool,
+    memory_channels_last: bool,
 ) -> list[tuple[int, AxisPlan]]:
-    """The plans of an ``interpolate`` call, with PyTorch's quirk and dtype rules applied."""
+    """The plans of an ``interpolate`` call, with PyTorch's quirk and dtype rules applied.
+
+    ``channels_last``: torch's channels-last nearest kernel applies (C > 3);
+    ``memory_channels_last``: the tensor's memory format is channels-last (its
+    float antialias kernel has no width-1 quirk).
+    """
     plans = torch_plans(shape, size, scale_factor, mode, align_corners, recompute,
                         antialias, channels_last=channels_last, dtype=dtype)
-    if antialias and dtype.kind == "f" and len(plans) and len(shape) == 4:
+    if antialias and dtype.kind == "f" and len(plans) and len(shape) == 4 \
+            and not memory_channels_last:
         width = plans[0][1].out_size if plans[0][0] == 3 else shape[3]
         if width == 1:
             plans = [(ax, _first_row_everywhere(p) if ax == 2 else p) for ax, p in plans]
