@@ -111,7 +111,13 @@ window
     ``trunc(f32(c - r) + 1/2)`` (at least 0) to ``trunc(f32(c + r) + 1/2) - 1``,
     at most ``2 * ceil(r) + 1`` taps, at distances
     ``f32((f32(j - c) + 1/2) * f32(1 / stretch))`` (PyTorch's float antialias
-    weights, ``_compute_indices_min_size_weights_aa``).
+    weights, ``_compute_indices_min_size_weights_aa``).  ``"float64_centre"``:
+    the same rule in double, Pillow's ``precompute_coeffs``: the centre
+    ``c = (d + 1/2) + a (o + c0)`` of the plan's grid, ``r = radius * stretch``,
+    ``j`` from ``trunc(c - r + 1/2)`` (at least 0) to ``trunc(c + r + 1/2) - 1``
+    (at most the input's end), distances ``((j - c) + 1/2) * (1 / stretch)``,
+    the kernel's own support test, row sums added tap by tap; a row with no
+    weight stays 0 (no edge fallback).
 boxes
     How a footprint kernel (``area``) bounds an output pixel's box:
     ``"centred"``: ``[x - w/2, x + w/2]`` around the position (exact).
@@ -170,7 +176,7 @@ WEIGHTS = ("float64", "float32", "float32_lerp", "float32_keys", "float32_keys_f
 #: How a footprint kernel's (``area``) box is bounded, see the module doc.
 BOXES = ("centred", "float32_ends", "float32_width")
 #: How a stretched kernel's taps and distances are found, see the module doc.
-WINDOWS = ("exact", "float32_centre")
+WINDOWS = ("exact", "float32_centre", "float64_centre")
 INTERMEDIATES = ("dtype", "wide", "unshifted")
 ACCUMULATIONS = ("float64", "taps", "block", "corner_sum", "corner_sum_q10")
 STORES = ("half_even", "half_away", "half_up", "truncate")
@@ -258,7 +264,9 @@ class Arithmetic:
                  f"weights {self.weights}, " + ("normalised" if self.normalize
                                                  else "applied as given")]
         if self.window != "exact":
-            parts.append("taps from the float32 centre +- f32(support)")
+            parts.append("taps from the float32 centre +- f32(support)"
+                         if self.window == "float32_centre" else
+                         "taps from the double centre +- support, row sums tap by tap")
         if self.boxes != "centred":
             parts.append("area boxes " + {"float32_ends": "between float32 edge positions",
                                           "float32_width": "float32 left edge + step"}[

@@ -101,6 +101,10 @@ class Kernel:
         """The concrete kernel for an output pixel covering ``w`` input pixels."""
         return self.footprint(w) if self.footprint is not None else self
 
+    def support_mask(self, d: Any) -> NDArray[np.bool_]:
+        """True where distances ``d`` lie in the support (its ends as ``edges`` says)."""
+        return _inside(np.asarray(d, dtype=np.float64), float(self.radius), self.edges)
+
     def __call__(self, d: Any) -> Array:
         """Evaluate the weight function at distances ``d`` (zero outside the support)."""
         d = np.asarray(d, dtype=np.float64)
@@ -278,8 +282,8 @@ def mks2013() -> Kernel:
     """Magic Kernel Sharp 2013 (Costella), support ``|d| < 2.5`` (Pillow ``MKS2013``).
 
     ``1.0625 - 1.75 d**2`` for ``|d| < 0.5``, ``(1 - |d|)(1.75 - |d|)`` below
-    1.5, ``-0.125 (|d| - 2.5)**2`` below 2.5.  These factored forms (libvips'
-    too) are the ones that match Pillow's weights to the last bit.
+    1.5, ``-0.125 (|d| - 2.5)**2`` below 2.5, evaluated as Pillow 13's
+    ``Resample.c`` writes them (squares first), so its weights match to the last bit.
 
     Examples
     --------
@@ -290,9 +294,10 @@ def mks2013() -> Kernel:
 
     def fn(d: Array) -> Array:
         x = np.abs(d)
-        return np.where(x < 0.5, 1.0625 - 1.75 * x * x,
+        # Pillow's forms, operation for operation: pow(x, 2) is x * x, computed first
+        return np.where(x < 0.5, 1.0625 - 1.75 * (x * x),
                         np.where(x < 1.5, (1.0 - x) * (1.75 - x),
-                                 np.where(x < 2.5, -0.125 * (x - 2.5) * (x - 2.5), 0.0)))
+                                 np.where(x < 2.5, -0.125 * ((x - 2.5) * (x - 2.5)), 0.0)))
 
     return Kernel("mks2013", Fraction(5, 2), fn, "open")
 
@@ -300,8 +305,9 @@ def mks2013() -> Kernel:
 def mks2021() -> Kernel:
     """Magic Kernel Sharp 2021 (Costella), support ``|d| < 4.5`` (Pillow ``MKS2021``).
 
-    Five quadratic pieces on ``|d|`` < 0.5, 1.5, 2.5, 3.5, 4.5, written in
-    the factored forms that match Pillow's weights to the last bit.
+    Five quadratic pieces on ``|d|`` < 0.5, 1.5, 2.5, 3.5, 4.5, in the
+    factored forms of Pillow 13's ``Resample.c`` (squares first), so its
+    weights match to the last bit.
 
     Examples
     --------
@@ -313,11 +319,11 @@ def mks2021() -> Kernel:
     def fn(d: Array) -> Array:
         x = np.abs(d)
         return np.where(
-            x < 0.5, 577.0 / 576.0 - 239.0 / 144.0 * x * x,
+            x < 0.5, 577.0 / 576.0 - 239.0 / 144.0 * (x * x),
             np.where(x < 1.5, 35.0 / 36.0 * (x - 1.0) * (x - 239.0 / 140.0),
                      np.where(x < 2.5, 1.0 / 6.0 * (x - 2.0) * (65.0 / 24.0 - x),
                               np.where(x < 3.5, 1.0 / 36.0 * (x - 3.0) * (x - 3.75),
-                                       np.where(x < 4.5, -1.0 / 288.0 * (x - 4.5) * (x - 4.5),
+                                       np.where(x < 4.5, -1.0 / 288.0 * ((x - 4.5) * (x - 4.5)),
                                                 0.0)))))
 
     return Kernel("mks2021", Fraction(9, 2), fn, "open")

@@ -328,14 +328,21 @@ def plan(
     elif boxes:  # area boxes bounded as the library computes their edges
         j, w = _box_taps(aff, out_size, arith)
     else:
-        if arith.float32_positions:  # the taps around the position the library computed
+        centre = _centre64(aff, out_size) if arith.window == "float64_centre" else xs
+        if arith.window == "float64_centre":
+            lo, hi = _centre64_window(centre, k.radius * stretch, in_size)
+        elif arith.float32_positions:  # the taps around the position the library computed
             lo, hi = _window_float(xs, float(k.radius * stretch), k.edges)
         else:
             lo, hi = _window(aff, out_size, k.radius * stretch, k.edges)
         taps = max(int(np.max(hi - lo)) + 1, 1)
         j = lo[:, None] + np.arange(taps, dtype=np.int64)
         inside = j <= hi[:, None]
-        d = _distances(j, xs, stretch, arith)
+        if arith.window == "float64_centre":
+            d = ((j - centre[:, None]) + 0.5) * float(1 / stretch)
+            inside &= k.support_mask(d)  # each filter tests its own support (BOX: (-1/2, 1/2])
+        else:
+            d = _distances(j, xs, stretch, arith)
         w = np.where(inside, k.fn(np.where(inside, d, 0.0)), 0.0)
         if arith.weights in ("float32_keys", "float32_keys_fma") and "a" in k.params:
             w = np.where(inside, keys_float32(np.where(inside, d, 0.0), k.params["a"],
@@ -476,6 +483,21 @@ def _centre_distances(j: NDArray[np.int64], xs: NDArray[np.float64],
     return ((d.astype(np.float64) + 0.5) * inv).astype(np.float32).astype(np.float64)
 
 
+def _centre64(aff: Affine, n: int) -> NDArray[np.float64]:
+    """Centres ``(d + 1/2) + a * (o + c)`` in double (``window="float64_centre"``)."""
+    steps = (np.arange(n, dtype=np.float64) + float(aff.c)) * float(aff.a)
+    return float(aff.d + Fraction(1, 2)) + steps
+
+
+def _centre64_window(c: NDArray[np.float64], radius: Fraction,
+                     n: int) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """Taps ``trunc(c - r + 1/2)`` to ``trunc(c + r + 1/2) - 1`` in double, inside ``[0, n)``."""
+    r = float(radius)
+    lo = np.maximum(np.trunc(c - r + 0.5), 0).astype(np.int64)
+    end = np.minimum(np.trunc(c + r + 0.5), n).astype(np.int64)
+    return lo, np.maximum(end, lo) - 1
+
+
 def _window_float(xs: NDArray[np.float64], radius: float,
                   edges: str) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
     """:func:`_window` around float positions (a float32 library's taps)."""
@@ -549,7 +571,7 @@ def boundary_taps(
             dead = np.abs(total) <= arith.min_total
             w[dead] = 0.0
             empty &= ~dead
-        if np.any(empty):
+        if np.any(empty) and arith.window != "float64_centre":  # (Pillow: the row stays 0)
             edge = np.clip(np.floor(x[empty] + 0.5), 0, n - 1).astype(np.int64)
             j = j.copy()
             j[empty] = edge[:, None]
@@ -586,6 +608,8 @@ def _apply_boundary(
 
 def _row_sums(w: NDArray[np.float64], arith: Arithmetic) -> NDArray[np.float64]:
     """Sum of each row's weights: float64, or float32 added tap by tap, in order."""
+    if arith.window == "float64_centre" and w.shape[1]:  # double, tap by tap (Pillow)
+        return np.cumsum(w, axis=1)[:, -1]
     if arith.weights != "float64":  # every float32 rule
         if w.shape[1] == 0:
             return np.zeros(w.shape[0])

@@ -139,11 +139,13 @@ FILTERS: dict[int, Filter] = {
     MKS2021: Filter("MKS2021", 4.5, mks2021()),
 }
 
-#: ``Image.resize``'s arithmetic in modes I and F, on every plan: double weights and
-#: sums, the result stored in the image's dtype after every axis, I rounded half away
-#: from zero (``ROUND_UP``).  8-bit modes add the plan's 22-bit fixed point.
+#: ``Image.resize``'s arithmetic, on every plan: Pillow's double-precision centres,
+#: windows, distances and tap-by-tap weight sums (``window="float64_centre"``); in
+#: modes I and F double sums stored in the image's dtype after every axis, I rounded
+#: half away from zero (``ROUND_UP``).  8-bit modes add the plan's 22-bit fixed point.
 RESIZE_ARITHMETIC = Arithmetic(coordinates="exact", weights="float64", normalize=True,
-                               intermediate="dtype", store="half_away")
+                               intermediate="dtype", store="half_away",
+                               window="float64_centre")
 
 #: ``Image.reduce`` per mode (``"8bit"`` for L, LA, RGB, RGBA).
 REDUCE_MODELS: dict[str, BlockMean] = {
@@ -169,46 +171,34 @@ _MODES = {  # (ndim, channels or 0, dtype) -> Pillow mode
 def pillow_plan(
     in_size: int, out_size: int, in0: float, in1: float, resample: int, *, eight_bit: bool
 ) -> AxisPlan:
-    """One axis of Pillow's ``precompute_coeffs`` (and 8-bit weights) as an AxisPlan.
+    """One axis of Pillow's ``precompute_coeffs`` (and 8-bit weights), built by :func:`plan`.
 
     ``in0``, ``in1`` are the box edges along the axis (float32 in Pillow).  The
-    centre, support and tap window are computed in double as Pillow does; the
-    weights are the core kernel (Pillow's variant) at Pillow's distances,
-    summed tap by tap and divided by the sum; 8-bit weights are
-    :func:`pixelgrid._plan.fixed_point` with 22 bits (half away, no fix-up).
+    core plan with Pillow's grid (the half-pixel grid shifted by the box, step
+    ``s = f32(in1 - in0) / out`` in double), the filter's core kernel stretched
+    by ``max(s, 1)``, boundary ``renormalize`` and :data:`RESIZE_ARITHMETIC`,
+    whose ``window="float64_centre"`` is Pillow's double-precision centre,
+    ``trunc(c -+ support + 0.5)`` window, distances and tap-by-tap sums.  8-bit
+    weights: :func:`pixelgrid._plan.fixed_point` with 22 bits, half away from
+    zero, no sum fix-up.
 
     Examples
     --------
     >>> p = pillow_plan(4, 2, 0.0, 4.0, BILINEAR, eight_bit=False)
     >>> p.weight.round(4).tolist()
-    [[0.4286, 0.4286, 0.1429, 0.0, 0.0], [0.1429, 0.4286, 0.4286, 0.0, 0.0]]
+    [[0.4286, 0.4286, 0.1429], [0.1429, 0.4286, 0.4286]]
 
     """
     f = FILTERS[resample]
-    lo, hi = np.float32(in0), np.float32(in1)
-    scale = float(np.float32(hi - lo)) / out_size
-    filterscale = max(scale, 1.0)
-    support = f.support * filterscale
-    ksize = math.ceil(support) * 2 + 1
-    center = float(lo) + (np.arange(out_size, dtype=np.float64) + 0.5) * scale
-    ss = 1.0 / filterscale
-    xmin = np.maximum(np.trunc(center - support + 0.5), 0).astype(np.int64)
-    xmax = np.minimum(np.trunc(center + support + 0.5), in_size).astype(np.int64) - xmin
-    t = np.arange(ksize, dtype=np.int64)
-    inside = t[None, :] < xmax[:, None]
-    j = xmin[:, None] + t[None, :]
-    # Pillow's distance ((j - c) + 0.5) * (1 / filterscale): multiplied, not divided
-    w = np.where(inside, f.kernel((j - center[:, None] + 0.5) * ss), 0.0)
-    ww = np.zeros(out_size)
-    for c in range(ksize):  # Pillow sums the weights in tap order
-        ww = ww + w[:, c]
-    w = np.where(ww[:, None] != 0.0, w / np.where(ww == 0.0, 1.0, ww)[:, None], w)
-    index = np.clip(j, 0, in_size - 1)
-    info = {"library": "pillow", "filter": f.name, "grid": "half_pixel (box-shifted)",
-            "kernel": f.kernel.name, "antialias": True, "boundary": "renormalize",
-            "scale": scale}
-    p = AxisPlan(in_size, out_size, index, w, np.zeros(out_size), 0.0, center - 0.5,
-                 None, info, RESIZE_ARITHMETIC)
+    lo = float(np.float32(in0))
+    scale = float(np.float32(np.float32(in1) - np.float32(lo))) / out_size
+    grid = Affine(Fraction(scale), Fraction(1, 2), Fraction(lo) - Fraction(1, 2),
+                  "half_pixel (box-shifted)")
+    p = plan(in_size, out_size, kernel=f.kernel, grid=grid, antialias=True,
+             boundary="renormalize", arithmetic=RESIZE_ARITHMETIC,
+             footprint=Fraction(max(scale, 1.0)))
+    p = dataclasses.replace(p, info={**p.info, "library": "pillow", "filter": f.name,
+                                     "scale": scale})
     return fixed_point(p, PRECISION_BITS, exact_sum=False) if eight_bit else p
 
 
@@ -469,6 +459,10 @@ def _resample(x: NDArray[Any], mode: str, size: tuple[int, int], resample: int,
         x0, y0, x1, y1 = crop
         return np.ascontiguousarray(x[y0:y1, x0:x1])
     h, w = x.shape[:2]
+    if resample == NEAREST and (float(np.float32(bx[0])) >= w or float(np.float32(bx[1])) >= h):
+        # an empty box on the far edge samples outside the image: Pillow's affine
+        # transform leaves those pixels 0
+        return np.zeros((size[1], size[0], *x.shape[2:]), dtype=x.dtype)
     passes = _passes(h, w, size, resample, bx, mode not in ("I", "F"))
     if resample == NEAREST or mode not in ("I", "F"):
         return run_plans(x, passes)  # 8-bit: the plans' 22-bit fixed point, clamped per pass
