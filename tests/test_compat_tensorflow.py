@@ -162,9 +162,10 @@ def test_bad_inputs():
 BIG = [(2000, 5000), (5000, 1900)]
 BIG_TOL = 2e-6
 # (method, antialias, up) reproduced bit for bit: nearest indices; ScaleAndTranslate's
-# triangle upsampling (float32 weights and tap-order float32 sums as TensorFlow's).
-BIT_EXACT = {("nearest", aa, up) for aa in (False, True) for up in (True, False)} | {
-    ("bilinear", True, True)}
+# triangle (antialiased bilinear): float32 weights normalised by the rounded reciprocal
+# of their sum and added tap by tap in float32, height first, as TensorFlow does.
+BIT_EXACT = {(m, aa, up) for m, aa in (("nearest", False), ("nearest", True),
+                                       ("bilinear", True)) for up in (True, False)}
 
 
 @pytest.mark.parametrize("n_in,n_out", BIG)

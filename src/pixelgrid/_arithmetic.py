@@ -133,6 +133,10 @@ min_total
     Rows whose weight sum ``|total|`` is at most this get no weight at all:
     the output sample is 0 (JAX: ``1000 * eps(float32)``; TensorFlow's
     ``ScaleAndTranslate``: ``1000 * FLT_MIN``).  ``0``: only empty rows.
+reciprocal
+    Normalise by multiplying each weight by the rounded reciprocal of the sum,
+    ``f32(w * f32(1 / total))`` (TensorFlow's ``ScaleAndTranslate``), instead
+    of dividing (``False``).
 """
 
 from __future__ import annotations
@@ -202,6 +206,7 @@ class Arithmetic:
     store: str = "half_even"
     boxes: str = "centred"
     min_total: float = 0.0
+    reciprocal: bool = False
     accumulate: str = "float64"
     simd_lanes: int = 0
     truncate: tuple[int, int] = (0, 0)
@@ -217,6 +222,8 @@ class Arithmetic:
         check_choice("boxes", self.boxes, BOXES)
         if not (isinstance(self.min_total, (int, float)) and 0 <= self.min_total < 1):
             raise ValueError(f"min_total={self.min_total!r} must be a number in [0, 1)")
+        if not isinstance(self.reciprocal, bool):
+            raise TypeError(f"reciprocal={self.reciprocal!r} must be True or False")
         check_choice("intermediate", self.intermediate, INTERMEDIATES)
         check_choice("store", self.store, STORES)
         if not isinstance(self.normalize, bool):
@@ -273,6 +280,8 @@ class Arithmetic:
                                               self.boxes])
         if self.min_total:
             parts.append(f"rows summing to at most {self.min_total:.3g} are zero")
+        if self.reciprocal and self.normalize:
+            parts.append("normalised by the rounded reciprocal of the sum")
         if self.accumulate != "float64":
             parts.append({"corner_sum": "corners of the cell summed in memory order with "
                                         "float32 weight products, truncated",

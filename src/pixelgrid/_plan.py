@@ -622,7 +622,13 @@ def _normalized(w: NDArray[np.float64], total: NDArray[np.float64], arith: Arith
                 keep_empty: bool = False) -> NDArray[np.float64]:
     """``w / total`` per row in the model's precision; rows summing to 0 become 0 (or stay)."""
     out = w.copy() if keep_empty else np.zeros_like(w)
-    np.divide(w, total[:, None], out=out, where=total[:, None] != 0)
+    if arith.reciprocal:  # w * f32(1 / total), as TensorFlow's ScaleAndTranslate
+        inv = np.zeros_like(total)
+        np.divide(1.0, total, out=inv, where=total != 0)
+        inv = round_weights(inv, arith.weights)[:, None]
+        np.multiply(w, inv, out=out, where=total[:, None] != 0)
+    else:
+        np.divide(w, total[:, None], out=out, where=total[:, None] != 0)
     return round_weights(out, arith.weights)
 
 

@@ -13,8 +13,7 @@ does not drift with the image size: measured on random float32 data in
 [0, 1) with 5000-px axes (2000 -> 5000 and 5000 -> 1900, every method, with
 and without antialias, and the v1 ops with every grid), the worst difference
 is 7.2e-7 (was up to 3.2e-4); ``nearest`` and the antialiased ``bilinear``
-upsampling are bit-identical, and ``area``'s weights are TensorFlow's bit for
-bit.  The rest differ by float32 rounding: TensorFlow evaluates its kernels in
+are bit-identical, and ``area``'s weights are TensorFlow's bit for bit.  The rest differ by float32 rounding: TensorFlow evaluates its kernels in
 float32 and adds taps in float32 (the dedicated ops by lerp formulas), where
 pixelgrid evaluates kernels in float64 and rounds the weights.
 
@@ -135,8 +134,10 @@ _AREA_F32 = Arithmetic(coordinates="float32", weights="float32", normalize=False
                        boxes="float32_ends")
 #: ScaleAndTranslate: ``sample_f = f32(f32(o + 0.5) * inv_scale)`` in pixel-edge units,
 #: distances ``f32(j + 0.5 - sample_f)`` times ``f32(1 / kernel_scale)``, float32 kernel
-#: values summed tap by tap; rows summing below ``1000 * FLT_MIN`` are zero.
+#: values summed tap by tap and multiplied by ``f32(1 / sum)``; rows summing below
+#: ``1000 * FLT_MIN`` are zero; each pass (height first) adds ``w * x`` tap by tap in float32.
 _SAT_F32 = Arithmetic(coordinates="float32_edge", weights="float32", accumulate="taps",
+                      reciprocal=True,
                       min_total=1000 * float(np.finfo(np.float32).tiny))
 
 #: ``tf.image.resize`` methods without antialias (``ScaleAndTranslate`` rows
