@@ -44,6 +44,10 @@ coordinates
     still floored as float32 (``_plan._round_tie``), as PyTorch's ``floorf`` does.
     ``"float64"``: ``x = f64(f64(s * f64(o + c)) + d)``, every double operation
     rounded, no float32 (SciPy's ``zoom``: ``((o + 0.5) * zoom) - 0.5``).
+    ``"float64_matlab"``: MATLAB ``imresize``'s ``contributions()`` in double,
+    ``u = f64(f64((o + 1) / s) + f64(0.5 * f64(1 - f64(1 / s))))`` (1-based) and
+    ``x = u - 1`` (exact), with ``s = 1 / step`` the user's scale; only for the
+    half-pixel grid (``c = 1/2``, ``d = -1/2``).
 weights
     ``"float64"``: the kernel is evaluated and normalised in float64.
     ``"float32"``: distances, kernel values, their sum and the normalisation
@@ -175,7 +179,7 @@ __all__ = [
 COORDINATES = ("exact", "float32", "float32_fma", "float32_div", "float32_edge",
                "float32_translate", "float32_translate_fma",
                "float64_div", "float32_ratio", "float32_crop", "float64_fma",
-               "float64_float32", "float64")
+               "float64_float32", "float64", "float64_matlab")
 WEIGHTS = ("float64", "float32", "float32_lerp", "float32_keys", "float32_keys_fma")
 #: How a footprint kernel's (``area``) box is bounded, see the module doc.
 BOXES = ("centred", "float32_ends", "float32_width")
@@ -261,6 +265,7 @@ class Arithmetic:
                "float64_fma": "float64 (fused multiply-add)",
                "float64_float32": "float64, rounded to float32",
                "float64": "float64 (product and offset each rounded)",
+               "float64_matlab": "float64 (MATLAB: (o + 1) / scale + 0.5 * (1 - 1 / scale))",
                "float64_div": "float64 (divided by the float32 scale), rounded to float32",
                "float32_ratio": "float32 (times in - 1, divided by out - 1)",
                "float32_crop": "float32 (crop box: start + o * box * (in - 1) / (out - 1))",
@@ -390,8 +395,9 @@ def sample_positions(step: float | Fraction, c: float, d: float, n: int,
     ``grid_offset - c``.
 
     ``float32_ratio`` takes ``step`` as an exact Fraction, ``float32_crop`` also
-    the input length ``in_size``.  ``float64_fma`` and ``float64`` give float64
-    positions.
+    the input length ``in_size``; ``float64_matlab`` the exact step
+    ``1 / scale`` (a Fraction).  ``float64_fma``, ``float64`` and
+    ``float64_matlab`` give float64 positions.
 
     Examples
     --------
@@ -400,6 +406,13 @@ def sample_positions(step: float | Fraction, c: float, d: float, n: int,
     """
     if coordinates in ("float32_ratio", "float32_crop"):
         return _ratio_positions(Fraction(step), c, d, n, coordinates, in_size)
+    if coordinates == "float64_matlab":
+        if (c, d) != (0.5, -0.5):
+            raise ValueError(f"coordinates='float64_matlab' is MATLAB's half-pixel grid; "
+                             f"got c={c!r}, d={d!r}")
+        scale = float(1 / Fraction(step))  # the user's scale (a double), exactly
+        u = np.arange(1, n + 1, dtype=np.float64) / scale + 0.5 * (1 - 1 / scale)
+        return u - 1.0
     step = float(step)
     if coordinates == "float64_div":
         s64 = float(np.float32(1.0 / step))

@@ -97,7 +97,8 @@ def _positions(aff: Affine, n: int, arith: Arithmetic,
                in_size: int | None = None) -> NDArray[np.float64]:
     """Sample positions under the model's coordinate rule (float32-valued unless exact)."""
     # The ratio rules read the exact step (p / q); the others its float value.
-    step = aff.a if arith.coordinates in ("float32_ratio", "float32_crop") else float(aff.a)
+    step = (aff.a if arith.coordinates in ("float32_ratio", "float32_crop", "float64_matlab")
+            else float(aff.a))
     return sample_positions(step, float(aff.c), float(aff.d), n, arith.coordinates,
                             in_size=in_size)
 

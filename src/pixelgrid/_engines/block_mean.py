@@ -98,7 +98,9 @@ def apply_block_mean(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
     n = (ny[:, None] * nx[None, :]).reshape(ny.size, nx.size, *(1,) * (x.ndim - 2))
     integer = np.issubdtype(x.dtype, np.integer)
     if model.sums == "exact":
-        total = _sums(region, fy, fx, np.int64 if integer else np.float64)
+        small = integer and x.dtype.itemsize <= 2 and fy * fx <= 2**15  # sums fit int32
+        total = _sums(region, fy, fx, np.int32 if small else
+                      np.int64 if integer else np.float64)
     else:
         total = _pair_sums(region, ny, nx, fy, fx)
     if model.divide == "reciprocal24":

@@ -157,11 +157,17 @@ def premultiply_alpha(x: NDArray[np.uint8], rule: str = "muldiv255") -> NDArray[
     """
     if rule != "muldiv255":
         raise ValueError(f"rule={rule!r} is not valid; expected 'muldiv255'")
-    a = x[..., -1:].astype(np.int32)
-    t = x[..., :-1].astype(np.int32) * a + 128
     out = np.empty_like(x)
-    out[..., :-1] = ((t >> 8) + t) >> 8
-    out[..., -1:] = x[..., -1:]
+    out[..., -1] = x[..., -1]
+    a = x[..., -1].astype(np.uint16)
+    for ch in range(x.shape[-1] - 1):  # one channel at a time: long inner loops
+        # t = c * a + 128 <= 65153 and (t >> 8) + t <= 65407: uint16 holds every step
+        t = x[..., ch] * a
+        t += 128
+        u = t >> 8
+        u += t
+        u >>= 8
+        out[..., ch] = u
     return out
 
 
@@ -177,11 +183,12 @@ def unpremultiply_alpha(x: NDArray[np.uint8], rule: str = "muldiv255") -> NDArra
     """
     if rule != "muldiv255":
         raise ValueError(f"rule={rule!r} is not valid; expected 'muldiv255'")
-    a = x[..., -1:].astype(np.int32)
-    c = x[..., :-1].astype(np.int32)
-    keep = (a == 0) | (a == 255)
-    v = np.minimum((c * 255) // np.where(a == 0, 1, a), 255)
     out = np.empty_like(x)
-    out[..., :-1] = np.where(keep, c, v)
-    out[..., -1:] = x[..., -1:]
+    out[..., -1] = x[..., -1]
+    a = x[..., -1].astype(np.int32)
+    keep = (a == 0) | (a == 255)
+    div = np.where(a == 0, 1, a)
+    for ch in range(x.shape[-1] - 1):
+        c = x[..., ch].astype(np.int32)
+        out[..., ch] = np.where(keep, c, np.minimum((c * 255) // div, 255))
     return out
