@@ -129,3 +129,69 @@ def test_bad_input() -> None:
         pgm.imresize(x.astype(np.int32), 2)
     with pytest.raises(ValueError, match="at least 2 dimensions"):
         pgm.imresize(np.ones(4), 2)
+
+
+def _half_away(v: np.ndarray, dtype: type) -> np.ndarray:
+    # MATLAB's conversion to an integer class: round half away from zero, saturate
+    info = np.iinfo(dtype)
+    return np.clip(np.sign(v) * np.floor(np.abs(v) + 0.5), info.min, info.max).astype(dtype)
+
+
+@pytest.mark.parametrize("method", ["bicubic", "bilinear", "lanczos3"])
+@pytest.mark.parametrize(("n", "m"), [(2000, 5000), (5000, 2000)])
+def test_against_resize_right_realistic_sizes(method: str, n: int, m: int) -> None:
+    # 2000 <-> 5000 px (scale 2.5 / 0.4, antialiased when shrinking).  resize-right places
+    # samples at o / s + (in - 1) / 2 - (out - 1) / (2 s), MATLAB (and this emulation) at
+    # u = x / s + 0.5 * (1 - 1 / s): the same grid, rounded differently in double, so the
+    # two drift apart by ~n * eps (3.3e-13 measured at 5000 px); lanczos: resize-right's
+    # float32 eps.  Single stays single between passes (float32 rounding of the result).
+    rr = pytest.importorskip("resize_right")
+    im = pytest.importorskip("resize_right.interp_methods")
+    kernel = {"bicubic": im.cubic, "bilinear": im.linear, "lanczos3": im.lanczos3}[method]
+    x = np.random.default_rng(n).random((3, n))
+    want = rr.resize(x, out_shape=(3, m), interp_method=kernel, pad_mode="symmetric",
+                     antialiasing=True)
+    tol = 2e-7 if method.startswith("lanczos") else 1e-12
+    np.testing.assert_allclose(pgm.imresize(x, [3, m], method), want, rtol=0, atol=tol)
+    got32 = pgm.imresize(x.astype(np.float32), [3, m], method)
+    assert got32.dtype == np.float32
+    np.testing.assert_allclose(got32, want, rtol=0, atol=tol + 2e-7)
+
+
+def _tie_tolerant(got: np.ndarray, double: np.ndarray) -> None:
+    # equal to the double result rounded half away, except by 1 where it is a .5 tie to
+    # within 1e-9 (which way a tie goes depends on the last bit of the positions)
+    want = _half_away(double, got.dtype.type)
+    diff = np.abs(got.astype(int) - want.astype(int))
+    tie = np.abs(np.abs(double - np.trunc(double)) - 0.5) < 1e-9
+    assert np.all((diff == 0) | ((diff == 1) & tie))
+
+
+def test_uint8_per_pass_store_realistic_size() -> None:
+    # uint8, (4, 2000) -> (8, 5000): scales 2 (rows) and 2.5 (cols), rows first (smaller
+    # scale); MATLAB stores each pass in uint8, rounded half away from zero.  Each pass
+    # against resize-right (double) on that pass's input, rounded the same way.
+    rr = pytest.importorskip("resize_right")
+    im = pytest.importorskip("resize_right.interp_methods")
+    x = np.round(np.random.default_rng(8).random((4, 2000)) * 255).astype(np.uint8)
+    rows = pgm.imresize(x, [8, 2000], "bicubic")
+    _tie_tolerant(rows, rr.resize(x.astype(np.float64), out_shape=(8, 2000),
+                                  interp_method=im.cubic, pad_mode="symmetric"))
+    full = pgm.imresize(x, [8, 5000], "bicubic")
+    np.testing.assert_array_equal(full, pgm.imresize(rows, [8, 5000], "bicubic"))
+    _tie_tolerant(full, rr.resize(rows.astype(np.float64), out_shape=(8, 5000),
+                                  interp_method=im.cubic, pad_mode="symmetric"))
+
+
+def test_nearest_ignores_antialiasing() -> None:
+    # MATLAB's imresize ignores 'Antialiasing' for 'nearest' (it picks samples; the box is
+    # not widened), so antialiasing=True gives the plain nearest result.  Hand derivation,
+    # 10 -> 4 (scale 0.4): u = (o + 1) / 0.4 + 0.5 * (1 - 2.5) = 1.75, 4.25, 6.75, 9.25
+    # (1-based); nearest sample floor(u + 0.5) = 2, 4, 7, 9 -> values 1, 3, 6, 8.
+    x = np.arange(10.0)[None, :]
+    want = [[1.0, 3.0, 6.0, 8.0]]
+    assert pgm.imresize(x, [1, 4], "nearest").tolist() == want
+    assert pgm.imresize(x, [1, 4], "nearest", antialiasing=True).tolist() == want
+    big = np.random.default_rng(9).random((2, 5000))
+    np.testing.assert_array_equal(pgm.imresize(big, [2, 2000], "nearest", antialiasing=True),
+                                  pgm.imresize(big, [2, 2000], "nearest"))

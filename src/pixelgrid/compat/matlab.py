@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._arithmetic import Arithmetic
+from .._arithmetic import Arithmetic, sample_positions
 from .._arrays import check_array, run_plans
 from .._engines.reference import apply_plans_stored_per_axis
 from .._grid import Affine
@@ -44,10 +44,12 @@ from .._plan_types import AxisPlan
 
 __all__ = ["ARITHMETIC", "METHODS", "imresize", "imresize_plans", "like_plans"]
 
-#: ``imresize``'s arithmetic: weights in double, each pass stored in the input's
+#: ``imresize``'s arithmetic: positions ``u = x / scale + 0.5 * (1 - 1 / scale)`` in
+#: double (``contributions()``), weights in double, each pass stored in the input's
 #: class (integers rounded half away from zero and saturated, single rounded to
 #: float32) before the next.
-ARITHMETIC = Arithmetic(intermediate="dtype", store="half_away")
+ARITHMETIC = Arithmetic(coordinates="float64_matlab", intermediate="dtype",
+                        store="half_away")
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ def _output_size(shape: tuple[int, int], scale_or_size: Any) -> tuple[list[int],
 
 def _nearest_plan(n: int, m: int, scale: float) -> AxisPlan:
     """MATLAB's nearest in its own float64 arithmetic: the tap with ``-0.5 <= u - ind < 0.5``."""
-    u = np.arange(1, m + 1, dtype=np.float64) / scale + 0.5 * (1 - 1 / scale)
+    u = sample_positions(1 / Fraction(scale), 0.5, -0.5, m, ARITHMETIC.coordinates) + 1.0
     left = np.floor(u - 0.5)
     cand = left[:, None] + np.arange(3)  # ceil(kernel width 1) + 2 candidates
     d = u[:, None] - cand
