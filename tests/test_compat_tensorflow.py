@@ -162,10 +162,12 @@ def test_bad_inputs():
 BIG = [(2000, 5000), (5000, 1900)]
 BIG_TOL = 2e-6
 # (method, antialias, up) reproduced bit for bit: nearest indices; ScaleAndTranslate's
-# triangle (antialiased bilinear): float32 weights normalised by the rounded reciprocal
-# of their sum and added tap by tap in float32, height first, as TensorFlow does.
+# triangle and Keys cubic (antialiased bilinear, bicubic): float32 kernel values (Keys
+# evaluated in float32 as TensorFlow writes it), normalised by the rounded reciprocal of
+# their sum and added tap by tap in float32, height first, as TensorFlow does.
 BIT_EXACT = {(m, aa, up) for m, aa in (("nearest", False), ("nearest", True),
-                                       ("bilinear", True)) for up in (True, False)}
+                                       ("bilinear", True), ("bicubic", True))
+             for up in (True, False)}
 
 
 @pytest.mark.parametrize("n_in,n_out", BIG)
