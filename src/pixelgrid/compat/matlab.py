@@ -1,20 +1,27 @@
 """MATLAB's ``imresize``, reproduced on the pixelgrid model from its documented algorithm.
 
-MATLAB is not available here: the behaviour below is MATLAB's published
-``contributions()`` algorithm (as transcribed by MATLAB ports and ResizeRight),
-checked against hand derivations, the published example T3 and, where it
-agrees with MATLAB, the ``resize-right`` package with ``pad_mode='symmetric'``.
+MATLAB is not available here, so no MATLAB release is verified: the behaviour
+below is MATLAB's published ``contributions()`` algorithm (as transcribed by
+MATLAB ports and ResizeRight), checked against hand derivations, the published
+example T3 and, where it agrees with MATLAB, the ``resize-right`` package
+(0.0.2) with ``pad_mode='symmetric'``: within 3.3e-13 at 2000 <-> 5000 px (float64;
+resize-right rounds its own position formula differently) and 2e-7 for lanczos
+(its float32 eps).  The module declares MATLAB's arithmetic (:data:`ARITHMETIC`:
+double positions by the shared ``float64_matlab`` rule, each pass stored in the
+input's class); the engine applies it.
 
 * output size: ``ceil(scale * [rows, cols])`` in float64 for a scalar scale;
   a size ``[r, c]`` gives ``scale = out / in`` (one entry may be NaN: it is
   ``ceil`` of the other's aspect-preserving value).
 * coordinates (1-based) ``u = x / scale + 0.5 * (1 - 1 / scale)``, i.e.
   ``(o + 0.5) / scale - 0.5`` 0-based: pixelgrid's ``half_pixel`` with the
-  user's scale.
+  user's scale, computed in double as MATLAB writes it (``float64_matlab``).
 * kernels: ``nearest`` (box, ties to the right), ``bilinear``/``triangle``,
   ``bicubic``/``cubic`` (Keys a = -0.5), ``box``, ``lanczos2``, ``lanczos3``.
 * antialiasing (default on, off for ``nearest``): when ``scale < 1`` the kernel
-  becomes ``scale * k(scale * x)`` (width ``/ scale``).
+  becomes ``scale * k(scale * x)`` (width ``/ scale``).  ``nearest`` ignores
+  ``antialiasing=True``, as MATLAB does: it picks samples, the box is never
+  widened (resize-right, which widens it, differs there).
 * weights are normalised per output sample; out-of-range taps read the image
   mirrored with the edge repeated (``symmetric``: ``aux = [1..n, n..1]``).
 * the two dimensions are resized one after the other, the one with the
