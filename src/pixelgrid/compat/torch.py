@@ -8,7 +8,7 @@ family and dtype class), so this module computes nothing itself.
 output size with PyTorch's float64 rule, and builds one plan per spatial axis;
 the engines do the rest.  Measured against torch 2.13.0 on 2000 <-> 5000 px
 axes (``docs/compat_torch.md``): float32 within 1.2e-7 (linear modes, area,
-bilinear/bicubic antialias), 3e-7 (lanczos) and 4.8e-7 (bicubic) on data in
+bilinear/bicubic antialias), 2.4e-7 (lanczos) and 4.8e-7 (bicubic) on data in
 [0, 1); nearest modes and uint8 bit-exact; float64 within 2e-15.
 
 PyTorch facts this module encodes (checked against torch in the tests):
