@@ -165,8 +165,11 @@ BIG_TOL = 2e-6
 # triangle and Keys cubic (antialiased bilinear, bicubic): float32 kernel values (Keys
 # evaluated in float32 as TensorFlow writes it), normalised by the rounded reciprocal of
 # their sum and added tap by tap in float32, height first, as TensorFlow does.
+# ResizeBicubic too: its double-precision table stored as float32, renormalised by the
+# rounded reciprocal, y taps then x taps added in float32.
 BIT_EXACT = {(m, aa, up) for m, aa in (("nearest", False), ("nearest", True),
-                                       ("bilinear", True), ("bicubic", True))
+                                       ("bilinear", True), ("bicubic", True),
+                                       ("bicubic", False))
              for up in (True, False)}
 
 
@@ -196,7 +199,9 @@ def test_v1_ops_large_axes_match_tf(op):
                                                               "half_pixel_centers": hp}
             ref = tf_fn(x, [2, n_out], **kw).numpy()
             got = fn(x, [2, n_out], **kw)
-            if op == "nearest_neighbor":
+            if op == "nearest_neighbor" or (op == "bicubic" and (hp or n_out < n_in)):
+                # legacy/align_corners bicubic upsampling: 3-4 edge outputs differ by an
+                # ulp (TensorFlow adds a clamped edge pixel's two taps separately)
                 np.testing.assert_array_equal(got, ref)
             else:
                 assert np.max(np.abs(got.astype(np.float64) - ref)) <= BIG_TOL, (ac, hp)

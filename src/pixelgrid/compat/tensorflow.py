@@ -12,12 +12,14 @@ record (:data:`_OPS_F32`, :data:`_AREA_F32`, :data:`_SAT_F32`), so the match
 does not drift with the image size: measured on random float32 data in
 [0, 1) with 5000-px axes (2000 -> 5000 and 5000 -> 1900, every method, with
 and without antialias, and the v1 ops with every grid), the worst difference
-is 6.6e-7 (was up to 3.2e-4); ``nearest`` and the antialiased ``bilinear``
-and ``bicubic`` are bit-identical, and ``area``'s weights are TensorFlow's
-bit for bit.  The rest differ by float32 rounding: TensorFlow evaluates its Lanczos,
-Gaussian and Mitchell kernels in float32 (pixelgrid: float64, then rounded),
-its dedicated bilinear/bicubic ops by lerp formulas and ``ResizeArea`` scales
-the sum once at the end.
+is 6.6e-7 (was up to 3.2e-4).  Bit-identical: ``nearest``, ``bicubic`` with
+and without antialias (and v1 ``resize_bicubic`` with half-pixel centres or
+downsampling), antialiased ``bilinear``; ``area``'s weights are TensorFlow's
+bit for bit.  The rest differ by float32 rounding: TensorFlow evaluates its
+Lanczos, Gaussian and Mitchell kernels in float32 (pixelgrid: float64, then
+rounded), ``ResizeBilinear`` by lerp formulas, ``ResizeArea`` scales the sum
+once at the end, and legacy bicubic adds a clamped edge pixel's taps one by
+one (pixelgrid merges them: 3-4 edge outputs differ by an ulp when upsampling).
 
 TensorFlow facts this module encodes (checked against TensorFlow in the tests):
 
@@ -130,6 +132,14 @@ _KEYS_TABLE = cubic(-0.5, table=1024)
 #: The dedicated ops (ResizeBilinear, ResizeNearestNeighbor, ResizeBicubic):
 #: ``in = f32(f32(s * f32(o + c)) + d)`` with two roundings, as ``image_resizer_state.h``.
 _OPS_F32 = Arithmetic(coordinates="float32")
+#: ResizeBicubic: the same positions; Keys weights from TensorFlow's 1024-entry table
+#: (computed in double, stored as float32), with half-pixel centres out-of-image taps
+#: zeroed and the rest times ``f32(1 / sum)``; legacy/align_corners read clamped taps as
+#: tabulated (no normalisation); each pass (height first) adds ``w * x`` tap by tap in
+#: float32.
+_BICUBIC_F32 = Arithmetic(coordinates="float32", weights="float32", accumulate="taps",
+                          reciprocal=True, min_total=1000 * float(np.finfo(np.float32).tiny))
+_BICUBIC_LEGACY_F32 = replace(_BICUBIC_F32, normalize=False)
 #: ResizeArea: box ends ``f32(o * s)`` and ``f32((o + 1) * s)``, float32 overlaps
 #: (a box inside one pixel weighs ``s``), the sum multiplied by ``1 / s``.
 _AREA_F32 = Arithmetic(coordinates="float32", weights="float32", normalize=False,
@@ -148,7 +158,8 @@ METHODS: dict[str, Method] = {
     "bilinear": Method(linear(), "half_pixel", "clamp", _OPS_F32, op="ResizeBilinear"),
     "nearest": Method(_FLOOR, "tf_half_pixel_for_nn", "clamp", _OPS_F32,
                       op="ResizeNearestNeighbor"),
-    "bicubic": Method(_KEYS_TABLE, "half_pixel", "renormalize", _OPS_F32, op="ResizeBicubic"),
+    "bicubic": Method(_KEYS_TABLE, "half_pixel", "renormalize", _BICUBIC_F32,
+                      op="ResizeBicubic"),
     "area": Method(area(), "half_pixel", "clamp", _AREA_F32, op="ResizeArea"),
     "lanczos3": Method(lanczos_f32(3), "half_pixel", "renormalize", _SAT_F32,
                        op="ScaleAndTranslate", step="1/scale"),
@@ -182,9 +193,10 @@ V1_OPS: dict[tuple[str, str], Method] = {
     ("nearest", "align_corners"): Method(nearest("round_prefer_ceil"), "align_corners",
                                          "clamp", _OPS_F32, step="align_corners"),
     ("nearest", "half_pixel"): METHODS["nearest"],
-    ("bicubic", "legacy"): Method(cubic(-0.75, table=1024), "asymmetric", "clamp", _OPS_F32),
+    ("bicubic", "legacy"): Method(cubic(-0.75, table=1024), "asymmetric", "clamp",
+                                  _BICUBIC_LEGACY_F32),
     ("bicubic", "align_corners"): Method(cubic(-0.75, table=1024), "align_corners", "clamp",
-                                         _OPS_F32, step="align_corners"),
+                                         _BICUBIC_LEGACY_F32, step="align_corners"),
     ("bicubic", "half_pixel"): METHODS["bicubic"],
     ("area", "legacy"): METHODS["area"],
     # ResizeArea's boxes start at o * s whatever align_corners says; only s changes.
