@@ -330,7 +330,9 @@ def plan(
         j, w = _box_taps(aff, out_size, arith)
     else:
         centre = _centre64(aff, out_size) if arith.window == "float64_centre" else xs
-        if arith.window == "float64_centre":
+        if arith.window == "float32_centre":
+            lo, hi = _centre_window(xs, k.radius * stretch, in_size)
+        elif arith.window == "float64_centre":
             lo, hi = _centre64_window(centre, k.radius * stretch, in_size)
         elif arith.float32_positions:  # the taps around the position the library computed
             lo, hi = _window_float(xs, float(k.radius * stretch), k.edges)
@@ -339,7 +341,10 @@ def plan(
         taps = max(int(np.max(hi - lo)) + 1, 1)
         j = lo[:, None] + np.arange(taps, dtype=np.int64)
         inside = j <= hi[:, None]
-        if arith.window == "float64_centre":
+        if arith.window == "float32_centre":
+            d = _centre_distances(j, xs, stretch)
+            inside &= np.abs(d) < float(k.radius)  # the filter is 0 outside its support
+        elif arith.window == "float64_centre":
             d = ((j - centre[:, None]) + 0.5) * float(1 / stretch)
             inside &= k.support_mask(d)  # each filter tests its own support (BOX: (-1/2, 1/2])
         else:
