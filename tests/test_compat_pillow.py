@@ -371,3 +371,22 @@ def test_non_finite_f_data_spreads_as_in_pillow() -> None:
     with np.errstate(invalid="ignore"):
         got = pp.resize(x, (10, 7), pp.LANCZOS)
     assert np.array_equal(got, ref, equal_nan=True)
+
+
+def test_nearest_running_sum_matches_pillow_on_every_size_pair() -> None:
+    # NEAREST is floor(e) with e = x0 + s/2, then e += s in double (a running sum whose
+    # rounding drifts from x0 + (o + 1/2) s); the shared rule float64_accumulate.
+    from pixelgrid._arithmetic import sample_positions
+
+    s = 128 / 160
+    e, want = 0.0 + s * 0.5, []
+    for _ in range(160):  # the loop Pillow runs
+        want.append(e - 0.5)
+        e += s
+    assert sample_positions(s, 0.5, -0.5, 160, "float64_accumulate").tolist() == want
+    for n in range(1, 65):
+        x = np.arange(n, dtype=np.int32)[None, :]
+        im = Image.fromarray(x)
+        for m in range(1, 65):
+            assert np.array_equal(pp.resize(x, (m, 1), pp.NEAREST),
+                                  np.asarray(im.resize((m, 1), pp.NEAREST))), (n, m)

@@ -48,6 +48,10 @@ coordinates
     ``u = f64(f64((o + 1) / s) + f64(0.5 * f64(1 - f64(1 / s))))`` (1-based) and
     ``x = u - 1`` (exact), with ``s = 1 / step`` the user's scale; only for the
     half-pixel grid (``c = 1/2``, ``d = -1/2``).
+    ``"float64_accumulate"``: a running double sum in pixel-edge units,
+    ``e_0 = f64((d + 1/2) + s * c)``, ``e_{o+1} = f64(e_o + s)``, and
+    ``x = e - 1/2``; nearest indices are rounded in double (Pillow's NEAREST,
+    ``ImagingScaleAffine``: ``floor(e)``).
 weights
     ``"float64"``: the kernel is evaluated and normalised in float64.
     ``"float32"``: distances, kernel values, their sum and the normalisation
@@ -179,7 +183,7 @@ __all__ = [
 COORDINATES = ("exact", "float32", "float32_fma", "float32_div", "float32_edge",
                "float32_translate", "float32_translate_fma",
                "float64_div", "float32_ratio", "float32_crop", "float64_fma",
-               "float64_float32", "float64", "float64_matlab")
+               "float64_float32", "float64", "float64_matlab", "float64_accumulate")
 WEIGHTS = ("float64", "float32", "float32_lerp", "float32_keys", "float32_keys_fma")
 #: How a footprint kernel's (``area``) box is bounded, see the module doc.
 BOXES = ("centred", "float32_ends", "float32_width")
@@ -266,6 +270,7 @@ class Arithmetic:
                "float64_float32": "float64, rounded to float32",
                "float64": "float64 (product and offset each rounded)",
                "float64_matlab": "float64 (MATLAB: (o + 1) / scale + 0.5 * (1 - 1 / scale))",
+               "float64_accumulate": "float64 running sum (x += step)",
                "float64_div": "float64 (divided by the float32 scale), rounded to float32",
                "float32_ratio": "float32 (times in - 1, divided by out - 1)",
                "float32_crop": "float32 (crop box: start + o * box * (in - 1) / (out - 1))",
@@ -396,8 +401,8 @@ def sample_positions(step: float | Fraction, c: float, d: float, n: int,
 
     ``float32_ratio`` takes ``step`` as an exact Fraction, ``float32_crop`` also
     the input length ``in_size``; ``float64_matlab`` the exact step
-    ``1 / scale`` (a Fraction).  ``float64_fma``, ``float64`` and
-    ``float64_matlab`` give float64 positions.
+    ``1 / scale`` (a Fraction).  ``float64_fma``, ``float64``,
+    ``float64_matlab`` and ``float64_accumulate`` give float64 positions.
 
     Examples
     --------
@@ -406,6 +411,11 @@ def sample_positions(step: float | Fraction, c: float, d: float, n: int,
     """
     if coordinates in ("float32_ratio", "float32_crop"):
         return _ratio_positions(Fraction(step), c, d, n, coordinates, in_size)
+    if coordinates == "float64_accumulate":
+        steps = np.full(n, float(step))
+        if n:
+            steps[0] = (d + 0.5) + float(step) * c
+        return np.cumsum(steps) - 0.5  # cumsum adds in order: the library's running sum
     if coordinates == "float64_matlab":
         if (c, d) != (0.5, -0.5):
             raise ValueError(f"coordinates='float64_matlab' is MATLAB's half-pixel grid; "

@@ -128,6 +128,11 @@ def _round_tie_float32(x: NDArray[np.float64], tie: str,
 def _round_tie(aff: Affine, n: int, tie: str, arith: Arithmetic = EXACT,
                in_size: int | None = None) -> NDArray[np.int64]:
     """Nearest index of every output sample under a tie rule."""
+    if arith.coordinates == "float64_accumulate":  # double positions, rounded in double
+        x = _positions(aff, n, arith, in_size)
+        r = {"floor": np.floor(x), "ceil": np.ceil(x), "round_prefer_ceil": np.floor(x + 0.5),
+             "round_prefer_floor": np.ceil(x - 0.5)}[tie]
+        return r.astype(np.int64)
     if arith.float32_positions:
         return _round_tie_float32(_positions(aff, n, arith, in_size), tie, arith.tie_tolerance)
     if tie == "floor":

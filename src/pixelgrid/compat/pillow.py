@@ -43,7 +43,8 @@ Pillow facts this module encodes (checked against Pillow in the tests):
   first when ``out_h < in_h`` and ``in_h - out_h > 2 * (in_w - out_w)``.
 * ``RGBA`` and ``LA`` are resampled premultiplied (``RGBa``/``La``), except
   with NEAREST.
-* NEAREST: ``floor(x)`` with ``x = x0 + s/2``, then ``x += s``, in double.
+* NEAREST: ``floor(x)`` with ``x = x0 + s/2``, then ``x += s``, in double (the
+  shared position rule ``coordinates="float64_accumulate"``).
 * ``reducing_gap``: ``factor = int((x1 - x0) / out / gap) or 1`` per axis; if
   either is > 1 the image is first reduced (``Image.reduce``: block means,
   edge blocks by their own pixel count; 8-bit ``((sum + n//2) * u32(2**32 /
@@ -98,6 +99,7 @@ __all__ = [
     "MKS2013",
     "MKS2021",
     "NEAREST",
+    "NEAREST_ARITHMETIC",
     "REDUCE_MODELS",
     "RESIZE_ARITHMETIC",
     "like_plans",
@@ -146,6 +148,9 @@ FILTERS: dict[int, Filter] = {
 RESIZE_ARITHMETIC = Arithmetic(coordinates="exact", weights="float64", normalize=True,
                                intermediate="dtype", store="half_away",
                                window="float64_centre")
+
+#: ``Image.resize`` with NEAREST: positions as a running double sum, floored in double.
+NEAREST_ARITHMETIC = Arithmetic(coordinates="float64_accumulate")
 
 #: ``Image.reduce`` per mode (``"8bit"`` for L, LA, RGB, RGBA).
 REDUCE_MODELS: dict[str, BlockMean] = {
@@ -203,15 +208,18 @@ def pillow_plan(
 
 
 def _nearest_plan(in_size: int, out_size: int, in0: float, in1: float) -> AxisPlan:
-    lo = np.float32(in0)
-    s = float(np.float32(np.float32(in1) - lo)) / out_size
-    # Pillow accumulates x = x0 + s/2, x += s in double: a running (sequential) sum
-    steps = np.full(out_size, s)
-    steps[0] = float(lo) + s * 0.5
-    x = np.cumsum(steps)
-    idx = np.clip(np.floor(x).astype(np.int64), 0, in_size - 1)
-    return AxisPlan(in_size, out_size, idx[:, None], np.ones((out_size, 1)), np.zeros(out_size),
-                    0.0, x - 0.5, None, {"library": "pillow", "filter": "NEAREST"})
+    """Pillow's NEAREST along one axis: ``floor(e)``, ``e = x0 + s/2``, then ``e += s``.
+
+    The core plan with the running-sum position rule (``float64_accumulate``)
+    that ``ImagingScaleAffine`` uses.
+    """
+    lo = float(np.float32(in0))
+    s = float(np.float32(np.float32(in1) - np.float32(lo))) / out_size
+    grid = Affine(Fraction(s), Fraction(1, 2), Fraction(lo) - Fraction(1, 2),
+                  "half_pixel (box-shifted)")
+    p = plan(in_size, out_size, kernel=FILTERS[NEAREST].kernel, grid=grid,
+             boundary="clamp", arithmetic=NEAREST_ARITHMETIC)
+    return dataclasses.replace(p, info={**p.info, "library": "pillow", "filter": "NEAREST"})
 
 
 def _crop_plan(n: int, lo: int, size: int) -> AxisPlan:
