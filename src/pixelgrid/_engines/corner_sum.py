@@ -20,6 +20,8 @@ integers (``floor(1024 * w)`` for the right tap, ``1024 -`` that for the left,
 
 An output whose position falls outside a crop box on any axis (``plan.fill``
 set there) is the plan's ``fill_value``, cast to the dtype (truncated).
+float64 data (which ONNX Runtime does not resize) is summed the same way in
+float64, from the same float32 weights.
 """
 
 from __future__ import annotations
@@ -69,6 +71,7 @@ def apply(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> NDArray[Any
         raise ValueError(f"accumulate={rule!r} is not a corner-sum model")
     cell = sorted(plans, key=lambda ap: ap[0])  # memory order: the last axis varies fastest
     q10 = rule == "corner_sum_q10"
+    work = np.float64 if x.dtype == np.float64 else np.float32
     rank = x.ndim
     taps = []
     outside = np.zeros((), dtype=bool)
@@ -82,12 +85,12 @@ def apply(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> NDArray[Any
             wi[idx[:, 0] == idx[:, 1]] = 512
             ws: tuple[Any, Any] = (wi[:, 0].reshape(shape), wi[:, 1].reshape(shape))
         else:
-            w32 = w.astype(np.float32)
+            w32 = w.astype(np.float32).astype(work)
             ws = (w32[:, 0].reshape(shape), w32[:, 1].reshape(shape))
         taps.append((axis, (idx[:, 0], idx[:, 1]), ws))
         if np.any(p.fill):
             outside = outside | (p.fill > 0).reshape(shape)
-    data = x.astype(np.int64 if q10 else np.float32)
+    data = x.astype(np.int64 if q10 else work)
     acc: NDArray[Any] | None = None
     for corner in itertools.product((0, 1), repeat=len(taps)):
         g = data
@@ -110,5 +113,5 @@ def apply(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> NDArray[Any
         return np.ascontiguousarray(store(np.asarray(y, dtype=np.float64), x.dtype, "truncate"))
     out = acc.astype(x.dtype)
     if np.any(outside):
-        out = np.where(outside, np.asarray(fill, dtype=np.float32).astype(x.dtype), out)
+        out = np.where(outside, np.asarray(fill, dtype=work).astype(x.dtype), out)
     return np.ascontiguousarray(out)
