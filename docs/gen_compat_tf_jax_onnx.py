@@ -262,7 +262,9 @@ SETTINGS = {
         ("bilinear", "kernel linear, grid half_pixel, boundary clamp; Arithmetic(coordinates="
                      "'float32'): x = f32(f32((o + 0.5) * f32(in/out)) - 0.5)"),
         ("nearest", "nearest(floor), grid tf_half_pixel_for_nn, float32 positions"),
-        ("bicubic", "cubic(-0.5, table=1024) at float32 positions, boundary renormalize"),
+        ("bicubic", "cubic(-0.5, table=1024) at float32 positions, boundary renormalize; "
+                    "Arithmetic('float32', 'float32', accumulate='taps', reciprocal=True): "
+                    "table weights as float32, times f32(1/sum), y then x taps in float32"),
         ("area", "area; Arithmetic('float32', 'float32', normalize=False, boxes="
                  "'float32_ends'): box f32(o*s) .. f32((o+1)*s), float32 overlaps (a box "
                  "inside one pixel weighs s), times f32(1/s); s = f32(in/out)"),
@@ -274,7 +276,9 @@ SETTINGS = {
                               "min_total=1000*FLT_MIN): sample_f = f32(f32(o + 0.5) * "
                               "f32(1/f32(out/in))), distance f32(j + 0.5 - sample_f) * "
                               "f32(1/kernel_scale), float32 weights summed tap by tap, "
-                              "float32 passes (height first)"),
+                              "float32 passes (height first), weights times f32(1/sum) "
+                              "(reciprocal=True); antialiased bicubic: weights='float32_keys' "
+                              "(Keys evaluated in float32 as TensorFlow writes it)"),
         ("antialias=True", "ScaleAndTranslate: kernel stretched by in/out, renormalize "
                            "(bilinear -> linear, bicubic -> exact cubic(-0.5))"),
         ("v1 legacy", "grid asymmetric (x = o * f32(in/out)); bicubic cubic(-0.75, table=1024), "
@@ -392,11 +396,16 @@ def render(stats: dict[str, list[Any]]) -> str:
         "* TensorFlow and JAX at realistic sizes (`[n -> m px]` rows, random float32 data "
         "in [0, 1)): their float32 positions and box ends are declared as "
         "`pixelgrid.Arithmetic` records, so the difference stays at float32 rounding "
-        "(at most 7.2e-7 at 5000-px axes; 1.4e-4 to 3.2e-4 before). Bit for bit: nearest "
-        "(TF and JAX), TF's antialiased bilinear upsampling (float32 triangle weights, "
-        "taps added in float32 as TensorFlow does) and TF area's weights. Not bit for bit: "
-        "TF evaluates its other kernels in float32 and its dedicated bilinear/bicubic ops "
-        "as lerp formulas; XLA contracts JAX's dense weight matrix in its own order.",
+        "(at most 6.6e-7 at 5000-px axes; 1.4e-4 to 3.6e-4 before). Bit for bit: nearest "
+        "(TF and JAX); TF bicubic with and without antialias and antialiased bilinear "
+        "(float32 weights normalised by the rounded reciprocal of their sum, taps added in "
+        "float32, height first, as TensorFlow does); TF area's weights. Not bit for bit: "
+        "TF evaluates its Lanczos, Gaussian and Mitchell kernels in float32 (pixelgrid in "
+        "float64, then rounded), ResizeBilinear by lerp formulas and ResizeArea scales the "
+        "sum once at the end; v1 legacy bicubic upsampling adds a clamped edge pixel's taps "
+        "one by one (3-4 edge outputs an ulp off); XLA contracts JAX's dense weight matrix "
+        "in its own order and evaluates its kernels in float32 (at 16 px, uint8 data: up to "
+        "1.4e-6 of the range).",
         "* JAX `scale_and_translate` eager vs `jax.jit`: XLA fuses `(o + 0.5) * inv_scale "
         "- translation * inv_scale` into one multiply-add under jit, so the two differ by "
         "up to 1.2e-4 at 2000 px; `pixelgrid.compat.jax.scale_and_translate(..., jit=True)` "
