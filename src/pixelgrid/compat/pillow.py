@@ -5,6 +5,11 @@ This module reproduces Pillow 13.0.0 (``PIL.Image.Image.resize`` and the
 RGBA, I and F (``tests/test_compat_pillow.py``, ``docs/compat_opencv_pillow.md``).
 It only *declares* Pillow's model; the arithmetic is pixelgrid's:
 
+* plans: :func:`pixelgrid.plan` with the box-shifted half-pixel grid,
+  ``antialias``, boundary ``renormalize`` and the arithmetic records
+  :data:`RESIZE_ARITHMETIC` (``window="float64_centre"``: Pillow's double
+  centres, windows, distances and sums) and :data:`NEAREST_ARITHMETIC`
+  (``coordinates="float64_accumulate"``), shared rules of ``_arithmetic``;
 * kernels: the core kernels (:mod:`pixelgrid._kernels`) in their Pillow
   variants where Pillow's floating-point form differs (:data:`FILTERS`);
 * 8-bit weights: :func:`pixelgrid._plan.fixed_point` with 22 bits, Pillow's
@@ -28,8 +33,8 @@ Pillow facts this module encodes (checked against Pillow in the tests):
   clipped to the image, weights ``k((j - c + 0.5) / max(s, 1))`` divided by
   their sum: out-of-image taps are dropped and the rest renormalised
   (``boundary="renormalize"``).  These float decisions are reproduced as
-  Pillow makes them (in double, by :func:`pillow_plan`); pixelgrid's exact
-  windows differ at ties (a BOX edge exactly on a pixel centre).
+  Pillow makes them (in double, ``window="float64_centre"``); pixelgrid's
+  exact windows differ at ties (a BOX edge exactly on a pixel centre).
 * 8-bit modes: weights ``round_half_away(w * 2**22)``, ``(acc + 2**21) >> 22``,
   clamped to 0..255 after each pass.  I: double accumulation, round half away
   from zero after each pass, no clamp.  F: double accumulation, stored as
