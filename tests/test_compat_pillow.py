@@ -390,3 +390,43 @@ def test_nearest_running_sum_matches_pillow_on_every_size_pair() -> None:
         for m in range(1, 65):
             assert np.array_equal(pp.resize(x, (m, 1), pp.NEAREST),
                                   np.asarray(im.resize((m, 1), pp.NEAREST))), (n, m)
+
+
+# ----------------------------------------------------------------------------- declared models
+
+
+def test_block_mean_record_and_engine_reject_bad_input() -> None:
+    from pixelgrid._arithmetic import BlockMean
+    from pixelgrid._engines.block_mean import apply_block_mean
+    from pixelgrid._engines.reference import premultiply_alpha, unpremultiply_alpha
+
+    with pytest.raises(ValueError, match="sums='quads' is not valid"):
+        BlockMean(sums="quads")
+    with pytest.raises(ValueError, match="divide='exact' is not valid"):
+        BlockMean(divide="exact")
+    plans = pp.like_plans((4, 4), (2, 2), resample="BOX", reducing_gap=1.0)
+    assert all(p.info.get("filter") == "reduce" for _, p in plans)  # a whole-factor reduce
+    x = np.arange(16, dtype=np.float32).reshape(4, 4)
+    with pytest.raises(TypeError, match="divide='reciprocal24' needs integer data"):
+        apply_block_mean(x, plans, BlockMean(divide="reciprocal24"))
+    with pytest.raises(ValueError, match="plans must be one"):
+        apply_block_mean(x, plans[:1], BlockMean())
+    with pytest.raises(ValueError, match="x has 1 dimensions"):
+        apply_block_mean(x[0], plans, BlockMean())
+    # exact block means by hand: 2x2 blocks of 0..15 -> (0+1+4+5)/4 = 2.5, ...
+    assert apply_block_mean(x, plans, BlockMean()).tolist() == [[2.5, 4.5], [10.5, 12.5]]
+    with pytest.raises(ValueError, match="rule='x' is not valid"):
+        premultiply_alpha(np.zeros((1, 2), np.uint8), "x")
+    with pytest.raises(ValueError, match="rule='x' is not valid"):
+        unpremultiply_alpha(np.zeros((1, 2), np.uint8), "x")
+
+
+def test_plans_declare_pillows_arithmetic() -> None:
+    p = pp.pillow_plan(10, 4, 0.0, 10.0, pp.LANCZOS, eight_bit=True)
+    assert p.arithmetic == pp.RESIZE_ARITHMETIC and p.arithmetic.window == "float64_centre"
+    assert p.fixed is not None and p.fixed.bits == 22 and p.fixed.offset == 2**21
+    # 22-bit weights rounded half away from zero, no fix-up of the row sums
+    assert np.array_equal(p.fixed.weights, np.where(
+        p.weight < 0, np.ceil(p.weight * 2**22 - 0.5), np.floor(p.weight * 2**22 + 0.5)))
+    q = pp._nearest_plan(10, 4, 0.0, 10.0)
+    assert q.arithmetic == pp.NEAREST_ARITHMETIC and q.index[:, 0].tolist() == [1, 3, 6, 8]

@@ -146,3 +146,10 @@ def test_variant_is_validated():
     with pytest.raises(ValueError, match="variant='x' is not valid"):
         kernels.lanczos(3, "x")
     assert kernels.cubic(-0.5, variant="pillow").name == "cubic(a=-0.5, pillow)"
+
+
+def test_support_mask_follows_edges():
+    # box is (-1/2, 1/2]; lanczos3 (pillow) is [-3, 3); linear is [-1, 1]
+    assert kernels.box().support_mask([-0.5, 0.5]).tolist() == [False, True]
+    assert kernels.lanczos(3, "pillow").support_mask([-3.0, 3.0]).tolist() == [True, False]
+    assert kernels.linear().support_mask([-1.0, 1.0, 1.5]).tolist() == [True, True, False]
