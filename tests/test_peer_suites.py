@@ -187,15 +187,9 @@ def _junit_outcomes(path: Path) -> dict[str, str]:
     return out
 
 
-#: Address-space cap of a suite's process: a test that would allocate more (an emulation
-#: materialising a huge reduce) fails with MemoryError instead of exhausting the machine.
+#: Address-space cap of a suite's process (set by the shim plugin in the child): a test
+#: that would allocate more fails with MemoryError instead of exhausting the machine.
 MEMORY_LIMIT = 6 << 30
-
-
-def _limit_memory() -> None:
-    import resource
-
-    resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
 
 
 def _run(peer: Peer, shim: str, tmp: Path) -> Run:
@@ -213,12 +207,12 @@ def _run(peer: Peer, shim: str, tmp: Path) -> Run:
     log = tmp / f"{peer.name}-{shim}.json"
     env = {**os.environ, "PIXELGRID_PEER_SHIM": shim, "PIXELGRID_PEER_LOG": str(log),
            "PYTHONPATH": os.pathsep.join([str(SHIMS), os.environ.get("PYTHONPATH", "")]),
-           "PYTHONDONTWRITEBYTECODE": "1"}
+           "PYTHONDONTWRITEBYTECODE": "1", "PIXELGRID_PEER_MEMORY": str(MEMORY_LIMIT)}
     cmd = [sys.executable, "-m", "pytest", "-q", "-p", "pixelgrid_peer_shim",
            "-p", "no:cacheprovider", "-c", str(SHIMS / "pytest.ini"),
            f"--junitxml={junit}", *peer.options, *where]
     proc = subprocess.run(cmd, cwd=cwd, env=env, capture_output=True, text=True,
-                          timeout=900, preexec_fn=_limit_memory)
+                          timeout=900)
     if not junit.exists():
         raise AssertionError(f"pytest did not run ({proc.returncode}):\n"
                              f"{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")

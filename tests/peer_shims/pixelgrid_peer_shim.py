@@ -31,6 +31,12 @@ from typing import Any
 import numpy as np
 
 SHIM = os.environ.get("PIXELGRID_PEER_SHIM", "off")
+if os.environ.get("PIXELGRID_PEER_MEMORY"):
+    # cap the address space, so a runaway allocation fails one test, not the machine
+    import resource
+
+    _cap = int(os.environ["PIXELGRID_PEER_MEMORY"])
+    resource.setrlimit(resource.RLIMIT_AS, (_cap, _cap))
 LOG = os.environ.get("PIXELGRID_PEER_LOG")
 CALLS: Counter[str] = Counter()
 
