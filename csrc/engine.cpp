@@ -31,12 +31,16 @@ namespace pg {
 namespace base {
 void single_range(const SingleArgs& a, int64_t u0, int64_t u1, void* scratch);
 void pair_range(const PairArgs& a, int64_t r0, int64_t r1, void* scratch);
+void wide_single_range(const SingleArgs& a, int64_t u0, int64_t u1, void* scratch);
+void wide_pair_range(const PairArgs& a, int64_t r0, int64_t r1, void* scratch);
 void gather_range(const GatherArgs& g, int64_t u0, int64_t u1);
 }  // namespace base
 #ifdef PG_HAVE_AVX2
 namespace avx2 {
 void single_range(const SingleArgs& a, int64_t u0, int64_t u1, void* scratch);
 void pair_range(const PairArgs& a, int64_t r0, int64_t r1, void* scratch);
+void wide_single_range(const SingleArgs& a, int64_t u0, int64_t u1, void* scratch);
+void wide_pair_range(const PairArgs& a, int64_t r0, int64_t r1, void* scratch);
 void gather_range(const GatherArgs& g, int64_t u0, int64_t u1);
 }  // namespace avx2
 #endif
@@ -51,6 +55,8 @@ struct Kernels {
   SingleFn single;
   PairFn pair;
   GatherFn gather;
+  SingleFn wide_single;
+  PairFn wide_pair;
   const char* isa;
 };
 
@@ -58,11 +64,13 @@ Kernels pick_kernels(bool allow_simd) {
 #ifdef PG_HAVE_AVX2
   __builtin_cpu_init();
   if (allow_simd && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-    return {avx2::single_range, avx2::pair_range, avx2::gather_range, "avx2"};
+    return {avx2::single_range, avx2::pair_range, avx2::gather_range,
+            avx2::wide_single_range, avx2::wide_pair_range, "avx2"};
 #else
   (void)allow_simd;
 #endif
-  return {base::single_range, base::pair_range, base::gather_range, "baseline"};
+  return {base::single_range, base::pair_range, base::gather_range,
+          base::wide_single_range, base::wide_pair_range, "baseline"};
 }
 
 Kernels g_kernels = pick_kernels(true);
@@ -88,6 +96,8 @@ int64_t item_size(int dtype) {
       return 4;
     case F64:
       return 8;
+    case I32:
+      return 4;
     default:
       throw std::invalid_argument("unsupported dtype code " + std::to_string(dtype));
   }
@@ -157,7 +167,8 @@ PlanHolder unpack_plan(const nb::tuple& t, int64_t accsz) {
       h.smask = nb::cast<RoArray>(gt[8]);
       h.sw = nb::cast<RoArray>(gt[9]);
       h.sbias = nb::cast<RoArray>(gt[10]);
-      check(h.p.sbits >= 0 && h.p.sbits <= 15 && nb::cast<int64_t>(t[2]) <= 2,
+      // sbits < 0: a left shift (the wide model's first pass, see h8_small)
+      check(h.p.sbits >= -15 && h.p.sbits <= 15 && nb::cast<int64_t>(t[2]) <= 2,
             "bad small-weight group tables");
       check(nbytes(h.sbase) == ngs * 8 && nbytes(h.smask) == ngs * 32 &&
                 nbytes(h.sw) == ngs * 32 && nbytes(h.sbias) == ngs * 32,
@@ -462,29 +473,43 @@ int64_t cap_threads(int64_t threads, double work) {
 }
 
 void run_single(const RoArray& src, RwArray& dst, int dtype, int acc64, int64_t B, int64_t C,
-                const nb::tuple& plan, int64_t threads) {
-  const int64_t accsz = acc_size(dtype, acc64), isz = item_size(dtype);
+                const nb::tuple& plan, int64_t threads, int odtype) {
+  if (odtype < 0) odtype = dtype;
+  const bool wide = odtype != dtype || dtype == I32;
+  // the wide model's passes: integers only, and an int32 intermediate needs int64 sums
+  check(!wide || (dtype != F32 && dtype != F64 && odtype != F32 && odtype != F64 &&
+                  (acc64 || (dtype != I32 && odtype != I32 && dtype != U16 && odtype != U16))),
+        "bad wide pass dtypes");
+  check(dtype != I32 || wide, "int32 data only as the wide intermediate");
+  const int64_t accsz = acc_size(dtype, acc64), isz = item_size(dtype), osz = item_size(odtype);
   PlanHolder h = unpack_plan(plan, accsz);
   const int64_t L = h.p.in_size, O = h.p.out_size;
   check(B >= 1 && C >= 1 && threads >= 1, "bad step sizes");
   check(nbytes(src) == B * L * C * isz, "source array has the wrong size");
-  check(static_cast<int64_t>(dst.nbytes()) == B * O * C * isz, "destination has the wrong size");
-  const int64_t rows = std::min(batch_rows(L * C * isz), batch_rows(O * C * isz));
-  SingleArgs a{dtype, acc64, B, C, rows, src.data(), dst.data(), h.p};
+  check(static_cast<int64_t>(dst.nbytes()) == B * O * C * osz, "destination has the wrong size");
+  const int64_t rows = std::min(batch_rows(L * C * isz), batch_rows(O * C * osz));
+  SingleArgs a{dtype, acc64, odtype, B, C, rows, src.data(), dst.data(), h.p};
   const int64_t nt = cap_threads(threads, double(B) * O * C * std::max<int64_t>(1, h.p.K));
   const Kernels k = g_kernels;
   nb::gil_scoped_release release;
   Scratch scratch(nt, h.p.K * 16 + 64);
   // Whole rows per chunk when there are enough of them: the row kernels then batch rows.
   const int64_t align = B >= 4 * nt ? O : 8;
+  const SingleFn fn = wide ? k.wide_single : k.single;
   parallel_for(B * O, nt, chunk_of(B * O, nt, align), [&](int64_t u0, int64_t u1, int64_t tid) {
-    k.single(a, u0, u1, scratch.get(tid));
+    fn(a, u0, u1, scratch.get(tid));
   });
 }
 
 void run_pair(const RoArray& src, RwArray& dst, int dtype, int acc64, int h_first, int64_t B,
-              int64_t C, const nb::tuple& plan_h, const nb::tuple& plan_w, int64_t threads) {
-  const int64_t accsz = acc_size(dtype, acc64), isz = item_size(dtype);
+              int64_t C, const nb::tuple& plan_h, const nb::tuple& plan_w, int64_t threads,
+              int mdtype) {
+  if (mdtype < 0) mdtype = dtype;
+  const bool wide = mdtype != dtype;
+  check(!wide || (mdtype == I16 && (dtype == U8 || dtype == I8)) ||
+            (mdtype == I32 && acc64 && (dtype == U16 || dtype == I16)),
+        "bad wide pair dtypes");
+  const int64_t accsz = acc_size(dtype, acc64), isz = item_size(dtype), msz = item_size(mdtype);
   PlanHolder hh = unpack_plan(plan_h, accsz);
   PlanHolder hw = unpack_plan(plan_w, accsz);
   const int64_t H = hh.p.in_size, OH = hh.p.out_size, W = hw.p.in_size, OW = hw.p.out_size;
@@ -494,7 +519,7 @@ void run_pair(const RoArray& src, RwArray& dst, int dtype, int acc64, int h_firs
   check(static_cast<int64_t>(dst.nbytes()) == B * OH * OW * C * isz,
         "destination has the wrong size");
   const int64_t KV = hh.p.K;
-  const int64_t bstride = buffer_stride((h_first ? OW : W) * C * isz);
+  const int64_t bstride = buffer_stride((h_first ? OW : W) * C * msz);
   // Rows per horizontal sweep (see PairArgs::rows) and the buffer rows they need.
   // h_first: input rows resampled at once, only when the vertical windows are monotone
   // without gaps (every row in between is needed), the ring of KV + rows rows within
@@ -514,7 +539,7 @@ void run_pair(const RoArray& src, RwArray& dst, int dtype, int acc64, int h_firs
     rows = std::min(batch_rows(OW * C * isz), std::max<int64_t>(4, (192 << 10) / bstride));
     buf_rows = rows;
   }
-  PairArgs a{dtype, acc64, h_first, static_cast<int>(rows), B, C, bstride / isz,
+  PairArgs a{dtype, acc64, mdtype, h_first, static_cast<int>(rows), B, C, bstride / msz,
              src.data(), dst.data(), hh.p, hw.p};
   // header (64) | row pointers, weights, tags | axis scratch | alignment | buffer
   const int64_t scratch_bytes =
@@ -528,8 +553,9 @@ void run_pair(const RoArray& src, RwArray& dst, int dtype, int acc64, int h_firs
   const Kernels k = g_kernels;
   nb::gil_scoped_release release;
   Scratch scratch(nt, scratch_bytes);
+  const PairFn fn = wide ? k.wide_pair : k.pair;
   parallel_for(B * OH, nt, chunk_of(B * OH, nt, rows), [&](int64_t r0, int64_t r1, int64_t tid) {
-    k.pair(a, r0, r1, scratch.get(tid));
+    fn(a, r0, r1, scratch.get(tid));
   });
 }
 
@@ -556,17 +582,18 @@ void run_gather(const RoArray& src, RwArray& dst, int64_t B, int64_t L, int64_t 
 
 NB_MODULE(_native, m) {
   m.doc() = "pixelgrid compiled CPU resampling engine";
-  m.def("abi_version", []() { return 2; });
+  m.def("abi_version", []() { return 3; });
   m.def("isa", []() { return std::string(pg::g_kernels.isa); });
   m.def("set_simd", [](bool allow) {
     pg::g_kernels = pg::pick_kernels(allow);
     return std::string(pg::g_kernels.isa);
   });
   m.def("single", &pg::run_single, nb::arg("src"), nb::arg("dst"), nb::arg("dtype"),
-        nb::arg("acc64"), nb::arg("B"), nb::arg("C"), nb::arg("plan"), nb::arg("threads"));
+        nb::arg("acc64"), nb::arg("B"), nb::arg("C"), nb::arg("plan"), nb::arg("threads"),
+        nb::arg("odtype") = -1);
   m.def("pair", &pg::run_pair, nb::arg("src"), nb::arg("dst"), nb::arg("dtype"),
         nb::arg("acc64"), nb::arg("h_first"), nb::arg("B"), nb::arg("C"), nb::arg("plan_h"),
-        nb::arg("plan_w"), nb::arg("threads"));
+        nb::arg("plan_w"), nb::arg("threads"), nb::arg("mdtype") = -1);
   m.def("gather", &pg::run_gather, nb::arg("src"), nb::arg("dst"), nb::arg("B"), nb::arg("L"),
         nb::arg("elem_bytes"), nb::arg("index"), nb::arg("threads"));
 }

@@ -6,7 +6,8 @@
 
 namespace pg {
 
-enum DType : int { U8 = 0, I8 = 1, U16 = 2, I16 = 3, F32 = 4, F64 = 5 };
+// I32 only as the intermediate of the wide model for 16-bit data.
+enum DType : int { U8 = 0, I8 = 1, U16 = 2, I16 = 3, F32 = 4, F64 = 5, I32 = 6 };
 
 // Most rows one horizontal sweep works on (SingleArgs::rows, PairArgs::rows): the
 // dispatcher picks at most this many and sizes the kernels' row buffers for it.
@@ -88,6 +89,7 @@ struct PlanArgs {
 struct SingleArgs {
   int dtype;
   int acc64;
+  int odtype;  // output dtype: dtype, or another for the passes of the wide model
   int64_t B, C;
   int64_t rows;
   const void* src;
@@ -107,6 +109,7 @@ struct SingleArgs {
 struct PairArgs {
   int dtype;
   int acc64;
+  int mdtype;  // the buffer's dtype: dtype, or the wide model's intermediate (H first)
   int h_first;
   int rows;
   int64_t B, C;

@@ -28,6 +28,7 @@ template <> struct Lim<uint8_t> { static constexpr int64_t lo = 0, hi = 255; };
 template <> struct Lim<int8_t> { static constexpr int64_t lo = -128, hi = 127; };
 template <> struct Lim<uint16_t> { static constexpr int64_t lo = 0, hi = 65535; };
 template <> struct Lim<int16_t> { static constexpr int64_t lo = -32768, hi = 32767; };
+template <> struct Lim<int32_t> { static constexpr int64_t lo = INT32_MIN, hi = INT32_MAX; };
 
 template <class T> constexpr bool is_float_v = false;
 template <> constexpr bool is_float_v<float> = true;
@@ -52,8 +53,8 @@ inline int64_t imin(int64_t a, int64_t b) { return a < b ? a : b; }
 inline int64_t sweep_rows(int64_t rows) { return rows < 1 ? 1 : imin(rows, kMaxSweepRows); }
 
 // One (L, CC) slab -> outputs [o0, o1) of the (O, CC) slab, CC small and known.
-template <class T, class Acc, int CC, bool Contig>
-void axis_small(const T* __restrict src, T* __restrict dst, const PlanArgs& p, int64_t o0,
+template <class T, class Acc, int CC, bool Contig, class To = T>
+void axis_small(const T* __restrict src, To* __restrict dst, const PlanArgs& p, int64_t o0,
                 int64_t o1) {
   const Acc* __restrict w = static_cast<const Acc*>(p.weight);
   const Acc* __restrict bias = static_cast<const Acc*>(p.bias);
@@ -76,7 +77,7 @@ void axis_small(const T* __restrict src, T* __restrict dst, const PlanArgs& p, i
         for (int c = 0; c < CC; ++c) acc[c] += wt * static_cast<Acc>(s[c]);
       }
     }
-    for (int c = 0; c < CC; ++c) dst[o * CC + c] = finish<T, Acc>(acc[c], p.bits);
+    for (int c = 0; c < CC; ++c) dst[o * CC + c] = finish<To, Acc>(acc[c], p.bits);
   }
 }
 
@@ -87,19 +88,26 @@ void axis_small(const T* __restrict src, T* __restrict dst, const PlanArgs& p, i
 
 // dst[i] = finish(bias + sum_t w[t] * rows[t][i]) for i < n.  Zero-weight rows must
 // already be removed by the caller.
-template <class T, class Acc>
-void combine(const T* const* rows, const Acc* w, int64_t K, Acc bias, int bits, T* dst,
+template <class T, class Acc, class To = T>
+void combine(const T* const* rows, const Acc* w, int64_t K, Acc bias, int bits, To* dst,
              int64_t n) {
 #ifdef PG_AVX2_U8
-  if constexpr (sizeof(T) == 1 && sizeof(Acc) == 4 && !is_float_v<Acc>) {
+  if constexpr (sizeof(T) == 1 && sizeof(Acc) == 4 && !is_float_v<Acc> &&
+                std::is_same_v<T, To>) {
     if (v8_avx2<T>(rows, w, K, bias, bits, dst, n)) return;
+  }
+  if constexpr (sizeof(T) == 1 && std::is_same_v<Acc, int32_t> && std::is_same_v<To, int16_t>) {
+    if (v8w_avx2<T>(rows, w, K, bias, bits, dst, n)) return;
+  }
+  if constexpr (std::is_same_v<T, int16_t> && std::is_same_v<Acc, int32_t> && sizeof(To) == 1) {
+    if (v16_avx2<To>(rows, w, K, bias, bits, dst, n)) return;
   }
   if constexpr (std::is_same_v<T, float> && std::is_same_v<Acc, float>)
     return vf32_avx2(rows, w, K, bias, dst, n);
 #endif
   constexpr int64_t CH = 256;
   // Floats accumulate in place in dst (a chunk stays in L1); other types in acc.
-  constexpr bool in_place = std::is_same_v<T, Acc>;
+  constexpr bool in_place = std::is_same_v<T, Acc> && std::is_same_v<To, Acc>;
   alignas(64) Acc accbuf[in_place ? 1 : CH];
   for (int64_t i0 = 0; i0 < n; i0 += CH) {
     Acc* __restrict acc;
@@ -135,8 +143,8 @@ void combine(const T* const* rows, const Acc* w, int64_t K, Acc bias, int bits, 
       for (int64_t j = 0; j < m; ++j) acc[j] += w0 * static_cast<Acc>(r0[j]);
     }
     if constexpr (!in_place) {
-      T* __restrict d = dst + i0;
-      for (int64_t j = 0; j < m; ++j) d[j] = finish<T, Acc>(acc[j], bits);
+      To* __restrict d = dst + i0;
+      for (int64_t j = 0; j < m; ++j) d[j] = finish<To, Acc>(acc[j], bits);
     }
   }
 }
@@ -160,17 +168,22 @@ inline int64_t taps_of(const PlanArgs& p, int64_t o, const T* src, int64_t C,
 
 // (L, C) slab -> outputs [o0, o1) of the (O, C) slab, any C.
 // scratch: room for K row pointers and K weights.
-template <class T, class Acc>
-void axis_apply(const T* src, int64_t C, T* dst, const PlanArgs& p, int64_t o0, int64_t o1,
+template <class T, class Acc, class To = T>
+void axis_apply(const T* src, int64_t C, To* dst, const PlanArgs& p, int64_t o0, int64_t o1,
                 void* scratch) {
 #ifdef PG_AVX2_U8
-  if constexpr (sizeof(T) == 1 && sizeof(Acc) == 4 && !is_float_v<Acc>) {
-    if (p.gbase != nullptr && p.contig && C == p.gC && o0 == 0 && o1 == p.out_size)
-      return h8_groups<T>(src, 0, dst, 0, 1, p);
-    if (p.wq != nullptr && p.contig && C == 3) return h8_avx2<T, 3>(src, dst, p, o0, o1);
-    if (p.wq != nullptr && p.contig && C == 4) return h8_avx2<T, 4>(src, dst, p, o0, o1);
+  if constexpr (std::is_same_v<T, int16_t> && std::is_same_v<Acc, int32_t> && sizeof(To) == 1) {
+    if (p.wq != nullptr && p.contig && C == 3) return h16_avx2<To, 3>(src, dst, p, o0, o1);
+    if (p.wq != nullptr && p.contig && C == 4) return h16_avx2<To, 4>(src, dst, p, o0, o1);
   }
-  if constexpr (sizeof(T) == 4 && is_float_v<T>) {
+  if constexpr (sizeof(T) == 1 && sizeof(Acc) == 4 && !is_float_v<Acc> &&
+                (std::is_same_v<T, To> || std::is_same_v<To, int16_t>)) {
+    if (p.gbase != nullptr && p.contig && C == p.gC && o0 == 0 && o1 == p.out_size)
+      return h8_groups<T, To>(src, 0, dst, 0, 1, p);
+    if (p.wq != nullptr && p.contig && C == 3) return h8_avx2<T, 3, To>(src, dst, p, o0, o1);
+    if (p.wq != nullptr && p.contig && C == 4) return h8_avx2<T, 4, To>(src, dst, p, o0, o1);
+  }
+  if constexpr (sizeof(T) == 4 && is_float_v<T> && std::is_same_v<T, To>) {
     if (p.pbase != nullptr && p.contig && p.pC == C && o0 == 0 && o1 == p.out_size)
       return hf32_perm_rows(src, 0, dst, 0, 1, p, C);
   }
@@ -178,9 +191,9 @@ void axis_apply(const T* src, int64_t C, T* dst, const PlanArgs& p, int64_t o0, 
 #define PG_SMALL(CC)                                                 \
   case CC:                                                           \
     if (p.contig)                                                    \
-      axis_small<T, Acc, CC, true>(src, dst, p, o0, o1);             \
+      axis_small<T, Acc, CC, true, To>(src, dst, p, o0, o1);         \
     else                                                             \
-      axis_small<T, Acc, CC, false>(src, dst, p, o0, o1);            \
+      axis_small<T, Acc, CC, false, To>(src, dst, p, o0, o1);        \
     return;
   switch (C) {
     PG_SMALL(1)
@@ -196,7 +209,7 @@ void axis_apply(const T* src, int64_t C, T* dst, const PlanArgs& p, int64_t o0, 
   const Acc* bias = static_cast<const Acc*>(p.bias);
   for (int64_t o = o0; o < o1; ++o) {
     const int64_t k = taps_of<T, Acc>(p, o, src, C, rows, ws);
-    combine<T, Acc>(rows, ws, k, bias[o], p.bits, dst + o * C, C);
+    combine<T, Acc, To>(rows, ws, k, bias[o], p.bits, dst + o * C, C);
   }
 }
 
@@ -217,30 +230,32 @@ bool row_tables(const PlanArgs& p, int64_t C) {
 
 // Horizontal pass over R whole rows at fixed strides (row r: src + r*ss -> dst + r*ds);
 // the SIMD kernels with tables read them once for all R rows.
-template <class T, class Acc>
-void h_rows(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R, int64_t C,
+template <class T, class Acc, class To = T>
+void h_rows(const T* src, int64_t ss, To* dst, int64_t ds, int64_t R, int64_t C,
             const PlanArgs& p, void* scratch) {
 #ifdef PG_AVX2_U8
   if (row_tables<T, Acc>(p, C)) {
-    if constexpr (sizeof(T) == 1 && sizeof(Acc) == 4 && !is_float_v<Acc>)
-      return h8_groups<T>(src, ss, dst, ds, R, p);
-    if constexpr (std::is_same_v<T, float> && std::is_same_v<Acc, float>)
+    if constexpr (sizeof(T) == 1 && sizeof(Acc) == 4 && !is_float_v<Acc> &&
+                  (std::is_same_v<T, To> || std::is_same_v<To, int16_t>))
+      return h8_groups<T, To>(src, ss, dst, ds, R, p);
+    if constexpr (std::is_same_v<T, float> && std::is_same_v<Acc, float> &&
+                  std::is_same_v<T, To>)
       return hf32_perm_rows(src, ss, dst, ds, R, p, C);
   }
 #endif
   for (int64_t j = 0; j < R; ++j)
-    axis_apply<T, Acc>(src + j * ss, C, dst + j * ds, p, 0, p.out_size, scratch);
+    axis_apply<T, Acc, To>(src + j * ss, C, dst + j * ds, p, 0, p.out_size, scratch);
 }
 
 // The same over rows given by pointers, cut into runs of constant strides.
-template <class T, class Acc>
-void h_rows(const T* const* srcs, T* const* dsts, int64_t R, int64_t C, const PlanArgs& p,
+template <class T, class Acc, class To = T>
+void h_rows(const T* const* srcs, To* const* dsts, int64_t R, int64_t C, const PlanArgs& p,
             void* scratch) {
   for (int64_t r = 0; r < R;) {
     int64_t e = r + 1;
     const int64_t ss = e < R ? srcs[e] - srcs[r] : 0, ds = e < R ? dsts[e] - dsts[r] : 0;
     while (e < R && srcs[e] - srcs[e - 1] == ss && dsts[e] - dsts[e - 1] == ds) ++e;
-    h_rows<T, Acc>(srcs[r], ss, dsts[r], ds, e - r, C, p, scratch);
+    h_rows<T, Acc, To>(srcs[r], ss, dsts[r], ds, e - r, C, p, scratch);
     r = e;
   }
 }
@@ -402,6 +417,102 @@ void pair_impl(const PairArgs& a, int64_t r0, int64_t r1, void* scratch) {
   }
 }
 
+// Wide fixed point (see the wide model in pixelgrid/_engines/reference.py): a pass that
+// reads Ti and writes To (the int16/int32 intermediate or the data dtype), with the
+// shift and per-row bias of its role already in the plan.  Whole rows only through
+// axis_apply (no row tables: those are for same-type 8-bit passes).
+template <class Ti, class To, class Acc>
+void wide_single_impl(const SingleArgs& a, int64_t u0, int64_t u1, void* scratch) {
+  const Ti* src = static_cast<const Ti*>(a.src);
+  To* dst = static_cast<To*>(a.dst);
+  const int64_t L = a.p.in_size, O = a.p.out_size, C = a.C;
+  for (int64_t u = u0; u < u1;) {
+    const int64_t b = u / O, o = u % O;
+    const int64_t oe = imin(O, o + (u1 - u));
+    axis_apply<Ti, Acc, To>(src + b * L * C, C, dst + b * O * C, a.p, o, oe, scratch);
+    u += oe - o;
+  }
+}
+
+// Fused wide pair, H first: the vertical pass writes one Tm (intermediate) row into the
+// buffer, the horizontal pass reads it and writes the output row.
+template <class Ti, class Tm, class To, class Acc>
+void wide_pair_impl(const PairArgs& a, int64_t r0, int64_t r1, void* scratch) {
+  const Ti* src = static_cast<const Ti*>(a.src);
+  To* dst = static_cast<To*>(a.dst);
+  const PlanArgs& ph = a.ph;
+  const PlanArgs& pw = a.pw;
+  const int64_t H = ph.in_size, OH = ph.out_size, W = pw.in_size, OW = pw.out_size, C = a.C;
+  const int64_t KV = ph.K;
+  const int64_t in_row = W * C, out_row = OW * C;
+  // scratch layout as pair_impl's (header | row ptrs | weights | axis scratch | tags | buf)
+  char* s = static_cast<char*>(scratch) + 64;
+  const Ti** rows = reinterpret_cast<const Ti**>(s);
+  s += KV * sizeof(void*);
+  Acc* ws = reinterpret_cast<Acc*>(s);
+  s += KV * 8;
+  void* ax_scratch = s;
+  s += pw.K * 16;
+  s += (KV + kMaxSweepRows) * 8;
+  s = reinterpret_cast<char*>((reinterpret_cast<uintptr_t>(s) + 63) & ~uintptr_t(63));
+  Tm* buf = reinterpret_cast<Tm*>(s);
+  const Acc* bv = static_cast<const Acc*>(ph.bias);
+  if (!a.h_first) {
+    for (int64_t r = r0; r < r1; ++r) {
+      const int64_t b = r / OH, oh = r % OH;
+      const int64_t k = taps_of<Ti, Acc>(ph, oh, src + b * H * in_row, in_row, rows, ws);
+      combine<Ti, Acc, Tm>(rows, ws, k, bv[oh], ph.bits, buf, in_row);
+      axis_apply<Tm, Acc, To>(buf, C, dst + r * out_row, pw, 0, OW, ax_scratch);
+    }
+    return;
+  }
+  // W first (as pair_impl's h_first branch, without the float-only parts): the
+  // horizontal pass writes Tm rows into a ring of NS slots, the vertical one combines them.
+  int64_t* header = reinterpret_cast<int64_t*>(scratch);
+  int64_t* tags = reinterpret_cast<int64_t*>(static_cast<char*>(ax_scratch) + pw.K * 16);
+  const Tm** mrows = reinterpret_cast<const Tm**>(rows);
+  const Acc* wv = static_cast<const Acc*>(ph.weight);
+  const int64_t ahead = sweep_rows(a.rows);
+  const int64_t bs = a.bstride;
+  const int64_t NS = ahead > 1 ? KV + ahead : KV;
+  if (header[0] == 0) {
+    for (int64_t k = 0; k < NS; ++k) tags[k] = -1;
+    header[0] = 1;
+  }
+  const Ti* srcs[kMaxSweepRows];
+  Tm* dsts[kMaxSweepRows];
+  for (int64_t r = r0; r < r1; ++r) {
+    const int64_t b = r / OH, oh = r % OH;
+    const Acc* w = wv + oh * KV;
+    const int64_t s0 = ph.start[oh];
+    const int64_t last_o = imin(OH, oh + (r1 - r)) - 1;
+    const int64_t need_end = imin(H, static_cast<int64_t>(ph.start[last_o]) + KV);
+    int64_t k = 0;
+    for (int64_t t = 0; t < KV; ++t) {
+      if (w[t] == Acc(0)) continue;
+      const int64_t i = s0 + t;
+      const int64_t slot = i % NS;
+      if (tags[slot] != b * H + i) {
+        int64_t R = 0;
+        const int64_t i_end = ahead > 1 ? imin(imin(i + ahead, need_end), s0 + NS) : i + 1;
+        for (int64_t j = i; j < i_end; ++j) {
+          const int64_t sl = j % NS;
+          if (j > i && tags[sl] == b * H + j) break;
+          srcs[R] = src + (b * H + j) * in_row;
+          dsts[R] = buf + sl * bs;
+          tags[sl] = b * H + j;
+          ++R;
+        }
+        h_rows<Ti, Acc, Tm>(srcs, dsts, R, C, pw, ax_scratch);
+      }
+      mrows[k] = buf + slot * bs;
+      ws[k] = w[t];
+      ++k;
+    }
+    combine<Tm, Acc, To>(mrows, ws, k, bv[oh], ph.bits, dst + r * out_row, out_row);
+  }
+}
+
 template <class E>
 void gather_rows(const GatherArgs& g, int64_t u0, int64_t u1) {
   const E* src = static_cast<const E*>(g.src);
@@ -458,6 +569,37 @@ void pair_range(const PairArgs& a, int64_t r0, int64_t r1, void* scratch) {
     default:
       return;
   }
+}
+
+// (in, out) dtype codes of a wide pass; the accumulator as a.acc64 says.
+void wide_single_range(const SingleArgs& a, int64_t u0, int64_t u1, void* scratch) {
+#define PG_W(IN, OUT, TI, TO)                                                              \
+  if (a.dtype == IN && a.odtype == OUT)                                                    \
+    return a.acc64 ? wide_single_impl<TI, TO, int64_t>(a, u0, u1, scratch)                 \
+                   : wide_single_impl<TI, TO, int32_t>(a, u0, u1, scratch);
+  PG_W(U8, I16, uint8_t, int16_t)
+  PG_W(I8, I16, int8_t, int16_t)
+  PG_W(I16, I16, int16_t, int16_t)
+  PG_W(I16, U8, int16_t, uint8_t)
+  PG_W(I16, I8, int16_t, int8_t)
+  PG_W(U16, I32, uint16_t, int32_t)
+  PG_W(I16, I32, int16_t, int32_t)
+  PG_W(I32, I32, int32_t, int32_t)
+  PG_W(I32, U16, int32_t, uint16_t)
+  PG_W(I32, I16, int32_t, int16_t)
+#undef PG_W
+}
+
+void wide_pair_range(const PairArgs& a, int64_t r0, int64_t r1, void* scratch) {
+#define PG_W(IN, MID, TI, TM)                                                              \
+  if (a.dtype == IN && a.mdtype == MID)                                                    \
+    return a.acc64 ? wide_pair_impl<TI, TM, TI, int64_t>(a, r0, r1, scratch)               \
+                   : wide_pair_impl<TI, TM, TI, int32_t>(a, r0, r1, scratch);
+  PG_W(U8, I16, uint8_t, int16_t)
+  PG_W(I8, I16, int8_t, int16_t)
+  PG_W(U16, I32, uint16_t, int32_t)
+  PG_W(I16, I32, int16_t, int32_t)
+#undef PG_W
 }
 
 void gather_range(const GatherArgs& g, int64_t u0, int64_t u1) {

@@ -31,8 +31,9 @@ inline void store_px(void* d, uint32_t v, bool may_overwrite) {
 }
 
 // Horizontal pass, CC = 3 or 4 channels interleaved, contiguous windows.
-template <class T, int CC>
-void h8_avx2(const T* src, T* dst, const PlanArgs& p, int64_t o0, int64_t o1) {
+// To = int16_t: the wide model's first pass (int16 intermediate, no saturation binds).
+template <class T, int CC, class To = T>
+void h8_avx2(const T* src, To* dst, const PlanArgs& p, int64_t o0, int64_t o1) {
   const int64_t Lb = p.in_size * CC;
   const int32_t* bias = static_cast<const int32_t*>(p.bias);
   const __m128i sh = _mm_cvtsi32_si128(p.bits);
@@ -50,12 +51,20 @@ void h8_avx2(const T* src, T* dst, const PlanArgs& p, int64_t o0, int64_t o1) {
                          6, -1, 9, -1, 7, -1, 10, -1, 8, -1, 11, -1, -1, -1, -1, -1)
       : _mm256_setr_epi8(0, -1, 4, -1, 1, -1, 5, -1, 2, -1, 6, -1, 3, -1, 7, -1,
                          8, -1, 12, -1, 9, -1, 13, -1, 10, -1, 14, -1, 11, -1, 15, -1);
-  auto scalar = [&](int64_t o) { axis_small<T, int32_t, CC, true>(src, dst, p, o, o + 1); };
+  auto scalar = [&](int64_t o) {
+    axis_small<T, int32_t, CC, true, To>(src, dst, p, o, o + 1);
+  };
   auto finish_px = [&](__m128i acc, int64_t o) {
     acc = _mm_sra_epi32(_mm_add_epi32(acc, _mm_set1_epi32(bias[o])), sh);
     const __m128i v16 = _mm_packs_epi32(acc, acc);
-    const uint32_t v = static_cast<uint32_t>(_mm_cvtsi128_si32(pack8<T>(v16, v16)));
-    store_px<CC>(dst + o * CC, v, o + 1 < o1);
+    if constexpr (std::is_same_v<To, int16_t>) {
+      const uint64_t v = static_cast<uint64_t>(_mm_cvtsi128_si64(v16));
+      if (CC == 4 || o + 1 < o1) std::memcpy(dst + o * CC, &v, 8);
+      else std::memcpy(dst + o * CC, &v, 2 * CC);
+    } else {
+      const uint32_t v = static_cast<uint32_t>(_mm_cvtsi128_si32(pack8<T>(v16, v16)));
+      store_px<CC>(dst + o * CC, v, o + 1 < o1);
+    }
   };
   if (p.K <= 2 && !p.wsplit) {
     int64_t o = o0;
@@ -175,29 +184,29 @@ bool v8_split(const T* const* rows, const int32_t* w, int64_t K, int32_t bias, i
 }
 
 // One output element of a horizontal 8-bit pass without SIMD (exact int32 weights).
-template <class T>
-inline T h8_element(const T* src, const PlanArgs& p, int64_t C, int64_t e) {
+template <class T, class To = T>
+inline To h8_element(const T* src, const PlanArgs& p, int64_t C, int64_t e) {
   const int64_t o = e / C, c = e % C;
   const int32_t* w = static_cast<const int32_t*>(p.weight) + o * p.K;
   const T* s = src + static_cast<int64_t>(p.start[o]) * C + c;
   int32_t acc = static_cast<const int32_t*>(p.bias)[o];
   for (int64_t t = 0; t < p.K; ++t) acc += w[t] * static_cast<int32_t>(s[t * C]);
-  return finish<T, int32_t>(acc, p.bits);
+  return finish<To, int32_t>(acc, p.bits);
 }
 
 // Elements [e0, e1) of R strided rows of a horizontal 8-bit pass, without SIMD.
-template <class T>
-void h8_scalar_rows(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R, const PlanArgs& p,
+template <class T, class To = T>
+void h8_scalar_rows(const T* src, int64_t ss, To* dst, int64_t ds, int64_t R, const PlanArgs& p,
                     int64_t e0, int64_t e1) {
   for (int64_t r = 0; r < R; ++r, src += ss, dst += ds)
-    for (int64_t e = e0; e < e1; ++e) dst[e] = h8_element<T>(src, p, p.gC, e);
+    for (int64_t e = e0; e < e1; ++e) dst[e] = h8_element<T, To>(src, p, p.gC, e);
 }
 
 // Horizontal 8-bit pass over R rows at fixed strides (row r: src + r*ss -> dst + r*ds)
 // with the group tables (see PlanArgs): the tables of a group are read once and applied
 // to all R rows.  NP > 0: the number of tap pairs, known at compile time.
-template <class T, bool Split, int NP>
-void h8_groups_impl(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R,
+template <class T, bool Split, int NP, class To = T>
+void h8_groups_impl(const T* src, int64_t ss, To* dst, int64_t ds, int64_t R,
                     const PlanArgs& p) {
   const int64_t C = p.gC, np = NP > 0 ? NP : p.gnp;
   const int64_t n = p.out_size * C;
@@ -206,7 +215,7 @@ void h8_groups_impl(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R,
   const __m128i sh = _mm_cvtsi32_si128(p.bits);
   const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
   auto scalar = [&](int64_t e0, int64_t e1) {
-    h8_scalar_rows<T>(src, ss, dst, ds, R, p, e0, e1);
+    h8_scalar_rows<T, To>(src, ss, dst, ds, R, p, e0, e1);
   };
   int64_t g = 0;
   for (; g + 2 <= ng; g += 2) {
@@ -223,7 +232,7 @@ void h8_groups_impl(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R,
     const int32_t* w1 = w0 + np * WS;
     const int64_t o0 = gb[0], o1 = gb[1], o2 = gb[2], o3 = gb[3];
     const char* s = reinterpret_cast<const char*>(src);
-    T* d = dst + 8 * g;
+    To* d = dst + 8 * g;
     for (int64_t r = 0; r < R; ++r, s += ss * sizeof(T), d += ds) {
       __m256i a0 = _mm256_setzero_si256(), a1 = a0, l0 = a0, l1 = a0;
       for (int64_t j = 0; j < np; ++j) {
@@ -253,6 +262,10 @@ void h8_groups_impl(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R,
       a1 = _mm256_sra_epi32(_mm256_add_epi32(a1, bias1), sh);
       // a0: lane0 e0-3, lane1 e4-7; a1: lane0 e8-11, lane1 e12-15
       const __m256i p16 = _mm256_packs_epi32(a0, a1);  // [e0-3 e8-11 | e4-7 e12-15]
+      if constexpr (std::is_same_v<To, int16_t>) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(d), _mm256_permute4x64_epi64(p16, 0xd8));
+        continue;
+      }
       __m256i p8;
       if constexpr (std::is_signed_v<T>) p8 = _mm256_packs_epi16(p16, p16);
       else p8 = _mm256_packus_epi16(p16, p16);  // dwords: [e0-3, e8-11, ., . | e4-7, e12-15, ., .]
@@ -268,16 +281,20 @@ void h8_groups_impl(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R,
 // built where the reduced weights and bias keep every sum in range), 32 outputs per
 // step.  int8 data is offset to unsigned (x ^ 0x80 = x + 128) and the bias corrected by
 // -128 * (w0 + w1).
-template <class T>
-void h8_small(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R, const PlanArgs& p) {
+// sbits < 0 (the wide model's first pass, To = int16_t): the weights' common power of two
+// is above the shift, the result is (sum << -sbits) + bias, exact modulo 2^16 and in
+// range by the model's choice of fractional bits.
+template <class T, class To = T>
+void h8_small(const T* src, int64_t ss, To* dst, int64_t ds, int64_t R, const PlanArgs& p) {
   constexpr bool is_signed = std::is_signed_v<T>;
   const int64_t C = p.gC;
   const int64_t n = p.out_size * C;
   const int64_t ngs = n / 16;
-  const __m128i sh = _mm_cvtsi32_si128(p.sbits);
+  const bool left = p.sbits < 0;
+  const __m128i sh = _mm_cvtsi32_si128(left ? -p.sbits : p.sbits);
   const __m256i flip = _mm256_set1_epi8(-128);
   auto scalar = [&](int64_t e0, int64_t e1) {
-    h8_scalar_rows<T>(src, ss, dst, ds, R, p, e0, e1);
+    h8_scalar_rows<T, To>(src, ss, dst, ds, R, p, e0, e1);
   };
   int64_t g = 0;
   for (; g + 2 <= ngs; g += 2) {
@@ -293,12 +310,17 @@ void h8_small(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R, const Pla
     __m256i b0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.sbias + 16 * g));
     __m256i b1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p.sbias + 16 * g + 16));
     if constexpr (is_signed) {
-      b0 = _mm256_sub_epi16(b0, _mm256_maddubs_epi16(flip, w0));
-      b1 = _mm256_sub_epi16(b1, _mm256_maddubs_epi16(flip, w1));
+      __m256i c0 = _mm256_maddubs_epi16(flip, w0), c1 = _mm256_maddubs_epi16(flip, w1);
+      if (left) {
+        c0 = _mm256_sll_epi16(c0, sh);
+        c1 = _mm256_sll_epi16(c1, sh);
+      }
+      b0 = _mm256_sub_epi16(b0, c0);
+      b1 = _mm256_sub_epi16(b1, c1);
     }
     const int64_t o0 = gb[0], o1 = gb[1], o2 = gb[2], o3 = gb[3];
     const char* s = reinterpret_cast<const char*>(src);
-    T* d = dst + 16 * g;
+    To* d = dst + 16 * g;
     for (int64_t r = 0; r < R; ++r, s += ss * static_cast<int64_t>(sizeof(T)), d += ds) {
       __m256i v0 = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(s + o1),
                                         reinterpret_cast<const __m128i*>(s + o0));
@@ -310,6 +332,19 @@ void h8_small(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R, const Pla
       }
       __m256i a0 = _mm256_maddubs_epi16(_mm256_shuffle_epi8(v0, m0), w0);
       __m256i a1 = _mm256_maddubs_epi16(_mm256_shuffle_epi8(v1, m1), w1);
+      if constexpr (std::is_same_v<To, int16_t>) {
+        if (left) {
+          a0 = _mm256_add_epi16(_mm256_sll_epi16(a0, sh), b0);
+          a1 = _mm256_add_epi16(_mm256_sll_epi16(a1, sh), b1);
+        } else {
+          a0 = _mm256_sra_epi16(_mm256_add_epi16(a0, b0), sh);
+          a1 = _mm256_sra_epi16(_mm256_add_epi16(a1, b1), sh);
+        }
+        // a0: outputs 0-15 of the pair of groups, a1: 16-31, in order
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(d), a0);
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + 16), a1);
+        continue;
+      }
       a0 = _mm256_sra_epi16(_mm256_add_epi16(a0, b0), sh);
       a1 = _mm256_sra_epi16(_mm256_add_epi16(a1, b1), sh);
       // [g lane0 | g+1 lane0 || g lane1 | g+1 lane1] -> outputs in order
@@ -321,16 +356,16 @@ void h8_small(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R, const Pla
   scalar(16 * g, n);
 }
 
-template <class T>
-void h8_groups(const T* src, int64_t ss, T* dst, int64_t ds, int64_t R, const PlanArgs& p) {
-  if (p.sbase != nullptr) return h8_small<T>(src, ss, dst, ds, R, p);
+template <class T, class To = T>
+void h8_groups(const T* src, int64_t ss, To* dst, int64_t ds, int64_t R, const PlanArgs& p) {
+  if (p.sbase != nullptr) return h8_small<T, To>(src, ss, dst, ds, R, p);
   if (p.wsplit) {
-    if (p.gnp == 1) return h8_groups_impl<T, true, 1>(src, ss, dst, ds, R, p);
-    return h8_groups_impl<T, true, 0>(src, ss, dst, ds, R, p);
+    if (p.gnp == 1) return h8_groups_impl<T, true, 1, To>(src, ss, dst, ds, R, p);
+    return h8_groups_impl<T, true, 0, To>(src, ss, dst, ds, R, p);
   }
-  if (p.gnp == 1) return h8_groups_impl<T, false, 1>(src, ss, dst, ds, R, p);
-  if (p.gnp == 2) return h8_groups_impl<T, false, 2>(src, ss, dst, ds, R, p);
-  return h8_groups_impl<T, false, 0>(src, ss, dst, ds, R, p);
+  if (p.gnp == 1) return h8_groups_impl<T, false, 1, To>(src, ss, dst, ds, R, p);
+  if (p.gnp == 2) return h8_groups_impl<T, false, 2, To>(src, ss, dst, ds, R, p);
+  return h8_groups_impl<T, false, 0, To>(src, ss, dst, ds, R, p);
 }
 
 // Sign bytes (0xff for negative) of 8-bit values, zero for unsigned types: unpacking
@@ -455,4 +490,191 @@ bool v8_avx2(const T* const* rows, const int32_t* w, int64_t K, int32_t bias, in
   }
   v8_tail<T>(rows, w, K, bias, bits, dst, i, n);
   return true;
+}
+
+// --- Wide model (pixelgrid's own 8-bit resize): int16 intermediate rows -----------------
+
+// Stores 32 int16 held as p01 = elements 0-7 | 16-23 and p23 = 8-15 | 24-31.
+inline void store16x32(int16_t* d, __m256i p01, __m256i p23) {
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(d), _mm256_permute2x128_si256(p01, p23, 0x20));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + 16),
+                      _mm256_permute2x128_si256(p01, p23, 0x31));
+}
+
+// Vertical combine of 8-bit rows into the int16 intermediate: (bias + sum w x) >> bits,
+// which fits int16 by the model's choice of fractional bits (so the saturating packs
+// never bind).  Weights in int16 (one madd per tap pair) or, below 2^23, split as
+// hi * 256 + lo (exact modulo 2^32, as v8_split).  False if not applicable.
+template <class T>
+bool v8w_avx2(const T* const* rows, const int32_t* w, int64_t K, int32_t bias, int bits,
+              int16_t* dst, int64_t n) {
+  constexpr int64_t MAXP = 64;
+  if (K < 1 || K > 2 * MAXP) return false;
+  bool fits16 = true;
+  for (int64_t t = 0; t < K; ++t) {
+    if (w[t] < -(1 << 23) || w[t] >= (1 << 23)) return false;
+    fits16 = fits16 && w[t] >= -32768 && w[t] <= 32767;
+  }
+  const int64_t np = (K + 1) / 2;
+  alignas(32) int32_t wh[MAXP], wl[MAXP];
+  const T* rp[2 * MAXP];
+  for (int64_t j = 0; j < np; ++j) {
+    const int32_t w0 = w[2 * j], w1 = 2 * j + 1 < K ? w[2 * j + 1] : 0;
+    if (fits16) {
+      wh[j] = pack_pair(w0, w1);
+    } else {
+      wh[j] = pack_pair(w0 >> 8, w1 >> 8);
+      wl[j] = pack_pair(w0 & 255, w1 & 255);
+    }
+    rp[2 * j] = rows[2 * j];
+    rp[2 * j + 1] = 2 * j + 1 < K ? rows[2 * j + 1] : rows[2 * j];
+  }
+  const __m128i sh = _mm_cvtsi32_si128(bits);
+  const __m256i vb = _mm256_set1_epi32(bias);
+  int64_t i = 0;
+  if (fits16) {
+    for (; i + 32 <= n; i += 32) {
+      __m256i a0 = vb, a1 = vb, a2 = vb, a3 = vb;
+      for (int64_t j = 0; j < np; ++j) {
+        const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rp[2 * j] + i));
+        const __m256i x1 =
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(rp[2 * j + 1] + i));
+        const __m256i l = _mm256_unpacklo_epi8(x0, x1), h = _mm256_unpackhi_epi8(x0, x1);
+        const __m256i sl = sign8<T>(l), shh = sign8<T>(h);
+        const __m256i wv = _mm256_set1_epi32(wh[j]);
+        a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_unpacklo_epi8(l, sl), wv));
+        a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_unpackhi_epi8(l, sl), wv));
+        a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_unpacklo_epi8(h, shh), wv));
+        a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_unpackhi_epi8(h, shh), wv));
+      }
+      const __m256i p01 = _mm256_packs_epi32(_mm256_sra_epi32(a0, sh), _mm256_sra_epi32(a1, sh));
+      const __m256i p23 = _mm256_packs_epi32(_mm256_sra_epi32(a2, sh), _mm256_sra_epi32(a3, sh));
+      store16x32(dst + i, p01, p23);
+    }
+  } else {
+    for (; i + 16 <= n; i += 16) {
+      __m256i a0 = _mm256_setzero_si256(), a1 = a0, l0 = vb, l1 = vb;
+      for (int64_t j = 0; j < np; ++j) {
+        const __m128i x0 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rp[2 * j] + i));
+        const __m128i x1 = _mm_loadu_si128(reinterpret_cast<const __m128i*>(rp[2 * j + 1] + i));
+        const __m256i u0 = widen16<T>(_mm_unpacklo_epi8(x0, x1));
+        const __m256i u1 = widen16<T>(_mm_unpackhi_epi8(x0, x1));
+        const __m256i hv = _mm256_set1_epi32(wh[j]), lv = _mm256_set1_epi32(wl[j]);
+        a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(u0, hv));
+        a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(u1, hv));
+        l0 = _mm256_add_epi32(l0, _mm256_madd_epi16(u0, lv));
+        l1 = _mm256_add_epi32(l1, _mm256_madd_epi16(u1, lv));
+      }
+      a0 = _mm256_sra_epi32(_mm256_add_epi32(_mm256_slli_epi32(a0, 8), l0), sh);
+      a1 = _mm256_sra_epi32(_mm256_add_epi32(_mm256_slli_epi32(a1, 8), l1), sh);
+      const __m128i lo =
+          _mm_packs_epi32(_mm256_castsi256_si128(a0), _mm256_extracti128_si256(a0, 1));
+      const __m128i hi =
+          _mm_packs_epi32(_mm256_castsi256_si128(a1), _mm256_extracti128_si256(a1, 1));
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i), lo);
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(dst + i + 8), hi);
+    }
+  }
+  for (; i < n; ++i) {  // exact modulo 2^32 like the vectors
+    uint32_t acc = static_cast<uint32_t>(bias);
+    for (int64_t t = 0; t < K; ++t)
+      acc += static_cast<uint32_t>(w[t]) * static_cast<uint32_t>(static_cast<int32_t>(rows[t][i]));
+    dst[i] = finish<int16_t, int32_t>(static_cast<int32_t>(acc), bits);
+  }
+  return true;
+}
+
+// Vertical combine of int16 intermediate rows into 8-bit output (the model's last pass),
+// int16 weights only (else false: the caller's scalar loop).  16 elements per madd pair.
+template <class To>
+bool v16_avx2(const int16_t* const* rows, const int32_t* w, int64_t K, int32_t bias, int bits,
+              To* dst, int64_t n) {
+  constexpr int64_t MAXP = 64;
+  if (K < 1 || K > 2 * MAXP) return false;
+  for (int64_t t = 0; t < K; ++t)
+    if (w[t] < -32768 || w[t] > 32767) return false;
+  const int64_t np = (K + 1) / 2;
+  alignas(32) int32_t wp[MAXP];
+  const int16_t* rp[2 * MAXP];
+  for (int64_t j = 0; j < np; ++j) {
+    wp[j] = pack_pair(w[2 * j], 2 * j + 1 < K ? w[2 * j + 1] : 0);
+    rp[2 * j] = rows[2 * j];
+    rp[2 * j + 1] = 2 * j + 1 < K ? rows[2 * j + 1] : rows[2 * j];
+  }
+  const __m128i sh = _mm_cvtsi32_si128(bits);
+  const __m256i vb = _mm256_set1_epi32(bias);
+  int64_t i = 0;
+  for (; i + 32 <= n; i += 32) {
+    __m256i a0 = vb, a1 = vb, a2 = vb, a3 = vb;
+    for (int64_t j = 0; j < np; ++j) {
+      const int16_t* r0 = rp[2 * j] + i;
+      const int16_t* r1 = rp[2 * j + 1] + i;
+      const __m256i wv = _mm256_set1_epi32(wp[j]);
+      const __m256i x0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r0));
+      const __m256i x1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r1));
+      const __m256i y0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r0 + 16));
+      const __m256i y1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(r1 + 16));
+      // unpacklo: elements 0-3 | 8-11, unpackhi: 4-7 | 12-15
+      a0 = _mm256_add_epi32(a0, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1), wv));
+      a1 = _mm256_add_epi32(a1, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1), wv));
+      a2 = _mm256_add_epi32(a2, _mm256_madd_epi16(_mm256_unpacklo_epi16(y0, y1), wv));
+      a3 = _mm256_add_epi32(a3, _mm256_madd_epi16(_mm256_unpackhi_epi16(y0, y1), wv));
+    }
+    // packs restores the order within lanes: p0 = 0-7 | 8-15, p1 = 16-23 | 24-31
+    const __m256i p0 = _mm256_packs_epi32(_mm256_sra_epi32(a0, sh), _mm256_sra_epi32(a1, sh));
+    const __m256i p1 = _mm256_packs_epi32(_mm256_sra_epi32(a2, sh), _mm256_sra_epi32(a3, sh));
+    __m256i out = std::is_signed_v<To> ? _mm256_packs_epi16(p0, p1) : _mm256_packus_epi16(p0, p1);
+    out = _mm256_permute4x64_epi64(out, 0xd8);
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(dst + i), out);
+  }
+  for (; i < n; ++i) {
+    int32_t acc = bias;
+    for (int64_t t = 0; t < K; ++t) acc += w[t] * static_cast<int32_t>(rows[t][i]);
+    dst[i] = finish<To, int32_t>(acc, bits);
+  }
+  return true;
+}
+
+// Horizontal pass of the int16 intermediate into 8-bit output, CC = 3 or 4 channels
+// interleaved, contiguous windows, weights from p.wq (int16 pairs, or split): per output
+// pixel and group of 4 taps, the low lane loads the 8 int16 of taps (0, 1), the high lane
+// those of taps (2, 3); a shuffle makes int16 pairs (tap t, tap t+1) per channel.
+template <class To, int CC>
+void h16_avx2(const int16_t* src, To* dst, const PlanArgs& p, int64_t o0, int64_t o1) {
+  const int64_t Lb = p.in_size * CC;
+  const int32_t* bias = static_cast<const int32_t*>(p.bias);
+  const __m128i sh = _mm_cvtsi32_si128(p.bits);
+  const int64_t nq = p.nq;
+  const __m256i m = CC == 3
+      ? _mm256_setr_epi8(0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11, -1, -1, -1, -1,
+                         0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11, -1, -1, -1, -1)
+      : _mm256_setr_epi8(0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15,
+                         0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15);
+  const int64_t WS = p.wsplit ? 16 : 8;
+  for (int64_t o = o0; o < o1; ++o) {
+    const int64_t b = static_cast<int64_t>(p.start[o]) * CC;
+    if (b + (4 * (nq - 1) + 2) * CC + 8 > Lb) {
+      axis_small<int16_t, int32_t, CC, true, To>(src, dst, p, o, o + 1);
+      continue;
+    }
+    const int32_t* wq = p.wq + o * nq * WS;
+    __m256i acc = _mm256_setzero_si256(), acl = acc;
+    for (int64_t q = 0; q < nq; ++q) {
+      const int16_t* s = src + b + 4 * q * CC;
+      __m256i v = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(s + 2 * CC),
+                                       reinterpret_cast<const __m128i*>(s));
+      v = _mm256_shuffle_epi8(v, m);
+      acc = _mm256_add_epi32(acc, _mm256_madd_epi16(
+          v, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wq + q * WS))));
+      if (p.wsplit)
+        acl = _mm256_add_epi32(acl, _mm256_madd_epi16(
+            v, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wq + q * WS + 8))));
+    }
+    if (p.wsplit) acc = _mm256_add_epi32(_mm256_slli_epi32(acc, 8), acl);
+    __m128i a = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+    a = _mm_sra_epi32(_mm_add_epi32(a, _mm_set1_epi32(bias[o])), sh);
+    const __m128i v16 = _mm_packs_epi32(a, a);
+    const uint32_t v = static_cast<uint32_t>(_mm_cvtsi128_si32(pack8<To>(v16, v16)));
+    store_px<CC>(dst + o * CC, v, o + 1 < o1);
+  }
 }

@@ -886,3 +886,128 @@ def test_float32_rows_at_every_alignment_give_the_same_values() -> None:
             # image b alone: its rows start 4*b bytes (mod 32) away from where they were
             alone = native.apply_plans(x[b:b + 1], plans, threads=1)
             np.testing.assert_array_equal(alone, y[b:b + 1])
+
+
+# ----------------------------------------------------------------------------------------
+# The wide model (pixelgrid's own integer resize: one rounding at the end)
+# ----------------------------------------------------------------------------------------
+def wide_oracle(x: np.ndarray, plans: list[tuple[int, AxisPlan]]) -> np.ndarray:
+    """The wide model from its definition, in Python integers, without the zero point.
+
+    v_1 = floor((sum w x + F + 2**(b-f-1)) / 2**(b-f)); later passes
+    floor((sum w v + F 2**f + 2**(b-1)) / 2**b); the last one shifts by b + f and
+    clips.  ``f`` is taken from the model's choice (``wide_passes``) and every
+    intermediate is checked to fit the int16 / int32 intermediate around its zero point.
+    """
+    from pixelgrid._engines.reference import wide_dtype, wide_passes
+
+    weighted = [p for _, p in plans if not p.is_gather]
+    if len(weighted) < 2:
+        return oracle(x, plans)  # one rounding anyway: the per-axis model
+    roles = wide_passes(x.dtype, weighted)
+    assert roles is not None
+    f = weighted[0].fixed.bits - roles[0].shift
+    info, mid = np.iinfo(x.dtype), np.iinfo(wide_dtype(x.dtype))
+    z = ((int(info.min) + int(info.max) + 1) // 2) << f
+    y = x.astype(object)
+    j = 0
+    for axis, p in plans:
+        if p.is_gather:
+            y = np.take(y, p.index[:, 0], axis=axis)
+            continue
+        fx = p.fixed
+        m = dense(p, fx.weights).astype(object)
+        acc = np.tensordot(m, np.moveaxis(y, axis, 0), axes=1)
+        fill = (fx.fill.astype(object) * round(p.fill_value)).reshape(
+            (p.out_size,) + (1,) * (acc.ndim - 1))
+        last = j == len(weighted) - 1
+        scale = 1 if j == 0 else 1 << f
+        shift = fx.bits - f if j == 0 else fx.bits + (f if last else 0)
+        v = (acc + fill * scale + (1 << (shift - 1))) // (1 << shift)
+        if not last:
+            assert mid.min <= (v - z).min() and (v - z).max() <= mid.max
+        else:
+            v = np.clip(v, int(info.min), int(info.max))
+        y = np.moveaxis(v, 0, axis)
+        j += 1
+    return y.astype(x.dtype)
+
+
+def _wide(plans: list[tuple[int, AxisPlan]]) -> list[tuple[int, AxisPlan]]:
+    import dataclasses
+
+    return [(a, p if p.is_gather else dataclasses.replace(
+        p, arithmetic=p.arithmetic.replace(intermediate="wide"))) for a, p in plans]
+
+
+@pytest.mark.parametrize("dtype", INT_DTYPES)
+@pytest.mark.parametrize("kernel", ["linear", "cubic", "lanczos3", "area", "gaussian"])
+def test_wide_model_real_plans_against_oracle(dtype: type, kernel: str) -> None:
+    # pixelgrid's own plans (own_fixed: W first, 16-22-bit first-pass weights), every
+    # channel count the kernels special-case, up and down, against the definition and
+    # the reference engine, bitwise, at 1 and 3 threads.
+    from pixelgrid._arrays import own_fixed
+    from pixelgrid._engines.reference import apply_plans as reference
+    from pixelgrid._resize import make_plans
+
+    rng = np.random.default_rng(31)
+    for shape, size, aa in (((37, 53, 3), (80, 41), True), ((32, 32, 3), (64, 64), False),
+                            ((64, 64, 4), (16, 16), True), ((50, 70, 1), (33, 150), True),
+                            ((20, 30, 5), (45, 12), True), ((48, 64, 2), (96, 128), False)):
+        x = random_input(rng, shape, dtype)
+        plans = own_fixed(make_plans(x.shape, size, kernel=kernel, antialias=aa), x.dtype)
+        ref = wide_oracle(x, plans)
+        np.testing.assert_array_equal(reference(x, plans), ref)
+        for threads in (1, 3):
+            check(native.apply_plans(x, plans, threads=threads), ref, x, plans)
+
+
+@pytest.mark.parametrize("dtype", INT_DTYPES)
+def test_wide_model_orders_axes_and_fills(dtype: type) -> None:
+    # H first (a pair the other way round), three axes (single steps through the
+    # intermediate), non-adjacent axes, gathers in between and random plans with
+    # negative weights and fill values.
+    import dataclasses
+
+    rng = np.random.default_rng(37)
+    x = random_input(rng, (9, 11, 13, 2), dtype)
+    for seed in range(4):
+        r = np.random.default_rng(seed)
+        ph = random_plan(r, 9, 14, fill=True, bits=15)
+        pw = random_plan(r, 11, 6, fill=seed % 2 == 0, bits=15)
+        pd = random_plan(r, 13, 20, bits=15)
+        g = gather_plan(r, 11, 7)
+        for plans in ([(0, ph), (1, pw)], [(1, pw), (0, ph)], [(0, ph), (1, pw), (2, pd)],
+                      [(2, pd), (0, ph)], [(1, g), (0, ph), (2, pd)]):
+            wide = _wide(plans)
+            ref = wide_oracle(x, wide)
+            for threads in (1, 2):
+                check(native.apply_plans(x, wide, threads=threads), ref, x, wide)
+    # a plan whose intermediate cannot fit (a huge overshoot): the per-axis model applies
+    big = random_plan(np.random.default_rng(5), 9, 9, bits=14)
+    w = np.zeros_like(big.weight)
+    w[:, 0], w[:, -1] = 300.0, -299.0
+    fx = FixedPoint(14, np.round(w * 2**14).astype(np.int64), big.fixed.fill, 1 << 13)
+    big = dataclasses.replace(big, weight=w, fixed=fx)
+    plans = _wide([(0, big), (1, random_plan(np.random.default_rng(6), 11, 5))])
+    from pixelgrid._engines.reference import wide_passes
+
+    fits = wide_passes(x.dtype, [p for _, p in plans]) is not None
+    assert fits == (np.dtype(dtype).itemsize == 2)  # int32 has room for it, int16 not
+    ref = wide_oracle(x, plans) if fits else oracle(x, plans)
+    np.testing.assert_array_equal(native.apply_plans(x, plans, threads=1), ref)
+
+
+def test_wide_model_bad_dtype_codes() -> None:
+    ext = native._ext
+    x = np.zeros((4, 5), np.uint8)
+    p = random_plan(np.random.default_rng(1), 5, 3, bits=14)
+    tup = native._prepare(p, "i32").tup
+    with pytest.raises(ValueError, match="bad wide pass dtypes"):
+        ext.single(x, np.zeros((4, 3), np.float32), 0, 0, 4, 1, tup, 1, 4)
+    with pytest.raises(ValueError, match="bad wide pass dtypes"):  # int32 needs int64 sums
+        ext.single(x, np.zeros((4, 3), np.int32), 0, 0, 4, 1, tup, 1, 6)
+    ph = random_plan(np.random.default_rng(2), 4, 3, bits=14)
+    with pytest.raises(ValueError, match="bad wide pair dtypes"):
+        ext.pair(x, np.zeros((3, 3), np.uint8), 0, 0, 0, 1, 1, native._prepare(ph, "i32").tup,
+                 tup, 1, 5)

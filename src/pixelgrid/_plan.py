@@ -731,7 +731,8 @@ def _round_half_away(v: NDArray[np.float64]) -> NDArray[np.int64]:
 
 
 def fixed_point(
-    p: AxisPlan, bits: int, *, exact_sum: bool = True, offset: int | None = None
+    p: AxisPlan, bits: int, *, exact_sum: bool = True, offset: int | None = None,
+    intermediate: str | None = None,
 ) -> AxisPlan:
     """Attach fixed-point weights (``round(w * 2**bits)``, half away from zero) to a plan.
 
@@ -739,6 +740,8 @@ def fixed_point(
     absorbs the rounding error so the integer weights sum exactly to
     ``round(sum(w) * 2**bits)``: a constant image then stays exactly constant.
     Library emulations turn it off to reproduce the library's own rounding.
+    ``intermediate`` also sets the plan's ``arithmetic.intermediate`` (``"wide"``:
+    pixelgrid's own model, one rounding at the end of several passes).
 
     Examples
     --------
@@ -749,7 +752,7 @@ def fixed_point(
     """
     # Shared (read-only, e.g. cached) plans also share their fixed-point versions.
     cacheable = not p.weight.flags.writeable and not p.fill.flags.writeable
-    fkey = (int(bits), bool(exact_sum), offset)
+    fkey = (int(bits), bool(exact_sum), offset, intermediate)
     if cacheable:
         with _fixed_lock:
             hit = _fixed_cache.get(p, {}).get(fkey)
@@ -765,7 +768,11 @@ def fixed_point(
         wi[np.arange(wi.shape[0]), big] += err
     off = (1 << (bits - 1)) if offset is None else offset
     fp = FixedPoint(bits, wi, fi, off)
-    res = dataclasses.replace(p, fixed=fp)
+    if intermediate is None or intermediate == p.arithmetic.intermediate:
+        res = dataclasses.replace(p, fixed=fp)
+    else:
+        res = dataclasses.replace(p, fixed=fp,
+                                  arithmetic=p.arithmetic.replace(intermediate=intermediate))
     if cacheable:
         wi.flags.writeable = False
         fi.flags.writeable = False
@@ -779,7 +786,8 @@ _fixed_cache: weakref.WeakKeyDictionary[AxisPlan, dict[Any, AxisPlan]] = (
 _fixed_lock = threading.Lock()
 
 
-def default_bits(p: AxisPlan, dtype: np.dtype[Any]) -> int:
+def default_bits(p: AxisPlan, dtype: np.dtype[Any], *, reads: Any = None,
+                 int16_weights: bool = True) -> int:
     """Fixed-point precision pixelgrid uses for an integer dtype.
 
     8-bit data: the most bits (at most 22) for which every integer weight fits
@@ -791,26 +799,36 @@ def default_bits(p: AxisPlan, dtype: np.dtype[Any]) -> int:
     as PyTorch's uint8 path does.  16-bit data: 30 bits with an int64
     accumulator.
 
+    ``reads`` is the dtype of the data the plan reads when it is not ``dtype``:
+    the int16 (8-bit data) or int32 (16-bit data) intermediate of the wide
+    model, whose passes after the first keep the weights of ``dtype`` (int16
+    with an int32 accumulator for 8-bit data) with fewer bits when needed.
+
     Examples
     --------
     >>> import numpy as np
+    >>> p = plan(64, 8, kernel="cubic", antialias=True)
+    >>> default_bits(p, np.dtype(np.uint8)), default_bits(p, np.dtype(np.uint8), reads=np.int16)
+    (17, 15)
     >>> default_bits(plan(4, 8, kernel="linear"), np.dtype(np.uint8))
     14
     >>> default_bits(plan(4, 8, kernel="linear"), np.dtype(np.uint16))
     30
     """
     info = np.iinfo(dtype)
-    maxabs = max(abs(int(info.min)), int(info.max))
+    src = info if reads is None else np.iinfo(reads)
+    maxabs = max(abs(int(src.min)), int(src.max))
     rowsum = float(np.max(np.abs(p.weight).sum(axis=1) + np.abs(p.fill))) if p.out_size else 1.0
     wmax = float(np.max(np.abs(p.weight))) if p.weight.size else 1.0
     if info.bits <= 8:
-        cap, limit = 22, float(2**31 - 1)
+        # reading the wide intermediate: room for its final offset 2**(bits + frac - 1)
+        cap, limit = 22, float(2**31 - 1 if reads is None else 2**31 - 2**24)
     else:
         cap, limit = 30, float(2**62)
     bits = cap
     while bits > 1 and maxabs * rowsum * 2.0**bits + 2.0**bits >= limit:
         bits -= 1
-    if info.bits <= 8:
+    if info.bits <= 8 and int16_weights:
         # int16 weights, with room for the exact-sum adjustment of fixed_point()
         while bits > 1 and np.floor(wmax * 2.0**bits + 0.5) + p.taps >= 2**15:
             bits -= 1

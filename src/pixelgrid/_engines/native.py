@@ -48,13 +48,15 @@ _DTYPE_CODES: dict[np.dtype[Any], int] = {
     np.dtype(np.float64): 5,
 }
 _INT_DTYPES = frozenset(_DTYPE_CODES) - {np.dtype(np.float32), np.dtype(np.float64)}
+# the int32 intermediate of the wide model (16-bit data): a pass's input or output only
+_I32_CODE = 6
 _FLOAT16 = np.dtype(np.float16)
 _MAX_INDEX = 2**31 - 1
 _MAX_ELEMENTS = 2**62
 
 # Largest |x| of each integer dtype, to bound the fixed-point accumulator.
 _MAXABS = {np.dtype(np.uint8): 255, np.dtype(np.int8): 128, np.dtype(np.uint16): 65535,
-           np.dtype(np.int16): 32768}
+           np.dtype(np.int16): 32768, np.dtype(np.int32): 2**31}
 
 # (in, out, taps, contig, bits, start, index, weight, bias, wq, perm, groups, wsplit)
 PlanTuple = tuple[int, int, int, int, int, "NDArray[np.int32] | None",
@@ -348,7 +350,7 @@ def _lane_windows(
     return o, base, np.where(ok[:, None, None], rel, 0), ok
 
 
-def _groups(tup: PlanTuple, c: int) -> tuple[Any, ...] | None:
+def _groups(tup: PlanTuple, c: int, left: bool = False) -> tuple[Any, ...] | None:
     """Group tables of the 8-bit horizontal kernel for ``c`` interleaved channels.
 
     The output row is cut into groups of 8 elements, two lanes of 4; the taps of a
@@ -380,11 +382,11 @@ def _groups(tup: PlanTuple, c: int) -> tuple[Any, ...] | None:
     tables = (c, npair, np.ascontiguousarray(gbase), np.ascontiguousarray(mask),
               np.ascontiguousarray(gw, dtype=np.int32),
               np.ascontiguousarray(bias[o].reshape(ng, 8), dtype=np.int32))
-    small = _small_groups(tup, c)
+    small = _small_groups(tup, c, left)
     return tables if small is None else (*tables, *small)
 
 
-def _small_groups(tup: PlanTuple, c: int) -> tuple[Any, ...] | None:
+def _small_groups(tup: PlanTuple, c: int, left: bool = False) -> tuple[Any, ...] | None:
     """Byte-pair tables of the 8-bit horizontal kernel (PlanArgs::sbase), or None.
 
     For at most 2 taps whose weights and biases are small integers times a common power
@@ -394,6 +396,9 @@ def _small_groups(tup: PlanTuple, c: int) -> tuple[Any, ...] | None:
     in int16: so the reduced weights must fit int8, ``255 * (|w0| + |w1|)`` must not
     saturate and the total must fit int16 for uint8 and for int8 data (offset by 128).
     Groups of 16 outputs, two lanes of 8 whose taps lie in 16 bytes.
+    ``left`` (the wide model's first pass, int16 output, ``bits == 0``): the weights'
+    common power of two ``2**l`` is taken out and the kernel computes
+    ``(sum << l) + bias`` (``sbits = -l``), exact modulo 2**16, the bias in int16.
     """
     n_in, n_out, bits = tup[0], tup[1], int(tup[4])
     start, dense = tup[5], np.asarray(tup[7], dtype=np.int64)
@@ -404,16 +409,27 @@ def _small_groups(tup: PlanTuple, c: int) -> tuple[Any, ...] | None:
         return None
     w = np.zeros((n_out, 2), np.int64)
     w[:, :taps] = dense
-    vals = np.concatenate([w.ravel(), bias])
-    vals = np.abs(vals[vals != 0])
-    shift = bits if vals.size == 0 else min(bits, int(np.log2(vals & -vals).min()))
-    wr, br = w >> shift, bias >> shift
-    mag = np.abs(wr).sum(1)
-    # uint8: sum in [-255 * mag, 255 * mag] + bias; int8 (x + 128): the bias is reduced
-    # by 128 * (w0 + w1), the sum of the weighted offsets
-    span = np.maximum(255 * mag + np.abs(br), 255 * mag + np.abs(br - 128 * wr.sum(1)))
-    if wr.min() < -128 or wr.max() > 127 or span.max() > 32767 or bits - shift > 15:
-        return None
+    if left and bits == 0:
+        vals = np.abs(w[w != 0])
+        if vals.size == 0 or bias.min() < -32768 or bias.max() > 32767:
+            return None
+        ls = int(np.log2(vals & -vals).min())
+        wr, br = w >> ls, bias
+        mag = np.abs(wr).sum(1)
+        if wr.min() < -128 or wr.max() > 127 or 255 * mag.max() > 32767 or ls > 15:
+            return None
+        shift = bits + ls  # sbits = bits - shift = -ls
+    else:
+        vals = np.concatenate([w.ravel(), bias])
+        vals = np.abs(vals[vals != 0])
+        shift = bits if vals.size == 0 else min(bits, int(np.log2(vals & -vals).min()))
+        wr, br = w >> shift, bias >> shift
+        mag = np.abs(wr).sum(1)
+        # uint8: sum in [-255 * mag, 255 * mag] + bias; int8 (x + 128): the bias is reduced
+        # by 128 * (w0 + w1), the sum of the weighted offsets
+        span = np.maximum(255 * mag + np.abs(br), 255 * mag + np.abs(br - 128 * wr.sum(1)))
+        if wr.min() < -128 or wr.max() > 127 or span.max() > 32767 or bits - shift > 15:
+            return None
     tap1 = c if taps == 2 else 0
     o, base, rel, ok = _lane_windows(start, n_in, c, ngs, 8, 0, tap1)
     if ok.mean() < 0.5:
@@ -690,6 +706,117 @@ class _Call:
     kind: str  # 'single', 'pair', 'gather'
     shape: tuple[int, ...]
     args: tuple[Any, ...]  # without the trailing thread count
+    odtype: np.dtype[Any] | None = None  # output dtype when not the input's (wide model)
+    tail: tuple[Any, ...] = ()  # arguments after the thread count (wide model dtypes)
+
+
+# ----------------------------------------------------------------------------------------
+# The wide model (pixelgrid._engines.reference: one rounding at the end)
+# ----------------------------------------------------------------------------------------
+def _code(dt: np.dtype[Any]) -> int:
+    return _I32_CODE if dt == np.dtype(np.int32) else _DTYPE_CODES[dt]
+
+
+def _wide_tuple(p: AxisPlan, role: Any, reads: np.dtype[Any],
+                force64: bool = False) -> tuple[PlanTuple, bool]:
+    """Kernel form of one wide pass and whether it needs the int64 accumulator.
+
+    The role's shift and per-row bias replace the plan's; weights, bias and shift are
+    divided by the weights' common power of two (at most the shift): with every
+    ``w = 2**s w'``, ``(sum w x + B) >> S == (sum w' x + (B >> s)) >> (S - s)`` exactly,
+    so dyadic plans (2x, 4x) get small weights that fit int16.
+    """
+    fx = p.fixed
+    assert fx is not None
+    w = np.asarray(fx.weights, dtype=np.int64)
+    bias = np.asarray(role.bias, dtype=np.int64)
+    shift = int(role.shift)
+    nz = w[w != 0]
+    if nz.size and shift > 0:
+        low = int(np.bitwise_or.reduce(np.abs(nz)))
+        s = min((low & -low).bit_length() - 1, shift)
+        w, bias, shift = w >> s, bias >> s, shift - s
+    # 8-bit data: wide_passes proved every partial sum (any subset of a row's terms plus
+    # its bias) within int32; 16-bit data (int32 intermediate) sums in int64.
+    wide16 = {np.dtype(np.int32), np.dtype(np.uint16)} & {reads, np.dtype(role.dtype)}
+    acc64 = force64 or bool(wide16)
+    pr = _make(np.asarray(p.index, dtype=np.int64), w, bias, int(p.in_size), int(p.out_size),
+               shift, np.int64 if acc64 else np.int32)
+    return pr.tup, bool(acc64)
+
+
+def _compile_wide(dtype: np.dtype[Any], items: list[tuple[int, AxisPlan]],
+                  shape: tuple[int, ...], roles: list[Any]) -> list[_Call]:
+    """Extension calls of a wide run: gathers as usual, weighted passes in the given order.
+
+    The two passes of a 2-pass run over adjacent axes, the outer first (H then W, as
+    ``resize`` orders them), are fused through a one-row intermediate buffer; every
+    other pass is a single step writing its intermediate array.
+    """
+    from .reference import wide_dtype
+
+    mid = wide_dtype(dtype)
+    weighted = [(a, p, r) for (a, p), r in zip([(a, p) for a, p in items if not p.is_gather],
+                                                roles, strict=True)]
+    gathers = [(a, p) for a, p in items if p.is_gather]
+    calls: list[_Call] = []
+    cur = tuple(shape)
+
+    def gather(a: int, p: AxisPlan) -> None:
+        nonlocal cur
+        pr = _prepare(p, "gather")
+        out = list(cur)
+        out[a] = p.out_size
+        calls.append(_Call("gather", tuple(out), (_prod(cur[:a]), p.in_size,
+                                                  _prod(cur[a + 1:]) * dtype.itemsize,
+                                                  pr.tup[6])))
+        cur = tuple(out)
+
+    for a, p in gathers:
+        if p.out_size < p.in_size:
+            gather(a, p)
+    if _prod(cur) * 4 >= _MAX_ELEMENTS:
+        raise ValueError(f"shape {cur} is too large to index")
+    (a1, p1, r1), (a2, p2, r2) = weighted[0], weighted[-1]
+    if len(weighted) == 2 and abs(a2 - a1) == 1:
+        t1, w1 = _wide_tuple(p1, r1, dtype)
+        t2, w2 = _wide_tuple(p2, r2, mid)
+        acc64 = w1 or w2
+        if w1 != w2:  # one accumulator type for both passes
+            t1, _ = _wide_tuple(p1, r1, dtype, True)
+            t2, _ = _wide_tuple(p2, r2, mid, True)
+        a = min(a1, a2)
+        c = _prod(cur[a + 2:])
+        h_first = a1 > a2  # the inner (W) axis first: the second plan is along H
+        # (H windows that are not contiguous cannot be W first: two single steps)
+        if not h_first or t2[3]:
+            if h_first and not acc64 and dtype.itemsize == 1:
+                g = _groups(t1, c, left=True)
+                if g is not None:
+                    t1 = (*t1[:11], g, t1[12])
+            th, tw = (t2, t1) if h_first else (t1, t2)
+            out = list(cur)
+            out[a1], out[a2] = p1.out_size, p2.out_size
+            calls.append(_Call("pair", tuple(out),
+                               (_DTYPE_CODES[dtype], int(acc64), int(h_first), _prod(cur[:a]),
+                                c, th, tw), None, (_code(mid),)))
+            cur = tuple(out)
+            weighted = []
+    if weighted:
+        reads = dtype
+        for a, p, r in weighted:
+            tup, acc64 = _wide_tuple(p, r, reads)
+            out = list(cur)
+            out[a] = p.out_size
+            calls.append(_Call("single", tuple(out),
+                               (_code(reads), int(acc64), _prod(cur[:a]), _prod(cur[a + 1:]),
+                                tup), r.dtype, (_code(r.dtype),)))
+            reads = r.dtype
+            cur = tuple(out)
+    for a, p in gathers:
+        if p.out_size >= p.in_size:
+            gather(a, p)
+    return calls
 
 
 def _compile_steps(dtype: np.dtype[Any], steps: list[_Step],
@@ -748,7 +875,7 @@ def _run_calls(x: NDArray[Any], calls: list[_Call], threads: int) -> NDArray[Any
     assert _ext is not None
     cur = x
     for call in calls:
-        out = np.empty(call.shape, dtype=x.dtype)
+        out = np.empty(call.shape, dtype=x.dtype if call.odtype is None else call.odtype)
         if out.size == 0:
             cur = out
             continue
@@ -756,9 +883,9 @@ def _run_calls(x: NDArray[Any], calls: list[_Call], threads: int) -> NDArray[Any
             _ext.gather(cur.reshape(-1).view(np.uint8), out.reshape(-1).view(np.uint8),
                         *call.args, threads)
         elif call.kind == "single":
-            _ext.single(cur, out, *call.args, threads)
+            _ext.single(cur, out, *call.args, threads, *call.tail)
         else:
-            _ext.pair(cur, out, *call.args, threads)
+            _ext.pair(cur, out, *call.args, threads, *call.tail)
         cur = out
     return cur
 
@@ -795,7 +922,14 @@ def _calls_for(work: NDArray[Any], items: list[tuple[int, AxisPlan]]) -> list[_C
         hit = _calls.get(key)
     if hit is not None and all(q is p for q, (_, p) in zip(hit[0], items, strict=True)):
         return hit[1]
-    calls = _compile_steps(work.dtype, _plan_steps(work.dtype, items, shape), shape)
+    from .reference import is_wide, wide_passes
+
+    roles = (wide_passes(work.dtype, [p for _, p in items if not p.is_gather])
+             if is_wide(work.dtype, items) else None)
+    if roles is not None:
+        calls = _compile_wide(work.dtype, items, shape, roles)
+    else:
+        calls = _compile_steps(work.dtype, _plan_steps(work.dtype, items, shape), shape)
     with _cache_lock:
         if len(_calls) >= _CALLS_MAX:
             _calls.pop(next(iter(_calls)))

@@ -49,8 +49,9 @@ from typing import Any
 import numpy as np
 import torch
 
-from .._plan import default_bits, fixed_point
+from .._arrays import own_fixed
 from .._plan_types import AxisPlan
+from .reference import is_wide, wide_passes
 
 __all__ = [
     "apply_plans_torch",
@@ -418,6 +419,23 @@ def _float_axis(x: torch.Tensor, axis: int, p: AxisPlan) -> torch.Tensor:
     return y.reshape(out_shape)
 
 
+def _wide_axis(x: torch.Tensor, axis: int, p: AxisPlan, role: Any) -> torch.Tensor:
+    """One pass of the wide model on int64 values: ``clamp((sum w u + bias) >> shift)``.
+
+    ``role`` (:class:`~pixelgrid._engines.reference.WidePass`) holds the shift and
+    the per-row bias; the result stays int64 (the intermediate's values, which
+    the model keeps within its int16/int32 range, or the final values).
+    """
+    a, n, b = _split(x, axis)
+    t: _Taps = _cached("fixed", p, x.device, torch.int64, _build_fixed)
+    taps = _Taps(t.index, t.weight, None)  # the role's bias holds the fill
+    acc = _taps_sum(x.reshape(a, n, b).to(torch.int64), taps, p.out_size)
+    bias = torch.as_tensor(role.bias, dtype=torch.int64, device=x.device)[:, None]
+    info = np.iinfo(role.dtype)
+    y = torch.bitwise_right_shift(acc + bias, role.shift).clamp_(int(info.min), int(info.max))
+    return y.reshape(*x.shape[:axis], p.out_size, *x.shape[axis + 1:])
+
+
 def _fixed_axis(x: torch.Tensor, axis: int, p: AxisPlan) -> torch.Tensor:
     fp = p.fixed
     assert fp is not None
@@ -466,6 +484,14 @@ def apply_plans_torch(x: torch.Tensor, plans: Sequence[tuple[int, AxisPlan]]) ->
             out = _gather(out, axis, p)
         return out.contiguous() if out is not x else x.clone()
     integer = not dtype.is_floating_point and dtype != torch.bool
+    npdt = numpy_dtype(dtype) if dtype in _FIXED_POINT else None
+    if npdt is not None and is_wide(npdt, plans):
+        roles = wide_passes(npdt, [p for _, p in plans if not p.is_gather])
+        if roles is not None:  # the wide model (reference.py): one rounding at the end
+            it = iter(roles)
+            for axis, p in plans:
+                out = _gather(out, axis, p) if p.is_gather else _wide_axis(out, axis, p, next(it))
+            return out.to(dtype).contiguous()
     if integer and all(p.fixed is not None or p.is_gather for _, p in plans):
         for axis, p in plans:
             out = _gather(out, axis, p) if p.is_gather else _fixed_axis(out, axis, p)
@@ -499,8 +525,8 @@ def run_plans_torch(
     """Apply plans to a tensor as :func:`pixelgrid._arrays.run_plans` does to an array.
 
     Checks the dtype against the plans, attaches fixed-point weights for
-    8/16-bit integers (``fixed(plan, dtype)``, default: pixelgrid's exact-sum
-    rule), drops identity plans and applies the rest with
+    8/16-bit integers (``fixed(plan, dtype)``, default: pixelgrid's own wide
+    model, :func:`pixelgrid._arrays.own_fixed`), drops identity plans and applies the rest with
     :func:`apply_plans_torch`.
 
     Examples
@@ -519,9 +545,9 @@ def run_plans_torch(
         )
     if x.dtype in _FIXED_POINT:
         npdt = numpy_dtype(x.dtype)
-        make = fixed or (lambda p, dt: fixed_point(p, default_bits(p, dt)))
-        plans = [(ax, p if p.is_gather or p.fixed is not None else make(p, npdt))
-                 for ax, p in plans]
+        plans = (own_fixed(plans, npdt) if fixed is None else
+                 [(ax, p if p.is_gather or p.fixed is not None else fixed(p, npdt))
+                  for ax, p in plans])
     plans = [(ax, p) for ax, p in plans if not p.is_identity]
     if not plans:
         return x.clone(memory_format=torch.contiguous_format)

@@ -16,12 +16,13 @@ shared ``float64`` rule, integer outputs stored half away from zero;
 
 Reproduces SciPy 1.17.1.  Measured against it at 2000 <-> 5000 px axes on random
 [0, 1) data (``tests/test_compat_scipy.py``): float32 bit-identical for every
-order; float64 orders 0-3 within 2e-15, orders 4 and 5 within 5e-14 (2.5e-14
-measured).  That last gap is SciPy's own rounding, not the model's: SciPy
-multiplies each line by the prefilter's gain (about 385 for order 4) and runs
-the recursions on the data in double, while the plan holds the prefilter
-matrix, which is the exact B-spline to 1e-15 (checked against the same matrix
-computed in 80-bit precision).  Reproducing SciPy's rounding would need the
+order; float64 orders 0-3 within 2e-15, orders 4 and 5 within 1e-13 (2.5e-14
+measured there, 6.6e-14 over 300 random small shapes in
+``docs/compat_skimage_scipy_matlab.md``).  That last gap is SciPy's own
+rounding, not the model's: SciPy multiplies each line by the prefilter's gain
+(about 385 for order 4) and runs the recursions on the data in double, while
+the plan holds the prefilter matrix, which is the exact B-spline to 1e-15
+(checked against the same matrix computed in 80-bit precision).  Reproducing SciPy's rounding would need the
 recursive filter itself as an engine model; it is not one yet.
 
 SciPy facts this module encodes (checked against scipy in the tests):
