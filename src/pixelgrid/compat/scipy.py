@@ -22,8 +22,9 @@ measured there, 6.6e-14 over 300 random small shapes in
 rounding, not the model's: SciPy multiplies each line by the prefilter's gain
 (about 385 for order 4) and runs the recursions on the data in double, while
 the plan holds the prefilter matrix, which is the exact B-spline to 1e-15
-(checked against the same matrix computed in 80-bit precision).  Reproducing SciPy's rounding would need the
-recursive filter itself as an engine model; it is not one yet.
+(checked against the same matrix computed in 80-bit precision).  Reproducing
+SciPy's rounding would need the recursive filter itself as an engine model; it
+is not one yet.
 
 SciPy facts this module encodes (checked against scipy in the tests):
 
