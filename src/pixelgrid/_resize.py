@@ -195,11 +195,14 @@ def resize(
 
     Notes
     -----
-    Integer data (8 and 16 bit) is resampled in fixed point: weights with 14
-    to 22 fractional bits that fit int16 (8-bit data) or 30 bits (16-bit data),
-    whose rows sum exactly to one,
-    rounding half up and clamping to the dtype's range after every axis, as
-    Pillow and PyTorch do.  int32/uint32 use float64 and round half to even.
+    Integer data (8 and 16 bit) is resampled in fixed point and rounded once:
+    weights with 14 to 22 fractional bits (8-bit data) or 30 (16-bit data),
+    rows summing exactly to one; between passes an int16 (int32) intermediate
+    keeps 6 to 8 (14 to 16) extra fractional bits, unclamped; the last pass
+    rounds half up and clamps (``Arithmetic(intermediate="wide")``): within
+    0.51 level of the same resize in float64.  Pillow and PyTorch round and
+    clamp after every axis (their compat models do).  int32/uint32 use
+    float64 and round half to even.
 
     Examples
     --------
