@@ -169,3 +169,15 @@ def test_sample_exactly_at_the_last_edge_is_kept():
     got = pj.scale_and_translate(x, (5,), (0,), [0.9], [-0.1], "linear")
     assert ref[3] != 0 and ref[4] == 0
     np.testing.assert_allclose(got, ref, atol=1e-6)
+
+
+@pytest.mark.parametrize(("n_in", "n_out"), [(33, 14), (51, 54), (2000, 5000)])
+def test_linear_weights_are_jaxs_bit_for_bit(n_in, n_out):
+    # Resizing the identity gives JAX's weight matrix exactly.  XLA:CPU computes short
+    # axes' positions with two float32 roundings and long ones with one multiply-add;
+    # the plans follow (compat.jax.SHORT_AXIS).
+    cols = np.linspace(0, n_in - 1, min(n_in, 40)).astype(int)
+    eye = np.eye(n_in, dtype=np.float32)[cols]
+    ref = np.asarray(jax.image.resize(eye, (len(cols), n_out), "linear", antialias=False))
+    p = pj.jax_plans((len(cols), n_in), (len(cols), n_out), "linear", False)[0][1]
+    np.testing.assert_array_equal(p.matrix()[:, cols].T, ref)

@@ -129,7 +129,11 @@ window
     ``j`` from ``trunc(c - r + 1/2)`` (at least 0) to ``trunc(c + r + 1/2) - 1``
     (at most the input's end), distances ``((j - c) + 1/2) * (1 / stretch)``,
     the kernel's own support test, row sums added tap by tap; a row with no
-    weight stays 0 (no edge fallback).
+    weight stays 0 (no edge fallback).  ``"float32_support"``: the ``"exact"``
+    taps around the float32 position, and the kernel's own support test (its
+    ``edges``) applied to each tap's rounded, stretched distance: a tap whose
+    float32 argument reaches the support's end weighs 0 (TensorFlow's
+    ``ScaleAndTranslate``, whose kernels return 0 from ``x >= radius``).
 boxes
     How a footprint kernel (``area``) bounds an output pixel's box:
     ``"centred"``: ``[x - w/2, x + w/2]`` around the position (exact).
@@ -192,7 +196,7 @@ WEIGHTS = ("float64", "float32", "float32_lerp", "float32_keys", "float32_keys_f
 #: How a footprint kernel's (``area``) box is bounded, see the module doc.
 BOXES = ("centred", "float32_ends", "float32_width")
 #: How a stretched kernel's taps and distances are found, see the module doc.
-WINDOWS = ("exact", "float32_centre", "float64_centre")
+WINDOWS = ("exact", "float32_centre", "float64_centre", "float32_support")
 INTERMEDIATES = ("dtype", "wide", "unshifted")
 ACCUMULATIONS = ("float64", "taps", "block", "corner_sum", "corner_sum_q10")
 STORES = ("half_even", "half_away", "half_up", "truncate")

@@ -354,6 +354,8 @@ def plan(
             inside &= k.support_mask(d)  # each filter tests its own support (BOX: (-1/2, 1/2])
         else:
             d = _distances(j, xs, stretch, arith)
+            if arith.window == "float32_support":  # the support tested at the rounded distance
+                inside &= k.support_mask(d)
         w = np.where(inside, k.fn(np.where(inside, d, 0.0)), 0.0)
         if arith.weights in ("float32_keys", "float32_keys_fma") and "a" in k.params:
             w = np.where(inside, keys_float32(np.where(inside, d, 0.0), k.params["a"],

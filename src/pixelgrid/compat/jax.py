@@ -109,6 +109,11 @@ def _method(method: Any) -> str:
 #: ``L = f32(o * inv_scale)`` to ``f32(L + inv_scale)``.
 _RESIZE_F32 = Arithmetic(coordinates="float32_fma", weights="float32", boxes="float32_width",
                          min_total=1000 * float(np.finfo(np.float32).eps))
+#: ``resize`` onto fewer than :data:`SHORT_AXIS` samples: XLA:CPU's code for such short
+#: axes multiplies and subtracts separately, ``f32(f32(f32(o + 0.5) * s) - 0.5)`` with
+#: ``s = f32(1 / (out / in))`` (measured; between 96 and ~200 samples it mixes the rules).
+_SHORT_F32 = replace(_RESIZE_F32, coordinates="float32")
+SHORT_AXIS = 96
 #: ``scale_and_translate`` called eagerly: ``((o + 0.5) * inv_scale - translation *
 #: inv_scale) - 0.5`` with every operation rounded to float32.
 _EAGER_F32 = replace(_RESIZE_F32, coordinates="float32_translate")
@@ -205,10 +210,12 @@ def jax_plans(
         if name == "nearest":
             plans.append((ax, _nearest_plan(n_in, n_out)))
         else:
-            # scale = out / in (a Python float, float32 in the traced graph)
-            inv = _inv_scale32(np.float32(n_out / n_in))
+            if n_out < SHORT_AXIS:
+                inv, model = Fraction(float(np.float32(1 / (n_out / n_in)))), _SHORT_F32
+            else:  # scale = out / in (a Python float, float32 in the traced graph)
+                inv, model = _inv_scale32(np.float32(n_out / n_in)), _RESIZE_F32
             plans.append((ax, _axis_plan(name, n_in, n_out, inv, Fraction(0), bool(antialias),
-                                         _RESIZE_F32)))
+                                         model)))
     return plans
 
 

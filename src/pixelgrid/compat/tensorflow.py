@@ -146,10 +146,11 @@ _AREA_F32 = Arithmetic(coordinates="float32", weights="float32", normalize=False
                        boxes="float32_ends")
 #: ScaleAndTranslate: ``sample_f = f32(f32(o + 0.5) * inv_scale)`` in pixel-edge units,
 #: distances ``f32(j + 0.5 - sample_f)`` times ``f32(1 / kernel_scale)``, float32 kernel
-#: values summed tap by tap and multiplied by ``f32(1 / sum)``; rows summing below
+#: values (zero from the kernel's radius on, tested at that float32 argument) summed
+#: tap by tap and multiplied by ``f32(1 / sum)``; rows summing below
 #: ``1000 * FLT_MIN`` are zero; each pass (height first) adds ``w * x`` tap by tap in float32.
 _SAT_F32 = Arithmetic(coordinates="float32_edge", weights="float32", accumulate="taps",
-                      reciprocal=True,
+                      reciprocal=True, window="float32_support",
                       min_total=1000 * float(np.finfo(np.float32).tiny))
 
 #: ``tf.image.resize`` methods without antialias (``ScaleAndTranslate`` rows
