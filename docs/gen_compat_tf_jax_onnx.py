@@ -406,6 +406,11 @@ def render(stats: dict[str, list[Any]]) -> str:
         "one by one (3-4 edge outputs an ulp off); XLA contracts JAX's dense weight matrix "
         "in its own order and evaluates its kernels in float32 (at 16 px, uint8 data: up to "
         "1.4e-6 of the range).",
+        "* JAX `resize` positions depend on XLA:CPU's code for the program: one "
+        "multiply-add on long axes, two float32 roundings on axes shorter than 96 samples "
+        "(both declared; linear weights bit-exact at 33 -> 14 and 2000 -> 5000); between "
+        "roughly 100 and 1000 output samples XLA mixes the two, not predicted here (a "
+        "fuzz over 90-260 px measured up to 2.3e-5).",
         "* JAX `scale_and_translate` eager vs `jax.jit`: XLA fuses `(o + 0.5) * inv_scale "
         "- translation * inv_scale` into one multiply-add under jit, so the two differ by "
         "up to 1.2e-4 at 2000 px; `pixelgrid.compat.jax.scale_and_translate(..., jit=True)` "
