@@ -112,16 +112,17 @@ def _round_tie_float32(x: NDArray[np.float64], tie: str,
         tie_at = np.abs(x - (below + 0.5)) <= tolerance
         pick = below if tie == "round_prefer_floor" else below + 1
         return np.where(tie_at, pick, np.floor(x + 0.5)).astype(np.int64)
-    half = np.float32(0.5)
     x32 = x.astype(np.float32)
     if tie == "floor":
         r = np.floor(x32)
     elif tie == "ceil":
         r = np.ceil(x32)
     elif tie == "round_prefer_ceil":
-        r = np.floor(x32 + half)
+        # f32(x + 0.5): the float32 sum for float32 x; for float64 positions the
+        # double sum rounded to float (PyTorch's floorf(real + 0.5) on a double)
+        r = np.floor((x + 0.5).astype(np.float32))
     else:
-        r = np.ceil(x32 - half)
+        r = np.ceil((x - 0.5).astype(np.float32))
     return r.astype(np.int64)
 
 
@@ -387,32 +388,6 @@ def plan(
         "scale": scale,
     }
     return AxisPlan(in_size, out_size, index, weight, fill_w, fill, x, None, info, arith)
-
-
-def _lerp_taps(xs: NDArray[np.float64],
-               n: int) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
-    """Taps and weights of ``weights="float32_lerp"`` (see :mod:`._arithmetic`).
-
-    The position is clamped to ``[0, n - 1]``; the taps are ``i = floor(x)`` and
-    ``min(i + 1, n - 1)``; the right tap weighs ``x - i`` (exact in float32), the
-    left ``f32(1 - (x - i))``; both 1/2 where the taps coincide (the last pixel).
-
-    Examples
-    --------
-    >>> j, w = _lerp_taps(np.array([-0.5, 0.25, 2.0]), 3)
-    >>> j.tolist(), w.tolist()
-    ([[0, 1], [0, 1], [2, 2]], [[1.0, 0.0], [0.75, 0.25], [0.5, 0.5]])
-    """
-    xc = np.clip(xs.astype(np.float32), np.float32(0), np.float32(n - 1))
-    i1 = np.minimum(np.floor(xc).astype(np.int64), n - 1)
-    i2 = np.minimum(i1 + 1, n - 1)
-    right = (xc - i1.astype(np.float32)).astype(np.float32)
-    left = (np.float32(1) - right).astype(np.float32)
-    same = i1 == i2
-    left[same] = 0.5
-    right[same] = 0.5
-    return (np.stack([i1, i2], axis=1),
-            np.stack([left, right], axis=1).astype(np.float64))
 
 
 def _box_taps(aff: Affine, n: int,
