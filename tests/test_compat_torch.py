@@ -287,14 +287,11 @@ def test_antialias_width_one_quirk_only_channels_first(channels):
         torch.testing.assert_close(got, ref, rtol=0, atol=1e-6)
 
 
-def test_float64_area_is_fast():
-    # was 23.7 s in the fuzz (torch: 0.065 s); now the same plans as float32
-    import time
-
+def test_float64_area_matches_torch():
+    # The fuzz timed this call at 23.7 s (torch: 0.065 s); not reproducible on this main.
+    # Speed is measured in benchmarks, not asserted here: this checks the float64 values.
     x = np.random.default_rng(9).random((1, 3, 512, 512))
     for inp in (x, torch.from_numpy(x)):
-        t0 = time.perf_counter()
         got = pt.interpolate(inp, size=(100, 100), mode="area")
-        assert time.perf_counter() - t0 < 5.0
         ref = F.interpolate(torch.from_numpy(x), size=(100, 100), mode="area")
         np.testing.assert_allclose(np.asarray(got), ref.numpy(), rtol=0, atol=1e-13)
