@@ -1,7 +1,7 @@
 """Time ``pixelgrid.resize`` / ``pixelgrid.compat`` against every installed peer, in one run.
 
 One command, one process: for each anchor case (the cases of
-``/work/shared/bench/bench_anchors.py``, same synthetic inputs) and each thread
+``../shared/bench/bench_anchors.py`` beside the repository, same synthetic inputs) and each thread
 count, the pixelgrid call (the public API with the plans it builds itself) and
 every installed peer (OpenCV, torch, Pillow, SciPy) are timed on the same input,
 interleaved round by round so that machine noise hits all of them alike.  Each round
@@ -45,7 +45,10 @@ import pixelgrid
 from pixelgrid.compat import torch as pgt
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-ANCHORS = os.environ.get("PIXELGRID_BENCH_ANCHORS", "/work/shared/bench/bench_anchors.py")
+# ../shared/bench/ beside the repository root (never an absolute path: clones live anywhere)
+ANCHORS = os.environ.get(
+    "PIXELGRID_BENCH_ANCHORS",
+    os.path.join(HERE, os.pardir, os.pardir, "shared", "bench", "bench_anchors.py"))
 
 
 def _load_anchors() -> Any:
