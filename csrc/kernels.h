@@ -134,8 +134,10 @@ void combine(const T* const* rows, const Acc* w, int64_t K, Acc bias, int bits, 
       const T* __restrict r0 = rows[t] + i0;
       const T* __restrict r1 = rows[t + 1] + i0;
       const Acc w0 = w[t], w1 = w[t + 1];
+      // (acc + w0 x0) + w1 x1, tap by tap in plan order: the reference engine's order, so
+      // float64 results are bit-identical (with -ffp-contract=off: no fused multiply-add)
       for (int64_t j = 0; j < m; ++j)
-        acc[j] += w0 * static_cast<Acc>(r0[j]) + w1 * static_cast<Acc>(r1[j]);
+        acc[j] = (acc[j] + w0 * static_cast<Acc>(r0[j])) + w1 * static_cast<Acc>(r1[j]);
     }
     if (t < K) {
       const T* __restrict r0 = rows[t] + i0;

@@ -1011,3 +1011,64 @@ def test_wide_model_bad_dtype_codes() -> None:
     with pytest.raises(ValueError, match="bad wide pair dtypes"):
         ext.pair(x, np.zeros((3, 3), np.uint8), 0, 0, 0, 1, 1, native._prepare(ph, "i32").tup,
                  tup, 1, 5)
+
+
+# ----------------------------------------------------------------------------------------
+# float64: bit-identical to the reference engine on every path
+# ----------------------------------------------------------------------------------------
+def taps_in_order(x: np.ndarray, plans: list[tuple[int, AxisPlan]]) -> np.ndarray:
+    """The declared float64 order, written out: per pass in the given order, the fill term
+    then ``acc = acc + w_t * x[i_t]`` tap by tap in plan order, every product and sum
+    rounded (numpy never fuses a multiply-add)."""
+    y = x.astype(np.float64)
+    for axis, p in plans:
+        ym = np.moveaxis(y, axis, 0)
+        shape = (p.out_size,) + (1,) * (ym.ndim - 1)
+        acc = np.broadcast_to((p.fill * p.fill_value).reshape(shape),
+                              (p.out_size, *ym.shape[1:])).copy()
+        for t in range(p.taps):
+            acc = acc + p.weight[:, t].reshape(shape) * ym[p.index[:, t]]
+        y = np.moveaxis(acc, 0, axis)
+    return y
+
+
+def _non_window_plans() -> list[tuple[str, list[tuple[int, AxisPlan]], tuple[int, ...]]]:
+    from pixelgrid import plan
+    from pixelgrid.compat.scipy import zoom_plans
+
+    cases: list[tuple[str, list[tuple[int, AxisPlan]], tuple[int, ...]]] = [
+        # rows of a wrap plan read both ends of the axis: not windows
+        ("scipy grid-wrap order 1", zoom_plans((2, 2000), (1, 2.5), order=1,
+                                               mode="grid-wrap", grid_mode=True), (2, 2000)),
+        ("scipy wrap order 3", zoom_plans((2, 700), (1, 2.5), order=3, mode="grid-wrap",
+                                          grid_mode=True), (2, 700)),
+        # SciPy's spline prefilter folded into the plan: many taps, reflected
+        ("scipy reflect order 5", zoom_plans((3, 400), (1, 1.7), order=5, mode="reflect"),
+         (3, 400)),
+        ("scipy mirror order 4 2-D", zoom_plans((40, 60), (0.4, 2.3), order=4,
+                                                mode="mirror"), (40, 60)),
+    ]
+    for bnd in ("wrap", "reflect", "symmetric", "clamp"):
+        h = plan(9, 23, kernel="lanczos3", boundary=bnd)  # 6 taps on 9 pixels: folded twice
+        w = plan(300, 97, kernel="cubic", antialias=True, boundary=bnd)  # ~13 taps a row
+        for c in (1, 3, 5):
+            cases.append((f"{bnd} H then W, C={c}", [(0, h), (1, w)], (9, 300, c)))
+            cases.append((f"{bnd} W then H, C={c}", [(1, w), (0, h)], (9, 300, c)))
+    return cases
+
+
+@pytest.mark.parametrize("case", range(28))
+def test_float64_bitwise_on_non_window_plans(case: int) -> None:
+    # float64 is the reference engine's order exactly (plan order, no FMA, passes in the
+    # order given), also where rows are not contiguous windows (wrap, reflected taps)
+    from pixelgrid._engines import reference
+
+    cases = _non_window_plans()
+    assert len(cases) == 28
+    name, plans, shape = cases[case]
+    x = np.random.default_rng(case).random(shape)
+    want = taps_in_order(x, plans)
+    np.testing.assert_array_equal(reference.apply_plans(x, plans), want, err_msg=name)
+    for threads in (1, 2):
+        np.testing.assert_array_equal(native.apply_plans(x, plans, threads=threads), want,
+                                      err_msg=name)

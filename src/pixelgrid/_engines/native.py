@@ -12,8 +12,13 @@ the accumulator type) and splits the work into *steps*:
 
 Integer dtypes use the plan's fixed-point weights and are bit-exact with the
 reference formula: plans are applied in the order given and the result is
-rounded and clamped to the input dtype after every axis.  Floating-point plans
-are reordered to do the least work (float16 is computed in float32).
+rounded and clamped to the input dtype after every axis.  float64 is bit-identical
+to the reference engine: passes in the order given, each row's taps added one by
+one in plan order (``acc = acc + w * x``, no fused multiply-add; rows whose taps
+are not increasing, e.g. wrap-around, take the per-tap path instead of a window).
+float32 plans are reordered to do the least work and summed in float32 with fused
+multiply-adds (float16 is computed in float32): within float32 rounding of the
+reference, which sums float32 data in float64 and rounds once.
 """
 
 from __future__ import annotations
@@ -222,6 +227,22 @@ def _windows(
     return start.astype(np.int32), dense
 
 
+def _ordered(index: NDArray[np.int64], w: NDArray[Any]) -> bool:
+    """True when every row's non-zero taps, in plan order, read strictly increasing indices.
+
+    A window then adds the same products in the same order as the plan (the zeros it
+    inserts add nothing), so float64 sums are those of the reference engine; otherwise
+    (wrap-around rows, a clamped edge pixel read twice) merging or reordering taps would
+    round differently, and float64 plans take the per-tap path in plan order.
+    """
+    nz = w != 0
+    if index.shape[1] < 2:
+        return True
+    masked = np.where(nz, index, -1)
+    run = np.maximum.accumulate(masked, axis=1)  # the largest index read so far
+    return bool(np.all(~nz[:, 1:] | (index[:, 1:] > run[:, :-1])))
+
+
 def _prepare(p: AxisPlan, kind: str) -> _Prepared:
     """Kernel form of ``p`` for ``kind`` in {'f32', 'f64', 'i32', 'i64', 'gather'}."""
     with _cache_lock:
@@ -268,7 +289,7 @@ def _make(
     bits: int,
     acc: type[np.generic],
 ) -> _Prepared:
-    win = _windows(index, w, n_in)
+    win = None if acc is np.float64 and not _ordered(index, w) else _windows(index, w, n_in)
     absmax = float(np.abs(w).sum(axis=1).max()) if w.size else 0.0
     biasmax = float(np.abs(bias).max()) if bias.size else 0.0
     if win is None:
@@ -650,6 +671,22 @@ def _plan_steps(
                     continue
             wsteps.append(_Step("single", a, (p,)))
             i += 1
+    elif dtype == np.dtype(np.float64):
+        # float64 is bit-identical to the reference engine, which rounds after each pass in
+        # the order given: keep that order (a pair only for two consecutive adjacent axes)
+        i = 0
+        while i < len(weighted):
+            a, p = weighted[i]
+            if i + 1 < len(weighted) and abs(weighted[i + 1][0] - a) == 1:
+                b, q = weighted[i + 1]
+                ph, pw = (p, q) if a < b else (q, p)
+                h_first = a > b  # the W (inner) axis is applied first
+                if not h_first or _prepare(ph, "f64").contig:
+                    wsteps.append(_Step("pair", min(a, b), (ph, pw), h_first))
+                    i += 2
+                    continue
+            wsteps.append(_Step("single", a, (p,)))
+            i += 1
     else:
         by_axis = dict(weighted)
         axes = sorted(by_axis, reverse=True)
@@ -858,7 +895,7 @@ def _compile_steps(dtype: np.dtype[Any], steps: list[_Step],
                 h_first = st.h_first
             else:
                 kind = fkind
-                h_first = _float_order(st, cur, kind)
+                h_first = st.h_first if kind == "f64" else _float_order(st, cur, kind)
             prh, prw = _prepare(ph, kind), _prepare(pw, kind)
             b = _prod(cur[:a])
             c = _prod(cur[a + 2:])
