@@ -68,6 +68,10 @@ weights
     twice; ONNX Runtime's ``GetCubicCoeffs``).  ``"float32_keys_fma"``: the same
     with each ``p t + q`` step one fused multiply-add (PyTorch's CPU build, which
     contracts ``cubic_convolution1/2`` and its antialias filter into FMAs).
+    ``"float32_pillow"``: as ``"float32"``, and a Keys cubic evaluated in
+    Pillow's float32 form, ``((a + 2) t - (a + 3)) t t + 1`` and
+    ``(((t - 5) t + 8) t - 4) a`` (ONNX Runtime's antialias filters), taps
+    kept as they are.
 normalize
     Whether weights are divided by their sum (``renormalize`` boundaries
     always renormalise).  Libraries that apply interpolation polynomials as
@@ -100,6 +104,13 @@ accumulate
     the same with 10-bit weights ``floor(1024 w)`` for the right tap and
     ``1024 -`` that for the left, ``sum / 2**(10 k)`` toward zero (its 4-D
     channels-last 8-bit kernel).  Both: ``_engines/corner_sum.py``.
+    ``"float64_per_axis"``: every pass summed in float64 tap by tap from the
+    previous pass *as stored*, and stored in the data's dtype after every
+    axis: integers by ``store`` (saturated), floats cast (Pillow's I and F
+    modes, MATLAB's ``imresize``, SciPy's filters; ``_engines/reference.py``);
+    plans with fixed-point weights on integer data sum those instead.
+    ``"taps_per_axis"``: the same per-axis stores after ``"taps"`` sums
+    (ONNX Runtime's int32 antialias).
 simd_lanes
     ``L > 0``: a pass sums the first ``L * floor(m / L)`` elements of an
     output row (``m`` its length with channels) as a vector loop of ``L``
@@ -113,7 +124,11 @@ tie_tolerance
 store
     How a float result becomes an integer: ``"half_even"`` (``np.rint``),
     ``"half_away"``, ``"half_up"`` (``floor(v + 0.5)``) or ``"truncate"``
-    (toward zero); always saturating to the dtype's range.
+    (toward zero); always saturating to the dtype's range.  ``"clip8_wrap"``:
+    half up, clamped to ``[0, 255]`` and then cast to the dtype with
+    wrap-around (ONNX Runtime's ``clip8_lookups`` table written into an int8
+    image: 128..255 become -128..-1, negative values 0; its bug, declared as
+    a rule; on uint8 the same as ``"half_up"``).
 window
     Which taps a (stretched) kernel reads and their distances.  ``"exact"``:
     every ``j`` with ``j - x`` inside the support, distance ``(j - x) / stretch``
@@ -134,6 +149,19 @@ window
     ``edges``) applied to each tap's rounded, stretched distance: a tap whose
     float32 argument reaches the support's end weighs 0 (TensorFlow's
     ``ScaleAndTranslate``, whose kernels return 0 from ``x >= radius``).
+    ``"float32_pillow"``: Pillow's window with every operation in float32
+    (ONNX Runtime's antialias, ``SetupUpsampleFilterAntiAlias``): the stretch
+    held as ``s = f32(1 / f32(1 / stretch))`` (the scale in float32, divided
+    out in float32), the centre ``c = f32(x + 1/2)``, the support
+    ``r = f32(radius * s)``, taps ``j`` from ``floor(f32(f32(c - r) + 1/2))`` to
+    ``floor(f32(f32(c + r) + 1/2)) - 1`` (at most ``2 * ceil(r) + 1``), at
+    distances ``f32(f32(f32(j - c) + 1/2) * f32(1 / s))``; row sums added tap by
+    tap in float32 over every tap, also those outside the input; a ``clamp``
+    boundary then folds the outside taps into the edge taps in float32, in tap
+    order (left ones first), before the weights are multiplied by the
+    float32 reciprocal of the sum (``reciprocal=True``); a row whose taps all
+    lie outside weighs nothing.  With ``renormalize`` the outside taps are
+    dropped and a row with none inside weighs nothing.
 boxes
     How a footprint kernel (``area``) bounds an output pixel's box:
     ``"centred"``: ``[x - w/2, x + w/2]`` around the position (exact).
@@ -149,6 +177,14 @@ min_total
     Rows whose weight sum ``|total|`` is at most this get no weight at all:
     the output sample is 0 (JAX: ``1000 * eps(float32)``; TensorFlow's
     ``ScaleAndTranslate``: ``1000 * FLT_MIN``).  ``0``: only empty rows.
+fixed_point
+    The rule giving 8/16-bit data its fixed-point weights when a plan has
+    none (:data:`FIXED_POINTS`): ``"own"`` (pixelgrid's wide model) or
+    ``"int16_max"`` (PyTorch's uint8 search, ``_plan.declared_fixed_point``).
+block_mean
+    A :class:`BlockMean` record: the plans are the two box plans of an
+    integer-factor reduce, applied by its block-mean rules (Pillow's
+    ``Image.reduce``); ``None`` otherwise.
 reciprocal
     Normalise by multiplying each weight by the rounded reciprocal of the sum,
     ``f32(w * f32(1 / total))`` (TensorFlow's ``ScaleAndTranslate``), instead
@@ -173,6 +209,7 @@ __all__ = [
     "BOXES",
     "COORDINATES",
     "EXACT",
+    "FIXED_POINTS",
     "INTERMEDIATES",
     "STORES",
     "WEIGHTS",
@@ -183,23 +220,34 @@ __all__ = [
     "box_overlaps",
     "fma_float32",
     "keys_float32",
+    "premultiply_alpha",
     "round_weights",
     "sample_positions",
     "store",
+    "unpremultiply_alpha",
 ]
 
 COORDINATES = ("exact", "float32", "float32_fma", "float32_div", "float32_edge",
                "float32_translate", "float32_translate_fma",
                "float64_div", "float32_ratio", "float32_crop", "float64_fma",
                "float64_float32", "float64", "float64_matlab", "float64_accumulate")
-WEIGHTS = ("float64", "float32", "float32_lerp", "float32_keys", "float32_keys_fma")
+WEIGHTS = ("float64", "float32", "float32_lerp", "float32_keys", "float32_keys_fma",
+           "float32_pillow")
 #: How a footprint kernel's (``area``) box is bounded, see the module doc.
 BOXES = ("centred", "float32_ends", "float32_width")
 #: How a stretched kernel's taps and distances are found, see the module doc.
-WINDOWS = ("exact", "float32_centre", "float64_centre", "float32_support")
+WINDOWS = ("exact", "float32_centre", "float64_centre", "float32_support", "float32_pillow")
 INTERMEDIATES = ("dtype", "wide", "unshifted")
-ACCUMULATIONS = ("float64", "taps", "block", "corner_sum", "corner_sum_q10")
-STORES = ("half_even", "half_away", "half_up", "truncate")
+ACCUMULATIONS = ("float64", "taps", "block", "corner_sum", "corner_sum_q10",
+                 "float64_per_axis", "taps_per_axis")
+#: Named rules for the fixed-point weights of plans run on 8/16-bit data without
+#: their own (``Arithmetic.fixed_point``): ``"own"`` is pixelgrid's wide model
+#: (``_arrays.own_fixed``); ``"int16_max"`` int16 weights with the most fractional
+#: bits below 22 that keep the largest one under ``2**15``, rounded half away, no
+#: sum fix-up, stored per axis (PyTorch's uint8 ``UpSampleKernel``;
+#: ``_plan.declared_fixed_point``).
+FIXED_POINTS = ("own", "int16_max")
+STORES = ("half_even", "half_away", "half_up", "truncate", "clip8_wrap")
 
 
 @dataclass(frozen=True)
@@ -228,6 +276,8 @@ class Arithmetic:
     truncate: tuple[int, int] = (0, 0)
     tie_tolerance: float = 0.0
     window: str = "exact"
+    fixed_point: str = "own"
+    block_mean: BlockMean | None = None
 
     def __post_init__(self) -> None:
         check_choice("window", self.window, WINDOWS)
@@ -245,6 +295,9 @@ class Arithmetic:
         if not isinstance(self.normalize, bool):
             raise TypeError(f"normalize={self.normalize!r} must be True or False")
         check_choice("accumulate", self.accumulate, ACCUMULATIONS)
+        check_choice("fixed_point", self.fixed_point, FIXED_POINTS)
+        if self.block_mean is not None and not isinstance(self.block_mean, BlockMean):
+            raise TypeError(f"block_mean={self.block_mean!r} must be a BlockMean record or None")
         if isinstance(self.simd_lanes, bool) or not isinstance(self.simd_lanes, int) \
                 or self.simd_lanes < 0:
             raise ValueError(f"simd_lanes={self.simd_lanes!r} must be an int >= 0")
@@ -259,7 +312,8 @@ class Arithmetic:
         Such plans are applied by the model engines (``_engines/float32_taps.py``,
         ``wide_fixed.py``, ``box_sum.py``), not by the float64 or compiled engines.
         """
-        return self.accumulate != "float64" or self.intermediate == "unshifted"
+        return (self.accumulate != "float64" or self.intermediate == "unshifted"
+                or self.block_mean is not None)
 
     @property
     def float32_positions(self) -> bool:
@@ -291,6 +345,8 @@ class Arithmetic:
         if self.window != "exact":
             parts.append("taps from the float32 centre +- f32(support)"
                          if self.window == "float32_centre" else
+                         "Pillow's window in float32, edge taps folded in float32"
+                         if self.window == "float32_pillow" else
                          "taps from the double centre +- support, row sums tap by tap")
         if self.boxes != "centred":
             parts.append("area boxes " + {"float32_ends": "between float32 edge positions",
@@ -306,10 +362,16 @@ class Arithmetic:
                           "corner_sum_q10": "corners summed with 10-bit integer weights, "
                                             "truncated",
                           "taps": "sums tap by tap in float32 (float64 data: float64)",
+                          "float64_per_axis": "float64 sums tap by tap, stored in the "
+                                              "dtype after every axis",
+                          "taps_per_axis": "sums tap by tap in float32, stored in the "
+                                           "dtype after every axis",
                           "block": "block sums in float32 (float64 data: float64) "
                                    "times f32(1/n)"}[self.accumulate]
                          + (f", {self.simd_lanes}-lane vector order" if self.simd_lanes
                             else ""))
+        if self.block_mean is not None:
+            parts.append(self.block_mean.describe())
         if dtype is not None and np.dtype(dtype).kind in "iu":
             parts.append("intermediate " + {
                 "wide": "wide, rounded once", "dtype": "rounded to the dtype per axis",
@@ -317,6 +379,8 @@ class Arithmetic:
                 + (f" (second pass truncates >>{self.truncate[0]}, >>{self.truncate[1]})"
                    if any(self.truncate) else "")}[self.intermediate])
             parts.append("store " + self.store.replace("_", " "))
+            if self.fixed_point == "int16_max":
+                parts.append("8/16-bit: int16 weights with the most bits below 22")
         return "; ".join(parts)
 
     def replace(self, **changes: Any) -> Arithmetic:
@@ -342,7 +406,8 @@ class BlockMean:
 
     The blocks themselves are two box plans (one per axis); this record says
     how a block's pixels are added, divided by their count ``n`` and stored.
-    The engine applying it is :func:`pixelgrid._engines.block_mean.apply_block_mean`.
+    Plans declare it as ``Arithmetic(block_mean=...)``; ``run_plans`` applies it
+    with :func:`pixelgrid._engines.block_mean.apply_block_mean`.
 
     sums
         ``"exact"``: integer data summed exactly, float data in float64 pixel
@@ -546,12 +611,14 @@ def box_overlaps(left: NDArray[np.float64], right: NDArray[np.float64],
 
 
 def keys_float32(d: NDArray[np.float64], a: float,
-                 fused: bool = False) -> NDArray[np.float64]:
+                 fused: bool = False, pillow: bool = False) -> NDArray[np.float64]:
     """Keys' cubic at distances ``d`` evaluated in float32, every operation rounded.
 
     ``t = |d|`` (already float32); ``((a + 2) t - (a + 3)) t t + 1`` for ``t < 1``,
     ``((a t - 5a) t + 8a) t - 4a`` for ``1 <= t < 2``, else 0: the forms of
     ONNX Runtime's ``GetCubicCoeffs`` and PyTorch's ``cubic_convolution1/2``.
+    ``pillow``: the outer piece as Pillow's ``bicubic_filter`` writes it,
+    ``(((t - 5) t + 8) t - 4) a`` (ONNX Runtime's antialias filter).
 
     Examples
     --------
@@ -570,14 +637,18 @@ def keys_float32(d: NDArray[np.float64], a: float,
         w = np.where(t < 1, inner, np.where(t < 2, outer, f(0)))
         return np.asarray(w, dtype=np.float32).astype(np.float64)
     inner = ((a32 + f(2)) * t - (a32 + f(3))) * t * t + f(1)
-    outer = ((a32 * t - f(5) * a32) * t + f(8) * a32) * t - f(4) * a32
+    if pillow:
+        outer = (((t - f(5)) * t + f(8)) * t - f(4)) * a32
+    else:
+        outer = ((a32 * t - f(5) * a32) * t + f(8) * a32) * t - f(4) * a32
     w = np.where(t < 1, inner, np.where(t < 2, outer, f(0)))
     return np.asarray(w, dtype=np.float32).astype(np.float64)
 
 
 def round_weights(w: NDArray[np.float64], weights: str) -> NDArray[np.float64]:
     """Weights rounded to the model's precision (held in float64)."""
-    if weights in ("float32", "float32_lerp", "float32_keys", "float32_keys_fma"):
+    if weights in ("float32", "float32_lerp", "float32_keys", "float32_keys_fma",
+                   "float32_pillow"):
         return w.astype(np.float32).astype(np.float64)
     return w
 
@@ -591,16 +662,77 @@ def store(v: NDArray[Any], dtype: np.dtype[Any], rule: str) -> NDArray[Any]:
     [1, 2, 0, 255]
     >>> store(np.array([0.5, 1.5, 2.7]), np.dtype(np.int16), "half_even").tolist()
     [0, 2, 3]
+    >>> store(np.array([-3.0, 127.0, 200.0, 300.0]), np.dtype(np.int8), "clip8_wrap").tolist()
+    [0, 127, -56, -1]
     """
     check_choice("store", rule, STORES)
     if rule == "half_even":
         r = np.rint(v)
     elif rule == "half_away":
         r = np.where(v >= 0, np.floor(v + 0.5), np.ceil(v - 0.5))
-    elif rule == "half_up":
+    elif rule in ("half_up", "clip8_wrap"):
         r = np.floor(v + 0.5)
     else:
         r = np.trunc(v)
+    if rule == "clip8_wrap":  # a [0, 255] table cast to the dtype (int8 wraps around)
+        wrapped: NDArray[Any] = np.clip(r, 0, 255).astype(np.uint8).astype(dtype)
+        return wrapped
     info = np.iinfo(dtype)
     out: NDArray[Any] = np.clip(r, info.min, info.max).astype(dtype)
+    return out
+
+
+# --- Premultiplied alpha -----------------------------------------------------------------
+#
+# Libraries that resample colour with alpha premultiplied (Pillow's RGBA -> RGBa) round
+# twice: ``muldiv255`` is Pillow's ``MULDIV255(c, a) = ((t >> 8) + t) >> 8`` with
+# ``t = c * a + 128``; back, ``c * 255 // a`` clipped to 255, with alpha 0 and 255 copied.
+
+
+def premultiply_alpha(x: NDArray[np.uint8], rule: str = "muldiv255") -> NDArray[np.uint8]:
+    """Multiply the colour channels of 8-bit ``(..., C)`` data by its last (alpha) channel.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> premultiply_alpha(np.array([[201, 100]], np.uint8)).tolist()
+    [[79, 100]]
+
+    """
+    if rule != "muldiv255":
+        raise ValueError(f"rule={rule!r} is not valid; expected 'muldiv255'")
+    out = np.empty_like(x)
+    out[..., -1] = x[..., -1]
+    a = x[..., -1].astype(np.uint16)
+    for ch in range(x.shape[-1] - 1):  # one channel at a time: long inner loops
+        # t = c * a + 128 <= 65153 and (t >> 8) + t <= 65407: uint16 holds every step
+        t = x[..., ch] * a
+        t += 128
+        u = t >> 8
+        u += t
+        u >>= 8
+        out[..., ch] = u
+    return out
+
+
+def unpremultiply_alpha(x: NDArray[np.uint8], rule: str = "muldiv255") -> NDArray[np.uint8]:
+    """Undo :func:`premultiply_alpha`: ``min(c * 255 // a, 255)``; alpha 0 or 255 copies.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> unpremultiply_alpha(np.array([[79, 100], [7, 0]], np.uint8)).tolist()
+    [[201, 100], [7, 0]]
+
+    """
+    if rule != "muldiv255":
+        raise ValueError(f"rule={rule!r} is not valid; expected 'muldiv255'")
+    out = np.empty_like(x)
+    out[..., -1] = x[..., -1]
+    a = x[..., -1].astype(np.int32)
+    keep = (a == 0) | (a == 255)
+    div = np.where(a == 0, 1, a)
+    for ch in range(x.shape[-1] - 1):
+        c = x[..., ch].astype(np.int32)
+        out[..., ch] = np.where(keep, c, np.minimum((c * 255) // div, 255))
     return out

@@ -44,8 +44,8 @@ from ._kernels import Kernel, get_kernel
 from ._plan_types import AxisPlan, FixedPoint
 from ._validate import as_fraction, check_choice, check_memory, check_positive_int
 
-__all__ = ["ARITHMETICS", "BOUNDARIES", "boundary_taps", "compose_plans", "default_bits",
-           "fixed_point", "map_boundary", "matrix_plan", "plan",
+__all__ = ["ARITHMETICS", "BOUNDARIES", "boundary_taps", "compose_plans", "declared_fixed_point",
+           "default_bits", "fixed_point", "map_boundary", "matrix_plan", "plan",
            "taps_plan"]
 
 #: Boundary rules for taps outside the input.
@@ -143,6 +143,10 @@ def _round_tie(aff: Affine, n: int, tie: str, arith: Arithmetic = EXACT,
     if tie == "round_prefer_ceil":
         return aff.floor(n, Fraction(1, 2))
     return aff.ceil(n, Fraction(-1, 2))  # round_prefer_floor
+
+
+#: Weight rules whose rows keep their taps as they are (no merging of taps on one pixel).
+_KEYS_WEIGHTS = ("float32_keys", "float32_keys_fma", "float32_pillow")
 
 
 def _window(aff: Affine, n: int, radius: Fraction, edges: str) -> tuple[NDArray[np.int64], ...]:
@@ -340,6 +344,8 @@ def plan(
             lo, hi = _centre_window(xs, k.radius * stretch, in_size)
         elif arith.window == "float64_centre":
             lo, hi = _centre64_window(centre, k.radius * stretch, in_size)
+        elif arith.window == "float32_pillow":
+            lo, hi = _pillow32_window(xs, k.radius, stretch)
         elif arith.float32_positions:  # the taps around the position the library computed
             lo, hi = _window_float(xs, float(k.radius * stretch), k.edges)
         else:
@@ -347,20 +353,26 @@ def plan(
         taps = max(int(np.max(hi - lo)) + 1, 1)
         j = lo[:, None] + np.arange(taps, dtype=np.int64)
         inside = j <= hi[:, None]
+        if arith.window == "float32_pillow":  # past the window: its last tap, weight 0
+            j = np.minimum(j, np.maximum(hi, lo)[:, None])
         if arith.window == "float32_centre":
             d = _centre_distances(j, xs, stretch)
             inside &= np.abs(d) < float(k.radius)  # the filter is 0 outside its support
         elif arith.window == "float64_centre":
             d = ((j - centre[:, None]) + 0.5) * float(1 / stretch)
             inside &= k.support_mask(d)  # each filter tests its own support (BOX: (-1/2, 1/2])
+        elif arith.window == "float32_pillow":
+            d = _pillow32_distances(j, xs, stretch)
+            inside &= np.abs(d) < float(k.radius)  # the filter is 0 from its support on
         else:
             d = _distances(j, xs, stretch, arith)
             if arith.window == "float32_support":  # the support tested at the rounded distance
                 inside &= k.support_mask(d)
         w = np.where(inside, k.fn(np.where(inside, d, 0.0)), 0.0)
-        if arith.weights in ("float32_keys", "float32_keys_fma") and "a" in k.params:
+        if arith.weights in _KEYS_WEIGHTS and "a" in k.params:
             w = np.where(inside, keys_float32(np.where(inside, d, 0.0), k.params["a"],
-                                              arith.weights == "float32_keys_fma"), 0.0)
+                                              arith.weights == "float32_keys_fma",
+                                              arith.weights == "float32_pillow"), 0.0)
         w = round_weights(w, arith.weights)
 
     if isinstance(edge_pad, bool) or not isinstance(edge_pad, int) or edge_pad < 0:
@@ -374,7 +386,7 @@ def plan(
         weight[outside] = 0.0
         fill_w[outside] = 1.0
 
-    if not lerp and arith.weights not in ("float32_keys", "float32_keys_fma"):
+    if not lerp and arith.weights not in _KEYS_WEIGHTS:
         # lerp and keys rows keep their taps, in order: the library adds each
         index, weight = _compact(index, weight, in_size)
     info = {
@@ -471,6 +483,74 @@ def _centre_distances(j: NDArray[np.int64], xs: NDArray[np.float64],
     return ((d.astype(np.float64) + 0.5) * inv).astype(np.float32).astype(np.float64)
 
 
+def _pillow32_scale(radius: Fraction, stretch: Fraction) -> tuple[np.float32, np.float32]:
+    """Support ``f32(radius * s)`` and ``f32(1 / s)``, ``s = f32(1 / f32(1 / stretch))``.
+
+    ``window="float32_pillow"``: the library holds the scale ``1 / stretch`` in
+    float32 and divides it out in float32 (ONNX Runtime's antialias setup).
+    """
+    s = np.float32(1) / np.float32(float(1 / stretch))
+    return np.float32(np.float32(float(radius)) * s), np.float32(np.float32(1) / s)
+
+
+def _pillow32_window(xs: NDArray[np.float64], radius: Fraction,
+                     stretch: Fraction) -> tuple[NDArray[np.int64], NDArray[np.int64]]:
+    """First and last tap under ``window="float32_pillow"`` (see :class:`Arithmetic`).
+
+    Examples
+    --------
+    >>> lo, hi = _pillow32_window(np.array([-0.25, 1.25]), Fraction(1), Fraction(1))
+    >>> lo.tolist(), hi.tolist()
+    ([-1, 1], [0, 2])
+    """
+    f = np.float32
+    r, _ = _pillow32_scale(radius, stretch)
+    c = (f(0.5) + xs.astype(f)).astype(f)
+    lo = np.floor(((c - r).astype(f) + f(0.5)).astype(f)).astype(np.int64)
+    end = np.floor(((c + r).astype(f) + f(0.5)).astype(f)).astype(np.int64)
+    width = 2 * int(np.ceil(r)) + 1  # the library's table has this many columns
+    return lo, lo + np.minimum(end - lo, width) - 1
+
+
+def _pillow32_distances(j: NDArray[np.int64], xs: NDArray[np.float64],
+                        stretch: Fraction) -> NDArray[np.float64]:
+    """Distances under ``window="float32_pillow"``: ``f32(f32(f32(j - c) + 1/2) * f32(1/s))``."""
+    f = np.float32
+    _, inv = _pillow32_scale(Fraction(0), stretch)
+    c = (f(0.5) + xs.astype(f)).astype(f)
+    d = ((j.astype(f) - c[:, None]).astype(f) + f(0.5)).astype(f)
+    return (d * inv).astype(f).astype(np.float64)
+
+
+def _fold_float32(j: NDArray[np.int64], w: NDArray[np.float64],
+                  n: int) -> NDArray[np.float64]:
+    """Fold taps outside ``[0, n)`` into the edge taps in float32, in tap order.
+
+    ``window="float32_pillow"`` with a ``clamp`` boundary (ONNX Runtime): the
+    taps left of the input are added, one by one, into the tap reading pixel 0,
+    then those right of it into the tap reading pixel ``n - 1``; the outside
+    taps then weigh nothing, and a row with no tap inside weighs nothing at all.
+
+    Examples
+    --------
+    >>> _fold_float32(np.array([[-2, -1, 0, 1]]), np.array([[0.25, 0.5, 1.0, 0.5]]),
+    ...               2).tolist()
+    [[0.0, 0.0, 1.75, 0.5]]
+    """
+    inside = (j >= 0) & (j < n)
+    has = inside.any(axis=1)
+    rows = np.arange(j.shape[0])
+    w32 = w.astype(np.float32)
+    for side, target in ((j < 0, np.argmax(inside, axis=1)),
+                         (j >= n, j.shape[1] - 1 - np.argmax(inside[:, ::-1], axis=1))):
+        for t in range(j.shape[1]):
+            m = has & side[:, t]
+            if np.any(m):
+                r, c = rows[m], target[m]
+                w32[r, c] = w32[r, c] + w32[r, t]
+    return np.where(inside, w32, np.float32(0)).astype(np.float64)
+
+
 def _centre64(aff: Affine, n: int) -> NDArray[np.float64]:
     """Centres ``(d + 1/2) + a * (o + c)`` in double (``window="float64_centre"``)."""
     steps = (np.arange(n, dtype=np.float64) + float(aff.c)) * float(aff.a)
@@ -559,7 +639,8 @@ def boundary_taps(
             dead = np.abs(total) <= arith.min_total
             w[dead] = 0.0
             empty &= ~dead
-        if np.any(empty) and arith.window != "float64_centre":  # (Pillow: the row stays 0)
+        if np.any(empty) and arith.window not in ("float64_centre", "float32_pillow"):
+            # (Pillow and ONNX Runtime: the row stays 0)
             edge = np.clip(np.floor(x[empty] + 0.5), 0, n - 1).astype(np.int64)
             j = j.copy()
             j[empty] = edge[:, None]
@@ -568,6 +649,8 @@ def boundary_taps(
         return np.clip(j, 0, n - 1), w, None
     if not nearest and arith.normalize:
         total = _row_sums(w, arith)
+        if arith.window == "float32_pillow" and boundary == "clamp":  # folded before scaling
+            w = _fold_float32(j, w, n)
         w = _normalized(w, total, arith, keep_empty=True)
         if arith.min_total:
             w[np.abs(total) <= arith.min_total] = 0.0
@@ -810,3 +893,30 @@ def default_bits(p: AxisPlan, dtype: np.dtype[Any], *, reads: Any = None,
         while bits > 1 and np.floor(wmax * 2.0**bits + 0.5) + p.taps >= 2**15:
             bits -= 1
     return bits
+
+
+def declared_fixed_point(p: AxisPlan) -> AxisPlan:
+    """Attach the fixed-point weights the rule ``p.arithmetic.fixed_point`` names.
+
+    ``"int16_max"`` (PyTorch's uint8 ``UpSampleKernel``): int16 weights with
+    precision ``b``, the first ``b`` below 22 for which the largest rounded
+    weight ``int(0.5 + max(w) * 2**(b + 1))`` would reach ``2**15`` (21 when
+    none does), rounded half away from zero, no sum fix-up, stored per axis.
+    ``"own"`` needs every plan of the resize (``_arrays.own_fixed``).
+
+    Examples
+    --------
+    >>> from pixelgrid._arithmetic import Arithmetic
+    >>> p = plan(4, 8, kernel="linear", arithmetic=Arithmetic(fixed_point="int16_max"))
+    >>> declared_fixed_point(p).fixed.bits
+    14
+    """
+    rule = p.arithmetic.fixed_point
+    if rule != "int16_max":
+        raise ValueError(f"fixed_point={rule!r} is not a per-plan rule; expected 'int16_max'")
+    wt_max = float(np.max(p.weight))
+    precision = 0
+    for precision in range(22):
+        if int(0.5 + wt_max * (1 << (precision + 1))) >= (1 << 15):
+            break
+    return fixed_point(p, precision, exact_sum=False)

@@ -8,7 +8,13 @@ A plan's :class:`~pixelgrid.Arithmetic` names the model (``accumulate``,
 * :mod:`.wide_fixed`: ``intermediate="unshifted"``: integer weights, exact
   first-pass sums, one rounding (optional truncations and float vector body);
 * :mod:`.box_sum`: ``accumulate="block"``: integer-factor block sums scaled by
-  ``f32(1/n)``, edge blocks ``f32(sum)/count``.
+  ``f32(1/n)``, edge blocks ``f32(sum)/count``;
+* :mod:`.corner_sum`: ``accumulate="corner_sum"``/``"corner_sum_q10"``;
+* :mod:`.block_mean`: ``block_mean=BlockMean(...)``: a library's integer-factor
+  reduce (Pillow's ``Image.reduce``);
+* :func:`.reference.apply_plans_stored_per_axis`:
+  ``accumulate="float64_per_axis"``: float64 sums stored in the dtype after
+  every axis (Pillow's I/F modes, MATLAB, SciPy's filters).
 
 Plans with the default ``accumulate="float64"`` go to
 :func:`pixelgrid._engines.reference.apply_plans` (or the compiled engine).
@@ -47,11 +53,19 @@ def apply_model(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> NDArr
     if not plans:
         return np.array(x, copy=True, order="C")
     a = plans[-1][1].arithmetic
-    kinds = {(p.arithmetic.accumulate, p.arithmetic.intermediate == "unshifted")
-             for _, p in plans}
+    kinds = {(p.arithmetic.accumulate, p.arithmetic.intermediate == "unshifted",
+              p.arithmetic.block_mean) for _, p in plans}
     if len(kinds) > 1:
-        raise ValueError(f"the plans declare different models {sorted(kinds)}; one model "
-                         "applies to all passes")
+        raise ValueError(f"the plans declare different models {sorted(map(str, kinds))}; "
+                         "one model applies to all passes")
+    if a.block_mean is not None:
+        from .block_mean import apply_block_mean
+
+        return apply_block_mean(x, plans, a.block_mean)
+    if a.accumulate in ("float64_per_axis", "taps_per_axis"):
+        from .reference import apply_plans_stored_per_axis
+
+        return apply_plans_stored_per_axis(x, plans)
     if a.intermediate == "unshifted" and x.dtype.kind in "iu":
         return wide_fixed.apply(x, plans)
     if a.accumulate == "block":

@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from .._arithmetic import premultiply_alpha, unpremultiply_alpha
 from .._plan_types import AxisPlan
 from .wide_fixed import apply_wide_two_pass
 
@@ -241,10 +242,12 @@ def apply_plans(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> NDArr
 
 # --- Float accumulation, stored in the dtype after every axis ----------------------------
 #
-# Pillow's 32-bit modes (I and F) accumulate every output sample in double, tap by tap,
-# and store the sum in the image's dtype before the next pass: ``I`` rounds half away
-# from zero (``ROUND_UP``), ``F`` casts to float32.  The plans declare it: their
-# ``arithmetic.intermediate`` is ``"dtype"`` and ``arithmetic.store`` the rounding.
+# Pillow's 32-bit modes (I and F), MATLAB's imresize and SciPy's filters accumulate every
+# output sample in double, tap by tap, and store the sum in the data's dtype before the
+# next pass (Pillow's ``I`` rounds half away from zero, ``F`` casts to float32).  The plans
+# declare it: ``arithmetic.accumulate`` is ``"float64_per_axis"`` and ``arithmetic.store``
+# the rounding; ``run_plans`` dispatches them here (``models.py``).  The alpha rules
+# (``premultiply_alpha``) are defined in ``_arithmetic`` and re-exported here.
 
 
 def apply_plans_stored_per_axis(x: NDArray[Any],
@@ -253,8 +256,12 @@ def apply_plans_stored_per_axis(x: NDArray[Any],
 
     Integer results are rounded by each plan's ``arithmetic.store`` rule and
     saturated (:func:`pixelgrid._arithmetic.store`); float results are cast.
-    This is the model of plans whose ``arithmetic.intermediate`` is ``"dtype"``
-    when no fixed-point weights apply (Pillow's ``I`` and ``F`` modes).
+    This is the model of plans declaring ``arithmetic.accumulate ==
+    "float64_per_axis"`` (Pillow's ``I`` and ``F`` modes, MATLAB, SciPy's filters).
+    On integer data a plan with fixed-point weights sums those exactly and
+    shifts by its bits (ONNX Runtime's 8-bit antialias, stored by
+    ``"clip8_wrap"``); ``accumulate="taps_per_axis"`` sums in float32 tap by tap
+    (:mod:`.float32_taps`) before each store (its int32 antialias).
 
     Examples
     --------
@@ -266,6 +273,7 @@ def apply_plans_stored_per_axis(x: NDArray[Any],
 
     """
     from .._arithmetic import store
+    from .float32_taps import taps_pass, working_dtype
 
     out: NDArray[Any] = x
     integer = np.issubdtype(x.dtype, np.integer)
@@ -273,62 +281,25 @@ def apply_plans_stored_per_axis(x: NDArray[Any],
         if p.is_gather:
             out = np.take(out, p.index[:, 0], axis=axis)
             continue
-        y = _apply_float(out.astype(np.float64), axis, p)
+        if p.arithmetic.accumulate == "taps_per_axis":  # float32 tap-order sums
+            work = working_dtype(x.dtype)
+            y = taps_pass(out.astype(work), axis, p, work).astype(np.float64)
+        elif integer and p.fixed is not None:  # the plan's fixed point, rounded by its offset
+            y = _fixed_sums(out, axis, p).astype(np.float64)
+        else:
+            y = _apply_float(out.astype(np.float64), axis, p)
         out = store(y, x.dtype, p.arithmetic.store) if integer else y.astype(x.dtype)
     return np.ascontiguousarray(out)
 
 
-# --- Premultiplied alpha -----------------------------------------------------------------
-#
-# Libraries that resample colour with alpha premultiplied (Pillow's RGBA -> RGBa) round
-# twice: ``muldiv255`` is Pillow's ``MULDIV255(c, a) = ((t >> 8) + t) >> 8`` with
-# ``t = c * a + 128``; back, ``c * 255 // a`` clipped to 255, with alpha 0 and 255 copied.
-
-
-def premultiply_alpha(x: NDArray[np.uint8], rule: str = "muldiv255") -> NDArray[np.uint8]:
-    """Multiply the colour channels of 8-bit ``(..., C)`` data by its last (alpha) channel.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> premultiply_alpha(np.array([[201, 100]], np.uint8)).tolist()
-    [[79, 100]]
-
-    """
-    if rule != "muldiv255":
-        raise ValueError(f"rule={rule!r} is not valid; expected 'muldiv255'")
-    out = np.empty_like(x)
-    out[..., -1] = x[..., -1]
-    a = x[..., -1].astype(np.uint16)
-    for ch in range(x.shape[-1] - 1):  # one channel at a time: long inner loops
-        # t = c * a + 128 <= 65153 and (t >> 8) + t <= 65407: uint16 holds every step
-        t = x[..., ch] * a
-        t += 128
-        u = t >> 8
-        u += t
-        u >>= 8
-        out[..., ch] = u
-    return out
-
-
-def unpremultiply_alpha(x: NDArray[np.uint8], rule: str = "muldiv255") -> NDArray[np.uint8]:
-    """Undo :func:`premultiply_alpha`: ``min(c * 255 // a, 255)``; alpha 0 or 255 copies.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> unpremultiply_alpha(np.array([[79, 100], [7, 0]], np.uint8)).tolist()
-    [[201, 100], [7, 0]]
-
-    """
-    if rule != "muldiv255":
-        raise ValueError(f"rule={rule!r} is not valid; expected 'muldiv255'")
-    out = np.empty_like(x)
-    out[..., -1] = x[..., -1]
-    a = x[..., -1].astype(np.int32)
-    keep = (a == 0) | (a == 255)
-    div = np.where(a == 0, 1, a)
-    for ch in range(x.shape[-1] - 1):
-        c = x[..., ch].astype(np.int32)
-        out[..., ch] = np.where(keep, c, np.minimum((c * 255) // div, 255))
-    return out
+def _fixed_sums(x: NDArray[Any], axis: int, p: AxisPlan) -> NDArray[np.int64]:
+    """``(sum w x + fill + offset) >> bits`` of a fixed-point plan, neither clamped nor cast."""
+    fp = p.fixed
+    assert fp is not None
+    xm = np.moveaxis(x, axis, 0).astype(np.int64)
+    shape = (p.out_size,) + (1,) * (xm.ndim - 1)
+    bias = (fp.fill * round(p.fill_value) + fp.offset).reshape(shape)
+    acc = np.broadcast_to(bias, (p.out_size, *xm.shape[1:])).astype(np.int64)
+    for t in range(p.taps):
+        acc = acc + fp.weights[:, t].reshape(shape) * xm[p.index[:, t]]
+    return np.moveaxis(acc >> fp.bits, 0, axis)

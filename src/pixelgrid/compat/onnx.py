@@ -32,11 +32,15 @@ sums by the model engines):
   kept as they are, summed in float32 tap by tap, width first
   (``accumulate="taps"``).
 * **antialias** (and 4-D channels-last cubic, which ORT runs on the same
-  kernel): ORT's own window and float32 filter values (:func:`_ort_aa_plan`),
-  last axis first.  float32 sums tap by tap in float32; int32 rounds half away
-  from zero after each pass; 8-bit uses ORT's 22-bit weights and stores each
-  pass through a ``[0, 255]`` table: int8 results wrap (128..255 -> -128..-1)
-  and negative ones become 0 -- ORT's bug, reproduced.
+  kernel): Pillow's window and filters in float32, outside taps folded into
+  the edge taps, weights times the float32 reciprocal of their sum
+  (``window="float32_pillow"``, ``weights="float32_pillow"``,
+  ``reciprocal=True``: :func:`_ort_aa_plan`), last axis first.  float32 sums
+  tap by tap in float32; other integers round half away from zero after each
+  pass (``accumulate="taps_per_axis"``); 8-bit uses ORT's 22-bit weights
+  (:func:`pixelgrid._plan.fixed_point`) and stores each pass through a
+  ``[0, 255]`` table (``store="clip8_wrap"``): int8 results wrap
+  (128..255 -> -128..-1) and negative ones become 0 -- ORT's bug, reproduced.
 
 Measured against onnxruntime 1.32.0 (``tests/test_compat_onnx.py``): float32 is
 bit-identical at 2000 <-> 5000 px for every mode, nearest_mode, transform and
@@ -86,9 +90,8 @@ Where onnxruntime and the reference evaluator differ (measured in the tests):
   rounds half to even like the reference.
 
 With ``antialias=1`` the plans :func:`onnx_plans` returns (what ``explain``
-shows) hold pixelgrid's window at ORT's positions, stretched by ``1/scale`` as
-ORT does; :func:`resize` applies ORT's own window and float32 filter values
-(the same weights up to float32 rounding).
+shows) are the float plans :func:`resize` applies; integer data gets their
+integer model (:func:`_ort_aa_for_dtype`).
 """
 
 from __future__ import annotations
@@ -105,8 +108,8 @@ from .._arithmetic import Arithmetic, sample_positions, store
 from .._arrays import check_array, run_plans
 from .._grid import Affine
 from .._kernels import Kernel, cubic, linear, nearest
-from .._plan import plan
-from .._plan_types import AxisPlan, FixedPoint
+from .._plan import fixed_point, plan
+from .._plan_types import AxisPlan
 
 __all__ = [
     "COORDINATE_TRANSFORMATION_MODES",
@@ -159,9 +162,6 @@ def _vector(name: str, value: Any, n: int, kind: type) -> list[Any]:
 
 def _f32(v: Any) -> np.float32:
     return np.float32(v)
-
-
-F32 = NDArray[np.float32]
 
 
 def _ort_affine(ctm: str, n_in: int, n_out: int, scale: float,
@@ -505,17 +505,19 @@ def _setup(
             continue
         if mode == "nearest":
             p = _nearest_plan(ctm, n_in, n_out, s, rois[i], nearest_mode, fill, ref)
+        elif not ref and (aa or nhwc_cubic):  # ORT's separable antialias kernel
+            p = _ort_aa_plan(ctm, mode, a_cubic, excl, fill, n_in, n_out, s, rois[i])
         elif not ref:
             aff, rule = _ort_affine(ctm, n_in, n_out, s, rois[i])
             # Cubic: float32 Keys weights, summed tap by tap in float32 (x first); with
-            # exclude_outside (and antialias) divided by their float32 sum.  The cell
-            # plans of ORT's linear kernel are made in _ort_cell_plans, its antialias
-            # weights by _ort_aa_plan: these plans are what explain() shows for them.
-            arith = Arithmetic(rule, "float32_keys", normalize=excl or aa, accumulate="taps",
+            # exclude_outside divided by their float32 sum.  The cell plans of ORT's
+            # linear kernel are made in _ort_cell_plans (this plan is what explain()
+            # shows where ORT refuses the layout).
+            arith = Arithmetic(rule, "float32_keys", normalize=excl, accumulate="taps",
                                store="truncate")
-            p = plan(n_in, n_out, kernel=kernel, grid=aff, antialias=aa,
+            p = plan(n_in, n_out, kernel=kernel, grid=aff,
                      boundary="renormalize" if excl else "clamp", fill_value=fill,
-                     footprint=1 / Fraction(s) if aa else None, arithmetic=arith)
+                     arithmetic=arith)
         else:
             aff = _affine(ctm, n_in, n_out, s, rois[i], ref)
             # ONNX stretches by 1/scale whatever the coordinate transform.
@@ -579,81 +581,56 @@ def _cell_for_dtype(plans: list[tuple[int, AxisPlan]], dtype: np.dtype[Any],
         accumulate="corner_sum_q10"))) for a, p in plans]
 
 
-def _ort_filter(mode: str, a: np.float32, x: F32) -> F32:
-    """ORT's antialias filters in float32 (Pillow's triangle and Keys cubic)."""
-    x = np.abs(x)
-    one, two = np.float32(1), np.float32(2)
-    if mode == "linear":
-        return np.where(x < one, one - x, np.float32(0)).astype(np.float32)
-    inner = ((a + two) * x - (a + np.float32(3))) * x * x + one
-    outer = (((x - np.float32(5)) * x + np.float32(8)) * x - np.float32(4)) * a
-    return np.where(x < one, inner, np.where(x < two, outer, np.float32(0))).astype(np.float32)
+#: ORT's antialias kernel (also its 4-D channels-last cubic) as a declared model: Pillow's
+#: window and filters in float32, outside taps folded into the edge taps in float32
+#: (unless ``exclude_outside``), weights times the float32 reciprocal of their sum
+#: (``window="float32_pillow"``, ``weights="float32_pillow"``, ``reciprocal=True``;
+#: implemented in :func:`pixelgrid.plan`), summed tap by tap in float32, last axis first.
+_AA_FLOAT = Arithmetic(weights="float32_pillow", window="float32_pillow", reciprocal=True,
+                       accumulate="taps", store="half_away")
+#: ORT's 8-bit weights: the float32 weights times 2**22, rounded half away from zero
+#: (``std::round``), no sum fix-up.
+ORT_AA_BITS = 22
 
 
-def _ort_aa_plan(run: _OrtRun, axis: int, fixed22: bool) -> AxisPlan:
-    """The 22-bit weights onnxruntime's antialias kernel computes for one axis.
+def _ort_aa_plan(ctm: str, mode: str, cubic_coeff_a: float, exclude_outside: bool,
+                 fill: float, n_in: int, n_out: int, s: float,
+                 roi: tuple[float, float]) -> AxisPlan:
+    """The plan of onnxruntime's antialias kernel for one axis (float data).
 
-    ORT builds them in float32, Pillow's way: centre = position + 0.5, support
-    stretched by 1/scale when downscaling, taps from floor(centre - support +
-    0.5) to floor(centre + support + 0.5), filter values summed in tap order,
-    outside taps folded into the edge taps (unless exclude_outside) or dropped,
-    each weight divided by the sum (as a multiplication by its float32
-    inverse) and rounded half away from zero after scaling by 2**22.
+    ORT's ``SetupUpsampleFilterAntiAlias`` builds Pillow's weight table in
+    float32 at its float32 positions, stretched by ``1/scale`` when downscaling
+    (with ``antialias=0`` too, for 4-D channels-last cubic); declared as
+    :data:`_AA_FLOAT`.  ORT writes the extrapolation value over the result
+    afterwards (:func:`_write_fill`), so the grid carries no crop box here.
     """
-    n_in, n_out, s, roi = run.axis_args[axis]
-    f32 = np.float32
-    rscale = f32(s)
-    scale = f32(1) / rscale
-    size = f32(2) if run.mode == "linear" else f32(4)
-    support = (size * f32(0.5)) * scale if scale >= 1 else size * f32(0.5)
-    window = int(np.ceil(support)) * 2 + 1
-    inv_scale = f32(1) / scale if scale >= 1 else f32(1)
-    center = (f32(0.5) + _ort_positions(run.ctm, n_in, n_out, s, roi).astype(f32)).astype(f32)
-    lo = np.floor(center - support + f32(0.5)).astype(np.int64)
-    hi = np.floor(center + support + f32(0.5)).astype(np.int64)
-    lo_cut, hi_cut = np.maximum(lo, 0), np.minimum(hi, n_in)
-    first = lo_cut if run.exclude_outside else lo
-    count = (hi_cut if run.exclude_outside else hi) - first
-    taps = np.arange(window)
-    arg = ((first[:, None] + taps).astype(f32) - center[:, None] + f32(0.5)) * inv_scale
-    w = np.where(taps < count[:, None], _ort_filter(run.mode, f32(run.cubic_coeff_a),
-                                                    arg.astype(f32)), f32(0)).astype(f32)
-    total = np.zeros(n_out, f32)
-    for t in range(window):  # float32, in tap order
-        total = (total + w[:, t]).astype(f32)
-    if not run.exclude_outside:
-        for o in np.flatnonzero((first < 0) | (first + count > n_in)):
-            if hi_cut[o] <= lo_cut[o]:
-                # The whole window is outside the input (a crop box reaching far out):
-                # ORT folds it into memory beyond the row's weights and reads no tap,
-                # so the sample is 0 until the extrapolation value is written over it.
-                w[o] = 0
-                continue
-            buf, neg = w[o], int(max(-first[o], 0))
-            right = int(max(first[o] + count[o] - n_in, 0))
-            for t in range(neg):
-                buf[neg] = f32(buf[neg] + buf[t])
-            for t in range(int(count[o]) - right, int(count[o])):
-                buf[count[o] - right - 1] = f32(buf[count[o] - right - 1] + buf[t])
-            keep = int(hi_cut[o] - lo_cut[o])
-            buf[:keep] = buf[neg:neg + keep].copy()
-    inv = np.where(total == 0, f32(1), f32(1) / np.where(total == 0, f32(1), total)).astype(f32)
-    kept = hi_cut - lo_cut
-    w = np.where(taps < kept[:, None], (w * inv[:, None]).astype(f32), f32(0))
-    index = np.minimum(lo_cut[:, None] + taps, n_in - 1)
-    if not fixed22:  # float32 weights, summed tap by tap (int32: rounded half away)
-        arith = Arithmetic(_ort_affine(run.ctm, n_in, n_out, s, roi)[1], "float32",
-                           normalize=False, accumulate="taps", store="half_away")
-        return AxisPlan(n_in, n_out, index, w.astype(np.float64), np.zeros(n_out), run.fill,
-                        center.astype(np.float64) - 0.5, info={
-                            "kernel": f"onnxruntime antialias {run.mode}"}, arithmetic=arith)
-    v = (w * f32(1 << 22)).astype(np.float64)
-    ints = (np.sign(v) * np.floor(np.abs(v) + 0.5)).astype(np.int64)  # std::round
-    fixed = FixedPoint(22, ints, np.zeros(n_out, np.int64), 1 << 21)
-    return AxisPlan(n_in, n_out, index, ints / float(1 << 22), np.zeros(n_out), run.fill,
-                    center.astype(np.float64) - 0.5, fixed=fixed,
-                    info={"integer_model": "onnxruntime antialias: 22-bit weights from "
-                          "float32 filter values"})
+    aff, rule = _ort_affine(ctm, n_in, n_out, s, roi)
+    kernel: Kernel = linear() if mode == "linear" else cubic(cubic_coeff_a)
+    return plan(n_in, n_out, kernel=kernel, grid=dataclasses.replace(aff, valid=None),
+                antialias=True, boundary="renormalize" if exclude_outside else "clamp",
+                fill_value=fill, footprint=1 / Fraction(s),
+                arithmetic=_AA_FLOAT.replace(coordinates=rule))
+
+
+def _ort_aa_for_dtype(p: AxisPlan, dtype: np.dtype[Any]) -> AxisPlan:
+    """ORT's antialias plan for integer data: its integer arithmetic, declared.
+
+    8-bit: 22-bit weights, each pass rounded half up and stored through a
+    ``[0, 255]`` table (``store="clip8_wrap"``: int8 wraps, ORT's bug); other
+    integers: float32 sums rounded half away from zero after every pass
+    (``accumulate="taps_per_axis"``).  Float data keeps the plan as it is.
+    """
+    if dtype.kind not in "iu":
+        return p
+    if dtype.itemsize == 1:
+        return _ort_fixed(dataclasses.replace(p, arithmetic=p.arithmetic.replace(
+            accumulate="float64_per_axis", store="clip8_wrap")))
+    return dataclasses.replace(p, arithmetic=p.arithmetic.replace(accumulate="taps_per_axis"))
+
+
+def _ort_fixed(p: AxisPlan) -> AxisPlan:
+    """ORT's 22-bit antialias weights (round half away, no sum fix-up)."""
+    return fixed_point(p, ORT_AA_BITS, exact_sum=False)
 
 
 def _ort_integer_fill(value: Any, dtype: np.dtype[Any]) -> float:
@@ -783,24 +760,7 @@ def _ort_separable_aa(arr: NDArray[Any], plans: list[tuple[int, AxisPlan]],
     reproduced).  Other data: float32 weights summed tap by tap in float32; int32
     rounds half away from zero after every pass (``round_up``), float32 is kept.
     """
-    axes = [a for a, _ in plans]
-    if arr.dtype.itemsize == 1 and arr.dtype.kind in "iu":
-        fixed = [(a, _ort_aa_plan(run, a, fixed22=True)) for a in axes]
-        if arr.dtype == np.uint8:
-            y = run_plans(arr, fixed)
-        else:  # int8: each pass in a wide type, clamped to [0, 255], wrapped to int8
-            y = arr
-            for a, p in fixed:
-                wide = run_plans(y.astype(np.int16), [(a, p)])
-                y = np.clip(wide, 0, 255).astype(np.uint8).view(np.int8)
-        return _write_fill(y, run, arr.ndim, True)
-    taps = [(a, _ort_aa_plan(run, a, fixed22=False)) for a in axes]
-    if arr.dtype.kind in "iu":  # stored (rounded half away) after every pass
-        y = arr
-        for a, p in taps:
-            y = run_plans(y, [(a, p)])
-    else:
-        y = run_plans(arr, taps)
+    y = run_plans(arr, [(a, _ort_aa_for_dtype(p, arr.dtype)) for a, p in plans])
     return _write_fill(y, run, arr.ndim, True)
 
 
