@@ -379,3 +379,19 @@ def test_linear_exact_other_integers(dtype: str, ipp_off: None) -> None:
     for dsize in ((5, 4), (40, 23), (17, 30), (1, 1)):
         ref = cv2.resize(x, dsize, interpolation=cv2.INTER_LINEAR_EXACT)
         assert _diff(pc.resize(x, dsize, interpolation=pc.INTER_LINEAR_EXACT), ref) == 0
+
+
+def test_uint8_tables_are_declared_half_even_fixed_point():
+    """OpenCV's 11-bit tables come from fixed_point(rounding="half_even"), not compat code.
+
+    Hand derivation: 4 -> 8 pixels, INTER_LINEAR, the fraction of output 1 is
+    (1 + 0.5) * 0.5 - 0.5 = 0.25: weights 0.75, 0.25 -> 1536, 512 of 2048.
+    """
+    from pixelgrid._plan import fixed_point, plan
+
+    plans = pc.like_plans((1, 4), (1, 8), interpolation="INTER_LINEAR", dtype=np.uint8)
+    fx = dict(plans)[1].fixed
+    assert fx is not None and fx.bits == 11
+    assert fx.weights[1].tolist()[:2] == [1536, 512]
+    with pytest.raises(ValueError, match="rounding"):
+        fixed_point(plan(4, 8), 11, rounding="bogus")

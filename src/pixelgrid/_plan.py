@@ -790,9 +790,17 @@ def _round_half_away(v: NDArray[np.float64]) -> NDArray[np.int64]:
     return np.where(v >= 0, np.floor(v + 0.5), np.ceil(v - 0.5)).astype(np.int64)
 
 
+def _round_half_even(v: NDArray[np.float64]) -> NDArray[np.int64]:
+    return np.rint(v).astype(np.int64)
+
+
+#: How :func:`fixed_point` rounds ``w * 2**bits``.
+_FIXED_ROUNDINGS = {"half_away": _round_half_away, "half_even": _round_half_even}
+
+
 def fixed_point(
     p: AxisPlan, bits: int, *, exact_sum: bool = True, offset: int | None = None,
-    intermediate: str | None = None,
+    intermediate: str | None = None, rounding: str = "half_away",
 ) -> AxisPlan:
     """Attach fixed-point weights (``round(w * 2**bits)``, half away from zero) to a plan.
 
@@ -802,27 +810,39 @@ def fixed_point(
     Library emulations turn it off to reproduce the library's own rounding.
     ``intermediate`` also sets the plan's ``arithmetic.intermediate`` (``"wide"``:
     pixelgrid's own model, one rounding at the end of several passes).
+    ``rounding`` is how ``w * 2**bits`` becomes an integer: ``"half_away"``
+    (``std::round``: Pillow, ONNX Runtime, pixelgrid) or ``"half_even"``
+    (``cvRound``, ``np.rint``: OpenCV's 11-bit tables).
 
     Examples
     --------
     >>> p = fixed_point(plan(3, 2, kernel="linear"), 8)
     >>> p.fixed.weights.sum(axis=1).tolist()
     [256, 256]
+    >>> q = plan(4, 8, kernel="linear")  # weights 0.75 and 0.25: ties at 1 bit
+    >>> fixed_point(q, 1, exact_sum=False, rounding="half_even").fixed.weights[1].tolist()
+    [2, 0]
+    >>> fixed_point(q, 1, exact_sum=False).fixed.weights[1].tolist()
+    [2, 1]
 
     """
+    if rounding not in _FIXED_ROUNDINGS:
+        raise ValueError(f"rounding={rounding!r} is not valid; expected one of "
+                         f"{list(_FIXED_ROUNDINGS)}")
     # Shared (read-only, e.g. cached) plans also share their fixed-point versions.
     cacheable = not p.weight.flags.writeable and not p.fill.flags.writeable
-    fkey = (int(bits), bool(exact_sum), offset, intermediate)
+    fkey = (int(bits), bool(exact_sum), offset, intermediate, rounding)
     if cacheable:
         with _fixed_lock:
             hit = _fixed_cache.get(p, {}).get(fkey)
         if hit is not None:
             return hit
     scale = float(1 << bits)
-    wi = _round_half_away(p.weight * scale)
-    fi = _round_half_away(p.fill * scale)
+    rnd = _FIXED_ROUNDINGS[rounding]
+    wi = rnd(p.weight * scale)
+    fi = rnd(p.fill * scale)
     if exact_sum and wi.size:
-        target = _round_half_away((p.weight.sum(axis=1) + p.fill) * scale)
+        target = rnd((p.weight.sum(axis=1) + p.fill) * scale)
         err = target - wi.sum(axis=1) - fi
         big = np.argmax(np.abs(p.weight), axis=1)
         wi[np.arange(wi.shape[0]), big] += err

@@ -92,6 +92,7 @@ from numpy.typing import NDArray
 from .._arithmetic import EXACT, Arithmetic, sample_positions
 from .._arrays import run_plans
 from .._kernels import Kernel, area, cubic, lanczos, linear, nearest
+from .._plan import fixed_point
 from .._plan_types import AxisPlan, FixedPoint
 
 __all__ = [
@@ -588,13 +589,12 @@ def _route(w: int, h: int, dw: int, dh: int, inv_x: float, inv_y: float, interp:
                                          (0, _area_plan(h, dh, scale_y, inv_y, ay))]
     xi, xc, xcoord = _generic_table(w, dw, scale_x, inv_x, interp, True)
     yi, yc, ycoord = _generic_table(h, dh, scale_y, inv_y, interp, False)
-    qx = qy = None
-    if dt == np.uint8:
-        qx = np.rint(xc * np.float32(1 << INTER_RESIZE_COEF_BITS)).astype(np.int64)
-        qy = np.rint(yc * np.float32(1 << INTER_RESIZE_COEF_BITS)).astype(np.int64)
     ax, ay = _model("generic", interp, dt, cn)
-    px = _axis_plan(xi, xc, xcoord, w, _core_info(interp, inv_x), qx, 11, ax)
-    py = _axis_plan(yi, yc, ycoord, h, _core_info(interp, inv_y), qy, 11, ay)
+    px = _axis_plan(xi, xc, xcoord, w, _core_info(interp, inv_x), arithmetic=ax)
+    py = _axis_plan(yi, yc, ycoord, h, _core_info(interp, inv_y), arithmetic=ay)
+    if dt == np.uint8:  # 11-bit tables, saturate_cast<short>(c * 2048): half to even
+        px, py = (fixed_point(p, INTER_RESIZE_COEF_BITS, exact_sum=False,
+                              rounding="half_even") for p in (px, py))
     return "generic", interp, [(1, px), (0, py)]
 
 
