@@ -43,7 +43,9 @@ coordinates
     one rounding to float32 (OpenCV's ``(float)((dx + 0.5) * scale - 0.5)``).  Nearest indices are
     still floored as float32 (``_plan._round_tie``), as PyTorch's ``floorf`` does.
     ``"float64"``: ``x = f64(f64(s * f64(o + c)) + d)``, every double operation
-    rounded, no float32 (SciPy's ``zoom``: ``((o + 0.5) * zoom) - 0.5``).
+    rounded, no float32 (SciPy's ``zoom``: ``((o + 0.5) * zoom) - 0.5``); nearest
+    indices under ``float64`` and ``float64_matlab`` are decided exactly on the
+    double position (``floor(x) + (x - floor(x) >= 1/2)`` for ``round_prefer_ceil``).
     ``"float64_matlab"``: MATLAB ``imresize``'s ``contributions()`` in double,
     ``u = f64(f64((o + 1) / s) + f64(0.5 * f64(1 - f64(1 / s))))`` (1-based) and
     ``x = u - 1`` (exact), with ``s = 1 / step`` the user's scale; only for the

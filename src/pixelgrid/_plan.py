@@ -126,6 +126,29 @@ def _round_tie_float32(x: NDArray[np.float64], tie: str,
     return r.astype(np.int64)
 
 
+def _round_tie_float64(x: NDArray[np.float64], tie: str) -> NDArray[np.int64]:
+    """Nearest index of double positions ``x``, decided exactly (no rounding of ``x + 1/2``).
+
+    ``r = floor(x)`` and ``x - r`` are exact near a half-integer, so a tie is
+    one only when ``x`` is exactly halfway (MATLAB's box test
+    ``-0.5 <= u - j < 0.5`` on its double positions picks ``floor(u + 1/2)``).
+
+    Examples
+    --------
+    >>> x = np.array([0.5, 0.5 - 2**-54, 3.0])  # f64(x + 0.5) is 1.0 for the second
+    >>> _round_tie_float64(x, "round_prefer_ceil").tolist()
+    [1, 0, 3]
+    """
+    r = np.floor(x)
+    frac = x - r
+    if tie == "floor":
+        return r.astype(np.int64)
+    if tie == "ceil":
+        return np.ceil(x).astype(np.int64)
+    up = frac >= 0.5 if tie == "round_prefer_ceil" else frac > 0.5
+    return (r + up).astype(np.int64)
+
+
 def _round_tie(aff: Affine, n: int, tie: str, arith: Arithmetic = EXACT,
                in_size: int | None = None) -> NDArray[np.int64]:
     """Nearest index of every output sample under a tie rule."""
@@ -134,6 +157,8 @@ def _round_tie(aff: Affine, n: int, tie: str, arith: Arithmetic = EXACT,
         r = {"floor": np.floor(x), "ceil": np.ceil(x), "round_prefer_ceil": np.floor(x + 0.5),
              "round_prefer_floor": np.ceil(x - 0.5)}[tie]
         return r.astype(np.int64)
+    if arith.coordinates in ("float64", "float64_matlab"):  # decided exactly on the double
+        return _round_tie_float64(_positions(aff, n, arith, in_size), tie)
     if arith.float32_positions:
         return _round_tie_float32(_positions(aff, n, arith, in_size), tie, arith.tie_tolerance)
     if tie == "floor":

@@ -41,12 +41,11 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._arithmetic import Arithmetic, sample_positions
+from .._arithmetic import Arithmetic
 from .._arrays import check_array, run_plans
-from .._engines.reference import apply_plans_stored_per_axis
 from .._grid import Affine
 from .._kernels import Kernel, box, cubic, lanczos, linear, nearest
-from .._plan import map_boundary, plan
+from .._plan import plan
 from .._plan_types import AxisPlan
 
 __all__ = ["ARITHMETIC", "METHODS", "imresize", "imresize_plans", "like_plans"]
@@ -56,7 +55,7 @@ __all__ = ["ARITHMETIC", "METHODS", "imresize", "imresize_plans", "like_plans"]
 #: class (integers rounded half away from zero and saturated, single rounded to
 #: float32) before the next.
 ARITHMETIC = Arithmetic(coordinates="float64_matlab", intermediate="dtype",
-                        store="half_away")
+                        store="half_away", accumulate="float64_per_axis")
 
 
 @dataclass(frozen=True)
@@ -114,18 +113,17 @@ def _output_size(shape: tuple[int, int], scale_or_size: Any) -> tuple[list[int],
 
 
 def _nearest_plan(n: int, m: int, scale: float) -> AxisPlan:
-    """MATLAB's nearest in its own float64 arithmetic: the tap with ``-0.5 <= u - ind < 0.5``."""
-    u = sample_positions(1 / Fraction(scale), 0.5, -0.5, m, ARITHMETIC.coordinates) + 1.0
-    left = np.floor(u - 0.5)
-    cand = left[:, None] + np.arange(3)  # ceil(kernel width 1) + 2 candidates
-    d = u[:, None] - cand
-    hit = (d >= -0.5) & (d < 0.5)
-    ind = cand[np.arange(m), np.argmax(hit, axis=1)].astype(np.int64) - 1  # 0-based
-    index = map_boundary(ind, n, "symmetric")[:, None]
-    return AxisPlan(n, m, index, np.ones((m, 1)), np.zeros(m), 0.0, u - 1,
-                    None, {"grid": "half_pixel", "kernel": "nearest (MATLAB box)",
-                           "boundary": "symmetric", "library": "matlab.imresize"},
-                    arithmetic=ARITHMETIC)
+    """MATLAB's nearest: its box kernel ``-0.5 <= u - j < 0.5`` on its double positions.
+
+    The one such ``j`` is ``floor(u + 1/2)``, decided exactly on the double ``u``
+    (``round_prefer_ceil`` under ``coordinates="float64_matlab"``), mirrored at
+    the edges (``symmetric``).
+    """
+    aff = Affine(1 / Fraction(scale), Fraction(1, 2), Fraction(-1, 2), "half_pixel")
+    p = plan(n, m, kernel=nearest("round_prefer_ceil"), grid=aff, boundary="symmetric",
+             arithmetic=ARITHMETIC)
+    p.info.update({"kernel": "nearest (MATLAB box)", "library": "matlab.imresize"})
+    return p
 
 
 def imresize_plans(
@@ -194,8 +192,8 @@ def imresize(
         raise TypeError(f"A has dtype {arr.dtype}; imresize supports {', '.join(_DTYPES)} "
                         "(bool with method='nearest')")
     # MATLAB resizes in double and stores each pass in the input's class: the plans
-    # declare it (ARITHMETIC) and the engine applies it.
-    out = apply_plans_stored_per_axis(arr, plans)
+    # declare it (ARITHMETIC: accumulate="float64_per_axis") and run_plans applies it.
+    out = run_plans(arr, plans)
     return out if out is not arr else arr.copy()
 
 
