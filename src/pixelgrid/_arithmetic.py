@@ -113,6 +113,17 @@ accumulate
     plans with fixed-point weights on integer data sum those instead.
     ``"taps_per_axis"``: the same per-axis stores after ``"taps"`` sums
     (ONNX Runtime's int32 antialias).
+fma
+    Which ``accumulate="taps"`` additions are fused multiply-adds (one
+    rounding), with ``K`` a row's taps up to its last non-zero weight:
+    ``"none"``: ``acc = x0 w0``, then ``acc = acc + x_t w_t``, every product
+    and sum rounded.  ``"chain"``: ``acc = x0 w0``, then
+    ``acc = fma(x_t, w_t, acc)`` for ``t = 1 .. K-1``.  ``"reverse"``: from the
+    last tap, ``acc = x_{K-1} w_{K-1}``, then ``acc = fma(x_t, w_t, acc)`` for
+    ``t = K-2 .. 0`` (PyTorch's ``t0 * w0 + t1 * w1`` contracted by the
+    compiler: its linear modes).  ``"tail4"``: ``acc = x0 w0``, taps ``1 ..
+    4 floor((K-1)/4)`` unfused, the remaining ``(K-1) mod 4`` fused (PyTorch's
+    float antialias loop, unrolled by 4 with a fused remainder; measured).
 simd_lanes
     ``L > 0``: a pass sums the first ``L * floor(m / L)`` elements of an
     output row (``m`` its length with channels) as a vector loop of ``L``
@@ -163,7 +174,10 @@ window
     order (left ones first), before the weights are multiplied by the
     float32 reciprocal of the sum (``reciprocal=True``); a row whose taps all
     lie outside weighs nothing.  With ``renormalize`` the outside taps are
-    dropped and a row with none inside weighs nothing.
+    dropped and a row with none inside weighs nothing.  ``"spline"``: a
+    B-spline of order ``n`` reads ``n + 1`` taps from ``floor(x) - n // 2``
+    (odd ``n``) or ``floor(x + 1/2) - n // 2`` (even ``n``), SciPy's
+    ``ndimage`` rule (``_plan.spline_taps``).
 boxes
     How a footprint kernel (``area``) bounds an output pixel's box:
     ``"centred"``: ``[x - w/2, x + w/2]`` around the position (exact).
@@ -211,6 +225,7 @@ __all__ = [
     "BOXES",
     "COORDINATES",
     "EXACT",
+    "FMAS",
     "FIXED_POINTS",
     "INTERMEDIATES",
     "STORES",
@@ -233,12 +248,15 @@ COORDINATES = ("exact", "float32", "float32_fma", "float32_div", "float32_edge",
                "float32_translate", "float32_translate_fma",
                "float64_div", "float32_ratio", "float32_crop", "float64_fma",
                "float64_float32", "float64", "float64_matlab", "float64_accumulate")
+#: Where ``accumulate="taps"`` fuses a product into the sum, see the module doc.
+FMAS = ("none", "chain", "reverse", "tail4")
 WEIGHTS = ("float64", "float32", "float32_lerp", "float32_keys", "float32_keys_fma",
            "float32_pillow")
 #: How a footprint kernel's (``area``) box is bounded, see the module doc.
 BOXES = ("centred", "float32_ends", "float32_width")
 #: How a stretched kernel's taps and distances are found, see the module doc.
-WINDOWS = ("exact", "float32_centre", "float64_centre", "float32_support", "float32_pillow")
+WINDOWS = ("exact", "float32_centre", "float64_centre", "float32_support", "float32_pillow",
+           "spline")
 INTERMEDIATES = ("dtype", "wide", "unshifted")
 ACCUMULATIONS = ("float64", "taps", "block", "corner_sum", "corner_sum_q10",
                  "float64_per_axis", "taps_per_axis")
@@ -280,8 +298,10 @@ class Arithmetic:
     window: str = "exact"
     fixed_point: str = "own"
     block_mean: BlockMean | None = None
+    fma: str = "none"
 
     def __post_init__(self) -> None:
+        check_choice("fma", self.fma, FMAS)
         check_choice("window", self.window, WINDOWS)
         if not (isinstance(self.tie_tolerance, (int, float)) and 0 <= self.tie_tolerance < 0.5):
             raise ValueError(f"tie_tolerance={self.tie_tolerance!r} must be a number in [0, 0.5)")
@@ -371,7 +391,11 @@ class Arithmetic:
                           "block": "block sums in float32 (float64 data: float64) "
                                    "times f32(1/n)"}[self.accumulate]
                          + (f", {self.simd_lanes}-lane vector order" if self.simd_lanes
-                            else ""))
+                            else "")
+                         + {"none": "", "chain": ", each next tap a fused multiply-add",
+                            "reverse": ", from the last tap by fused multiply-adds",
+                            "tail4": ", taps after the first in unfused fours, the "
+                                     "remainder fused"}[self.fma])
         if self.block_mean is not None:
             parts.append(self.block_mean.describe())
         if dtype is not None and np.dtype(dtype).kind in "iu":

@@ -46,7 +46,7 @@ from ._validate import as_fraction, check_choice, check_memory, check_positive_i
 
 __all__ = ["ARITHMETICS", "BOUNDARIES", "boundary_taps", "compose_plans", "declared_fixed_point",
            "default_bits", "fixed_point", "map_boundary", "matrix_plan", "plan",
-           "taps_plan"]
+           "spline_taps", "taps_plan"]
 
 #: Boundary rules for taps outside the input.
 BOUNDARIES = ("renormalize", "clamp", "reflect", "symmetric", "wrap", "constant")
@@ -371,6 +371,9 @@ def plan(
             lo, hi = _centre64_window(centre, k.radius * stretch, in_size)
         elif arith.window == "float32_pillow":
             lo, hi = _pillow32_window(xs, k.radius, stretch)
+        elif arith.window == "spline":  # order + 1 taps, as ndimage picks them
+            lo = _spline_window(xs, int(2 * k.radius) - 1)
+            hi = lo + int(2 * k.radius) - 1
         elif arith.float32_positions:  # the taps around the position the library computed
             lo, hi = _window_float(xs, float(k.radius * stretch), k.edges)
         else:
@@ -506,6 +509,39 @@ def _centre_distances(j: NDArray[np.int64], xs: NDArray[np.float64],
     inv = float(np.float32(1 / float(stretch)))
     d = j.astype(np.float32) - c[:, None]  # float32 subtraction
     return ((d.astype(np.float64) + 0.5) * inv).astype(np.float32).astype(np.float64)
+
+
+def spline_taps(x: NDArray[np.float64],
+                k: Kernel) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Taps and weights of a B-spline of order ``n`` at positions ``x`` (``window="spline"``).
+
+    ``n + 1`` taps from ``floor(x) - n // 2`` (odd ``n``) or
+    ``floor(x + 1/2) - n // 2`` (even ``n``; order 0 is ``floor(x + 1/2)``
+    with weight 1), weights the spline at the float64 distances ``j - x``,
+    not normalised (SciPy's ``ndimage`` interpolation).  ``x`` is already
+    mapped by the library's boundary mode.
+
+    Examples
+    --------
+    >>> from pixelgrid._kernels import bspline
+    >>> j, w = spline_taps(np.array([1.25]), bspline(1))
+    >>> j.tolist(), w.tolist()
+    ([[1, 2]], [[0.75, 0.25]])
+    >>> spline_taps(np.array([1.5]), bspline(2))[0].tolist()
+    [[1, 2, 3]]
+    """
+    order = int(2 * k.radius) - 1
+    lo = _spline_window(x, order)
+    j = lo[:, None] + np.arange(order + 1, dtype=np.int64)
+    if order == 0:
+        return j, np.ones((x.shape[0], 1))
+    return j, np.asarray(k.fn(j - x[:, None]), dtype=np.float64)
+
+
+def _spline_window(x: NDArray[np.float64], order: int) -> NDArray[np.int64]:
+    """First tap of ``window="spline"``: ``floor(x)`` (odd n) or ``floor(x + 1/2)``, less n // 2."""
+    start = np.floor(x) if order & 1 else np.floor(x + 0.5)
+    return start.astype(np.int64) - order // 2
 
 
 def _pillow32_scale(radius: Fraction, stretch: Fraction) -> tuple[np.float32, np.float32]:

@@ -70,7 +70,7 @@ from .._arithmetic import Arithmetic, sample_positions, store
 from .._arrays import check_array, run_plans
 from .._grid import Affine
 from .._kernels import bspline, gaussian
-from .._plan import map_boundary, matrix_plan, plan, taps_plan
+from .._plan import map_boundary, matrix_plan, plan, spline_taps, taps_plan
 from .._plan_types import AxisPlan
 
 __all__ = ["FILTER_ARITHMETIC", "FILTER_MODES", "MODES", "ZOOM_ARITHMETIC",
@@ -273,10 +273,7 @@ def zoom_axis_plan(
     big = n + 2 * npad  # length of the (padded) line SciPy interpolates
     xc = _map_coordinate(x + npad, big, mode)
     outside = xc <= -1.0 if md.outside_cval else np.zeros(m, dtype=bool)
-    start = np.floor(xc) if order & 1 else np.floor(xc + 0.5)
-    start = start.astype(np.int64) - order // 2
-    j = start[:, None] + np.arange(order + 1, dtype=np.int64)
-    w = np.ones((m, 1)) if order == 0 else bspline(order).fn(j - xc[:, None])
+    j, w = spline_taps(xc, bspline(order))  # ndimage's order + 1 taps (window="spline")
     w[outside] = 0.0
     fill = w.sum(axis=1) * 0.0
     beyond = (j < 0) | (j >= big)
