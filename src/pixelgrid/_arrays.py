@@ -1,20 +1,26 @@
-"""Array plumbing: accepted dtypes, torch <-> numpy, engine choice."""
+"""Array plumbing: accepted dtypes, torch <-> numpy, engine choice.
+
+:func:`run_plans` is the one entry from plan data to an engine for numpy arrays
+(:func:`apply_plans` also takes torch tensors): every arithmetic model is
+reached through it from the plans' :class:`~pixelgrid.Arithmetic` records.
+"""
 
 from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from ._plan import default_bits, fixed_point
+from ._plan import declared_fixed_point, default_bits, fixed_point
 from ._plan_types import AxisPlan
 from ._validate import check_choice
 
-__all__ = ["ENGINES", "check_array", "is_torch", "own_fixed", "run_plans"]
+__all__ = ["ENGINES", "apply_plans", "check_array", "check_input", "is_torch", "own_fixed",
+           "plans_dtype", "run_plans"]
 
 ENGINES = ("auto", "reference", "native")
 
@@ -80,9 +86,12 @@ def _native_module() -> Any:
 
 def own_fixed(plans: Sequence[tuple[int, AxisPlan]],
               dtype: np.dtype[Any]) -> list[tuple[int, AxisPlan]]:
-    """The integer model of pixelgrid's own resize: fixed point, one rounding at the end.
+    """The fixed-point weights of 8/16-bit data: a declared rule, or pixelgrid's own model.
 
-    Plans that already carry fixed-point weights (a library's) are kept.  With
+    Plans that already carry fixed-point weights (a library's) are kept; plans
+    whose ``arithmetic.fixed_point`` names a library rule get it
+    (:func:`~pixelgrid._plan.declared_fixed_point`, per axis).  The rest get
+    pixelgrid's own model: fixed point, one rounding at the end.  With
     two or more weighted plans without them, each gets ``intermediate="wide"``
     (see :mod:`pixelgrid._engines.reference`), innermost axis first.  The first
     plan reads ``dtype`` and gets :func:`~pixelgrid._plan.default_bits` for it (at
@@ -90,6 +99,8 @@ def own_fixed(plans: Sequence[tuple[int, AxisPlan]],
     wide intermediate (int16 for 8-bit data, int32 for 16-bit) and get the bits
     for that.  A single weighted plan rounds once anyway (per-axis model).
     """
+    plans = [(ax, declared_fixed_point(p) if p.fixed is None and not p.is_gather
+              and p.arithmetic.fixed_point != "own" else p) for ax, p in plans]
     todo = [p for _, p in plans if not p.is_gather and p.fixed is None]
     if len(todo) < 2 or any(p.fixed is not None for _, p in plans if not p.is_gather):
         return [(ax, p if p.is_gather or p.fixed is not None
@@ -131,13 +142,14 @@ def run_plans(
     *,
     engine: str = "auto",
     threads: int | None = None,
-    fixed: Callable[[AxisPlan, np.dtype[Any]], AxisPlan] | None = None,
 ) -> NDArray[Any]:
     """Apply plans with the chosen engine, attaching fixed-point weights for small ints.
 
-    ``fixed`` makes the integer model of a non-gather plan; library emulations
-    pass their own (applied per axis, unless their plans declare otherwise).
-    Default: pixelgrid's own wide model (:func:`own_fixed`).
+    The plans' arithmetic records choose the model: a library's summation order
+    or stores (``Arithmetic.ordered``) go to :mod:`pixelgrid._engines.models`;
+    8/16-bit data without fixed-point weights gets the rule the plans declare
+    (``Arithmetic.fixed_point``; default pixelgrid's own wide model,
+    :func:`own_fixed`); the rest goes to the compiled or reference engine.
     """
     if engine not in ENGINES:
         check_choice("engine", engine, ENGINES)
@@ -154,9 +166,7 @@ def run_plans(
 
         return apply_model(x, plans)
     if name in FIXED_POINT_DTYPES:
-        plans = (own_fixed(plans, x.dtype) if fixed is None else
-                 [(ax, p if p.is_gather or p.fixed is not None else fixed(p, x.dtype))
-                  for ax, p in plans])
+        plans = own_fixed(plans, x.dtype)
     plans = [(ax, p) for ax, p in plans if not p.is_identity]
     if not plans:
         return np.array(x, copy=True, order="C")
@@ -172,3 +182,54 @@ def run_plans(
     from ._engines.reference import apply_plans
 
     return apply_plans(x, plans)
+
+
+def check_input(x: Any, name: str = "x") -> Any:
+    """:func:`check_array` for arrays; a torch tensor is checked and returned as it is.
+
+    Examples
+    --------
+    >>> check_input([1.0, 2.0]).dtype
+    dtype('float64')
+    """
+    if is_torch(x):
+        from ._engines.torch_engine import check_tensor
+
+        return check_tensor(x, name)
+    return check_array(x, name)
+
+
+def plans_dtype(x: Any) -> np.dtype[Any]:
+    """The numpy dtype whose plans ``x`` (an array or a torch tensor) uses (bfloat16: float32).
+
+    Examples
+    --------
+    >>> plans_dtype(np.zeros(2, np.uint8))
+    dtype('uint8')
+    """
+    if is_torch(x):
+        from ._engines.torch_engine import numpy_dtype
+
+        return numpy_dtype(x.dtype)
+    dt: np.dtype[Any] = np.dtype(x.dtype)
+    return dt
+
+
+def apply_plans(x: Any, plans: Sequence[tuple[int, AxisPlan]], *, engine: str = "auto",
+                threads: int | None = None) -> Any:
+    """Apply plans to a numpy array (:func:`run_plans`) or a torch tensor (the torch engine).
+
+    A tensor keeps its device and autograd graph; its 8/16-bit fixed-point
+    weights follow the same declared rules (:func:`own_fixed`).
+
+    Examples
+    --------
+    >>> import pixelgrid
+    >>> apply_plans(np.array([0.0, 1.0]), [(0, pixelgrid.plan(2, 4, kernel="linear"))]).tolist()
+    [0.0, 0.25, 0.75, 1.0]
+    """
+    if is_torch(x):
+        from ._engines.torch_engine import run_plans_torch
+
+        return run_plans_torch(x, plans)
+    return run_plans(x, plans, engine=engine, threads=threads)

@@ -59,8 +59,8 @@ from numpy.typing import NDArray
 
 from ._arithmetic import EXACT
 from ._arrays import FIXED_POINT_DTYPES, own_fixed
-from ._compose import compose_plans as compose_plans  # the old import path of compat modules
 from ._grid import Affine
+from ._plan import declared_fixed_point
 from ._plan_types import AxisPlan
 from ._resize import make_plans
 
@@ -323,10 +323,14 @@ class Explanation:
 
         pixelgrid's own resize gets its integer model from the whole resize
         (:func:`pixelgrid._arrays.own_fixed`, as ``run_plans`` attaches it); a
-        library's plans carry their own.
+        library's plans carry their own or declare a rule (``Arithmetic.fixed_point``).
         """
-        if self.like is not None or dt.name not in FIXED_POINT_DTYPES:
+        if dt.name not in FIXED_POINT_DTYPES:
             return self.plan(axis)
+        if self.like is not None:  # a library's own weights, or the rule its plans declare
+            p = self.plan(axis)
+            return (p if p.fixed is not None or p.is_gather or p.arithmetic.fixed_point == "own"
+                    else declared_fixed_point(p))
         return dict(own_fixed(self.plans, dt))[axis]
 
     # -- text --------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ Sampling an image at arbitrary points is not separable, so it is not an
 * **stores** to an integer dtype round half to even with
   :func:`pixelgrid._arithmetic.store`.
 
-One routine, :func:`_sample_points`, gathers and weights for every entry point
+One routine, :func:`sample_points`, gathers and weights for every entry point
 here and for the ``grid_sample`` emulations of :mod:`pixelgrid.compat`.
 Per axis it finds each point's taps and weights; it then loops over the
 tensor product of tap columns (``T**k`` gathers of all points at once) and
@@ -51,7 +51,7 @@ SAMPLE_BOUNDARIES = (*BOUNDARIES, "zeros")
 SAMPLE_TIES = (*NEAREST_TIES, "round_half_even")
 
 FloatArray = NDArray[np.float64]
-#: How :func:`_sample_points` weighs and sums: ``"float64"`` (weights and sums in
+#: How :func:`sample_points` weighs and sums: ``"float64"`` (weights and sums in
 #: float64), or ``"float32_fma"``: each axis's kernel value rounded to float32, the
 #: products across axes rounded to float32 in axis order, and the weighted values
 #: summed in float32 tap by tap with fused multiply-adds (the first product
@@ -144,7 +144,7 @@ def _safe_coords(x: FloatArray, n: int, kernel: Kernel, boundary: str) -> FloatA
     return np.clip(x, -margin, n - 1 + margin)
 
 
-def _sample_points(
+def sample_points(
     xm: NDArray[Any],
     pts: FloatArray,
     kernels: Sequence[Kernel],
@@ -155,7 +155,8 @@ def _sample_points(
 ) -> NDArray[Any]:
     """Sample ``xm`` (shape ``S + (C,)``) at points ``pts`` (``(M, k)``, index convention).
 
-    Returns ``(M, C)``: float64 for weighted kernels (float32 under
+    The one routine behind every point sampler (``_sample_points`` is its
+    older, private name).  Returns ``(M, C)``: float64 for weighted kernels (float32 under
     ``arithmetic="float32_fma"``, see :data:`SAMPLE_ARITHMETICS`), ``xm``'s dtype
     when every axis is nearest (a pure gather).  ``boundaries`` are core names
     (``constant`` reads ``fill_value``).
@@ -202,6 +203,9 @@ def _sample_points(
     if fill_value != 0 and np.any(fill_w):
         acc += fill_w[:, None] * fill_value
     return acc
+
+
+_sample_points = sample_points  # the older private name (regions.py, tests)
 
 
 # --------------------------------------------------------------------------------------
@@ -300,7 +304,7 @@ def grid_positions(u: NDArray[Any], n: int, align_corners: bool, padding: str,
 
 def _sum_float32_fma(flat: NDArray[Any], taps: list[_Taps], strides: list[int], m: int,
                      fill_value: float) -> NDArray[np.float32]:
-    """The weighted sum of :func:`_sample_points` under ``arithmetic="float32_fma"``."""
+    """The weighted sum of :func:`sample_points` under ``arithmetic="float32_fma"``."""
     src = flat.astype(np.float32)
     acc: NDArray[np.float32] | None = None
     fill_w = np.zeros(m, dtype=np.float32)
@@ -468,7 +472,7 @@ def _run(
     """Sample ``arr`` along axes ``ax`` at ``pts`` (``(..., k)``, index convention)."""
     k = len(ax)
     xm = _prepare(arr, ax, [kernel] * k)
-    y = _sample_points(xm, pts.reshape(-1, k), [kernel] * k, boundaries, fill, tie)
+    y = sample_points(xm, pts.reshape(-1, k), [kernel] * k, boundaries, fill, tie)
     return _place(y, arr, ax, pts.shape[:-1])
 
 

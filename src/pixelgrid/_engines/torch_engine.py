@@ -519,14 +519,12 @@ def apply_plans_torch(x: torch.Tensor, plans: Sequence[tuple[int, AxisPlan]]) ->
 def run_plans_torch(
     x: torch.Tensor,
     plans: Sequence[tuple[int, AxisPlan]],
-    *,
-    fixed: Callable[[AxisPlan, np.dtype[Any]], AxisPlan] | None = None,
 ) -> torch.Tensor:
     """Apply plans to a tensor as :func:`pixelgrid._arrays.run_plans` does to an array.
 
     Checks the dtype against the plans, attaches fixed-point weights for
-    8/16-bit integers (``fixed(plan, dtype)``, default: pixelgrid's own wide
-    model, :func:`pixelgrid._arrays.own_fixed`), drops identity plans and applies the rest with
+    8/16-bit integers (the rule the plans declare, default pixelgrid's own wide
+    model: :func:`pixelgrid._arrays.own_fixed`), drops identity plans and applies the rest with
     :func:`apply_plans_torch`.
 
     Examples
@@ -544,10 +542,7 @@ def run_plans_torch(
             f"(weights would change its values); cast it to a float dtype first"
         )
     if x.dtype in _FIXED_POINT:
-        npdt = numpy_dtype(x.dtype)
-        plans = (own_fixed(plans, npdt) if fixed is None else
-                 [(ax, p if p.is_gather or p.fixed is not None else fixed(p, npdt))
-                  for ax, p in plans])
+        plans = own_fixed(plans, numpy_dtype(x.dtype))
     plans = [(ax, p) for ax, p in plans if not p.is_identity]
     if not plans:
         return x.clone(memory_format=torch.contiguous_format)

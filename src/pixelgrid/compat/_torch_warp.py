@@ -2,7 +2,7 @@
 
 Each mode is a row of data (:data:`GRID_SAMPLE_MODES`): kernel, nearest tie
 rule, and where the padding acts.  The sampling is
-:func:`pixelgrid._sampling._sample_points`, the routine behind
+:func:`pixelgrid._sampling.sample_points`, the routine behind
 :func:`pixelgrid.sample`; the position, padding and summation arithmetic is
 declared (the sampler's ``"float32_fma"`` rules for torch's vectorised 2-D float32
 kernel), not computed here.  Reproduces torch 2.13.0 (CPU): 2-D float32
@@ -42,7 +42,7 @@ from numpy.typing import NDArray
 
 from .._arrays import is_torch
 from .._kernels import Kernel, cubic, linear, nearest
-from .._sampling import _sample_points, grid_positions, reflect_coordinates, unnormalize
+from .._sampling import grid_positions, reflect_coordinates, sample_points, unnormalize
 
 __all__ = ["GRID_SAMPLE_MODES", "PADDING_MODES", "affine_grid", "grid_sample",
            "reflect_coordinates", "unnormalize"]
@@ -193,7 +193,7 @@ def _grid_sample_numpy(
         p = np.stack(pts, axis=-1)
         boundary = _TAP_BOUNDARY[(padding, ac)] if m.pad_taps else "constant"
         xm = np.moveaxis(x[b], 0, -1)  # spatial..., C
-        v = _sample_points(xm, p, [m.kernel] * dim, [boundary] * dim, 0.0, m.tie, arithmetic)
+        v = sample_points(xm, p, [m.kernel] * dim, [boundary] * dim, 0.0, m.tie, arithmetic)
         out[b] = np.moveaxis(v.reshape(*out_sp, c), -1, 0)
     return out.astype(x.dtype)
 

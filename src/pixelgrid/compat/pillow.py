@@ -15,13 +15,16 @@ It only *declares* Pillow's model; the arithmetic is pixelgrid's:
 * 8-bit weights: :func:`pixelgrid._plan.fixed_point` with 22 bits, Pillow's
   half-away rounding and no sum fix-up, applied by the engine (the native one
   when built) with a clamp after every pass;
-* I and F: the plans' :class:`~pixelgrid.Arithmetic` says "double sums, stored
-  in the dtype after every axis, I rounded half away from zero", applied by
-  ``_engines.reference.apply_plans_stored_per_axis``;
-* ``Image.reduce``: two box plans and a :class:`~pixelgrid._arithmetic.BlockMean`
-  record per mode (:data:`REDUCE_MODELS`), applied by ``_engines.block_mean``;
+* I and F: the plans' :class:`~pixelgrid.Arithmetic` (:data:`RESIZE_ARITHMETIC_32BIT`)
+  says "double sums, stored in the dtype after every axis, I rounded half away
+  from zero" (``accumulate="float64_per_axis"``);
+* ``Image.reduce``: two box plans declaring a :class:`~pixelgrid._arithmetic.BlockMean`
+  record per mode (:data:`REDUCE_MODELS`, ``Arithmetic(block_mean=...)``);
 * RGBA/LA: premultiplied with Pillow's ``MULDIV255`` rounding
-  (``_engines.reference.premultiply_alpha``).
+  (:func:`pixelgrid._arithmetic.premultiply_alpha`).
+
+Every plan goes through ``pixelgrid._arrays.run_plans``, which hands it to the
+engine for the model its arithmetic record declares.
 
 Pillow facts this module encodes (checked against Pillow in the tests):
 
@@ -71,14 +74,8 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._arithmetic import Arithmetic, BlockMean
+from .._arithmetic import Arithmetic, BlockMean, premultiply_alpha, unpremultiply_alpha
 from .._arrays import run_plans
-from .._engines.block_mean import apply_block_mean
-from .._engines.reference import (
-    apply_plans_stored_per_axis,
-    premultiply_alpha,
-    unpremultiply_alpha,
-)
 from .._grid import Affine
 from .._kernels import (
     Kernel,
@@ -91,7 +88,7 @@ from .._kernels import (
     mks2021,
     nearest,
 )
-from .._plan import fixed_point, plan
+from .._plan import compose_plans, fixed_point, plan
 from .._plan_types import AxisPlan
 
 __all__ = [
@@ -107,6 +104,7 @@ __all__ = [
     "NEAREST_ARITHMETIC",
     "REDUCE_MODELS",
     "RESIZE_ARITHMETIC",
+    "RESIZE_ARITHMETIC_32BIT",
     "like_plans",
     "pillow_plan",
     "reduce",
@@ -153,6 +151,9 @@ FILTERS: dict[int, Filter] = {
 RESIZE_ARITHMETIC = Arithmetic(coordinates="exact", weights="float64", normalize=True,
                                intermediate="dtype", store="half_away",
                                window="float64_centre")
+#: Modes I and F: :data:`RESIZE_ARITHMETIC` with double sums stored in the dtype after
+#: every axis (``accumulate="float64_per_axis"``); 8-bit plans carry fixed point instead.
+RESIZE_ARITHMETIC_32BIT = RESIZE_ARITHMETIC.replace(accumulate="float64_per_axis")
 
 #: ``Image.resize`` with NEAREST: positions as a running double sum, floored in double.
 NEAREST_ARITHMETIC = Arithmetic(coordinates="float64_accumulate")
@@ -186,7 +187,8 @@ def pillow_plan(
     ``in0``, ``in1`` are the box edges along the axis (float32 in Pillow).  The
     core plan with Pillow's grid (the half-pixel grid shifted by the box, step
     ``s = f32(in1 - in0) / out`` in double), the filter's core kernel stretched
-    by ``max(s, 1)``, boundary ``renormalize`` and :data:`RESIZE_ARITHMETIC`,
+    by ``max(s, 1)``, boundary ``renormalize`` and :data:`RESIZE_ARITHMETIC`
+    (:data:`RESIZE_ARITHMETIC_32BIT` for modes I and F, ``eight_bit=False``),
     whose ``window="float64_centre"`` is Pillow's double-precision centre,
     ``trunc(c -+ support + 0.5)`` window, distances and tap-by-tap sums.  8-bit
     weights: :func:`pixelgrid._plan.fixed_point` with 22 bits, half away from
@@ -205,7 +207,8 @@ def pillow_plan(
     grid = Affine(Fraction(scale), Fraction(1, 2), Fraction(lo) - Fraction(1, 2),
                   "half_pixel (box-shifted)")
     p = plan(in_size, out_size, kernel=f.kernel, grid=grid, antialias=True,
-             boundary="renormalize", arithmetic=RESIZE_ARITHMETIC,
+             boundary="renormalize",
+             arithmetic=RESIZE_ARITHMETIC if eight_bit else RESIZE_ARITHMETIC_32BIT,
              footprint=Fraction(max(scale, 1.0)))
     p = dataclasses.replace(p, info={**p.info, "library": "pillow", "filter": f.name,
                                      "scale": scale})
@@ -255,8 +258,11 @@ def _reduce(x: NDArray[Any], fx: int, fy: int, bx: tuple[int, int, int, int],
     # A factor past the region is one block cut short, as the region + 1 is: the plans
     # stay the size of the image (Pillow takes reduce(2**31 - 1) in its stride).
     fx, fy = min(fx, bx[2] - bx[0] + 1), min(fy, bx[3] - bx[1] + 1)
-    plans = [(0, _block_plan(h, fy, bx[1], bx[3])), (1, _block_plan(w, fx, bx[0], bx[2]))]
-    return apply_block_mean(x, plans, REDUCE_MODELS.get(mode, REDUCE_MODELS["8bit"]))
+    model = REDUCE_MODELS.get(mode, REDUCE_MODELS["8bit"])
+    plans = [(ax, dataclasses.replace(p, arithmetic=p.arithmetic.replace(block_mean=model)))
+             for ax, p in ((0, _block_plan(h, fy, bx[1], bx[3])),
+                           (1, _block_plan(w, fx, bx[0], bx[2])))]
+    return run_plans(x, plans)
 
 
 def _safe_box(size: tuple[int, int], resample: int, bx: tuple[float, ...], w: int,
@@ -476,11 +482,9 @@ def _resample(x: NDArray[Any], mode: str, size: tuple[int, int], resample: int,
         # an empty box on the far edge samples outside the image: Pillow's affine
         # transform leaves those pixels 0
         return np.zeros((size[1], size[0], *x.shape[2:]), dtype=x.dtype)
-    passes = _passes(h, w, size, resample, bx, mode not in ("I", "F"))
-    if resample == NEAREST or mode not in ("I", "F"):
-        return run_plans(x, passes)  # 8-bit: the plans' 22-bit fixed point, clamped per pass
-    # I and F: double sums in tap order, stored in the dtype after each pass
-    return apply_plans_stored_per_axis(x, passes)
+    # 8-bit: the plans' 22-bit fixed point, clamped per pass; I and F: double sums in
+    # tap order, stored in the dtype after each pass (RESIZE_ARITHMETIC_32BIT)
+    return run_plans(x, _passes(h, w, size, resample, bx, mode not in ("I", "F")))
 
 
 def _integer_crop(size: tuple[int, int], bx: tuple[float, float, float, float]
@@ -557,8 +561,6 @@ def like_plans(
     [(1, 3), (0, 2)]
 
     """
-    from .._explain import compose_plans
-
     if len(shape) != 2:
         raise ValueError(f"Image.resize resizes 2-D images; got spatial shape {shape}")
     if not isinstance(size, (tuple, list)) or len(size) != 2:

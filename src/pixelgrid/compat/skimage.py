@@ -5,8 +5,9 @@ Gaussian prefilter; both are per-axis plans (:mod:`pixelgrid.compat.scipy`):
 the Gaussian is a same-size plan with SciPy's truncation (radius
 ``int(4 * sigma + 0.5)``) and boundary, the zoom a B-spline plan.  The
 Gaussian's store in the image's dtype after every axis is declared by the
-plans (:data:`pixelgrid.compat.scipy.FILTER_ARITHMETIC`) and applied by the
-engine.
+plans (:data:`pixelgrid.compat.scipy.FILTER_ARITHMETIC` with
+``accumulate="float64_per_axis"``) and applied by the engine ``run_plans``
+chooses from it.
 
 Reproduces scikit-image 0.26.0 (with SciPy 1.17.1).  Measured at 2000 <-> 5000
 px axes on random [0, 1) data (``tests/test_compat_skimage.py``): float32
@@ -36,6 +37,7 @@ scikit-image facts this module encodes (checked against skimage in the tests):
 
 from __future__ import annotations
 
+import dataclasses
 import numbers
 import warnings
 from typing import Any
@@ -43,8 +45,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._arrays import check_array
-from .._engines.reference import apply_plans_stored_per_axis
+from .._arrays import check_array, run_plans
 from .._plan import compose_plans
 from .._plan_types import AxisPlan
 from . import scipy as _ndi
@@ -78,6 +79,15 @@ def _img_as_float(image: NDArray[Any], preserve_range: bool) -> NDArray[Any]:
     return out
 
 
+def _stored_per_axis(p: AxisPlan) -> AxisPlan:
+    """A Gaussian plan of :mod:`.scipy` declaring SciPy's store after every axis.
+
+    (``accumulate="float64_per_axis"``: float64 sums tap by tap, each axis
+    stored in the image's dtype by ``FILTER_ARITHMETIC.store``.)
+    """
+    return dataclasses.replace(p, arithmetic=p.arithmetic.replace(accumulate="float64_per_axis"))
+
+
 def gaussian_filter(image: NDArray[Any], sigma: Any, mode: str, cval: float) -> NDArray[Any]:
     """``scipy.ndimage.gaussian_filter`` (truncate 4), one same-size plan per axis.
 
@@ -89,9 +99,9 @@ def gaussian_filter(image: NDArray[Any], sigma: Any, mode: str, cval: float) -> 
     """
     # SciPy filters in float64 and stores each axis in the image's dtype (float32
     # rounds after every axis, integers truncate): the plans declare it
-    # (``FILTER_ARITHMETIC``) and the engine applies it.
-    return apply_plans_stored_per_axis(image, _ndi.gaussian_filter_plans(image.shape, sigma,
-                                                                         mode, cval))
+    # (``FILTER_ARITHMETIC`` with ``accumulate="float64_per_axis"``) and run_plans applies it.
+    plans = _ndi.gaussian_filter_plans(image.shape, sigma, mode, cval)
+    return run_plans(image, [(ax, _stored_per_axis(p)) for ax, p in plans])
 
 
 def _check_bool(name: str, value: Any, allow_none: bool = False) -> bool | None:

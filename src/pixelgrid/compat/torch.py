@@ -56,10 +56,10 @@ from typing import Any
 import numpy as np
 
 from .._arithmetic import EXACT, Arithmetic
-from .._arrays import check_array, is_torch, run_plans
+from .._arrays import apply_plans, check_array, check_input, is_torch, plans_dtype, run_plans
 from .._grid import Affine
 from .._kernels import Kernel, adaptive_pool, cubic, lanczos, linear, nearest
-from .._plan import fixed_point, plan
+from .._plan import plan
 from .._plan_types import AxisPlan
 
 __all__ = ["MODES", "affine_grid", "grid_sample", "interpolate", "torch_plans"]
@@ -119,20 +119,27 @@ ARITHMETIC: dict[tuple[str, str], Arithmetic] = {
     ("nearest", "float32"): Arithmetic("float32_fma"),
     ("nearest", "float64"): Arithmetic("float64_fma"),
     ("nearest", "uint8"): Arithmetic("float32_fma"),
-    ("linear", "float32"): Arithmetic("float32_fma", "float32_lerp", normalize=False),
+    ("linear", "float32"): Arithmetic("float32_fma", "float32_lerp", normalize=False,
+                                      accumulate="taps", fma="reverse"),
     ("linear", "float64"): Arithmetic("float64_fma", normalize=False),
     ("linear", "uint8"): Arithmetic("float64_fma", normalize=False),
     ("cubic", "float32"): Arithmetic("float32_fma", "float32_keys_fma", normalize=False),
     ("cubic", "float64"): Arithmetic("float64_fma", normalize=False),
     ("cubic", "uint8"): Arithmetic("float64_fma", normalize=False),
     ("antialias", "float32"): Arithmetic("float32_edge", "float32_keys_fma",
-                                         window="float32_centre", accumulate="taps"),
+                                         window="float32_centre", accumulate="taps",
+                                         fma="tail4"),
     ("antialias", "float64"): Arithmetic("float64_fma"),
     ("antialias", "uint8"): Arithmetic("float64_fma"),
     ("area", "float32"): EXACT,
     ("area", "float64"): EXACT,
     ("area", "uint8"): EXACT,
 }
+# uint8 data: PyTorch's int16 weights with its precision search (``UpSampleKernel``),
+# declared on every record (the rule is only read for 8-bit data, also by ``explain``
+# on plans built for float) and implemented once (``_plan.declared_fixed_point``).
+for _key, _rec in list(ARITHMETIC.items()):
+    ARITHMETIC[_key] = _rec.replace(fixed_point="int16_max")
 
 #: Kernels PyTorch uses with ``antialias=True`` (Pillow's: bicubic becomes a = -0.5).
 _AA_KERNELS = {"bilinear": _LINEAR, "bicubic": cubic(-0.5), "lanczos": lanczos(3)}
@@ -273,16 +280,6 @@ def _first_row_everywhere(p: AxisPlan) -> AxisPlan:
         info={**p.info, "quirk": "torch antialias width-1 output: rows copy row 0"})
 
 
-def _torch_fixed(p: AxisPlan, dtype: np.dtype[Any]) -> AxisPlan:
-    """PyTorch's uint8 weights: int16 with the largest precision that fits (``UpSampleKernel``)."""
-    wt_max = float(np.max(p.weight))
-    precision = 0
-    for precision in range(22):
-        if int(0.5 + wt_max * (1 << (precision + 1))) >= (1 << 15):
-            break
-    return fixed_point(p, precision, exact_sum=False)
-
-
 def torch_plans(
     shape: tuple[int, ...],
     size: Any = None,
@@ -388,18 +385,16 @@ def interpolate(
         memory_cl = input.dim() == 4 and not input.is_contiguous() and input.is_contiguous(
             memory_format=torch.channels_last)
         channels_last = memory_cl and input.shape[1] > 3
-        from .._engines.torch_engine import check_tensor, numpy_dtype, run_plans_torch
-
         # the torch engine keeps device and autograd; bfloat16 uses float32 plans
-        check_tensor(input, "input")
-        plans = _interpolate_plans(tuple(input.shape), numpy_dtype(input.dtype), size,
+        check_input(input, "input")
+        plans = _interpolate_plans(tuple(input.shape), plans_dtype(input), size,
                                    scale_factor, mode, align_corners, recompute_scale_factor,
                                    antialias, channels_last, memory_cl)
-        return run_plans_torch(input, plans, fixed=_torch_fixed)
+        return apply_plans(input, plans)
     arr = check_array(input, "input")
     plans = _interpolate_plans(arr.shape, arr.dtype, size, scale_factor, mode, align_corners,
                                recompute_scale_factor, antialias, False, False)
-    return run_plans(arr, plans, fixed=_torch_fixed)
+    return run_plans(arr, plans)
 
 
 def _interpolate_plans(
