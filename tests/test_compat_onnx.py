@@ -735,3 +735,37 @@ def test_uint8_cubic_antialias_crop_box_outside_the_input(roi):
                  extrapolation_value=9.0)
     want = run_ort(x, attrs, scales=[1, 0.3], roi=roi)
     np.testing.assert_array_equal(po.resize(x, scales=[1, 0.3], roi=roi, **attrs), want)
+
+
+def test_antialias_is_a_declared_model():
+    """ORT's antialias table is plan data (window/weights "float32_pillow"), not compat code.
+
+    Hand derivation, linear, 4 -> 2 (scale 0.5, half_pixel): positions 0.5 and 2.5,
+    centres 1 and 3, support 2, distances (j - c + 1/2) / 2 = -0.75, -0.25, 0.25, 0.75
+    for j = c - 2 .. c + 1: triangle 0.25, 0.75, 0.75, 0.25, sum 2.  Row 0 reads
+    j = -1, folded into pixel 0 (0.75 + 0.25 = 1); row 1 reads j = 4, folded into
+    pixel 3; times f32(1 / 2): [0.5, 0.375, 0.125, 0] and [0, 0.125, 0.375, 0.5].
+    """
+    from pixelgrid._arithmetic import Arithmetic
+
+    [(_, p)] = po.onnx_plans((1, 4), scales=[1, 0.5], mode="linear", antialias=1)
+    a = p.arithmetic
+    assert (a.window, a.weights, a.reciprocal, a.accumulate) == (
+        "float32_pillow", "float32_pillow", True, "taps")
+    dense = np.zeros((2, 4))
+    np.add.at(dense, (np.repeat([0, 1], p.taps), p.index.ravel()), p.weight.ravel())
+    assert dense.tolist() == [[0.5, 0.375, 0.125, 0.0], [0.0, 0.125, 0.375, 0.5]]
+    x = np.array([[0, 8, 16, 64]], np.float32)
+    got = po.resize(x, scales=[1, 0.5], mode="linear", antialias=1)
+    assert got.tolist() == [[5.0, 39.0]]  # 0.5*0 + 0.375*8 + 0.125*16; 1 + 6 + 32
+    np.testing.assert_array_equal(got, run_ort(x, {"mode": "linear", "antialias": 1},
+                                                scales=[1, 0.5]))
+    # integer data: the same plan with ORT's integer arithmetic declared on it
+    p8 = po._ort_aa_for_dtype(p, np.dtype(np.int8))
+    assert p8.fixed is not None and p8.fixed.bits == 22
+    assert (p8.arithmetic.store, p8.arithmetic.accumulate) == ("clip8_wrap", "float64_per_axis")
+    assert po._ort_aa_for_dtype(p, np.dtype(np.int32)).arithmetic.accumulate == "taps_per_axis"
+    with pytest.raises(ValueError, match="store"):
+        Arithmetic(store="clip8")
+    with pytest.raises(ValueError, match="window"):
+        Arithmetic(window="pillow32")
