@@ -54,6 +54,16 @@ coordinates
     ``e_0 = f64((d + 1/2) + s * c)``, ``e_{o+1} = f64(e_o + s)``, and
     ``x = e - 1/2``; nearest indices are rounded in double (Pillow's NEAREST,
     ``ImagingScaleAffine``: ``floor(e)``).
+    ``"float64_padded"``: ``x = f64(f64(f64(a (o + c)) + (d + c)) - c)`` for the
+    exact step ``a`` (a Fraction) and exact ``c``, ``d``: the product rounded to
+    double once (a double division by the scale, or exact integer products
+    divided once), then the translation ``d + c`` (a double) and the shift
+    ``-c``, each addition rounded (``onnx.reference``'s ``(o + 0.5) / scale -
+    0.5``, ``offset + (o + 0.5) / scale - 0.5``, ``o * (in - 1) / (L - 1)``).
+    Nearest indices read its 2-tap window on the edge-padded line: the left tap
+    ``floor(f64(x + 1)) - 1`` (one less where ``f64(x + 1)`` is an integer), plus
+    one where the ratio ``x - floor(x)`` (1 at an integer) passes the tie rule
+    (so just above an integer, where ``x + 1`` rounds onto it, the pixel below).
 weights
     ``"float64"``: the kernel is evaluated and normalised in float64.
     ``"float32"``: distances, kernel values, their sum and the normalisation
@@ -247,7 +257,8 @@ __all__ = [
 COORDINATES = ("exact", "float32", "float32_fma", "float32_div", "float32_edge",
                "float32_translate", "float32_translate_fma",
                "float64_div", "float32_ratio", "float32_crop", "float64_fma",
-               "float64_float32", "float64", "float64_matlab", "float64_accumulate")
+               "float64_float32", "float64", "float64_matlab", "float64_accumulate",
+               "float64_padded")
 #: Where ``accumulate="taps"`` fuses a product into the sum, see the module doc.
 FMAS = ("none", "chain", "reverse", "tail4")
 WEIGHTS = ("float64", "float32", "float32_lerp", "float32_keys", "float32_keys_fma",
@@ -484,7 +495,7 @@ def as_arithmetic(value: str | Arithmetic) -> Arithmetic:
         f"arithmetic={value!r} must be an Arithmetic record or one of {list(COORDINATES)}")
 
 
-def sample_positions(step: float | Fraction, c: float, d: float, n: int,
+def sample_positions(step: float | Fraction, c: float | Fraction, d: float | Fraction, n: int,
                      coordinates: str, grid_offset: float = 0.5,
                      in_size: int | None = None) -> NDArray[np.float64]:
     """Sample positions of ``n`` outputs as a float32 library computes them.
@@ -508,6 +519,9 @@ def sample_positions(step: float | Fraction, c: float, d: float, n: int,
     >>> sample_positions(0.5, 0.5, -0.5, 3, "float32").tolist()
     [-0.25, 0.25, 0.75]
     """
+    if coordinates == "float64_padded":
+        return _padded_positions(Fraction(step), Fraction(c), Fraction(d), n)
+    c, d = float(c), float(d)
     if coordinates in ("float32_ratio", "float32_crop"):
         return _ratio_positions(Fraction(step), c, d, n, coordinates, in_size)
     if coordinates == "float64_accumulate":
@@ -559,6 +573,14 @@ def sample_positions(step: float | Fraction, c: float, d: float, n: int,
     raise ValueError(f"coordinates={coordinates!r} has no float32 positions")
 
 
+def _padded_positions(step: Fraction, c: Fraction, d: Fraction,
+                      n: int) -> NDArray[np.float64]:
+    """``float64_padded``: ``f64(f64(f64(a (o + c)) + (d + c)) - c)``, the product rounded once."""
+    num = np.arange(n, dtype=object) * c.denominator + c.numerator
+    q = np.asarray(num * step.numerator / (c.denominator * step.denominator), dtype=np.float64)
+    return (q + float(d + c)) - float(c)  # Python int / int rounds correctly
+
+
 def _ratio_positions(step: Fraction, c: float, d: float, n: int, coordinates: str,
                      in_size: int | None) -> NDArray[np.float64]:
     """``float32_ratio`` and ``float32_crop`` positions (see the module doc)."""
@@ -590,17 +612,27 @@ def fma_float32(a: NDArray[Any], b: NDArray[Any], c: NDArray[Any]) -> NDArray[np
     >>> float(fma_float32(np.array([a]), np.array([b]), np.array([c]))[0])  # not 1 + 2**-22
     1.0000001192092896
     """
-    p = np.asarray(a, np.float32).astype(np.float64) * np.asarray(b, np.float32)
-    c64 = np.asarray(c, np.float32).astype(np.float64)
-    s = p + c64
-    bb = s - p
-    e = (p - (s - bb)) + (c64 - bb)  # s + e == p + c exactly
-    r = s.astype(np.float32)
+    p = np.multiply(np.asarray(a, np.float32), np.asarray(b, np.float32), dtype=np.float64)
+    s = np.add(p, np.asarray(c, np.float32), dtype=np.float64)
+    out: NDArray[np.float32] = s.astype(np.float32)
+    # Only a sum ending in exactly half a float32 ulp (its 29 low bits 1000...0) or in
+    # float32's subnormal range can round differently from the exact value: check those.
+    bits = np.ascontiguousarray(s).view(np.uint64).reshape(s.shape)
+    low = np.bitwise_and(bits, np.uint64(0x1FFFFFFF))
+    maybe = low == np.uint64(0x10000000)
+    if np.abs(out).min(initial=np.inf) < 2.0**-125:
+        maybe |= np.abs(s) < 2.0**-125
+    if not maybe.any():
+        return out
+    c64 = np.broadcast_to(np.asarray(c, np.float32), s.shape).astype(np.float64)
+    sm, pm, cm, r = s[maybe], p[maybe], c64[maybe], out[maybe]
+    bb = sm - pm
+    e = (pm - (sm - bb)) + (cm - bb)  # sm + e == p + c exactly
     r64 = r.astype(np.float64)
-    towards = np.nextafter(r, np.where(s > r64, np.inf, -np.inf).astype(np.float32))
-    tie = (s != r64) & (2 * s == r64 + towards.astype(np.float64)) & (e != 0)
+    towards = np.nextafter(r, np.where(sm > r64, np.inf, -np.inf).astype(np.float32))
+    tie = (sm != r64) & (2 * sm == r64 + towards.astype(np.float64)) & (e != 0)
     fix = tie & ((e > 0) == (towards > r))  # the exact value lies beyond the midpoint
-    out: NDArray[np.float32] = np.where(fix, towards, r).astype(np.float32)
+    out[maybe] = np.where(fix, towards, r)
     return out
 
 

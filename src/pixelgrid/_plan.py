@@ -97,6 +97,8 @@ def _positions(aff: Affine, n: int, arith: Arithmetic,
                in_size: int | None = None) -> NDArray[np.float64]:
     """Sample positions under the model's coordinate rule (float32-valued unless exact)."""
     # The ratio rules read the exact step (p / q); the others its float value.
+    if arith.coordinates == "float64_padded":  # exact step and offsets
+        return sample_positions(aff.a, aff.c, aff.d, n, arith.coordinates)
     step = (aff.a if arith.coordinates in ("float32_ratio", "float32_crop", "float64_matlab")
             else float(aff.a))
     return sample_positions(step, float(aff.c), float(aff.d), n, arith.coordinates,
@@ -149,6 +151,31 @@ def _round_tie_float64(x: NDArray[np.float64], tie: str) -> NDArray[np.int64]:
     return (r + up).astype(np.int64)
 
 
+def _round_tie_padded(x: NDArray[np.float64], tie: str) -> NDArray[np.int64]:
+    """Nearest index under ``coordinates="float64_padded"``: a 2-tap window on the padded line.
+
+    The one-hot coefficient comes from ``ratio = x - floor(x)`` (1 at an
+    integer), the window from the edge-padded position ``f64(x + 1)``: where it
+    rounds onto an integer that ``x`` is not (``x = 1 + 2**-52``) the window
+    starts one pixel to the left (``onnx.reference``'s ``_get_neighbor``).
+
+    Examples
+    --------
+    >>> _round_tie_padded(np.array([2.5, 3.0, 1 + 2**-52]), "round_prefer_floor").tolist()
+    [2, 3, 0]
+    """
+    below = np.floor(x)
+    ratio = np.where(x == below, 1.0, x - below)
+    right: NDArray[np.bool_] = {
+        "round_prefer_floor": ratio > 0.5, "round_prefer_ceil": ratio >= 0.5,
+        "floor": ratio == 1.0, "ceil": np.ones(x.shape, dtype=bool)}[tie]
+    padded = x + 1.0
+    p = np.floor(padded)
+    left = np.where(padded == p, p - 1, p) - 1
+    out: NDArray[np.int64] = (left + right).astype(np.int64)
+    return out
+
+
 def _round_tie(aff: Affine, n: int, tie: str, arith: Arithmetic = EXACT,
                in_size: int | None = None) -> NDArray[np.int64]:
     """Nearest index of every output sample under a tie rule."""
@@ -159,6 +186,8 @@ def _round_tie(aff: Affine, n: int, tie: str, arith: Arithmetic = EXACT,
         return r.astype(np.int64)
     if arith.coordinates in ("float64", "float64_matlab"):  # decided exactly on the double
         return _round_tie_float64(_positions(aff, n, arith, in_size), tie)
+    if arith.coordinates == "float64_padded":
+        return _round_tie_padded(_positions(aff, n, arith, in_size), tie)
     if arith.float32_positions:
         return _round_tie_float32(_positions(aff, n, arith, in_size), tie, arith.tie_tolerance)
     if tie == "floor":

@@ -237,59 +237,40 @@ def _ort_positions(ctm: str, n_in: int, n_out: int, scale: float,
 ORT_TIE_TOLERANCE = 1e-6
 
 
-def _nearest_coords(
-    ctm: str, n_in: int, n_out: int, scale: float, roi: tuple[float, float], ref: bool
-) -> NDArray[np.float64]:
-    """Source coordinates as ORT (float32) or the reference evaluator (float64) computes them."""
-    if ref:
-        o = np.arange(n_out, dtype=np.float64)
-        s = float(scale)
-        length = s * n_in  # the reference uses the fractional output length
-        if ctm == "align_corners":
-            return np.zeros(n_out) if length == 1 else o * (n_in - 1) / (length - 1)
-        if ctm == "asymmetric":
-            return o / s
-        if ctm == "tf_crop_and_resize":
-            # The reference keeps the crop box as float32 scalars: hi - lo and
-            # lo * (n_in - 1) are float32 operations, the rest float64.
-            lo32, hi32 = _f32(roi[0]), _f32(roi[1])
-            span = float(hi32 - lo32)
-            start = float(lo32 * _f32(n_in - 1))
-            if length == 1:
-                return np.full(n_out, float(_f32(span * (n_in - 1)) / _f32(2))) + start
-            return o * span * (n_in - 1) / (length - 1) + start
-        if ctm == "pytorch_half_pixel" and length == 1:
-            return np.full(n_out, -0.5)
-        if ctm == "half_pixel_symmetric":
-            off = n_in / 2 * (1 - n_out / length)
-            return np.asarray(off + (o + 0.5) / s - 0.5, dtype=np.float64)
-        return (o + 0.5) / s - 0.5  # half_pixel, pytorch_half_pixel
-    return _ort_positions(ctm, n_in, n_out, scale, roi)
+def _reference_affine(ctm: str, n_in: int, n_out: int, scale: float,
+                      roi: tuple[float, float]) -> Affine:
+    """The grid of ``onnx.reference``'s nearest, with its double operands exactly.
 
-
-def _round_reference(x: NDArray[np.float64], nearest_mode: str) -> NDArray[np.int64]:
-    """onnx.reference's nearest: a 2-tap window and a one-hot coefficient.
-
-    The coefficient comes from ``ratio = x - floor(x)`` (1 at an integer), the
-    window from the edge-padded position ``x + 1``; when ``x + 1`` rounds onto an
-    integer that ``x`` is not (``x = 1 + 2**-52``) the window starts one pixel
-    to the left, so the reference reads pixel 0 there (sizes 35 -> 17,
-    ``half_pixel_symmetric``).
+    Its positions (``coordinates="float64_padded"``): ``(o + 0.5) / s - 0.5``,
+    ``o / s``, ``offset + (o + 0.5) / s - 0.5`` (``half_pixel_symmetric``, the
+    offset in double), ``o * (in - 1) / (L - 1)`` with the fractional length
+    ``L = s * in``; ``tf_crop_and_resize`` keeps the box as float32 scalars
+    (``hi - lo`` and ``lo * (in - 1)`` float32 operations, the rest double).
     """
-    below = np.floor(x)
-    ratio = np.where(x == below, 1.0, x - below)
-    if nearest_mode == "round_prefer_floor":
-        right = ratio > 0.5
-    elif nearest_mode == "round_prefer_ceil":
-        right = ratio >= 0.5
-    elif nearest_mode == "floor":
-        right = ratio == 1.0
-    else:
-        right = np.ones(x.shape, dtype=bool)
-    padded = x + 1.0
-    p = np.floor(padded)
-    left = np.where(padded == p, p - 1, p) - 1
-    return (left + right).astype(np.int64)
+    s = Fraction(float(scale))
+    half = Fraction(1, 2)
+    length = float(scale) * n_in  # the reference uses the fractional output length
+    if ctm == "align_corners":
+        a = Fraction(n_in - 1) / (Fraction(length) - 1) if length != 1 else Fraction(0)
+        return Affine(a, Fraction(0), Fraction(0), ctm)
+    if ctm == "asymmetric":
+        return Affine(1 / s, Fraction(0), Fraction(0), ctm)
+    if ctm == "tf_crop_and_resize":
+        lo32, hi32 = _f32(roi[0]), _f32(roi[1])
+        span = float(hi32 - lo32)
+        start = float(lo32 * _f32(n_in - 1))
+        valid = (Fraction(0), Fraction(n_in - 1))
+        if length == 1:  # the box's centre, f32(span * (in - 1)) / 2 in float32, + start
+            d = Fraction(float(_f32(span * (n_in - 1)) / _f32(2)) + start)
+            return Affine(Fraction(0), Fraction(0), d, ctm, valid=valid)
+        return Affine(Fraction(span) * (n_in - 1) / (Fraction(length) - 1), Fraction(0),
+                      Fraction(start), ctm, valid=valid)
+    if ctm == "pytorch_half_pixel" and length == 1:
+        return Affine(Fraction(0), Fraction(0), -half, ctm)
+    if ctm == "half_pixel_symmetric":
+        off = n_in / 2 * (1 - n_out / length)  # a double, as the reference computes it
+        return Affine(1 / s, half, Fraction(off) - half, ctm)
+    return Affine(1 / s, half, -half, ctm)  # half_pixel, pytorch_half_pixel
 
 
 def _nearest_plan(ctm: str, n_in: int, n_out: int, scale: float, roi: tuple[float, float],
@@ -299,18 +280,10 @@ def _nearest_plan(ctm: str, n_in: int, n_out: int, scale: float, roi: tuple[floa
         return plan(n_in, n_out, kernel=nearest(nearest_mode), grid=aff, boundary="clamp",
                     fill_value=fill_value,
                     arithmetic=Arithmetic(rule, tie_tolerance=ORT_TIE_TOLERANCE))
-    x = _nearest_coords(ctm, n_in, n_out, scale, roi, ref)
-    j = _round_reference(x, nearest_mode)
-    index = np.clip(j, 0, n_in - 1)[:, None]
-    weight = np.ones((n_out, 1))
-    fill = np.zeros(n_out)
-    if ctm == "tf_crop_and_resize":
-        outside = (x < 0) | (x > n_in - 1)
-        weight[outside] = 0.0
-        fill[outside] = 1.0
-    info = {"grid": ctm, "kernel": f"nearest({nearest_mode})",
-            "arithmetic": "float64 (onnx.reference)", "boundary": "clamp"}
-    return AxisPlan(n_in, n_out, index, weight, fill, float(fill_value), x, None, info)
+    # onnx.reference: double positions, its 2-tap window on the padded line
+    return plan(n_in, n_out, kernel=nearest(nearest_mode),
+                grid=_reference_affine(ctm, n_in, n_out, scale, roi), boundary="clamp",
+                fill_value=fill_value, arithmetic=Arithmetic("float64_padded"))
 
 
 def _affine(ctm: str, n_in: int, n_out: int, scale: float, roi: tuple[float, float],
