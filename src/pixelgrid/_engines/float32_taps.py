@@ -10,7 +10,9 @@ A plan whose ``arithmetic.simd_lanes`` is ``L > 0`` sums the first
 flattened in C order, e.g. ``width * channels``) nested from the last tap,
 ``x0*w0 + (x1*w1 + (... + xk*wk))``, as a vector loop of ``L`` lanes that
 multiplies and adds without fused multiply-add does; the remaining elements
-(the scalar tail) left to right.  Integer results are stored by the last
+(the scalar tail) left to right.  ``arithmetic.fma`` makes some additions
+fused multiply-adds (one rounding, :func:`~pixelgrid._arithmetic.fma_float32`):
+PyTorch's float32 linear and antialias orders.  Integer results are stored by the last
 plan's ``arithmetic.store`` rule, float results cast once.
 
 This is OpenCV's ``resizeGeneric`` for float32/float64 and 16-bit data
@@ -26,7 +28,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._arithmetic import store
+from .._arithmetic import fma_float32, store
 from .._plan_types import AxisPlan
 
 __all__ = ["apply", "taps_pass", "working_dtype"]
@@ -45,6 +47,10 @@ def taps_pass(x: NDArray[Any], axis: int, p: AxisPlan, work: Any) -> NDArray[Any
     lanes = p.arithmetic.simd_lanes
     m = int(np.prod(xm.shape[1:], dtype=np.int64))
     limit = (m // lanes) * lanes if lanes else 0
+    if p.arithmetic.fma != "none":
+        if lanes:
+            raise ValueError("an fma order has no vector body (simd_lanes must be 0)")
+        return np.moveaxis(_fused_pass(xm, p, w, shape, work), 0, axis)
     if limit == 0:
         acc = xm[p.index[:, 0]] * w[:, 0].reshape(shape)
         for t in range(1, p.taps):
@@ -63,6 +69,45 @@ def taps_pass(x: NDArray[Any], axis: int, p: AxisPlan, work: Any) -> NDArray[Any
             seq = seq + prods[t][:, limit:]
         out[:, limit:] = seq
     return np.moveaxis(out.reshape((p.out_size, *xm.shape[1:])), 0, axis)
+
+
+def _fused_pass(xm: NDArray[Any], p: AxisPlan, w: NDArray[Any], shape: tuple[int, ...],
+                work: Any) -> NDArray[Any]:
+    """A pass whose additions are partly fused multiply-adds (``Arithmetic.fma``).
+
+    ``K``, a row's taps up to its last non-zero weight, decides which taps are
+    read (the library's loop ends there) and, for ``"tail4"``, which are fused.
+    """
+    if work is not np.float32:
+        raise ValueError(f"fma={p.arithmetic.fma!r} is modelled for float32 sums; got "
+                         f"{np.dtype(work)} data")
+    order = p.arithmetic.fma
+    # Taps after a row's last non-zero weight add x * 0 = 0 and change nothing, except
+    # under "tail4", where the library's loop length K decides which taps are fused.
+    acc: NDArray[Any]
+    if order == "reverse":  # from the last tap down to the first
+        acc = xm[p.index[:, -1]] * w[:, -1].reshape(shape)
+        for t in range(p.taps - 2, -1, -1):
+            acc = fma_float32(xm[p.index[:, t]], w[:, t].reshape(shape), acc)
+        return acc
+    acc = xm[p.index[:, 0]] * w[:, 0].reshape(shape)
+    if order == "chain":
+        for t in range(1, p.taps):
+            acc = fma_float32(xm[p.index[:, t]], w[:, t].reshape(shape), acc)
+        return acc
+    nz = w != 0
+    k = np.where(nz.any(axis=1), p.taps - np.argmax(nz[:, ::-1], axis=1), 1)
+    fused_from = 1 + 4 * ((k - 1) // 4)  # taps 1 .. 4 floor((K-1)/4) unfused
+    for t in range(1, p.taps):
+        xt, wt = xm[p.index[:, t]], w[:, t].reshape(shape)
+        fused = (t >= fused_from).reshape(shape)
+        if fused.all():
+            acc = fma_float32(xt, wt, acc)
+        elif not fused.any():
+            acc = acc + xt * wt
+        else:
+            acc = np.where(fused, fma_float32(xt, wt, acc), acc + xt * wt)
+    return acc
 
 
 def apply(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> NDArray[Any]:

@@ -7,9 +7,9 @@ family and dtype class), so this module computes nothing itself.
 :func:`interpolate` validates the arguments as PyTorch does, computes the
 output size with PyTorch's float64 rule, and builds one plan per spatial axis;
 the engines do the rest.  Measured against torch 2.13.0 on 2000 <-> 5000 px
-axes (``docs/compat_torch.md``): float32 within 1.2e-7 (linear modes, area,
-bilinear/bicubic antialias), 2.4e-7 (lanczos) and 4.8e-7 (bicubic) on data in
-[0, 1); nearest modes and uint8 bit-exact; float64 within 2e-15.
+axes (``docs/compat_torch.md``): float32 bit-exact for bilinear/bicubic
+antialias, within 1.2e-7 (linear modes, area), 2.4e-7 (lanczos) and 4.8e-7
+(bicubic) on data in [0, 1); nearest modes and uint8 bit-exact; float64 within 2e-15.
 
 PyTorch facts this module encodes (checked against torch in the tests):
 
@@ -39,9 +39,12 @@ PyTorch facts this module encodes (checked against torch in the tests):
 * Given ``scale_factor`` (and ``recompute_scale_factor`` not True), the output
   size is ``floor(in * scale_factor)`` in float64 and the coordinates use
   ``1 / scale_factor`` (except ``align_corners=True`` and ``area``).
-* Not reproduced bit for bit: the order of torch's float sums (non-antialias modes
-  add ``x0 w0 + x1 w1`` by a fused multiply-add, and the antialias loop fuses them
-  for rows of 2 or 4 taps), which the engines do not model: an ulp.
+* The order of torch's float32 sums (``Arithmetic.fma``): the antialias loop adds
+  taps after the first unfused in fours and fuses the remainder (``"tail4"``,
+  declared: bit-exact at 2000 <-> 5000 px).  Linear modes round ``x1 w1`` and fuse
+  ``x0 w0`` into it (``"reverse"``, :data:`LINEAR_FLOAT32_EXACT`: bit-exact, but not
+  declared until the compiled engine runs it: 1 ulp on 20-30% of outputs).  bicubic
+  (weights from ``t = x - floor(x)``), lanczos and area are not bit-exact (an ulp or two).
 """
 
 from __future__ import annotations
@@ -107,20 +110,26 @@ MODES: dict[str, Mode] = {
 #: * ``linear`` (``linear``/``bilinear``/``trilinear``) and ``cubic`` (``bicubic``):
 #:   ``area_pixel_compute_source_index`` in ``opmath`` contracted to one FMA; the
 #:   interpolation weights applied as they are (not normalised).  float32 linear
-#:   weights are ``lambda = x - floor(x)`` and ``f32(1 - lambda)`` (``float32_lerp``).
+#:   weights are ``lambda = x - floor(x)`` and ``f32(1 - lambda)`` (``float32_lerp``),
+#:   torch sums them ``fma(x0, w0, f32(x1 * w1))`` along each axis, width first: the
+#:   rule :data:`LINEAR_FLOAT32_EXACT` declares (bit-exact, measured).  Not declared
+#:   here yet: it runs on the numpy model engine, ~270x slower than the compiled engine
+#:   (1x3x512x512 -> 1024: 0.7 ms -> 190 ms); without it 70-80% of outputs are equal,
+#:   the rest 1 ulp off.
 #: * ``antialias``: ``_compute_indices_min_size_weights_aa``: the centre
 #:   ``f32(s * (o + 0.5))``, taps and distances from it (``float32_centre``), float
 #:   filter values, their float sum and the division by it; each pass sums its taps
-#:   in float, left to right, without FMA (``accumulate="taps"``).  float64 data and
-#:   uint8 weights: all of it in double.
+#:   in float, left to right (``accumulate="taps"``): a row of K taps adds taps
+#:   1 .. 4 floor((K-1)/4) unfused and fuses the rest (``fma="tail4"``: the loop
+#:   unrolled by 4, its remainder contracted; bit-exact for bilinear/bicubic, measured
+#:   for K = 2 .. 19).  float64 data and uint8 weights: all of it in double.
 #: * ``area``: adaptive average pooling over integer windows; the mean is a float sum
 #:   divided by the count, which the engines' weighted sum matches to an ulp.
 ARITHMETIC: dict[tuple[str, str], Arithmetic] = {
     ("nearest", "float32"): Arithmetic("float32_fma"),
     ("nearest", "float64"): Arithmetic("float64_fma"),
     ("nearest", "uint8"): Arithmetic("float32_fma"),
-    ("linear", "float32"): Arithmetic("float32_fma", "float32_lerp", normalize=False,
-                                      accumulate="taps", fma="reverse"),
+    ("linear", "float32"): Arithmetic("float32_fma", "float32_lerp", normalize=False),
     ("linear", "float64"): Arithmetic("float64_fma", normalize=False),
     ("linear", "uint8"): Arithmetic("float64_fma", normalize=False),
     ("cubic", "float32"): Arithmetic("float32_fma", "float32_keys_fma", normalize=False),
@@ -140,6 +149,9 @@ ARITHMETIC: dict[tuple[str, str], Arithmetic] = {
 # on plans built for float) and implemented once (``_plan.declared_fixed_point``).
 for _key, _rec in list(ARITHMETIC.items()):
     ARITHMETIC[_key] = _rec.replace(fixed_point="int16_max")
+#: PyTorch's exact float32 order for the linear modes (``fma="reverse"``), for use once the
+#: compiled engine runs ordered sums (see the ``linear`` note above).
+LINEAR_FLOAT32_EXACT = ARITHMETIC["linear", "float32"].replace(accumulate="taps", fma="reverse")
 
 #: Kernels PyTorch uses with ``antialias=True`` (Pillow's: bicubic becomes a = -0.5).
 _AA_KERNELS = {"bilinear": _LINEAR, "bicubic": cubic(-0.5), "lanczos": lanczos(3)}
