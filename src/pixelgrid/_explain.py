@@ -396,8 +396,34 @@ class Explanation:
         if not self.plans:
             return "\n".join([*head, "no axis changes: the output is a copy of the input"])
         blocks = [self.describe_axis(ax) for ax, _ in sorted(self.plans, key=lambda t: t[0])]
-        order = ", ".join(str(ax) for ax, _ in self.plans)
-        return "\n".join([*head, f"passes (in order): axis {order}", *blocks])
+        order = self.pass_order()
+        line = "passes (in order): axis " + ", ".join(map(str, order))
+        # pixelgrid's own 8/16-bit model runs its weighted passes innermost axis first
+        other = [np.dtype(d).name for d in self.dtypes if self.pass_order(d) != order]
+        if other:
+            line += (f"; {', '.join(other)}: axis "
+                     + ", ".join(map(str, self.pass_order(other[0])))
+                     + " (wide integer model: innermost axis first)")
+        return "\n".join([*head, line, *blocks])
+
+    def pass_order(self, dtype: Any = None) -> list[int]:
+        """The axes in the order the engines apply them to ``dtype`` data (default: float).
+
+        Plans run in the order given, except under pixelgrid's own integer model
+        (``like=None``, 8/16-bit data): two or more weighted passes run innermost axis
+        first (:func:`pixelgrid._arrays.own_fixed`, as ``run_plans`` applies them).
+
+        Examples
+        --------
+        >>> e = explain((4, 6), (8, 12))
+        >>> e.pass_order(), e.pass_order("uint8")
+        ([0, 1], [1, 0])
+        """
+        if dtype is not None and self.like is None:
+            dt = np.dtype(dtype)
+            if dt.name in FIXED_POINT_DTYPES:
+                return [ax for ax, _ in own_fixed(self.plans, dt)]
+        return [ax for ax, _ in self.plans]
 
     def __repr__(self) -> str:
         return f"<Explanation {self.call}: {self.in_shape} -> {self.out_shape}>"
