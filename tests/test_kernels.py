@@ -153,3 +153,43 @@ def test_support_mask_follows_edges():
     assert kernels.box().support_mask([-0.5, 0.5]).tolist() == [False, True]
     assert kernels.lanczos(3, "pillow").support_mask([-3.0, 3.0]).tolist() == [True, False]
     assert kernels.linear().support_mask([-1.0, 1.0, 1.5]).tolist() == [True, True, False]
+
+
+@pytest.mark.parametrize(("interp", "kernel"), [
+    ("INTER_CUBIC", lambda: kernels.cubic(-0.75, variant="opencv")),
+    ("INTER_LANCZOS4", lambda: kernels.lanczos(4, variant="opencv")),
+])
+def test_opencv_rows_are_cv2_coefficients(interp, kernel):
+    # cv2.resize of a one-hot float32 row (one input row, so the vertical pass is the
+    # identity: f = 0 gives the taps (0, 1, 0, 0) / a 1-dominated Lanczos row) returns, at
+    # each output, the float32 coefficient of the tap reading the one pixel.  Positions
+    # x = f32((o + 0.5) * 64/2000 - 0.5) (OpenCV's double product rounded to float32).
+    cv2 = pytest.importorskip("cv2")
+    old = cv2.ipp.useIPP()
+    cv2.ipp.setUseIPP(False)
+    try:
+        src = np.zeros((1, 64), np.float32)
+        src[0, 32] = 1
+        got = cv2.resize(src, (2000, 1), interpolation=getattr(cv2, interp))[0]
+    finally:
+        cv2.ipp.setUseIPP(old)
+    k = kernel()
+    ksize = int(2 * k.radius)
+    x = ((np.arange(2000) + 0.5) * (64 / 2000) - 0.5).astype(np.float32).astype(np.float64)
+    s = np.floor(x).astype(np.int64)
+    rows = k.rows((x - s).astype(np.float32))
+    tap = 32 - (s - ksize // 2 + 1)  # which tap of each row reads pixel 32
+    near = (tap >= 0) & (tap < ksize)
+    expect = np.where(near, rows[np.arange(2000), np.clip(tap, 0, ksize - 1)], 0)
+    np.testing.assert_array_equal(got, expect.astype(np.float32))
+
+
+def test_opencv_variant_checks():
+    with pytest.raises(ValueError, match="n="):
+        kernels.lanczos(3, variant="opencv")
+    with pytest.raises(ValueError, match="variant"):
+        kernels.cubic(-0.75, variant="cv2")
+    # cubic(-0.75) at f = 1/2, by hand: outer taps a(t^3 - 5t^2 + 8t - 4) at t = 1.5
+    # = -0.75 * 0.125, inner (a+2)t^3 - (a+3)t^2 + 1 at t = 0.5 = 0.59375
+    rows = kernels.cubic(-0.75, variant="opencv").rows(np.float32([0.5]))
+    assert rows.tolist() == [[-0.09375, 0.59375, 0.59375, -0.09375]]

@@ -187,7 +187,15 @@ window
     dropped and a row with none inside weighs nothing.  ``"spline"``: a
     B-spline of order ``n`` reads ``n + 1`` taps from ``floor(x) - n // 2``
     (odd ``n``) or ``floor(x + 1/2) - n // 2`` (even ``n``), SciPy's
-    ``ndimage`` rule (``_plan.spline_taps``).
+    ``ndimage`` rule (``_plan.spline_taps``).  ``"float32_floor"``: a
+    kernel of radius ``r`` reads ``2r`` taps from ``s - r + 1``, ``s = floor(x)``,
+    each clamped into the input and kept (no merging, no renormalisation), with
+    the weights of the fraction ``f = f32(x - s)`` (the kernel's float32
+    :attr:`~pixelgrid.Kernel.rows`, or ``(1 - f, f)`` in float32 for ``linear``):
+    OpenCV's generic resize tables (``_plan.floor_taps``).
+    ``"float32_floor_edge"``: the same, except that a 2-tap row with ``s < 0`` or
+    ``s >= n - 1`` reads the edge pixel with weights ``(1, 0)`` (OpenCV's
+    horizontal linear pass).
 boxes
     How a footprint kernel (``area``) bounds an output pixel's box:
     ``"centred"``: ``[x - w/2, x + w/2]`` around the position (exact).
@@ -267,7 +275,7 @@ WEIGHTS = ("float64", "float32", "float32_lerp", "float32_keys", "float32_keys_f
 BOXES = ("centred", "float32_ends", "float32_width")
 #: How a stretched kernel's taps and distances are found, see the module doc.
 WINDOWS = ("exact", "float32_centre", "float64_centre", "float32_support", "float32_pillow",
-           "spline")
+           "spline", "float32_floor", "float32_floor_edge")
 INTERMEDIATES = ("dtype", "wide", "unshifted")
 ACCUMULATIONS = ("float64", "taps", "block", "corner_sum", "corner_sum_q10",
                  "float64_per_axis", "taps_per_axis")
@@ -380,6 +388,8 @@ class Arithmetic:
                          if self.window == "float32_centre" else
                          "Pillow's window in float32, edge taps folded in float32"
                          if self.window == "float32_pillow" else
+                         "taps from floor(x), weights of f32(x - floor(x)), clamped, kept"
+                         if self.window in ("float32_floor", "float32_floor_edge") else
                          "taps from the double centre +- support, row sums tap by tap")
         if self.boxes != "centred":
             parts.append("area boxes " + {"float32_ends": "between float32 edge positions",

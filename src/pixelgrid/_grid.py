@@ -86,7 +86,10 @@ class Affine:
         """Input coordinates of output indices ``0..n-1``, correctly rounded to float64."""
         num, den = self._numerators(n, Fraction(0))
         if num.dtype == object:
-            return np.array([float(Fraction(int(v), den)) for v in num], dtype=np.float64)
+            if den & (den - 1) == 0:  # a power of two (a float's exact value):
+                # float(N) rounds once (half to even) and dividing by 2**k is exact
+                return np.asarray(num.astype(np.float64) / float(den), dtype=np.float64)
+            return np.array([int(v) / den for v in num], dtype=np.float64)  # rounds once
         # Both operands are exact integers below 2**53, so one IEEE division is
         # the correctly rounded value of the exact fraction.
         return num.astype(np.float64) / float(den)
@@ -112,7 +115,7 @@ class Affine:
             return p * np.arange(n, dtype=np.int64) + r, den
         # Large numerators (a float scale taken at its exact binary value):
         # Python integers in an object array keep the arithmetic exact.
-        return np.array([p * o + r for o in range(n)], dtype=object), den
+        return np.arange(n, dtype=object) * p + r, den
 
     def describe(self) -> str:
         """The map as a formula, e.g. ``x_in = 0.5 * x_out - 0.25``."""

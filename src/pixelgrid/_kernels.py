@@ -54,8 +54,9 @@ NEAREST_TIES = ("round_prefer_floor", "round_prefer_ceil", "floor", "ceil")
 EDGES = ("closed", "open", "left_open", "right_open")
 
 #: Floating-point forms of a kernel: ``"default"`` (pixelgrid's), or a library's own
-#: expression where its last bits differ (``"pillow"``: Pillow's ``Resample.c``).
-VARIANTS = ("default", "pillow")
+#: expression where its last bits differ (``"pillow"``: Pillow's ``Resample.c``;
+#: ``"opencv"``: OpenCV's ``interpolateCubic``/``interpolateLanczos4``, float32 rows).
+VARIANTS = ("default", "pillow", "opencv")
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,11 @@ class Kernel:
         (input pixels per output pixel).
     params : dict
         The kernel's parameters, for display.
+    rows : callable or None
+        A library's own float32 evaluation of a whole row of taps: from the
+        float32 fractions ``f = x - floor(x)`` (shape ``(m,)``) to the ``(m, 2r)``
+        float32 weights of taps ``floor(x) - r + 1 .. floor(x) + r`` (the
+        ``variant="opencv"`` kernels; read by ``plan``'s ``window="float32_floor"``).
 
     """
 
@@ -91,6 +97,8 @@ class Kernel:
     tie: str | None = None
     footprint: Callable[[Fraction], Kernel] | None = field(default=None, repr=False)
     params: dict[str, Any] = field(default_factory=dict)
+    rows: Callable[[NDArray[np.float32]], NDArray[np.float32]] | None = field(
+        default=None, repr=False)
 
     @property
     def is_nearest(self) -> bool:
@@ -167,6 +175,9 @@ def cubic(a: float = -0.5, table: int | None = None, variant: str = "default") -
     uses 1024).  ``variant="pillow"`` evaluates the outer piece as Pillow
     writes it, ``(((x - 5) x + 8) x - 4) a`` (the same polynomial; the last
     bit of some weights differs from the default ``((a x - 5a) x + 8a) x - 4a``).
+    ``variant="opencv"`` adds OpenCV's float32 row form (:attr:`Kernel.rows`,
+    ``interpolateCubic``): the default forms at ``f + 1``, ``f``, ``1 - f`` in
+    float32 and the last tap ``1 - c0 - c1 - c2``.
 
     Examples
     --------
@@ -174,6 +185,8 @@ def cubic(a: float = -0.5, table: int | None = None, variant: str = "default") -
     [0.59375, -0.09375]
     >>> cubic(-0.5, table=4)([0.3]).tolist()  # 0.3 is looked up as 0.25
     [0.8671875]
+    >>> cubic(-0.75, variant="opencv").rows(np.float32([0.5])).tolist()
+    [[-0.09375, 0.59375, 0.59375, -0.09375]]
 
     """
     if not math.isfinite(a):
@@ -202,7 +215,57 @@ def cubic(a: float = -0.5, table: int | None = None, variant: str = "default") -
         params["table"] = table
     if pillow:
         params["variant"] = variant
+    if variant == "opencv":
+        params["variant"] = variant
+        return Kernel(f"cubic(a={a:g}{extra}, opencv)", Fraction(2), fn, params=params,
+                      rows=_opencv_cubic_rows(a))
     return Kernel(f"cubic(a={a:g}{extra})", Fraction(2), fn, params=params)
+
+
+def _opencv_cubic_rows(a: float) -> Callable[[NDArray[np.float32]], NDArray[np.float32]]:
+    """OpenCV's ``interpolateCubic`` in float32: four taps from the fraction ``f``."""
+    f = np.float32
+    a32, one = f(a), f(1)
+
+    def rows(x: NDArray[np.float32]) -> NDArray[np.float32]:
+        x = np.asarray(x, dtype=f)
+        x1 = x + one
+        c0 = ((a32 * x1 - f(5) * a32) * x1 + f(8) * a32) * x1 - f(4) * a32
+        c1 = ((a32 + f(2)) * x - (a32 + f(3))) * x * x + one
+        y = one - x
+        c2 = ((a32 + f(2)) * y - (a32 + f(3))) * y * y + one
+        c3 = one - c0 - c1 - c2  # the taps sum to 1 in float32, as OpenCV forces
+        return np.stack([c0, c1, c2, c3], axis=1).astype(f)
+
+    return rows
+
+
+_S45 = 0.70710678118654752440084436210485
+#: ``(sin, cos)`` of ``i * 3pi/4``: OpenCV's Lanczos-4 rotates one sine/cosine pair per row.
+_LANCZOS4_CS = ((1.0, 0.0), (-_S45, -_S45), (0.0, 1.0), (_S45, -_S45), (-1.0, 0.0),
+                (_S45, _S45), (0.0, -1.0), (-_S45, _S45))
+
+
+def _opencv_lanczos4_rows(x: NDArray[np.float32]) -> NDArray[np.float32]:
+    """OpenCV's ``interpolateLanczos4``: double sin/cos, float32 taps scaled to sum 1.
+
+    One ``sin``/``cos`` pair of ``-pi/4 (f + 3)`` per row (libm's, as OpenCV calls
+    them: numpy's may differ by an ulp), rotated for the 8 taps; the float32 sum
+    is added tap by tap and the taps multiplied by its float32 reciprocal.
+    """
+    xf = np.asarray(x, dtype=np.float32)
+    y0 = (-(xf + np.float32(3)).astype(np.float64) * math.pi * 0.25).tolist()
+    s0 = np.array(list(map(math.sin, y0)), dtype=np.float64)
+    c0 = np.array(list(map(math.cos, y0)), dtype=np.float64)
+    yf = (xf[:, None] + np.float32(3)) - np.arange(8, dtype=np.float32)  # x + 3 - i, float32
+    y = -yf.astype(np.float64) * math.pi * 0.25
+    cs = np.asarray(_LANCZOS4_CS)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = ((cs[:, 0] * s0[:, None] + cs[:, 1] * c0[:, None]) / (y * y)).astype(np.float32)
+    out = np.where(np.abs(yf) >= np.float32(1e-6), c, np.float32(1e30)).astype(np.float32)
+    total = np.cumsum(out, axis=1, dtype=np.float32)[:, -1]  # tap by tap, in float32
+    inv = (np.float32(1) / total).astype(np.float32)
+    return (out * inv[:, None]).astype(np.float32)
 
 
 def _sinc(x: Array) -> Array:
@@ -215,7 +278,8 @@ def lanczos(n: int = 3, variant: str = "default") -> Kernel:
     ``variant="pillow"`` keeps Pillow's half-open support ``-n <= d < n``: the
     tap at ``d = -n`` gets the tiny product of the two rounded sines (about
     ``1e-33``) instead of 0, which a float32 result can show when every other
-    tap reads 0.
+    tap reads 0.  ``variant="opencv"`` (``n = 4`` only) adds OpenCV's float32
+    row form (:attr:`Kernel.rows`, ``interpolateLanczos4``, normalised to 1).
 
     Examples
     --------
@@ -223,10 +287,17 @@ def lanczos(n: int = 3, variant: str = "default") -> Kernel:
     1.0
     >>> float(lanczos(3, "pillow")(-3.0)) != 0.0
     True
+    >>> float(lanczos(4, "opencv").rows(np.float32([0.0]))[0, 3])
+    1.0
 
     """
     n = check_positive_int("n", n)
     check_choice("variant", variant, VARIANTS)
+    if variant == "opencv":
+        if n != 4:
+            raise ValueError(f"n={n!r}: variant='opencv' is OpenCV's Lanczos-4 (n=4)")
+        return Kernel("lanczos4(opencv)", Fraction(4), lambda d: _sinc(d) * _sinc(d / 4),
+                      "open", params={"n": 4, "variant": variant}, rows=_opencv_lanczos4_rows)
     if variant == "pillow":
         return Kernel(f"lanczos{n}(pillow)", Fraction(n), lambda d: _sinc(d) * _sinc(d / n),
                       "right_open", params={"n": n, "variant": variant})

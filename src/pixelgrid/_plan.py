@@ -45,7 +45,7 @@ from ._plan_types import AxisPlan, FixedPoint
 from ._validate import as_fraction, check_choice, check_memory, check_positive_int
 
 __all__ = ["ARITHMETICS", "BOUNDARIES", "boundary_taps", "compose_plans", "declared_fixed_point",
-           "default_bits", "fixed_point", "map_boundary", "matrix_plan", "plan",
+           "default_bits", "fixed_point", "fold_positions", "map_boundary", "matrix_plan", "plan",
            "spline_taps", "taps_plan"]
 
 #: Boundary rules for taps outside the input.
@@ -86,6 +86,64 @@ def map_boundary(j: NDArray[np.int64], n: int, boundary: str) -> NDArray[np.int6
         m = np.mod(j, period)
         return np.where(m < n, m, period - 1 - m)
     return np.clip(j, 0, n - 1)
+
+
+#: Rules folding float positions outside ``[0, n - 1]`` back inside before taps
+#: are taken (:func:`fold_positions`).
+POSITION_FOLDS = ("none", "reflect", "symmetric", "wrap", "wrap_samples", "outside")
+
+
+def fold_positions(x: NDArray[np.float64], n: int, fold: str) -> NDArray[np.float64]:
+    """Fold float positions outside ``[0, n - 1]`` into the line (C double semantics).
+
+    ``reflect`` mirrors about the edge samples (period ``2n - 2``),
+    ``symmetric`` about the edges (period ``2n``), ``wrap`` is periodic with
+    period ``n``, ``wrap_samples`` with period ``n - 1`` (SciPy's ``wrap``:
+    the edge samples coincide); on a 1-sample line these give 0.  ``outside``
+    marks them with ``-1`` (they read the fill value); ``none`` leaves them
+    (their taps are folded by the boundary rule instead).  Quotients are
+    truncated toward zero as a C ``(npy_intp)`` cast does (SciPy's
+    ``map_coordinate``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> fold_positions(np.array([-0.5, 3.25]), 3, "reflect").tolist()
+    [0.5, 0.75]
+    >>> fold_positions(np.array([-0.5, 3.25]), 3, "symmetric").tolist()
+    [-0.5, 1.75]
+
+    """
+    check_choice("fold", fold, POSITION_FOLDS)
+    x = np.array(x, dtype=np.float64)
+    lo, hi = x < 0, x > n - 1
+    if n <= 1 and fold not in ("none", "outside"):
+        x[lo | hi] = 0.0
+        return x
+    trunc = np.trunc
+    if fold == "reflect":
+        s = 2.0 * n - 2.0
+        v = s * trunc(-x[lo] / s) + x[lo]
+        x[lo] = np.where(v <= 1 - n, v + s, -v)
+        v = x[hi] - s * trunc(x[hi] / s)
+        x[hi] = np.where(v >= n, s - v, v)
+    elif fold == "symmetric":
+        s = 2.0 * n
+        v = x[lo]
+        v = np.where(v < -s, s * trunc(-v / s) + v, v)
+        x[lo] = np.where(v < -n, v + s, -v - 1)
+        v = x[hi] - s * trunc(x[hi] / s)
+        x[hi] = np.where(v >= n, s - v - 1, v)
+    elif fold == "wrap_samples":
+        s = float(n - 1)
+        x[lo] = x[lo] + s * (trunc(-x[lo] / s) + 1)
+        x[hi] = x[hi] - s * trunc(x[hi] / s)
+    elif fold == "wrap":
+        x[lo] = x[lo] + n * (trunc((-1 - x[lo]) / n) + 1)
+        x[hi] = x[hi] - n * trunc(x[hi] / n)
+    elif fold == "outside":
+        x[lo | hi] = -1.0
+    return x
 
 
 #: Names accepted by ``plan(arithmetic=...)`` besides an :class:`Arithmetic` record
@@ -392,6 +450,8 @@ def plan(
         j, w = _lerp_taps(xs, in_size)
     elif boxes:  # area boxes bounded as the library computes their edges
         j, w = _box_taps(aff, out_size, arith)
+    elif arith.window in _FLOOR_WINDOWS:  # taps from floor(x), clamped and kept as they are
+        j, w = floor_taps(xs, k, in_size, arith.window == "float32_floor_edge")
     else:
         centre = _centre64(aff, out_size) if arith.window == "float64_centre" else xs
         if arith.window == "float32_centre":
@@ -434,8 +494,11 @@ def plan(
 
     if isinstance(edge_pad, bool) or not isinstance(edge_pad, int) or edge_pad < 0:
         raise ValueError(f"edge_pad={edge_pad!r} must be an integer >= 0")
-    index, weight, fill_w = _apply_boundary(j, w, x, in_size, boundary, k.is_nearest, rule,
-                                            edge_pad)
+    if arith.window in _FLOOR_WINDOWS and not k.is_nearest:  # clamped, weights as given
+        index, weight, fill_w = j, w, np.zeros(out_size, dtype=np.float64)
+    else:
+        index, weight, fill_w = _apply_boundary(j, w, x, in_size, boundary, k.is_nearest, rule,
+                                                edge_pad)
 
     if aff.valid is not None:  # extrapolation outside a crop box, decided at the position used
         lo_v, hi_v = (float(v) for v in aff.valid)
@@ -443,8 +506,8 @@ def plan(
         weight[outside] = 0.0
         fill_w[outside] = 1.0
 
-    if not lerp and arith.weights not in _KEYS_WEIGHTS:
-        # lerp and keys rows keep their taps, in order: the library adds each
+    if not lerp and arith.weights not in _KEYS_WEIGHTS and arith.window not in _FLOOR_WINDOWS:
+        # lerp, keys and floor-window rows keep their taps, in order: the library adds each
         index, weight = _compact(index, weight, in_size)
     info = {
         "grid": aff.name,
@@ -571,6 +634,44 @@ def _spline_window(x: NDArray[np.float64], order: int) -> NDArray[np.int64]:
     """First tap of ``window="spline"``: ``floor(x)`` (odd n) or ``floor(x + 1/2)``, less n // 2."""
     start = np.floor(x) if order & 1 else np.floor(x + 0.5)
     return start.astype(np.int64) - order // 2
+
+
+#: Windows whose rows are taps from ``floor(x)``, clamped into the input and kept as built.
+_FLOOR_WINDOWS = ("float32_floor", "float32_floor_edge")
+
+
+def floor_taps(xs: NDArray[np.float64], k: Kernel, n: int,
+               edge: bool = False) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Taps and float32 weights under ``window="float32_floor"`` (``_edge``).
+
+    ``s = floor(x)``, ``f = f32(x - s)`` (``x - s`` is exact in float64, so this
+    is the float32 subtraction), taps ``s - r + 1 .. s + r`` clamped into
+    ``[0, n)``, weights ``k.rows(f)`` (``(1 - f, f)`` in float32 for a 2-tap
+    kernel without rows).  ``edge``: a 2-tap row outside ``[0, n - 1)`` reads
+    the edge pixel with weights ``(1, 0)``.
+
+    Examples
+    --------
+    >>> from ._kernels import linear
+    >>> j, w = floor_taps(np.array([-0.25, 0.5, 1.75]), linear(), 2, edge=True)
+    >>> j.tolist(), w.tolist()
+    ([[0, 1], [0, 1], [1, 1]], [[1.0, 0.0], [0.5, 0.5], [1.0, 0.0]])
+    """
+    ksize = int(2 * k.radius)
+    if k.rows is None and ksize != 2:
+        raise ValueError(f"kernel={k.name!r} has no float32 rows for window='float32_floor'")
+    s = np.floor(xs).astype(np.int64)
+    f = (xs - s).astype(np.float32)
+    if edge and ksize == 2:
+        out = (s < 0) | (s >= n - 1)
+        s = np.where(s < 0, 0, np.where(s >= n - 1, n - 1, s))
+        f = np.where(out, np.float32(0), f).astype(np.float32)
+    if k.rows is not None:
+        w = k.rows(f)
+    else:
+        w = np.stack([np.float32(1) - f, f], axis=1).astype(np.float32)
+    j = np.clip(s[:, None] - (ksize // 2 - 1) + np.arange(ksize), 0, n - 1)
+    return j.astype(np.int64), np.asarray(w, dtype=np.float64)
 
 
 def _pillow32_scale(radius: Fraction, stretch: Fraction) -> tuple[np.float32, np.float32]:

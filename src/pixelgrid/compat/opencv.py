@@ -83,16 +83,18 @@ from __future__ import annotations
 
 import math
 import numbers
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .._arithmetic import EXACT, Arithmetic, sample_positions
+from .._arithmetic import EXACT, Arithmetic
 from .._arrays import run_plans
+from .._grid import Affine
 from .._kernels import Kernel, area, cubic, lanczos, linear, nearest
-from .._plan import fixed_point
+from .._plan import fixed_point, floor_taps, plan
 from .._plan_types import AxisPlan, FixedPoint
 
 __all__ = [
@@ -214,82 +216,22 @@ def _f32(v: Any) -> NDArray[np.float32]:
     return np.asarray(v, dtype=np.float32)
 
 
-def _cubic_coeffs(x: NDArray[np.float32]) -> NDArray[np.float32]:
-    """OpenCV's ``interpolateCubic`` in float32 (a = -0.75, ``c3 = 1 - c0 - c1 - c2``)."""
-    a = np.float32(-0.75)
-    one = np.float32(1)
-    x1 = x + one
-    c0 = ((a * x1 - np.float32(5) * a) * x1 + np.float32(8) * a) * x1 - np.float32(4) * a
-    c1 = ((a + np.float32(2)) * x - (a + np.float32(3))) * x * x + one
-    y = one - x
-    c2 = ((a + np.float32(2)) * y - (a + np.float32(3))) * y * y + one
-    c3 = one - c0 - c1 - c2
-    return np.stack([c0, c1, c2, c3], axis=1).astype(np.float32)
-
-
-_S45 = 0.70710678118654752440084436210485
-_CS = ((1.0, 0.0), (-_S45, -_S45), (0.0, 1.0), (_S45, -_S45), (-1.0, 0.0), (_S45, _S45),
-       (0.0, -1.0), (-_S45, _S45))
-
-
-def _lanczos4_coeffs(x: NDArray[np.float32]) -> NDArray[np.float32]:
-    """OpenCV's ``interpolateLanczos4``: double sin/cos, float32 weights normalised to 1."""
-    xf = np.asarray(x, dtype=np.float32)
-    x3 = (xf + np.float32(3)).astype(np.float64)
-    # libm's sin/cos, one pair per row, as OpenCV calls them (numpy's may differ by an ulp)
-    y0 = [-v * math.pi * 0.25 for v in x3.tolist()]
-    s0 = np.array([math.sin(v) for v in y0], dtype=np.float64)
-    c0 = np.array([math.cos(v) for v in y0], dtype=np.float64)
-    out = np.empty((xf.size, 8), dtype=np.float32)
-    total = np.zeros(xf.size, dtype=np.float32)
-    for i in range(8):
-        yf = (xf + np.float32(3)) - np.float32(i)  # float32, as OpenCV's x + 3 - i
-        y = -yf.astype(np.float64) * math.pi * 0.25
-        with np.errstate(divide="ignore", invalid="ignore"):
-            c = ((_CS[i][0] * s0 + _CS[i][1] * c0) / (y * y)).astype(np.float32)
-        out[:, i] = np.where(np.abs(yf) >= np.float32(1e-6), c, np.float32(1e30))
-        total = (total + out[:, i]).astype(np.float32)
-    inv = (np.float32(1) / total).astype(np.float32)
-    return (out * inv[:, None]).astype(np.float32)
-
-
-def _generic_table(
-    n_in: int, n_out: int, scale: float, inv_scale: float, interp: int, horizontal: bool
+def _area_linear_table(
+    n_in: int, n_out: int, scale: float, inv_scale: float, horizontal: bool
 ) -> tuple[NDArray[np.int64], NDArray[np.float32], NDArray[np.float64]]:
-    """Taps (unmerged, clamped) and float32 coefficients of OpenCV's generic resize.
+    """OpenCV's "area-bilinear" table (``INTER_AREA`` when an axis upscales).
 
-    ``interp`` is LINEAR, CUBIC, LANCZOS4 or AREA (the "area-bilinear" table used
-    when an axis upscales).  Returns ``index (m, k)``, ``coef (m, k)``, ``coord (m,)``.
+    Returns ``index (m, 2)``, ``coef (m, 2)``, ``coord (m,)``; the taps come from the
+    core's ``window="float32_floor"`` rule (``_edge`` for the horizontal pass) at the
+    positions ``s + f``.
     """
     o = np.arange(n_out, dtype=np.float64)
-    if interp == INTER_AREA:
-        s = np.floor(o * scale).astype(np.int64)
-        f = ((o + 1) - (s + 1) * inv_scale).astype(np.float32)
-        f = np.where(f <= 0, np.float32(0), f - np.floor(f)).astype(np.float32)
-        coord = s + f.astype(np.float64)
-    else:
-        # (float)((dx + 0.5) * scale - 0.5): double arithmetic, then float32
-        fx = sample_positions(scale, 0.5, -0.5, n_out, _POSITIONS).astype(np.float32)
-        s = np.floor(fx).astype(np.int64)
-        f = (fx - s.astype(np.float32)).astype(np.float32)
-        coord = fx.astype(np.float64)
-    ksize = {INTER_CUBIC: 4, INTER_LANCZOS4: 8}.get(interp, 2)
-    if horizontal and ksize == 2:
-        # The horizontal pass of the 2-tap modes moves edge samples onto the edge pixel
-        # with weight (1, 0); the vertical pass keeps sy, fy (rows are clamped later).
-        left = s < 0
-        right = s >= n_in - 1
-        s = np.where(left, 0, np.where(right, n_in - 1, s))
-        f = np.where(left | right, np.float32(0), f).astype(np.float32)
-    if interp == INTER_CUBIC:
-        c = _cubic_coeffs(f)
-    elif interp == INTER_LANCZOS4:
-        c = _lanczos4_coeffs(f)
-    else:
-        c = np.stack([np.float32(1) - f, f], axis=1).astype(np.float32)
-    k2 = ksize // 2
-    index = np.clip(s[:, None] - k2 + 1 + np.arange(ksize), 0, n_in - 1)
-    return index.astype(np.int64), np.asarray(c, dtype=np.float32), np.asarray(coord, np.float64)
+    s = np.floor(o * scale).astype(np.int64)
+    f = ((o + 1) - (s + 1) * inv_scale).astype(np.float32)
+    f = np.where(f <= 0, np.float32(0), f - np.floor(f)).astype(np.float32)
+    coord = np.asarray(s + f.astype(np.float64), dtype=np.float64)
+    index, coef = floor_taps(coord, linear(), n_in, edge=horizontal)
+    return index, coef.astype(np.float32), coord
 
 
 def _axis_plan(
@@ -331,6 +273,11 @@ _UNSHIFTED = Arithmetic(intermediate="unshifted", store="half_up")
 _TAPS = Arithmetic(accumulate="taps", weights="float32")
 
 
+#: The core kernels in OpenCV's float32 forms (``interpolateCubic``/``Lanczos4``).
+_KERNELS = {INTER_LINEAR: linear(), INTER_CUBIC: cubic(-0.75, variant="opencv"),
+            INTER_LANCZOS4: lanczos(4, variant="opencv")}
+
+
 def _model(path: str, interp: int, dt: np.dtype[Any], cn: int,
            two: bool = False) -> tuple[Arithmetic, Arithmetic]:
     """OpenCV's arithmetic for the horizontal and the vertical plan of one code path.
@@ -349,17 +296,21 @@ def _model(path: str, interp: int, dt: np.dtype[Any], cn: int,
         return _TAPS, _TAPS
     # The generic tables: OpenCV's float32 positions (the area-bilinear table has its own
     # formula, exact here) and float32 coefficients, 11-bit for uint8.
+    # Taps from floor(x), clamped; the horizontal 2-tap pass moves edge rows onto the
+    # edge pixel with weights (1, 0), the vertical one keeps them (rows clamped later).
     gen = {"coordinates": _POSITIONS if interp != INTER_AREA else "exact", "weights": "float32"}
+    hor = {**gen, "window": "float32_floor_edge"}
+    ver = {**gen, "window": "float32_floor"}
     if dt == np.uint8:
         if interp in (INTER_LINEAR, INTER_AREA):
-            return _UNSHIFTED.replace(**gen), _UNSHIFTED.replace(truncate=(4, 16), **gen)
+            return _UNSHIFTED.replace(**hor), _UNSHIFTED.replace(truncate=(4, 16), **ver)
         lanes = 8 if interp == INTER_CUBIC else 0
-        return _UNSHIFTED.replace(**gen), _UNSHIFTED.replace(simd_lanes=lanes, **gen)
+        return _UNSHIFTED.replace(**hor), _UNSHIFTED.replace(simd_lanes=lanes, **ver)
     if dt == np.float64 or (dt == np.uint16 and interp == INTER_LANCZOS4):
         lanes = 0  # no vector vertical kernel (the uint16 Lanczos one adds in order)
     else:
         lanes = 4 if dt == np.float32 else 8
-    return _TAPS.replace(**gen), _TAPS.replace(simd_lanes=lanes, **gen)
+    return _TAPS.replace(**hor), _TAPS.replace(simd_lanes=lanes, **ver)
 
 
 def _core_info(interp: int, scale: float, extra: str = "") -> dict[str, Any]:
@@ -369,24 +320,23 @@ def _core_info(interp: int, scale: float, extra: str = "") -> dict[str, Any]:
             "note": extra}
 
 
+def _declared(p: AxisPlan, interp: int, inv_scale: float) -> AxisPlan:
+    """A core plan with this module's description (a copy: plans are cached)."""
+    return replace(p, info={**p.info, **_core_info(interp, inv_scale)})
+
+
 def _nearest_plan(n_in: int, n_out: int, inv_scale: float, exact: bool) -> AxisPlan:
     if exact:
-        # resizeNN_bitexact (5.0): f = s/2, then f += s, accumulated in double.
-        s = n_in / n_out
-        idx = np.empty(n_out, dtype=np.int64)
-        f = s * 0.5
-        for i in range(n_out):
-            idx[i] = min(math.floor(f), n_in - 1)
-            f += s
-        coord = np.asarray((np.arange(n_out) + 0.5) * s - 0.5, dtype=np.float64)
-        interp = INTER_NEAREST_EXACT
+        # resizeNN_bitexact (5.0): f = s/2, then f += s accumulated in double, floor(f):
+        # the running-sum positions f - 1/2 of s = n/m, rounded half up.
+        aff = Affine(Fraction(n_in / n_out), Fraction(1, 2), Fraction(-1, 2), "half_pixel")
+        rule, interp = "float64_accumulate", INTER_NEAREST_EXACT
     else:
-        ifx = 1.0 / inv_scale
-        coord = np.asarray(np.arange(n_out, dtype=np.float64) * ifx, dtype=np.float64)
-        idx = np.minimum(np.floor(coord), n_in - 1).astype(np.int64)
-        interp = INTER_NEAREST
-    return _axis_plan(idx[:, None], np.ones((n_out, 1)), coord, n_in,
-                      _core_info(interp, inv_scale))
+        # floor(o * (1 / inv_scale)) in double
+        aff, rule, interp = Affine(Fraction(1.0 / inv_scale)), "float64", INTER_NEAREST
+    p = plan(n_in, n_out, kernel=INTERPOLATIONS[interp].kernel, grid=aff, boundary="clamp",
+             arithmetic=Arithmetic(coordinates=rule))
+    return _declared(p, interp, inv_scale)
 
 
 def _bitexact_plan(n_in: int, n_out: int, inv_scale: float, bits: int) -> AxisPlan:
@@ -587,11 +537,17 @@ def _route(w: int, h: int, dw: int, dh: int, inv_x: float, inv_y: float, interp:
         ax, ay = _model("area_general", interp, dt, cn)
         return "area_general", interp, [(1, _area_plan(w, dw, scale_x, inv_x, ax)),
                                          (0, _area_plan(h, dh, scale_y, inv_y, ay))]
-    xi, xc, xcoord = _generic_table(w, dw, scale_x, inv_x, interp, True)
-    yi, yc, ycoord = _generic_table(h, dh, scale_y, inv_y, interp, False)
     ax, ay = _model("generic", interp, dt, cn)
-    px = _axis_plan(xi, xc, xcoord, w, _core_info(interp, inv_x), arithmetic=ax)
-    py = _axis_plan(yi, yc, ycoord, h, _core_info(interp, inv_y), arithmetic=ay)
+    if interp == INTER_AREA:
+        xi, xc, xcoord = _area_linear_table(w, dw, scale_x, inv_x, True)
+        yi, yc, ycoord = _area_linear_table(h, dh, scale_y, inv_y, False)
+        px = _axis_plan(xi, xc, xcoord, w, _core_info(interp, inv_x), arithmetic=ax)
+        py = _axis_plan(yi, yc, ycoord, h, _core_info(interp, inv_y), arithmetic=ay)
+    else:
+        px, py = (_declared(plan(n, m, kernel=_KERNELS[interp], grid=Affine(
+            Fraction(1.0 / inv), Fraction(1, 2), Fraction(-1, 2), "half_pixel"),
+            boundary="clamp", arithmetic=a), interp, inv)
+            for n, m, inv, a in ((w, dw, inv_x, ax), (h, dh, inv_y, ay)))
     if dt == np.uint8:  # 11-bit tables, saturate_cast<short>(c * 2048): half to even
         px, py = (fixed_point(p, INTER_RESIZE_COEF_BITS, exact_sum=False,
                               rounding="half_even") for p in (px, py))
