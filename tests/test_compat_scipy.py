@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from pixelgrid._kernels import bspline, get_kernel
+from pixelgrid._plan import fold_positions, map_boundary
+from pixelgrid._spline import prefilter_matrix
 from pixelgrid.compat import scipy as pgs
 
 ndi = pytest.importorskip("scipy.ndimage")
@@ -147,7 +149,7 @@ def test_unit_zoom_axis_still_filtered_in_reflect_mode() -> None:
 def test_prefilter_matrix(order: int, n: int) -> None:
     for init, mode in (("mirror", "mirror"), ("reflect", "reflect"), ("wrap", "grid-wrap")):
         want = ndi.spline_filter1d(np.eye(n), order, axis=0, mode=mode)
-        np.testing.assert_allclose(pgs.prefilter_matrix(n, order, init), want, atol=1e-13)
+        np.testing.assert_allclose(prefilter_matrix(n, order, init), want, atol=1e-13)
     # Property: mirror and wrap are the exact inverse of the B-spline sampling matrix.
     if n > 1:
         for init, ext in (("mirror", "reflect"), ("wrap", "wrap")):
@@ -155,8 +157,8 @@ def test_prefilter_matrix(order: int, n: int) -> None:
             a = np.zeros((n, n))
             for i in range(n):
                 for j in range(i - 4, i + 5):
-                    a[i, pgs.map_boundary(np.array([j]), n, ext)[0]] += k(float(i - j))
-            np.testing.assert_allclose(pgs.prefilter_matrix(n, order, init) @ a, np.eye(n),
+                    a[i, map_boundary(np.array([j]), n, ext)[0]] += k(float(i - j))
+            np.testing.assert_allclose(prefilter_matrix(n, order, init) @ a, np.eye(n),
                                        atol=1e-13)
 
 
@@ -242,3 +244,27 @@ def test_zoom_integer_realistic_size(dtype: str) -> None:
     tie = np.abs(np.abs(t - np.trunc(t)) - 0.5) < 1e-9
     assert np.all((diff == 0) | ((diff == 1) & tie))
     assert np.count_nonzero(diff) <= 2
+
+
+@pytest.mark.parametrize("n", [2, 3, 7])
+def test_fold_positions_integers(n: int) -> None:
+    # Property: at integer positions a fold reads the sample the integer boundary rule
+    # of the same name reads (SciPy's mirror = pixelgrid reflect, its reflect =
+    # symmetric, grid-wrap = wrap), and lands within one sample of the line (SciPy's
+    # symmetric fold can give -1, whose taps fold again).
+    j = np.arange(-5 * n, 5 * n)
+    for fold in ("reflect", "symmetric", "wrap"):
+        got = fold_positions(j.astype(np.float64), n, fold)
+        assert got.min() >= -1 and got.max() <= n - 1
+        np.testing.assert_array_equal(map_boundary(got.astype(np.int64), n, fold),
+                                      map_boundary(j, n, fold))
+    # wrap_samples: period n - 1; outside: -1 outside [0, n - 1]; none: unchanged.
+    np.testing.assert_array_equal(fold_positions(j.astype(np.float64), n, "wrap_samples")[j >= 0],
+                                  np.where(j[j >= 0] > n - 1, j[j >= 0] % (n - 1), j[j >= 0]))
+    out = fold_positions(j.astype(np.float64), n, "outside")
+    np.testing.assert_array_equal(out, np.where((j < 0) | (j > n - 1), -1, j))
+    np.testing.assert_array_equal(fold_positions(j.astype(np.float64), n, "none"), j)
+    with pytest.raises(ValueError, match="fold"):
+        fold_positions(j.astype(np.float64), n, "mirror")
+    with pytest.raises(ValueError, match="init"):
+        prefilter_matrix(n, 3, "nearest")

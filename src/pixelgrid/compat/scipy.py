@@ -5,11 +5,14 @@ positions per axis.  For order >= 2 it first turns the samples into B-spline
 coefficients (``spline_filter``, a recursive filter whose boundary
 initialisation depends on the mode) and then interpolates the coefficients.
 Both steps are linear, so each axis is one :class:`~pixelgrid.AxisPlan`: the
-interpolation matrix times the prefilter matrix, computed here in float64 and
-stored as sparse rows (weights below ``1e-18`` in magnitude are dropped: the
-prefilter's inverse decays geometrically, ``|z| <= 0.431``).  The plans run on
-the ordinary engines in float64; the result is cast to the output dtype once,
-as SciPy does.  The module only declares SciPy's arithmetic
+interpolation matrix times the prefilter matrix, built in float64 by the plan
+layer (:func:`pixelgrid._spline.spline_plan`; positions folded by
+:func:`pixelgrid._plan.fold_positions`) and stored as sparse rows (weights below
+``1e-18`` in magnitude are dropped: the prefilter's inverse decays
+geometrically, ``|z| <= 0.431``).  The plans run on the ordinary engines in
+float64; the result is cast to the output dtype once, as SciPy does.  The
+module only declares SciPy's boundary modes (:data:`MODES`, one
+:class:`~pixelgrid._spline.SplineBoundary` each), its settings and arithmetic
 (:data:`ZOOM_ARITHMETIC`: double positions ``(o + 0.5) * zoom - 0.5`` by the
 shared ``float64`` rule, integer outputs stored half away from zero;
 :data:`FILTER_ARITHMETIC`: the filters' truncating store after every axis).
@@ -59,19 +62,19 @@ import math
 import numbers
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from .._arithmetic import Arithmetic, sample_positions, store
+from .._arithmetic import Arithmetic, store
 from .._arrays import check_array, run_plans
 from .._grid import Affine
-from .._kernels import bspline, gaussian
-from .._plan import map_boundary, matrix_plan, plan, spline_taps, taps_plan
+from .._kernels import gaussian
+from .._plan import plan
 from .._plan_types import AxisPlan
+from .._spline import SplineBoundary, spline_plan
 
 __all__ = ["FILTER_ARITHMETIC", "FILTER_MODES", "MODES", "ZOOM_ARITHMETIC",
            "gaussian_filter_plans", "like_plans", "zoom", "zoom_plans"]
@@ -89,28 +92,21 @@ FILTER_ARITHMETIC = Arithmetic(store="truncate")
 Array = NDArray[np.float64]
 
 
-@dataclass(frozen=True)
-class Mode:
-    """How one ``ndimage`` boundary mode acts in ``zoom`` (see the module notes)."""
-
-    taps: str  # how taps beyond the edge fold: pixelgrid boundary name
-    prefilter: str  # recursive-filter initialisation: "mirror", "reflect" or "wrap"
-    pad: str | None = None  # "edge" or "constant": 12 samples added before prefiltering
-    outside_cval: bool = False  # positions outside [0, n-1] give cval ("constant")
-    grid_constant: bool = False  # taps outside the (padded) input read cval
-
-
-#: ``zoom``'s boundary modes.  pixelgrid's ``reflect`` is SciPy's ``mirror``
-#: (no edge repeat) and pixelgrid's ``symmetric`` is SciPy's ``reflect``.
-MODES: dict[str, Mode] = {
-    "mirror": Mode("reflect", "mirror"),
-    "reflect": Mode("symmetric", "reflect"),
-    "grid-mirror": Mode("symmetric", "reflect"),
-    "nearest": Mode("clamp", "reflect", pad="edge"),
-    "wrap": Mode("reflect", "mirror"),
-    "grid-wrap": Mode("wrap", "wrap"),
-    "constant": Mode("reflect", "mirror", outside_cval=True),
-    "grid-constant": Mode("reflect", "mirror", pad="constant", grid_constant=True),
+#: ``zoom``'s boundary modes, declared as spline boundaries (:class:`SplineBoundary`:
+#: position fold, taps' boundary, prefilter initialisation, padding).  pixelgrid's
+#: ``reflect`` is SciPy's ``mirror`` (no edge repeat) and pixelgrid's ``symmetric``
+#: is SciPy's ``reflect``; SciPy's ``wrap`` folds positions with period ``n - 1``
+#: (``wrap_samples``) and pads 12 samples for ``nearest`` and ``grid-constant``.
+MODES: dict[str, SplineBoundary] = {
+    "mirror": SplineBoundary("reflect", "reflect", "mirror"),
+    "reflect": SplineBoundary("symmetric", "symmetric", "reflect"),
+    "grid-mirror": SplineBoundary("symmetric", "symmetric", "reflect"),
+    "nearest": SplineBoundary("clamp", "none", "reflect", pad="edge", pad_width=12),
+    "wrap": SplineBoundary("reflect", "wrap_samples", "mirror"),
+    "grid-wrap": SplineBoundary("wrap", "wrap", "wrap"),
+    "constant": SplineBoundary("reflect", "outside", "mirror"),
+    "grid-constant": SplineBoundary("reflect", "none", "mirror", pad="constant", pad_width=12,
+                                    grid_constant=True),
 }
 
 #: ``gaussian_filter``'s modes as pixelgrid boundaries (filters treat ``wrap`` as periodic).
@@ -120,129 +116,7 @@ FILTER_MODES: dict[str, str] = {
     "constant": "constant", "grid-constant": "constant",
 }
 
-#: The recursive filter's poles for spline orders 2..5 (Unser et al. 1991).
-POLES: dict[int, tuple[float, ...]] = {
-    2: (math.sqrt(8.0) - 3.0,),
-    3: (math.sqrt(3.0) - 2.0,),
-    4: (math.sqrt(664.0 - math.sqrt(438976.0)) + math.sqrt(304.0) - 19.0,
-        math.sqrt(664.0 + math.sqrt(438976.0)) - math.sqrt(304.0) - 19.0),
-    5: (math.sqrt(67.5 - math.sqrt(4436.25)) + math.sqrt(26.25) - 6.5,
-        math.sqrt(67.5 + math.sqrt(4436.25)) - math.sqrt(26.25) - 6.5),
-}
-
 _IDENTITY = Affine(Fraction(1), name="identity")  # a filter: output o reads around o
-_NPAD = 12  # SciPy's padding for 'nearest' and 'grid-constant' before prefiltering
-_DROP = 1e-18  # prefiltered weights below this are dropped (< 1e-17 of any output)
-
-
-def prefilter_matrix(n: int, order: int, init: str) -> Array:
-    """SciPy's ``spline_filter1d`` as an ``(n, n)`` matrix: samples -> B-spline coefficients.
-
-    The recursive filter (gain, then per pole a causal and an anticausal
-    pass with the boundary initialisation ``init``) applied to the identity,
-    one column per input sample, in float64 as SciPy runs it.  ``mirror`` and
-    ``wrap`` give the exact inverse of the B-spline sampling matrix under that
-    extension; ``reflect`` reproduces SciPy's in-place initialisation.
-
-    Examples
-    --------
-    >>> prefilter_matrix(2, 3, "mirror").round(6).tolist()  # inverse of [[2/3, 1/3], [1/3, 2/3]]
-    [[2.0, -1.0], [-1.0, 2.0]]
-
-    """
-    c = np.eye(n)
-    if n == 1 or order < 2:
-        return c  # SciPy leaves length-1 lines unfiltered
-    poles = POLES[order]
-    gain = 1.0
-    for z in poles:
-        gain *= (1.0 - z) * (1.0 - 1.0 / z)
-    c *= gain
-    for z in poles:
-        _causal_init(c, n, z, init)
-        for i in range(1, n):
-            c[i] += z * c[i - 1]
-        _anticausal_init(c, n, z, init)
-        for i in range(n - 2, -1, -1):
-            c[i] = z * (c[i + 1] - c[i])
-    return c
-
-
-def _causal_init(c: Array, n: int, z: float, init: str) -> None:
-    if init == "mirror":
-        zn1 = z ** (n - 1)
-        acc = c[0] + zn1 * c[n - 1]
-        zi = z
-        for i in range(1, n - 1):
-            acc = acc + zi * (c[i] + zn1 * c[n - 1 - i])
-            zi *= z
-        c[0] = acc / (1.0 - zn1 * zn1)
-    elif init == "reflect":
-        zn = z**n
-        c0 = c[0].copy()
-        acc = c[0] + zn * c[n - 1]
-        zi = z
-        for i in range(1, n):
-            # SciPy accumulates in c[0] and, at i = n - 1, reads c[0] back
-            # (the running sum, not the sample): kept to match it.
-            other = acc if i == n - 1 else c[n - 1 - i]
-            acc = acc + zi * (c[i] + zn * other)
-            zi *= z
-        c[0] = acc * (z / (1.0 - zn * zn)) + c0
-    else:  # wrap: periodic with period n
-        acc = c[0].copy()
-        zi = z
-        for i in range(1, n):
-            acc = acc + zi * c[n - i]
-            zi *= z
-        c[0] = acc / (1.0 - zi)
-
-
-def _anticausal_init(c: Array, n: int, z: float, init: str) -> None:
-    if init == "mirror":
-        c[n - 1] = (z * c[n - 2] + c[n - 1]) * z / (z * z - 1.0)
-    elif init == "reflect":
-        c[n - 1] = c[n - 1] * (z / (z - 1.0))
-    else:
-        acc = c[n - 1].copy()
-        zi = z
-        for i in range(n - 1):
-            acc = acc + zi * c[i]
-            zi *= z
-        c[n - 1] = acc * (z / (zi - 1.0))
-
-
-def _map_coordinate(x: Array, n: int, mode: str) -> Array:
-    """SciPy's ``map_coordinate``: fold positions outside ``[0, n - 1]`` (C float semantics)."""
-    x = x.copy()
-    lo, hi = x < 0, x > n - 1
-    if n <= 1 and mode in ("mirror", "reflect", "grid-mirror", "wrap", "grid-wrap"):
-        x[lo | hi] = 0.0
-        return x
-    trunc = np.trunc  # C's (npy_intp) cast
-    if mode == "mirror":
-        s = 2.0 * n - 2.0
-        v = s * trunc(-x[lo] / s) + x[lo]
-        x[lo] = np.where(v <= 1 - n, v + s, -v)
-        v = x[hi] - s * trunc(x[hi] / s)
-        x[hi] = np.where(v >= n, s - v, v)
-    elif mode in ("reflect", "grid-mirror"):
-        s = 2.0 * n
-        v = x[lo]
-        v = np.where(v < -s, s * trunc(-v / s) + v, v)
-        x[lo] = np.where(v < -n, v + s, -v - 1)
-        v = x[hi] - s * trunc(x[hi] / s)
-        x[hi] = np.where(v >= n, s - v - 1, v)
-    elif mode == "wrap":
-        s = float(n - 1)
-        x[lo] = x[lo] + s * (trunc(-x[lo] / s) + 1)
-        x[hi] = x[hi] - s * trunc(x[hi] / s)
-    elif mode == "grid-wrap":
-        x[lo] = x[lo] + n * (trunc((-1 - x[lo]) / n) + 1)
-        x[hi] = x[hi] - n * trunc(x[hi] / n)
-    elif mode == "constant":
-        x[lo | hi] = -1.0
-    return x  # nearest, grid-constant: unchanged (their taps clamp / read cval)
 
 
 def zoom_axis_plan(
@@ -266,23 +140,7 @@ def zoom_axis_plan(
     # SciPy: zoom = in / out (grid_mode) or (in - 1) / (out - 1), 1 if the divisor is 0.
     num, den = (n, m) if grid_mode else (n - 1, m - 1)
     z = num / den if den != 0 else 1.0
-    x = (sample_positions(z, 0.5, -0.5, m, ZOOM_ARITHMETIC.coordinates) if grid_mode
-         else sample_positions(z, 0.0, 0.0, m, ZOOM_ARITHMETIC.coordinates))
     filtered = prefilter and order > 1
-    npad = _NPAD if filtered and md.pad is not None else 0
-    big = n + 2 * npad  # length of the (padded) line SciPy interpolates
-    xc = _map_coordinate(x + npad, big, mode)
-    outside = xc <= -1.0 if md.outside_cval else np.zeros(m, dtype=bool)
-    j, w = spline_taps(xc, bspline(order))  # ndimage's order + 1 taps (window="spline")
-    w[outside] = 0.0
-    fill = w.sum(axis=1) * 0.0
-    beyond = (j < 0) | (j >= big)
-    if md.grid_constant:
-        fill = np.where(beyond, w, 0.0).sum(axis=1)
-        w = np.where(beyond, 0.0, w)
-    jj = map_boundary(j, big, md.taps)
-    fill = np.where(outside, 1.0, fill)
-    fill_value = float(cval)
     info: dict[str, Any] = {
         "library": "scipy.ndimage.zoom", "order": order, "mode": mode,
         "grid_mode": bool(grid_mode), "prefilter": bool(filtered),
@@ -292,24 +150,10 @@ def zoom_axis_plan(
         "kernel": f"bspline{order}",
         "boundary": md.taps, "prefilter_init": md.prefilter if filtered else None,
     }
-    coord = x
-    if not filtered:
-        return taps_plan(jj, w, n, fill, fill_value, coord, info, arithmetic=ZOOM_ARITHMETIC)
-    f = prefilter_matrix(big, order, md.prefilter)
-    dense = np.zeros((m, big))
-    for t in range(order + 1):
-        dense += w[:, t, None] * f[jj[:, t]]
-    core = dense[:, npad:npad + n].copy()
-    if npad:
-        left, right = dense[:, :npad].sum(axis=1), dense[:, npad + n:].sum(axis=1)
-        if md.pad == "edge":
-            core[:, 0] += left
-            core[:, n - 1] += right
-        else:
-            fill = fill + left + right
-            fill_value = float(cval) if pad_value is None else float(pad_value)
-    return matrix_plan(core, fill, fill_value, coord, info, arithmetic=ZOOM_ARITHMETIC,
-                       drop=_DROP)
+    return spline_plan(n, m, order=order, boundary=md, step=z, offset=0.5 if grid_mode else 0.0,
+                       arithmetic=ZOOM_ARITHMETIC, prefilter=prefilter, fill_value=float(cval),
+                       pad_value=pad_value, info=info)
+
 
 def _check_order(order: Any) -> int:
     if isinstance(order, bool) or not isinstance(order, numbers.Integral) \
