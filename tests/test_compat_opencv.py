@@ -395,3 +395,23 @@ def test_uint8_tables_are_declared_half_even_fixed_point():
     assert fx.weights[1].tolist()[:2] == [1536, 512]
     with pytest.raises(ValueError, match="rounding"):
         fixed_point(plan(4, 8), 11, rounding="bogus")
+
+
+def test_tables_are_core_rules() -> None:
+    """Every table comes from a named core rule (issue 17: no arithmetic in compat)."""
+    like_plans = pc.like_plans
+    cases = {"INTER_LINEAR": ("float32_floor_edge", "float32_floor"),
+             "INTER_CUBIC": ("float32_floor_edge", "float32_floor"),
+             "INTER_LANCZOS4": ("float32_floor_edge", "float32_floor")}
+    for name, windows in cases.items():
+        plans = like_plans((7, 9), (11, 13), interpolation=name)
+        assert tuple(p.arithmetic.window for _, p in plans) == windows
+    exact = like_plans((7, 9), (11, 13), interpolation="INTER_LINEAR_EXACT", dtype=np.uint8)
+    assert {p.arithmetic.window for _, p in exact} == {"float64_floor_edge"}
+    # INTER_AREA 5 -> 2 (scale 2.5), by hand: row 0 covers [0, 2.5]: pixels 0 and 1 whole
+    # (1/2.5 = 0.4), pixel 2 half (0.5/2.5 = 0.2); row 1 [2.5, 5]: 0.2, 0.4, 0.4 (float32).
+    (_, px), _ = like_plans((5, 5), (2, 2), interpolation="INTER_AREA")
+    assert px.arithmetic.boxes == "float64_cells"
+    assert px.index.tolist() == [[0, 1, 2], [2, 3, 4]]
+    f = float(np.float32(0.4)), float(np.float32(0.2))
+    assert px.weight.tolist() == [[f[0], f[0], f[1]], [f[1], f[0], f[0]]]

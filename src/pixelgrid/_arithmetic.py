@@ -195,7 +195,9 @@ window
     OpenCV's generic resize tables (``_plan.floor_taps``).
     ``"float32_floor_edge"``: the same, except that a 2-tap row with ``s < 0`` or
     ``s >= n - 1`` reads the edge pixel with weights ``(1, 0)`` (OpenCV's
-    horizontal linear pass).
+    horizontal linear pass).  ``"float64_floor_edge"``: that rule with the
+    fraction kept in double, ``(1 - f, f)`` (OpenCV's ``INTER_LINEAR_EXACT``,
+    whose fixed-point weights are ``rint(f 2**b)`` and its complement).
 boxes
     How a footprint kernel (``area``) bounds an output pixel's box:
     ``"centred"``: ``[x - w/2, x + w/2]`` around the position (exact).
@@ -206,7 +208,13 @@ boxes
     ``"float32_width"``: ``R = f32(L + step)`` (JAX's ``area``).  With
     ``normalize=False`` the overlaps are multiplied by ``1 / step`` (float32
     weights: ``f32(1 / step)``; TensorFlow multiplies the sum by ``1 / scale``);
-    otherwise they are divided by their sum.
+    otherwise they are divided by their sum.  ``"float64_cells"``: the box
+    ``[o s, o s + s]`` of the double step ``s``, clipped to the input
+    (``cell = min(s, n - o s)``), weighs its partial end pixels
+    ``(ceil(L) - L) / cell`` and ``min(R - floor(R), 1, cell) / cell`` (only
+    when above ``1e-3``) and each whole pixel ``1 / cell``, each rounded to
+    float32 and kept in pixel order, as given (``_plan.cell_taps``; OpenCV's
+    ``computeResizeAreaTab``).
 min_total
     Rows whose weight sum ``|total|`` is at most this get no weight at all:
     the output sample is 0 (JAX: ``1000 * eps(float32)``; TensorFlow's
@@ -272,10 +280,10 @@ FMAS = ("none", "chain", "reverse", "tail4")
 WEIGHTS = ("float64", "float32", "float32_lerp", "float32_keys", "float32_keys_fma",
            "float32_pillow")
 #: How a footprint kernel's (``area``) box is bounded, see the module doc.
-BOXES = ("centred", "float32_ends", "float32_width")
+BOXES = ("centred", "float32_ends", "float32_width", "float64_cells")
 #: How a stretched kernel's taps and distances are found, see the module doc.
 WINDOWS = ("exact", "float32_centre", "float64_centre", "float32_support", "float32_pillow",
-           "spline", "float32_floor", "float32_floor_edge")
+           "spline", "float32_floor", "float32_floor_edge", "float64_floor_edge")
 INTERMEDIATES = ("dtype", "wide", "unshifted")
 ACCUMULATIONS = ("float64", "taps", "block", "corner_sum", "corner_sum_q10",
                  "float64_per_axis", "taps_per_axis")
@@ -393,7 +401,8 @@ class Arithmetic:
                          "taps from the double centre +- support, row sums tap by tap")
         if self.boxes != "centred":
             parts.append("area boxes " + {"float32_ends": "between float32 edge positions",
-                                          "float32_width": "float32 left edge + step"}[
+                                          "float32_width": "float32 left edge + step",
+                                          "float64_cells": "double cells, float32 weights"}[
                                               self.boxes])
         if self.min_total:
             parts.append(f"rows summing to at most {self.min_total:.3g} are zero")

@@ -84,6 +84,10 @@ class Affine:
 
     def coords(self, n: int) -> NDArray[np.float64]:
         """Input coordinates of output indices ``0..n-1``, correctly rounded to float64."""
+        a = float(self.a)
+        if self.offset == 0 and Fraction(a) == self.a and n <= 2**53:
+            # a double times an exact integer: the IEEE product is correctly rounded
+            return np.arange(n, dtype=np.float64) * a
         num, den = self._numerators(n, Fraction(0))
         if num.dtype == object:
             if den & (den - 1) == 0:  # a power of two (a float's exact value):

@@ -45,7 +45,8 @@ from ._plan_types import AxisPlan, FixedPoint
 from ._validate import as_fraction, check_choice, check_memory, check_positive_int
 
 __all__ = ["ARITHMETICS", "BOUNDARIES", "boundary_taps", "compose_plans", "declared_fixed_point",
-           "default_bits", "fixed_point", "fold_positions", "map_boundary", "matrix_plan", "plan",
+           "default_bits", "fixed_point", "fold_positions", "map_boundary", "matrix_plan",
+           "outside_valid", "plan",
            "spline_taps", "taps_plan"]
 
 #: Boundary rules for taps outside the input.
@@ -144,6 +145,35 @@ def fold_positions(x: NDArray[np.float64], n: int, fold: str) -> NDArray[np.floa
     elif fold == "outside":
         x[lo | hi] = -1.0
     return x
+
+
+def outside_valid(xs: NDArray[np.float64], valid: tuple[Any, Any],
+                  arith: Arithmetic = EXACT) -> NDArray[np.bool_]:
+    """Outputs whose position lies outside the valid range ``[lo, hi]`` (they get the fill).
+
+    The range (``Affine.valid``: a crop box, or ``[0, n - 1]`` for a library
+    that extrapolates) is tested at the position the library holds:
+    ``xs`` itself, except under ``window="float32_pillow"``, whose kernel keeps
+    the centre ``f32(x + 1/2)`` and tests ``f32(centre - 1/2)`` (ONNX Runtime's
+    antialias kernel: ``-1e-08`` becomes ``0``, inside).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pixelgrid import Arithmetic
+    >>> x = np.array([-1e-08, 0.5, 3.0000002])
+    >>> outside_valid(x, (0, 3)).tolist()
+    [True, False, True]
+    >>> outside_valid(x, (0, 3), Arithmetic(window="float32_pillow")).tolist()
+    [False, False, True]
+
+    """
+    lo, hi = (float(v) for v in valid)
+    if arith.window == "float32_pillow":
+        f = np.float32
+        xs = ((f(0.5) + xs.astype(f)).astype(f) - f(0.5)).astype(np.float64)
+    out: NDArray[np.bool_] = (xs < lo) | (xs > hi)
+    return out
 
 
 #: Names accepted by ``plan(arithmetic=...)`` besides an :class:`Arithmetic` record
@@ -422,7 +452,10 @@ def plan(
     check_memory(f"out_size={out_size}", 64.0 * out_size)  # coordinates, indices, weights
     aff = convention(grid, in_size, out_size, scale, **grid_options)
     k = get_kernel(kernel)
-    x = aff.coords(out_size)
+    # A floor window's rows use only the library's positions: they are the plan's
+    # coordinates too (the exact ones of a double step need big integers per sample).
+    own_x = arith.window in _FLOOR_WINDOWS and arith.float32_positions and aff.valid is None
+    x = np.empty(0) if own_x else aff.coords(out_size)
 
     if footprint is not None:
         footprint = as_fraction("footprint", footprint)
@@ -441,6 +474,8 @@ def plan(
         stretch = footprint
 
     xs = _positions(aff, out_size, arith, in_size) if arith.float32_positions else x
+    if own_x:
+        x = xs
     lerp = arith.weights == "float32_lerp" and k.name == "linear" and stretch == 1
     if k.is_nearest:
         assert k.tie is not None
@@ -448,10 +483,13 @@ def plan(
         w = np.ones((out_size, 1), dtype=np.float64)
     elif lerp:  # float32 linear interpolation between two clamped taps
         j, w = _lerp_taps(xs, in_size)
+    elif boxes and arith.boxes == "float64_cells":  # the boxes' cells, kept as they are
+        j, w = cell_taps(in_size, out_size, float(aff.a))
     elif boxes:  # area boxes bounded as the library computes their edges
         j, w = _box_taps(aff, out_size, arith)
     elif arith.window in _FLOOR_WINDOWS:  # taps from floor(x), clamped and kept as they are
-        j, w = floor_taps(xs, k, in_size, arith.window == "float32_floor_edge")
+        j, w = floor_taps(xs, k, in_size, arith.window.endswith("_edge"),
+                          arith.window.startswith("float32"))
     else:
         centre = _centre64(aff, out_size) if arith.window == "float64_centre" else xs
         if arith.window == "float32_centre":
@@ -494,19 +532,20 @@ def plan(
 
     if isinstance(edge_pad, bool) or not isinstance(edge_pad, int) or edge_pad < 0:
         raise ValueError(f"edge_pad={edge_pad!r} must be an integer >= 0")
-    if arith.window in _FLOOR_WINDOWS and not k.is_nearest:  # clamped, weights as given
+    if (arith.window in _FLOOR_WINDOWS or (boxes and arith.boxes == "float64_cells")) \
+            and not k.is_nearest:  # taps inside the input, weights as given
         index, weight, fill_w = j, w, np.zeros(out_size, dtype=np.float64)
     else:
         index, weight, fill_w = _apply_boundary(j, w, x, in_size, boundary, k.is_nearest, rule,
                                                 edge_pad)
 
     if aff.valid is not None:  # extrapolation outside a crop box, decided at the position used
-        lo_v, hi_v = (float(v) for v in aff.valid)
-        outside = (xs < lo_v) | (xs > hi_v)
+        outside = outside_valid(xs, aff.valid, arith)
         weight[outside] = 0.0
         fill_w[outside] = 1.0
 
-    if not lerp and arith.weights not in _KEYS_WEIGHTS and arith.window not in _FLOOR_WINDOWS:
+    if not lerp and arith.weights not in _KEYS_WEIGHTS and arith.window not in _FLOOR_WINDOWS \
+            and arith.boxes != "float64_cells":
         # lerp, keys and floor-window rows keep their taps, in order: the library adds each
         index, weight = _compact(index, weight, in_size)
     info = {
@@ -637,18 +676,19 @@ def _spline_window(x: NDArray[np.float64], order: int) -> NDArray[np.int64]:
 
 
 #: Windows whose rows are taps from ``floor(x)``, clamped into the input and kept as built.
-_FLOOR_WINDOWS = ("float32_floor", "float32_floor_edge")
+_FLOOR_WINDOWS = ("float32_floor", "float32_floor_edge", "float64_floor_edge")
 
 
-def floor_taps(xs: NDArray[np.float64], k: Kernel, n: int,
-               edge: bool = False) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+def floor_taps(xs: NDArray[np.float64], k: Kernel, n: int, edge: bool = False,
+               float32: bool = True) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """Taps and float32 weights under ``window="float32_floor"`` (``_edge``).
 
     ``s = floor(x)``, ``f = f32(x - s)`` (``x - s`` is exact in float64, so this
     is the float32 subtraction), taps ``s - r + 1 .. s + r`` clamped into
     ``[0, n)``, weights ``k.rows(f)`` (``(1 - f, f)`` in float32 for a 2-tap
     kernel without rows).  ``edge``: a 2-tap row outside ``[0, n - 1)`` reads
-    the edge pixel with weights ``(1, 0)``.
+    the edge pixel with weights ``(1, 0)``.  ``float32=False``
+    (``"float64_floor_edge"``, 2-tap kernels): ``f`` and ``1 - f`` stay in double.
 
     Examples
     --------
@@ -660,17 +700,62 @@ def floor_taps(xs: NDArray[np.float64], k: Kernel, n: int,
     ksize = int(2 * k.radius)
     if k.rows is None and ksize != 2:
         raise ValueError(f"kernel={k.name!r} has no float32 rows for window='float32_floor'")
+    ft: type[np.floating[Any]] = np.float32 if float32 else np.float64
     s = np.floor(xs).astype(np.int64)
-    f = (xs - s).astype(np.float32)
+    f: NDArray[Any] = (xs - s).astype(ft)
     if edge and ksize == 2:
         out = (s < 0) | (s >= n - 1)
         s = np.where(s < 0, 0, np.where(s >= n - 1, n - 1, s))
-        f = np.where(out, np.float32(0), f).astype(np.float32)
-    if k.rows is not None:
+        f = np.where(out, 0, f).astype(ft)
+    w: NDArray[Any]
+    if k.rows is not None and float32:
         w = k.rows(f)
+    elif ksize == 2:
+        w = np.stack([(1 - f).astype(ft), f], axis=1)
     else:
-        w = np.stack([np.float32(1) - f, f], axis=1).astype(np.float32)
+        raise ValueError(f"kernel={k.name!r} has no double rows for window='float64_floor_edge'")
     j = np.clip(s[:, None] - (ksize // 2 - 1) + np.arange(ksize), 0, n - 1)
+    return j.astype(np.int64), np.asarray(w, dtype=np.float64)
+
+
+def cell_taps(n_in: int, n_out: int,
+              step: float) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Taps and float32 weights of ``boxes="float64_cells"`` (see :class:`Arithmetic`).
+
+    Row ``o`` covers ``[L, R] = [o s, o s + s]`` (double), ``cell = min(s, n - L)``;
+    its taps, in pixel order: ``ceil(L) - 1`` with ``(ceil(L) - L) / cell`` when
+    that part exceeds ``1e-3``, every whole pixel up to ``min(floor(R), n - 1)``
+    with ``1 / cell``, then ``min(floor(R), n - 1)`` with
+    ``min(R - floor(R), 1, cell) / cell`` when that part exceeds ``1e-3``; shorter
+    rows are padded with their last tap at weight 0.
+
+    Examples
+    --------
+    >>> j, w = cell_taps(5, 2, 2.5)
+    >>> j.tolist(), (w * 5).round(6).tolist()  # float32 0.4 and 0.2
+    ([[0, 1, 2], [2, 3, 4]], [[2.0, 2.0, 1.0], [1.0, 2.0, 2.0]])
+    """
+    fsx1 = np.arange(n_out, dtype=np.float64) * step
+    fsx2 = fsx1 + step
+    cell = np.minimum(step, n_in - fsx1)
+    sx2 = np.minimum(np.floor(fsx2), n_in - 1)
+    sx1 = np.minimum(np.ceil(fsx1), sx2)
+    left = sx1 - fsx1 > 1e-3
+    right = fsx2 - sx2 > 1e-3
+    whole = (sx2 - sx1).astype(np.int64)
+    count = left + whole + right
+    taps = max(int(count.max(initial=0)), 1)
+    t = np.arange(taps)[None, :] - left[:, None]  # column past the left part
+    first = (sx1 - left).astype(np.int64)[:, None]
+    j = np.minimum(first + np.arange(taps), (first[:, 0] + count - 1)[:, None])
+    w_left = ((sx1 - fsx1) / cell).astype(np.float32)
+    w_whole = (1.0 / cell).astype(np.float32)
+    w_right = (np.minimum(np.minimum(fsx2 - sx2, 1.0), cell) / cell).astype(np.float32)
+    w = np.where(t < 0, w_left[:, None],
+                 np.where(t < whole[:, None], w_whole[:, None],
+                          np.where((t == whole[:, None]) & right[:, None], w_right[:, None],
+                                   np.float32(0))))
+    j = np.where(count[:, None] > 0, j, 0)
     return j.astype(np.int64), np.asarray(w, dtype=np.float64)
 
 

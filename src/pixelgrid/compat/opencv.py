@@ -7,9 +7,13 @@ Every interpolation is a row of data (:data:`INTERPOLATIONS`): the core
 settings that describe it (grid convention, kernel, boundary) and the integer
 model OpenCV uses for 8-bit data.  :func:`resize` validates the arguments as
 OpenCV does, computes the output size and the coordinate scale with OpenCV's
-double-precision rules, builds one table per axis with OpenCV's own float32
-coefficient arithmetic, and *declares* OpenCV's arithmetic for the code path
-it takes as :class:`~pixelgrid.Arithmetic` records on the plans (``_model``:
+double-precision rules, and *declares* OpenCV's arithmetic for the code path
+it takes as :class:`~pixelgrid.Arithmetic` records, from which
+:func:`pixelgrid.plan` builds the tables with the core's rules (the kernels'
+``variant="opencv"`` float32 rows, ``window="float32_floor"``/``_edge``,
+``"float64_floor_edge"`` for ``INTER_LINEAR_EXACT``, ``boxes="float64_cells"``
+for ``INTER_AREA``'s overlap tables, ``coordinates="float64_accumulate"`` for
+``INTER_NEAREST_EXACT``); the plans carry the records (``_model``:
 unshifted 8-bit fixed point, float32 tap order with the vector body of the
 vertical pass, integer-factor block sums).  This module does no arithmetic of
 its own: :func:`pixelgrid._arrays.run_plans` hands the plans to the engine
@@ -212,10 +216,6 @@ def opencv_output_size(
 # ----------------------------------------------------------------------------- tables
 
 
-def _f32(v: Any) -> NDArray[np.float32]:
-    return np.asarray(v, dtype=np.float32)
-
-
 def _area_linear_table(
     n_in: int, n_out: int, scale: float, inv_scale: float, horizontal: bool
 ) -> tuple[NDArray[np.int64], NDArray[np.float32], NDArray[np.float64]]:
@@ -320,9 +320,14 @@ def _core_info(interp: int, scale: float, extra: str = "") -> dict[str, Any]:
             "note": extra}
 
 
-def _declared(p: AxisPlan, interp: int, inv_scale: float) -> AxisPlan:
+def _grid(inv_scale: float) -> Affine:
+    """OpenCV's half-pixel map with the double step ``1 / inv_scale``, exactly."""
+    return Affine(Fraction(1.0 / inv_scale), Fraction(1, 2), Fraction(-1, 2), "half_pixel")
+
+
+def _declared(p: AxisPlan, interp: int, inv_scale: float, note: str = "") -> AxisPlan:
     """A core plan with this module's description (a copy: plans are cached)."""
-    return replace(p, info={**p.info, **_core_info(interp, inv_scale)})
+    return replace(p, info={**p.info, **_core_info(interp, inv_scale, note)})
 
 
 def _nearest_plan(n_in: int, n_out: int, inv_scale: float, exact: bool) -> AxisPlan:
@@ -340,64 +345,16 @@ def _nearest_plan(n_in: int, n_out: int, inv_scale: float, exact: bool) -> AxisP
 
 
 def _bitexact_plan(n_in: int, n_out: int, inv_scale: float, bits: int) -> AxisPlan:
-    """``interpolationLinear::getCoeffs`` of ``resize_bitExact``: ``bits``-bit weights."""
-    scale = 1.0 / inv_scale  # softdouble division: correctly rounded, as in IEEE double
-    one = 1 << bits
-    index = np.zeros((n_out, 2), dtype=np.int64)
-    w = np.zeros((n_out, 2), dtype=np.int64)
-    coord = np.empty(n_out, dtype=np.float64)
-    for d in range(n_out):
-        fval = scale * (d + 0.5) - 0.5
-        ival = math.floor(fval)
-        coord[d] = fval
-        if ival >= 0 and n_in > 1 and ival < n_in - 1:
-            # ufixedpoint(softdouble): cvRound, round half to even
-            c1 = round((fval - ival) * one)
-            index[d] = (ival, ival + 1)
-            w[d] = (one - c1, c1)
-        else:
-            edge = 0 if (ival < 0 or n_in == 1) else n_in - 1
-            index[d] = (edge, edge)
-            w[d] = (one, 0)
-    info = _core_info(INTER_LINEAR_EXACT, inv_scale, f"{bits}-bit weights")
-    return _axis_plan(index, w / one, coord, n_in, info, w, bits, _UNSHIFTED)
+    """``interpolationLinear::getCoeffs`` of ``resize_bitExact``: ``bits``-bit weights.
 
-
-def _area_tab(n_in: int, n_out: int, scale: float) -> list[tuple[int, int, np.float32]]:
-    """OpenCV's ``computeResizeAreaTab``: (output, input, float32 weight) in table order."""
-    tab: list[tuple[int, int, np.float32]] = []
-    for dx in range(n_out):
-        fsx1 = dx * scale
-        fsx2 = fsx1 + scale
-        cell = min(scale, n_in - fsx1)
-        sx1, sx2 = math.ceil(fsx1), math.floor(fsx2)
-        sx2 = min(sx2, n_in - 1)
-        sx1 = min(sx1, sx2)
-        if sx1 - fsx1 > 1e-3:
-            tab.append((dx, sx1 - 1, np.float32((sx1 - fsx1) / cell)))
-        for sx in range(sx1, sx2):
-            tab.append((dx, sx, np.float32(1.0 / cell)))
-        if fsx2 - sx2 > 1e-3:
-            tab.append((dx, sx2, np.float32(min(min(fsx2 - sx2, 1.0), cell) / cell)))
-    return tab
-
-
-def _tab_arrays(
-    tab: list[tuple[int, int, np.float32]], n_out: int
-) -> tuple[NDArray[np.int64], NDArray[np.float32]]:
-    """Pack a table into ``(n_out, taps)`` arrays, keeping its order; padding weighs 0."""
-    rows: list[list[tuple[int, np.float32]]] = [[] for _ in range(n_out)]
-    for d, s, a in tab:
-        rows[d].append((s, a))
-    taps = max(len(r) for r in rows)
-    index = np.zeros((n_out, taps), dtype=np.int64)
-    w = np.zeros((n_out, taps), dtype=np.float32)
-    for d, r in enumerate(rows):
-        for t, (s, a) in enumerate(r):
-            index[d, t], w[d, t] = s, a
-        if r:
-            index[d, len(r):] = r[-1][0]
-    return index, w
+    ``x = scale (o + 0.5) - 0.5`` in (soft)double, taps from ``floor(x)`` with edge rows
+    on the edge pixel, ``c1 = cvRound(f 2**bits)`` and ``2**bits - c1`` (the largest
+    weight takes the complement: ``exact_sum``).
+    """
+    p = plan(n_in, n_out, kernel=linear(), grid=_grid(inv_scale), boundary="clamp",
+             arithmetic=_UNSHIFTED.replace(coordinates="float64", window="float64_floor_edge"))
+    p = fixed_point(p, bits, exact_sum=True, rounding="half_even")
+    return _declared(p, INTER_LINEAR_EXACT, inv_scale, f"{bits}-bit weights")
 
 
 # ----------------------------------------------------------------------------- resize
@@ -474,13 +431,11 @@ def resize(
     return y
 
 
-def _area_plan(n_in: int, n_out: int, scale: float, inv_scale: float,
-               arithmetic: Arithmetic) -> AxisPlan:
-    """``INTER_AREA``'s non-integer downscale: OpenCV's overlap table, in table order."""
-    index, w = _tab_arrays(_area_tab(n_in, n_out, scale), n_out)
-    coord = (np.arange(n_out, dtype=np.float64) + 0.5) * scale - 0.5
-    return _axis_plan(index, w, coord, n_in, _core_info(INTER_AREA, inv_scale),
-                      arithmetic=arithmetic)
+def _area_plan(n_in: int, n_out: int, inv_scale: float, arithmetic: Arithmetic) -> AxisPlan:
+    """``INTER_AREA``'s non-integer downscale: OpenCV's overlap table (``computeResizeAreaTab``)."""
+    p = plan(n_in, n_out, kernel=area(), grid=_grid(inv_scale), boundary="clamp",
+             arithmetic=arithmetic.replace(boxes="float64_cells"))
+    return _declared(p, INTER_AREA, inv_scale)
 
 
 def _block_plan(n_in: int, n_out: int, k: int, inv_scale: float,
@@ -535,8 +490,8 @@ def _route(w: int, h: int, dw: int, dh: int, inv_x: float, inv_y: float, interp:
             return "area_fast", interp, [(1, _block_plan(w, dw, ix, inv_x, ax)),
                                          (0, _block_plan(h, dh, iy, inv_y, ay))]
         ax, ay = _model("area_general", interp, dt, cn)
-        return "area_general", interp, [(1, _area_plan(w, dw, scale_x, inv_x, ax)),
-                                         (0, _area_plan(h, dh, scale_y, inv_y, ay))]
+        return "area_general", interp, [(1, _area_plan(w, dw, inv_x, ax)),
+                                         (0, _area_plan(h, dh, inv_y, ay))]
     ax, ay = _model("generic", interp, dt, cn)
     if interp == INTER_AREA:
         xi, xc, xcoord = _area_linear_table(w, dw, scale_x, inv_x, True)
@@ -544,9 +499,8 @@ def _route(w: int, h: int, dw: int, dh: int, inv_x: float, inv_y: float, interp:
         px = _axis_plan(xi, xc, xcoord, w, _core_info(interp, inv_x), arithmetic=ax)
         py = _axis_plan(yi, yc, ycoord, h, _core_info(interp, inv_y), arithmetic=ay)
     else:
-        px, py = (_declared(plan(n, m, kernel=_KERNELS[interp], grid=Affine(
-            Fraction(1.0 / inv), Fraction(1, 2), Fraction(-1, 2), "half_pixel"),
-            boundary="clamp", arithmetic=a), interp, inv)
+        px, py = (_declared(plan(n, m, kernel=_KERNELS[interp], grid=_grid(inv),
+                                 boundary="clamp", arithmetic=a), interp, inv)
             for n, m, inv, a in ((w, dw, inv_x, ax), (h, dh, inv_y, ay)))
     if dt == np.uint8:  # 11-bit tables, saturate_cast<short>(c * 2048): half to even
         px, py = (fixed_point(p, INTER_RESIZE_COEF_BITS, exact_sum=False,
