@@ -415,3 +415,9 @@ def test_tables_are_core_rules() -> None:
     assert px.index.tolist() == [[0, 1, 2], [2, 3, 4]]
     f = float(np.float32(0.4)), float(np.float32(0.2))
     assert px.weight.tolist() == [[f[0], f[0], f[1]], [f[1], f[0], f[0]]]
+    # INTER_AREA with an upscaled axis: the area-bilinear positions, a core rule
+    up = pc.like_plans((4, 4), (3, 9), interpolation="INTER_AREA")
+    assert {p.arithmetic.coordinates for _, p in up} == {"float32_cell_fraction"}
+    from pixelgrid._arithmetic import sample_positions
+    with pytest.raises(ValueError, match="user_scale"):
+        sample_positions(0.5, 0.5, -0.5, 3, "float32_cell_fraction")

@@ -40,7 +40,11 @@ coordinates
     (PyTorch's ``area_pixel_compute_source_index`` for float64 data, contracted
     to a fused multiply-add); ``s`` is the double step.  ``"float64_float32"``:
     ``x = f32(f64(f64(s * (o + c)) + d))``, each double operation rounded, then
-    one rounding to float32 (OpenCV's ``(float)((dx + 0.5) * scale - 0.5)``).  Nearest indices are
+    one rounding to float32 (OpenCV's ``(float)((dx + 0.5) * scale - 0.5)``).
+    ``"float32_cell_fraction"``: ``x = s + f`` with ``s = floor(f64(o a))`` and
+    ``f = f32((o + 1) - (s + 1) k)`` (``k`` the user's scale, out/in, in double),
+    0 where ``f <= 0``, else ``f - floor(f)`` in float32 (OpenCV's "area-bilinear"
+    table for ``INTER_AREA`` when an axis upscales).  Nearest indices are
     still floored as float32 (``_plan._round_tie``), as PyTorch's ``floorf`` does.
     ``"float64"``: ``x = f64(f64(s * f64(o + c)) + d)``, every double operation
     rounded, no float32 (SciPy's ``zoom``: ``((o + 0.5) * zoom) - 0.5``); nearest
@@ -274,6 +278,7 @@ COORDINATES = ("exact", "float32", "float32_fma", "float32_div", "float32_edge",
                "float32_translate", "float32_translate_fma",
                "float64_div", "float32_ratio", "float32_crop", "float64_fma",
                "float64_float32", "float64", "float64_matlab", "float64_accumulate",
+               "float32_cell_fraction",
                "float64_padded")
 #: Where ``accumulate="taps"`` fuses a product into the sum, see the module doc.
 FMAS = ("none", "chain", "reverse", "tail4")
@@ -379,6 +384,7 @@ class Arithmetic:
                "float32_translate_fma": "float32 (product minus translation fused)",
                "float64_fma": "float64 (fused multiply-add)",
                "float64_float32": "float64, rounded to float32",
+               "float32_cell_fraction": "floor(o step) + f32 fraction of the cell's end",
                "float64": "float64 (product and offset each rounded)",
                "float64_matlab": "float64 (MATLAB: (o + 1) / scale + 0.5 * (1 - 1 / scale))",
                "float64_accumulate": "float64 running sum (x += step)",
@@ -397,7 +403,8 @@ class Arithmetic:
                          "Pillow's window in float32, edge taps folded in float32"
                          if self.window == "float32_pillow" else
                          "taps from floor(x), weights of f32(x - floor(x)), clamped, kept"
-                         if self.window in ("float32_floor", "float32_floor_edge") else
+                         if self.window in ("float32_floor", "float32_floor_edge",
+                                            "float64_floor_edge") else
                          "taps from the double centre +- support, row sums tap by tap")
         if self.boxes != "centred":
             parts.append("area boxes " + {"float32_ends": "between float32 edge positions",
@@ -516,7 +523,8 @@ def as_arithmetic(value: str | Arithmetic) -> Arithmetic:
 
 def sample_positions(step: float | Fraction, c: float | Fraction, d: float | Fraction, n: int,
                      coordinates: str, grid_offset: float = 0.5,
-                     in_size: int | None = None) -> NDArray[np.float64]:
+                     in_size: int | None = None,
+                     user_scale: float | None = None) -> NDArray[np.float64]:
     """Sample positions of ``n`` outputs as a float32 library computes them.
 
     ``step`` is the input pixels per output pixel as the library holds it (the
@@ -529,7 +537,8 @@ def sample_positions(step: float | Fraction, c: float | Fraction, d: float | Fra
     ``grid_offset - c``.
 
     ``float32_ratio`` takes ``step`` as an exact Fraction, ``float32_crop`` also
-    the input length ``in_size``; ``float64_matlab`` the exact step
+    the input length ``in_size``, ``float32_cell_fraction`` also the user's
+    scale ``user_scale`` (out/in, a double); ``float64_matlab`` the exact step
     ``1 / scale`` (a Fraction).  ``float64_fma``, ``float64``,
     ``float64_matlab`` and ``float64_accumulate`` give float64 positions.
 
@@ -560,6 +569,14 @@ def sample_positions(step: float | Fraction, c: float | Fraction, d: float | Fra
         s64 = float(np.float32(1.0 / step))
         t64 = np.arange(n, dtype=np.float64) + c
         return (t64 / s64 + d).astype(np.float32).astype(np.float64)
+    if coordinates == "float32_cell_fraction":
+        if user_scale is None:
+            raise ValueError("coordinates='float32_cell_fraction' needs user_scale")
+        out_i = np.arange(n, dtype=np.float64)
+        cell = np.floor(out_i * step)
+        frac = ((out_i + 1) - (cell + 1) * float(user_scale)).astype(np.float32)
+        frac = np.where(frac <= 0, np.float32(0), frac - np.floor(frac)).astype(np.float32)
+        return cell + frac.astype(np.float64)  # exact: the fraction keeps its float32 value
     if coordinates == "float64_float32":
         t64 = np.arange(n, dtype=np.float64) + c
         return ((t64 * step) + d).astype(np.float32).astype(np.float64)

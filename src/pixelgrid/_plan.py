@@ -181,8 +181,8 @@ def outside_valid(xs: NDArray[np.float64], valid: tuple[Any, Any],
 ARITHMETICS = COORDINATES
 
 
-def _positions(aff: Affine, n: int, arith: Arithmetic,
-               in_size: int | None = None) -> NDArray[np.float64]:
+def _positions(aff: Affine, n: int, arith: Arithmetic, in_size: int | None = None,
+               user_scale: float | None = None) -> NDArray[np.float64]:
     """Sample positions under the model's coordinate rule (float32-valued unless exact)."""
     # The ratio rules read the exact step (p / q); the others its float value.
     if arith.coordinates == "float64_padded":  # exact step and offsets
@@ -190,7 +190,7 @@ def _positions(aff: Affine, n: int, arith: Arithmetic,
     step = (aff.a if arith.coordinates in ("float32_ratio", "float32_crop", "float64_matlab")
             else float(aff.a))
     return sample_positions(step, float(aff.c), float(aff.d), n, arith.coordinates,
-                            in_size=in_size)
+                            in_size=in_size, user_scale=user_scale)
 
 
 def _round_tie_float32(x: NDArray[np.float64], tie: str,
@@ -473,7 +473,9 @@ def plan(
     elif antialias and not k.is_nearest and footprint > 1:
         stretch = footprint
 
-    xs = _positions(aff, out_size, arith, in_size) if arith.float32_positions else x
+    user = float(scale) if scale is not None and arith.coordinates == "float32_cell_fraction" \
+        else None  # the user's scale (out/in), which that rule reads as given
+    xs = _positions(aff, out_size, arith, in_size, user) if arith.float32_positions else x
     if own_x:
         x = xs
     lerp = arith.weights == "float32_lerp" and k.name == "linear" and stretch == 1

@@ -94,12 +94,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._arithmetic import EXACT, Arithmetic
+from .._arithmetic import Arithmetic
 from .._arrays import run_plans
 from .._grid import Affine
 from .._kernels import Kernel, area, cubic, lanczos, linear, nearest
-from .._plan import fixed_point, floor_taps, plan
-from .._plan_types import AxisPlan, FixedPoint
+from .._plan import fixed_point, plan
+from .._plan_types import AxisPlan
 
 __all__ = [
     "INTERPOLATIONS",
@@ -216,35 +216,12 @@ def opencv_output_size(
 # ----------------------------------------------------------------------------- tables
 
 
-def _area_linear_table(
-    n_in: int, n_out: int, scale: float, inv_scale: float, horizontal: bool
-) -> tuple[NDArray[np.int64], NDArray[np.float32], NDArray[np.float64]]:
-    """OpenCV's "area-bilinear" table (``INTER_AREA`` when an axis upscales).
-
-    Returns ``index (m, 2)``, ``coef (m, 2)``, ``coord (m,)``; the taps come from the
-    core's ``window="float32_floor"`` rule (``_edge`` for the horizontal pass) at the
-    positions ``s + f``.
-    """
-    o = np.arange(n_out, dtype=np.float64)
-    s = np.floor(o * scale).astype(np.int64)
-    f = ((o + 1) - (s + 1) * inv_scale).astype(np.float32)
-    f = np.where(f <= 0, np.float32(0), f - np.floor(f)).astype(np.float32)
-    coord = np.asarray(s + f.astype(np.float64), dtype=np.float64)
-    index, coef = floor_taps(coord, linear(), n_in, edge=horizontal)
-    return index, coef.astype(np.float32), coord
-
-
 def _axis_plan(
     index: NDArray[np.int64], coef: NDArray[Any], coord: NDArray[np.float64], n_in: int,
-    info: dict[str, Any], fixed: NDArray[np.int64] | None = None, bits: int = 1,
-    arithmetic: Arithmetic = EXACT,
+    info: dict[str, Any], arithmetic: Arithmetic,
 ) -> AxisPlan:
     out = index.shape[0]
-    fp = None
-    if fixed is not None:
-        fp = FixedPoint(bits, fixed.astype(np.int64), np.zeros(out, dtype=np.int64),
-                        1 << (bits - 1))
-    return AxisPlan(n_in, out, index, coef.astype(np.float64), np.zeros(out), 0.0, coord, fp,
+    return AxisPlan(n_in, out, index, coef.astype(np.float64), np.zeros(out), 0.0, coord, None,
                     info, arithmetic)
 
 
@@ -274,7 +251,9 @@ _TAPS = Arithmetic(accumulate="taps", weights="float32")
 
 
 #: The core kernels in OpenCV's float32 forms (``interpolateCubic``/``Lanczos4``).
-_KERNELS = {INTER_LINEAR: linear(), INTER_CUBIC: cubic(-0.75, variant="opencv"),
+#: INTER_AREA's generic table (an axis upscales) is its "area-bilinear" one.
+_KERNELS = {INTER_LINEAR: linear(), INTER_AREA: linear(),
+            INTER_CUBIC: cubic(-0.75, variant="opencv"),
             INTER_LANCZOS4: lanczos(4, variant="opencv")}
 
 
@@ -298,7 +277,8 @@ def _model(path: str, interp: int, dt: np.dtype[Any], cn: int,
     # formula, exact here) and float32 coefficients, 11-bit for uint8.
     # Taps from floor(x), clamped; the horizontal 2-tap pass moves edge rows onto the
     # edge pixel with weights (1, 0), the vertical one keeps them (rows clamped later).
-    gen = {"coordinates": _POSITIONS if interp != INTER_AREA else "exact", "weights": "float32"}
+    gen = {"coordinates": _POSITIONS if interp != INTER_AREA else "float32_cell_fraction",
+           "weights": "float32"}
     hor = {**gen, "window": "float32_floor_edge"}
     ver = {**gen, "window": "float32_floor"}
     if dt == np.uint8:
@@ -493,15 +473,10 @@ def _route(w: int, h: int, dw: int, dh: int, inv_x: float, inv_y: float, interp:
         return "area_general", interp, [(1, _area_plan(w, dw, inv_x, ax)),
                                          (0, _area_plan(h, dh, inv_y, ay))]
     ax, ay = _model("generic", interp, dt, cn)
-    if interp == INTER_AREA:
-        xi, xc, xcoord = _area_linear_table(w, dw, scale_x, inv_x, True)
-        yi, yc, ycoord = _area_linear_table(h, dh, scale_y, inv_y, False)
-        px = _axis_plan(xi, xc, xcoord, w, _core_info(interp, inv_x), arithmetic=ax)
-        py = _axis_plan(yi, yc, ycoord, h, _core_info(interp, inv_y), arithmetic=ay)
-    else:
-        px, py = (_declared(plan(n, m, kernel=_KERNELS[interp], grid=_grid(inv),
-                                 boundary="clamp", arithmetic=a), interp, inv)
-            for n, m, inv, a in ((w, dw, inv_x, ax), (h, dh, inv_y, ay)))
+    # scale=inv: the area-bilinear positions read the user's scale as given
+    px, py = (_declared(plan(n, m, kernel=_KERNELS[interp], grid=_grid(inv), scale=inv,
+                             boundary="clamp", arithmetic=a), interp, inv)
+              for n, m, inv, a in ((w, dw, inv_x, ax), (h, dh, inv_y, ay)))
     if dt == np.uint8:  # 11-bit tables, saturate_cast<short>(c * 2048): half to even
         px, py = (fixed_point(p, INTER_RESIZE_COEF_BITS, exact_sum=False,
                               rounding="half_even") for p in (px, py))
