@@ -218,7 +218,11 @@ boxes
     ``(ceil(L) - L) / cell`` and ``min(R - floor(R), 1, cell) / cell`` (only
     when above ``1e-3``) and each whole pixel ``1 / cell``, each rounded to
     float32 and kept in pixel order, as given (``_plan.cell_taps``; OpenCV's
-    ``computeResizeAreaTab``).
+    ``computeResizeAreaTab``).  ``"integer_blocks"``: a step within rounding of
+    an integer ``k`` makes every row the block ``o k .. o k + k - 1``, always
+    ``k`` taps (those past the input read its last pixel with weight 0, the
+    others ``1 / count``), the layout of ``accumulate="block"`` (OpenCV's
+    ``resizeAreaFast``).
 min_total
     Rows whose weight sum ``|total|`` is at most this get no weight at all:
     the output sample is 0 (JAX: ``1000 * eps(float32)``; TensorFlow's
@@ -285,7 +289,7 @@ FMAS = ("none", "chain", "reverse", "tail4")
 WEIGHTS = ("float64", "float32", "float32_lerp", "float32_keys", "float32_keys_fma",
            "float32_pillow")
 #: How a footprint kernel's (``area``) box is bounded, see the module doc.
-BOXES = ("centred", "float32_ends", "float32_width", "float64_cells")
+BOXES = ("centred", "float32_ends", "float32_width", "float64_cells", "integer_blocks")
 #: How a stretched kernel's taps and distances are found, see the module doc.
 WINDOWS = ("exact", "float32_centre", "float64_centre", "float32_support", "float32_pillow",
            "spline", "float32_floor", "float32_floor_edge", "float64_floor_edge")
@@ -409,7 +413,8 @@ class Arithmetic:
         if self.boxes != "centred":
             parts.append("area boxes " + {"float32_ends": "between float32 edge positions",
                                           "float32_width": "float32 left edge + step",
-                                          "float64_cells": "double cells, float32 weights"}[
+                                          "float64_cells": "double cells, float32 weights",
+                                          "integer_blocks": "integer blocks of k taps"}[
                                               self.boxes])
         if self.min_total:
             parts.append(f"rows summing to at most {self.min_total:.3g} are zero")

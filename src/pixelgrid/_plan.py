@@ -487,6 +487,8 @@ def plan(
         j, w = _lerp_taps(xs, in_size)
     elif boxes and arith.boxes == "float64_cells":  # the boxes' cells, kept as they are
         j, w = cell_taps(in_size, out_size, float(aff.a))
+    elif boxes and arith.boxes == "integer_blocks":  # k taps from o k, always
+        j, w = block_taps(in_size, out_size, round(float(aff.a)))
     elif boxes:  # area boxes bounded as the library computes their edges
         j, w = _box_taps(aff, out_size, arith)
     elif arith.window in _FLOOR_WINDOWS:  # taps from floor(x), clamped and kept as they are
@@ -534,7 +536,7 @@ def plan(
 
     if isinstance(edge_pad, bool) or not isinstance(edge_pad, int) or edge_pad < 0:
         raise ValueError(f"edge_pad={edge_pad!r} must be an integer >= 0")
-    if (arith.window in _FLOOR_WINDOWS or (boxes and arith.boxes == "float64_cells")) \
+    if (arith.window in _FLOOR_WINDOWS or (boxes and arith.boxes in _KEPT_BOXES)) \
             and not k.is_nearest:  # taps inside the input, weights as given
         index, weight, fill_w = j, w, np.zeros(out_size, dtype=np.float64)
     else:
@@ -547,7 +549,7 @@ def plan(
         fill_w[outside] = 1.0
 
     if not lerp and arith.weights not in _KEYS_WEIGHTS and arith.window not in _FLOOR_WINDOWS \
-            and arith.boxes != "float64_cells":
+            and arith.boxes not in _KEPT_BOXES:
         # lerp, keys and floor-window rows keep their taps, in order: the library adds each
         index, weight = _compact(index, weight, in_size)
     info = {
@@ -679,6 +681,8 @@ def _spline_window(x: NDArray[np.float64], order: int) -> NDArray[np.int64]:
 
 #: Windows whose rows are taps from ``floor(x)``, clamped into the input and kept as built.
 _FLOOR_WINDOWS = ("float32_floor", "float32_floor_edge", "float64_floor_edge")
+#: Box rules whose rows are kept as built (taps inside the input, weights as given).
+_KEPT_BOXES = ("float64_cells", "integer_blocks")
 
 
 def floor_taps(xs: NDArray[np.float64], k: Kernel, n: int, edge: bool = False,
@@ -718,6 +722,26 @@ def floor_taps(xs: NDArray[np.float64], k: Kernel, n: int, edge: bool = False,
         raise ValueError(f"kernel={k.name!r} has no double rows for window='float64_floor_edge'")
     j = np.clip(s[:, None] - (ksize // 2 - 1) + np.arange(ksize), 0, n - 1)
     return j.astype(np.int64), np.asarray(w, dtype=np.float64)
+
+
+def block_taps(n_in: int, n_out: int,
+               k: int) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+    """Taps and weights of ``boxes="integer_blocks"``: ``k`` taps from ``o k``, always.
+
+    Taps past the input read its last pixel with weight 0; the others weigh
+    ``1 / count`` (the float model of a block mean).  An engine summing blocks
+    reads ``k`` from the tap count, so a block cut by the edge stays one.
+
+    Examples
+    --------
+    >>> j, w = block_taps(5, 3, 2)
+    >>> j.tolist(), w.tolist()
+    ([[0, 1], [2, 3], [4, 4]], [[0.5, 0.5], [0.5, 0.5], [1.0, 0.0]])
+    """
+    idx = np.arange(n_out, dtype=np.int64)[:, None] * k + np.arange(k)
+    valid = idx < n_in
+    w = valid / valid.sum(axis=1, keepdims=True)
+    return np.minimum(idx, n_in - 1), np.asarray(w, dtype=np.float64)
 
 
 def cell_taps(n_in: int, n_out: int,

@@ -213,18 +213,6 @@ def opencv_output_size(
     return dw, dh, fxf, fyf
 
 
-# ----------------------------------------------------------------------------- tables
-
-
-def _axis_plan(
-    index: NDArray[np.int64], coef: NDArray[Any], coord: NDArray[np.float64], n_in: int,
-    info: dict[str, Any], arithmetic: Arithmetic,
-) -> AxisPlan:
-    out = index.shape[0]
-    return AxisPlan(n_in, out, index, coef.astype(np.float64), np.zeros(out), 0.0, coord, None,
-                    info, arithmetic)
-
-
 # ----------------------------------------------------------------------------- arithmetic
 #
 # OpenCV's arithmetic per code path, as data (``pixelgrid.Arithmetic`` records on the
@@ -418,20 +406,11 @@ def _area_plan(n_in: int, n_out: int, inv_scale: float, arithmetic: Arithmetic) 
     return _declared(p, INTER_AREA, inv_scale)
 
 
-def _block_plan(n_in: int, n_out: int, k: int, inv_scale: float,
-                arithmetic: Arithmetic) -> AxisPlan:
-    """``resizeAreaFast``'s blocks along one axis: ``k`` taps from ``o * k``, always.
-
-    Taps past the edge weigh 0 (and read the last pixel); the others ``1 / count``: the
-    float model of a block mean.  The box engine reads ``k`` from the tap count, so a
-    block cut by the edge (even the only one, on an axis shorter than ``k``) stays one.
-    """
-    idx = np.arange(n_out, dtype=np.int64)[:, None] * k + np.arange(k)
-    valid = idx < n_in
-    w = valid / valid.sum(axis=1, keepdims=True)
-    coord = (np.arange(n_out, dtype=np.float64) + 0.5) * k - 0.5
-    return _axis_plan(np.minimum(idx, n_in - 1), w, coord, n_in,
-                      _core_info(INTER_AREA, inv_scale), arithmetic=arithmetic)
+def _block_plan(n_in: int, n_out: int, inv_scale: float, arithmetic: Arithmetic) -> AxisPlan:
+    """``resizeAreaFast``'s blocks along one axis (``boxes="integer_blocks"``)."""
+    p = plan(n_in, n_out, kernel=area(), grid=_grid(inv_scale), boundary="clamp",
+             arithmetic=arithmetic.replace(boxes="integer_blocks"))
+    return _declared(p, INTER_AREA, inv_scale)
 
 
 def _route(w: int, h: int, dw: int, dh: int, inv_x: float, inv_y: float, interp: int,
@@ -467,8 +446,8 @@ def _route(w: int, h: int, dw: int, dh: int, inv_x: float, inv_y: float, interp:
     if interp == INTER_AREA and scale_x >= 1 and scale_y >= 1:
         if area_fast:
             ax, ay = _model("area_fast", interp, dt, cn, two)
-            return "area_fast", interp, [(1, _block_plan(w, dw, ix, inv_x, ax)),
-                                         (0, _block_plan(h, dh, iy, inv_y, ay))]
+            return "area_fast", interp, [(1, _block_plan(w, dw, inv_x, ax)),
+                                         (0, _block_plan(h, dh, inv_y, ay))]
         ax, ay = _model("area_general", interp, dt, cn)
         return "area_general", interp, [(1, _area_plan(w, dw, inv_x, ax)),
                                          (0, _area_plan(h, dh, inv_y, ay))]
