@@ -769,3 +769,18 @@ def test_antialias_is_a_declared_model():
         Arithmetic(store="clip8")
     with pytest.raises(ValueError, match="window"):
         Arithmetic(window="pillow32")
+
+
+@pytest.mark.parametrize("n_in, n_out", [(5000, 2000), (2000, 5000)])
+def test_antialias_crop_extrapolation_at_realistic_sizes(n_in, n_out):
+    # The antialias kernel tests [0, n - 1] at f32(f32(x + 0.5) - 0.5)
+    # (_plan.outside_valid under window="float32_pillow"); a box reaching past both
+    # edges puts thousands of positions outside, some within an ulp of the edges.
+    x = np.random.default_rng(n_in).random((2, n_in), dtype=np.float32)
+    for mode in ("linear", "cubic"):
+        attrs = dict(mode=mode, antialias=1, coordinate_transformation_mode="tf_crop_and_resize",
+                     extrapolation_value=-5.0)
+        io = {"sizes": [2, n_out], "roi": [0, -0.05, 1, 1.07]}
+        want = run_ort(x, attrs, **io)
+        assert np.sum(want == -5.0) > 100
+        np.testing.assert_array_equal(po.resize(x, **io, **attrs), want)

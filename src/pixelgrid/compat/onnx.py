@@ -104,11 +104,11 @@ from typing import Any, NamedTuple
 import numpy as np
 from numpy.typing import NDArray
 
-from .._arithmetic import Arithmetic, sample_positions, store
+from .._arithmetic import EXACT, Arithmetic, sample_positions, store
 from .._arrays import check_array, run_plans
 from .._grid import Affine
 from .._kernels import Kernel, cubic, linear, nearest
-from .._plan import fixed_point, plan
+from .._plan import fixed_point, outside_valid, plan
 from .._plan_types import AxisPlan
 
 __all__ = [
@@ -703,22 +703,23 @@ def _without_fill(plans: list[tuple[int, AxisPlan]]) -> list[tuple[int, AxisPlan
 def _write_fill(y: NDArray[Any], run: _OrtRun, rank: int, aa: bool) -> NDArray[Any]:
     """Write ORT's extrapolation value over every output outside the input.
 
-    ORT decides it on its float32 source position (its antialias kernel on
-    ``f32(f32(x + 0.5) - 0.5)``), for every resized axis, also one of unchanged
-    length that it copied, and writes it as if the output were ``(N*C, [D,] H, W)``
+    ORT decides it on its float32 source position, for every resized axis, also
+    one of unchanged length that it copied: the valid range ``[0, n_in - 1]``
+    tested by the plan layer's rule (:func:`pixelgrid._plan.outside_valid`) under
+    the kernel's declared arithmetic (:data:`_AA_FLOAT` for the antialias kernel:
+    its centre ``f32(x + 0.5)`` less 0.5).  ORT overwrites after every pass
+    (not a per-axis weight), and writes as if the output were ``(N*C, [D,] H, W)``
     even for channels-last input, where it lands on other samples (reproduced).
     """
     if not run.use_fill:
         return y
     nhwc = aa and rank == 4 and run.scales[1] != 1.0
     view = y.reshape(-1, *y.shape[1:3]) if nhwc else y
+    arith = _AA_FLOAT if aa else EXACT
     for a, (n_in, n_out, s, roi) in run.axis_args.items():
         if s == 1.0:  # ORT keeps x_out itself: never outside
             continue
-        x = _ort_positions(run.ctm, n_in, n_out, s, roi).astype(np.float32)
-        if aa:
-            x = (np.float32(0.5) + x).astype(np.float32) - np.float32(0.5)
-        bad = (x < 0) | (x > n_in - 1)
+        bad = outside_valid(_ort_positions(run.ctm, n_in, n_out, s, roi), (0, n_in - 1), arith)
         np.moveaxis(view, a, 0)[bad] = np.asarray(run.fill).astype(y.dtype)
     return y
 
