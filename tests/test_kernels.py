@@ -143,6 +143,8 @@ def test_variant_is_validated():
         kernels.cubic(-0.5, variant="pil")
     with pytest.raises(ValueError, match="variant='x' is not valid"):
         kernels.hamming("x")
+    with pytest.raises(ValueError, match="variant='opencv' is not valid"):
+        kernels.hamming("opencv")  # OpenCV has no Hamming kernel
     with pytest.raises(ValueError, match="variant='x' is not valid"):
         kernels.lanczos(3, "x")
     assert kernels.cubic(-0.5, variant="pillow").name == "cubic(a=-0.5, pillow)"

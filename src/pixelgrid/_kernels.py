@@ -334,7 +334,8 @@ def hamming(variant: str = "default") -> Kernel:
     1.3...e-08
 
     """
-    check_choice("variant", variant, VARIANTS)
+    # OpenCV has no Hamming kernel: only the default and Pillow's forms exist
+    check_choice("variant", variant, ("default", "pillow"))
     c0, c1 = (float(np.float32(0.54)), float(np.float32(0.46))) if variant == "pillow" else (
         0.54, 0.46)
 
