@@ -91,9 +91,23 @@ def _pip_download(spec: str, name: str) -> None:
                    check=True, capture_output=True, timeout=300)
 
 
+def _index_url() -> str:
+    """The index pip itself uses: ``PIP_INDEX_URL``, pip's configuration, or pip's default."""
+    url = os.environ.get("PIP_INDEX_URL", "")
+    if not url:
+        got = subprocess.run([sys.executable, "-m", "pip", "config", "get", "global.index-url"],
+                             capture_output=True, text=True, timeout=60)
+        url = got.stdout.strip() if got.returncode == 0 else ""
+    if not url:
+        from pip._internal.models.index import PyPI  # pip's own default index
+
+        url = PyPI.simple_url
+    return url.rstrip("/")
+
+
 def _index_download(project: str, filename: str) -> None:
     """``filename`` from the package index's simple JSON API (PEP 691), sha256 checked."""
-    req = urllib.request.Request(f"https://pypi.org/simple/{project}/",
+    req = urllib.request.Request(f"{_index_url()}/{project}/",
                                  headers={"Accept": "application/vnd.pypi.simple.v1+json"})
     with urllib.request.urlopen(req, timeout=60) as r:
         files = json.load(r)["files"]
