@@ -27,7 +27,7 @@ import importlib
 import os
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -646,6 +646,30 @@ def _ratio(plans: Sequence[AxisPlan]) -> float:
     return r
 
 
+def _steps_in_order(weighted: list[tuple[int, AxisPlan]],
+                    kind_of: Callable[[AxisPlan], str]) -> list[_Step]:
+    """Steps that apply ``weighted`` in the order given.
+
+    A fused pair only for two consecutive plans of adjacent axes (W first only where the
+    H plan's taps are windows).
+    """
+    steps: list[_Step] = []
+    i = 0
+    while i < len(weighted):
+        a, p = weighted[i]
+        if i + 1 < len(weighted) and abs(weighted[i + 1][0] - a) == 1:
+            b, q = weighted[i + 1]
+            ph, pw = (p, q) if a < b else (q, p)
+            h_first = a > b  # the W (inner) axis is applied first
+            if not h_first or _prepare(ph, kind_of(ph)).contig:
+                steps.append(_Step("pair", min(a, b), (ph, pw), h_first))
+                i += 2
+                continue
+        steps.append(_Step("single", a, (p,)))
+        i += 1
+    return steps
+
+
 def _plan_steps(
     dtype: np.dtype[Any], items: list[tuple[int, AxisPlan]], shape: tuple[int, ...]
 ) -> list[_Step]:
@@ -655,39 +679,13 @@ def _plan_steps(
         _Step("gather", a, (p,)) for a, p in gathers if p.out_size < p.in_size
     ]
     is_int = dtype in _INT_DTYPES
-    wsteps: list[_Step] = []
-    if is_int:
-        i = 0
-        while i < len(weighted):
-            a, p = weighted[i]
-            if i + 1 < len(weighted) and abs(weighted[i + 1][0] - a) == 1:
-                b, q = weighted[i + 1]
-                ph, pw = (p, q) if a < b else (q, p)
-                h_first = a > b  # the W (inner) axis is applied first
-                kind = _int_kind(ph, dtype)
-                if not h_first or _prepare(ph, kind).contig:
-                    wsteps.append(_Step("pair", min(a, b), (ph, pw), h_first))
-                    i += 2
-                    continue
-            wsteps.append(_Step("single", a, (p,)))
-            i += 1
-    elif dtype == np.dtype(np.float64):
-        # float64 is bit-identical to the reference engine, which rounds after each pass in
-        # the order given: keep that order (a pair only for two consecutive adjacent axes)
-        i = 0
-        while i < len(weighted):
-            a, p = weighted[i]
-            if i + 1 < len(weighted) and abs(weighted[i + 1][0] - a) == 1:
-                b, q = weighted[i + 1]
-                ph, pw = (p, q) if a < b else (q, p)
-                h_first = a > b  # the W (inner) axis is applied first
-                if not h_first or _prepare(ph, "f64").contig:
-                    wsteps.append(_Step("pair", min(a, b), (ph, pw), h_first))
-                    i += 2
-                    continue
-            wsteps.append(_Step("single", a, (p,)))
-            i += 1
+    wsteps: list[_Step]
+    if is_int or dtype == np.dtype(np.float64):
+        # Integers (rounded after each pass) and float64 (bit-identical to the reference
+        # engine, which rounds after each pass in the order given) keep the plans' order.
+        wsteps = _steps_in_order(weighted, lambda ph: _int_kind(ph, dtype) if is_int else "f64")
     else:
+        wsteps = []
         by_axis = dict(weighted)
         axes = sorted(by_axis, reverse=True)
         used: set[int] = set()
