@@ -112,8 +112,9 @@ def build_cases(A: Any, want: list[str]) -> dict[str, Case]:
     from pixelgrid._plan import default_bits, fixed_point
     from pixelgrid._resize import make_plans
 
-    def per_axis(p: Any, dt: Any) -> Any:
-        return fixed_point(p, default_bits(p, dt))
+    def per_axis(plans: Any, dt: Any) -> Any:
+        # plans that carry their own fixed-point weights are applied per axis as they are
+        return [(ax, fixed_point(p, default_bits(p, dt))) for ax, p in plans]
 
     def u8(name: str, size: tuple[int, int], kernel: str, aa: bool, tmode: str | None,
            pil_filter: str, cv_interp: str | None) -> None:
@@ -122,9 +123,9 @@ def build_cases(A: Any, want: list[str]) -> dict[str, Case]:
         c.ours = lambda T: pixelgrid.resize(x, size, kernel=kernel, antialias=aa, threads=T)
         # informative: the same plans rounded and clamped after every axis (the model
         # before the wide one), to compare the two in one run
-        plans = make_plans(x.shape, size, kernel=kernel, antialias=aa)
+        plans = per_axis(make_plans(x.shape, size, kernel=kernel, antialias=aa), x.dtype)
         c.peer("pixelgrid per-axis rounding (old model)",
-               lambda T: run_plans(x, plans, threads=T, fixed=per_axis), counted=False)
+               lambda T: run_plans(x, plans, threads=T), counted=False)
         if cv2 is not None and cv_interp is not None:
             c.peer(f"cv2 {cv_interp}", lambda T: cv2.resize(x, size[::-1],
                                                             interpolation=getattr(cv2, cv_interp)))
