@@ -211,19 +211,25 @@ LARGE_FLOAT32 = [
 def test_float32_at_5000_px_within_2e6(shape, kw):
     # Positions, windows and weights computed as torch computes them (float32 scale, one
     # FMA, the antialias centre and window in float32, cubic coefficients by FMA), and the
-    # order of the antialias sums declared (Arithmetic.fma="tail4": the loop fuses the
-    # taps left over by its unrolling by 4): bilinear/bicubic antialias are bit-exact
-    # (before: 70-95% of the outputs equal, 1.2e-7).  Linear modes: 1 ulp (their exact
-    # order, LINEAR_FLOAT32_EXACT, is tested below); bicubic (its weights from
+    # antialias within an ulp or two (their exact order, ANTIALIAS_FLOAT32_EXACT, and the
+    # linear modes', LINEAR_FLOAT32_EXACT, are tested below, bit-exact); bicubic (its weights from
     # t = x - floor(x): 4.8e-7), lanczos (its sin: 3.6e-7) and area are not bit-exact.
     x = _thin(np.random.default_rng(len(shape) * 7 + shape[-1]), shape)
     ref = F.interpolate(torch.from_numpy(x), **kw).numpy()
     got = pt.interpolate(x, **kw)
     assert got.shape == ref.shape and got.dtype == ref.dtype
-    if kw["mode"] in ("bilinear", "bicubic") and kw.get("antialias"):
-        np.testing.assert_array_equal(got, ref, err_msg=str(kw))
-    else:
-        np.testing.assert_allclose(got, ref, rtol=0, atol=1e-6, err_msg=str(kw))
+    np.testing.assert_allclose(got, ref, rtol=0, atol=1e-6, err_msg=str(kw))
+
+
+@pytest.mark.parametrize(("shape", "kw"), [
+    (s, k) for s, k in LARGE_FLOAT32 if k["mode"] in ("bilinear", "bicubic")
+    and k.get("antialias")])
+def test_antialias_exact_order_at_5000_px(shape, kw, monkeypatch):
+    # ANTIALIAS_FLOAT32_EXACT (fma="tail4") is bit-exact; swapped in as for the linear modes
+    monkeypatch.setitem(pt.ARITHMETIC, ("antialias", "float32"), pt.ANTIALIAS_FLOAT32_EXACT)
+    x = _thin(np.random.default_rng(len(shape) * 7 + shape[-1]), shape)
+    ref = F.interpolate(torch.from_numpy(x), **kw).numpy()
+    np.testing.assert_array_equal(pt.interpolate(x, **kw), ref, err_msg=str(kw))
 
 
 @pytest.mark.parametrize(("shape", "kw"), [
@@ -241,11 +247,12 @@ def test_linear_modes_exact_order_at_5000_px(shape, kw, monkeypatch):
 
 
 @pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
-def test_antialias_one_axis_bit_exact_for_every_tap_count(mode):
+def test_antialias_one_axis_bit_exact_for_every_tap_count(mode, monkeypatch):
     # torch's separable antialias pass: the window from the float32 centre, float32
     # weights normalised by their float32 sum; a row of K taps starts from x0*w0, adds
     # taps 1 .. 4*floor((K-1)/4) unfused and fuses the (K-1) % 4 after them
     # (fma="tail4").  Ratios 1.1 to 4.6 give K = 2 .. 19, on both axes.
+    monkeypatch.setitem(pt.ARITHMETIC, ("antialias", "float32"), pt.ANTIALIAS_FLOAT32_EXACT)
     x = _thin(np.random.default_rng(5), (1, 1, 2, 5000))
     for n_out in (4545, 3000, 2000, 1600, 1100):
         for shape, size in [((1, 1, 2, 5000), (2, n_out)), ((1, 1, 5000, 2), (n_out, 2))]:
