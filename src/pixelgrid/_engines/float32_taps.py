@@ -41,7 +41,9 @@ def working_dtype(dtype: np.dtype[Any]) -> type[np.floating[Any]]:
 
 def taps_pass(x: NDArray[Any], axis: int, p: AxisPlan, work: Any) -> NDArray[Any]:
     """One pass of the model along ``axis`` (``x`` already in the working type)."""
-    xm = np.moveaxis(x, axis, 0)
+    # The resampled axis first and contiguous: each tap then gathers whole rows (the
+    # element-wise arithmetic, and so every result, is the same in any layout).
+    xm = np.ascontiguousarray(np.moveaxis(x, axis, 0))
     shape = (p.out_size,) + (1,) * (xm.ndim - 1)
     w = p.weight.astype(np.float32).astype(work)
     lanes = p.arithmetic.simd_lanes
