@@ -38,7 +38,8 @@ __all__ = ["apply", "apply_wide_two_pass"]
 
 def _first_pass(x: NDArray[Any], axis: int, p: AxisPlan) -> NDArray[np.int64]:
     assert p.fixed is not None
-    xm = np.moveaxis(x.astype(np.int64), axis, 0)
+    # the resampled axis first and contiguous: each tap gathers whole rows
+    xm = np.ascontiguousarray(np.moveaxis(x, axis, 0), dtype=np.int64)
     shape = (p.out_size,) + (1,) * (xm.ndim - 1)
     h = np.zeros((p.out_size, *xm.shape[1:]), dtype=np.int64)
     for t in range(p.taps):
@@ -62,7 +63,7 @@ def _second_pass(h: NDArray[np.int64], x_dtype: np.dtype[Any], axis: int, p: Axi
                  shift: int, offset: int, pre_shift: int, term_shift: int,
                  simd_lanes: int, total_bits: int) -> NDArray[Any]:
     assert p.fixed is not None
-    hm = np.moveaxis(h, axis, 0)
+    hm = np.ascontiguousarray(np.moveaxis(h, axis, 0))
     w2 = p.fixed.weights
     info = np.iinfo(x_dtype)
     m = int(np.prod(hm.shape[1:], dtype=np.int64))
