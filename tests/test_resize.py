@@ -265,3 +265,33 @@ def test_huge_sizes_in_compat_are_refused():
 
     with pytest.raises(ValueError, match="more than this machine's"):
         pt.interpolate(np.ones((1, 1, 4, 4), np.float32), size=(2**31, 2**31))
+
+
+# --- clear errors for bad settings (issue: a new user never gets a silent wrong answer) ---
+
+
+@pytest.mark.parametrize("threads", [0, 5000, 2**63])
+def test_threads_out_of_range_is_a_clear_error(threads):
+    x = np.zeros((8, 8), np.float32)
+    with pytest.raises(ValueError, match=rf"threads={threads} is out of range: expected 1\.\.1024"):
+        pg.resize(x, (4, 4), threads=threads)
+
+
+def test_fixed_point_bits_are_checked_first():
+    p = pg.plan(4, 8)
+    with pytest.raises(ValueError, match=r"bits=-1 is out of range: expected 1\.\.30"):
+        pg.fixed_point(p, -1)
+    with pytest.raises(TypeError, match=r"bits=2\.5 must be an int"):
+        pg.fixed_point(p, 2.5)
+
+
+def test_pixelgrid_engine_variable(monkeypatch):
+    x = np.arange(16, dtype=np.float32).reshape(4, 4)
+    monkeypatch.setenv("PIXELGRID_ENGINE", "bogus")
+    with pytest.raises(ValueError, match=r"PIXELGRID_ENGINE='bogus' is not valid; expected one"):
+        pg.resize(x, (2, 8))
+    # an explicit engine= wins over the variable, which only chooses for engine="auto"
+    ref = pg.resize(x, (2, 8), engine="reference")
+    np.testing.assert_array_equal(pg.resize(x, (2, 8), engine="reference"), ref)
+    monkeypatch.setenv("PIXELGRID_ENGINE", "reference")
+    np.testing.assert_array_equal(pg.resize(x, (2, 8)), ref)

@@ -170,7 +170,13 @@ def run_plans(
     plans = [(ax, p) for ax, p in plans if not p.is_identity]
     if not plans:
         return np.array(x, copy=True, order="C")
-    if engine != "reference" and os.environ.get("PIXELGRID_ENGINE", "") != "reference":
+    if engine == "auto":
+        # PIXELGRID_ENGINE chooses only for engine="auto": an explicit engine= wins
+        env = os.environ.get("PIXELGRID_ENGINE", "").strip()
+        if env:
+            check_choice("PIXELGRID_ENGINE", env, ENGINES)
+            engine = env
+    if engine != "reference":
         native = _native_module()
         if native is not None and native.supports(x.dtype, [p for _, p in plans]):
             return native.apply_plans(x, plans, threads=threads)  # type: ignore[no-any-return]

@@ -1131,6 +1131,10 @@ def fixed_point(
     if rounding not in _FIXED_ROUNDINGS:
         raise ValueError(f"rounding={rounding!r} is not valid; expected one of "
                          f"{list(_FIXED_ROUNDINGS)}")
+    if isinstance(bits, bool) or not isinstance(bits, (int, np.integer)):
+        raise TypeError(f"bits={bits!r} must be an int in 1..30")
+    if not 1 <= bits <= 30:
+        raise ValueError(f"bits={bits!r} is out of range: expected 1..30")
     # Shared (read-only, e.g. cached) plans also share their fixed-point versions.
     cacheable = not p.weight.flags.writeable and not p.fill.flags.writeable
     fkey = (int(bits), bool(exact_sum), offset, intermediate, rounding)

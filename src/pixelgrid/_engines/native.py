@@ -120,6 +120,10 @@ def supports(dtype: np.dtype[Any], plans: Sequence[AxisPlan]) -> bool:
     return True
 
 
+#: The most threads a call may ask for (the pool keeps the threads it has started).
+MAX_THREADS = 1024
+
+
 def _resolve_threads(threads: int | None) -> int:
     if threads is None:
         env = os.environ.get("PIXELGRID_NUM_THREADS")
@@ -134,8 +138,9 @@ def _resolve_threads(threads: int | None) -> int:
             threads = os.cpu_count() or 1
     if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)):
         raise TypeError(f"threads must be an int or None, got {type(threads).__name__}")
-    if threads < 1:
-        raise ValueError(f"threads={threads!r} must be >= 1")
+    if not 1 <= threads <= MAX_THREADS:
+        # the pool keeps its threads: thousands of them would stay alive after one call
+        raise ValueError(f"threads={threads!r} is out of range: expected 1..{MAX_THREADS}")
     return int(threads)
 
 
