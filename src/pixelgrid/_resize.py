@@ -183,10 +183,12 @@ def resize(
         Output dtype (default: the input's).  Float to integer rounds half to
         even and clips to the integer range.
     engine : {"auto", "reference", "native"}
-        ``"auto"`` uses the compiled engine when it supports the call.
+        ``"auto"`` uses the compiled engine when it supports the call (or the
+        engine the ``PIXELGRID_ENGINE`` environment variable names; an explicit
+        ``engine`` wins over it).
     threads : int, optional
-        Threads for the compiled engine (default: ``PIXELGRID_NUM_THREADS`` or
-        all cores).
+        Threads for the compiled engine, 1 to 1024 (default:
+        ``PIXELGRID_NUM_THREADS`` or all cores).
 
     Returns
     -------
