@@ -272,6 +272,7 @@ __all__ = [
     "fma_float32",
     "keys_float32",
     "premultiply_alpha",
+    "round_values",
     "round_weights",
     "sample_positions",
     "store",
@@ -752,6 +753,30 @@ def round_weights(w: NDArray[np.float64], weights: str) -> NDArray[np.float64]:
     return w
 
 
+def round_values(v: NDArray[Any], rule: str) -> NDArray[np.float64]:
+    """Round to integers (kept as floats) by a rule.
+
+    The one definition of the rounding rules, for stores and fixed-point weights.
+
+    Examples
+    --------
+    >>> round_values(np.array([-2.5, -0.5, 0.5, 2.5]), "half_away").tolist()
+    [-3.0, -1.0, 1.0, 3.0]
+    >>> round_values(np.array([-2.5, -0.5, 0.5, 2.5]), "half_even").tolist()
+    [-2.0, -0.0, 0.0, 2.0]
+    """
+    if rule == "half_even":
+        return np.rint(v)  # type: ignore[no-any-return]
+    if rule == "half_away":
+        return np.where(v >= 0, np.floor(v + 0.5), np.ceil(v - 0.5))
+    if rule == "half_up":
+        return np.floor(v + 0.5)
+    if rule == "truncate":
+        return np.trunc(v)  # type: ignore[no-any-return]
+    raise ValueError(f"rule={rule!r} is not valid; expected one of "
+                     "['half_away', 'half_even', 'half_up', 'truncate']")
+
+
 def store(v: NDArray[Any], dtype: np.dtype[Any], rule: str) -> NDArray[Any]:
     """Round float results to an integer ``dtype`` by ``rule`` and saturate.
 
@@ -765,14 +790,7 @@ def store(v: NDArray[Any], dtype: np.dtype[Any], rule: str) -> NDArray[Any]:
     [0, 127, -56, -1]
     """
     check_choice("store", rule, STORES)
-    if rule == "half_even":
-        r = np.rint(v)
-    elif rule == "half_away":
-        r = np.where(v >= 0, np.floor(v + 0.5), np.ceil(v - 0.5))
-    elif rule in ("half_up", "clip8_wrap"):
-        r = np.floor(v + 0.5)
-    else:
-        r = np.trunc(v)
+    r = round_values(v, "half_up" if rule == "clip8_wrap" else rule)
     if rule == "clip8_wrap":  # a [0, 255] table cast to the dtype (int8 wraps around)
         wrapped: NDArray[Any] = np.clip(r, 0, 255).astype(np.uint8).astype(dtype)
         return wrapped

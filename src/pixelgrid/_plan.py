@@ -35,6 +35,7 @@ from ._arithmetic import (
     as_arithmetic,
     box_overlaps,
     keys_float32,
+    round_values,
     round_weights,
     sample_positions,
 )
@@ -1088,16 +1089,8 @@ def taps_plan(index: NDArray[np.int64], weight: NDArray[np.float64], in_size: in
                     info, arithmetic=arithmetic)
 
 
-def _round_half_away(v: NDArray[np.float64]) -> NDArray[np.int64]:
-    return np.where(v >= 0, np.floor(v + 0.5), np.ceil(v - 0.5)).astype(np.int64)
-
-
-def _round_half_even(v: NDArray[np.float64]) -> NDArray[np.int64]:
-    return np.rint(v).astype(np.int64)
-
-
-#: How :func:`fixed_point` rounds ``w * 2**bits``.
-_FIXED_ROUNDINGS = {"half_away": _round_half_away, "half_even": _round_half_even}
+#: How :func:`fixed_point` may round ``w * 2**bits`` (rules of ``_arithmetic.round_values``).
+_FIXED_ROUNDINGS = ("half_away", "half_even")
 
 
 def fixed_point(
@@ -1144,7 +1137,9 @@ def fixed_point(
         if hit is not None:
             return hit
     scale = float(1 << bits)
-    rnd = _FIXED_ROUNDINGS[rounding]
+    def rnd(v: NDArray[np.float64]) -> NDArray[np.int64]:
+        return round_values(v, rounding).astype(np.int64)
+
     wi = rnd(p.weight * scale)
     fi = rnd(p.fill * scale)
     if exact_sum and wi.size:
