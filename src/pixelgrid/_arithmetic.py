@@ -243,7 +243,8 @@ reciprocal
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+import dataclasses
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
@@ -453,10 +454,8 @@ class Arithmetic:
         return "; ".join(parts)
 
     def replace(self, **changes: Any) -> Arithmetic:
-        """A copy with some fields changed (validated)."""
-        values = {f.name: getattr(self, f.name) for f in fields(self)}
-        values.update(changes)
-        return Arithmetic(**values)
+        """A copy with some fields changed (validated again by ``__post_init__``)."""
+        return dataclasses.replace(self, **changes)
 
 
 #: pixelgrid's own model: exact positions, float64 weights.
