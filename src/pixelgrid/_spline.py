@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ._arithmetic import Arithmetic, sample_positions
+from ._grid import Affine
 from ._kernels import bspline
 from ._plan import fold_positions, map_boundary, matrix_plan, spline_taps, taps_plan
 from ._plan_types import AxisPlan
@@ -193,6 +195,11 @@ def spline_plan(
     (0.25, [0.75, 0.0])
 
     """
+    # The map ``x = step * (o + offset) - offset`` as an exact Affine (the double step's
+    # exact value): recorded in info["affine"] like every plan() plan, so coordinate maps
+    # (pixelgrid.coords.resize_map) and explain read it from the plan.
+    aff = Affine(Fraction(step), Fraction(offset), -Fraction(offset),
+                 str((info or {}).get("grid", "spline")))
     x = sample_positions(step, offset, -offset, m, arithmetic.coordinates)
     filtered = prefilter and order > 1
     npad = boundary.pad_width if filtered and boundary.pad is not None else 0
@@ -208,7 +215,7 @@ def spline_plan(
         w = np.where(beyond, 0.0, w)
     jj = map_boundary(j, big, boundary.taps)
     fill = np.where(outside, 1.0, fill)
-    info = dict(info or {})
+    info = {**(info or {}), "affine": aff}
     if not filtered:
         return taps_plan(jj, w, n, fill, fill_value, x, info, arithmetic=arithmetic)
     f = prefilter_matrix(big, order, boundary.prefilter)
