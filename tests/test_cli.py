@@ -258,3 +258,302 @@ def test_cli_uses_only_public_compat_names():
     imports = [a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
                and node.module and "compat" in node.module for a in node.names]
     assert all(not name.startswith("_") for name in imports), imports
+
+
+# -- files keep bit depth, mode, orientation, metadata and permissions (issue 12) ----------
+
+def _cv2():
+    return pytest.importorskip("cv2")
+
+
+def _identity(src, dst, *extra):
+    # scale 1 with nearest copies every pixel: what comes out is what was read
+    return main(["resize", str(src), str(dst), "--scale", "1", "--kernel", "nearest", *extra])
+
+
+@pytest.mark.parametrize(("shape", "dtype"), [
+    ((9, 7), np.uint8), ((9, 7, 2), np.uint8), ((9, 7, 3), np.uint8), ((9, 7, 4), np.uint8),
+    ((9, 7), np.uint16), ((9, 7, 2), np.uint16), ((9, 7, 3), np.uint16), ((9, 7, 4), np.uint16),
+])
+def test_png_round_trip_keeps_depth_and_channels(tmp_path, shape, dtype):
+    pytest.importorskip("imagecodecs")
+    cv = _cv2()
+    x = np.random.default_rng(5).integers(0, np.iinfo(dtype).max + 1, shape, dtype=dtype)
+    src, dst = tmp_path / "a.png", tmp_path / "b.png"
+    # written by OpenCV (libpng), independent of the CLI's writer; BGR(A) order on disk
+    disk = x if x.ndim == 2 or x.shape[2] == 2 else x[..., [2, 1, 0, 3][:x.shape[2]]]
+    if x.ndim == 3 and x.shape[2] == 2:
+        imagecodecs = pytest.importorskip("imagecodecs")
+        src.write_bytes(imagecodecs.png_encode(x))
+    else:
+        assert cv.imwrite(str(src), disk)
+    assert _identity(src, dst) == 0
+    if x.ndim == 3 and x.shape[2] == 2:
+        y = pytest.importorskip("imagecodecs").png_decode(dst.read_bytes())
+    else:
+        y = cv.imread(str(dst), cv.IMREAD_UNCHANGED)
+    assert y.dtype == dtype
+    np.testing.assert_array_equal(y, disk)
+
+
+def test_png_16bit_rgb_resize_stays_16bit(tmp_path):
+    # constant 16-bit colour: any normalised kernel keeps it, at full depth
+    cv = _cv2()
+    pytest.importorskip("imagecodecs")
+    x = np.empty((30, 20, 3), np.uint16)
+    x[:] = (1234, 40001, 65535)
+    src, dst = tmp_path / "a.png", tmp_path / "b.png"
+    cv.imwrite(str(src), x)
+    assert main(["resize", str(src), str(dst), "--size", "13x17", "--kernel", "lanczos3"]) == 0
+    y = cv.imread(str(dst), cv.IMREAD_UNCHANGED)
+    assert y.dtype == np.uint16 and y.shape == (17, 13, 3)
+    assert np.all(y == x[:1, :1])
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+@pytest.mark.parametrize("channels", [1, 3])
+def test_lzw_tiff_written_by_opencv_is_read_and_written(tmp_path, dtype, channels):
+    cv = _cv2()
+    shape = (12, 10) if channels == 1 else (12, 10, 3)
+    x = np.random.default_rng(6).integers(0, np.iinfo(dtype).max + 1, shape, dtype=dtype)
+    src, dst = tmp_path / "a.tif", tmp_path / "b.tif"
+    assert cv.imwrite(str(src), x)  # OpenCV writes LZW
+    with tifffile.TiffFile(src) as t:
+        assert t.pages.first.compression == tifffile.COMPRESSION.LZW
+    assert _identity(src, dst) == 0
+    y = cv.imread(str(dst), cv.IMREAD_UNCHANGED)
+    assert y.dtype == dtype
+    np.testing.assert_array_equal(y, x)
+    with tifffile.TiffFile(dst) as t:  # the input's compression is kept
+        assert t.pages.first.compression == tifffile.COMPRESSION.LZW
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64, np.int16, np.uint32])
+def test_tiff_any_dtype_round_trip(tmp_path, dtype):
+    x = (np.random.default_rng(7).random((6, 5, 3)) * 1000).astype(dtype)
+    src, dst = tmp_path / "a.tif", tmp_path / "b.tif"
+    tifffile.imwrite(src, x, photometric="rgb")
+    assert _identity(src, dst) == 0
+    y = tifffile.imread(dst)
+    assert y.dtype == dtype
+    np.testing.assert_array_equal(y, x)
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB"])
+def test_bmp_round_trip(tmp_path, mode):
+    x = np.random.default_rng(8).integers(0, 256, (9, 7, 3), dtype=np.uint8)
+    img = Image.fromarray(x).convert(mode)
+    src, dst = tmp_path / "a.bmp", tmp_path / "b.bmp"
+    img.save(src)
+    assert _identity(src, dst) == 0
+    with Image.open(dst) as y:
+        assert y.format == "BMP" and y.mode == mode
+        np.testing.assert_array_equal(np.array(y), np.array(img))
+
+
+def _webp_kind(path):
+    data = path.read_bytes()
+    return "VP8L" if b"VP8L" in data[12:64] else "VP8 " if b"VP8 " in data[12:64] else "?"
+
+
+@pytest.mark.parametrize("channels", [3, 4])
+def test_webp_lossless_in_lossless_out(tmp_path, channels):
+    x = np.random.default_rng(9).integers(0, 256, (9, 7, channels), dtype=np.uint8)
+    src, dst, png = tmp_path / "a.webp", tmp_path / "b.webp", tmp_path / "c.png"
+    Image.fromarray(x).save(src, lossless=True, exact=True)
+    assert _identity(src, dst) == 0
+    assert _webp_kind(dst) == "VP8L"
+    np.testing.assert_array_equal(_load(dst), x)
+    Image.fromarray(x).save(png)  # a PNG (lossless) also gives a lossless WebP
+    assert _identity(png, tmp_path / "d.webp") == 0
+    np.testing.assert_array_equal(_load(tmp_path / "d.webp"), x)
+
+
+def test_webp_from_jpeg_is_lossy_with_quality(tmp_path):
+    x = np.random.default_rng(10).integers(0, 256, (32, 32, 3), dtype=np.uint8)
+    src = tmp_path / "a.jpg"
+    Image.fromarray(x).save(src)
+    assert main(["resize", str(src), str(tmp_path / "b.webp"), "--size", "16x16",
+                 "--quality", "80"]) == 0
+    assert _webp_kind(tmp_path / "b.webp") == "VP8 "
+    assert main(["resize", str(src), str(tmp_path / "c.webp"), "--size", "16x16",
+                 "--quality", "0"]) == 2
+
+
+def _portrait_jpeg(path, orientation, rng):
+    # a 24x40 (H x W) landscape sensor image tagged to be shown rotated: a portrait photo
+    x = rng.integers(0, 256, (24, 40, 3), dtype=np.uint8)
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    exif[0x010F] = "pixelgrid test camera"
+    Image.fromarray(x).save(path, exif=exif.tobytes(), quality=95)
+
+
+@pytest.mark.parametrize("orientation", range(1, 9))
+def test_exif_orientation_applied_and_tag_removed(tmp_path, orientation):
+    ImageOps = pytest.importorskip("PIL.ImageOps")
+    src, dst = tmp_path / "a.jpg", tmp_path / "b.png"
+    _portrait_jpeg(src, orientation, np.random.default_rng(orientation))
+    assert _identity(src, dst) == 0
+    with Image.open(src) as im:
+        upright = np.array(ImageOps.exif_transpose(im))
+    np.testing.assert_array_equal(_load(dst), upright)
+    with Image.open(dst) as out:
+        exif = out.getexif()
+        assert 0x0112 not in exif  # no stale orientation: viewers must not rotate again
+        assert exif[0x010F] == "pixelgrid test camera"  # the rest of the EXIF is kept
+
+
+def test_exif_orientation_jpeg_to_jpeg_portrait_size(tmp_path):
+    src, dst = tmp_path / "a.jpg", tmp_path / "b.jpg"
+    _portrait_jpeg(src, 6, np.random.default_rng(0))
+    # --size is the upright (displayed) image's WxH: portrait 24 wide, 40 high -> 12x20
+    assert main(["resize", str(src), str(dst), "--size", "12x20"]) == 0
+    with Image.open(dst) as out:
+        assert out.size == (12, 20) and 0x0112 not in out.getexif()
+
+
+def test_tiff_orientation_applied(tmp_path):
+    x = np.arange(4 * 6, dtype=np.uint16).reshape(4, 6)
+    src, dst = tmp_path / "a.tif", tmp_path / "b.tif"
+    tifffile.imwrite(src, x, extratags=[(274, "H", 1, 8, True)])  # rotate 90 CCW to show
+    assert _identity(src, dst) == 0
+    np.testing.assert_array_equal(tifffile.imread(dst), np.rot90(x, 1))
+    with tifffile.TiffFile(dst) as t:
+        assert "Orientation" not in t.pages.first.tags or \
+            t.pages.first.tags["Orientation"].value == 1
+
+
+def _icc():
+    ImageCms = pytest.importorskip("PIL.ImageCms")
+    return ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+
+
+@pytest.mark.parametrize(("src_name", "dst_name"), [
+    ("a.png", "b.png"), ("a.jpg", "b.jpg"), ("a.jpg", "b.png"), ("a.png", "b.webp"),
+    ("a.png", "b.tif"), ("a.tif", "b.jpg"), ("a16.png", "b.png"),
+])
+def test_icc_profile_and_dpi_kept(tmp_path, src_name, dst_name):
+    icc = _icc()
+    src, dst = tmp_path / src_name, tmp_path / dst_name
+    if src_name == "a16.png":
+        pytest.importorskip("imagecodecs")
+        from pixelgrid import _cli_io
+
+        pic = _cli_io.Picture(np.full((8, 8, 3), 30000, np.uint16), "PNG", icc_profile=icc,
+                              dpi=(300.0, 300.0))
+        src.write_bytes(_cli_io.encode(pic, "PNG"))
+    elif src.suffix == ".tif":
+        tifffile.imwrite(src, np.zeros((8, 8, 3), np.uint8), photometric="rgb",
+                         iccprofile=icc, resolution=(300, 300), resolutionunit="INCH")
+    else:
+        Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(src, icc_profile=icc,
+                                                            dpi=(300, 300))
+    assert main(["resize", str(src), str(dst), "--size", "4x4"]) == 0
+    with Image.open(dst) as out:
+        assert out.info.get("icc_profile") == icc
+        if dst.suffix != ".webp":  # WebP has no resolution field
+            assert np.allclose(out.info["dpi"], (300, 300), atol=0.01)
+        if src_name == "a16.png":  # the 16-bit path keeps its depth too
+            assert out.mode in ("RGB;16", "RGB") and dst.read_bytes()[24] == 16
+
+
+def test_png_text_kept(tmp_path):
+    PngImagePlugin = pytest.importorskip("PIL.PngImagePlugin")
+    info = PngImagePlugin.PngInfo()
+    info.add_text("Title", "a field")
+    src, dst = tmp_path / "a.png", tmp_path / "b.png"
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(src, pnginfo=info)
+    assert main(["resize", str(src), str(dst), "--size", "4x4"]) == 0
+    with Image.open(dst) as out:
+        assert out.text["Title"] == "a field"
+
+
+@pytest.mark.parametrize("umask", [0o022, 0o027, 0o002])
+def test_output_mode_follows_umask(tmp_path, umask):
+    src, dst = tmp_path / "a.png", tmp_path / "b.png"
+    Image.fromarray(np.zeros((8, 8), np.uint8)).save(src)
+    dst.write_bytes(b"old")  # replacing an existing file too
+    os.chmod(dst, 0o600)
+    old = os.umask(umask)
+    try:
+        assert main(["resize", str(src), str(dst), "--size", "4x4"]) == 0
+    finally:
+        os.umask(old)
+    assert os.stat(dst).st_mode & 0o777 == 0o666 & ~umask
+
+
+def test_refuses_to_lose_depth_or_alpha(tmp_path, capsys):
+    pytest.importorskip("imagecodecs")
+    src = tmp_path / "a.png"
+    from pixelgrid import _cli_io
+
+    src.write_bytes(_cli_io.encode(_cli_io.Picture(np.zeros((4, 4, 3), np.uint16), "PNG"),
+                                   "PNG"))
+    assert main(["resize", str(src), str(tmp_path / "b.jpg"), "--size", "2x2"]) == 1
+    assert "JPEG cannot store uint16 data" in capsys.readouterr().err
+    rgba = tmp_path / "c.png"
+    Image.fromarray(np.zeros((4, 4, 4), np.uint8)).save(rgba)
+    assert main(["resize", str(rgba), str(tmp_path / "d.bmp"), "--size", "2x2"]) == 1
+    assert "drops alpha" in capsys.readouterr().err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "c.png"]
+
+
+def test_scale_uses_the_api_size_rule(tmp_path):
+    # 299 * 0.5 = 149.5: pixelgrid.resize(scale=0.5) gives floor = 149 rows (and 10 columns)
+    x = np.zeros((299, 20), np.uint8)
+    src = tmp_path / "a.png"
+    Image.fromarray(x).save(src)
+    assert pixelgrid.output_size(299, 0.5) == 149
+    for extra in ([], ["--like", "torch", "--mode", "bilinear"],
+                  ["--like", "opencv", "--interpolation", "INTER_AREA"]):
+        dst = tmp_path / "b.png"
+        assert main(["resize", str(src), str(dst), "--scale", "0.5", *extra]) == 0
+        assert _size(dst) == (10, 149), extra
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"pixelgrid {pixelgrid.__version__}"
+
+
+def test_explain_like_torch_bilinear_on_1d_sizes(capsys):
+    # the first command a confused PyTorch user types: torch's bilinear needs (N, C, H, W),
+    # so the 1-D sizes are explained on 4x4 -> 8x8, per axis
+    assert main(["explain", "4", "8", "--like", "torch", "--mode", "bilinear"]) == 0
+    out, err = capsys.readouterr()
+    assert "explaining 4x4 -> 8x8" in err
+    assert "axis 0: 4 -> 8" in out and "axis 1: 4 -> 8" in out
+    # torch's half-pixel map for 4 -> 8 (align_corners=False): x_in = (x + 0.5) / 2 - 0.5
+    assert "x_in = 0.5 * x_out - 0.25" in out
+    assert main(["explain", "4", "8", "--like", "torch", "--mode", "bilinear",
+                 "--align-corners", "true"]) == 0
+    # torch holds 3/7 as a float32: 14380471/33554432
+    assert "(~0.428571) * x_out + 0   [align_corners" in capsys.readouterr().out
+
+
+def test_explain_figure_is_the_readme_picture(tmp_path):
+    # README: `pixelgrid explain 4 8 --align-corners true -o grid.png` draws the picture
+    # below it (docs/images/align_corners_grids.png): align_corners False and True side by
+    # side on 4x4 -> 8x8.  Drawn with the same matplotlib, it is the same image.
+    from pathlib import Path
+
+    pytest.importorskip("matplotlib")
+    out = tmp_path / "grid.png"
+    assert main(["explain", "4", "8", "--align-corners", "true", "-o", str(out)]) == 0
+    readme = Path(__file__).resolve().parents[1] / "docs" / "images" / "align_corners_grids.png"
+    fig, ref = _load(out), _load(readme)
+    assert fig.shape == ref.shape  # two 5-inch panels, not one 1-D strip
+    assert np.mean(fig != ref) < 0.01  # fonts may differ slightly across machines
+
+
+def test_readme_cli_commands_verbatim(tmp_path, monkeypatch):
+    # the two commands of the README's CLI paragraph, as written
+    monkeypatch.chdir(tmp_path)
+    Image.fromarray(np.zeros((480, 640, 3), np.uint8)).save("in.png")
+    import shlex
+
+    assert main(shlex.split("explain 4 8 --align-corners true -o grid.png")) == 0
+    assert main(shlex.split(
+        "resize in.png out.png --size 320x240 --like pillow --filter bicubic")) == 0
+    assert _size("out.png") == (320, 240) and os.path.getsize("grid.png") > 1000

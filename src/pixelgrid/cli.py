@@ -2,8 +2,9 @@
 
 Examples (shell)::
 
+    pixelgrid --version
     pixelgrid explain 4 8 --align-corners true -o grid.png
-    pixelgrid explain 4x4 8x8 --like torch --mode bilinear --align-corners true
+    pixelgrid explain 4 8 --like torch --mode bilinear
     pixelgrid explain 4x4 8x8 --like opencv --interpolation INTER_CUBIC
     pixelgrid explain 640x480 320x240 --dtype uint16
     pixelgrid explain 8x8 3x3 --like scipy --set order=3 --set grid_mode=True
@@ -11,11 +12,19 @@ Examples (shell)::
     pixelgrid resize photos/ small/ --scale 0.25 --workers 4
 
 Sizes are written ``WxH`` (width x height) for images, or ``N`` for one axis.
-Images: PNG and JPEG (8-bit, 16-bit grey PNG) with Pillow, TIFF (any dtype,
-including float) with tifffile; both come with ``pip install 'pixelgrid[image]'``.
-Outputs are written atomically (a temporary file, then ``os.replace``) and
-an input file is never overwritten.  Errors go to stderr with exit status 1
-(2 for command-line usage errors).
+Images: PNG (8/16-bit, grey or colour, alpha), JPEG, BMP, WebP and TIFF (any dtype,
+compressed too); ``pip install 'pixelgrid[cli]'`` brings Pillow, tifffile and
+imagecodecs (see :mod:`pixelgrid._cli_io` for which reader serves which file).  The
+EXIF orientation is applied on read; the bit depth, ICC profile, EXIF, resolution
+and text are kept where the output format can hold them.  Outputs are written
+atomically beside the target (a ``.NAME.pixelgrid-PID-XXXXXXXX.tmp`` file, then
+``os.replace``), with the umask's default mode; a later run deletes such files left by
+a killed run.  An input file is never overwritten.  Errors go to stderr with exit
+status 1 (2 for command-line usage errors; in folder mode 1 if any file failed, after a
+summary of every failure).
+
+Subcommands are registered in :data:`COMMANDS` (name -> a function adding its parser
+and the function running it): add a subcommand there.
 """
 
 from __future__ import annotations
@@ -23,21 +32,22 @@ from __future__ import annotations
 import argparse
 import ast
 import os
+import signal
 import sys
-import tempfile
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-__all__ = ["main"]
+from . import _cli_io as cio
 
-_IMAGE_SUFFIXES = {".png": "PNG", ".jpg": "JPEG", ".jpeg": "JPEG", ".tif": "TIFF",
-                   ".tiff": "TIFF"}
+__all__ = ["COMMANDS", "main"]
+
 _TRUE = ("true", "yes", "1", "on")
 _FALSE = ("false", "no", "0", "off")
 
@@ -126,12 +136,46 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     return lib
 
 
-def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="pixelgrid", description="Resample images with an explicit pixel grid.")
-    sub = parser.add_subparsers(dest="command", required=True)
-    ex = sub.add_parser("explain", help="print (and draw) what a resize does",
-                        description="Explain a resize: coordinate map, kernel, taps, weights.")
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("pixelgrid")
+    except Exception:  # not installed (a source checkout on sys.path)
+        from . import __version__
+
+        return str(__version__)
+
+
+def _max_pixels(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a pixel count (0: no limit), got {text!r}") from None
+    if n < 0:
+        raise argparse.ArgumentTypeError(f"must be >= 0 (0: no limit), got {text!r}")
+    return n
+
+
+def _quality(text: str) -> int:
+    try:
+        n = int(text)
+    except ValueError:
+        n = 0
+    if not 1 <= n <= 100:
+        raise argparse.ArgumentTypeError(f"expected an integer 1..100, got {text!r}")
+    return n
+
+
+def _add_explain(sub: Any) -> argparse.ArgumentParser:
+    ex: argparse.ArgumentParser = sub.add_parser(
+        "explain", help="print (and draw) what a resize does",
+        description="Explain a resize: coordinate map, kernel, taps, weights. With "
+                    "--align-corners, -o draws align_corners False and True side by side; "
+                    "a 1-D size is drawn as a square image (up to 32 px).  A library call "
+                    "that resizes 2-D images (torch bilinear/bicubic, tensorflow, opencv, "
+                    "pillow, matlab) given 1-D sizes is explained on N x N.")
     ex.add_argument("input_size", type=_dims, help="input size: N or WxH")
     ex.add_argument("output_size", type=_dims, help="output size: N or WxH")
     ex.add_argument("-o", "--output", help="write a figure (PNG/SVG/PDF) there")
@@ -141,19 +185,73 @@ def _parser() -> argparse.ArgumentParser:
     ex.add_argument("--dtype", action="append", metavar="DTYPE",
                     help="input dtype whose arithmetic to print, e.g. uint8 (repeatable; "
                          "default: float32 and uint8)")
-    _add_resize_options(ex)
     # For explain, --align-corners with --like torch is the library's own flag.
-    rs = sub.add_parser("resize", help="resize an image file or a folder of images",
-                        description="Resize IN to OUT (files), or every image of folder IN "
-                                    "into folder OUT.")
+    _add_resize_options(ex)
+    return ex
+
+
+def _add_resize(sub: Any) -> argparse.ArgumentParser:
+    rs: argparse.ArgumentParser = sub.add_parser(
+        "resize", help="resize an image file or a folder of images",
+        description="Resize IN to OUT (files), or every image of folder IN into folder OUT. "
+                    f"Formats: {', '.join(sorted(cio.FORMATS))}. Bit depth, EXIF "
+                    "orientation (applied), ICC profile and metadata are kept where the "
+                    "output format allows. In folder mode every file is tried; failures "
+                    "are listed at the end and the exit status is 1.")
     rs.add_argument("input", help="image file or folder")
     rs.add_argument("output", help="output file or folder (never the input)")
     size = rs.add_mutually_exclusive_group(required=True)
     size.add_argument("--size", type=_dims, help="output size WxH")
-    size.add_argument("--scale", type=float, help="scale factor (output/input)")
+    size.add_argument("--scale", type=float,
+                      help="scale factor (output/input); sizes as pixelgrid.resize(scale=) "
+                           "gives them: floor(n * scale), computed exactly")
     rs.add_argument("--workers", type=int, default=1, help="parallel files in folder mode")
+    rs.add_argument("--quality", type=_quality, default=95,
+                    help="JPEG and lossy WebP quality 1..100 (default 95; a WebP is "
+                         "lossless when its input was lossless)")
+    rs.add_argument("--max-pixels", type=_max_pixels, default=cio.DEFAULT_MAX_PIXELS,
+                    metavar="N",
+                    help="refuse larger images, a guard against decompression bombs "
+                         f"(default {cio.DEFAULT_MAX_PIXELS}, Pillow's limit; 0: no limit)")
     _add_resize_options(rs)
+    return rs
+
+
+Command = tuple[Callable[[Any], argparse.ArgumentParser], Callable[[argparse.Namespace], int]]
+#: Subcommands: name -> (function adding its parser to the subparsers, function running it).
+COMMANDS: dict[str, Command] = {}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="pixelgrid", description="Resample images with an explicit pixel grid.")
+    parser.add_argument("--version", action="version", version=f"pixelgrid {_version()}")
+    sub = parser.add_subparsers(dest="command", required=True)
+    for name, (add, run) in COMMANDS.items():
+        p = add(sub)
+        p.set_defaults(run=run)
+        assert p.prog.endswith(name)
     return parser
+
+
+class _Terminated(BaseException):
+    """SIGTERM, turned into an exception so that temporary files are removed."""
+
+
+@contextmanager
+def _sigterm_raises() -> Iterator[None]:
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        raise _Terminated
+
+    old = signal.signal(signal.SIGTERM, handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, old)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -161,19 +259,27 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     try:
         args = parser.parse_args(list(argv) if argv is not None else None)
-    except SystemExit as exc:  # argparse has printed the usage error
+    except SystemExit as exc:  # argparse has printed the usage error (or --version)
         return int(exc.code) if isinstance(exc.code, int) else 2
     try:
-        if args.command == "explain":
-            return _explain(args)
-        return _resize_command(args)
+        with _sigterm_raises(), cio.pillow_bomb_check_off():
+            return int(args.run(args))
     except BrokenPipeError:
         # The reader of stdout went away (``pixelgrid explain ... | head``): stop
         # quietly, as Unix tools do, and keep Python from complaining at exit.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except CliError as exc:
+    except KeyboardInterrupt:
+        print("pixelgrid: interrupted", file=sys.stderr)
+        return 130
+    except _Terminated:
+        print("pixelgrid: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
+    except (CliError, cio.ImageFileError) as exc:
         print(f"pixelgrid: error: {exc}", file=sys.stderr)
+        return 1
+    except MemoryError:
+        print("pixelgrid: error: out of memory", file=sys.stderr)
         return 1
     except (ValueError, TypeError, OSError, ImportError) as exc:
         print(f"pixelgrid: error: {exc}", file=sys.stderr)
@@ -185,6 +291,19 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 # -- explain -------------------------------------------------------------------------------
 
+# Library calls that resize a fixed number of spatial axes (the rest resize any number).
+_LIKE_AXES: dict[str, int] = {"tensorflow": 2, "tf": 2, "tensorflow.v1": 2, "tf.v1": 2,
+                              "opencv": 2, "cv2": 2, "pillow": 2, "pil": 2, "matlab": 2}
+_TORCH_MODE_AXES = {"bilinear": 2, "bicubic": 2, "trilinear": 3}
+_SQUARE_LIMIT = 32  # 1-D sizes up to this are drawn as a square image
+
+
+def _axes_needed(like: str | None, opts: dict[str, Any]) -> int | None:
+    if like in ("torch", "pytorch"):
+        return _TORCH_MODE_AXES.get(str(opts.get("mode", "nearest")))
+    return _LIKE_AXES.get(like) if like else None
+
+
 def _explain(args: argparse.Namespace) -> int:
     import dataclasses
 
@@ -195,6 +314,14 @@ def _explain(args: argparse.Namespace) -> int:
         raise CliError(f"input size and output size have different numbers of axes "
                        f"({len(args.input_size)} vs {len(args.output_size)})")
     shape, size = args.input_size, args.output_size
+    need = _axes_needed(args.like, opts)
+    if need is not None and len(shape) == 1 and need > 1:
+        # `explain 4 8 --like torch --mode bilinear`: the call resizes (H, W); explain
+        # it on a square input, the same map on every axis, instead of failing.
+        shape, size = shape * need, size * need
+        print(f"pixelgrid: note: {_like_call(args.like, opts)} resizes {need}-D images; "
+              f"explaining {'x'.join(map(str, shape))} -> {'x'.join(map(str, size))}",
+              file=sys.stderr)
     if args.like is None and "antialias" not in opts:
         opts["antialias"] = True
     e = explain(shape if len(shape) > 1 else shape[0], size if len(size) > 1 else size[0],
@@ -202,7 +329,9 @@ def _explain(args: argparse.Namespace) -> int:
     e = dataclasses.replace(e, max_rows=args.rows)
     if args.output:  # the figure first: it must not depend on a reader of stdout (| head)
         _check_suffix(args.output, (".png", ".svg", ".pdf"), "figure")
-        if args.plot == "grids":
+        if args.plot == "grids" and "align_corners" in opts:
+            _plot_align_corners(args.output, shape, size, args.like, opts, args.dtype)
+        elif args.plot == "grids":
             e.plot_grids(args.output)
         elif args.plot == "sampling":
             e.plot_sampling(args.output)
@@ -213,6 +342,28 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _like_call(like: str | None, opts: dict[str, Any]) -> str:
+    mode = opts.get("mode")
+    return f"{like}" + (f" mode={mode!r}" if mode else "")
+
+
+def _plot_align_corners(path: str, shape: tuple[int, ...], size: tuple[int, ...],
+                        like: str | None, opts: dict[str, Any], dtype: Any) -> None:
+    """The README's picture: the same resize with align_corners False and True, side by side."""
+    from ._explain import explain, plot_grids_side_by_side
+
+    if len(shape) == 1 and max(shape[0], size[0]) <= _SQUARE_LIMIT:
+        shape, size = shape * 2, size * 2  # a 1-D strip hides the picture: draw N x N
+    panels, titles = [], []
+    for value in (False, True):
+        o = {**opts, "align_corners": value}
+        panels.append(explain(shape if len(shape) > 1 else shape[0],
+                              size if len(size) > 1 else size[0], like=like, dtype=dtype, **o))
+        name = f"{like} " if like else ""
+        titles.append(f"{name}align_corners={value}" + (" (half_pixel)" if not value else ""))
+    plot_grids_side_by_side(panels, path, titles=titles)
+
+
 def _check_suffix(path: str, allowed: Sequence[str], what: str) -> None:
     suffix = Path(path).suffix.lower()
     if suffix not in allowed:
@@ -220,78 +371,10 @@ def _check_suffix(path: str, allowed: Sequence[str], what: str) -> None:
                        f"use one of {', '.join(allowed)}")
 
 
-# -- image I/O -----------------------------------------------------------------------------
-
-def _read(path: Path) -> NDArray[Any]:
-    fmt = _IMAGE_SUFFIXES.get(path.suffix.lower())
-    if fmt is None:
-        raise CliError(f"{path}: unsupported image format {path.suffix or '(none)'}; "
-                       f"use one of {', '.join(sorted(_IMAGE_SUFFIXES))}")
-    if fmt == "TIFF":
-        tifffile = _need("tifffile")
-        try:
-            return np.asarray(tifffile.imread(str(path)))
-        except Exception as exc:
-            raise CliError(f"{path}: cannot read TIFF ({exc})") from None
-    image_mod = _need("PIL.Image")
-    try:
-        with image_mod.open(path) as img:
-            img.load()
-            if img.mode == "P":
-                img = img.convert("RGBA" if "transparency" in img.info else "RGB")
-            elif img.mode in ("1", "CMYK", "YCbCr", "LAB", "HSV"):
-                img = img.convert("L" if img.mode == "1" else "RGB")
-            arr = np.asarray(img)
-    except CliError:
-        raise
-    except Exception as exc:
-        raise CliError(f"{path}: cannot read image ({exc})") from None
-    if arr.dtype == np.int32 and arr.size and arr.min() >= 0 and arr.max() <= 65535:
-        arr = arr.astype(np.uint16)  # Pillow opens some 16-bit PNGs as 32-bit "I"
-    return arr
-
-
-def _need(module: str) -> Any:
-    import importlib
-
-    try:
-        return importlib.import_module(module)
-    except ImportError:
-        package = module.split(".")[0].replace("PIL", "pillow")
-        raise CliError(f"reading and writing images needs {package}: "
-                       f"pip install 'pixelgrid[image]'") from None
-
-
-def _write_atomic(path: Path, arr: NDArray[Any]) -> None:
-    fmt = _IMAGE_SUFFIXES.get(path.suffix.lower())
-    if fmt is None:
-        raise CliError(f"{path}: unsupported output format {path.suffix or '(none)'}; "
-                       f"use one of {', '.join(sorted(_IMAGE_SUFFIXES))}")
-    if fmt in ("PNG", "JPEG"):
-        image_mod = _need("PIL.Image")
-        ok = arr.dtype == np.uint8 or (fmt == "PNG" and arr.dtype == np.uint16 and arr.ndim == 2)
-        if not ok:
-            raise CliError(f"{path}: {fmt} cannot store {arr.dtype} data of shape {arr.shape}; "
-                           "write a .tif instead")
-        img = image_mod.fromarray(arr)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        if fmt == "TIFF":
-            _need("tifffile").imwrite(tmp, arr)
-        else:
-            img.save(tmp, format=fmt)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 # -- resize --------------------------------------------------------------------------------
 
 def _resize_array(arr: NDArray[Any], args: argparse.Namespace, opts: dict[str, Any],
                   threads: int | None) -> NDArray[Any]:
-    spatial = arr.shape[:2]
     if arr.ndim not in (2, 3):
         raise CliError(f"expected a 2-D image (H, W) or (H, W, C), got shape {arr.shape}")
     if args.size is not None:
@@ -301,16 +384,20 @@ def _resize_array(arr: NDArray[Any], args: argparse.Namespace, opts: dict[str, A
     else:
         if not (np.isfinite(args.scale) and args.scale > 0):
             raise CliError(f"--scale must be finite and > 0, got {args.scale}")
-        out = tuple(max(1, int(np.floor(n * args.scale + 0.5))) for n in spatial)
+        if args.like is None:
+            from ._resize import resize
+
+            # the API's own size rule (pixelgrid.output_size, floor), one definition
+            return resize(arr, scale=(args.scale, args.scale), axes=(0, 1),  # type: ignore[no-any-return]
+                          threads=threads, **opts)
+        from ._grid import output_size
+
+        out = tuple(output_size(n, args.scale) for n in arr.shape[:2])
     if args.like is None:
         from ._resize import resize
 
-        if args.size is not None:
-            return resize(arr, out, axes=(0, 1), threads=threads, **opts)  # type: ignore[no-any-return]
-        return resize(arr, scale=(args.scale, args.scale), axes=(0, 1),  # type: ignore[no-any-return]
-                      size_rounding="round", threads=threads, **opts)
+        return resize(arr, out, axes=(0, 1), threads=threads, **opts)  # type: ignore[no-any-return]
     return _resize_like(arr, out, args.like, opts)
-
 
 def _resize_like(arr: NDArray[Any], out: tuple[int, ...], like: str,
                  opts: dict[str, Any]) -> NDArray[Any]:
@@ -377,9 +464,26 @@ def _resize_command(args: argparse.Namespace) -> int:
         raise CliError(f"output {dst} is the input file; refusing to overwrite it")
     if not dst.parent.exists():
         raise CliError(f"{dst.parent}: output folder does not exist")
-    arr = _read(src)
-    _write_atomic(dst, _resize_array(arr, args, opts, None))
+    cio.format_of(dst)  # an unsupported output suffix fails before any work
+    _remove_stale(dst.parent)
+    _resize_file(src, dst, args, opts, None)
     return 0
+
+
+def _remove_stale(folder: Path) -> None:
+    for p in cio.remove_stale_temps(folder):
+        print(f"pixelgrid: removed {p.name}, left by an interrupted run", file=sys.stderr)
+
+
+def _resize_file(src: Path, dst: Path, args: argparse.Namespace, opts: dict[str, Any],
+                 threads: int | None) -> list[str]:
+    """Read, resize, write one file; returns notes (e.g. metadata that could not be kept)."""
+    pic = cio.read(src, args.max_pixels or None)
+    pic.pixels = _resize_array(pic.pixels, args, opts, threads)
+    cio.write(dst, pic, quality=args.quality)
+    for note in pic.notes:
+        print(f"pixelgrid: note: {src.name}: {note}", file=sys.stderr)
+    return pic.notes
 
 
 def _inside(child: Path, parent: Path) -> bool:
@@ -390,6 +494,17 @@ def _inside(child: Path, parent: Path) -> bool:
     return True
 
 
+def _failure(path: Path, exc: BaseException) -> str:
+    if isinstance(exc, MemoryError):
+        return f"{path.name}: out of memory ({exc or 'MemoryError'})"
+    text = str(exc)
+    if isinstance(exc, (CliError, cio.ImageFileError)):
+        return text if text.startswith(str(path)) else f"{path.name}: {text}"
+    if isinstance(exc, (ValueError, TypeError, OSError)):
+        return f"{path.name}: {text}"
+    return f"{path.name}: internal error: {type(exc).__name__}: {text}"
+
+
 def _resize_folder(src: Path, dst: Path, args: argparse.Namespace,
                    opts: dict[str, Any]) -> int:
     if _inside(dst, src):
@@ -397,42 +512,66 @@ def _resize_folder(src: Path, dst: Path, args: argparse.Namespace,
                        "refusing to write into the input folder")
     if dst.exists() and not dst.is_dir():
         raise CliError(f"{dst} is a file; in folder mode the output must be a folder")
-    files = sorted(p for p in src.iterdir()
-                   if p.is_file() and p.suffix.lower() in _IMAGE_SUFFIXES)
+    entries = sorted(p for p in src.iterdir() if p.is_file())
+    files = [p for p in entries if p.suffix.lower() in cio.FORMATS]
+    skipped = len(entries) - len(files)
     if not files:
-        raise CliError(f"{src}: no image files ({', '.join(sorted(_IMAGE_SUFFIXES))})")
+        raise CliError(f"{src}: no image files ({', '.join(sorted(cio.FORMATS))})")
     dst.mkdir(parents=True, exist_ok=True)
+    _remove_stale(dst)
     lock = threading.Lock()
-    done = [0]
+    done: list[Path] = []
     failures: list[str] = []
     threads = 1 if args.workers > 1 else None
 
     def work(path: Path) -> None:
         error = None
         try:
-            _write_atomic(dst / path.name, _resize_array(_read(path), args, opts, threads))
-        except CliError as exc:
-            error = str(exc)
-        except (ValueError, TypeError, OSError) as exc:
-            error = f"{path}: {exc}"
+            _resize_file(path, dst / path.name, args, opts, threads)
+        except Exception as exc:  # MemoryError included: one file never stops the batch
+            error = _failure(path, exc)
         with lock:
-            done[0] += 1
+            done.append(path)
             status = "failed" if error else "ok"
-            print(f"[{done[0]}/{len(files)}] {path.name}: {status}", file=sys.stderr)
+            print(f"[{len(done)}/{len(files)}] {path.name}: {status}", file=sys.stderr)
             if error:
                 failures.append(error)
                 print(f"pixelgrid: error: {error}", file=sys.stderr)
 
-    if args.workers == 1:
-        for f in files:
-            work(f)
-    else:
-        with ThreadPoolExecutor(max_workers=args.workers) as pool:
-            list(pool.map(work, files))
+    interrupted: BaseException | None = None
+    try:
+        if args.workers == 1:
+            for f in files:
+                work(f)
+        else:
+            with ThreadPoolExecutor(max_workers=args.workers) as pool:
+                futures = [pool.submit(work, f) for f in files]
+                try:
+                    for fut in futures:
+                        fut.result()
+                except BaseException:
+                    # Ctrl-C / SIGTERM: start no new file; the running ones finish (their
+                    # temporary files are renamed or removed) before the pool closes.
+                    pool.shutdown(wait=True, cancel_futures=True)
+                    raise
+    except (KeyboardInterrupt, _Terminated) as exc:
+        interrupted = exc
+    written = len(done) - len(failures)
+    lines = [f"pixelgrid: {written} of {len(files)} files written to {dst}"
+             + (f", {len(failures)} failed" if failures else "")
+             + (f", {len(files) - len(done)} not done (interrupted)" if interrupted else "")
+             + (f"; {skipped} other file(s) skipped" if skipped else "")]
     if failures:
-        print(f"pixelgrid: {len(failures)} of {len(files)} files failed", file=sys.stderr)
-        return 1
-    return 0
+        lines.append("failed:")
+        lines.extend(f"  {f}" for f in failures)
+    print("\n".join(lines), file=sys.stderr)
+    if interrupted is not None:
+        raise interrupted
+    return 1 if failures else 0
+
+
+COMMANDS["explain"] = (_add_explain, _explain)
+COMMANDS["resize"] = (_add_resize, _resize_command)
 
 
 if __name__ == "__main__":  # pragma: no cover
