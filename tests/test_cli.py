@@ -557,3 +557,40 @@ def test_readme_cli_commands_verbatim(tmp_path, monkeypatch):
     assert main(shlex.split(
         "resize in.png out.png --size 320x240 --like pillow --filter bicubic")) == 0
     assert _size("out.png") == (320, 240) and os.path.getsize("grid.png") > 1000
+
+
+@pytest.mark.parametrize("kind", ["miniswhite", "palette", "cmyk", "bilevel"])
+def test_tiff_colour_models_read_as_they_look(tmp_path, kind):
+    # the output (min-is-black grey or RGB) shows what Pillow shows for the input
+    rng = np.random.default_rng(11)
+    src, dst = tmp_path / "a.tif", tmp_path / "b.tif"
+    x = rng.integers(0, 256, (9, 7, 3), dtype=np.uint8)
+    if kind == "miniswhite":
+        tifffile.imwrite(src, x[..., 0], photometric="miniswhite")
+    elif kind == "palette":
+        Image.fromarray(x).convert("P").save(src)
+    elif kind == "cmyk":
+        Image.fromarray(x).convert("CMYK").save(src)
+    else:
+        Image.fromarray(x[..., 0] > 128).save(src)
+    assert _identity(src, dst) == 0
+    with Image.open(src) as im:
+        expected = np.array(im.convert("L" if im.mode in ("1", "L") else "RGB"))
+    np.testing.assert_array_equal(tifffile.imread(dst), expected)
+
+
+def test_phone_mpo_jpeg_uses_the_photo_and_animation_is_refused(tmp_path, capsys):
+    a = np.full((16, 16, 3), 200, np.uint8)
+    b = np.full((8, 8, 3), 10, np.uint8)
+    mpo = tmp_path / "phone.jpg"  # a primary photo plus a second picture, as phones write
+    Image.fromarray(a).save(mpo, format="MPO", save_all=True,
+                            append_images=[Image.fromarray(b)])
+    with Image.open(mpo) as im:
+        assert im.format == "MPO" and im.n_frames == 2
+    assert main(["resize", str(mpo), str(tmp_path / "o.png"), "--size", "4x4"]) == 0
+    y = _load(tmp_path / "o.png")
+    assert y.shape == (4, 4, 3) and np.all(np.abs(y.astype(int) - 200) <= 2)
+    apng = tmp_path / "anim.png"
+    Image.fromarray(a).save(apng, save_all=True, append_images=[Image.fromarray(a[::-1])])
+    assert main(["resize", str(apng), str(tmp_path / "p.png"), "--size", "4x4"]) == 1
+    assert "has 2 frames" in capsys.readouterr().err

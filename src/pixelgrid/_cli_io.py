@@ -233,7 +233,9 @@ def _read_pillow(path: Path, fmt: str, max_pixels: int | None) -> Picture:
     with image_mod.open(path) as img:
         _check_pixels(path, img.width, img.height, max_pixels)
         fmt = img.format or fmt  # what the file is, whatever its suffix says
-        if getattr(img, "n_frames", 1) > 1:
+        if fmt == "MPO":  # a phone's JPEG with extra pictures: the first is the photo
+            fmt = "JPEG"
+        elif getattr(img, "n_frames", 1) > 1:
             raise ImageFileError(f"{path}: has {img.n_frames} frames (animation or pages); "
                                  "only single images are supported")
         pic = Picture(np.zeros(0), fmt)
@@ -245,17 +247,18 @@ def _read_pillow(path: Path, fmt: str, max_pixels: int | None) -> Picture:
         pic.icc_profile = img.info.get("icc_profile") or None
         dpi = img.info.get("dpi")
         pic.dpi = (float(dpi[0]), float(dpi[1])) if dpi else None
-        pic.xmp = _strip_xmp_orientation(img.info.get("xmp"))
+        pic.xmp = _strip_xmp_orientation(img.info.get("xmp")
+                                         or img.info.get("XML:com.adobe.xmp"))
         pic.comment = img.info.get("comment") or None
         pic.lossless = fmt in ("PNG", "BMP") or (fmt == "WEBP" and _webp_lossless(path))
         if fmt == "PNG":
             data = path.read_bytes()
             for kind, payload in _png_chunks(data):
-                if kind in _PNG_COPY:
-                    if kind == b"iTXt" and payload.startswith(b"XML:com.adobe.xmp\0"):
-                        payload = _strip_xmp_orientation(payload) or payload
-                        pic.xmp = None  # copied as the chunk itself
-                    pic.png_chunks.append((kind, payload))
+                if kind not in _PNG_COPY or payload.startswith(b"Raw profile type"):
+                    continue  # ImageMagick's EXIF/IPTC text: the EXIF is rewritten below
+                if kind == b"iTXt" and payload.startswith(b"XML:com.adobe.xmp\0"):
+                    payload = _strip_xmp_orientation(payload) or payload
+                pic.png_chunks.append((kind, payload))
             depth, colour = _png_header(path)
             if depth == 16 and colour in (2, 4, 6):
                 # Pillow would give 8 bits per channel: libpng through imagecodecs keeps 16.
@@ -327,23 +330,36 @@ def _read_tiff(path: Path, max_pixels: int | None) -> Picture:
             scale = 2.54 if unit == 3 else 1.0  # per centimetre -> per inch
             pic.dpi = (float(x) * scale, float(y) * scale)
         pic.tiff = {"compression": int(page.compression), "predictor": int(page.predictor)}
-        try:
-            arr = np.asarray(series.asarray())
-        except (ValueError, KeyError, ImportError) as exc:
-            if "imagecodecs" not in str(exc):
-                raise
-            # Pillow reads LZW/PackBits itself, losslessly for 8-bit and one-channel data.
+        photometric = int(page.photometric)
+        arr = None
+        reason = ""
+        if photometric in (0, 1, 2):  # min-is-white, min-is-black, RGB: tifffile
+            try:
+                arr = np.asarray(series.asarray())
+            except (ValueError, KeyError, ImportError) as exc:
+                if "imagecodecs" not in str(exc):
+                    raise
+                reason = f"its {page.compression.name} compression needs imagecodecs"
+            if arr is not None:
+                if axes == "SYX":
+                    arr = np.moveaxis(arr, 0, -1)
+                if photometric == 0:  # stored min-is-white: make it min-is-black
+                    arr = ~arr if arr.dtype.kind in "ub" else -arr
+        else:
+            reason = f"its photometric {page.photometric.name} is converted to RGB"
+        if arr is None:
+            # Pillow reads LZW/PackBits itself and converts palette/CMYK/YCbCr to RGB,
+            # losslessly only for 8-bit and one-channel data.
             if page.bitspersample > 8 and page.samplesperpixel > 1:
                 raise ImageFileError(
-                    f"{path}: this compressed TIFF ({page.compression.name}, "
-                    f"{page.samplesperpixel}x{page.bitspersample}-bit) needs imagecodecs: "
-                    f"{INSTALL_HINT}") from None
+                    f"{path}: {reason}; Pillow would reduce its {page.samplesperpixel}x"
+                    f"{page.bitspersample}-bit samples to 8 bits: {INSTALL_HINT}")
             image_mod = _need("PIL.Image")
             with image_mod.open(path, formats=["TIFF"]) as img:
                 img.load()
                 arr = _pillow_array(img, pic)
-    if axes == "SYX":
-        arr = np.moveaxis(arr, 0, -1)
+    if arr.dtype == np.bool_:  # 1-bit: grey 0/255, as Pillow's "1" -> "L"
+        arr = arr.astype(np.uint8) * np.uint8(255)
     pic.pixels = apply_orientation(arr, orientation)
     return pic
 
@@ -454,7 +470,9 @@ def encode(pic: Picture, fmt: str, *, quality: int = 95, name: str = "output") -
         if c not in (3, 4):
             arr = _grey_to_rgb(arr, name)
         # lossless in, lossless out; a lossy input (JPEG, lossy WebP) gives a lossy WebP
-        opts.update(lossless=pic.lossless, quality=100 if pic.lossless else quality, method=4)
+        opts.update(lossless=pic.lossless, method=4)
+        if not pic.lossless:
+            opts["quality"] = quality
         if pic.lossless:
             opts["exact"] = True  # keep RGB under transparent pixels
     return _pillow_bytes(arr, fmt, opts)
