@@ -193,11 +193,9 @@ def _add_explain(sub: Any) -> argparse.ArgumentParser:
 def _add_resize(sub: Any) -> argparse.ArgumentParser:
     rs: argparse.ArgumentParser = sub.add_parser(
         "resize", help="resize an image file or a folder of images",
-        description="Resize IN to OUT (files), or every image of folder IN into folder OUT. "
-                    f"Formats: {', '.join(sorted(cio.FORMATS))}. Bit depth, EXIF "
-                    "orientation (applied), ICC profile and metadata are kept where the "
-                    "output format allows. In folder mode every file is tried; failures "
-                    "are listed at the end and the exit status is 1.")
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Resize IN to OUT (files), or every image of folder IN into folder OUT.",
+        epilog=_RESIZE_EPILOG)
     rs.add_argument("input", help="image file or folder")
     rs.add_argument("output", help="output file or folder (never the input)")
     size = rs.add_mutually_exclusive_group(required=True)
@@ -217,6 +215,29 @@ def _add_resize(sub: Any) -> argparse.ArgumentParser:
     return rs
 
 
+_RESIZE_EPILOG = f"""\
+files:
+  formats {', '.join(sorted(cio.FORMATS))}
+  (by suffix; the output's suffix picks its format)
+  PNG 8/16-bit grey, grey+alpha, RGB, RGBA; TIFF any dtype, compressed too (the input's
+  compression is kept); JPEG, BMP, WebP 8-bit.  Data a format cannot hold (16-bit into
+  JPEG, alpha into BMP) is an error, never a silent conversion.
+  The EXIF orientation is applied on read: --size is the upright image's WxH, and the
+  output has no orientation tag.  ICC profile, EXIF, resolution, PNG text and XMP are
+  kept where the output format can hold them.  A WebP is lossless when its input was
+  lossless (PNG, BMP, TIFF, lossless WebP), else lossy at --quality.
+  Outputs appear complete or not at all (a .NAME.pixelgrid-PID-XXXXXXXX.tmp beside the
+  target, renamed over it; removed on any error, Ctrl-C or SIGTERM, and by the next run
+  after a kill), with the umask's default mode.  Inputs are never overwritten.
+folders:
+  every image file is tried; failures (corrupt, too large, out of memory) are listed in
+  a summary at the end.  Exit status: 0 all written, 1 some failed, 130/143 interrupted.
+examples:
+  pixelgrid resize in.png out.png --size 320x240 --like pillow --filter bicubic
+  pixelgrid resize photos/ small/ --scale 0.25 --workers 4
+  pixelgrid resize scan.tif half.tif --scale 0.5 --kernel lanczos3
+"""
+
 Command = tuple[Callable[[Any], argparse.ArgumentParser], Callable[[argparse.Namespace], int]]
 #: Subcommands: name -> (function adding its parser to the subparsers, function running it).
 COMMANDS: dict[str, Command] = {}
@@ -224,7 +245,14 @@ COMMANDS: dict[str, Command] = {}
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="pixelgrid", description="Resample images with an explicit pixel grid.")
+        prog="pixelgrid", description="Resample images with an explicit pixel grid.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="examples:\n"
+               "  pixelgrid explain 4 8 --align-corners true -o grid.png\n"
+               "  pixelgrid explain 4 8 --like torch --mode bilinear\n"
+               "  pixelgrid resize in.png out.png --size 320x240 --like pillow "
+               "--filter bicubic\n"
+               "run 'pixelgrid COMMAND --help' for each command's options")
     parser.add_argument("--version", action="version", version=f"pixelgrid {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
     for name, (add, run) in COMMANDS.items():
