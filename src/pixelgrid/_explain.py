@@ -760,8 +760,11 @@ def _draw_grids(e: Explanation, axes: list[Any], title: str | None) -> None:
     shape_in = "x".join(str(s) for s in e.in_shape[-2:])
     shape_out = "x".join(str(s) for s in e.out_shape[-2:])
     a.set_title(title or f"{name}: {shape_in} -> {shape_out}", fontsize=10)
-    a.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14 if two_d else -0.4), ncol=2,
-             fontsize=8, frameon=False)
+    if two_d:
+        a.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize=8,
+                 frameon=False)
+    else:  # a strip is short: below it the legend would cover the axis label
+        a.legend(loc="center left", bbox_to_anchor=(1.01, 0.5), fontsize=8, frameon=False)
 
 
 def _draw_sampling(p: AxisPlan, axes: list[Any], outputs: Sequence[int] | None) -> None:
@@ -836,7 +839,9 @@ def plot_grids_side_by_side(
     if titles is not None and len(titles) != n:
         raise ValueError(f"titles has {len(titles)} entries for {n} explanations")
     one_d = all(len(e.in_shape) == 1 for e in explanations)
-    fig = figure_cls(figsize=(5.0 * n, 2.6 if one_d else 6.0), layout="constrained")
+    # 1-D strips one above the other (same x axis, easy to compare); 2-D panels in a row
+    fig = figure_cls(figsize=(9.0, 1.7 * n) if one_d else (5.0 * n, 6.0), layout="constrained")
     for i, e in enumerate(explanations):
-        _draw_grids(e, [fig.add_subplot(1, n, i + 1)], titles[i] if titles else None)
+        a = fig.add_subplot(n, 1, i + 1) if one_d else fig.add_subplot(1, n, i + 1)
+        _draw_grids(e, [a], titles[i] if titles else None)
     return _finish(fig, path)
