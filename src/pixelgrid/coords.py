@@ -38,7 +38,7 @@ from ._arrays import check_array, run_plans
 from ._grid import Affine
 from ._plan import plan
 from ._plan_types import AxisPlan
-from ._validate import check_choice, check_positive_int
+from ._validate import as_array, check_choice, check_real, check_sizes
 
 __all__ = [
     "COORD_CONVENTIONS",
@@ -281,16 +281,27 @@ def resize_map(shape: Any, size: Any = None, *, like: str | None = None,
                **options: Any) -> CoordMap:
     """The coordinate map of a resize (same arguments as :func:`pixelgrid.explain`).
 
-    ``shape`` is the spatial input shape; without ``like`` the options are
-    those of :func:`pixelgrid.resize` (``grid``, ``align_corners``, ``scale``,
+    ``shape`` and ``size`` are the spatial input and output shapes in array
+    order, ``(H, W)`` for an image, also with ``like=`` (where Pillow's own
+    ``size`` is ``(W, H)``: pass ``(H, W)`` here; OpenCV's ``dsize=`` keyword
+    stays ``(W, H)`` as in OpenCV).  Without ``like`` the options are those of
+    :func:`pixelgrid.resize` (``grid``, ``align_corners``, ``scale``,
     ``coordinate_scale``, ...), with ``like`` a library's call
     (``like="torch", mode="bilinear", align_corners=True``).  The map comes
-    from the very plans that resize the image.
+    from the very plans that resize the image: every library's plans record
+    it (``plan.info["affine"]``).
 
     Examples
     --------
     >>> resize_map((4,), (8,), align_corners=True).points([[1.0]]).tolist()
     [[2.3333333333333335]]
+    >>> m = resize_map((480, 640), like="opencv", dsize=(320, 240),
+    ...                interpolation="INTER_NEAREST")  # x_in = 2 x_out
+    >>> m.out_shape, m.points([[100.0, 50.0]]).tolist()
+    ((240, 320), [[50.0, 25.0]])
+    >>> resize_map((480, 640), (240, 320), like="pillow", resample="BILINEAR").points(
+    ...     [[100.0, 50.0]]).tolist()
+    [[49.75, 24.75]]
 
     """
     from ._explain import explain
@@ -319,18 +330,14 @@ def crop_map(shape: Any, box: Any, size: Any, *, convention: str = "continuous",
     """
     check_choice("convention", convention, COORD_CONVENTIONS)
     check_choice("order", order, _ORDERS)
-    shp = tuple(check_positive_int("shape", s) for s in
-                (shape if isinstance(shape, (tuple, list)) else (shape,)))
+    shp = tuple(check_sizes("shape", shape, order="(H, W, ...): rows first"))
     n = len(shp)
-    sizes = size if isinstance(size, (tuple, list)) else (size,) * n
-    if len(sizes) != n:
-        raise ValueError(f"size={size!r} has {len(sizes)} entries for {n} axes")
-    outs = tuple(check_positive_int("size", s) for s in sizes)
+    outs = tuple(check_sizes("size", size, n))
     vals = list(box) if isinstance(box, (tuple, list, np.ndarray)) else []
     if len(vals) != 2 * n:
         raise ValueError(f"box={box!r} must hold {2 * n} numbers (lo..., hi...)")
-    lo = [Fraction(float(v)) for v in vals[:n]]
-    hi = [Fraction(float(v)) for v in vals[n:]]
+    lo = [Fraction(check_real("box", v)) for v in vals[:n]]
+    hi = [Fraction(check_real("box", v)) for v in vals[n:]]
     if order == "xy":
         lo, hi = lo[::-1], hi[::-1]
     shift = Fraction(1, 2) if convention == "continuous" else Fraction(0)
@@ -368,9 +375,11 @@ def resize_flow(flow: Any, size: Any, *, order: str = "xy", **options: Any) -> A
     """
     from ._resize import resize
 
-    arr = np.asarray(flow)
+    arr = as_array("flow", flow)
     if arr.ndim != 3 or arr.shape[-1] != 2:
-        raise ValueError(f"flow must have shape (H, W, 2), got {arr.shape}")
+        hint = (" (a channels-first (2, H, W) flow: pass np.moveaxis(flow, 0, -1))"
+                if arr.ndim == 3 and arr.shape[0] == 2 else "")
+        raise ValueError(f"flow must have shape (H, W, 2), got {arr.shape}{hint}")
     if "axes" in options:
         raise TypeError("resize_flow() resizes axes (0, 1); do not pass axes=")
     m = resize_map(arr.shape[:2], size, **options)
