@@ -594,3 +594,9 @@ def test_phone_mpo_jpeg_uses_the_photo_and_animation_is_refused(tmp_path, capsys
     Image.fromarray(a).save(apng, save_all=True, append_images=[Image.fromarray(a[::-1])])
     assert main(["resize", str(apng), str(tmp_path / "p.png"), "--size", "4x4"]) == 1
     assert "has 2 frames" in capsys.readouterr().err
+
+
+def test_explain_like_jax_without_method_says_so(capsys):
+    assert main(["explain", "4", "8", "--like", "jax"]) == 1
+    assert "--like jax needs --method" in capsys.readouterr().err
+    assert main(["explain", "4", "8", "--like", "jax", "--method", "linear"]) == 0

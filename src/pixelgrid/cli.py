@@ -133,6 +133,9 @@ def _options(args: argparse.Namespace) -> dict[str, Any]:
     if core:
         raise CliError(f"--like {args.like} takes the library's own options; "
                        f"{sorted(core)} are pixelgrid options")
+    if args.like == "jax" and "method" not in lib:
+        raise CliError("--like jax needs --method (jax.image.resize has no default: "
+                       "nearest, linear, cubic, lanczos3, lanczos5)")
     return lib
 
 
@@ -352,7 +355,9 @@ def _explain(args: argparse.Namespace) -> int:
               file=sys.stderr)
     if args.like is None and "antialias" not in opts:
         opts["antialias"] = True
-    e = explain(shape if len(shape) > 1 else shape[0], size if len(size) > 1 else size[0],
+    # a library call gets its sizes as a tuple (jax.image.resize's shape must be one)
+    e = explain(shape if len(shape) > 1 else shape[0],
+                size if len(size) > 1 or args.like else size[0],
                 like=args.like, dtype=args.dtype, **opts)
     e = dataclasses.replace(e, max_rows=args.rows)
     if args.output:  # the figure first: it must not depend on a reader of stdout (| head)
