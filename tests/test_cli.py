@@ -600,3 +600,14 @@ def test_explain_like_jax_without_method_says_so(capsys):
     assert main(["explain", "4", "8", "--like", "jax"]) == 1
     assert "--like jax needs --method" in capsys.readouterr().err
     assert main(["explain", "4", "8", "--like", "jax", "--method", "linear"]) == 0
+
+
+def test_jpeg_with_exif_too_long_for_jpeg_still_written(tmp_path, capsys):
+    # a PNG may carry more EXIF than a JPEG's 64 kB APP1 segment holds
+    src, dst = tmp_path / "a.png", tmp_path / "b.jpg"
+    exif = Image.Exif()
+    exif[0x010E] = "x" * 70000  # ImageDescription
+    Image.fromarray(np.full((8, 8, 3), 50, np.uint8)).save(src, exif=exif.tobytes())
+    assert main(["resize", str(src), str(dst), "--size", "4x4"]) == 0
+    assert "EXIF not written" in capsys.readouterr().err
+    assert _size(dst) == (4, 4)

@@ -475,7 +475,15 @@ def encode(pic: Picture, fmt: str, *, quality: int = 95, name: str = "output") -
             opts["quality"] = quality
         if pic.lossless:
             opts["exact"] = True  # keep RGB under transparent pixels
-    return _pillow_bytes(arr, fmt, opts)
+    try:
+        return _pillow_bytes(arr, fmt, opts)
+    except ValueError as exc:
+        if "exif" not in opts or "exif" not in str(exc).lower():
+            raise
+        # e.g. a JPEG's EXIF is limited to 64 kB (a large maker note): keep the pixels
+        del opts["exif"]
+        pic.notes.append(f"EXIF not written ({exc})")
+        return _pillow_bytes(arr, fmt, opts)
 
 
 def _grey_to_rgb(arr: NDArray[Any], name: str) -> NDArray[Any]:
