@@ -611,3 +611,23 @@ def test_jpeg_with_exif_too_long_for_jpeg_still_written(tmp_path, capsys):
     assert main(["resize", str(src), str(dst), "--size", "4x4"]) == 0
     assert "EXIF not written" in capsys.readouterr().err
     assert _size(dst) == (4, 4)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_png_exif_orientation_applied(tmp_path, dtype):
+    # PNG eXIf chunk with orientation 8 (rotate 90 degrees counter-clockwise to show)
+    from pixelgrid import _cli_io
+
+    x = (np.arange(4 * 6 * 3).reshape(4, 6, 3) * (700 if dtype == np.uint16 else 3)).astype(dtype)
+    exif = Image.Exif()
+    exif[0x0112] = 8
+    src, dst = tmp_path / "a.png", tmp_path / "b.png"
+    src.write_bytes(_cli_io.encode(_cli_io.Picture(x, "PNG", exif=exif), "PNG"))
+    with Image.open(src) as im:
+        assert im.getexif()[0x0112] == 8
+    assert _identity(src, dst) == 0
+    y = (pytest.importorskip("imagecodecs").png_decode(dst.read_bytes()) if dtype == np.uint16
+         else _load(dst))
+    np.testing.assert_array_equal(y, np.rot90(x, 1))
+    with Image.open(dst) as im:
+        assert 0x0112 not in im.getexif()

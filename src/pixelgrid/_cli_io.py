@@ -254,8 +254,9 @@ def _read_pillow(path: Path, fmt: str, max_pixels: int | None) -> Picture:
         if fmt == "PNG":
             data = path.read_bytes()
             for kind, payload in _png_chunks(data):
-                if kind not in _PNG_COPY or payload.startswith(b"Raw profile type"):
-                    continue  # ImageMagick's EXIF/IPTC text: the EXIF is rewritten below
+                if kind not in _PNG_COPY or payload.startswith(
+                        (b"Raw profile type exif", b"Raw profile type APP1")):
+                    continue  # ImageMagick's EXIF as text: the EXIF is rewritten below
                 if kind == b"iTXt" and payload.startswith(b"XML:com.adobe.xmp\0"):
                     payload = _strip_xmp_orientation(payload) or payload
                 pic.png_chunks.append((kind, payload))
