@@ -181,7 +181,7 @@ def _cli(*args):
     return [sys.executable, "-m", "pixelgrid.cli", *map(str, args)]
 
 
-def _start_and_wait(cmd, outd, n_outputs, timeout=60.0):
+def _start_and_wait(cmd, outd, n_outputs, timeout=180.0):
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and proc.poll() is None:
@@ -211,6 +211,9 @@ def test_killed_run_then_rerun(tmp_path):
     assert proc.returncode == -signal.SIGKILL
     done = [p for p in outd.iterdir() if p.suffix == ".png"]
     assert 0 < len(done) < len(values), "the run was not killed mid-way"
+    # what the killed run had written is complete: outputs appear whole or not at all
+    _check_outputs(outd, {p.name: values[p.name] for p in done if p.name in values},
+                   (800, 600))
     # whatever temporary file the kill left (it may have been between files), make sure
     # one of the killed run is there, as big as a real one
     if not _temps(outd):

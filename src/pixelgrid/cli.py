@@ -258,10 +258,9 @@ def _parser() -> argparse.ArgumentParser:
                "run 'pixelgrid COMMAND --help' for each command's options")
     parser.add_argument("--version", action="version", version=f"pixelgrid {_version()}")
     sub = parser.add_subparsers(dest="command", required=True)
-    for name, (add, run) in COMMANDS.items():
+    for add, run in COMMANDS.values():
         p = add(sub)
         p.set_defaults(run=run)
-        assert p.prog.endswith(name)
     return parser
 
 
