@@ -1,9 +1,12 @@
 """The torch engine: plans applied with torch operations, on the tensor's device.
 
 Torch tensor in, torch tensor out, same dtype and device, and differentiable
-for float dtypes (every operation is an ``index_select``, a ``matmul`` or an
-elementwise product, all of which autograd knows).  The semantics are those
-of :mod:`pixelgrid._engines.reference`:
+for float dtypes (every operation is an ``index_select`` or an elementwise
+product or sum, all of which autograd knows).  It runs tensors on CUDA (and
+other devices), gather-only plans of CPU tensors, and any tensor with
+``engine="torch"``; other CPU tensors go to the compiled engine
+(:mod:`pixelgrid._engines.torch_autograd`).  The semantics are those of
+:mod:`pixelgrid._engines.reference`:
 
 * gather plans (nearest) copy samples, for every dtype;
 * 8/16-bit integers with fixed-point plans are resampled exactly: int64
@@ -13,22 +16,15 @@ of :mod:`pixelgrid._engines.reference`:
   float32 and cast back once; other integer data in float64, rounded half to
   even and clipped once at the end.
 
-Two ways to apply a weighted plan, chosen per plan from its shape:
-
-``band``
-    Output samples are cut into blocks of ``bo`` consecutive outputs; block
-    ``k`` reads a window of ``win`` consecutive inputs, so the axis becomes one
-    ``index_select`` of ``nb * win`` rows and a batched ``(bo, win)`` matmul.
-    A block of every output (``bo = out``) is the dense ``(out, in)`` matrix.
-    BLAS makes this 1.5-3x faster than per-tap gathers on upsampling and
-    small axes, although it does ``win / taps`` times more multiplications.
-``taps``
-    One ``index_select`` and one multiply-add per tap, for plans whose windows
-    are not local (wrap / reflect boundaries on long axes, strong downsampling).
-
-Because the band path multiplies whole windows, a non-finite input sample
-(inf, nan) spreads to every output of the blocks whose window holds it, not
-only to the outputs that weight it.
+A weighted plan is applied as gathers: one ``index_select`` of the input
+along the axis and one multiply-add per tap (``y = sum_t w[:, t] * x[index[:,
+t]]``), the taps the reference engine reads, and nothing else: no dense or
+banded weight matrices, so a non-finite sample (inf, nan) reaches exactly the
+outputs whose taps read it, as in the reference engine (a dense matrix
+multiplies every zero weight with it).  Plans that only gather (nearest) over
+several axes are one ``index_select`` with a flat index over the block of axes
+they span.  The result keeps the input's memory format (channels-last in,
+channels-last out): a dense tensor is processed in its physical axis order.
 
 Weights are converted to tensors once per (plan content, device, dtype) and
 kept in a bounded LRU cache; the key hashes the plan's arrays, so a plan
@@ -77,12 +73,9 @@ _FLOATS = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 #: ``index_select`` is not implemented for unsigned 16/32/64-bit tensors; gather a view.
 _SIGNED_VIEW = {torch.uint16: torch.int16, torch.uint32: torch.int32, torch.uint64: torch.int64}
 
-#: Largest block window (in input samples) the band layout aims for, and the window
-#: beyond which per-tap gathers win (measured on CPU, see benchmarks/bench_torch_engine.py).
-_TARGET_WINDOW = 48
-_MAX_WINDOW = 64
-_BLOCKS = (256, 128, 64, 32, 16)
 _CACHE_SIZE = 256
+#: Longest flat index (elements) of the all-gather path; longer ones gather axis by axis.
+_MAX_FLAT = 1 << 24
 
 
 # ----------------------------------------------------------------------------------------
@@ -245,16 +238,6 @@ class _Gather:
 
 
 @dataclass(frozen=True)
-class _Band:
-    index: torch.Tensor | None  # (nb * win,) int64, None when the window is the whole axis
-    weight: torch.Tensor  # (nb, bo, win)
-    blocks: int
-    block: int
-    window: int
-    fill: torch.Tensor | None  # (out,) fill * fill_value, None when zero
-
-
-@dataclass(frozen=True)
 class _Taps:
     index: tuple[torch.Tensor, ...]  # per used tap, (out,) int64
     weight: tuple[torch.Tensor, ...]  # per used tap, (out,)
@@ -270,69 +253,21 @@ def _build_gather(p: AxisPlan, device: torch.device, dtype: torch.dtype) -> _Gat
     return _Gather(_tensor(p.index[:, 0], dtype=torch.int64, device=device))
 
 
-def _spans(p: AxisPlan) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
-    """First and one-past-last input index with non-zero weight, per output row."""
-    used = p.weight != 0
-    lo = np.where(used, p.index, p.in_size).min(axis=1)
-    hi = np.where(used, p.index + 1, 0).max(axis=1)
-    return lo, hi
-
-
-def _block_windows(lo: np.ndarray[Any, Any], hi: np.ndarray[Any, Any], bo: int,
-                   n_in: int) -> tuple[np.ndarray[Any, Any], int]:
-    nb = -(-lo.size // bo)
-    pad = nb * bo - lo.size
-    blo = np.concatenate([lo, np.full(pad, n_in)]).reshape(nb, bo).min(axis=1)
-    bhi = np.concatenate([hi, np.zeros(pad, np.int64)]).reshape(nb, bo).max(axis=1)
-    win = int(max(1, np.max(bhi - blo, initial=1)))
-    return np.minimum(np.minimum(blo, bhi), n_in - win), win
-
-
-def _band_layout(p: AxisPlan) -> tuple[int, np.ndarray[Any, Any], int] | None:
-    """Block size, window starts and window for the band path, or None for per-tap."""
-    lo, hi = _spans(p)
-    best = None
-    for bo in sorted({min(b, p.out_size) for b in _BLOCKS}, reverse=True):
-        starts, win = _block_windows(lo, hi, bo, p.in_size)
-        best = (bo, starts, win)
-        if win <= _TARGET_WINDOW:
-            break
-    assert best is not None
-    if best[2] > max(_MAX_WINDOW, 4 * p.taps):
-        return None
-    return best
-
-
 def _fill_tensor(p: AxisPlan, device: torch.device, dtype: torch.dtype) -> torch.Tensor | None:
     if not np.any(p.fill):
         return None
     return _tensor(p.fill * p.fill_value, dtype=dtype, device=device)
 
 
-def _build_float(p: AxisPlan, device: torch.device, dtype: torch.dtype) -> _Band | _Taps:
-    layout = _band_layout(p)
-    fill = _fill_tensor(p, device, dtype)
-    if layout is None:
-        used = [t for t in range(p.taps) if np.any(p.weight[:, t])]
-        return _Taps(
-            tuple(_tensor(p.index[:, t], dtype=torch.int64, device=device)
-                  for t in used),
-            tuple(_tensor(p.weight[:, t], dtype=dtype, device=device) for t in used),
-            fill,
-        )
-    bo, starts, win = layout
-    nb = starts.size
-    w = np.zeros((nb, bo, win), dtype=np.float64)
-    rows = np.repeat(np.arange(p.out_size), p.taps)
-    idx = p.index.ravel()
-    wt = p.weight.ravel()
-    keep = wt != 0  # zero-weight taps may point outside the block's window
-    rows, idx, wt = rows[keep], idx[keep], wt[keep]
-    np.add.at(w, (rows // bo, rows % bo, idx - starts[rows // bo]), wt)
-    whole = nb == 1 and win == p.in_size
-    index = None if whole else _tensor(
-        (starts[:, None] + np.arange(win)).ravel(), dtype=torch.int64, device=device)
-    return _Band(index, _tensor(w, dtype=dtype, device=device), nb, bo, win, fill)
+def _build_float(p: AxisPlan, device: torch.device, dtype: torch.dtype) -> _Taps:
+    # every tap the reference engine reads (also all-zero columns), so that non-finite
+    # samples reach the same outputs as there
+    return _Taps(
+        tuple(_tensor(p.index[:, t], dtype=torch.int64, device=device)
+              for t in range(p.taps)),
+        tuple(_tensor(p.weight[:, t], dtype=dtype, device=device) for t in range(p.taps)),
+        _fill_tensor(p, device, dtype),
+    )
 
 
 def _build_fixed(p: AxisPlan, device: torch.device, dtype: torch.dtype) -> _Taps:
@@ -389,34 +324,21 @@ def _taps_sum(x3: torch.Tensor, t: _Taps, out: int) -> torch.Tensor:
 
 def _float_axis(x: torch.Tensor, axis: int, p: AxisPlan) -> torch.Tensor:
     a, n, b = _split(x, axis)
-    plan_t = _cached("float", p, x.device, x.dtype, _build_float)
+    t: _Taps = _cached("float", p, x.device, x.dtype, _build_float)
     out_shape = (*x.shape[:axis], p.out_size, *x.shape[axis + 1:])
-    if isinstance(plan_t, _Taps):
-        return _taps_sum(x.reshape(a, n, b), plan_t, p.out_size).reshape(out_shape)
-    bd: _Band = plan_t
-    nb, bo, win = bd.blocks, bd.block, bd.window
     if b == 1:
+        # the last axis: gathers along dim 1 of an (a, n) matrix (a trailing dim of 1
+        # makes index_select several times slower on CPU)
         x2 = x.reshape(a, n)
-        xw = x2 if bd.index is None else x2.index_select(1, bd.index)
-        if nb == 1:
-            y = xw @ bd.weight[0].T  # (a, out)
-        else:
-            # batch over blocks: (nb, a, win) @ (nb, win, bo) -> (nb, a, bo)
-            y = torch.bmm(xw.view(a, nb, win).transpose(0, 1), bd.weight.transpose(1, 2))
-            y = y.transpose(0, 1).reshape(a, nb * bo)[:, :p.out_size]
-        if bd.fill is not None:
-            y = y + bd.fill
-    else:
-        x3 = x.reshape(a, n, b)
-        xw = x3 if bd.index is None else x3.index_select(1, bd.index)
-        if nb == 1:
-            y = torch.matmul(bd.weight[0], xw)  # (a, out, b)
-        else:
-            y = torch.matmul(bd.weight, xw.view(a, nb, win, b))  # (a, nb, bo, b)
-            y = y.reshape(a, nb * bo, b)[:, :p.out_size]
-        if bd.fill is not None:
-            y = y + bd.fill[:, None]
-    return y.reshape(out_shape)
+        y: torch.Tensor | None = None
+        for index, weight in zip(t.index, t.weight, strict=True):
+            g = x2.index_select(1, index)
+            y = g * weight if y is None else y.addcmul_(g, weight)
+        assert y is not None
+        if t.fill is not None:
+            y = y + t.fill
+        return y.reshape(out_shape)
+    return _taps_sum(x.reshape(a, n, b), t, p.out_size).reshape(out_shape)
 
 
 def _wide_axis(x: torch.Tensor, axis: int, p: AxisPlan, role: Any) -> torch.Tensor:
@@ -450,8 +372,69 @@ def _fixed_axis(x: torch.Tensor, axis: int, p: AxisPlan) -> torch.Tensor:
 # ----------------------------------------------------------------------------------------
 # Public entry points
 # ----------------------------------------------------------------------------------------
+def _flat_index(plans: dict[int, AxisPlan], shape: tuple[int, ...], lo: int, hi: int,
+                device: torch.device) -> torch.Tensor:
+    """Flat index, over axes ``lo..hi`` of ``shape``, of every output of the gathers."""
+    key = ("flat", tuple((d, _plan_key(p)) for d, p in sorted(plans.items())),
+           shape[lo:hi + 1], str(device))
+    with _lock:
+        hit = _cache.get(key)
+        if hit is not None:
+            _cache.move_to_end(key)
+            _stats["hits"] += 1
+            return hit  # type: ignore[no-any-return]
+        _stats["misses"] += 1
+    flat: np.ndarray[Any, np.dtype[np.int64]] = np.zeros(1, np.int64)
+    for d in range(lo, hi + 1):
+        ind = plans[d].index[:, 0] if d in plans else np.arange(shape[d])
+        # row-major: the index of (i_lo, ..., i_d) is index(i_lo..i_{d-1}) * n_d + i_d
+        flat = (flat[:, None] * shape[d] + ind.astype(np.int64)[None, :]).ravel()
+    value = _tensor(flat, dtype=torch.int64, device=device)
+    with _lock:
+        _cache[key] = value
+        while len(_cache) > _CACHE_SIZE:
+            _cache.popitem(last=False)
+    return value
+
+
+def _gather_all(x: torch.Tensor, plans: Sequence[tuple[int, AxisPlan]]) -> torch.Tensor:
+    """Gather-only plans on a contiguous ``x``: one ``index_select`` over the axes they span."""
+    byaxis = dict(plans)
+    lo, hi = min(byaxis), max(byaxis)
+    shape = tuple(int(s) for s in x.shape)
+    out_shape = list(shape)
+    for d, p in byaxis.items():
+        out_shape[d] = p.out_size
+    n_flat = 1
+    for d in range(lo, hi + 1):
+        n_flat *= out_shape[d]
+    if len(byaxis) == 1 or n_flat > _MAX_FLAT:
+        out = x
+        for axis, p in plans:
+            out = _gather(out, axis, p)
+        return out
+    idx = _flat_index(byaxis, shape, lo, hi, x.device)
+    a = 1
+    for s in shape[:lo]:
+        a *= s
+    c = 1
+    for s in shape[hi + 1:]:
+        c *= s
+    src = x.view(_SIGNED_VIEW[x.dtype]) if x.dtype in _SIGNED_VIEW else x
+    # (a, block) gathers along dim 1 several times faster than (a, block, 1) on CPU
+    y = (src.reshape(a, -1).index_select(1, idx) if c == 1
+         else src.reshape(a, -1, c).index_select(1, idx))
+    if x.dtype in _SIGNED_VIEW:
+        y = y.view(x.dtype)
+    return y.reshape(out_shape)
+
+
 def apply_plans_torch(x: torch.Tensor, plans: Sequence[tuple[int, AxisPlan]]) -> torch.Tensor:
-    """Apply ``(axis, plan)`` pairs in order; a new contiguous tensor of ``x``'s dtype/device.
+    """Apply ``(axis, plan)`` pairs in order; a new tensor of ``x``'s dtype, device, format.
+
+    A dense tensor (contiguous, channels-last, or any permutation of them) is
+    processed in its physical axis order and the result has the same memory
+    format; other strided views give a contiguous result.
 
     Same semantics as :func:`pixelgrid._engines.reference.apply_plans`; float
     results are differentiable with respect to ``x``.
@@ -477,12 +460,26 @@ def apply_plans_torch(x: torch.Tensor, plans: Sequence[tuple[int, AxisPlan]]) ->
     [0.0, 0.25, 0.75, 1.0]
 
     """
+    from .torch_autograd import physical_order
+
+    perm = physical_order(x)
+    if perm is not None and perm != tuple(range(x.dim())):
+        inv = [0] * len(perm)
+        for i, a in enumerate(perm):
+            inv[a] = i
+        y = _apply_contiguous(x.permute(perm), [(inv[a], p) for a, p in plans])
+        return y.permute(*inv)
+    return _apply_contiguous(x, plans)
+
+
+def _apply_contiguous(x: torch.Tensor, plans: Sequence[tuple[int, AxisPlan]]) -> torch.Tensor:
+    """:func:`apply_plans_torch` in the tensor's own axis order: a contiguous result."""
     dtype = x.dtype
     out = x
     if all(p.is_gather for _, p in plans):
-        for axis, p in plans:
-            out = _gather(out, axis, p)
-        return out.contiguous() if out is not x else x.clone()
+        if not plans:
+            return x.clone(memory_format=torch.contiguous_format)
+        return _gather_all(x.contiguous(), plans).contiguous()
     integer = not dtype.is_floating_point and dtype != torch.bool
     npdt = numpy_dtype(dtype) if dtype in _FIXED_POINT else None
     if npdt is not None and is_wide(npdt, plans):
@@ -545,7 +542,7 @@ def run_plans_torch(
         plans = own_fixed(plans, numpy_dtype(x.dtype))
     plans = [(ax, p) for ax, p in plans if not p.is_identity]
     if not plans:
-        return x.clone(memory_format=torch.contiguous_format)
+        return x.clone(memory_format=torch.preserve_format)
     return apply_plans_torch(x, plans)
 
 
