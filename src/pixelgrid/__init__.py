@@ -19,6 +19,7 @@ from . import grid, kernels, warp
 from ._arithmetic import Arithmetic
 from ._explain import Explanation, explain, register_like
 from ._grid import Affine, output_size
+from ._identify import identify
 from ._kernels import Kernel
 from ._plan import BOUNDARIES, fixed_point, plan
 from ._plan_types import AxisPlan, FixedPoint
@@ -69,6 +70,7 @@ __all__ = [
     "explain",
     "fixed_point",
     "grid",
+    "identify",
     "image_center",
     "invert",
     "kernels",

@@ -45,6 +45,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import _cli_io as cio
+from . import _identify_cli
 
 __all__ = ["COMMANDS", "main"]
 
@@ -604,6 +605,7 @@ def _resize_folder(src: Path, dst: Path, args: argparse.Namespace,
 
 COMMANDS["explain"] = (_add_explain, _explain)
 COMMANDS["resize"] = (_add_resize, _resize_command)
+COMMANDS["identify"] = (_identify_cli.add_parser, _identify_cli.run)
 
 
 if __name__ == "__main__":  # pragma: no cover
