@@ -1,8 +1,9 @@
 """Time ``pixelgrid.resize`` / ``pixelgrid.compat`` against every installed peer, in one run.
 
-One command, one process: for each anchor case (the cases of
-``../shared/bench/bench_anchors.py`` beside the repository, same synthetic inputs) and each thread
-count, the pixelgrid call (the public API with the plans it builds itself) and
+One command, one process: for each anchor case (``benchmarks/cases.py``: the cases and
+synthetic inputs of the team's peer-only harness ``shared/bench/bench_anchors.py``, same
+names, so published peer timings stay comparable) and each thread count, the pixelgrid
+call (the public API with the plans it builds itself) and
 every installed peer (OpenCV, torch, Pillow, SciPy) are timed on the same input,
 interleaved round by round so that machine noise hits all of them alike.  Each round
 runs the functions in a fresh random order, and each timed call directly follows an
@@ -17,6 +18,8 @@ Run::
 
     .venv/bin/python benchmarks/bench_resize.py               # 1 thread and all cores
     .venv/bin/python benchmarks/bench_resize.py --cases up2_bilinear_u8 --rounds 31
+    .venv/bin/python benchmarks/bench_resize.py --quick   # half-size inputs, 3 rounds
+    .venv/bin/python benchmarks/bench_resize.py --dry     # smoke run: one tiny case, 1 round
 
 Only single-threaded libraries (Pillow, SciPy) are timed at 1 thread and reused as
 peers at more threads (they cannot use more cores).  Rows marked ``*`` are
@@ -27,7 +30,6 @@ differs from the pixelgrid call).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import os
 import random
 import sys
@@ -45,20 +47,8 @@ import pixelgrid
 from pixelgrid.compat import torch as pgt
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-# ../shared/bench/ beside the repository root (never an absolute path: clones live anywhere)
-ANCHORS = os.environ.get(
-    "PIXELGRID_BENCH_ANCHORS",
-    os.path.join(HERE, os.pardir, os.pardir, "shared", "bench", "bench_anchors.py"))
-
-
-def _load_anchors() -> Any:
-    """The anchor benchmark module (its cases and deterministic inputs)."""
-    spec = importlib.util.spec_from_file_location("bench_anchors", ANCHORS)
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"cannot load {ANCHORS} (set PIXELGRID_BENCH_ANCHORS)")
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
+sys.path.insert(0, HERE)  # benchmarks/cases.py, also when run from another directory
+import cases as A  # noqa: E402  (the anchor cases and their inputs)
 
 
 def _opt(name: str) -> Any:
@@ -85,7 +75,9 @@ class Case:
         self.peers[label] = (fn, single, counted)
 
 
-def build_cases(A: Any, want: list[str]) -> dict[str, Case]:
+def build_cases(want: list[str], scale: float = 1.0) -> dict[str, Case]:
+    """The pixelgrid call and the installed peers of each wanted case (``scale``: smaller
+    inputs for the smoke runs)."""
     cv2 = _opt("cv2")
     torch = _opt("torch")
     pil = _opt("PIL.Image")
@@ -108,24 +100,32 @@ def build_cases(A: Any, want: list[str]) -> dict[str, Case]:
     cases: dict[str, Case] = {}
 
     # ---- uint8 HWC images: pixelgrid.resize (the wide fixed-point model: one rounding) --
-    from pixelgrid._arrays import run_plans
-    from pixelgrid._plan import default_bits, fixed_point
-    from pixelgrid._resize import make_plans
+    try:  # private names, only for an informative row: skipped if they move
+        from pixelgrid._arrays import run_plans
+        from pixelgrid._plan import default_bits, fixed_point
+        from pixelgrid._resize import make_plans
+        old_model = True
+    except ImportError:
+        old_model = False
 
     def per_axis(plans: Any, dt: Any) -> Any:
         # plans that carry their own fixed-point weights are applied per axis as they are
         return [(ax, fixed_point(p, default_bits(p, dt))) for ax, p in plans]
 
-    def u8(name: str, size: tuple[int, int], kernel: str, aa: bool, tmode: str | None,
+    def u8(name: str, kernel: str, aa: bool, tmode: str | None,
            pil_filter: str, cv_interp: str | None) -> None:
+        if name not in want:
+            return
         c = Case(name)
-        x = A.get_input(name)
+        x = A.get_input(name, scale)
+        size = A.shapes(name, scale)[1][:2]
         c.ours = lambda T: pixelgrid.resize(x, size, kernel=kernel, antialias=aa, threads=T)
         # informative: the same plans rounded and clamped after every axis (the model
         # before the wide one), to compare the two in one run
-        plans = per_axis(make_plans(x.shape, size, kernel=kernel, antialias=aa), x.dtype)
-        c.peer("pixelgrid per-axis rounding (old model)",
-               lambda T: run_plans(x, plans, threads=T), counted=False)
+        if old_model:
+            plans = per_axis(make_plans(x.shape, size, kernel=kernel, antialias=aa), x.dtype)
+            c.peer("pixelgrid per-axis rounding (old model)",
+                   lambda T: run_plans(x, plans, threads=T), counted=False)
         if cv2 is not None and cv_interp is not None:
             c.peer(f"cv2 {cv_interp}", lambda T: cv2.resize(x, size[::-1],
                                                             interpolation=getattr(cv2, cv_interp)))
@@ -141,102 +141,113 @@ def build_cases(A: Any, want: list[str]) -> dict[str, Case]:
                    single=True)
         cases[name] = c
 
-    u8("up2_bilinear_u8", (2048, 2048), "linear", False, "bilinear", "BILINEAR", "INTER_LINEAR")
-    u8("down4_aa_bicubic_u8", (512, 512), "cubic", True, "bicubic", "BICUBIC", None)
-    u8("down_lanczos_u8", (360, 640), "lanczos3", True, None, "LANCZOS", None)
+    u8("up2_bilinear_u8", "linear", False, "bilinear", "BILINEAR", "INTER_LINEAR")
+    u8("down4_aa_bicubic_u8", "cubic", True, "bicubic", "BICUBIC", None)
+    u8("down_lanczos_u8", "lanczos3", True, None, "LANCZOS", None)
 
     # ---- float32 NCHW: pixelgrid.compat.torch.interpolate (same taps as torch) ----------
     for name, ac in (("up2_bilinear_f32_nchw_ac0", False), ("up2_bilinear_f32_nchw_ac1", True)):
+        if name not in want:
+            continue
         c = Case(name)
-        x4 = A.get_input(name)
-        c.ours = lambda T, x4=x4, ac=ac: _with_threads(
-            T, lambda: pgt.interpolate(x4, size=(1024, 1024), mode="bilinear", align_corners=ac))
+        x4 = A.get_input(name, scale)
+        (nb, nc, hi, wi), (_, _, ho, wo) = A.shapes(name, scale)
+        c.ours = lambda T, x4=x4, ac=ac, so=(ho, wo): _with_threads(
+            T, lambda: pgt.interpolate(x4, size=so, mode="bilinear", align_corners=ac))
         if torch is not None:
             t4 = torch.from_numpy(x4)
             c.peer(f"torch bilinear ac={ac}",
-                   lambda T, t4=t4, ac=ac: F.interpolate(t4, size=(1024, 1024), mode="bilinear",
-                                                         align_corners=ac))
+                   lambda T, t4=t4, ac=ac, so=(ho, wo): F.interpolate(
+                       t4, size=so, mode="bilinear", align_corners=ac))
         if cv2 is not None:
-            planes = x4.reshape(24, 512, 512)
+            planes = x4.reshape(nb * nc, hi, wi)
             if not ac:
-                def cvp(T: int, planes: np.ndarray = planes) -> np.ndarray:
-                    out = np.empty((8, 3, 1024, 1024), np.float32)
-                    o = out.reshape(24, 1024, 1024)
-                    for i in range(24):
-                        cv2.resize(planes[i], (1024, 1024), dst=o[i],
+                def cvp(T: int, planes: np.ndarray = planes,
+                        nb: int = nb, nc: int = nc, ho: int = ho, wo: int = wo) -> np.ndarray:
+                    out = np.empty((nb, nc, ho, wo), np.float32)
+                    o = out.reshape(nb * nc, ho, wo)
+                    for i in range(nb * nc):
+                        cv2.resize(planes[i], (wo, ho), dst=o[i],
                                    interpolation=cv2.INTER_LINEAR)
                     return out
-                c.peer("cv2 INTER_LINEAR, 24 planes", cvp)
+                c.peer(f"cv2 INTER_LINEAR, {nb * nc} planes", cvp)
             else:
-                s = (512 - 1) / (1024 - 1)
-                M = np.array([[s, 0, 0], [0, s, 0]], np.float64)
+                M = np.array([[(wi - 1) / (wo - 1), 0, 0], [0, (hi - 1) / (ho - 1), 0]],
+                             np.float64)
 
-                def cvw(T: int, planes: np.ndarray = planes, M: np.ndarray = M) -> np.ndarray:
-                    out = np.empty((8, 3, 1024, 1024), np.float32)
-                    o = out.reshape(24, 1024, 1024)
-                    for i in range(24):
-                        cv2.warpAffine(planes[i], M, (1024, 1024), dst=o[i],
+                def cvw(T: int, planes: np.ndarray = planes, M: np.ndarray = M,
+                        nb: int = nb, nc: int = nc, ho: int = ho, wo: int = wo) -> np.ndarray:
+                    out = np.empty((nb, nc, ho, wo), np.float32)
+                    o = out.reshape(nb * nc, ho, wo)
+                    for i in range(nb * nc):
+                        cv2.warpAffine(planes[i], M, (wo, ho), dst=o[i],
                                        flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
                                        borderMode=cv2.BORDER_REPLICATE)
                     return out
-                c.peer("cv2 warpAffine, 24 planes", cvw)
+                c.peer(f"cv2 warpAffine, {nb * nc} planes", cvw)
         cases[name] = c
 
     name = "up_bicubic_f32"
-    c = Case(name)
-    x5 = A.get_input(name)
-    c.ours = lambda T: _with_threads(
-        T, lambda: pgt.interpolate(x5, size=(1536, 1536), mode="bicubic", align_corners=False))
-    if torch is not None:
-        t5 = torch.from_numpy(x5)
-        c.peer("torch bicubic", lambda T: F.interpolate(t5, size=(1536, 1536), mode="bicubic",
-                                                        align_corners=False))
-    if cv2 is not None:
-        p5 = x5.reshape(3, 512, 512)
+    if name in want:
+        c = Case(name)
+        x5 = A.get_input(name, scale)
+        (_, n5, h5, w5), (_, _, ho5, wo5) = A.shapes(name, scale)
+        c.ours = lambda T: _with_threads(
+            T, lambda: pgt.interpolate(x5, size=(ho5, wo5), mode="bicubic",
+                                       align_corners=False))
+        if torch is not None:
+            t5 = torch.from_numpy(x5)
+            c.peer("torch bicubic", lambda T: F.interpolate(t5, size=(ho5, wo5), mode="bicubic",
+                                                            align_corners=False))
+        if cv2 is not None:
+            p5 = x5.reshape(n5, h5, w5)
 
-        def cv5(T: int) -> np.ndarray:
-            out = np.empty((1, 3, 1536, 1536), np.float32)
-            o = out.reshape(3, 1536, 1536)
-            for i in range(3):
-                cv2.resize(p5[i], (1536, 1536), dst=o[i], interpolation=cv2.INTER_CUBIC)
-            return out
-        c.peer("cv2 INTER_CUBIC, 3 planes", cv5)
-    cases[name] = c
+            def cv5(T: int) -> np.ndarray:
+                out = np.empty((1, n5, ho5, wo5), np.float32)
+                o = out.reshape(n5, ho5, wo5)
+                for i in range(n5):
+                    cv2.resize(p5[i], (wo5, ho5), dst=o[i], interpolation=cv2.INTER_CUBIC)
+                return out
+            c.peer(f"cv2 INTER_CUBIC, {n5} planes", cv5)
+        cases[name] = c
 
     name = "arbitrary_ratio_bilinear_f32"
-    c = Case(name)
-    x6 = A.get_input(name)
-    c.ours = lambda T: pixelgrid.resize(x6, (1333, 999), antialias=False, threads=T)
-    if cv2 is not None:
-        c.peer("cv2 INTER_LINEAR HWC", lambda T: cv2.resize(x6, (999, 1333),
-                                                            interpolation=cv2.INTER_LINEAR))
-    if torch is not None:
-        x6cl = hwc_view(x6)
-        c.peer("torch channels_last (np HWC in/out)",
-               lambda T: to_hwc(F.interpolate(x6cl, size=(1333, 999), mode="bilinear",
-                                              align_corners=False)))
-        x6n = torch.from_numpy(np.ascontiguousarray(x6.transpose(2, 0, 1)))[None]
-        c.peer("torch NCHW (pre-transposed input)",
-               lambda T: F.interpolate(x6n, size=(1333, 999), mode="bilinear",
-                                       align_corners=False))
-    cases[name] = c
+    if name in want:
+        c = Case(name)
+        x6 = A.get_input(name, scale)
+        s6 = A.shapes(name, scale)[1][:2]
+        c.ours = lambda T: pixelgrid.resize(x6, s6, antialias=False, threads=T)
+        if cv2 is not None:
+            c.peer("cv2 INTER_LINEAR HWC", lambda T: cv2.resize(x6, s6[::-1],
+                                                                interpolation=cv2.INTER_LINEAR))
+        if torch is not None:
+            x6cl = hwc_view(x6)
+            c.peer("torch channels_last (np HWC in/out)",
+                   lambda T: to_hwc(F.interpolate(x6cl, size=s6, mode="bilinear",
+                                                  align_corners=False)))
+            x6n = torch.from_numpy(np.ascontiguousarray(x6.transpose(2, 0, 1)))[None]
+            c.peer("torch NCHW (pre-transposed input)",
+                   lambda T: F.interpolate(x6n, size=s6, mode="bilinear",
+                                           align_corners=False))
+        cases[name] = c
 
     name = "trilinear_f32"
-    c = Case(name)
-    x7 = A.get_input(name)
-    c.ours = lambda T: _with_threads(
-        T, lambda: pgt.interpolate(x7, size=(256, 256, 256), mode="trilinear",
-                                   align_corners=False))
-    if torch is not None:
-        t7 = torch.from_numpy(x7)
-        c.peer("torch trilinear", lambda T: F.interpolate(t7, size=(256, 256, 256),
-                                                          mode="trilinear", align_corners=False))
-    if ndi is not None:
-        x7s = x7[0, 0]
-        c.peer("scipy zoom order=1", lambda T: ndi.zoom(x7s, 2.0, order=1, mode="nearest",
-                                                        grid_mode=True), single=True)
-    cases[name] = c
-    return {k: v for k, v in cases.items() if k in want}
+    if name in want:
+        c = Case(name)
+        x7 = A.get_input(name, scale)
+        s7 = A.shapes(name, scale)[1][2:]
+        c.ours = lambda T: _with_threads(
+            T, lambda: pgt.interpolate(x7, size=s7, mode="trilinear", align_corners=False))
+        if torch is not None:
+            t7 = torch.from_numpy(x7)
+            c.peer("torch trilinear", lambda T: F.interpolate(t7, size=s7, mode="trilinear",
+                                                              align_corners=False))
+        if ndi is not None:
+            x7s = x7[0, 0]
+            c.peer("scipy zoom order=1", lambda T: ndi.zoom(x7s, 2.0, order=1, mode="nearest",
+                                                            grid_mode=True), single=True)
+        cases[name] = c
+    return cases
 
 
 def _with_threads(T: int, fn: Fn) -> Any:
@@ -283,7 +294,8 @@ def copy_bandwidth(nthreads: int, mib: int = 512, reps: int = 5) -> float:
     return 2 * n * 8 / best / 1e9
 
 
-def time_round_robin(fns: dict[str, Fn], rounds: int, budget_s: float) -> dict[str, list[float]]:
+def time_round_robin(fns: dict[str, Fn], rounds: int, budget_s: float,
+                     min_rounds: int = 5) -> dict[str, list[float]]:
     """Time every fn once per round, in a random order (seeded), each call right after an
     untimed call of the same fn; stop after ``rounds`` or the budget."""
     names = list(fns)
@@ -301,24 +313,38 @@ def time_round_robin(fns: dict[str, Fn], rounds: int, budget_s: float) -> dict[s
             t0 = time.perf_counter()
             fns[nm]()
             times[nm].append(time.perf_counter() - t0)
-        if r >= 4 and time.perf_counter() - t_start > budget_s:
+        if r + 1 >= min(min_rounds, rounds) and time.perf_counter() - t_start > budget_s:
             break
     return times
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--cases", default="all")
+    ap.add_argument("--cases", default="all", help="comma list from: " + ",".join(A.CASE_ORDER))
     ap.add_argument("--threads", default=f"1,{os.cpu_count() or 1}")
     ap.add_argument("--rounds", type=int, default=21, help="max timed rounds per case/threads")
     ap.add_argument("--budget", type=float, default=6.0, help="timed seconds per case/threads")
-    args = ap.parse_args()
-    A = _load_anchors()
+    ap.add_argument("--quick", action="store_true",
+                    help="smoke run: half-size inputs, 3 rounds, 0.5 s per case/threads")
+    ap.add_argument("--dry", action="store_true",
+                    help="check the script runs: one tiny case (or --cases), 1 thread, 1 round")
+    args = ap.parse_args(argv)
+    scale, bw_mib = 1.0, 512
+    if args.quick:
+        scale, args.rounds, args.budget, bw_mib = 0.5, 3, 0.5, 64
+    if args.dry:
+        scale, args.rounds, args.budget, bw_mib = 1 / 16, 1, 0.0, 8
+        args.threads = "1"
+        if args.cases == "all":
+            args.cases = A.CASE_ORDER[0]
     want = A.CASE_ORDER if args.cases == "all" else args.cases.split(",")
+    for name in want:
+        if name not in A.CASES:
+            ap.error(f"unknown case {name!r}; expected one of {A.CASE_ORDER}")
     threads = sorted({int(t) for t in args.threads.split(",")})
-    bw = {T: copy_bandwidth(T) for T in threads}
-    cases = build_cases(A, want)
+    bw = {T: copy_bandwidth(T, bw_mib) for T in threads}
+    cases = build_cases(want, scale)
     import platform
     with open("/proc/cpuinfo") as fh:
         cpu = next((ln.split(":", 1)[1].strip() for ln in fh if ln.startswith("model name")),
@@ -329,8 +355,9 @@ def main() -> None:
     print("# median ms over interleaved rounds; ratio = pixelgrid / fastest counted peer")
     summary = []
     for name, c in cases.items():
-        bi, bo = A.case_bytes(name)
-        print(f"\n## {name}: {A.CASES[name]['title']}")
+        bi, bo = A.case_bytes(name, scale)
+        size_note = "" if scale == 1 else f" [inputs scaled by {scale:g}: smoke run]"
+        print(f"\n## {name}: {A.CASES[name]['title']}{size_note}")
         single_cache: dict[str, float] = {}
         for T in threads:
             set_threads(T)
