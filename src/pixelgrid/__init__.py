@@ -23,6 +23,7 @@ from ._identify import identify
 from ._kernels import Kernel
 from ._plan import BOUNDARIES, fixed_point, plan
 from ._plan_types import AxisPlan, FixedPoint
+from ._pyramid import pyramid, pyramid_transforms
 from ._resize import make_plans, resize
 from ._translate import translate
 from .coords import CoordMap, crop_map, resize_flow, resize_map
@@ -79,6 +80,8 @@ __all__ = [
     "output_size",
     "pixel_to_normalized",
     "plan",
+    "pyramid",
+    "pyramid_transforms",
     "register_like",
     "resample_region",
     "resize",

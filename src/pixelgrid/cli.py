@@ -46,6 +46,7 @@ from numpy.typing import NDArray
 
 from . import _cli_io as cio
 from . import _identify_cli
+from . import _pyramid_cli
 
 __all__ = ["COMMANDS", "main"]
 
@@ -606,6 +607,7 @@ def _resize_folder(src: Path, dst: Path, args: argparse.Namespace,
 COMMANDS["explain"] = (_add_explain, _explain)
 COMMANDS["resize"] = (_add_resize, _resize_command)
 COMMANDS["identify"] = (_identify_cli.add_parser, _identify_cli.run)
+COMMANDS["pyramid"] = (_pyramid_cli.add_parser, _pyramid_cli.run)
 
 
 if __name__ == "__main__":  # pragma: no cover

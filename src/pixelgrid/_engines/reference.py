@@ -170,6 +170,13 @@ def wide_passes(dtype: np.dtype[Any], plans: Sequence[AxisPlan]) -> list[WidePas
     """
     dtype = np.dtype(dtype)
     bits = 8 * dtype.itemsize
+    # Chunked runs (pixelgrid._dask) apply row blocks of a whole run's plans and record the
+    # whole run's f on them ("wide_fraction_bits", -1: no wide run): a block's fewer rows
+    # could fit more bits, and every block must round as the whole array does.
+    given = {p.info.get("wide_fraction_bits") for p in plans}
+    if len(given) == 1 and None not in given:
+        f_given = int(given.pop())  # type: ignore[arg-type]
+        return None if f_given < 0 else _wide_roles(dtype, plans, f_given)
     for f in range(8 * wide_dtype(dtype).itemsize - bits, -1, -1):
         roles = _wide_roles(dtype, plans, f)
         if roles is not None:
