@@ -360,11 +360,9 @@ def test_nearest_empty_box_on_the_far_edge_is_black(mode: str) -> None:
             assert np.array_equal(pp.resize(x, (3, 4), resample, bx), ref)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "non-finite F data: Pillow multiplies exactly its window's taps (0 * inf = NaN where a "
-    "tap's weight is 0 inside the window); pixelgrid's plans drop zero-weight taps and pad "
-    "rows with zero-weight taps, so NaN/inf spread to other outputs"))
 def test_non_finite_f_data_spreads_as_in_pillow() -> None:
+    # Pillow multiplies exactly its window's taps (0 * inf = NaN where a tap's weight is 0
+    # inside the window): declared as zero_taps="window" (tests/test_nonfinite.py has more)
     x = np.random.default_rng(29).random((20, 30)).astype(np.float32)
     x[5, 7], x[12, 20] = np.inf, np.nan
     ref = np.asarray(Image.fromarray(x).resize((10, 7), pp.LANCZOS))

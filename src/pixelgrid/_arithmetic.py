@@ -138,6 +138,18 @@ fma
     compiler: its linear modes).  ``"tail4"``: ``acc = x0 w0``, taps ``1 ..
     4 floor((K-1)/4)`` unfused, the remaining ``(K-1) mod 4`` fused (PyTorch's
     float antialias loop, unrolled by 4 with a fused remainder; measured).
+    ``"pairs"`` (4-tap rows): ``fma(x0, w0, x1 w1) + fma(x2, w2, x3 w3)``
+    (Intel IPP's cubic vertical pass, as OpenCV's uint8 ``INTER_CUBIC`` runs it;
+    measured).  ``"ipp_cubic"`` (4-tap rows): IPP's horizontal cubic kernels,
+    chosen by the channels ``C`` (the product of the axes after the resampled
+    one) and the row: a row whose taps were clamped (an edge) adds
+    ``fma(x3, w3, fma(x2, w2, fma(x1, w1, x0 w0)))``, as do all rows for
+    ``C = 3``; the other rows are grouped in fours from the first, the last
+    ``n mod 4`` of them (``n`` such rows) being the tail: ``C = 1`` adds
+    ``(x0 w0 + x1 w1) + (x2 w2 + x3 w3)`` (tail: ``(x0 w0 + x2 w2) +
+    (x1 w1 + x3 w3)``), ``C = 4`` adds ``fma(x2, w2, x0 w0) + fma(x3, w3, x1 w1)``
+    (tail: ``fma(x0, w0, x3 w3) + fma(x1, w1, x2 w2)``) (measured on IPP 2026.1's
+    AVX-512 kernels; ``_engines/float32_taps.py``).
 simd_lanes
     ``L > 0``: a pass sums the first ``L * floor(m / L)`` elements of an
     output row (``m`` its length with channels) as a vector loop of ``L``
@@ -202,6 +214,11 @@ window
     horizontal linear pass).  ``"float64_floor_edge"``: that rule with the
     fraction kept in double, ``(1 - f, f)`` (OpenCV's ``INTER_LINEAR_EXACT``,
     whose fixed-point weights are ``rint(f 2**b)`` and its complement).
+    ``"float32_floor_ipp"``: the ``"float32_floor"`` taps (clamped, kept) with
+    the fraction held as ``1 + f`` in float32, ``f' = f32(1 + f32(x - s)) - 1``
+    (a multiple of ``2**-23``), and the kernel's double function at ``f'``
+    rounded to float32 (Intel IPP's cubic tables, as OpenCV's uint8
+    ``INTER_CUBIC`` uses them; measured).
 boxes
     How a footprint kernel (``area``) bounds an output pixel's box:
     ``"centred"``: ``[x - w/2, x + w/2]`` around the position (exact).
@@ -239,6 +256,25 @@ reciprocal
     Normalise by multiplying each weight by the rounded reciprocal of the sum,
     ``f32(w * f32(1 / total))`` (TensorFlow's ``ScaleAndTranslate``), instead
     of dividing (``False``).
+zero_taps
+    What a tap of weight exactly 0 does to NaN and inf data (:data:`ZERO_TAPS`).
+    ``"skip"`` (pixelgrid's own model, :data:`EXACT`): it contributes nothing,
+    so a NaN or inf input reaches exactly the outputs that give it a non-zero
+    weight (an exact hit, an ``align_corners`` end, a tap dropped by a
+    ``renormalize`` boundary or a kernel zero at an integer offset reads it
+    at weight 0: nothing).  ``"read"`` (the default of a library's record):
+    every tap the plan holds adds ``w * x``, also ``0 * NaN`` and ``0 * inf``
+    (NaN), as a library looping over a fixed window does (with
+    ``accumulate`` rules, the model engine's own reads).  ``"window"``: the
+    library multiplies exactly the taps of its own window, recorded by
+    :func:`pixelgrid.plan` per row as ``plan.info["reads"] = (lo, hi)`` (input
+    indices, inclusive), also those of weight 0, and skips the plan's padding
+    (Pillow's ``ImagingResample``: measured on mode ``F``).  ``"dense"``: a
+    dense weight matrix, every input of the line times its weight, 0 included
+    (JAX's ``scale_and_translate``: one NaN reaches every output of its row
+    and column).  Finite data gives
+    the same result under every rule.  Applied by ``_arrays.run_plans``
+    (``_engines/nonfinite.py``), whatever the engine.
 """
 
 from __future__ import annotations
@@ -266,6 +302,7 @@ __all__ = [
     "STORES",
     "WEIGHTS",
     "WINDOWS",
+    "ZERO_TAPS",
     "Arithmetic",
     "BlockMean",
     "as_arithmetic",
@@ -287,14 +324,15 @@ COORDINATES = ("exact", "float32", "float32_fma", "float32_div", "float32_edge",
                "float32_cell_fraction",
                "float64_padded")
 #: Where ``accumulate="taps"`` fuses a product into the sum, see the module doc.
-FMAS = ("none", "chain", "reverse", "tail4")
+FMAS = ("none", "chain", "reverse", "tail4", "pairs", "ipp_cubic")
 WEIGHTS = ("float64", "float32", "float32_lerp", "float32_keys", "float32_keys_fma",
            "float32_pillow")
 #: How a footprint kernel's (``area``) box is bounded, see the module doc.
 BOXES = ("centred", "float32_ends", "float32_width", "float64_cells", "integer_blocks")
 #: How a stretched kernel's taps and distances are found, see the module doc.
 WINDOWS = ("exact", "float32_centre", "float64_centre", "float32_support", "float32_pillow",
-           "spline", "float32_floor", "float32_floor_edge", "float64_floor_edge")
+           "spline", "float32_floor", "float32_floor_edge", "float64_floor_edge",
+           "float32_floor_ipp")
 INTERMEDIATES = ("dtype", "wide", "unshifted")
 ACCUMULATIONS = ("float64", "taps", "block", "corner_sum", "corner_sum_q10",
                  "float64_per_axis", "taps_per_axis")
@@ -306,6 +344,8 @@ ACCUMULATIONS = ("float64", "taps", "block", "corner_sum", "corner_sum_q10",
 #: ``_plan.declared_fixed_point``).
 FIXED_POINTS = ("own", "int16_max")
 STORES = ("half_even", "half_away", "half_up", "truncate", "clip8_wrap")
+#: What a zero-weight tap does to NaN/inf data (``Arithmetic.zero_taps``, see the module doc).
+ZERO_TAPS = ("read", "skip", "window", "dense")
 
 
 @dataclass(frozen=True)
@@ -337,9 +377,11 @@ class Arithmetic:
     fixed_point: str = "own"
     block_mean: BlockMean | None = None
     fma: str = "none"
+    zero_taps: str = "read"
 
     def __post_init__(self) -> None:
         check_choice("fma", self.fma, FMAS)
+        check_choice("zero_taps", self.zero_taps, ZERO_TAPS)
         check_choice("window", self.window, WINDOWS)
         if not (isinstance(self.tie_tolerance, (int, float)) and 0 <= self.tie_tolerance < 0.5):
             raise ValueError(f"tie_tolerance={self.tie_tolerance!r} must be a number in [0, 0.5)")
@@ -411,6 +453,8 @@ class Arithmetic:
                          "taps from floor(x), weights of f32(x - floor(x)), clamped, kept"
                          if self.window in ("float32_floor", "float32_floor_edge",
                                             "float64_floor_edge") else
+                         "taps from floor(x), weights of f32(1 + f32(x - floor(x))) - 1, "
+                         "clamped, kept" if self.window == "float32_floor_ipp" else
                          "taps from the double centre +- support, row sums tap by tap")
         if self.boxes != "centred":
             parts.append("area boxes " + {"float32_ends": "between float32 edge positions",
@@ -439,7 +483,10 @@ class Arithmetic:
                          + {"none": "", "chain": ", each next tap a fused multiply-add",
                             "reverse": ", from the last tap by fused multiply-adds",
                             "tail4": ", taps after the first in unfused fours, the "
-                                     "remainder fused"}[self.fma])
+                                     "remainder fused",
+                            "pairs": ", fma(x0, w0, x1 w1) + fma(x2, w2, x3 w3)",
+                            "ipp_cubic": ", IPP's 4-tap orders by channels and edge"}[
+                                self.fma])
         if self.block_mean is not None:
             parts.append(self.block_mean.describe())
         if dtype is not None and np.dtype(dtype).kind in "iu":
@@ -458,8 +505,9 @@ class Arithmetic:
         return dataclasses.replace(self, **changes)
 
 
-#: pixelgrid's own model: exact positions, float64 weights.
-EXACT = Arithmetic()
+#: pixelgrid's own model: exact positions, float64 weights, zero-weight taps skipped
+#: (a NaN or inf input reaches exactly the outputs that weigh it).
+EXACT = Arithmetic(zero_taps="skip")
 
 #: How :class:`BlockMean` adds a block: ``"exact"`` (integers exactly, floats in
 #: float64 pixel by pixel) or ``"pairs"`` (see :class:`BlockMean`).
@@ -521,7 +569,8 @@ def as_arithmetic(value: str | Arithmetic) -> Arithmetic:
         return value
     if isinstance(value, str):
         check_choice("arithmetic", value, COORDINATES)
-        return Arithmetic(coordinates=value)
+        # "exact" is pixelgrid's own record; other names spell a library's positions
+        return EXACT if value == "exact" else Arithmetic(coordinates=value)
     raise TypeError(
         f"arithmetic={value!r} must be an Arithmetic record or one of {list(COORDINATES)}")
 

@@ -7,22 +7,26 @@ reached through it from the plans' :class:`~pixelgrid.Arithmetic` records.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import os
 import sys
-from collections.abc import Sequence
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, ParamSpec, TypeVar
 
 import numpy as np
 from numpy.typing import NDArray
 
 from ._plan import declared_fixed_point, default_bits, fixed_point
 from ._plan_types import AxisPlan
-from ._validate import check_choice
+from ._validate import as_array, check_choice
 
 __all__ = ["ENGINES", "apply_plans", "check_array", "check_input", "is_torch", "own_fixed",
            "plans_dtype", "run_plans"]
 
-ENGINES = ("auto", "reference", "native")
+#: Names ``engine=`` accepts: "compiled" is "native" (the C++ engine); "torch" the torch
+#: engine (tensors on any device; numpy arrays are wrapped with ``torch.from_numpy``).
+ENGINES = ("auto", "reference", "native", "compiled", "torch")
 
 #: dtypes that any plan can resample.
 WEIGHTED_DTYPES = ("uint8", "int8", "uint16", "int16", "int32", "uint32",
@@ -54,7 +58,7 @@ def is_torch(x: Any) -> bool:
 def check_array(x: Any, name: str = "x") -> NDArray[Any]:
     """Return ``x`` as a numpy array of a supported dtype, or raise a clear error."""
     if isinstance(x, (list, tuple, np.generic)):
-        x = np.asarray(x)
+        x = as_array(name, x)  # ragged lists: an error naming ``name``, not numpy's
     if not isinstance(x, np.ndarray):
         raise TypeError(
             f"{name} must be a numpy array or torch tensor, got {type(x).__name__}"
@@ -99,6 +103,26 @@ def own_fixed(plans: Sequence[tuple[int, AxisPlan]],
     wide intermediate (int16 for 8-bit data, int32 for 16-bit) and get the bits
     for that.  A single weighted plan rounds once anyway (per-axis model).
     """
+    # recent results by the plans' identities (the entry holds the plans, so their ids
+    # stay unique): a repeated 8-bit call skips ~30 us of bit choices
+    key = (tuple((ax, id(p)) for ax, p in plans), np.dtype(dtype).str)
+    hit = _OWN_FIXED.get(key)
+    if hit is not None and all(q is p for q, (_, p) in zip(hit[0], plans, strict=True)):
+        return list(hit[1])
+    out = _own_fixed(plans, dtype)
+    if len(_OWN_FIXED) >= 64:
+        # (another thread may change the dict meanwhile: then nothing is dropped)
+        with contextlib.suppress(RuntimeError, StopIteration):
+            _OWN_FIXED.pop(next(iter(_OWN_FIXED)), None)
+    _OWN_FIXED[key] = (tuple(p for _, p in plans), tuple(out))
+    return out
+
+
+_OWN_FIXED: dict[Any, tuple[tuple[AxisPlan, ...], tuple[tuple[int, AxisPlan], ...]]] = {}
+
+
+def _own_fixed(plans: Sequence[tuple[int, AxisPlan]],
+               dtype: np.dtype[Any]) -> list[tuple[int, AxisPlan]]:
     plans = [(ax, declared_fixed_point(p) if p.fixed is None and not p.is_gather
               and p.arithmetic.fixed_point != "own" else p) for ax, p in plans]
     todo = [p for _, p in plans if not p.is_gather and p.fixed is None]
@@ -143,6 +167,31 @@ def run_plans(
     engine: str = "auto",
     threads: int | None = None,
 ) -> NDArray[Any]:
+    """Apply plans with the chosen engine (:func:`_run_engine`), NaN/inf as the plans declare.
+
+    A float result with non-finite values is made to follow the plans'
+    ``Arithmetic.zero_taps`` rule and float64 sums (``_engines/nonfinite.py``):
+    the engines read every tap a plan holds, and the compiled one sums float32
+    in float32.  Finite results are returned as the engine gives them.
+    """
+    from ._engines import nonfinite
+
+    if not nonfinite.needs_check(x, plans):
+        return _run_engine(x, plans, engine=engine, threads=threads)
+    with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf data is handled below
+        y = _run_engine(x, plans, engine=engine, threads=threads)
+        return nonfinite.finish(x, [(ax % x.ndim, p) for ax, p in plans], y,
+                                lambda a, ps: _run_engine(a, ps, engine=engine,
+                                                          threads=threads))
+
+
+def _run_engine(
+    x: NDArray[Any],
+    plans: Sequence[tuple[int, AxisPlan]],
+    *,
+    engine: str = "auto",
+    threads: int | None = None,
+) -> NDArray[Any]:
     """Apply plans with the chosen engine, attaching fixed-point weights for small ints.
 
     The plans' arithmetic records choose the model: a library's summation order
@@ -176,6 +225,21 @@ def run_plans(
         if env:
             check_choice("PIXELGRID_ENGINE", env, ENGINES)
             engine = env
+    if engine == "torch":
+        try:
+            import torch
+        except ImportError:  # pragma: no cover - torch is optional
+            raise ValueError("engine='torch' needs PyTorch, which is not installed; "
+                             "use engine='auto', 'native' or 'reference'") from None
+
+        from ._engines.torch_engine import run_plans_torch
+
+        a = np.ascontiguousarray(x)
+        if not a.flags.writeable or not a.dtype.isnative:  # torch.from_numpy refuses/warns
+            a = a.astype(a.dtype.newbyteorder("="), copy=True)
+        return np.ascontiguousarray(run_plans_torch(torch.from_numpy(a), plans).numpy())
+    if engine == "compiled":
+        engine = "native"
     if engine != "reference":
         native = _native_module()
         if native is not None and native.supports(x.dtype, [p for _, p in plans]):
@@ -223,10 +287,12 @@ def plans_dtype(x: Any) -> np.dtype[Any]:
 
 def apply_plans(x: Any, plans: Sequence[tuple[int, AxisPlan]], *, engine: str = "auto",
                 threads: int | None = None) -> Any:
-    """Apply plans to a numpy array (:func:`run_plans`) or a torch tensor (the torch engine).
+    """Apply plans to a numpy array (:func:`run_plans`) or a torch tensor.
 
-    A tensor keeps its device and autograd graph; its 8/16-bit fixed-point
-    weights follow the same declared rules (:func:`own_fixed`).
+    A tensor keeps its dtype, device, memory format and autograd graph
+    (:func:`pixelgrid._engines.torch_autograd.run_tensor`: CPU tensors run on
+    the compiled engine, zero-copy; other devices on the torch engine); its
+    8/16-bit fixed-point weights follow the same declared rules (:func:`own_fixed`).
 
     Examples
     --------
@@ -235,7 +301,84 @@ def apply_plans(x: Any, plans: Sequence[tuple[int, AxisPlan]], *, engine: str = 
     [0.0, 0.25, 0.75, 1.0]
     """
     if is_torch(x):
-        from ._engines.torch_engine import run_plans_torch
+        # CPU tensors: the compiled engine on a numpy view, with autograd; other devices:
+        # the torch engine (engine= as for resize)
+        from ._engines.torch_autograd import run_tensor
 
-        return run_plans_torch(x, plans)
+        return run_tensor(x, plans, engine=engine, threads=threads)
     return run_plans(x, plans, engine=engine, threads=threads)
+
+
+# --- Other array containers: PIL images and DLPack arrays (JAX, ...) ---------------------
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _from_container(x: Any, name: str) -> tuple[Any, Callable[[Any], Any]] | None:
+    """``(numpy view, back)`` for a PIL image or a CPU ``__dlpack__`` array, else None.
+
+    ``back`` turns a numpy result into the input's container: a PIL image of the
+    input's mode (``Image.fromarray`` when the dtype changed), or an array of the
+    input's library through its ``from_dlpack`` (zero-copy both ways on the CPU).
+    """
+    if isinstance(x, (np.ndarray, np.generic, list, tuple)) or is_torch(x):
+        return None
+    pil = sys.modules.get("PIL.Image")
+    if pil is not None and isinstance(x, pil.Image):
+        mode = x.mode
+        if mode in ("P", "PA"):
+            raise TypeError(f"{name} is a palette image (mode {mode!r}): resampling palette "
+                            "indices mixes unrelated colours; convert it first, e.g. "
+                            f"{name}.convert('RGB')")
+        arr = np.asarray(x)
+
+        def to_pil(y: Any) -> Any:
+            if isinstance(y, np.ndarray) and y.dtype == arr.dtype and y.ndim == arr.ndim \
+                    and mode != "1":
+                h, w = y.shape[:2]
+                return pil.frombytes(mode, (w, h), np.ascontiguousarray(y).tobytes())
+            try:
+                return pil.fromarray(np.ascontiguousarray(y))
+            except TypeError:
+                raise TypeError(
+                    f"the result (shape {y.shape}, dtype {y.dtype}) has no PIL image mode; "
+                    f"pass np.asarray({name}) for a numpy result") from None
+
+        return arr, to_pil
+    if hasattr(x, "__dlpack__") and hasattr(x, "__dlpack_device__"):
+        device = x.__dlpack_device__()
+        if int(device[0]) != 1:  # DLPack kDLCPU
+            raise TypeError(f"{name} is a {type(x).__name__} on device {tuple(device)!r}; "
+                            "pixelgrid reads CPU memory: move it to the CPU first")
+        arr = np.from_dlpack(x)
+        top = type(x).__module__.split(".")[0]
+        root = sys.modules.get({"jaxlib": "jax"}.get(top, top))  # jax.Array lives in jaxlib
+        conv = getattr(getattr(root, "numpy", None), "from_dlpack", None) or \
+            getattr(root, "from_dlpack", None)
+
+        def to_library(y: Any) -> Any:
+            if conv is None or not isinstance(y, np.ndarray):
+                return y
+            return conv(np.ascontiguousarray(y))
+
+        return arr, to_library
+    return None
+
+
+def containers(f: Callable[_P, _R]) -> Callable[_P, _R]:
+    """Let ``f(x, ...)`` take PIL images and CPU DLPack arrays (JAX, ...) and return the same.
+
+    Numpy arrays, torch tensors, lists and other objects reach ``f`` unchanged.
+    """
+
+    @functools.wraps(f)
+    def wrapper(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        if args:
+            found = _from_container(args[0], "x")
+            if found is not None:
+                arr, back = found
+                return back(f(arr, *args[1:], **kwargs))  # type: ignore[arg-type, no-any-return]
+        return f(*args, **kwargs)
+
+    return wrapper

@@ -15,6 +15,7 @@ with :meth:`Kernel.at_footprint`.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from fractions import Fraction
@@ -23,7 +24,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._validate import check_choice, check_positive_int
+from ._validate import check_choice, check_positive_int, check_real
 
 __all__ = [
     "KERNELS",
@@ -100,6 +101,23 @@ class Kernel:
     rows: Callable[[NDArray[np.float32]], NDArray[np.float32]] | None = field(
         default=None, repr=False)
 
+    def __post_init__(self) -> None:
+        # Constructor checks: a user-made Kernel must fail here, with the field named,
+        # not deep inside a plan.
+        if not isinstance(self.name, str):
+            raise TypeError(f"name={self.name!r} must be a string")
+        r = self.radius
+        if isinstance(r, bool) or not isinstance(r, numbers.Real):
+            raise TypeError(f"radius={r!r} must be a real number, got {type(r).__name__}")
+        if not (math.isfinite(r) and r > 0):
+            raise ValueError(f"radius={r!r} must be finite and > 0")
+        if not isinstance(r, Fraction):  # plans compute windows exactly
+            object.__setattr__(self, "radius", Fraction(r).limit_denominator(1 << 20)
+                               if isinstance(r, float) else Fraction(r))
+        if not callable(self.fn):
+            raise TypeError(f"fn={self.fn!r} must be callable (distances -> weights)")
+        check_choice("edges", self.edges, _EDGES)
+
     @property
     def is_nearest(self) -> bool:
         """True for the nearest-neighbour kernel (one tap, no weights)."""
@@ -121,6 +139,9 @@ class Kernel:
         out: Array = np.zeros_like(d)
         out[inside] = self.fn(d[inside])
         return out
+
+
+_EDGES = ("closed", "open", "left_open", "right_open")
 
 
 def _inside(d: Array, r: float, edges: str) -> NDArray[np.bool_]:
@@ -189,8 +210,7 @@ def cubic(a: float = -0.5, table: int | None = None, variant: str = "default") -
     [[-0.09375, 0.59375, 0.59375, -0.09375]]
 
     """
-    if not math.isfinite(a):
-        raise ValueError(f"a={a!r} must be finite")
+    a = check_real("a", a)
     if table is not None:
         table = check_positive_int("table", table)
     check_choice("variant", variant, VARIANTS)
@@ -272,6 +292,43 @@ def _sinc(x: Array) -> Array:
     return np.sinc(x)  # sin(pi x) / (pi x), exactly 1 at 0
 
 
+def _lanczos_exact(n: int) -> Callable[[Array], Array]:
+    """``sinc(d) sinc(d / n)``, exactly 0 at the non-zero integers.
+
+    ``np.sinc`` gives about ``3e-17`` there (``sin`` of a rounded ``pi k``): a
+    tap at an integer distance (an exact hit, ``align_corners``) would weigh
+    that instead of 0, so an exact hit would not copy its pixel bit for bit
+    and a NaN there would reach outputs that should not read it.
+    """
+    def fn(d: Array) -> Array:
+        d = np.asarray(d, dtype=np.float64)
+        v: Array = _sinc(d) * _sinc(d / n)
+        return np.where((d != 0) & (d == np.round(d)), 0.0, v)
+
+    return fn
+
+
+def check_values(k: Kernel, w: Any) -> None:
+    """Raise a ValueError naming ``k`` when its weights ``w`` are not all finite.
+
+    A custom kernel returning NaN or inf would otherwise give NaN float
+    results and, rounded to fixed point, all-zero integer images.
+
+    Examples
+    --------
+    >>> check_values(Kernel("bad", Fraction(1), np.sqrt), np.array([np.nan]))
+    Traceback (most recent call last):
+    ...
+    ValueError: kernel 'bad' returned non-finite weights (nan); ...
+    """
+    w = np.asarray(w)
+    bad = ~np.isfinite(w)
+    if np.any(bad):
+        raise ValueError(
+            f"kernel {k.name!r} returned non-finite weights ({float(w[bad].ravel()[0])!r}); "
+            "a Kernel's fn must return finite numbers inside its support")
+
+
 def lanczos(n: int = 3, variant: str = "default") -> Kernel:
     """Lanczos window ``sinc(d) * sinc(d / n)`` for ``|d| < n``.
 
@@ -301,8 +358,7 @@ def lanczos(n: int = 3, variant: str = "default") -> Kernel:
     if variant == "pillow":
         return Kernel(f"lanczos{n}(pillow)", Fraction(n), lambda d: _sinc(d) * _sinc(d / n),
                       "right_open", params={"n": n, "variant": variant})
-    return Kernel(f"lanczos{n}", Fraction(n), lambda d: _sinc(d) * _sinc(d / n), "open",
-                  params={"n": n})
+    return Kernel(f"lanczos{n}", Fraction(n), _lanczos_exact(n), "open", params={"n": n})
 
 
 def box() -> Kernel:
@@ -410,6 +466,7 @@ def mitchell(b: float = 1 / 3, c: float = 1 / 3) -> Kernel:
     0.888889
 
     """
+    b, c = check_real("b", b), check_real("c", c)
 
     def fn(d: Array) -> Array:
         x = np.abs(d)
@@ -432,12 +489,15 @@ def gaussian(sigma: float = 0.5, radius: float | None = None) -> Kernel:
     Fraction(3, 2)
 
     """
-    if not (math.isfinite(sigma) and sigma > 0):
+    if not (check_real("sigma", sigma, finite=False) > 0 and math.isfinite(sigma)):
         raise ValueError(f"sigma={sigma!r} must be finite and > 0")
-    r = 3 * sigma if radius is None else radius
-    if not (math.isfinite(r) and r > 0):
-        raise ValueError(f"radius={radius!r} must be finite and > 0")
-    return Kernel(f"gaussian(sigma={sigma:g})", Fraction(r).limit_denominator(1 << 20),
+    r = 3 * sigma if radius is None else check_real("radius", radius, finite=False)
+    fr = Fraction(r).limit_denominator(1 << 20) if math.isfinite(r) else Fraction(0)
+    if not (math.isfinite(r) and fr > 0):
+        name = "radius" if radius is not None else "sigma"
+        raise ValueError(f"{name}={radius if radius is not None else sigma!r} gives the "
+                         f"radius {r!r}, which must be finite and at least 2**-20")
+    return Kernel(f"gaussian(sigma={sigma:g})", fr,
                   lambda d: np.exp(-(d * d) / (2 * sigma * sigma)), "open",
                   params={"sigma": sigma, "radius": r})
 

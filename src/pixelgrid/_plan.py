@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import math
 import threading
 import weakref
 from collections import OrderedDict
@@ -41,9 +42,9 @@ from ._arithmetic import (
 )
 from ._compose import compose_plans
 from ._grid import Affine, convention
-from ._kernels import Kernel, get_kernel
+from ._kernels import Kernel, check_values, get_kernel
 from ._plan_types import AxisPlan, FixedPoint
-from ._validate import as_fraction, check_choice, check_memory, check_positive_int
+from ._validate import as_fraction, check_choice, check_memory, check_positive_int, check_real
 
 __all__ = ["ARITHMETICS", "BOUNDARIES", "boundary_taps", "compose_plans", "declared_fixed_point",
            "default_bits", "fixed_point", "fold_positions", "map_boundary", "matrix_plan",
@@ -447,11 +448,14 @@ def plan(
     arith = as_arithmetic(arithmetic)
     if not isinstance(antialias, (bool, np.bool_)):
         raise TypeError(f"antialias={antialias!r} must be True or False")
-    fill = float(fill_value)
-    if not np.isfinite(fill):
-        raise ValueError(f"fill_value={fill_value!r} must be finite")
+    fill = check_real("fill_value", fill_value)
     check_memory(f"out_size={out_size}", 64.0 * out_size)  # coordinates, indices, weights
     aff = convention(grid, in_size, out_size, scale, **grid_options)
+    far = max(abs(aff.a * (o + aff.c) + aff.d) for o in (0, out_size - 1))
+    if far >= 2**52:  # positions must stay exact integers' range (a scale of 1e-300)
+        raise ValueError(f"grid={grid!r} with in_size={in_size}, out_size={out_size} and "
+                         f"scale={scale!r} maps output samples to input coordinates up to "
+                         f"{float(far):.3g}; they must stay below 2**52")
     k = get_kernel(kernel)
     # A floor window's rows use only the library's positions: they are the plan's
     # coordinates too (the exact ones of a double step need big integers per sample).
@@ -473,6 +477,11 @@ def plan(
         k = k.at_footprint(footprint)
     elif antialias and not k.is_nearest and footprint > 1:
         stretch = footprint
+    # The window of every output sample is allocated before it is compacted: check its
+    # size first (a huge kernel radius or out_size must not allocate for minutes).
+    taps = 1 if k.is_nearest else min(int(2 * k.radius * stretch) + 2, 2**62)
+    check_memory(f"out_size={out_size} (in_size={in_size}, scale={scale!r}) with kernel "
+                 f"{k.name!r} ({taps} taps per sample)", out_size * (64 + 128 * taps))
 
     user = float(scale) if scale is not None and arith.coordinates == "float32_cell_fraction" \
         else None  # the user's scale (out/in), which that rule reads as given
@@ -480,6 +489,7 @@ def plan(
     if own_x:
         x = xs
     lerp = arith.weights == "float32_lerp" and k.name == "linear" and stretch == 1
+    window_reads = None  # the library's own window, for zero_taps="window"
     if k.is_nearest:
         assert k.tie is not None
         j = _round_tie(aff, out_size, k.tie, arith, in_size)[:, None]
@@ -494,7 +504,7 @@ def plan(
         j, w = _box_taps(aff, out_size, arith)
     elif arith.window in _FLOOR_WINDOWS:  # taps from floor(x), clamped and kept as they are
         j, w = floor_taps(xs, k, in_size, arith.window.endswith("_edge"),
-                          arith.window.startswith("float32"))
+                          arith.window.startswith("float32"), arith.window.endswith("_ipp"))
     else:
         centre = _centre64(aff, out_size) if arith.window == "float64_centre" else xs
         if arith.window == "float32_centre":
@@ -511,6 +521,8 @@ def plan(
         else:
             lo, hi = _window(aff, out_size, k.radius * stretch, k.edges)
         taps = max(int(np.max(hi - lo)) + 1, 1)
+        if arith.zero_taps == "window":  # it multiplies every tap lo..hi, even at weight 0
+            window_reads = (lo, hi)
         j = lo[:, None] + np.arange(taps, dtype=np.int64)
         inside = j <= hi[:, None]
         if arith.window == "float32_pillow":  # past the window: its last tap, weight 0
@@ -534,6 +546,12 @@ def plan(
                                               arith.weights == "float32_keys_fma",
                                               arith.weights == "float32_pillow"), 0.0)
         w = round_weights(w, arith.weights)
+        if arith.window == "exact" and arith.weights == "float64" and not arith.float32_positions:
+            # A kernel's zeros at integer arguments (linear, cubic, lanczos), decided exactly:
+            # the float distance (j - x) / stretch can miss them by an ulp, leaving a 1e-17
+            # weight that lets a NaN or inf through and keeps an exact hit from copying.
+            w = np.where(_at_integer_zeros(k, aff, out_size, j, stretch), 0.0, w)
+    check_values(k, w)  # a custom kernel's NaN would zero integer images silently
 
     if isinstance(edge_pad, bool) or not isinstance(edge_pad, int) or edge_pad < 0:
         raise ValueError(f"edge_pad={edge_pad!r} must be an integer >= 0")
@@ -563,7 +581,55 @@ def plan(
         "boundary": boundary,
         "scale": scale,
     }
+    if window_reads is not None:
+        info["reads"] = window_reads
     return AxisPlan(in_size, out_size, index, weight, fill_w, fill, x, None, info, arith)
+
+
+def _at_integer_zeros(k: Kernel, aff: Affine, n: int, j: NDArray[np.int64],
+                      stretch: Fraction) -> NDArray[np.bool_]:
+    """Taps whose exact kernel argument ``(j - x) / stretch`` is an integer where ``k`` is 0.
+
+    ``x = a o + (a c + d)`` and the stretch are exact rationals, so the test is
+    integer arithmetic: ``t = (j D - A o - B) sd / (D sn)`` with ``x = (A o + B) / D``
+    and ``stretch = sn / sd``.  The zeros are the non-zero integers ``m`` inside
+    the support where ``k.fn(m)`` is exactly 0.  (Sizes whose products would pass
+    ``2**62`` are left to the float weights.)
+
+    Examples
+    --------
+    >>> from pixelgrid._kernels import linear
+    >>> aff = convention("half_pixel", 5, 3)  # x = 5/3 o + 1/3; antialias stretch 5/3
+    >>> j = np.array([[-1, 0, 1, 2]])
+    >>> _at_integer_zeros(linear(), aff, 1, j, Fraction(5, 3)).tolist()  # t = -4/5 .. 1
+    [[False, False, False, True]]
+    """
+    none = np.zeros(j.shape, dtype=bool)
+    r = int(k.radius * 1)  # integer arguments |m| <= radius
+    ms = np.arange(1, r + 1, dtype=np.float64)
+    if r < 1 or j.size == 0:
+        return none
+    with np.errstate(all="ignore"):
+        vals = np.stack([np.asarray(k.fn(ms), dtype=np.float64),
+                         np.asarray(k.fn(-ms), dtype=np.float64)])
+    zero = vals == 0
+    if not zero.any():
+        return none
+    base = aff.a * aff.c + aff.d
+    den = math.lcm(aff.a.denominator, base.denominator)
+    a_i, b_i = int(aff.a * den), int(base * den)
+    sn, sd = stretch.numerator, stretch.denominator
+    jmax = int(np.max(np.abs(j)))
+    if (jmax * den + abs(a_i) * n + abs(b_i)) * sd >= 2**62 or den * sn >= 2**62:
+        return none
+    o = np.arange(n, dtype=np.int64)[:, None]
+    num = (j * den - a_i * o - b_i) * sd
+    mod = den * sn
+    t = num // mod
+    hit = (num % mod == 0) & (t != 0) & (np.abs(t) <= r)
+    ti = np.clip(np.abs(t), 1, r) - 1
+    out: NDArray[np.bool_] = hit & np.where(t > 0, zero[0][ti], zero[1][ti])
+    return out
 
 
 def _box_taps(aff: Affine, n: int,
@@ -681,13 +747,15 @@ def _spline_window(x: NDArray[np.float64], order: int) -> NDArray[np.int64]:
 
 
 #: Windows whose rows are taps from ``floor(x)``, clamped into the input and kept as built.
-_FLOOR_WINDOWS = ("float32_floor", "float32_floor_edge", "float64_floor_edge")
+_FLOOR_WINDOWS = ("float32_floor", "float32_floor_edge", "float64_floor_edge",
+                  "float32_floor_ipp")
 #: Box rules whose rows are kept as built (taps inside the input, weights as given).
 _KEPT_BOXES = ("float64_cells", "integer_blocks")
 
 
 def floor_taps(xs: NDArray[np.float64], k: Kernel, n: int, edge: bool = False,
-               float32: bool = True) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+               float32: bool = True,
+               ipp: bool = False) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """Taps and float32 weights under ``window="float32_floor"`` (``_edge``).
 
     ``s = floor(x)``, ``f = f32(x - s)`` (``x - s`` is exact in float64, so this
@@ -696,6 +764,8 @@ def floor_taps(xs: NDArray[np.float64], k: Kernel, n: int, edge: bool = False,
     kernel without rows).  ``edge``: a 2-tap row outside ``[0, n - 1)`` reads
     the edge pixel with weights ``(1, 0)``.  ``float32=False``
     (``"float64_floor_edge"``, 2-tap kernels): ``f`` and ``1 - f`` stay in double.
+    ``ipp`` (``"float32_floor_ipp"``): ``f = f32(1 + f32(x - s)) - 1`` and the
+    weights ``f32(k.fn(t - f))`` at the taps' offsets ``t`` (the double kernel).
 
     Examples
     --------
@@ -705,11 +775,19 @@ def floor_taps(xs: NDArray[np.float64], k: Kernel, n: int, edge: bool = False,
     ([[0, 1], [0, 1], [1, 1]], [[1.0, 0.0], [0.5, 0.5], [1.0, 0.0]])
     """
     ksize = int(2 * k.radius)
-    if k.rows is None and ksize != 2:
+    if k.rows is None and ksize != 2 and not ipp:
         raise ValueError(f"kernel={k.name!r} has no float32 rows for window='float32_floor'")
     ft: type[np.floating[Any]] = np.float32 if float32 else np.float64
     s = np.floor(xs).astype(np.int64)
     f: NDArray[Any] = (xs - s).astype(ft)
+    if ipp:
+        # Intel IPP holds the fraction as 1 + f in float32 (a multiple of 2**-23: every
+        # distance below is exact in double) and rounds the double kernel to float32.
+        f = ((f + np.float32(1)).astype(np.float32) - np.float32(1)).astype(np.float64)
+        t = np.arange(ksize) - (ksize // 2 - 1)
+        w_ipp = np.asarray(k.fn(t[None, :] - f[:, None]), dtype=np.float64)
+        j = np.clip(s[:, None] + t, 0, n - 1)
+        return j.astype(np.int64), w_ipp.astype(np.float32).astype(np.float64)
     if edge and ksize == 2:
         out = (s < 0) | (s >= n - 1)
         s = np.where(s < 0, 0, np.where(s >= n - 1, n - 1, s))
@@ -1121,6 +1199,8 @@ def fixed_point(
     [2, 1]
 
     """
+    if not isinstance(p, AxisPlan):
+        raise TypeError(f"p={p!r:.60} must be an AxisPlan (from pixelgrid.plan)")
     if rounding not in _FIXED_ROUNDINGS:
         raise ValueError(f"rounding={rounding!r} is not valid; expected one of "
                          f"{list(_FIXED_ROUNDINGS)}")

@@ -112,7 +112,8 @@ def _method(method: Any) -> str:
 #: (columns summing to at most ``1000 * eps(float32)`` are zero); ``area`` boxes from
 #: ``L = f32(o * inv_scale)`` to ``f32(L + inv_scale)``.
 _RESIZE_F32 = Arithmetic(coordinates="float32_fma", weights="float32", boxes="float32_width",
-                         min_total=1000 * float(np.finfo(np.float32).eps))
+                         min_total=1000 * float(np.finfo(np.float32).eps),
+                         zero_taps="dense")  # NaN/inf: the dense matrix's 0 * x too
 #: ``resize`` onto fewer than :data:`SHORT_AXIS` samples: XLA:CPU's code for such short
 #: axes multiplies and subtracts separately, ``f32(f32(f32(o + 0.5) * s) - 0.5)`` with
 #: ``s = f32(1 / (out / in))`` (measured; between 96 and ~200 samples it mixes the rules).

@@ -150,7 +150,7 @@ FILTERS: dict[int, Filter] = {
 #: half away from zero (``ROUND_UP``).  8-bit modes add the plan's 22-bit fixed point.
 RESIZE_ARITHMETIC = Arithmetic(coordinates="exact", weights="float64", normalize=True,
                                intermediate="dtype", store="half_away",
-                               window="float64_centre")
+                               window="float64_centre", zero_taps="window")
 #: Modes I and F: :data:`RESIZE_ARITHMETIC` with double sums stored in the dtype after
 #: every axis (``accumulate="float64_per_axis"``); 8-bit plans carry fixed point instead.
 RESIZE_ARITHMETIC_32BIT = RESIZE_ARITHMETIC.replace(accumulate="float64_per_axis")

@@ -143,7 +143,7 @@ _BICUBIC_LEGACY_F32 = replace(_BICUBIC_F32, normalize=False)
 #: ResizeArea: box ends ``f32(o * s)`` and ``f32((o + 1) * s)``, float32 overlaps
 #: (a box inside one pixel weighs ``s``), the sum multiplied by ``1 / s``.
 _AREA_F32 = Arithmetic(coordinates="float32", weights="float32", normalize=False,
-                       boxes="float32_ends")
+                       boxes="float32_ends", zero_taps="skip")  # reads its box's pixels only
 #: ScaleAndTranslate: ``sample_f = f32(f32(o + 0.5) * inv_scale)`` in pixel-edge units,
 #: distances ``f32(j + 0.5 - sample_f)`` times ``f32(1 / kernel_scale)``, float32 kernel
 #: values (zero from the kernel's radius on, tested at that float32 argument) summed
