@@ -12,33 +12,47 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._arithmetic import store
-from ._arrays import check_array, is_torch, run_plans
+from ._arrays import check_array, containers, is_torch, run_plans
+from ._dask import is_dask
 from ._grid import Affine, output_size
 from ._kernels import Kernel
 from ._plan import plan
 from ._plan_types import AxisPlan
-from ._validate import check_axes, check_choice, check_memory, check_positive_int, per_axis
+from ._validate import (
+    check_axes,
+    check_choice,
+    check_layout,
+    check_memory,
+    check_real,
+    check_scales,
+    check_sizes,
+    per_axis,
+    shape_text,
+)
 
 __all__ = ["make_plans", "resize"]
 
 _COORDINATE_SCALES = ("size", "factor")
 
 
-def _normalize_axes(axes: Any, ndim: int, n: int | None, leading: bool) -> list[int]:
+def _normalize_axes(axes: Any, ndim: int, n: int | None, leading: bool,
+                    name: str = "size", value: Any = None) -> list[int]:
     if axes is None:
         if n is None:
             if ndim > 2:
                 raise ValueError(
-                    f"size/scale is a single number but the array has {ndim} dimensions; "
-                    "give one value per resized axis or pass axes="
+                    f"{name}={value!r} is a single number but the array has {ndim} "
+                    f"dimensions; give one value per resized axis, (H, W) rows first, "
+                    "or pass axes="
                 )
             n = ndim
         if n > ndim:
-            raise ValueError(f"{n} sizes/scales given but the array has only {ndim} dimensions")
+            raise ValueError(f"{name}={value!r}: {n} sizes/scales given but the array has "
+                             f"only {ndim} dimensions")
         return list(range(n)) if leading else list(range(ndim - n, ndim))
     out = check_axes(axes, ndim)
     if n is not None and n != len(out):
-        raise ValueError(f"{n} sizes/scales given for {len(out)} axes (axes={axes!r})")
+        raise ValueError(f"{name}={value!r} has {n} entries for {len(out)} axes (axes={axes!r})")
     return out
 
 
@@ -68,16 +82,21 @@ def make_plans(
     [(0, 2), (1, 3)]
 
     """
+    shape = check_sizes("shape", shape, scalar=False, order="")
+    if max(shape, default=0) >= 2**52:  # positions are exact in float64 below that
+        raise ValueError(f"shape={shape_text(shape)}: axis lengths must be below 2**52")
     ndim = len(shape)
     if (size is None) == (scale is None):
         raise ValueError(
             "give exactly one of size= and scale= "
             f"(got size={size!r}, scale={scale!r})"
         )
-    given = size if size is not None else scale
-    n = None if isinstance(given, numbers.Real) else len(given)  # type: ignore[arg-type]
-    ax = _normalize_axes(axes, ndim, n, leading_axes)
+    name, given = ("size", size) if size is not None else ("scale", scale)
+    values = check_sizes("size", size) if size is not None else check_scales("scale", scale)
+    n = None if isinstance(given, numbers.Number) else len(values)
+    ax = _normalize_axes(axes, ndim, n, leading_axes, name, given)
     k = len(ax)
+    check_real("fill_value", fill_value)
     check_choice("coordinate_scale", coordinate_scale, _COORDINATE_SCALES)
     check_choice("size_rounding", size_rounding, ("floor", "round", "ceil"))
     if align_corners is not None:
@@ -98,21 +117,26 @@ def make_plans(
         n_in = int(shape[a])
         factor = None
         if size is not None:
-            n_out = check_positive_int("size", size if n is None else size[i])  # type: ignore[index]
+            n_out = values[0 if n is None else i]
         else:
-            factor = scale if n is None else scale[i]  # type: ignore[index]
+            factor = values[0 if n is None else i]
             n_out = output_size(n_in, factor, size_rounding)
         outs.append((n_in, n_out, factor if coordinate_scale == "factor" else None))
+    if axes is None:  # a default choice of axes must not resample channels
+        check_layout(f"{name}={given!r}", shape, ax, [o[1] != o[0] for o in outs],
+                     torch=not leading_axes)
     out_shape = list(shape)
     for a, (_, n_out, _) in zip(ax, outs, strict=True):
         out_shape[a] = n_out
     # Checked before any plan is built: a huge size must be an error, not an OOM kill.
-    check_memory(f"an output of shape {tuple(out_shape)}", 8.0 * math.prod(out_shape))
+    check_memory(f"{name}={given!r} (an output of shape {shape_text(out_shape)})",
+                 8 * math.prod(out_shape))
     return [(a, plan(n_in, n_out, kernel=kernels[i], grid=grids[i], scale=user_scale,
                      antialias=aas[i], boundary=bounds[i], fill_value=fill_value))
             for i, (a, (n_in, n_out, user_scale)) in enumerate(zip(ax, outs, strict=True))]
 
 
+@containers
 def resize(
     x: Any,
     size: int | Sequence[int] | None = None,
@@ -130,6 +154,8 @@ def resize(
     dtype: Any = None,
     engine: str = "auto",
     threads: int | None = None,
+    nan_policy: str = "propagate",
+    chunks: Any = None,
 ) -> Any:
     """Resize an N-D array along some of its axes.
 
@@ -145,7 +171,9 @@ def resize(
         Input of any dtype in uint8, int8, uint16, int16, int32, uint32,
         float16, float32, float64 (and bool, int64, uint64 with ``nearest``).
     size : int or sequence of int, optional
-        Output length of each resized axis.
+        Output length of each resized axis, in the order of the axes: ``(H, W)``,
+        rows first (a swapped ``(W, H)`` cannot be detected; OpenCV's ``dsize``
+        and Pillow's ``size`` are ``(W, H)``, their compat modules take them so).
     scale : float or sequence of float, optional
         Scale factor (output/input) of each resized axis; the output length is
         ``size_rounding(in * scale)``, computed exactly.  Give ``size`` or
@@ -154,7 +182,13 @@ def resize(
         The axes to resize.  Default: the leading ``len(size)`` axes for numpy
         arrays (``(H, W)`` of an ``(H, W, C)`` image) and the trailing ones for
         torch tensors (``(H, W)`` of ``(N, C, H, W)``).  A single number with no
-        ``axes`` resizes every axis of a 1-D or 2-D array.
+        ``axes`` resizes every axis of a 1-D or 2-D array.  A default that would
+        change the length of a channel-like axis (4 or shorter) while a longer
+        axis is left alone (a channels-first ``(C, H, W)`` or ``(N, C, H, W)``
+        numpy array, an ``(H, W, C)`` tensor) raises a ValueError naming the
+        ``axes=`` to pass; an explicit ``axes`` is always obeyed.  ``axes`` is
+        the one way to say which axes are spatial (there is no ``layout=``
+        string: it would be a second spelling of the same choice).
     kernel : str, Kernel, or one per axis
         ``"linear"`` (default), ``"nearest"``, ``"cubic"`` (Keys a=-0.5),
         ``"lanczos3"``, ``"area"``, ``"box"``, ... or a Kernel such as
@@ -182,13 +216,30 @@ def resize(
     dtype : dtype, optional
         Output dtype (default: the input's).  Float to integer rounds half to
         even and clips to the integer range.
-    engine : {"auto", "reference", "native"}
-        ``"auto"`` uses the compiled engine when it supports the call (or the
-        engine the ``PIXELGRID_ENGINE`` environment variable names; an explicit
-        ``engine`` wins over it).
+    engine : {"auto", "native", "compiled", "reference", "torch"}
+        ``"auto"`` uses the compiled engine (``"native"``, also named
+        ``"compiled"``) when it supports the call, else the numpy
+        ``"reference"`` engine (or the engine the ``PIXELGRID_ENGINE``
+        environment variable names; an explicit ``engine`` wins over it).
+        Torch tensors on the CPU run on the compiled engine too (zero-copy,
+        differentiable), on other devices on the ``"torch"`` engine.
     threads : int, optional
         Threads for the compiled engine, 1 to 1024 (default:
-        ``PIXELGRID_NUM_THREADS`` or all cores).
+        ``PIXELGRID_NUM_THREADS``, else all cores for arrays and
+        ``torch.get_num_threads()`` for tensors).
+
+    nan_policy : {"propagate", "omit"}
+        NaN and inf in float data.  ``"propagate"`` (default): a non-finite
+        input reaches exactly the outputs that give it a non-zero weight
+        (IEEE arithmetic over those taps; taps of weight 0 are skipped).
+        ``"omit"``: each output is ``sum(w * x) / sum(w)`` over its finite
+        taps only, NaN where no finite tap has weight (depth maps, no-data
+        rasters).  Integer data has no NaN: no effect.
+    chunks : optional
+        Dask arrays only: the output's chunks (default: the input's on axes not
+        resized, Dask's default block size on resized ones).  A Dask array gives
+        a lazy Dask array, bit-identical to the in-memory result whatever the
+        chunks (:mod:`pixelgrid._dask`); ``threads`` is then per block (default 1).
 
     Returns
     -------
@@ -214,30 +265,64 @@ def resize(
     >>> pixelgrid.resize(np.array([0.0, 1.0]), 4, align_corners=True).round(4).tolist()
     [0.0, 0.3333, 0.6667, 1.0]
 
-    """
-    if is_torch(x):
-        import torch
+    A missing sample (NaN) spreads to the outputs that weigh it, unless omitted:
 
+    >>> depth = np.array([1.0, np.nan, 3.0, 5.0])
+    >>> pixelgrid.resize(depth, 2, antialias=False).tolist()
+    [nan, 4.0]
+    >>> pixelgrid.resize(depth, 2, antialias=False, nan_policy="omit").tolist()
+    [1.0, 4.0]
+
+    """
+    from ._engines.nonfinite import check_nan_policy
+
+    check_nan_policy(nan_policy)
+    if is_dask(x):  # lazy, block by block, bit-identical (pixelgrid._dask)
+        from . import _dask
+
+        return _dask.resize(x, size, scale=scale, axes=axes, kernel=kernel, grid=grid,
+                            align_corners=align_corners, antialias=antialias,
+                            boundary=boundary, fill_value=fill_value,
+                            size_rounding=size_rounding, coordinate_scale=coordinate_scale,
+                            dtype=dtype, engine=engine, threads=threads,
+                            nan_policy=nan_policy, chunks=chunks)
+    if chunks is not None:
+        raise TypeError(f"chunks={chunks!r} applies to Dask arrays only")
+    if is_torch(x):
         from ._arrays import ENGINES
-        from ._engines.torch_engine import check_tensor, finish_tensor, numpy_dtype, tensor_dtype
+        from ._engines.torch_autograd import finish
+        from ._engines.torch_engine import check_tensor
 
         check_choice("engine", engine, ENGINES)
         t = check_tensor(x)
-        plans = make_plans(tuple(t.shape), size, scale=scale,
-                           axes=_torch_axes(axes, t.dim(), size, scale), kernel=kernel,
-                           grid=grid, align_corners=align_corners, antialias=antialias,
-                           boundary=boundary, fill_value=fill_value,
-                           size_rounding=size_rounding, coordinate_scale=coordinate_scale)
-        if engine == "auto":
-            # the torch engine: same device, differentiable, plan tensors cached
-            return finish_tensor(t, plans, dtype)
-        # an explicitly named numpy engine resamples a detached CPU copy
-        out = t.dtype if dtype is None else tensor_dtype(dtype)
-        if torch.bfloat16 in (t.dtype, out):
-            raise TypeError(f"engine={engine!r} cannot resample bfloat16; use engine='auto'")
-        y = _finish(t.detach().cpu().numpy(), plans, numpy_dtype(out), engine, threads)
-        return torch.from_numpy(y).to(t.device)
+        key = _memo_key(("tensor", tuple(t.shape), size, scale, axes, kernel, grid,
+                         align_corners, antialias, boundary, fill_value, size_rounding,
+                         coordinate_scale))
+        memo = _PLANS_MEMO.get(key) if key is not None else None
+        if memo is not None:
+            plans = memo
+        else:
+            plans = make_plans(tuple(t.shape), size, scale=scale, axes=axes,
+                               leading_axes=False, kernel=kernel, grid=grid,
+                               align_corners=align_corners, antialias=antialias,
+                               boundary=boundary, fill_value=fill_value,
+                               size_rounding=size_rounding, coordinate_scale=coordinate_scale)
+            if key is not None:
+                with _PLANS_LOCK:
+                    if len(_PLANS_MEMO) >= 128:
+                        _PLANS_MEMO.pop(next(iter(_PLANS_MEMO)))
+                    _PLANS_MEMO[key] = plans
+        # CPU: the compiled engine on a numpy view of the tensor, zero-copy, autograd by
+        # the transposed plans; other devices (or engine="torch"): the torch engine
+        if nan_policy == "omit" and t.is_floating_point():
+            return _omit_tensor(t, plans, dtype, engine, threads)
+        return finish(t, plans, dtype, engine=engine, threads=threads)
     arr = check_array(x)
+    if arr.dtype.kind in "iu" and isinstance(fill_value, numbers.Real) \
+            and not abs(fill_value) <= 2**32:  # fixed-point fill terms must fit in int64
+        raise ValueError(f"fill_value={fill_value!r} is beyond what {arr.dtype} data can "
+                         f"hold (|fill_value| must be <= 2**32; the output is clipped to the "
+                         f"dtype's range anyway)")
     key = _memo_key((arr.shape, size, scale, axes, kernel, grid, align_corners, antialias,
                      boundary, fill_value, size_rounding, coordinate_scale))
     memo = _PLANS_MEMO.get(key) if key is not None else None
@@ -253,7 +338,7 @@ def resize(
                 if len(_PLANS_MEMO) >= 128:
                     _PLANS_MEMO.pop(next(iter(_PLANS_MEMO)))
                 _PLANS_MEMO[key] = plans
-    return _finish(arr, list(plans), dtype, engine, threads)
+    return _finish(arr, list(plans), dtype, engine, threads, nan_policy)
 
 
 # make_plans results of recent resize calls (plans are pure functions of the arguments;
@@ -280,23 +365,45 @@ def _memo_key(args: tuple[Any, ...]) -> Any:
         return None
 
 
-def _torch_axes(axes: Any, ndim: int, size: Any, scale: Any) -> Any:
-    if axes is not None:
-        return axes
-    given = size if size is not None else scale
-    if given is None or isinstance(given, numbers.Real):
-        return None
-    return list(range(ndim - len(given), ndim))
+def _omit_tensor(t: Any, plans: list[tuple[int, AxisPlan]], dtype: Any, engine: str,
+                 threads: int | None) -> Any:
+    """``nan_policy="omit"`` for a float tensor (``_engines.nonfinite.omit``), then ``dtype``."""
+    import torch
+
+    from ._engines.nonfinite import omit
+    from ._engines.torch_autograd import finish
+    from ._engines.torch_engine import tensor_dtype
+
+    out = t.dtype if dtype is None else tensor_dtype(dtype)
+    src = t.to(out) if out.is_floating_point else t.to(torch.float64)
+    y = omit(src, plans, lambda a, ps: finish(a, ps, None, engine=engine, threads=threads))
+    if out.is_floating_point:
+        return y
+    info = torch.iinfo(out)
+    return torch.round(y).clamp_(info.min, info.max).to(out)
 
 
 def _finish(arr: NDArray[Any], plans: list[tuple[int, AxisPlan]], dtype: Any, engine: str,
-            threads: int | None) -> NDArray[Any]:
-    out_dtype = arr.dtype if dtype is None else np.dtype(dtype)
+            threads: int | None, nan_policy: str = "propagate") -> NDArray[Any]:
+    try:
+        out_dtype = arr.dtype if dtype is None else np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype={dtype!r} is not a dtype; expected e.g. 'float32' or "
+                        "np.uint8") from None
+
+    def run(a: NDArray[Any]) -> NDArray[Any]:
+        if nan_policy == "omit" and a.dtype.kind == "f":
+            from ._engines.nonfinite import omit
+
+            return omit(a, plans, lambda b, ps: run_plans(b, ps, engine=engine,  # type: ignore[no-any-return]
+                                                          threads=threads))
+        return run_plans(a, plans, engine=engine, threads=threads)
+
     if out_dtype == arr.dtype:
-        return run_plans(arr, plans, engine=engine, threads=threads)
+        return run(arr)
     if np.issubdtype(out_dtype, np.floating):
-        return run_plans(arr.astype(out_dtype), plans, engine=engine, threads=threads)
+        return run(arr.astype(out_dtype))
     if np.issubdtype(out_dtype, np.integer):
-        y = run_plans(arr.astype(np.float64), plans, engine=engine, threads=threads)
+        y = run(arr.astype(np.float64))
         return store(y, out_dtype, "half_even")
     raise TypeError(f"dtype={dtype!r} is not supported; expected an integer or float dtype")

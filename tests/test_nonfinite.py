@@ -1,0 +1,346 @@
+"""NaN and inf data (issue 12 item 2): where non-finite values go, float32 overflow, nan_policy.
+
+pixelgrid's model (docs/model.md, "Non-finite values"): a NaN or inf input reaches
+exactly the outputs that give it a non-zero weight.  Expected placements are derived
+here by hand from the grid formula, the kernel's formula and the boundary rule, in
+exact rational arithmetic (no pixelgrid plan is read); the compat emulations are
+compared with the real libraries on NaN/inf data.
+"""
+
+from __future__ import annotations
+
+import math
+from fractions import Fraction
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import pixelgrid as pg
+
+ENGINES = ["reference", "native"]
+HALF = Fraction(1, 2)
+
+
+# --- hand derivation -------------------------------------------------------------------
+
+def _k(name: str, t: Fraction) -> float:
+    """The kernel's formula at the exact argument ``t`` (0 outside its support)."""
+    a = abs(t)
+    if name == "linear":
+        return float(1 - a) if a <= 1 else 0.0
+    if name == "cubic":  # Keys a = -1/2
+        if a < 1:
+            return float(Fraction(3, 2) * a**3 - Fraction(5, 2) * a**2 + 1)
+        if a < 2:
+            return float(-HALF * a**3 + Fraction(5, 2) * a**2 - 4 * a + 2)
+        return 0.0
+    if name == "lanczos3":  # sinc(t) sinc(t / 3), zero at the non-zero integers
+        if a >= 3:
+            return 0.0
+        if t == 0:
+            return 1.0
+        if t.denominator == 1:
+            return 0.0
+        x = float(t)
+        return (math.sin(math.pi * x) / (math.pi * x)
+                * math.sin(math.pi * x / 3) / (math.pi * x / 3))
+    if name == "box":
+        return 1.0 if -HALF < t <= HALF else 0.0
+    raise AssertionError(name)
+
+
+RADIUS = {"linear": 1, "cubic": 2, "lanczos3": 3, "box": 1}
+
+
+def _map(j: int, n: int, boundary: str) -> int | None:
+    """The input pixel tap ``j`` reads (None: dropped, or the constant)."""
+    if 0 <= j < n:
+        return j
+    if boundary in ("renormalize", "constant"):
+        return None
+    if boundary == "clamp":
+        return min(max(j, 0), n - 1)
+    if boundary == "wrap":
+        return j % n
+    if boundary == "reflect":
+        if n == 1:
+            return 0
+        m = j % (2 * n - 2)
+        return m if m < n else 2 * n - 2 - m
+    m = j % (2 * n)  # symmetric
+    return m if m < n else 2 * n - 1 - m
+
+
+def _weights(n: int, m: int, kernel: str, grid: str, boundary: str,
+             antialias: bool) -> np.ndarray:
+    """Hand-made ``(m, n)`` weight matrix: row ``o`` sums the kernel over the taps reading
+    each pixel, normalised to sum 1 (``constant``: with the fill's share included)."""
+    w = np.zeros((m, n))
+    # the grid's step a (x = a o + b) is the footprint the kernel is stretched by
+    a = Fraction(n, m) if grid == "half_pixel" else Fraction(n - 1, max(m - 1, 1))
+    s = a if antialias and a > 1 else Fraction(1)
+    for o in range(m):
+        x = (o + HALF) * a - HALF if grid == "half_pixel" else o * a
+        reach = RADIUS[kernel] * s
+        total = 0.0
+        for j in range(math.floor(x - reach), math.ceil(x + reach) + 1):
+            v = _k(kernel, (j - x) / s)
+            p = _map(j, n, boundary)
+            if p is None and boundary == "renormalize":
+                continue
+            total += v
+            if p is not None:
+                w[o, p] += v
+        w[o] /= total
+    return w
+
+
+CASES = [(8, 15), (8, 16), (12, 5), (7, 3), (5, 9)]
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("antialias", [False, True])
+@pytest.mark.parametrize("boundary", ["renormalize", "clamp", "reflect", "symmetric", "wrap",
+                                      "constant"])
+@pytest.mark.parametrize("grid", ["half_pixel", "align_corners"])
+@pytest.mark.parametrize("kernel", ["linear", "cubic", "lanczos3", "box"])
+def test_placement_1d_matches_hand_derivation(kernel, grid, boundary, antialias, engine):
+    for n, m in CASES:
+        w = _weights(n, m, kernel, grid, boundary, antialias)
+        base = np.linspace(0.25, 0.75, n)
+        for p in range(n):
+            for bad in (np.nan, np.inf, -np.inf):
+                x = base.copy()
+                x[p] = bad
+                y = pg.resize(x, m, kernel=kernel, grid=grid, boundary=boundary,
+                              antialias=antialias, engine=engine)
+                reached = w[:, p] != 0
+                msg = f"{n}->{m} pixel {p} = {bad}"
+                if np.isnan(bad):
+                    np.testing.assert_array_equal(np.isnan(y), reached, err_msg=msg)
+                else:  # the infinity times the sign of the weight it gets
+                    want = np.zeros(m)
+                    want[reached] = np.sign(w[reached, p]) * bad
+                    np.testing.assert_array_equal(np.where(np.isinf(y), y, 0.0), want,
+                                                  err_msg=msg)
+                    assert not np.isnan(y).any(), msg
+                # and every output it does not reach is the resize of the data without it
+                clean = base.copy()
+                clean[p] = 0.0
+                z = pg.resize(clean, m, kernel=kernel, grid=grid, boundary=boundary,
+                              antialias=antialias, engine=engine)
+                np.testing.assert_array_equal(y[~reached], z[~reached], err_msg=msg)
+
+
+def test_issue_case_align_corners_8_to_15():
+    # The issue's case: one NaN, 8x8 -> 15x15 align_corners linear.  x = o / 2: outputs
+    # 5, 6, 7 weigh pixel 3 (x = 2.5, 3, 3.5) and 7, 8, 9 weigh pixel 4: 3 x 3 = 9 NaN
+    # (it was 12 on the compiled engine and 16 on the reference engine).
+    x = np.zeros((8, 8))
+    x[3, 4] = np.nan
+    for engine in ENGINES:
+        y = pg.resize(x, (15, 15), align_corners=True, engine=engine)
+        want = np.zeros((15, 15), bool)
+        want[5:8, 7:10] = True
+        np.testing.assert_array_equal(np.isnan(y), want)
+        x2 = x.copy()
+        x2[3, 4] = np.inf
+        y = pg.resize(x2, (15, 15), align_corners=True, engine=engine)
+        np.testing.assert_array_equal(np.isposinf(y), want)
+        assert not np.isnan(y).any()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("kernel,antialias", [("linear", True), ("cubic", False),
+                                              ("cubic", True), ("lanczos3", True)])
+@pytest.mark.parametrize("shape,size", [((8, 9), (15, 16)), ((12, 10), (5, 4)),
+                                        ((7, 6), (13, 3))])
+def test_placement_2d_is_the_product_of_the_axes(shape, size, kernel, antialias, dtype,
+                                                 engine):
+    # A separable resize weighs input (i, j) by u[o, i] v[q, j]: non-zero exactly when
+    # both factors are, with the sign of their product.
+    u = _weights(shape[0], size[0], kernel, "half_pixel", "renormalize", antialias)
+    v = _weights(shape[1], size[1], kernel, "half_pixel", "renormalize", antialias)
+    rng = np.random.default_rng(sum(shape))
+    for i, j in [(0, 0), (shape[0] // 2, shape[1] - 1), (3, 2)]:
+        for bad in (np.nan, np.inf):
+            x = rng.random(shape).astype(dtype)
+            x[i, j] = bad
+            y = pg.resize(x, size, kernel=kernel, antialias=antialias, engine=engine)
+            wt = np.outer(u[:, i], v[:, j])
+            if np.isnan(bad):
+                np.testing.assert_array_equal(np.isnan(y), wt != 0)
+            else:
+                np.testing.assert_array_equal(np.where(np.isinf(y), y, 0),
+                                              np.sign(wt) * np.where(wt != 0, np.inf, 0))
+            assert np.isfinite(y[wt == 0]).all()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_opposite_infinities_meet_as_nan(engine):
+    # pixels 3 (+inf) and 4 (-inf), 8 -> 16 linear: x = o / 2 - 1/4; pixel 3 is weighed
+    # where |3 - x| < 1 (outputs 5..8), pixel 4 by outputs 7..10: 7 and 8 read both (NaN),
+    # 5 and 6 only +inf, 9 and 10 only -inf.
+    x = np.zeros(8)
+    x[3], x[4] = np.inf, -np.inf
+    y = pg.resize(x, 16, engine=engine)
+    assert np.isposinf(y[5:7]).all() and np.isneginf(y[9:11]).all()
+    assert np.isnan(y[7:9]).all()
+    assert np.isfinite(np.delete(y, range(5, 11))).all()
+
+
+def test_exact_hits_copy_their_pixel_bitwise():
+    # lanczos3 used to weigh integer distances by sin(pi k) / (pi k) ~ 3e-17: an exact hit
+    # (align_corners 8 -> 15: even outputs sit on pixels) did not reproduce the pixel.
+    x = np.random.default_rng(1).random((8, 8))
+    for kernel in ("linear", "cubic", "lanczos3"):
+        y = pg.resize(x, (15, 15), kernel=kernel, align_corners=True)
+        np.testing.assert_array_equal(y[::2, ::2], x)
+
+
+def test_plans_hold_no_tiny_weights_at_kernel_zeros():
+    # With antialias the float argument (j - x) / stretch misses an exact integer by an
+    # ulp: 1840 weights of about 1e-16 in 2100 plans before; the zeros are now exact.
+    for kernel in ("linear", "cubic", "lanczos3"):
+        for n in range(5, 30):
+            for m in range(2, n):
+                w = pg.plan(n, m, kernel=kernel, antialias=True).weight
+                assert not np.any((w != 0) & (np.abs(w) < 1e-12)), (kernel, n, m)
+
+
+# --- float32 overflow (item 2d) -----------------------------------------------------------
+
+@pytest.mark.parametrize("kernel", ["cubic", "lanczos3"])
+@pytest.mark.parametrize("shape,size", [((2, 5000), (2, 2000)), ((2, 2000), (2, 5000)),
+                                        ((40, 40), (90, 70))])
+def test_float32_near_max_does_not_overflow(kernel, shape, size):
+    # A cubic's positive lobes sum to more than 1: in float32 the partial sums of data
+    # near 3.4e38 overflowed on the compiled engine (inf, 1998 of 2000 outputs for
+    # lanczos3 5000 -> 2000), where the model (float64 sums, one rounding) is finite.
+    rng = np.random.default_rng(0)
+    x = (3.0e38 + 3e37 * rng.random(shape)).astype(np.float32)
+    want = pg.resize(x.astype(np.float64), size, kernel=kernel).astype(np.float32)
+    assert np.isfinite(want).all()
+    for engine in ENGINES:
+        y = pg.resize(x, size, kernel=kernel, engine=engine)
+        np.testing.assert_array_equal(y, want)
+
+
+def test_true_overflow_stays_inf():
+    # an exact result above float32's range is inf on every engine (cubic overshoot)
+    x = np.zeros((1, 8), np.float32)
+    x[0, 4:] = np.float32(3.4e38)
+    for engine in ENGINES:
+        y = pg.resize(x, (1, 16), kernel="cubic", engine=engine)
+        with np.errstate(over="ignore"):
+            ref = pg.resize(x.astype(np.float64), (1, 16), kernel="cubic").astype(np.float32)
+        assert np.isposinf(ref).any()
+        np.testing.assert_array_equal(y, ref)
+
+
+# --- kernel values (item 2, "a custom Kernel returning NaN") --------------------------------
+
+@pytest.mark.parametrize("value", [np.nan, np.inf])
+def test_custom_kernel_returning_nonfinite_is_refused(value):
+    k = pg.Kernel("mine", Fraction(1), lambda d: np.full_like(d, value))
+    with pytest.raises(ValueError, match="kernel 'mine' returned non-finite weights"):
+        pg.resize(np.zeros((4, 4), np.uint8), (8, 8), kernel=k)
+    with pytest.raises(ValueError, match="kernel 'mine'"):
+        pg.plan(4, 8, kernel=k)
+
+
+# --- nan_policy ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("bad", ["raise", "OMIT", None, 1])
+def test_nan_policy_is_validated(bad):
+    with pytest.raises(ValueError, match=r"nan_policy=.* is not valid; expected one of "
+                                         r"\['propagate', 'omit'\]"):
+        pg.resize(np.zeros((4, 4)), (2, 2), nan_policy=bad)
+
+
+def _omit_by_hand(x: np.ndarray, u: np.ndarray, v: np.ndarray) -> np.ndarray:
+    """sum(w x) / sum(w) over the finite pixels, with the 2-D weights u[o, i] v[q, j]."""
+    out = np.empty((u.shape[0], v.shape[0]))
+    fin = np.isfinite(x)
+    for o in range(u.shape[0]):
+        for q in range(v.shape[0]):
+            wt = np.outer(u[o], v[q])
+            wt = np.where(fin, wt, 0.0)
+            s = wt.sum()
+            out[o, q] = (wt * np.where(fin, x, 0.0)).sum() / s if np.any(wt != 0) else np.nan
+    return out
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("kernel,antialias", [("linear", False), ("linear", True),
+                                              ("cubic", False), ("lanczos3", True)])
+@pytest.mark.parametrize("shape,size", [((6, 7), (11, 13)), ((12, 10), (5, 4)),
+                                        ((9, 9), (9, 4))])
+def test_omit_is_the_2d_renormalisation(shape, size, kernel, antialias, engine):
+    rng = np.random.default_rng(3)
+    x = rng.random(shape)
+    x[rng.random(shape) < 0.25] = np.nan
+    x[1, 1] = np.inf
+    x[:3, :3] = np.nan  # a hole wider than linear's support: NaN where nothing is finite
+    u = _weights(shape[0], size[0], kernel, "half_pixel", "renormalize", antialias)
+    v = _weights(shape[1], size[1], kernel, "half_pixel", "renormalize", antialias)
+    want = _omit_by_hand(x, u, v)
+    y = pg.resize(x, size, kernel=kernel, antialias=antialias, nan_policy="omit",
+                  engine=engine)
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(want))
+    np.testing.assert_allclose(y, want, rtol=1e-12, atol=1e-12)
+    y32 = pg.resize(x.astype(np.float32), size, kernel=kernel, antialias=antialias,
+                    nan_policy="omit", engine=engine)
+    np.testing.assert_array_equal(np.isnan(y32), np.isnan(want))
+    np.testing.assert_allclose(y32, want, rtol=2e-6, atol=2e-6)
+
+
+def test_omit_constant_boundary_counts_the_fill():
+    # 1-D, 4 -> 8 linear, constant boundary fill 10, x = o / 2 - 1/4: output 0 reads the
+    # fill (weight 1/4) and pixel 0 (3/4); pixel 0 is NaN, so only the fill remains: 10.
+    # Outputs 1 and 2 read pixels 0 and 1 only: pixel 1's value, 2.  The rest do not
+    # weigh pixel 0: the plain resize.
+    x = np.array([np.nan, 2.0, 4.0, 6.0])
+    y = pg.resize(x, 8, boundary="constant", fill_value=10.0, nan_policy="omit")
+    assert y[:3].tolist() == [10.0, 2.0, 2.0]
+    np.testing.assert_array_equal(y[3:], pg.resize(np.array([0.0, 2, 4, 6]), 8,
+                                                   boundary="constant", fill_value=10.0)[3:])
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.integers(1, 9), st.integers(1, 9), st.integers(1, 12), st.integers(1, 12),
+       st.sampled_from(["linear", "cubic", "lanczos3", "area", "nearest"]), st.booleans(),
+       st.integers(0, 2**31))
+def test_omit_on_finite_data_is_propagate(h, w, oh, ow, kernel, float32, seed):
+    x = np.random.default_rng(seed).random((h, w))
+    if float32:
+        x = x.astype(np.float32)
+    np.testing.assert_array_equal(pg.resize(x, (oh, ow), kernel=kernel, nan_policy="omit"),
+                                  pg.resize(x, (oh, ow), kernel=kernel))
+
+
+def test_omit_is_a_noop_on_integers_and_keeps_far_outputs():
+    x = np.random.default_rng(2).integers(0, 256, (9, 11)).astype(np.uint8)
+    np.testing.assert_array_equal(pg.resize(x, (5, 7), nan_policy="omit"),
+                                  pg.resize(x, (5, 7)))
+    # outputs no NaN reaches keep the propagate result bit for bit
+    f = np.random.default_rng(2).random((40, 40))
+    f[5, 5] = np.nan
+    a = pg.resize(f, (17, 23), kernel="cubic", nan_policy="omit")
+    b = pg.resize(f, (17, 23), kernel="cubic")
+    np.testing.assert_array_equal(a[~np.isnan(b)], b[~np.isnan(b)])
+    assert np.isfinite(a).all()
+
+
+def test_omit_on_torch_tensors_matches_numpy():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(4).random((1, 2, 9, 10))
+    x[0, 0, 2:4, 3] = np.nan
+    t = torch.from_numpy(x)
+    y = pg.resize(t, (13, 7), kernel="cubic", nan_policy="omit")
+    want = pg.resize(x, (13, 7), axes=(2, 3), kernel="cubic", nan_policy="omit")
+    np.testing.assert_allclose(y.numpy(), want, rtol=1e-12, atol=1e-12)
+    assert not torch.isnan(y).any()
