@@ -86,10 +86,13 @@ def _axis_votes(aff: Affine, n_in: int, n_out: int) -> tuple[NDArray[np.int64], 
 
 
 def _mode(arr: NDArray[Any], axes: list[int], affs: list[Affine], outs: list[int],
-          tie_break: str, nearest_labels: NDArray[Any] | None) -> NDArray[Any]:
+          tie_break: str, nearest_labels: NDArray[Any] | None,
+          per_axis: list[tuple[NDArray[np.int64], NDArray[np.int64]]] | None = None,
+          ) -> NDArray[Any]:
     moved = np.moveaxis(arr, axes, list(range(len(axes))))
     rest = moved.shape[len(axes):]
-    per_axis = [_axis_votes(f, moved.shape[i], outs[i]) for i, f in enumerate(affs)]
+    if per_axis is None:  # (pixelgrid._dask passes a block's rows of the whole axes' votes)
+        per_axis = [_axis_votes(f, moved.shape[i], outs[i]) for i, f in enumerate(affs)]
     # Gather every candidate pixel of every output cell: shape (*outs, *rest, T).
     cand = moved
     k = len(axes)
@@ -203,12 +206,36 @@ def resize_labels(
 
         arr_t = labels.detach().cpu().numpy()
         ax = axes
-        if ax is None and size is not None and isinstance(size, (tuple, list)):
-            ax = list(range(arr_t.ndim - len(size), arr_t.ndim))
-        y = resize_labels(arr_t, size, method=method, tie=tie, tie_break=tie_break,
-                          scale=scale, axes=ax, grid=grid, align_corners=align_corners,
-                          size_rounding=size_rounding, coordinate_scale=coordinate_scale)
-        return torch.from_numpy(y).to(labels.device)
+        if ax is None:  # the trailing axes (torch), refused if one of them looks like channels
+            ax = [a for a, _ in make_plans(
+                arr_t.shape, size, scale=scale, kernel=nearest(tie), grid=grid,
+                align_corners=align_corners, antialias=False, boundary="clamp",
+                size_rounding=size_rounding, coordinate_scale=coordinate_scale,
+                leading_axes=False)]
+        from ._engines.torch_autograd import physical_order
+
+        # a dense tensor is read in its memory order (a channels-last tensor as its NHWC
+        # memory, no copy) and the result comes back in the same memory format
+        src = labels.detach().cpu()
+        perm = physical_order(src) or tuple(range(src.dim()))
+        inv = [perm.index(a) for a in range(src.dim())]
+        ax_list = [ax] if isinstance(ax, int) else list(ax)
+        y = resize_labels(src.permute(perm).numpy(), size, method=method, tie=tie,
+                          tie_break=tie_break, scale=scale,
+                          axes=[inv[int(a) % src.dim()] for a in ax_list], grid=grid,
+                          align_corners=align_corners, size_rounding=size_rounding,
+                          coordinate_scale=coordinate_scale)
+        return torch.from_numpy(np.ascontiguousarray(y)).permute(inv).to(labels.device)
+    from ._dask import is_dask
+
+    if is_dask(labels):  # lazy, block by block (pixelgrid._dask)
+        from . import _dask
+
+        plans = make_plans(tuple(int(n) for n in labels.shape), size, scale=scale, axes=axes,
+                           kernel=nearest(tie), grid=grid, align_corners=align_corners,
+                           antialias=False, boundary="clamp", size_rounding=size_rounding,
+                           coordinate_scale=coordinate_scale)
+        return _dask.resize_labels(labels, method=method, plans=plans, tie_break=tie_break)
     arr = check_array(labels, "labels")
     plans = make_plans(arr.shape, size, scale=scale, axes=axes, kernel=nearest(tie), grid=grid,
                        align_corners=align_corners, antialias=False, boundary="clamp",
