@@ -25,9 +25,9 @@ from pixelgrid import _identify as ident  # noqa: E402
 def _namespace() -> dict[str, Any]:
     import cv2
     import jax
-    import jax.image  # noqa: F401
-    import scipy.ndimage  # noqa: F401
-    import skimage.transform  # noqa: F401
+    import jax.image
+    import scipy.ndimage
+    import skimage.transform
     import tensorflow as tf
     import torch
     from PIL import Image
@@ -35,9 +35,6 @@ def _namespace() -> dict[str, Any]:
     return {"np": np, "torch": torch, "cv2": cv2, "tf": tf, "jax": jax, "scipy": scipy,
             "skimage": skimage, "Image": Image}
 
-
-import scipy  # noqa: E402
-import skimage  # noqa: E402
 
 
 def _run_onnx(options: dict[str, Any], sizes: list[int], xin: np.ndarray) -> np.ndarray:
@@ -74,17 +71,42 @@ def _real(spec: Any, x: np.ndarray, ns: dict[str, Any]) -> np.ndarray:
     return np.asarray(out)
 
 
-def _case(rng: np.random.Generator, ns: dict[str, Any]) -> tuple[np.ndarray, np.ndarray, Any]:
-    """A random image, library call (up or down, uint8 or float32) and its real output."""
+_PHOTOS: list[np.ndarray] = []
+
+
+def _photo(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
+    """A crop of a photo (scikit-image's astronaut, coffee, chelsea at 1/3 size), uint8."""
+    import cv2
+    import skimage.data
+
+    if not _PHOTOS:
+        for img in (skimage.data.astronaut(), skimage.data.coffee(), skimage.data.chelsea()):
+            h, w = img.shape[:2]
+            _PHOTOS.append(cv2.resize(img, (w // 3, h // 3), interpolation=cv2.INTER_AREA))
+    img = _PHOTOS[int(rng.integers(len(_PHOTOS)))]
+    H, W = shape[:2]
+    top, left = int(rng.integers(img.shape[0] - H)), int(rng.integers(img.shape[1] - W))
+    crop = img[top:top + H, left:left + W]
+    if len(shape) == 2:
+        crop = np.rint(crop @ np.array([0.299, 0.587, 0.114])).astype(np.uint8)
+    return np.ascontiguousarray(crop)
+
+
+def _case(rng: np.random.Generator, ns: dict[str, Any],
+          photos_only: bool = False) -> tuple[np.ndarray, np.ndarray, Any]:
+    """A random image (photo crop or noise), library call (up or down, uint8 or float32)
+    and the real library's output."""
     libs = [lib for lib in ident.LIBRARIES if lib != "matlab"]
     while True:
         H, W = (int(v) for v in rng.integers(20, 48, 2))
         channels = int(rng.choice([0, 3]))
         shape = (H, W, channels) if channels else (H, W)
-        if rng.random() < 0.7:
-            x = rng.integers(0, 256, shape).astype(np.uint8)
+        if photos_only or rng.random() < 0.5:
+            x = _photo(rng, shape)
         else:
-            x = rng.random(shape, dtype=np.float32)
+            x = rng.integers(0, 256, shape).astype(np.uint8)
+        if rng.random() < 0.3:
+            x = (x / np.float32(255)).astype(np.float32)
         f = float(rng.choice([0.25, 0.4, 0.5, 0.66, 0.8, 1.25, 1.5, 2.0, 3.0,
                               rng.uniform(0.3, 2.5)]))
         g = f if rng.random() < 0.7 else float(rng.uniform(0.3, 2.5))
@@ -148,7 +170,7 @@ def test_jpeg_reencoded_pairs(ns: dict[str, Any]) -> None:
     rng = np.random.default_rng(7)
     n = hits = 0
     while n < 60:
-        x, y, spec = _case(rng, ns)
+        x, y, spec = _case(rng, ns, photos_only=True)
         if y.dtype != np.uint8:
             continue
         n += 1
@@ -224,7 +246,7 @@ def test_unknown_resize_gets_the_closest_own_model() -> None:
 def test_bad_arguments() -> None:
     x = np.zeros((8, 8), np.uint8)
     y = np.zeros((4, 4), np.uint8)
-    with pytest.raises(ValueError, match="libraries=.*unknown.*valid choices"):
+    with pytest.raises(ValueError, match=r"libraries=.*unknown.*valid choices"):
         pixelgrid.identify(x, y, libraries=["opencv", "photoshop"])
     with pytest.raises(TypeError, match="libraries="):
         pixelgrid.identify(x, y, libraries="opencv")

@@ -822,12 +822,12 @@ def identify(x: Any, y: Any, *, libraries: Sequence[str] | None = None,
     survivors = _keep(stage2, unit, at_least=4)[:16]
     scored = [c for c in (_run_scored(spec, t, xa, ya, targets) for spec, t in survivors)
               if c is not None]
-    exact = [c for c in scored if c.max_diff == 0.0]
-    if exact:
-        # Calls whose probe equals an exact match's may give the same output: run them
-        # so that they are listed as equivalent rather than left out.
+    if scored:
+        # Calls whose probe equals a leading candidate's may give the same output: run
+        # them so that they are listed as equivalent rather than left out.
+        lead = sorted(scored, key=lambda c: (c.max_diff != 0.0, c.rank))[:top]
         probes = {id(spec): e for e, (spec, _) in ranked}
-        hits = {probes[id(c.spec)] for c in exact}
+        hits = {probes[id(c.spec)] for c in lead}
         done = {id(spec) for spec, _ in survivors}
         extra = [(spec, t) for e, (spec, t) in ranked if id(spec) not in done
                  and any(abs(e - h) <= 1e-9 * max(1.0, h) for h in hits)][:48]
@@ -846,7 +846,10 @@ def identify(x: Any, y: Any, *, libraries: Sequence[str] | None = None,
     results: list[Candidate] = []
     groups: dict[str, int] = {}
     for sc in scored:
-        digest = hashlib.sha1(np.ascontiguousarray(sc.out).tobytes()).hexdigest() + sc.note
+        # Values, not bytes: equal outputs in different dtypes (a float64 result holding
+        # whole numbers, a uint8 one) are the same answer.
+        values = np.ascontiguousarray(sc.out, dtype=np.float64)
+        digest = hashlib.sha1(values.tobytes()).hexdigest() + sc.note
         call = sc.spec.call.replace("{x}", _x_expr(sc.spec.layout, xa.ndim, source))
         if digest in groups:
             k = groups[digest]
