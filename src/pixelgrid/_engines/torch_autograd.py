@@ -28,8 +28,9 @@ rounding); float16 is computed in float32 and rounded to float16 once at the
 end (forward and backward); bfloat16, which numpy lacks, is converted to
 float32 (one copy), resampled and rounded back to bfloat16 once.  PyTorch's own
 half-precision kernels store each separable pass in the half dtype, so its
-results differ from these (more accurate) ones by up to one half-precision ulp.  Integer tensors cannot require
-gradients in torch; they go through the same zero-copy path without autograd.
+results differ from these (more accurate) ones by up to one half-precision ulp.
+Integer tensors cannot require gradients in torch; they go through the same
+zero-copy path without autograd.
 """
 
 from __future__ import annotations
@@ -225,6 +226,7 @@ def _run(x: torch.Tensor, plans: Plans, engine: str, threads: int | None) -> tor
     if half:
         src = src.to(torch.float32)  # numpy has no bfloat16: float32, rounded back once
     perm = physical_order(src)
+    inv: tuple[int, ...] | None = None
     if perm is not None and perm != tuple(range(src.dim())):
         inv = _inverse(perm)
         arr = src.permute(perm).numpy()
@@ -236,8 +238,8 @@ def _run(x: torch.Tensor, plans: Plans, engine: str, threads: int | None) -> tor
     if not y.flags.writeable or any(s < 0 for s in y.strides):
         y = np.array(y)  # torch refuses negative strides and warns on read-only memory
     out = torch.from_numpy(y)
-    if perm is not None and perm != tuple(range(src.dim())):
-        out = out.permute(_inverse(perm))
+    if inv is not None:
+        out = out.permute(inv)
     if half:
         out = out.to(torch.bfloat16, memory_format=torch.preserve_format)
     if device.type != "cpu":
@@ -330,7 +332,7 @@ def _engine_for(x: torch.Tensor, plans: Sequence[tuple[int, AxisPlan]], engine: 
     if engine == "auto":
         if x.device.type != "cpu":
             return "torch"  # CUDA & co: the torch engine, on the tensor's device
-        if all(p.is_gather for _, p in plans):
+        if all(p.taps == 1 and p.is_gather for _, p in plans):
             # copies only: one index_select over the gathered axes (torch engine) is
             # 3-6x faster than the compiled engine's per-axis gathers (8x3x256^2 -> 512^2
             # nearest float32, 1 thread: 1.8 ms vs 7.0 ms; torch's interpolate 2.2 ms)
