@@ -90,7 +90,7 @@ class Affine:
             return np.arange(n, dtype=np.float64) * a
         num, den = self._numerators(n, Fraction(0))
         if num.dtype == object:
-            if den & (den - 1) == 0:  # a power of two (a float's exact value):
+            if den & (den - 1) == 0 and den.bit_length() < 1000:  # a power of two:
                 # float(N) rounds once (half to even) and dividing by 2**k is exact
                 return np.asarray(num.astype(np.float64) / float(den), dtype=np.float64)
             return np.array([int(v) / den for v in num], dtype=np.float64)  # rounds once
@@ -261,6 +261,8 @@ def tf_crop_and_resize(
 
     """
     in_size, out_size = _sizes(in_size, out_size)
+    if isinstance(roi, (str, bytes)) or not hasattr(roi, "__len__") or len(roi) != 2:
+        raise ValueError(f"roi={roi!r} must be a (start, end) pair")
     start, end = (_finite_fraction("roi", v) for v in roi)
     span = Fraction(in_size - 1)
     if out_size > 1:

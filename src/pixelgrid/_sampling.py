@@ -40,7 +40,7 @@ from ._arithmetic import fma_float32, store
 from ._arrays import is_torch
 from ._kernels import NEAREST_TIES, Kernel, get_kernel
 from ._plan import BOUNDARIES, boundary_taps
-from ._validate import check_axes, check_choice, check_positive_int
+from ._validate import as_array, check_axes, check_choice, check_positive_int
 
 #: Coordinate conventions of points: pixel centres at integers, or the corner at 0.
 POINT_CONVENTIONS = ("index", "continuous")
@@ -388,19 +388,19 @@ def _boundaries(boundary: Any, k: int, fill_value: float) -> tuple[list[str], fl
     return out, fill_value
 
 
-def _fill(fill_value: Any) -> float:
+def _fill(fill_value: Any, name: str = "fill_value") -> float:
     if isinstance(fill_value, bool) or not isinstance(fill_value, numbers.Real):
-        raise TypeError(f"fill_value={fill_value!r} must be a real number")
+        raise TypeError(f"{name}={fill_value!r} must be a real number")
     f = float(fill_value)
     if not math.isfinite(f):
-        raise ValueError(f"fill_value={fill_value!r} must be finite")
+        raise ValueError(f"{name}={fill_value!r} must be finite")
     return f
 
 
 def _coords_array(coords: Any, name: str = "coords") -> FloatArray:
     if is_torch(coords):
         coords = coords.detach().cpu().double().numpy()
-    arr = np.asarray(coords)
+    arr = as_array(name, coords)  # ragged lists, strings: an error naming ``name``
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating)
                                    or np.issubdtype(arr.dtype, np.integer)):
         raise TypeError(f"{name} must hold real numbers, got dtype {arr.dtype}")

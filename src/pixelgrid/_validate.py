@@ -11,7 +11,10 @@ import numbers
 import os
 from collections.abc import Iterable, Sequence
 from fractions import Fraction
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
+
+if TYPE_CHECKING:
+    from numpy.typing import NDArray
 
 __all__ = [
     "as_array",
@@ -274,7 +277,7 @@ def check_real(name: str, value: Any, *, finite: bool = True) -> float:
     return f
 
 
-def as_array(name: str, value: Any, dtype: Any = None) -> Any:
+def as_array(name: str, value: Any, dtype: Any = None) -> NDArray[Any]:
     """``np.asarray(value, dtype)`` with errors that name ``name``.
 
     Ragged nested lists (``[[1, 2], [3]]``), strings and other non-numeric
@@ -284,7 +287,7 @@ def as_array(name: str, value: Any, dtype: Any = None) -> Any:
     import numpy as np
 
     if isinstance(value, (str, bytes)) or value is None:
-        raise TypeError(f"{name}={value!r} must be an array of numbers, got "
+        raise TypeError(f"{name}={value!r} must be an array of real numbers, got "
                         f"{type(value).__name__}")
     try:
         arr = np.asarray(value, dtype=dtype)
@@ -292,15 +295,16 @@ def as_array(name: str, value: Any, dtype: Any = None) -> Any:
         if "inhomogeneous" in str(e) or "sequence" in str(e):
             raise ValueError(f"{name} is a ragged nested list (rows of different lengths); "
                              "every row must have the same length") from None
-        raise TypeError(f"{name} must hold numbers; {type(value).__name__} {value!r:.60} "
+        raise TypeError(f"{name} must hold real numbers; {type(value).__name__} {value!r:.60} "
                         "does not") from None
     except TypeError:
-        raise TypeError(f"{name} must hold numbers, got {type(value).__name__} "
+        raise TypeError(f"{name} must hold real numbers, got {type(value).__name__} "
                         f"{value!r:.60}") from None
     if arr.dtype == object or arr.dtype.kind in "USV":
-        raise TypeError(f"{name} must hold numbers, got {type(value).__name__} with dtype "
+        raise TypeError(f"{name} must hold real numbers, got {type(value).__name__} with dtype "
                         f"{arr.dtype}")
-    return arr
+    out: NDArray[Any] = arr
+    return out
 
 
 # --------------------------------------------------------------------------------------
@@ -312,19 +316,31 @@ def as_array(name: str, value: Any, dtype: Any = None) -> Any:
 CHANNEL_LIKE = 4
 
 
-def check_layout(name: str, value: Any, shape: Sequence[int], axes: Sequence[int],
+def check_layout(what: str, shape: Sequence[int], axes: Sequence[int],
                  changed: Sequence[bool] | None = None, *, torch: bool = False) -> None:
     """Refuse a default choice of axes that would resample channels.
 
     ``axes`` are the axes an entry point picked by default (the leading ones
-    for numpy, the trailing ones for torch).  If one of them is channel-like
-    (at most :data:`CHANNEL_LIKE` long) while an axis left alone is not, the
-    caller almost surely has another layout (a channels-first numpy image, an
-    NCHW numpy batch, an HWC tensor): raise a ValueError that names ``axes=``
-    and the axes that hold the longest window of ``len(axes)`` axes.  ``changed``
-    (per axis): only axes whose length changes count (resizing 3 to 3 resamples
-    nothing).  Not called when the user passed ``axes=``: that is the way to say
-    "yes, resample this axis".
+    for numpy, the trailing ones for torch); ``what`` names the call (e.g.
+    ``"size=(200, 300)"``).  If one of them is channel-like (at most
+    :data:`CHANNEL_LIKE` long) while an axis left alone is not, the caller almost
+    surely has another layout (a channels-first numpy image, an NCHW numpy
+    batch, an HWC tensor): raise a ValueError that names ``axes=`` and the
+    longest window of ``len(axes)`` consecutive axes.  ``changed`` (per axis):
+    only axes whose length changes count (resizing 3 to 3 resamples nothing).
+    Not called when the user passed ``axes=``: that is the way to say "yes,
+    resample this axis".
+
+    Examples
+    --------
+    >>> check_layout("size=(2, 3)", (40, 60, 3), [0, 1])
+    >>> check_layout("size=(20, 30)", (3, 40, 60), [0, 1])
+    Traceback (most recent call last):
+    ...
+    ValueError: size=(20, 30) would resample axes (0, 1) of the numpy array of shape (3, 40, 60) \
+(the leading 2 axes by default), but axis 0 has length 3, which looks like channels, while axis \
+2 (length 60) is left alone. Pass axes=(1, 2) to resample those instead (sizes are given in the \
+order of the axes: (H, W), rows first). If axis 0 really is spatial, pass axes=(0, 1).
     """
     kept = [a for a in range(len(shape)) if a not in axes]
     if not kept or max(shape[a] for a in kept) <= CHANNEL_LIKE:
@@ -343,12 +359,45 @@ def check_layout(name: str, value: Any, shape: Sequence[int], axes: Sequence[int
     hint = (f"Pass axes={tuple(max(good, key=lambda w: min(shape[b] for b in w)))} "
             f"to resample those instead" if good else "Pass axes= to say which axes to resample")
     raise ValueError(
-        f"{name}={value!r} would resample axes {tuple(axes)} of the {kind} of shape "
+        f"{what} would resample axes {tuple(axes)} of the {kind} of shape "
         f"{tuple(shape)} ({default} {k} axes by default), but axis {a} has length "
         f"{shape[a]}, which looks like channels, while axis {big} (length {shape[big]}) is "
-        f"left alone. {hint} ({name} gives those axes' new lengths in the same order: (H, W), "
-        f"rows first). If axis {a} really is spatial, pass axes={tuple(axes)}."
+        f"left alone. {hint} (sizes are given in the order of the axes: (H, W), rows "
+        f"first). If axis {a} really is spatial, pass axes={tuple(axes)}."
     )
+
+
+def default_axes(what: str, shape: Sequence[int], k: int, *, torch: bool = False) -> list[int]:
+    """The ``k`` axes an entry point samples when ``axes`` is not given, layout checked.
+
+    The leading ``k`` axes of a numpy array (``(H, W)`` of ``(H, W, C)``), the
+    trailing ``k`` of a torch tensor (``(H, W)`` of ``(N, C, H, W)``), refused by
+    :func:`check_layout` when one of them looks like channels.
+
+    Examples
+    --------
+    >>> default_axes("warp_affine", (40, 60, 3), 2)
+    [0, 1]
+    >>> default_axes("warp_affine", (1, 3, 40, 60), 2, torch=True)
+    [2, 3]
+    """
+    n = len(shape)
+    if k > n:
+        raise ValueError(f"{what} samples {k} axes but the array has only {n} dimensions "
+                         f"(shape {tuple(shape)})")
+    axes = list(range(n - k, n)) if torch else list(range(k))
+    check_layout(what, shape, axes, torch=torch)
+    return axes
+
+
+def check_points(what: str, points: int, k: int, taps: int, channels: int) -> None:
+    """The memory check of a point sampler, before anything is allocated.
+
+    ``points`` samples of ``k`` axes with ``taps`` taps per axis each and
+    ``channels`` values per point: coordinates and per-axis taps (index,
+    weight, mask: 17 bytes each, with temporaries), and the float64 output.
+    """
+    check_memory(what, points * (48 * k + 40 * k * taps + 16 * channels))
 
 
 def per_axis(name: str, value: Any, n: int, scalar_types: tuple[type, ...]) -> list[Any]:

@@ -13,9 +13,10 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import check_array, is_torch
+from ._arrays import check_array, containers, is_torch
 from ._kernels import Kernel
 from ._sampling import (
+    POINT_CONVENTIONS,
     SAMPLE_TIES,
     FloatArray,
     _axes,
@@ -24,9 +25,15 @@ from ._sampling import (
     _point_offset,
     _run,
     _sample_kernel,
-    _sizes,
 )
-from ._validate import check_choice
+from ._validate import (
+    as_array,
+    check_choice,
+    check_points,
+    check_real,
+    check_sizes,
+    default_axes,
+)
 
 __all__ = [
     "affine_to_cv2",
@@ -49,7 +56,7 @@ __all__ = [
 
 
 def _matrix(m: Any, name: str = "matrix") -> FloatArray:
-    a = np.asarray(m, dtype=np.float64)
+    a = as_array(name, m, np.float64)
     if a.shape == (2, 3):
         a = np.vstack([a, [0.0, 0.0, 1.0]])
     if a.shape != (3, 3):
@@ -70,11 +77,15 @@ def translation(tx: float, ty: float) -> FloatArray:
     [[1.0, 0.0, 2.0], [0.0, 1.0, 3.0]]
 
     """
-    return np.array([[1.0, 0.0, float(tx)], [0.0, 1.0, float(ty)], [0.0, 0.0, 1.0]])
+    tx, ty = check_real("tx", tx), check_real("ty", ty)
+    return np.array([[1.0, 0.0, tx], [0.0, 1.0, ty], [0.0, 0.0, 1.0]])
 
 
 def _about(m: FloatArray, center: Sequence[float]) -> FloatArray:
-    cx, cy = (float(v) for v in center)
+    c = as_array("center", center, np.float64)
+    if c.shape != (2,) or not np.all(np.isfinite(c)):
+        raise ValueError(f"center={center!r} must be two finite numbers (x, y) = (column, row)")
+    cx, cy = float(c[0]), float(c[1])
     return translation(cx, cy) @ m @ translation(-cx, -cy)
 
 
@@ -87,8 +98,9 @@ def scaling(sx: float, sy: float | None = None, center: Sequence[float] = (0.0, 
     [[2.0, 0.0, -1.0], [0.0, 2.0, -1.0]]
 
     """
-    sy = sx if sy is None else sy
-    return _about(np.diag([float(sx), float(sy), 1.0]), center)
+    sx = check_real("sx", sx)
+    sy = sx if sy is None else check_real("sy", sy)
+    return _about(np.diag([sx, sy, 1.0]), center)
 
 
 def shear(kx: float, ky: float = 0.0, center: Sequence[float] = (0.0, 0.0)) -> FloatArray:
@@ -100,8 +112,8 @@ def shear(kx: float, ky: float = 0.0, center: Sequence[float] = (0.0, 0.0)) -> F
     [[1.0, 0.5, 0.0], [0.0, 1.0, 0.0]]
 
     """
-    return _about(np.array([[1.0, float(kx), 0.0], [float(ky), 1.0, 0.0], [0.0, 0.0, 1.0]]),
-                  center)
+    kx, ky = check_real("kx", kx), check_real("ky", ky)
+    return _about(np.array([[1.0, kx, 0.0], [ky, 1.0, 0.0], [0.0, 0.0, 1.0]]), center)
 
 
 def rotation(angle: float, center: Sequence[float] = (0.0, 0.0), scale: float = 1.0) -> FloatArray:
@@ -117,14 +129,12 @@ def rotation(angle: float, center: Sequence[float] = (0.0, 0.0), scale: float = 
     [[0.0, 1.0, 0.0], [-1.0, 0.0, 2.0]]
 
     """
-    a = float(angle)
-    if not math.isfinite(a):
-        raise ValueError(f"angle={angle!r} must be finite")
+    a = check_real("angle", angle)
     if a % 90 == 0:
         c, s = [(1.0, 0.0), (0.0, 1.0), (-1.0, 0.0), (0.0, -1.0)][int(a // 90) % 4]
     else:
         c, s = math.cos(math.radians(a)), math.sin(math.radians(a))
-    f = float(scale)
+    f = check_real("scale", scale)
     m = np.array([[c * f, s * f, 0.0], [-s * f, c * f, 0.0], [0.0, 0.0, 1.0]])
     return _about(m, center)
 
@@ -143,7 +153,10 @@ def image_center(shape: Sequence[int], convention: str = "index") -> tuple[float
     (2.5, 1.5)
 
     """
-    h, w = _sizes(list(shape[:2]), 2)
+    shp = check_sizes("shape", shape, scalar=False, order="(H, W, ...): rows first")
+    if len(shp) < 2:
+        raise ValueError(f"shape={shape!r} must have at least 2 entries (H, W, ...)")
+    h, w = shp[:2]
     off = _point_offset(convention)
     return (w - 1) / 2 - off, (h - 1) / 2 - off
 
@@ -174,9 +187,11 @@ def invert(matrix: Any) -> FloatArray:
     """
     m = _matrix(matrix)
     a, b, c, d = m[0, 0], m[0, 1], m[1, 0], m[1, 1]
-    det = a * d - b * c
-    if det == 0 or not math.isfinite(1.0 / det):
-        raise ValueError(f"matrix is singular (determinant {det!r}); it has no inverse")
+    with np.errstate(over="ignore", invalid="ignore"):  # reported below, by name
+        det = a * d - b * c
+    if det == 0 or not math.isfinite(det) or not math.isfinite(1.0 / det):
+        raise ValueError(f"matrix is singular or beyond float range (determinant {det!r}); "
+                         "it has no inverse")
     inv = np.array([[d, -b], [-c, a]]) / det
     t = -(inv @ m[:2, 2])
     return np.array([[inv[0, 0], inv[0, 1], t[0]], [inv[1, 0], inv[1, 1], t[1]],
@@ -197,6 +212,8 @@ def convert_affine(matrix: Any, from_convention: str, to_convention: str) -> Flo
     [[2.0, 0.0, 0.5], [0.0, 2.0, 0.5]]
 
     """
+    check_choice("from_convention", from_convention, POINT_CONVENTIONS)
+    check_choice("to_convention", to_convention, POINT_CONVENTIONS)
     m = _matrix(matrix)
     shift = _point_offset(from_convention) - _point_offset(to_convention)
     return translation(shift, shift) @ m @ translation(-shift, -shift)
@@ -218,6 +235,7 @@ def affine_to_cv2(
     [[1.0, 0.0, 0.5], [0.0, 1.0, 0.0]]
 
     """
+    check_choice("convention", convention, POINT_CONVENTIONS)
     m = convert_affine(matrix, convention, "index")
     return (invert(m) if inverse_map else m)[:2].copy()
 
@@ -235,15 +253,16 @@ def affine_to_scipy(matrix: Any, *, convention: str = "index") -> tuple[FloatArr
     ([[1.0, 0.0], [0.0, 1.0]], [-3.0, -2.0])
 
     """
+    check_choice("convention", convention, POINT_CONVENTIONS)
     inv = invert(convert_affine(matrix, convention, "index"))
     p = np.array([[0.0, 1.0, 0.0], [1.0, 0.0, 0.0], [0.0, 0.0, 1.0]])  # (x, y) <-> (row, col)
     rc = p @ inv @ p
     return rc[:2, :2].copy(), rc[:2, 2].copy()
 
 
-def _normalizer(size: Sequence[int], align_corners: bool) -> FloatArray:
+def _normalizer(size: Sequence[int], align_corners: bool, name: str = "size") -> FloatArray:
     """Index-convention ``(x, y)`` -> grid_sample's normalised ``(x, y)`` for ``size = (H, W)``."""
-    h, w = _sizes(list(size), 2)
+    h, w = check_sizes(name, size, 2, scalar=False)
     if align_corners:
         if h == 1 or w == 1:
             raise ValueError(
@@ -276,13 +295,16 @@ def affine_to_theta(
     [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
 
     """
+    check_choice("convention", convention, POINT_CONVENTIONS)
     m = convert_affine(matrix, convention, "index")
-    n_in = _normalizer(in_size, align_corners)
-    n_out = _normalizer(in_size if out_size is None else out_size, align_corners)
+    n_in = _normalizer(in_size, align_corners, "in_size")
+    n_out = _normalizer(in_size if out_size is None else out_size, align_corners,
+                        "in_size" if out_size is None else "out_size")
     theta = n_in @ invert(m) @ invert(n_out)
     return theta[:2].copy()
 
 
+@containers
 def warp_affine(
     x: Any,
     matrix: Any,
@@ -311,7 +333,7 @@ def warp_affine(
         Forward (source -> destination) map, or destination -> source with
         ``inverse_map=True`` (OpenCV's ``WARP_INVERSE_MAP``).
     size : (H, W), optional
-        Output rows and columns; default the input's.
+        Output rows and columns, rows first; default the input's.
     kernel, boundary, fill_value, tie
         As in :func:`sample` (default bilinear with constant 0 outside).
     convention : {"index", "continuous"}
@@ -319,7 +341,9 @@ def warp_affine(
     inverse_map : bool
         See ``matrix``.
     axes : (int, int), optional
-        The row and column axes.
+        The row and column axes.  The default (the first two for numpy, the last
+        two for torch) is refused when one of them looks like channels (4 or
+        shorter while a longer axis is left alone): pass ``axes`` then.
 
     Examples
     --------
@@ -333,13 +357,27 @@ def warp_affine(
         import torch
 
         arr = x.detach().cpu().numpy()
+        if axes is None:  # the last two axes, (H, W) of (N, C, H, W), unless they look like C
+            axes = default_axes("warp_affine", arr.shape, 2, torch=True)
         y = warp_affine(arr, matrix, size, kernel=kernel, boundary=boundary,
                         fill_value=fill_value, convention=convention, inverse_map=inverse_map,
-                        axes=axes if axes is not None else [arr.ndim - 2, arr.ndim - 1], tie=tie)
+                        axes=axes, tie=tie)
         return torch.from_numpy(y).to(x.device)
     arr = check_array(x)
-    ax = _axes(axes, arr.ndim, 2, trailing=False)
-    h, w = (arr.shape[ax[0]], arr.shape[ax[1]]) if size is None else _sizes(list(size), 2)
+    if arr.ndim < 2:
+        raise ValueError(f"x has shape {arr.shape}; warp_affine needs at least 2 dimensions "
+                         "(H, W)")
+    ax = _axes(default_axes("warp_affine", arr.shape, 2) if axes is None else axes,
+               arr.ndim, 2, trailing=False)
+    h, w = (arr.shape[ax[0]], arr.shape[ax[1]]) if size is None \
+        else check_sizes("size", size, 2, scalar=False)
+    k_obj = _sample_kernel(kernel)
+    check_points(f"warp_affine to size=({h}, {w}) with kernel={k_obj.name!r}", h * w, 2,
+                 1 if k_obj.is_nearest else int(2 * k_obj.radius) + 1, arr.size // (
+                     arr.shape[ax[0]] * arr.shape[ax[1]]))
+    check_choice("convention", convention, POINT_CONVENTIONS)
+    if not isinstance(inverse_map, (bool, np.bool_)):
+        raise TypeError(f"inverse_map={inverse_map!r} must be True or False")
     m = _matrix(matrix)
     back = m if inverse_map else invert(m)
     back = convert_affine(back, convention, "index")
@@ -349,7 +387,6 @@ def warp_affine(
     pts = np.stack([sy, sx], axis=-1)
     if not np.all(np.isfinite(pts)):
         raise ValueError("matrix maps some output pixels to non-finite input coordinates")
-    k_obj = _sample_kernel(kernel)
     if tie is not None:
         check_choice("tie", tie, SAMPLE_TIES)
     fill = _fill(fill_value)

@@ -31,9 +31,15 @@ from ._sampling import (
     _prepare,
     _sample_kernel,
     _sample_points,
-    _sizes,
 )
-from ._validate import check_choice
+from ._validate import (
+    as_array,
+    check_choice,
+    check_points,
+    check_real,
+    check_sizes,
+    default_axes,
+)
 
 __all__ = ["crop_and_resize", "resample_region", "roi_align"]
 
@@ -213,39 +219,42 @@ def resample_region(
         import torch
 
         arr = x.detach().cpu().numpy()
-        k = int(np.shape(box)[-2]) if np.ndim(box) >= 2 else 0
+        if axes is None:  # the trailing k axes, unless one of them looks like channels
+            k = _box_array(box).shape[-2]
+            axes = default_axes(f"resample_region with a box of {k} axes", arr.shape, k,
+                                torch=True)
         y = resample_region(
-            arr, box, size, axes=axes if axes is not None else list(range(arr.ndim - k,
-                                                                           arr.ndim)),
+            arr, box, size, axes=axes,
             convention=convention, grid=grid, kernel=kernel, sampling_ratio=sampling_ratio,
             boundary=boundary, fill_value=fill_value, extrapolation_value=extrapolation_value,
             margin=margin)
         return torch.from_numpy(y).to(x.device)
     arr = check_array(x)
-    boxes = np.asarray(box, dtype=object)
-    if boxes.ndim < 2 or boxes.shape[-1] != 2:
-        raise ValueError(
-            f"box must have shape (k, 2) or (..., k, 2) of (start, end) pairs, got shape "
-            f"{boxes.shape}"
-        )
+    boxes = _box_array(box)
     k = boxes.shape[-2]
+    if axes is None:
+        axes = default_axes(f"resample_region with a box of {k} axes", arr.shape, k)
     ax = _axes(axes, arr.ndim, k, trailing=False)
-    sizes = _sizes(size, k) if isinstance(size, (list, tuple)) else _sizes([size] * k, k)
+    sizes = check_sizes("size", size, k, order=f"one per axis of box, which has {k}")
     check_choice("grid", grid, _REGION_GRIDS)
     ratios = _per_axis_int("sampling_ratio", sampling_ratio, k, 1)
+    k_obj = _sample_kernel(kernel)
+    check_points(f"resample_region to size={tuple(sizes)} with sampling_ratio="
+                 f"{sampling_ratio!r}", math.prod(sizes) * math.prod(ratios)
+                 * math.prod(boxes.shape[:-2]), k,
+                 1 if k_obj.is_nearest else int(2 * k_obj.radius) + 1,
+                 arr.size // max(math.prod(arr.shape[a] for a in ax), 1))
     if grid == "align_corners" and any(r != 1 for r in ratios):
         raise ValueError(
             f"sampling_ratio={sampling_ratio!r} needs grid='half_pixel' (align_corners "
             "samples are points, not cells to average over)"
         )
-    k_obj = _sample_kernel(kernel)
     fill = _fill(fill_value)
     bounds, fill = _boundaries(boundary, k, fill)
     shift = Fraction(_point_offset(convention)).limit_denominator(2)
-    ext = None if extrapolation_value is None else _fill(extrapolation_value)
-    mg = float(margin)
-    if not math.isfinite(mg):
-        raise ValueError(f"margin={margin!r} must be finite")
+    ext = None if extrapolation_value is None else _fill(extrapolation_value,
+                                                           "extrapolation_value")
+    mg = check_real("margin", margin)
     batch = boxes.shape[:-2]
     axis_coords = []
     for b in boxes.reshape(-1, k, 2):
@@ -256,6 +265,22 @@ def resample_region(
         ])
     y = _sample_boxes(arr, ax, axis_coords, sizes, ratios, k_obj, bounds, fill, ext, mg)
     return _place(y.reshape(-1, y.shape[-1]), arr, ax, (*batch, *sizes))
+
+
+def _box_array(box: Any) -> NDArray[Any]:
+    """``box`` as an object array of shape ``(..., k, 2)`` (exact values kept), checked."""
+    if isinstance(box, (str, bytes, set, frozenset, dict)) or box is None:
+        raise TypeError(f"box={box!r} must be a sequence of (start, end) pairs, one per axis")
+    try:
+        boxes = np.asarray(box, dtype=object)
+    except ValueError:
+        boxes = np.empty(0, dtype=object)  # ragged: reported below by its shape
+    if boxes.ndim < 2 or boxes.shape[-1] != 2 or boxes.shape[-2] < 1:
+        raise ValueError(
+            f"box must have shape (k, 2) or (..., k, 2) of (start, end) pairs, one per "
+            f"sampled axis in order (rows first), got {box!r:.80}"
+        )
+    return boxes
 
 
 def roi_align(
@@ -304,11 +329,26 @@ def roi_align(
     if arr.ndim != 4:
         raise ValueError(f"input must be 4-D (N, C, H, W), got shape {arr.shape}")
     rois = _roi_rows(boxes)
-    ph, pw = _sizes(output_size if isinstance(output_size, (list, tuple))
-                    else [output_size] * 2, 2)
+    ph, pw = check_sizes("output_size", output_size, 2)
     if isinstance(sampling_ratio, bool) or not isinstance(sampling_ratio, numbers.Integral):
         raise TypeError(f"sampling_ratio={sampling_ratio!r} must be an integer")
-    ss = float(spatial_scale)
+    ss = check_real("spatial_scale", spatial_scale)
+    if ss <= 0:
+        raise ValueError(f"spatial_scale={spatial_scale!r} must be > 0")
+    with np.errstate(over="ignore"):
+        if not np.all(np.isfinite(rois[:, 1:] * ss)):
+            raise ValueError(f"boxes times spatial_scale={spatial_scale!r} go beyond float "
+                             "range")
+    # The most samples a box asks for: sampling_ratio per cell, or the largest box's
+    # extent per cell when sampling_ratio <= 0 (a huge box must not allocate for minutes).
+    ext = [float(np.max(rois[:, 4] - rois[:, 2], initial=1.0)) * ss,
+           float(np.max(rois[:, 3] - rois[:, 1], initial=1.0)) * ss]
+    g = [int(sampling_ratio)] * 2 if sampling_ratio > 0 else [
+        math.ceil(max(ext[0], 1.0) / ph) if math.isfinite(ext[0]) else 2**62,
+        math.ceil(max(ext[1], 1.0) / pw) if math.isfinite(ext[1]) else 2**62]
+    check_points(f"roi_align with output_size={output_size!r}, sampling_ratio="
+                 f"{sampling_ratio!r}, spatial_scale={spatial_scale!r} and the largest box",
+                 ph * pw * g[0] * g[1], 2, 2, arr.shape[1])
     off = 0.5 if aligned else 0.0
     lin = get_kernel("linear")
     out = np.zeros((rois.shape[0], arr.shape[1], ph, pw), dtype=np.float64)
@@ -338,11 +378,15 @@ def _roi_rows(boxes: Any) -> FloatArray:
     if isinstance(boxes, (list, tuple)):
         rows = []
         for i, b in enumerate(boxes):
-            a = np.asarray(b, dtype=np.float64).reshape(-1, 4)
+            a = as_array(f"boxes[{i}]", b, np.float64)
+            if a.size % 4:
+                raise ValueError(f"boxes[{i}] must be an (L, 4) array of (x1, y1, x2, y2) "
+                                 f"rows, got shape {a.shape}")
+            a = a.reshape(-1, 4)
             rows.append(np.concatenate([np.full((a.shape[0], 1), float(i)), a], axis=1))
         rois = np.concatenate(rows, axis=0) if rows else np.zeros((0, 5))
     else:
-        rois = np.asarray(boxes, dtype=np.float64)
+        rois = as_array("boxes", boxes, np.float64)
     if rois.ndim != 2 or rois.shape[1] != 5:
         raise ValueError(
             f"boxes must be (K, 5) rows (batch_index, x1, y1, x2, y2) or a list of (L, 4) "
@@ -385,19 +429,23 @@ def crop_and_resize(
     arr = check_array(image, "image")
     if arr.ndim != 4:
         raise ValueError(f"image must be 4-D (batch, height, width, channels), got {arr.shape}")
-    bx = np.asarray(boxes, dtype=np.float32)
+    bx = as_array("boxes", boxes, np.float32)
     if bx.ndim != 2 or bx.shape[1] != 4:
         raise ValueError(f"boxes must have shape (num_boxes, 4), got {bx.shape}")
     if not np.all(np.isfinite(bx)):
         raise ValueError("boxes must be finite")
-    idx = np.asarray(box_indices).reshape(-1)
+    idx = as_array("box_indices", box_indices).reshape(-1)
+    if idx.dtype.kind not in "iu":
+        raise TypeError(f"box_indices={box_indices!r} must hold integers")
     if idx.shape[0] != bx.shape[0]:
         raise ValueError(
             f"box_indices has {idx.shape[0]} entries but boxes has {bx.shape[0]} rows"
         )
-    ch, cw = _sizes(list(crop_size), 2)
+    ch, cw = check_sizes("crop_size", crop_size, 2, scalar=False)
     check_choice("method", method, _CROP_METHODS)
-    ext = _fill(extrapolation_value)
+    ext = _fill(extrapolation_value, "extrapolation_value")
+    check_points(f"crop_and_resize to crop_size={crop_size!r}", bx.shape[0] * ch * cw, 2, 2,
+                 arr.shape[3])
     h, w = arr.shape[1], arr.shape[2]
     kern = get_kernel("linear") if method == "bilinear" else nearest("round_prefer_ceil")
     out = np.zeros((bx.shape[0], ch, cw, arr.shape[3]), dtype=np.float32)

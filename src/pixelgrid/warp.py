@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import check_array, is_torch
+from ._arrays import check_array, containers, is_torch
 from ._kernels import Kernel
 from ._sampling import (
     POINT_CONVENTIONS,
@@ -30,10 +30,8 @@ from ._sampling import (
     _point_offset,
     _run,
     _sample_kernel,
-    _sizes,
-    _trailing,
 )
-from ._validate import check_choice
+from ._validate import check_choice, check_points, check_sizes, default_axes
 from .affine import (
     affine_to_cv2,
     affine_to_scipy,
@@ -79,6 +77,7 @@ __all__ = [
 # --------------------------------------------------------------------------------------
 
 
+@containers
 def sample(
     x: Any,
     coords: Any,
@@ -145,14 +144,24 @@ def sample(
         import torch
 
         arr = x.detach().cpu().numpy()
+        k = _coords_array(coords).shape[-1]
+        if axes is None and k <= arr.ndim:  # the trailing k axes, unless they look like C
+            axes = default_axes(f"sample with {k} coordinates per point", arr.shape, k,
+                                torch=True)
         y = sample(arr, coords, kernel=kernel, boundary=boundary, fill_value=fill_value,
-                   convention=convention,
-                   axes=axes if axes is not None else _trailing(arr.ndim, coords), tie=tie)
+                   convention=convention, axes=axes, tie=tie)
         return torch.from_numpy(y).to(x.device)
     arr = check_array(x)
     pts = _coords_array(coords)
-    ax = _axes(axes, arr.ndim, pts.shape[-1], trailing=False)
+    k = pts.shape[-1]
+    if axes is None and k <= arr.ndim:
+        axes = default_axes(f"sample with {k} coordinates per point", arr.shape, k)
+    ax = _axes(axes, arr.ndim, k, trailing=False)
     k_obj = _sample_kernel(kernel)
+    check_points(f"sample at {pts.size // max(k, 1)} points with kernel={k_obj.name!r} "
+                 f"(radius {float(k_obj.radius):.3g})", pts.size // max(k, 1), k,
+                 1 if k_obj.is_nearest else int(2 * k_obj.radius) + 1,
+                 arr.size // max(int(np.prod([arr.shape[a] for a in ax])), 1))
     if tie is not None:
         check_choice("tie", tie, SAMPLE_TIES)
     fill = _fill(fill_value)
@@ -160,6 +169,13 @@ def sample(
     pts = pts + _point_offset(convention)
     return _run(arr, pts, ax, k_obj, bounds, fill, tie)
 
+
+
+def _axis_sizes(size: Any, k: int) -> list[int]:
+    """The axis lengths of the coordinate converters: one per coordinate, in its order."""
+    if isinstance(size, (list, tuple, np.ndarray)) and len(size) != k:
+        raise ValueError(f"size={size!r} has {len(size)} entries but coords has {k} per point")
+    return check_sizes("size", size, k, order="in the order of the coordinates")
 
 
 def pixel_to_normalized(
@@ -188,7 +204,7 @@ def pixel_to_normalized(
         squeeze = True
     else:
         squeeze = False
-    n = np.asarray(_sizes(size, c.shape[-1]), dtype=np.float64)
+    n = np.asarray(_axis_sizes(size, c.shape[-1]), dtype=np.float64)
     c = c + _point_offset(convention)
     if align_corners:
         span = n - 1
@@ -223,7 +239,7 @@ def normalized_to_pixel(
         squeeze = True
     else:
         squeeze = False
-    n = np.asarray(_sizes(size, u.shape[-1]), dtype=np.float64)
+    n = np.asarray(_axis_sizes(size, u.shape[-1]), dtype=np.float64)
     c = (u + 1) / 2 * (n - 1) if align_corners else ((u + 1) * n - 1) / 2
     c = c - _point_offset(convention)
     return c[:, 0] if squeeze else c

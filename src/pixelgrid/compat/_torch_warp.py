@@ -33,6 +33,7 @@ PyTorch facts this module encodes (checked against torch in the tests):
 
 from __future__ import annotations
 
+import math
 import numbers
 from dataclasses import dataclass
 from typing import Any
@@ -43,6 +44,7 @@ from numpy.typing import NDArray
 from .._arrays import is_torch
 from .._kernels import Kernel, cubic, linear, nearest
 from .._sampling import grid_positions, reflect_coordinates, sample_points, unnormalize
+from .._validate import check_memory
 
 __all__ = ["GRID_SAMPLE_MODES", "PADDING_MODES", "affine_grid", "grid_sample",
            "reflect_coordinates", "unnormalize"]
@@ -236,10 +238,11 @@ def _affine_grid_numpy(
     if not np.issubdtype(th.dtype, np.floating):
         raise TypeError(f"{tname} has dtype {th.dtype}; expected a floating point dtype")
     try:
-        sz = [int(s) for s in size]
-        ok = all(isinstance(s, numbers.Integral) for s in size)
+        ok = not isinstance(size, (str, bytes, set, frozenset, dict)) \
+            and all(isinstance(s, numbers.Integral) and not isinstance(s, bool) for s in size)
+        sz = [int(s) for s in size] if ok else []
     except TypeError:
-        ok = False
+        ok, sz = False, []
     if not ok or len(sz) not in (4, 5) or min(sz) < 1:
         raise ValueError(
             f"{sname}={size!r} must be (N, C, H, W) or (N, C, D, H, W) with positive entries"
@@ -253,6 +256,8 @@ def _affine_grid_numpy(
     if not np.all(np.isfinite(th)):
         raise ValueError(f"{tname} must be finite")
     spatial = sz[2:]
+    # before allocating: the float64 grid and its base, (N, *spatial, dim) each
+    check_memory(f"{sname}={tuple(sz)}", 8 * (2 * sz[0] + 2) * (dim + 1) * math.prod(spatial))
     # Base grid (D, H, W, dim + 1) holding (x, y, [z,] 1): x varies along the last axis.
     axes = [_base(s, ac) for s in spatial]
     mesh = np.meshgrid(*axes, indexing="ij")

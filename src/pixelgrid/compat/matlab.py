@@ -47,6 +47,7 @@ from .._grid import Affine
 from .._kernels import Kernel, box, cubic, lanczos, linear, nearest
 from .._plan import plan
 from .._plan_types import AxisPlan
+from .._validate import check_memory, shape_text
 
 __all__ = ["ARITHMETIC", "METHODS", "imresize", "imresize_plans", "like_plans"]
 
@@ -90,7 +91,13 @@ def _output_size(shape: tuple[int, int], scale_or_size: Any) -> tuple[list[int],
         s = float(scale_or_size)
         if not (math.isfinite(s) and s > 0):
             raise ValueError(f"scale_or_size={scale_or_size!r}: a scale must be finite and > 0")
-        return [math.ceil(s * n) for n in shape], [s, s]
+        if not all(math.isfinite(s * n) for n in shape):
+            raise ValueError(f"scale_or_size={scale_or_size!r} gives an output size beyond "
+                             "float range")
+        out = [math.ceil(s * n) for n in shape]
+        check_memory(f"scale_or_size={scale_or_size!r} (an output of {shape_text(out)})",
+                     8 * math.prod(out))
+        return out, [s, s]
     try:
         vals = [float(v) for v in scale_or_size]
     except (TypeError, ValueError):
@@ -105,10 +112,15 @@ def _output_size(shape: tuple[int, int], scale_or_size: Any) -> tuple[list[int],
         vals[0] = vals[1] * shape[0] / shape[1]
     elif math.isnan(vals[1]):
         vals[1] = vals[0] * shape[1] / shape[0]
+    if not all(math.isfinite(v) for v in vals):
+        raise ValueError(f"scale_or_size={scale_or_size!r} gives an output size beyond "
+                         "float range")
     sizes = [math.ceil(v) for v in vals]
     for v in sizes:
         if v < 1 or not math.isfinite(v):
             raise ValueError(f"scale_or_size={scale_or_size!r} must give sizes >= 1")
+    check_memory(f"scale_or_size={scale_or_size!r} (an output of {shape_text(sizes)})",
+                 8 * math.prod(sizes))
     return sizes, [m / n for m, n in zip(sizes, shape, strict=True)]
 
 

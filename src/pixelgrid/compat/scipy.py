@@ -75,6 +75,7 @@ from .._kernels import gaussian
 from .._plan import plan
 from .._plan_types import AxisPlan
 from .._spline import SplineBoundary, spline_plan
+from .._validate import check_memory, shape_text
 
 __all__ = ["FILTER_ARITHMETIC", "FILTER_MODES", "MODES", "ZOOM_ARITHMETIC",
            "gaussian_filter_plans", "like_plans", "zoom", "zoom_plans"]
@@ -221,6 +222,9 @@ def zoom_plans(
     c = _check_cval(cval)
     factors = _zoom_factors(zoom, len(shape))
     sizes = [round(n * f) for n, f in zip(shape, factors, strict=True)]
+    # before any plan is built: a huge zoom must be an error, not minutes of allocation
+    check_memory(f"zoom={zoom!r} (an output of shape {shape_text(sizes)})",
+                 8 * math.prod(sizes))
     if all(f == 1 for f in factors) and prefilter:
         return []
     pad_value = _pad_value(c, np.dtype(dtype)) if mode == "grid-constant" else c
@@ -314,6 +318,9 @@ def zoom(
         raise TypeError(f"output dtype {out_dtype} is not supported; use a real dtype")
     sizes = [round(n * f) for n, f in zip(arr.shape, _zoom_factors(zoom, arr.ndim),
                                            strict=True)]
+    if max(sizes) >= 2**52:  # checked first: even an empty output of this shape is refused
+        raise ValueError(f"zoom={zoom!r} gives an output of shape {shape_text(sizes)}; axis "
+                         "lengths must be below 2**52")
     if min(sizes) < 1:  # SciPy returns an empty array
         plans: list[tuple[int, AxisPlan]] = []
         _check_order(order), _check_mode(mode, tuple(MODES)), _check_cval(cval)

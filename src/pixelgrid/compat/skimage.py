@@ -38,6 +38,7 @@ scikit-image facts this module encodes (checked against skimage in the tests):
 from __future__ import annotations
 
 import dataclasses
+import math
 import numbers
 import warnings
 from typing import Any
@@ -48,6 +49,7 @@ from numpy.typing import NDArray
 from .._arrays import check_array, run_plans
 from .._plan import compose_plans
 from .._plan_types import AxisPlan
+from .._validate import as_array, check_memory
 from . import scipy as _ndi
 
 __all__ = ["MODES", "like_plans", "rescale", "resize"]
@@ -150,6 +152,8 @@ def resize(
         if isinstance(s, (bool, np.bool_)) or not isinstance(s, numbers.Real) \
                 or not float(s) >= 1:
             raise ValueError(f"output_shape={output_shape!r} must hold sizes >= 1")
+    # before anything is allocated: a huge output_shape is an error, not a late MemoryError
+    check_memory(f"output_shape={output_shape!r}", 8 * math.prod(int(s) for s in shape_out))
     if len(shape_out) > image.ndim:
         image = image.reshape(image.shape + (1,) * (len(shape_out) - image.ndim))
     elif len(shape_out) == image.ndim - 1:
@@ -162,6 +166,8 @@ def resize(
     if not isinstance(mode, str) or mode not in MODES:
         raise ValueError(f"mode={mode!r} is not valid; expected one of {sorted(MODES)}")
     c = _ndi._check_cval(cval)
+    if not math.isfinite(c):  # checked here, so the error names cval, not fill_value
+        raise ValueError(f"cval={cval!r} must be finite")
     do_clip = _check_bool("clip", clip)
     keep_range = _check_bool("preserve_range", preserve_range)
     aa = _check_bool("anti_aliasing", anti_aliasing, allow_none=True)
@@ -191,7 +197,10 @@ def resize(
         if anti_aliasing_sigma is None:
             sigma = np.maximum(0, (factors - 1) / 2)
         else:
-            sigma = np.atleast_1d(np.asarray(anti_aliasing_sigma, dtype=np.float64))
+            sigma = np.atleast_1d(as_array("anti_aliasing_sigma", anti_aliasing_sigma,
+                                           np.float64))
+            if not np.all(np.isfinite(sigma)):
+                raise ValueError(f"anti_aliasing_sigma={anti_aliasing_sigma!r} must be finite")
             sigma = sigma * np.ones_like(factors)
             if np.any(sigma < 0):
                 raise ValueError(
@@ -257,8 +266,8 @@ def rescale(
         s = np.atleast_1d(np.asarray(scale, dtype=np.float64))
     except (TypeError, ValueError):
         raise TypeError(f"scale={scale!r} must be a number or a sequence of numbers") from None
-    if s.ndim != 1 or not np.all(np.isfinite(s)) or np.any(s <= 0):
-        raise ValueError(f"scale={scale!r} must be finite and > 0")
+    if s.ndim != 1 or s.size == 0 or not np.all(np.isfinite(s)) or np.any(s <= 0):
+        raise ValueError(f"scale={scale!r} must be finite and > 0 (one value or one per axis)")
     multichannel = channel_axis is not None
     if len(s) > 1:
         spatial = image.ndim - 1 if multichannel else image.ndim
@@ -314,6 +323,8 @@ def like_plans(
     if not isinstance(mode, str) or mode not in MODES:
         raise ValueError(f"mode={mode!r} is not valid; expected one of {sorted(MODES)}")
     c = _ndi._check_cval(cval)
+    if not math.isfinite(c):  # checked here, so the error names cval, not fill_value
+        raise ValueError(f"cval={cval!r} must be finite")
     do_clip = _check_bool("clip", clip)
     _check_bool("preserve_range", preserve_range)
     aa = _check_bool("anti_aliasing", anti_aliasing, allow_none=True)
@@ -328,7 +339,10 @@ def like_plans(
         if anti_aliasing_sigma is None:
             sigma = np.maximum(0, (factors - 1) / 2)
         else:
-            sigma = np.atleast_1d(np.asarray(anti_aliasing_sigma, dtype=np.float64))
+            sigma = np.atleast_1d(as_array("anti_aliasing_sigma", anti_aliasing_sigma,
+                                           np.float64))
+            if not np.all(np.isfinite(sigma)):
+                raise ValueError(f"anti_aliasing_sigma={anti_aliasing_sigma!r} must be finite")
             sigma = sigma * np.ones_like(factors)
             if np.any(sigma < 0):
                 raise ValueError(
