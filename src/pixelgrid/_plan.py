@@ -453,7 +453,7 @@ def plan(
     aff = convention(grid, in_size, out_size, scale, **grid_options)
     far = max(abs(aff.a * (o + aff.c) + aff.d) for o in (0, out_size - 1))
     if far >= 2**52:  # positions must stay exact integers' range (a scale of 1e-300)
-        raise ValueError(f"grid={grid!r} with in_size={in_size}, out_size={out_size} and "
+        raise ValueError(f"grid={aff.name!r} with in_size={in_size}, out_size={out_size} and "
                          f"scale={scale!r} maps output samples to input coordinates up to "
                          f"{float(far):.3g}; they must stay below 2**52")
     k = get_kernel(kernel)

@@ -262,7 +262,8 @@ def _per_dim(name: str, value: Any, k: int) -> list[Fraction]:
     if isinstance(value, np.ndarray) or hasattr(value, "__array__"):
         value = np.asarray(value).tolist()
     if not isinstance(value, (list, tuple)) or len(value) != k:
-        raise ValueError(f"{name}={value!r} must have one entry per spatial dim ({k})")
+        raise ValueError(f"{name}={value!r} must have one entry per spatial dim "
+                         f"(spatial_dims has {k})")
     out = []
     for v in value:
         if isinstance(v, bool) or not isinstance(v, numbers.Real) or not np.isfinite(float(v)):

@@ -91,6 +91,8 @@ def _output_size(shape: tuple[int, int], scale_or_size: Any) -> tuple[list[int],
         s = float(scale_or_size)
         if not (math.isfinite(s) and s > 0):
             raise ValueError(f"scale_or_size={scale_or_size!r}: a scale must be finite and > 0")
+        if s < 2**-40:  # positions 1 / s would leave the exactly representable range
+            raise ValueError(f"scale_or_size={scale_or_size!r}: a scale must be >= 2**-40")
         if not all(math.isfinite(s * n) for n in shape):
             raise ValueError(f"scale_or_size={scale_or_size!r} gives an output size beyond "
                              "float range")

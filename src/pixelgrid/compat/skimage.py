@@ -49,7 +49,7 @@ from numpy.typing import NDArray
 from .._arrays import check_array, run_plans
 from .._plan import compose_plans
 from .._plan_types import AxisPlan
-from .._validate import as_array, check_memory
+from .._validate import as_array, check_memory, shape_text
 from . import scipy as _ndi
 
 __all__ = ["MODES", "like_plans", "rescale", "resize"]
@@ -282,6 +282,8 @@ def rescale(
     output_shape = np.maximum(np.round(s * orig), 1)
     if multichannel:
         output_shape[-1] = orig[-1]
+    check_memory(f"scale={scale!r} (an output of shape {shape_text(output_shape)})",
+                 8 * math.prod(int(v) for v in output_shape))
     out = resize(image, tuple(float(v) for v in output_shape), order, mode, cval, clip,
                  preserve_range, anti_aliasing, anti_aliasing_sigma)
     if channel_axis is not None:
