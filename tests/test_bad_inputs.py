@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Callable, Iterable
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -569,3 +570,16 @@ def test_memory_limit_follows_the_address_space_limit() -> None:
     if soft == resource.RLIM_INFINITY:
         assert V.memory_limit() == BUDGET
     assert math.isfinite(float(V.memory_limit()))
+
+
+def test_constructors_refuse_what_they_used_to_keep() -> None:
+    """Affine and roi_align's flag accepted NaN, strings and None silently (issue 12 probe)."""
+    with pytest.raises(ValueError, match=r"^a=nan must be finite"):
+        pg.Affine(float("nan"))  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match=r"^a='a' must be a real number"):
+        pg.Affine("a")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match=r"^c=inf must be finite"):
+        pg.Affine(1, float("inf"))  # type: ignore[arg-type]
+    assert pg.Affine(0.5).a == Fraction(1, 2)  # type: ignore[arg-type]  # exact value
+    with pytest.raises(TypeError, match=r"^aligned='yes' must be True or False"):
+        pg.roi_align(X[None, None], np.array([[0, 0, 0, 4, 4]]), 2, aligned="yes")  # type: ignore[arg-type]

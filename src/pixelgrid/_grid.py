@@ -18,6 +18,7 @@ convention.
 from __future__ import annotations
 
 import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
@@ -72,6 +73,23 @@ class Affine:
     d: Fraction = Fraction(0)
     name: str = "affine"
     valid: tuple[Fraction, Fraction] | None = None
+
+    def __post_init__(self) -> None:
+        # Constructor checks: exact finite numbers (a float or numpy number is taken at
+        # its exact value), so a NaN or a string fails here, naming the field.
+        for field_name in ("a", "c", "d"):
+            v = getattr(self, field_name)
+            if isinstance(v, Fraction) or type(v) is int:
+                continue
+            if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                raise TypeError(f"{field_name}={v!r} must be a real number, got "
+                                f"{type(v).__name__}")
+            if isinstance(v, numbers.Integral):
+                object.__setattr__(self, field_name, Fraction(int(v)))
+                continue
+            if not math.isfinite(float(v)):
+                raise ValueError(f"{field_name}={v!r} must be finite")
+            object.__setattr__(self, field_name, Fraction(float(v)))
 
     @property
     def offset(self) -> Fraction:

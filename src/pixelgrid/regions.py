@@ -332,6 +332,8 @@ def roi_align(
     ph, pw = check_sizes("output_size", output_size, 2)
     if isinstance(sampling_ratio, bool) or not isinstance(sampling_ratio, numbers.Integral):
         raise TypeError(f"sampling_ratio={sampling_ratio!r} must be an integer")
+    if not isinstance(aligned, (bool, np.bool_)):
+        raise TypeError(f"aligned={aligned!r} must be True or False")
     ss = check_real("spatial_scale", spatial_scale)
     if ss <= 0:
         raise ValueError(f"spatial_scale={spatial_scale!r} must be > 0")
