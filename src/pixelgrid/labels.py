@@ -162,7 +162,8 @@ def resize_labels(
         Integer or bool label map (floats are accepted too: labels are
         compared for equality, never averaged).
     size, scale, axes, grid, align_corners, size_rounding, coordinate_scale
-        As for :func:`pixelgrid.resize`.
+        As for :func:`pixelgrid.resize`: ``size`` is ``(H, W)``, rows first, and
+        a default choice of axes that would resize a channel-like axis is refused.
     method : {"nearest", "mode"}
         ``"nearest"``: copy the nearest input pixel.  ``"mode"``: majority
         vote by covered area (see the module docs); the right choice when

@@ -161,10 +161,12 @@ def resample_region(
         ``convention``; ``start > end`` flips.  Extra leading dimensions are a
         batch of boxes; they lead the output's point axes.
     size : int or sequence of int
-        Output length along each sampled axis.
+        Output length along each sampled axis, in the order of the axes
+        (``(H, W)``, rows first, as ``box``).
     axes : int or sequence of int, optional
         Sampled axes; default as in :func:`sample` (leading for numpy, trailing
-        for torch).
+        for torch; refused when one of them looks like channels, as in
+        :func:`pixelgrid.resize`).
     convention : {"index", "continuous"}
         How ``box`` is measured: the whole image is ``(-0.5, n - 0.5)`` in
         ``"index"`` (centres at integers) and ``(0, n)`` in ``"continuous"``.
