@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -574,14 +573,14 @@ def _keep(errors: list[tuple[float, Any]], unit: float, at_least: int) -> list[A
     if not ranked:
         return []
     best = ranked[0][0]
-    margin = max(0.5 * best, unit)
+    margin = max(0.25 * best, unit)
     return [item for k, (e, item) in enumerate(ranked) if e <= best + margin or k < at_least]
 
 
 def _unit(y: Array) -> float:
     """The error scale of ``y``: one level for integers, a small fraction of the range else."""
     if y.dtype.kind in "ui":
-        return 0.75
+        return 0.4
     rng = float(np.nanmax(y) - np.nanmin(y)) if y.size else 1.0
     return max(rng, 1e-12) * 1e-5
 
@@ -810,14 +809,13 @@ def identify(x: Any, y: Any, *, libraries: Sequence[str] | None = None,
     families: dict[tuple[Any, ...], list[_Spec]] = {}
     for s in specs:
         families.setdefault(s.family, []).append(s)
-    stage2: list[tuple[float, tuple[_Spec, int]]] = []
-    for t, (target, _) in enumerate(targets):
-        fam_err = [(prober.error(m[0], target, interior=True), key)
-                   for key, m in families.items()]
-        kept = _keep(fam_err, unit, at_least=2)
-        errs = [(prober.error(s, target, interior=False), (s, t))
-                for key in kept for s in families[key]]
-        stage2.extend(errs)
+    # Both channel orders compete in one ranking, so that the wrong one (all of its
+    # errors large) keeps nothing.
+    fam_err = [(prober.error(m[0], target, interior=True), (key, t))
+               for t, (target, _) in enumerate(targets) for key, m in families.items()]
+    stage2: list[tuple[float, tuple[_Spec, int]]] = [
+        (prober.error(s, targets[t][0], interior=False), (s, t))
+        for key, t in _keep(fam_err, unit, at_least=2) for s in families[key]]
     ranked = sorted((e for e in stage2 if math.isfinite(e[0])), key=lambda e: e[0])
     survivors = _keep(stage2, unit, at_least=4)[:16]
     scored = [c for c in (_run_scored(spec, t, xa, ya, targets) for spec, t in survivors)
@@ -831,8 +829,25 @@ def identify(x: Any, y: Any, *, libraries: Sequence[str] | None = None,
         done = {id(spec) for spec, _ in survivors}
         extra = [(spec, t) for e, (spec, t) in ranked if id(spec) not in done
                  and any(abs(e - h) <= 1e-9 * max(1.0, h) for h in hits)][:48]
-        scored += [c for c in (_run_scored(spec, t, xa, ya, targets) for spec, t in extra)
-                   if c is not None]
+        copies: dict[tuple[Any, ...], _Scored | None] = {}
+        for spec, t in extra:
+            # Pure gathers (nearest) with the same source indices give the same output
+            # within one library: run one of them (ONNX alone has 20 nearest variants).
+            pl = prober.plans(spec)
+            key: tuple[Any, ...] | None = None
+            if pl and all(p.is_gather for _, p in pl):
+                key = (t, spec.library, ".float()" in spec.call,
+                       tuple((ax, p.index.tobytes()) for ax, p in sorted(pl, key=lambda q: q[0])))
+            if key is not None and key in copies:
+                done_sc = copies[key]
+                if done_sc is not None:
+                    scored.append(dataclasses.replace(done_sc, spec=spec))
+                continue
+            sc = _run_scored(spec, t, xa, ya, targets)
+            if key is not None:
+                copies[key] = sc
+            if sc is not None:
+                scored.append(sc)
     scored.sort(key=lambda s: (s.max_diff != 0.0, s.rank, s.max_diff,
                                LIBRARIES.index(s.spec.library)))
     seen: set[int] = set()  # a call scored against both channel orders: keep its best
@@ -844,21 +859,20 @@ def identify(x: Any, y: Any, *, libraries: Sequence[str] | None = None,
     scored = unique
 
     results: list[Candidate] = []
-    groups: dict[str, int] = {}
+    groups: list[tuple[float, str, Array, int]] = []  # max_diff, note, output, result index
     for sc in scored:
-        # Values, not bytes: equal outputs in different dtypes (a float64 result holding
-        # whole numbers, a uint8 one) are the same answer.
-        values = np.ascontiguousarray(sc.out, dtype=np.float64)
-        digest = hashlib.sha1(values.tobytes()).hexdigest() + sc.note
         call = sc.spec.call.replace("{x}", _x_expr(sc.spec.layout, xa.ndim, source))
-        if digest in groups:
-            k = groups[digest]
-            results[k] = dataclasses.replace(results[k],
-                                             equivalent=(*results[k].equivalent, call))
+        # Equal outputs have equal largest differences to y: compare values (not bytes,
+        # so that a float64 result of whole numbers equals the uint8 one) only then.
+        same = next((k for mx, note, out, k in groups if mx == sc.max_diff
+                     and note == sc.note and np.array_equal(out, sc.out)), None)
+        if same is not None:
+            results[same] = dataclasses.replace(
+                results[same], equivalent=(*results[same].equivalent, call))
             continue
         if len(results) >= top:
             continue
-        groups[digest] = len(results)
+        groups.append((sc.max_diff, sc.note, sc.out, len(results)))
         results.append(Candidate(sc.spec.library, call, sc.max_diff == 0.0, sc.max_diff,
                                  sc.mean_diff, _model_text(prober.plans(sc.spec)), (), sc.note,
                                  sc.spec.run, sc.rank))
