@@ -432,6 +432,17 @@ int64_t chunk_of(int64_t n, int64_t threads, int64_t align) {
   return std::max<int64_t>(align, (c + align - 1) / align * align);
 }
 
+}  // namespace
+
+// ---- arithmetic-model kernels (models_bind.cpp) share this file's thread pool ----------
+void parallel_run(int64_t n, int64_t threads, int64_t chunk,
+                  const std::function<void(int64_t, int64_t, int64_t)>& fn) {
+  parallel_for(n, threads, chunk, fn);
+}
+void register_models(nb::module_& m);
+
+namespace {
+
 // Per-thread scratch buffers, zero-filled, allocated by each thread on first use.
 struct Scratch {
   std::vector<std::vector<char>> bufs;
@@ -588,6 +599,9 @@ NB_MODULE(_native, m) {
     pg::g_kernels = pg::pick_kernels(allow);
     return std::string(pg::g_kernels.isa);
   });
+  // ---- the arithmetic-model kernels (models_bind.cpp: taps_pass, wide_pass, box, store)
+  pg::register_models(m);
+  // ----
   m.def("single", &pg::run_single, nb::arg("src"), nb::arg("dst"), nb::arg("dtype"),
         nb::arg("acc64"), nb::arg("B"), nb::arg("C"), nb::arg("plan"), nb::arg("threads"),
         nb::arg("odtype") = -1);

@@ -195,8 +195,9 @@ def _run_engine(
     """Apply plans with the chosen engine, attaching fixed-point weights for small ints.
 
     The plans' arithmetic records choose the model: a library's summation order
-    or stores (``Arithmetic.ordered``) go to :mod:`pixelgrid._engines.models`;
-    8/16-bit data without fixed-point weights gets the rule the plans declare
+    or stores (``Arithmetic.ordered``) go to the compiled model kernels
+    (:mod:`pixelgrid._engines.native_models`, engine ``auto``/``native``/``compiled``)
+    where they cover the plans, else to :mod:`pixelgrid._engines.models`; 8/16-bit data without fixed-point weights gets the rule the plans declare
     (``Arithmetic.fixed_point``; default pixelgrid's own wide model,
     :func:`own_fixed`); the rest goes to the compiled or reference engine.
     """
@@ -208,9 +209,22 @@ def _run_engine(
             f"dtype {x.dtype} can only be resized with kernel='nearest' "
             f"(weights would change its values); cast it to a float dtype first"
         )
+    if engine == "auto":
+        # PIXELGRID_ENGINE chooses only for engine="auto": an explicit engine= wins
+        env = os.environ.get("PIXELGRID_ENGINE", "").strip()
+        if env:
+            check_choice("PIXELGRID_ENGINE", env, ENGINES)
+            engine = env
     if any(p.arithmetic.ordered for _, p in plans):
         # A library's own summation order (float32 taps, unshifted integer sums, block
-        # sums): implemented once, by the model engines (not yet by the compiled one).
+        # sums): the compiled engine's model kernels where they cover the plans, else the
+        # numpy model engines (their definition; engine="reference").
+        if engine in ("auto", "native", "compiled") and _native_module() is not None:
+            from ._engines.native_models import apply_model as native_model
+
+            y = native_model(x, plans, threads=threads)
+            if y is not None:
+                return y
         from ._engines.models import apply_model
 
         return apply_model(x, plans)
@@ -219,12 +233,6 @@ def _run_engine(
     plans = [(ax, p) for ax, p in plans if not p.is_identity]
     if not plans:
         return np.array(x, copy=True, order="C")
-    if engine == "auto":
-        # PIXELGRID_ENGINE chooses only for engine="auto": an explicit engine= wins
-        env = os.environ.get("PIXELGRID_ENGINE", "").strip()
-        if env:
-            check_choice("PIXELGRID_ENGINE", env, ENGINES)
-            engine = env
     if engine == "torch":
         try:
             import torch

@@ -1,0 +1,3 @@
+// Baseline build of the arithmetic-model kernels (models.h).
+#define PG_KNS mbase
+#include "models.h"

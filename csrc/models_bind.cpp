@@ -1,0 +1,282 @@
+// Bindings of the arithmetic-model kernels (models.h): float32_taps, the store rules,
+// wide_fixed and box_sum passes.  Every entry point takes keyword arguments named as the
+// fields of its struct in models_types.h; arrays are checked for size and indices for
+// range here, then the work is split over threads (engine.cpp's pool) with the GIL
+// released.  Called from src/pixelgrid/_engines/native_models.py.
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/string.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "models_types.h"
+
+namespace nb = nanobind;
+
+namespace pg {
+
+void parallel_run(int64_t n, int64_t threads, int64_t chunk,
+                  const std::function<void(int64_t, int64_t, int64_t)>& fn);
+
+#define PG_MODEL_DECLS                                                  \
+  void taps_range(const TapsPass& a, int64_t u0, int64_t u1);           \
+  void store_span(const StoreArgs& a, int64_t i0, int64_t i1);          \
+  void wide_range(const WidePass& a, int64_t u0, int64_t u1);           \
+  void box_range(const BoxArgs& a, int64_t r0, int64_t r1);
+namespace mbase { PG_MODEL_DECLS }
+#ifdef PG_HAVE_AVX2
+namespace mavx2 { PG_MODEL_DECLS }
+#endif
+#undef PG_MODEL_DECLS
+
+namespace {
+
+struct ModelKernels {
+  void (*taps)(const TapsPass&, int64_t, int64_t);
+  void (*store)(const StoreArgs&, int64_t, int64_t);
+  void (*wide)(const WidePass&, int64_t, int64_t);
+  void (*box)(const BoxArgs&, int64_t, int64_t);
+  const char* isa;
+};
+
+ModelKernels pick(bool allow_simd) {
+#ifdef PG_HAVE_AVX2
+  __builtin_cpu_init();
+  if (allow_simd && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+    return {mavx2::taps_range, mavx2::store_span, mavx2::wide_range, mavx2::box_range, "avx2"};
+#else
+  (void)allow_simd;
+#endif
+  return {mbase::taps_range, mbase::store_span, mbase::wide_range, mbase::box_range,
+          "baseline"};
+}
+
+ModelKernels g_models = pick(true);
+
+using Ro = nb::ndarray<nb::ro, nb::c_contig, nb::device::cpu>;
+using Rw = nb::ndarray<nb::c_contig, nb::device::cpu>;
+
+// Rows shorter than this run over whole output rows with per-element tables.
+constexpr int64_t kWideRow = 16;
+
+void need(bool ok, const std::string& what) {
+  if (!ok) throw std::invalid_argument(what);
+}
+
+int64_t msize(int t) {
+  switch (t) {
+    case MU8: case MI8: return 1;
+    case MU16: case MI16: return 2;
+    case MF32: case MI32: return 4;
+    case MF64: case MI64: return 8;
+    default: throw std::invalid_argument("unknown element type " + std::to_string(t));
+  }
+}
+
+int64_t bytes(const Ro& a) { return static_cast<int64_t>(a.nbytes()); }
+
+int64_t threads_for(int64_t threads, double work, int64_t units) {
+  const int64_t cap = static_cast<int64_t>(work / 65536.0) + 1;
+  return std::max<int64_t>(1, std::min({threads, cap, units}));
+}
+
+int64_t chunk_for(int64_t n, int64_t threads) {
+  return std::max<int64_t>(1, (n + threads * 16 - 1) / (threads * 16));
+}
+
+const int32_t* checked_index(const Ro& index, int64_t O, int64_t K, int64_t L) {
+  need(bytes(index) == O * K * 4, "index must hold out_size * taps int32");
+  const int32_t* ix = static_cast<const int32_t*>(index.data());
+  for (int64_t i = 0; i < O * K; ++i) need(ix[i] >= 0 && ix[i] < L, "index out of range");
+  return ix;
+}
+
+// Per-element row tables: off[t*Q + q] = index[o, t]*M + m, values of w[o, t] (and of
+// fused_from[o]) repeated for the M elements of output o.
+template <class T>
+void row_tables(int64_t O, int64_t M, int64_t K, const int32_t* ix, const T* w,
+                std::vector<int32_t>& off, std::vector<T>& wq) {
+  const int64_t Q = O * M;
+  off.resize(size_t(K * Q));
+  wq.resize(size_t(K * Q));
+  for (int64_t o = 0; o < O; ++o)
+    for (int64_t t = 0; t < K; ++t)
+      for (int64_t m = 0; m < M; ++m) {
+        off[size_t(t * Q + o * M + m)] = static_cast<int32_t>(int64_t(ix[o * K + t]) * M + m);
+        wq[size_t(t * Q + o * M + m)] = w[o * K + t];
+      }
+}
+
+void taps_pass(const Ro& src, Rw& dst, int wtype, int fma, int64_t B, int64_t L, int64_t O,
+               int64_t M, int64_t K, int64_t limit, const Ro& index, const Ro& weight,
+               std::optional<Ro> fused_from, int64_t threads) {
+  need(wtype == MF32 || wtype == MF64, "wtype must be float32 or float64");
+  need(fma >= FMA_NONE && fma <= FMA_TAIL4, "bad fma mode");
+  need(B >= 1 && L >= 1 && O >= 1 && M >= 1 && K >= 1 && threads >= 1, "bad pass sizes");
+  need(L * M < (int64_t(1) << 31), "an input row must have fewer than 2**31 elements");
+  const int64_t isz = msize(wtype);
+  need(bytes(src) == B * L * M * isz, "src has the wrong size");
+  need(static_cast<int64_t>(dst.nbytes()) == B * O * M * isz, "dst has the wrong size");
+  need(bytes(weight) == O * K * isz, "weight has the wrong size");
+  TapsPass a{};
+  a.wtype = wtype;
+  a.fma = fma;
+  a.B = B; a.L = L; a.O = O; a.M = M; a.K = K;
+  a.limit = limit;
+  a.index = checked_index(index, O, K, L);
+  a.weight = weight.data();
+  if (fused_from) {
+    need(bytes(*fused_from) == O * 4, "fused_from must hold out_size int32");
+    a.fused_from = static_cast<const int32_t*>(fused_from->data());
+  }
+  need(fma != FMA_TAIL4 || a.fused_from != nullptr, "tail4 needs fused_from");
+  a.src = src.data();
+  a.dst = dst.data();
+  std::vector<int32_t> off, ffq;
+  std::vector<float> wq32;
+  std::vector<double> wq64;
+  const bool tables = M < kWideRow;
+  if (tables) {
+    if (wtype == MF32) {
+      row_tables(O, M, K, a.index, static_cast<const float*>(a.weight), off, wq32);
+      a.wq = wq32.data();
+    } else {
+      row_tables(O, M, K, a.index, static_cast<const double*>(a.weight), off, wq64);
+      a.wq = wq64.data();
+    }
+    a.off = off.data();
+    if (a.fused_from) {
+      ffq.resize(size_t(O * M));
+      for (int64_t q = 0; q < O * M; ++q) ffq[size_t(q)] = a.fused_from[q / M];
+      a.ffq = ffq.data();
+    }
+  }
+  const int64_t units = tables ? B : B * O;
+  const int64_t nt = threads_for(threads, double(B) * O * M * K, units);
+  const auto fn = g_models.taps;
+  nb::gil_scoped_release release;
+  parallel_run(units, nt, chunk_for(units, nt),
+               [&](int64_t u0, int64_t u1, int64_t) { fn(a, u0, u1); });
+}
+
+void store(const Ro& src, Rw& dst, int stype, int dtype, int rule, int64_t threads) {
+  need(stype == MF32 || stype == MF64, "stype must be float32 or float64");
+  need(dtype >= MU8 && dtype <= MI16, "dtype must be an 8 or 16-bit integer type");
+  need(rule >= ST_HALF_EVEN && rule <= ST_CLIP8_WRAP, "bad store rule");
+  const int64_t n = bytes(src) / msize(stype);
+  need(static_cast<int64_t>(dst.nbytes()) == n * msize(dtype), "dst has the wrong size");
+  StoreArgs a{stype, dtype, rule, n, src.data(), dst.data()};
+  const int64_t nt = threads_for(threads, double(n) / 4, std::max<int64_t>(1, n / 4096));
+  const auto fn = g_models.store;
+  nb::gil_scoped_release release;
+  parallel_run(n, nt, std::max<int64_t>(4096, chunk_for(n, nt)),
+               [&](int64_t i0, int64_t i1, int64_t) { fn(a, i0, i1); });
+}
+
+void wide_pass(const Ro& src, Rw& dst, int first, int itype, int otype, int acc64, int64_t B,
+               int64_t L, int64_t O, int64_t M, int64_t K, int64_t limit, int pre, int term,
+               int shift, int64_t offset, const Ro& index, const Ro& w, std::optional<Ro> fw,
+               int64_t threads) {
+  need(B >= 1 && L >= 1 && O >= 1 && M >= 1 && K >= 1 && threads >= 1, "bad pass sizes");
+  need(L * M < (int64_t(1) << 31), "an input row must have fewer than 2**31 elements");
+  if (first) {
+    need(itype >= MU8 && itype <= MI16 && (otype == MI32 || otype == MI64),
+         "first pass: 8/16-bit integers in, int32/int64 out");
+  } else {
+    need((itype == MI32 || itype == MI64) && otype >= MU8 && otype <= MI16,
+         "second pass: int32/int64 in, 8/16-bit integers out");
+    need(pre >= 0 && pre < 63 && term >= 0 && term < 63 && shift >= 1 && shift < 63,
+         "bad shifts");
+    need(itype == MI32 || acc64, "int64 sums need acc64");
+  }
+  need(bytes(src) == B * L * M * msize(itype), "src has the wrong size");
+  need(static_cast<int64_t>(dst.nbytes()) == B * O * M * msize(otype), "dst has the wrong size");
+  need(bytes(w) == O * K * 4, "w must hold out_size * taps int32");
+  WidePass a{};
+  a.first = first; a.itype = itype; a.otype = otype; a.acc64 = acc64;
+  a.B = B; a.L = L; a.O = O; a.M = M; a.K = K;
+  a.limit = first ? 0 : limit;
+  a.pre = pre; a.term = term; a.shift = shift; a.offset = offset;
+  a.index = checked_index(index, O, K, L);
+  a.w = static_cast<const int32_t*>(w.data());
+  if (fw) {
+    need(bytes(*fw) == O * K * 4, "fw must hold out_size * taps float32");
+    a.fw = static_cast<const float*>(fw->data());
+  }
+  need(a.limit <= 0 || a.fw != nullptr, "a float body needs fw");
+  a.src = src.data();
+  a.dst = dst.data();
+  std::vector<int32_t> off, wq;
+  std::vector<float> fwq;
+  const bool tables = M < kWideRow;
+  if (tables) {
+    row_tables(O, M, K, a.index, a.w, off, wq);
+    a.off = off.data();
+    a.wq = wq.data();
+    if (a.fw) {
+      std::vector<int32_t> off2;
+      row_tables(O, M, K, a.index, a.fw, off2, fwq);
+      a.fwq = fwq.data();
+    }
+  }
+  const int64_t units = tables ? B : B * O;
+  const int64_t nt = threads_for(threads, double(B) * O * M * K, units);
+  const auto fn = g_models.wide;
+  nb::gil_scoped_release release;
+  parallel_run(units, nt, chunk_for(units, nt),
+               [&](int64_t u0, int64_t u1, int64_t) { fn(a, u0, u1); });
+}
+
+void box(const Ro& src, Rw& dst, int dtype, int store_rule, int64_t H, int64_t W, int64_t C,
+         int64_t kx, int64_t ky, int64_t dh, int64_t dw, int64_t full_w, int64_t full_h,
+         int64_t limit, double inv, int64_t threads) {
+  need(dtype >= MU8 && dtype <= MF64, "bad dtype");
+  need(store_rule >= ST_HALF_EVEN && store_rule <= ST_TRUNCATE, "bad store rule");
+  need(H >= 1 && W >= 1 && C >= 1 && kx >= 1 && ky >= 1 && dh >= 1 && dw >= 1 && threads >= 1,
+       "bad box sizes");
+  need(full_w == std::min(dw, W / kx) && full_h == std::min(dh, H / ky), "bad full blocks");
+  need(dw <= (W + kx - 1) / kx && dh <= full_h + 1 && dh <= (H + ky - 1) / ky,
+       "blocks outside the input");
+  need(bytes(src) == H * W * C * msize(dtype), "src has the wrong size");
+  need(static_cast<int64_t>(dst.nbytes()) == dh * dw * C * msize(dtype), "dst has the wrong size");
+  BoxArgs a{dtype, store_rule, H, W, C, kx, ky, dh, dw, full_w, full_h,
+            std::clamp<int64_t>(limit, 0, full_w * C), inv, src.data(), dst.data()};
+  const int64_t nt = threads_for(threads, double(H) * W * C, dh);
+  const auto fn = g_models.box;
+  nb::gil_scoped_release release;
+  parallel_run(dh, nt, chunk_for(dh, nt), [&](int64_t r0, int64_t r1, int64_t) { fn(a, r0, r1); });
+}
+
+}  // namespace
+
+void register_models(nb::module_& m) {
+  m.def("model_isa", []() { return std::string(g_models.isa); });
+  m.def("model_set_simd", [](bool allow) {
+    g_models = pick(allow);
+    return std::string(g_models.isa);
+  });
+  m.def("taps_pass", &taps_pass, nb::arg("src"), nb::arg("dst"), nb::arg("wtype"),
+        nb::arg("fma"), nb::arg("B"), nb::arg("L"), nb::arg("O"), nb::arg("M"), nb::arg("K"),
+        nb::arg("limit"), nb::arg("index"), nb::arg("weight"), nb::arg("fused_from").none(),
+        nb::arg("threads"));
+  m.def("store", &store, nb::arg("src"), nb::arg("dst"), nb::arg("stype"), nb::arg("dtype"),
+        nb::arg("rule"), nb::arg("threads"));
+  m.def("wide_pass", &wide_pass, nb::arg("src"), nb::arg("dst"), nb::arg("first"),
+        nb::arg("itype"), nb::arg("otype"), nb::arg("acc64"), nb::arg("B"), nb::arg("L"),
+        nb::arg("O"), nb::arg("M"), nb::arg("K"), nb::arg("limit"), nb::arg("pre"),
+        nb::arg("term"), nb::arg("shift"), nb::arg("offset"), nb::arg("index"), nb::arg("w"),
+        nb::arg("fw").none(), nb::arg("threads"));
+  m.def("box", &box, nb::arg("src"), nb::arg("dst"), nb::arg("dtype"), nb::arg("store"),
+        nb::arg("H"), nb::arg("W"), nb::arg("C"), nb::arg("kx"), nb::arg("ky"), nb::arg("dh"),
+        nb::arg("dw"), nb::arg("full_w"), nb::arg("full_h"), nb::arg("limit"), nb::arg("inv"),
+        nb::arg("threads"));
+}
+
+}  // namespace pg

@@ -1,0 +1,91 @@
+// Plain data for the arithmetic-model kernels (models.h), shared by the bindings
+// (models_bind.cpp) and the kernel translation units compiled with different ISA flags.
+// Each struct is one pass of one model, named field by field; the numpy model engines in
+// src/pixelgrid/_engines/ (float32_taps.py, wide_fixed.py, box_sum.py, block_mean.py,
+// corner_sum.py) are the definitions these kernels reproduce bit for bit.
+#pragma once
+#include <cstdint>
+
+namespace pg {
+
+// Element types of the model kernels' inputs and outputs.
+enum MType : int { MU8 = 0, MI8 = 1, MU16 = 2, MI16 = 3, MF32 = 4, MF64 = 5, MI32 = 6,
+                   MI64 = 7 };
+
+// How a float32_taps pass adds its taps (Arithmetic.fma), see float32_taps.py.
+enum FmaMode : int { FMA_NONE = 0, FMA_CHAIN = 1, FMA_REVERSE = 2, FMA_TAIL4 = 3 };
+
+// One tap-order pass along the middle axis of a C-contiguous (B, L, M) array of the
+// working type T (float or double) -> (B, O, M):
+//   out[b, o, m] = taps x[b, index[o, t], m] * weight[o, t], t = 0 .. K-1, in the order
+//   of `fma`; an element whose flat position j = b*M + m is below `limit` (the vector
+//   body of simd_lanes) is nested from the last tap instead (fma none only).
+// Rows of few elements (M < kWideRow) run over the whole output row b with per-element
+// tables: off[t*Q + q] (element offsets in the input row), wq[t*Q + q] (weights) and
+// ffq[q] (tail4: first fused tap), q = o*M + m, Q = O*M.
+struct TapsPass {
+  int wtype;  // MF32 or MF64
+  int fma;    // FmaMode
+  int64_t B, L, O, M, K;
+  int64_t limit;
+  const int32_t* index;      // [O*K]
+  const void* weight;        // [O*K] of T
+  const int32_t* fused_from; // [O] (tail4) or null
+  const int32_t* off;        // [K*O*M] (row tables) or null
+  const void* wq;            // [K*O*M] of T (row tables) or null
+  const int32_t* ffq;        // [O*M] (row tables, tail4) or null
+  const void* src;
+  void* dst;
+};
+
+// Float results stored in an integer dtype by a rule (Arithmetic.store), as numpy does
+// _arithmetic.store on float32/float64 arrays: the rounding computed in the float type,
+// then saturated (NaN -> 0).
+enum StoreRule : int { ST_HALF_EVEN = 0, ST_HALF_AWAY = 1, ST_HALF_UP = 2, ST_TRUNCATE = 3,
+                       ST_CLIP8_WRAP = 4 };
+struct StoreArgs {
+  int stype;  // MF32 or MF64
+  int dtype;  // MU8 .. MI16
+  int rule;   // StoreRule
+  int64_t n;
+  const void* src;
+  void* dst;
+};
+
+// A pass of the unshifted fixed-point model (wide_fixed.py) along the middle axis of a
+// (B, L, M) array.  first: h[b, o, m] = sum_t w[o, t] * x[b, index[o, t], m] exactly (in
+// htype, int32 or int64).  Second pass (first == 0): from h, the tail
+//   acc = sum_t (w[o, t] * (h >> pre)) >> term   (in acc64 ? int64 : int32)
+//   y = clamp((acc + offset) >> shift)
+// and, for flat positions below `limit`, the float32 body: nested taps
+// f32(h) * fw[o, t], rounded half to even and saturated.
+struct WidePass {
+  int first;
+  int itype, otype;  // input and output element types
+  int acc64;
+  int64_t B, L, O, M, K;
+  int64_t limit;
+  int pre, term, shift;
+  int64_t offset;
+  const int32_t* index;  // [O*K]
+  const int32_t* w;      // [O*K]
+  const float* fw;       // [O*K] (body) or null
+  const int32_t* off;    // [K*O*M] row tables or null (as TapsPass)
+  const int32_t* wq;     // [K*O*M] or null
+  const float* fwq;      // [K*O*M] or null
+  const void* src;
+  void* dst;
+};
+
+// OpenCV's integer-factor block sums (box_sum.py) on a (H, W, C) array.
+struct BoxArgs {
+  int dtype;  // MU8 .. MF64
+  int store;  // StoreRule of full blocks (integers)
+  int64_t H, W, C, kx, ky, dh, dw, full_w, full_h;
+  int64_t limit;  // vector-body elements of an output row (simd_lanes), float only
+  double inv;     // f32(1/n) (as float for float32/int data, as double for float64)
+  const void* src;
+  void* dst;
+};
+
+}  // namespace pg

@@ -1,0 +1,280 @@
+"""The arithmetic models in the compiled engine: the numpy model engines, at speed.
+
+Plans whose :class:`~pixelgrid.Arithmetic` follows a library's order
+(``Arithmetic.ordered``) are defined by the numpy model engines of this
+package (:mod:`.float32_taps`, :mod:`.wide_fixed`, :mod:`.box_sum`; the
+oracle).  :func:`apply_model` runs the same models with the compiled kernels
+(``csrc/models.h``), bit for bit: the same operations on the same operands in
+the same order for every element, threaded and vectorised across independent
+elements only.  It returns ``None`` for what it does not implement (models,
+dtypes, plans with fill values, ...): the caller then uses the numpy engine,
+which also raises the errors of invalid plans.
+
+Natively run:
+
+* ``accumulate="taps"`` (all ``fma`` orders, ``simd_lanes``) on 8/16/32-bit
+  integer, float16, float32 and float64 data: each pass one kernel call, the
+  final store (8/16-bit integers) in the kernels too;
+* ``intermediate="unshifted"`` on 8/16-bit integer data: both passes,
+  ``truncate`` and the float32 vector body;
+* ``accumulate="block"`` (OpenCV's integer-factor ``INTER_AREA``) on 8/16-bit
+  integer, float32 and float64 data.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._arithmetic import store
+from .._plan_types import AxisPlan
+from . import native
+
+__all__ = ["apply_model", "available"]
+
+# element type codes of csrc/models_types.h (MType)
+_MTYPE = {np.dtype(np.uint8): 0, np.dtype(np.int8): 1, np.dtype(np.uint16): 2,
+          np.dtype(np.int16): 3, np.dtype(np.float32): 4, np.dtype(np.float64): 5,
+          np.dtype(np.int32): 6, np.dtype(np.int64): 7}
+_SMALL_INT = frozenset(np.dtype(t) for t in (np.uint8, np.int8, np.uint16, np.int16))
+_TAPS_DTYPES = _SMALL_INT | frozenset(np.dtype(t) for t in (np.int32, np.uint32, np.float16,
+                                                               np.float32, np.float64))
+_FMA = {"none": 0, "chain": 1, "reverse": 2, "tail4": 3}  # FmaMode
+_STORE = {"half_even": 0, "half_away": 1, "half_up": 2, "truncate": 3,
+          "clip8_wrap": 4}  # StoreRule
+_MAXABS = {np.dtype(np.uint8): 255, np.dtype(np.int8): 128, np.dtype(np.uint16): 65535,
+           np.dtype(np.int16): 32768}
+_I32 = 2**31 - 1
+
+
+def available() -> bool:
+    """True when the compiled engine has the model kernels."""
+    return native._ext is not None and hasattr(native._ext, "taps_pass")
+
+
+# Per plan object: the arrays the kernels read, built once (plans are cached and reused).
+_prep: weakref.WeakKeyDictionary[AxisPlan, dict[str, Any]] = weakref.WeakKeyDictionary()
+_prep_lock = threading.Lock()
+
+
+def _prepared(p: AxisPlan, key: str, make: Any) -> Any:
+    with _prep_lock:
+        entry = _prep.get(p)
+        if entry is not None and key in entry:
+            return entry[key]
+    value = make()
+    with _prep_lock:
+        _prep.setdefault(p, {})[key] = value
+    return value
+
+
+def _index(p: AxisPlan) -> NDArray[np.int32]:
+    def make() -> NDArray[np.int32]:
+        idx = np.asarray(p.index)
+        if idx.ndim != 2 or idx.shape[0] != p.out_size or idx.shape[1] < 1:
+            raise ValueError("bad plan index")
+        return np.ascontiguousarray(idx, dtype=np.int32)
+    return _prepared(p, "index", make)  # type: ignore[no-any-return]
+
+
+def _shape_split(shape: tuple[int, ...], axis: int) -> tuple[int, int, int]:
+    """``(B, L, M)``: the axes before ``axis`` flattened, its length, the axes after."""
+    return (int(np.prod(shape[:axis], dtype=np.int64)), int(shape[axis]),
+            int(np.prod(shape[axis + 1:], dtype=np.int64)))
+
+
+def _plans_ok(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> bool:
+    shape = list(x.shape)
+    for axis, p in plans:
+        if not (isinstance(axis, (int, np.integer)) and 0 <= axis < x.ndim):
+            return False
+        if shape[axis] != p.in_size or p.taps < 1 or p.out_size < 1:
+            return False
+        idx = np.asarray(p.index)
+        if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= p.in_size):
+            return False
+        shape[axis] = p.out_size
+    return True
+
+
+def apply_model(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]], *,
+                threads: int | None = None) -> NDArray[Any] | None:
+    """Apply ordered-model plans with the compiled kernels, or ``None`` if not covered.
+
+    Parameters
+    ----------
+    x : ndarray
+        The input (any layout).
+    plans : sequence of ``(axis, plan)``
+        Plans whose arithmetic names one model (``Arithmetic.ordered``).
+    threads : int or None
+        Worker threads (None: ``PIXELGRID_NUM_THREADS`` or all cores).
+
+    Returns
+    -------
+    ndarray or None
+        Bit-identical to :func:`pixelgrid._engines.models.apply_model`, or ``None``
+        when this engine does not implement the model for these plans and data.
+
+    Examples
+    --------
+    >>> import numpy as np, pixelgrid
+    >>> from pixelgrid._arithmetic import Arithmetic
+    >>> p = pixelgrid.plan(2, 4, kernel="linear", arithmetic=Arithmetic(accumulate="taps"))
+    >>> y = apply_model(np.array([0, 255], np.uint8), [(0, p)])
+    >>> y is None or y.tolist() == [0, 64, 191, 255]
+    True
+    """
+    if not available() or not plans or x.dtype.byteorder not in "=|":
+        return None
+    a = plans[-1][1].arithmetic
+    kinds = {(p.arithmetic.accumulate, p.arithmetic.intermediate == "unshifted",
+              p.arithmetic.block_mean) for _, p in plans}
+    if len(kinds) > 1 or a.block_mean is not None or not _plans_ok(x, plans):
+        return None
+    nt = native._resolve_threads(threads)
+    if a.intermediate == "unshifted" and x.dtype.kind in "iu":
+        return _wide(x, plans, nt)
+    if a.accumulate == "block":
+        return _box(x, plans, nt)
+    if a.accumulate == "taps":
+        return _taps(x, plans, nt)
+    return None
+
+
+# ------------------------------------------------------------------ float32_taps.py
+def _fused_from(p: AxisPlan, w: NDArray[Any]) -> NDArray[np.int32]:
+    """tail4: per row, the first fused tap ``1 + 4 floor((K - 1) / 4)`` (float32_taps.py)."""
+    nz = w != 0
+    k = np.where(nz.any(axis=1), p.taps - np.argmax(nz[:, ::-1], axis=1), 1)
+    return np.ascontiguousarray(1 + 4 * ((k - 1) // 4), dtype=np.int32)
+
+
+def _taps(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
+          nt: int) -> NDArray[Any] | None:
+    if x.dtype not in _TAPS_DTYPES:
+        return None
+    f64 = x.dtype == np.float64
+    work = np.float64 if f64 else np.float32
+    for _, p in plans:
+        if np.any(p.fill):
+            return None  # the numpy model raises
+        if p.arithmetic.fma != "none" and (p.arithmetic.simd_lanes or f64):
+            return None  # the numpy model raises
+    y: NDArray[Any] = np.ascontiguousarray(x, dtype=work)
+    for axis, p in plans:
+        b, n_in, m = _shape_split(y.shape, axis)
+        w = _prepared(p, "w64" if f64 else "w32",
+                      lambda p=p: np.ascontiguousarray(
+                          np.asarray(p.weight).astype(np.float32).astype(work)))
+        fma = p.arithmetic.fma
+        ff = _prepared(p, "ff", lambda p=p, w=w: _fused_from(p, w)) if fma == "tail4" else None
+        lanes = p.arithmetic.simd_lanes
+        limit = (b * m // lanes) * lanes if lanes else 0
+        out = np.empty((*y.shape[:axis], p.out_size, *y.shape[axis + 1:]), dtype=work)
+        native._ext.taps_pass(src=y, dst=out, wtype=_MTYPE[np.dtype(work)], fma=_FMA[fma],
+                              B=b, L=n_in, O=p.out_size, M=m, K=p.taps, limit=limit,
+                              index=_index(p), weight=w, fused_from=ff, threads=nt)
+        y = out
+    if x.dtype.kind in "iu":
+        return _store(y, x.dtype, plans[-1][1].arithmetic.store, nt)
+    return y if y.dtype == x.dtype else y.astype(x.dtype)
+
+
+def _store(y: NDArray[Any], dtype: np.dtype[Any], rule: str, nt: int) -> NDArray[Any]:
+    """:func:`pixelgrid._arithmetic.store` of a float32/float64 result (8/16-bit natively)."""
+    if dtype not in _SMALL_INT:
+        return np.ascontiguousarray(store(y, dtype, rule))
+    out = np.empty(y.shape, dtype=dtype)
+    native._ext.store(src=y, dst=out, stype=_MTYPE[y.dtype], dtype=_MTYPE[dtype],
+                      rule=_STORE[rule], threads=nt)
+    return out
+
+
+# ------------------------------------------------------------------ wide_fixed.py
+def _fixed_w(p: AxisPlan) -> NDArray[np.int32] | None:
+    assert p.fixed is not None
+    fw = np.asarray(p.fixed.weights)
+    if fw.shape != (p.out_size, p.taps) or (fw.size and int(np.abs(fw).max()) > _I32):
+        return None
+    return np.ascontiguousarray(fw, dtype=np.int32)
+
+
+def _wide(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
+          nt: int) -> NDArray[Any] | None:
+    if x.dtype not in _SMALL_INT or len(plans) != 2:
+        return None
+    (ax1, p1), (ax2, p2) = plans
+    if p1.fixed is None or p2.fixed is None or np.any(p1.fixed.fill) or np.any(p2.fixed.fill):
+        return None
+    a = p2.arithmetic
+    pre, term = a.truncate
+    total = p1.fixed.bits + p2.fixed.bits
+    shift = total - pre - term
+    if a.store != "half_up" or shift < 1 or shift > 62:
+        return None  # the numpy model raises
+    w1 = _prepared(p1, "wfix", lambda: _fixed_w(p1))
+    w2 = _prepared(p2, "wfix", lambda: _fixed_w(p2))
+    if w1 is None or w2 is None:
+        return None
+    # Bounds: int32 first-pass sums and second-pass accumulators where they cannot overflow.
+    hmax = int(np.abs(w1.astype(np.int64)).sum(axis=1).max()) * _MAXABS[x.dtype]
+    h64 = hmax > _I32
+    acc_max = int(np.abs(w2.astype(np.int64)).sum(axis=1).max()) * ((hmax >> pre) + 1)
+    acc64 = h64 or acc_max + (1 << (shift - 1)) > _I32
+    y: NDArray[Any] = np.ascontiguousarray(x)
+    b, n_in, m = _shape_split(y.shape, ax1)
+    htype = np.int64 if h64 else np.int32
+    h = np.empty((*y.shape[:ax1], p1.out_size, *y.shape[ax1 + 1:]), dtype=htype)
+    native._ext.wide_pass(src=y, dst=h, first=1, itype=_MTYPE[x.dtype],
+                          otype=_MTYPE[np.dtype(htype)], acc64=1, B=b, L=n_in, O=p1.out_size,
+                          M=m, K=p1.taps, limit=0, pre=0, term=0, shift=1, offset=0,
+                          index=_index(p1), w=w1, fw=None, threads=nt)
+    b, n_in, m = _shape_split(h.shape, ax2)
+    lanes = a.simd_lanes
+    limit = (b * m // lanes) * lanes if lanes else 0
+    fw = None
+    if limit:
+        fw = _prepared(p2, f"fw{total}", lambda: np.ascontiguousarray(
+            w2.astype(np.float32) * np.float32(2.0 ** -total)))
+    out = np.empty((*h.shape[:ax2], p2.out_size, *h.shape[ax2 + 1:]), dtype=x.dtype)
+    native._ext.wide_pass(src=h, dst=out, first=0, itype=_MTYPE[np.dtype(htype)],
+                          otype=_MTYPE[x.dtype], acc64=int(acc64), B=b, L=n_in,
+                          O=p2.out_size, M=m, K=p2.taps, limit=limit, pre=pre, term=term,
+                          shift=shift, offset=1 << (shift - 1), index=_index(p2), w=w2, fw=fw,
+                          threads=nt)
+    return out
+
+
+# ------------------------------------------------------------------ box_sum.py
+def _box(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
+         nt: int) -> NDArray[Any] | None:
+    if sorted(ax for ax, _ in plans) != [0, 1] or x.ndim not in (2, 3):
+        return None
+    if x.dtype not in _SMALL_INT | {np.dtype(np.float32), np.dtype(np.float64)}:
+        return None
+    px = next(p for ax, p in plans if ax == 1)
+    py = next(p for ax, p in plans if ax == 0)
+    a = plans[-1][1].arithmetic
+    if a.store not in ("half_even", "half_away", "half_up", "truncate"):
+        return None
+    kx, ky = px.taps, py.taps
+    dw, dh = px.out_size, py.out_size
+    h, w = x.shape[:2]
+    full_w, full_h = min(dw, w // kx), min(dh, h // ky)
+    if dh - full_h > 1 or dw > -(-w // kx) or dh > -(-h // ky):
+        return None  # the numpy model raises (or reads past the input)
+    cn = int(np.prod(x.shape[2:], dtype=np.int64))
+    lanes = a.simd_lanes if x.dtype.kind == "f" else 0
+    limit = (full_w * cn // lanes) * lanes if lanes and full_h else 0
+    xs = np.ascontiguousarray(x)
+    out = np.empty((dh, dw, *x.shape[2:]), dtype=x.dtype)
+    native._ext.box(src=xs, dst=out, dtype=_MTYPE[x.dtype], store=_STORE[a.store], H=h, W=w,
+                    C=cn, kx=kx, ky=ky, dh=dh, dw=dw, full_w=full_w, full_h=full_h,
+                    limit=limit, inv=float(np.float32(1.0 / (kx * ky))), threads=nt)
+    return out

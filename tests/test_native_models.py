@@ -1,0 +1,235 @@
+"""The compiled arithmetic models against the numpy model engines (the oracle), bit for bit.
+
+Every case builds plans the way a compat module declares them (OpenCV's routes) or
+with the core ``plan`` and an :class:`~pixelgrid.Arithmetic` record, runs the numpy
+model engine (:func:`pixelgrid._engines.models.apply_model`) and the compiled one
+(:func:`pixelgrid._engines.native_models.apply_model`) and compares the bytes.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import pixelgrid
+from pixelgrid._arithmetic import Arithmetic
+from pixelgrid._engines import models, native_models
+
+pytestmark = pytest.mark.skipif(not native_models.available(),
+                                reason="compiled engine not built")
+
+
+def _same(a: np.ndarray, b: np.ndarray) -> None:
+    assert a.dtype == b.dtype and a.shape == b.shape
+    # bytes, so that -0.0 / +0.0 count too; NaN is NaN (which operand's payload an x86
+    # addition propagates depends on the operand order the compiler picks)
+    a, b = np.ascontiguousarray(a), np.ascontiguousarray(b)
+    if a.dtype.kind == "f":
+        nan = np.isnan(a)
+        assert np.array_equal(nan, np.isnan(b)), "NaNs at different places"
+        a, b = np.where(nan, 0, a), np.where(nan, 0, b)
+    ua, ub = a.view(np.uint8), b.view(np.uint8)
+    if not np.array_equal(ua, ub):
+        bad = np.flatnonzero(np.ascontiguousarray(a).ravel() != np.ascontiguousarray(b).ravel())
+        raise AssertionError(f"{bad.size} elements differ, first at {bad[:5]}: "
+                             f"{a.ravel()[bad[:5]]} vs {b.ravel()[bad[:5]]}")
+
+
+def _check(x: np.ndarray, plans: list, threads: int = 2) -> np.ndarray:
+    with np.errstate(all="ignore"):  # inf * 0 in the special-value cases
+        want = models.apply_model(x, plans)
+    got = native_models.apply_model(x, plans, threads=threads)
+    assert got is not None, "the compiled engine declined plans it implements"
+    _same(got, want)
+    got1 = native_models.apply_model(x, plans, threads=1)
+    assert got1 is not None
+    _same(got1, want)
+    return got
+
+
+def _data(rng: np.random.Generator, shape: tuple[int, ...], dtype: str) -> np.ndarray:
+    dt = np.dtype(dtype)
+    if dt.kind == "f":
+        return (rng.standard_normal(shape) * 3).astype(dt)
+    info = np.iinfo(dt)
+    lo, hi = max(int(info.min), -10**6), min(int(info.max), 10**6)  # int32: no float32 overflow
+    return rng.integers(lo, hi + 1, shape, dtype=dt)
+
+
+# ------------------------------------------------------------------ float32_taps
+TAPS_DTYPES = ["uint8", "int8", "uint16", "int16", "int32", "float16", "float32", "float64"]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_taps_random(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    dtype = TAPS_DTYPES[seed % len(TAPS_DTYPES)]
+    kernel = ["linear", "cubic", "lanczos3"][seed % 3]
+    ndim = 2 + seed % 2
+    shape = tuple(int(v) for v in rng.integers(1, 40, ndim))
+    x = _data(rng, shape, dtype)
+    lanes = [0, 4, 8][seed % 3]
+    store = ["half_even", "half_away", "half_up", "truncate"][seed % 4]
+    arith = Arithmetic(accumulate="taps", weights="float32", simd_lanes=lanes, store=store)
+    plans = []
+    for axis in rng.permutation(ndim)[: 1 + seed % ndim]:
+        n_out = int(rng.integers(1, 60))
+        plans.append((int(axis), pixelgrid.plan(shape[axis], n_out, kernel=kernel,
+                                                antialias=bool(seed % 2), arithmetic=arith)))
+    _check(x, plans)
+
+
+@pytest.mark.parametrize("fma", ["none", "chain", "reverse", "tail4"])
+@pytest.mark.parametrize("shape,axis", [((3, 2100), 1), ((2300, 2), 0), ((37, 41, 3), 1),
+                                        ((37, 41, 3), 0), ((5, 19, 70), 1)])
+def test_taps_fma_orders(fma: str, shape: tuple[int, ...], axis: int) -> None:
+    rng = np.random.default_rng(abs(hash((fma, shape, axis))) % 2**32)
+    x = rng.random(shape, dtype=np.float32)
+    arith = Arithmetic(accumulate="taps", weights="float32", fma=fma)
+    n = shape[axis]
+    for n_out, kernel, aa in ((n * 5 // 2, "linear", False), (n // 3 + 1, "cubic", True),
+                              (n * 2 + 1, "lanczos3", False)):
+        p = pixelgrid.plan(n, n_out, kernel=kernel, antialias=aa, arithmetic=arith)
+        _check(x, [(axis, p)])
+
+
+@pytest.mark.parametrize("lanes", [4, 8])
+def test_taps_vector_body_split_inside_a_row(lanes: int) -> None:
+    # m = 3 * 7 = 21 elements per output row: the body ends inside the last b row
+    rng = np.random.default_rng(lanes)
+    x = rng.random((3, 30, 7), dtype=np.float32)
+    arith = Arithmetic(accumulate="taps", weights="float32", simd_lanes=lanes)
+    p = pixelgrid.plan(30, 47, kernel="cubic", arithmetic=arith)
+    _check(x, [(1, p)])
+    _check(np.ascontiguousarray(x.transpose(1, 0, 2)), [(0, p)])
+
+
+def test_taps_thin_long_axes() -> None:
+    rng = np.random.default_rng(5)
+    arith = Arithmetic(accumulate="taps", weights="float32", simd_lanes=4)
+    x = rng.random((2, 5000), dtype=np.float32)
+    _check(x, [(1, pixelgrid.plan(5000, 2001, kernel="lanczos3", antialias=True,
+                                  arithmetic=arith))])
+    x = rng.random((4100, 3), dtype=np.float32)
+    _check(x, [(0, pixelgrid.plan(4100, 7001, kernel="cubic", arithmetic=arith))])
+
+
+def test_taps_special_values() -> None:
+    x = np.array([[0.0, -0.0, np.inf, -np.inf, np.nan, 1e38, -1e38, 3.0]] * 3, np.float32)
+    for fma in ("none", "chain", "reverse", "tail4"):
+        arith = Arithmetic(accumulate="taps", weights="float32", fma=fma)
+        _check(x, [(1, pixelgrid.plan(8, 13, kernel="cubic", arithmetic=arith))])
+    for dtype in ("uint8", "int16"):
+        arith = Arithmetic(accumulate="taps", weights="float32")
+        y = np.array([[0, 255, 3, 250, 0, 255, 7]], dtype=np.float32).astype(dtype)
+        _check(y, [(1, pixelgrid.plan(7, 23, kernel="lanczos3", arithmetic=arith))])
+
+
+def test_taps_store_rules_on_ties() -> None:
+    # outputs at exact halves: linear 2x of alternating integers gives .25/.75, 4x gives .5
+    x = np.array([[0, 3, 0, 3, 1, 2, 255, 254]], dtype=np.uint8)
+    for rule in ("half_even", "half_away", "half_up", "truncate", "clip8_wrap"):
+        arith = Arithmetic(accumulate="taps", weights="float32", store=rule)
+        p = pixelgrid.plan(8, 16, kernel="linear", arithmetic=arith, grid="align_corners")
+        _check(x, [(1, p)])
+        _check(x.astype(np.int8), [(1, p)])
+
+
+# ------------------------------------------------------------------ OpenCV's routes
+def _cv_plans(h: int, w: int, dh: int, dw: int, interp: int, dtype: str, cn: int) -> list:
+    from pixelgrid.compat import opencv as cvc
+
+    dw_, dh_, inv_x, inv_y = cvc.opencv_output_size(w, h, (dw, dh), 0, 0)
+    _, _, plans = cvc._route(w, h, dw_, dh_, inv_x, inv_y, interp, np.dtype(dtype), cn)
+    return plans
+
+
+CV_CASES = [  # (interp name, dtype)
+    ("INTER_LINEAR", "uint8"), ("INTER_CUBIC", "uint8"), ("INTER_LANCZOS4", "uint8"),
+    ("INTER_AREA", "uint8"), ("INTER_LINEAR_EXACT", "uint8"), ("INTER_LINEAR_EXACT", "uint16"),
+    ("INTER_LINEAR", "float32"), ("INTER_CUBIC", "float32"), ("INTER_LANCZOS4", "float32"),
+    ("INTER_AREA", "float32"), ("INTER_LINEAR", "uint16"), ("INTER_CUBIC", "int16"),
+    ("INTER_LANCZOS4", "uint16"), ("INTER_CUBIC", "float64"), ("INTER_AREA", "float64"),
+    ("INTER_AREA", "uint16"),
+]
+
+
+@pytest.mark.parametrize("interp,dtype", CV_CASES)
+def test_opencv_routes(interp: str, dtype: str) -> None:
+    from pixelgrid.compat import opencv as cvc
+
+    flag = getattr(cvc, interp)
+    rng = np.random.default_rng(abs(hash((interp, dtype))) % 2**32)
+    for _ in range(6):
+        h, w = (int(v) for v in rng.integers(2, 70, 2))
+        cn = int(rng.integers(1, 5))
+        f = rng.choice([0.3, 0.5, 0.75, 1.4, 2.0, 3.3])
+        g = rng.choice([0.25, 0.5, 0.9, 1.5, 2.0])
+        dh, dw = max(1, round(h * f)), max(1, round(w * g))
+        plans = _cv_plans(h, w, dh, dw, flag, dtype, cn)
+        if not plans or any(p.is_gather for _, p in plans):
+            continue
+        shape = (h, w) if cn == 1 else (h, w, cn)
+        _check(_data(rng, shape, dtype), plans)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "uint16", "int16", "float32", "float64"])
+@pytest.mark.parametrize("k", [(2, 2), (3, 3), (2, 3), (4, 1), (5, 5)])
+def test_area_blocks(dtype: str, k: tuple[int, int]) -> None:
+    from pixelgrid.compat import opencv as cvc
+
+    ky, kx = k
+    rng = np.random.default_rng(kx * 10 + ky)
+    for cn in (1, 2, 3, 4):
+        for h, w in ((ky * 7, kx * 9), (ky * 7 + ky - 1, kx * 9 + 1),
+                     (ky * 3 + 1, kx * 5 + kx - 1)):
+            dw_, dh_, inv_x, inv_y = cvc.opencv_output_size(w, h, None, 1 / kx, 1 / ky)
+            path, _, plans = cvc._route(w, h, dw_, dh_, inv_x, inv_y, cvc.INTER_AREA,
+                                        np.dtype(dtype), cn)
+            if path != "area_fast":
+                continue
+            shape = (h, w) if cn == 1 else (h, w, cn)
+            _check(_data(rng, shape, dtype), plans)
+
+
+def test_opencv_thin_long() -> None:
+    from pixelgrid.compat import opencv as cvc
+
+    rng = np.random.default_rng(7)
+    for interp in (cvc.INTER_LINEAR, cvc.INTER_CUBIC, cvc.INTER_LANCZOS4):
+        for dtype in ("uint8", "float32"):
+            plans = _cv_plans(2, 2600, 3, 5001, interp, dtype, 3)
+            _check(_data(rng, (2, 2600, 3), dtype), plans)
+            plans = _cv_plans(2400, 3, 4001, 2, interp, dtype, 1)
+            _check(_data(rng, (2400, 3), dtype), plans)
+
+
+def test_dispatch_uses_native_and_reference_keeps_numpy(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pixelgrid._arrays import run_plans
+
+    arith = Arithmetic(accumulate="taps", weights="float32")
+    p = pixelgrid.plan(50, 77, kernel="cubic", arithmetic=arith)
+    x = np.random.default_rng(0).random((3, 50), dtype=np.float32)
+    calls = []
+    real = native_models.apply_model
+
+    def spy(*a, **k):  # type: ignore[no-untyped-def]
+        calls.append(1)
+        return real(*a, **k)
+
+    monkeypatch.setattr(native_models, "apply_model", spy)
+    _same(run_plans(x, [(1, p)]), models.apply_model(x, [(1, p)]))
+    assert calls
+    calls.clear()
+    _same(run_plans(x, [(1, p)], engine="reference"), models.apply_model(x, [(1, p)]))
+    assert not calls
+
+
+def test_declines_what_it_does_not_implement() -> None:
+    # plans reading a fill value: the numpy model raises, the compiled one declines
+    arith = Arithmetic(accumulate="taps", weights="float32")
+    p = pixelgrid.plan(5, 9, kernel="linear", boundary="constant", arithmetic=arith)
+    assert np.any(p.fill)
+    assert native_models.apply_model(np.ones((2, 5), np.float32), [(1, p)]) is None
+    with pytest.raises(ValueError, match="fill value"):
+        models.apply_model(np.ones((2, 5), np.float32), [(1, p)])
