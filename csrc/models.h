@@ -7,9 +7,15 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <type_traits>
+#include <vector>
 
 #include "models_types.h"
+
+#ifdef __AVX2__
+#include <immintrin.h>
+#endif
 
 #ifndef PG_KNS
 #error "define PG_KNS before including models.h"
@@ -130,6 +136,102 @@ void taps_row_tables(const TapsPass& a, const T* sb, T* d, int nested) {
   }
 }
 
+#ifdef __AVX2__
+// Rows of 2 to 4 interleaved elements (channels) in float32: one 128-bit vector per
+// output pixel, its lanes the channels (lane-wise IEEE operations: each element sees
+// exactly the scalar model's operations).  `end`: one past the source buffer, so that a
+// 3-channel pixel at its very end is not read as 4 floats.
+template <int M>
+inline __m128 load_px(const float* p, const float* end) {
+  if constexpr (M == 4) {
+    return _mm_loadu_ps(p);
+  } else if constexpr (M == 2) {
+    return _mm_castpd_ps(_mm_load_sd(reinterpret_cast<const double*>(p)));
+  } else {
+    if (p + 4 <= end) return _mm_loadu_ps(p);
+    return _mm_setr_ps(p[0], p[1], p[2], 0.0f);
+  }
+}
+
+template <int M>
+void taps_row_px(const TapsPass& a, const float* sb, const float* end, float* d, int nested) {
+  const int64_t O = a.O, K = a.K;
+  const float* w = static_cast<const float*>(a.weight);
+  const int fma = a.fma;
+  for (int64_t o = 0; o < O; ++o) {
+    const int32_t* ix = a.index + o * K;
+    const float* wo = w + o * K;
+    __m128 acc;
+    if (nested || fma == FMA_REVERSE) {
+      acc = _mm_mul_ps(load_px<M>(sb + int64_t(ix[K - 1]) * M, end), _mm_set1_ps(wo[K - 1]));
+      for (int64_t t = K - 2; t >= 0; --t) {
+        const __m128 v = load_px<M>(sb + int64_t(ix[t]) * M, end);
+        const __m128 wt = _mm_set1_ps(wo[t]);
+        acc = fma == FMA_REVERSE ? _mm_fmadd_ps(v, wt, acc) : _mm_add_ps(_mm_mul_ps(v, wt), acc);
+      }
+    } else {
+      acc = _mm_mul_ps(load_px<M>(sb + int64_t(ix[0]) * M, end), _mm_set1_ps(wo[0]));
+      const int64_t ff = fma == FMA_CHAIN ? 1 : fma == FMA_TAIL4 ? a.fused_from[o] : K;
+      int64_t t = 1;
+      for (; t < std::min(ff, K); ++t)
+        acc = _mm_add_ps(acc, _mm_mul_ps(load_px<M>(sb + int64_t(ix[t]) * M, end),
+                                         _mm_set1_ps(wo[t])));
+      for (; t < K; ++t)
+        acc = _mm_fmadd_ps(load_px<M>(sb + int64_t(ix[t]) * M, end), _mm_set1_ps(wo[t]), acc);
+    }
+    float* q = d + o * M;
+    if constexpr (M == 4) {
+      _mm_storeu_ps(q, acc);
+    } else if constexpr (M == 2) {
+      _mm_store_sd(reinterpret_cast<double*>(q), _mm_castps_pd(acc));
+    } else if (o + 1 < O) {
+      _mm_storeu_ps(q, acc);  // its 4th lane is overwritten by output o + 1
+    } else {
+      alignas(16) float tmp[4];
+      _mm_store_ps(tmp, acc);
+      q[0] = tmp[0]; q[1] = tmp[1]; q[2] = tmp[2];
+    }
+  }
+}
+
+// First pass of the unshifted model, 8/16-bit pixels of 3 or 4 channels -> int32 sums.
+template <class X, int M>
+inline __m128i load_ipx(const X* p, const X* end) {
+  if constexpr (sizeof(X) == 1) {
+    int32_t v = 0;
+    std::memcpy(&v, p, (M == 4 || p + 4 <= end) ? 4 : 3);
+    const __m128i r = _mm_cvtsi32_si128(v);
+    return std::is_signed_v<X> ? _mm_cvtepi8_epi32(r) : _mm_cvtepu8_epi32(r);
+  } else {
+    int64_t v = 0;
+    std::memcpy(&v, p, (M == 4 || p + 4 <= end) ? 8 : 6);
+    const __m128i r = _mm_cvtsi64_si128(v);
+    return std::is_signed_v<X> ? _mm_cvtepi16_epi32(r) : _mm_cvtepu16_epi32(r);
+  }
+}
+
+template <class X, int M>
+void wide_first_px(const WidePass& a, const X* sb, const X* end, int32_t* d) {
+  const int64_t O = a.O, K = a.K;
+  for (int64_t o = 0; o < O; ++o) {
+    const int32_t* ix = a.index + o * K;
+    const int32_t* w = a.w + o * K;
+    __m128i acc = _mm_setzero_si128();
+    for (int64_t t = 0; t < K; ++t)
+      acc = _mm_add_epi32(acc, _mm_mullo_epi32(load_ipx<X, M>(sb + int64_t(ix[t]) * M, end),
+                                               _mm_set1_epi32(w[t])));
+    int32_t* q = d + o * M;
+    if (M == 4 || o + 1 < O) {
+      _mm_storeu_si128(reinterpret_cast<__m128i*>(q), acc);
+    } else {
+      alignas(16) int32_t tmp[4];
+      _mm_store_si128(reinterpret_cast<__m128i*>(tmp), acc);
+      q[0] = tmp[0]; q[1] = tmp[1]; q[2] = tmp[2];
+    }
+  }
+}
+#endif
+
 template <class T>
 void taps_units(const TapsPass& a, int64_t u0, int64_t u1) {
   const T* src = static_cast<const T*>(a.src);
@@ -141,6 +243,17 @@ void taps_units(const TapsPass& a, int64_t u0, int64_t u1) {
       const T* sb = src + b * L * M;
       T* d = dst + b * O * M;
       const int64_t clim = std::clamp<int64_t>(a.limit - b * M, 0, M);
+#ifdef __AVX2__
+      if constexpr (std::is_same_v<T, float>) {
+        const T* end = src + a.B * L * M;
+        if ((clim == 0 || clim == M) && M >= 2 && M <= 4) {
+          if (M == 2) taps_row_px<2>(a, sb, end, d, clim == M);
+          else if (M == 3) taps_row_px<3>(a, sb, end, d, clim == M);
+          else taps_row_px<4>(a, sb, end, d, clim == M);
+          continue;
+        }
+      }
+#endif
       if (clim == 0 || clim == M) {
         taps_row_tables<T>(a, sb, d, clim == M);
         continue;
@@ -239,6 +352,12 @@ void wide_first(const WidePass& a, int64_t u0, int64_t u1) {
     for (int64_t b = u0; b < u1; ++b) {
       const X* sb = src + b * L * M;
       H* d = dst + b * Q;
+#ifdef __AVX2__
+      if constexpr (std::is_same_v<H, int32_t>) {
+        if (M == 3) { wide_first_px<X, 3>(a, sb, src + a.B * L * M, d); continue; }
+        if (M == 4) { wide_first_px<X, 4>(a, sb, src + a.B * L * M, d); continue; }
+      }
+#endif
       for (int64_t q = 0; q < Q; q += kChunk) {
         const int64_t n = std::min(kChunk, Q - q);
         H acc[kChunk] = {};
@@ -401,6 +520,8 @@ void box_rows(const BoxArgs& a, int64_t r0, int64_t r1) {
     else *d = static_cast<S>(v);
   };
   A acc[kChunk];
+  // integer column sums of a chunk's pixels (ky * 65536 < 2**31: the caller checks)
+  std::vector<int32_t> col(static_cast<size_t>(integer ? (kChunk + 2 * C) * kx : 0));
   for (int64_t oy = r0; oy < r1; ++oy) {
     S* drow = dst + oy * dw * C;
     if (oy < fh) {
@@ -409,22 +530,42 @@ void box_rows(const BoxArgs& a, int64_t r0, int64_t r1) {
       for (int64_t e0 = 0; e0 < E; e0 += kChunk) {
         const int64_t ne = std::min(kChunk, E - e0);
         for (int64_t i = 0; i < ne; ++i) acc[i] = A(0);
+        int64_t eoff[kChunk];  // element e0 + i's first pixel in the block row
+        for (int64_t i = 0; i < ne; ++i) eoff[i] = ((e0 + i) / C) * kx * C + (e0 + i) % C;
         auto term = [&](int64_t k, int64_t e) -> A {  // tap k (row-major) of element e
-          const int64_t sy = k / kx, sx = k % kx, ox = e / C, c = e % C;
-          return A(base[sy * rowlen + (ox * kx + sx) * C + c]);
+          return A(base[(k / kx) * rowlen + (k % kx) * C + eoff[e - e0]]);
         };
         if constexpr (integer) {
-          for (int64_t k = 0; k < n; ++k)
-            for (int64_t i = 0; i < ne; ++i) acc[i] += term(k, e0 + i);
+          // exact sums (any order): down the block rows (contiguous), then across
+          const int64_t p0 = (e0 / C) * kx * C, p1 = ((e0 + ne - 1) / C + 1) * kx * C;
+          for (int64_t i = p0; i < p1; ++i) col[i - p0] = 0;
+          for (int64_t sy = 0; sy < ky; ++sy) {
+            const S* row = base + sy * rowlen;
+            for (int64_t i = p0; i < p1; ++i) col[i - p0] += int32_t(row[i]);
+          }
+          for (int64_t i = 0; i < ne; ++i) {
+            const int64_t px = eoff[i] - p0;
+            A v = A(0);
+            for (int64_t sx = 0; sx < kx; ++sx) v += A(col[px + sx * C]);
+            acc[i] = v;
+          }
         } else {
           int64_t k = 0;
-          for (; k + 4 <= n; k += 4)
+          auto koff = [&](int64_t kk) { return (kk / kx) * rowlen + (kk % kx) * C; };
+          for (; k + 4 <= n; k += 4) {
+            const S* t0 = base + koff(k);
+            const S* t1 = base + koff(k + 1);
+            const S* t2 = base + koff(k + 2);
+            const S* t3 = base + koff(k + 3);
             for (int64_t i = 0; i < ne; ++i) {
-              const int64_t e = e0 + i;
-              acc[i] = acc[i] + (((term(k, e) + term(k + 1, e)) + term(k + 2, e)) + term(k + 3, e));
+              const int64_t q = eoff[i];
+              acc[i] = acc[i] + (((A(t0[q]) + A(t1[q])) + A(t2[q])) + A(t3[q]));
             }
-          for (; k < n; ++k)
-            for (int64_t i = 0; i < ne; ++i) acc[i] = acc[i] + term(k, e0 + i);
+          }
+          for (; k < n; ++k) {
+            const S* t0 = base + koff(k);
+            for (int64_t i = 0; i < ne; ++i) acc[i] = acc[i] + A(t0[eoff[i]]);
+          }
           // the vector body: each block row left to right, then the rows in order
           for (int64_t i = 0; i < ne && e0 + i < a.limit; ++i) {
             const int64_t e = e0 + i;
@@ -463,7 +604,216 @@ void box_rows(const BoxArgs& a, int64_t r0, int64_t r1) {
   }
 }
 
+// ---------------------------------------------------------------- block_mean.py
+template <class S, class R>
+void block_mean_rows(const BlockMeanArgs& a, int64_t r0, int64_t r1) {
+  const S* src = static_cast<const S*>(a.src);
+  S* dst = static_cast<S*>(a.dst);
+  const int64_t W = a.W, C = a.C, fy = a.fy, fx = a.fx, ow = a.ow, rowlen = W * C;
+  const int64_t E = ((ow - 1) * fx + a.nx_last) * C;  // elements of a block row band
+  std::vector<R> rs(static_cast<size_t>(E));  // R: int32 where fy * fx pixels fit
+  for (int64_t oy = r0; oy < r1; ++oy) {
+    const int64_t ny = oy + 1 == a.oh ? a.ny_last : fy;
+    const S* base = src + (a.y0 + oy * fy) * rowlen + a.x0 * C;
+    S* d = dst + oy * ow * C;
+    // the band's pixels summed down the block rows (exact: any order), then across
+    std::fill(rs.begin(), rs.end(), R(0));
+    R* rp = rs.data();
+    for (int64_t sy = 0; sy < ny; ++sy) {
+      const S* row = base + sy * rowlen;
+      for (int64_t i = 0; i < E; ++i) rp[i] += R(row[i]);
+    }
+    for (int64_t ox = 0; ox < ow; ++ox) {
+      const int64_t nx = ox + 1 == ow ? a.nx_last : fx;
+      const int64_t n = nx * ny;
+      const int64_t mul = static_cast<int64_t>(4294967296.0f / (256.0f * static_cast<float>(n)));
+      const R* r = rp + ox * fx * C;
+      for (int64_t c = 0; c < C; ++c) {
+        int64_t tot = 0;
+        for (int64_t sx = 0; sx < nx; ++sx) tot += r[sx * C + c];
+        int64_t v = ((tot + n / 2) * mul) >> 24;
+        v = std::min<int64_t>(std::max<int64_t>(v, ILim<S>::lo), ILim<S>::hi);
+        d[ox * C + c] = static_cast<S>(v);
+      }
+    }
+  }
+}
+
+// ---------------------------------------------------------------- corner_sum.py
+template <class X, class W, class D>
+void corner_rows(const CornerArgs& a, int64_t u0, int64_t u1) {
+  const X* src = static_cast<const X*>(a.src);
+  D* dst = static_cast<D*>(a.dst);
+  const int nd = a.ndim, k = a.k;
+  int64_t istride[8];
+  istride[nd - 1] = 1;
+  for (int d = nd - 2; d >= 0; --d) istride[d] = istride[d + 1] * a.in_shape[d + 1];
+  int cell[8];  // cell slot of each axis, -1 for others
+  for (int d = 0; d < nd; ++d) cell[d] = -1;
+  for (int j = 0; j < k; ++j) cell[a.axes[j]] = j;
+  const int64_t nlast = a.out_shape[nd - 1];
+  const int ncorner = 1 << k;
+  const W* w0[3];
+  const W* w1[3];
+  for (int j = 0; j < k; ++j) {
+    w0[j] = static_cast<const W*>(a.w0[j]);
+    w1[j] = static_cast<const W*>(a.w1[j]);
+  }
+  constexpr bool q10 = std::is_same_v<W, int64_t>;
+  for (int64_t u = u0; u < u1; ++u) {  // u: an output row along the last axis
+    int64_t pos[8];
+    int64_t r = u;
+    for (int d = nd - 2; d >= 0; --d) {
+      pos[d] = r % a.out_shape[d];
+      r /= a.out_shape[d];
+    }
+    // per corner: the offset and weight-product inputs from the axes before the last
+    int64_t base[8];   // per corner bit pattern over the leading cell axes
+    bool out_lead = false;
+    for (int c = 0; c < ncorner; ++c) {
+      int64_t off = 0;
+      for (int d = 0; d < nd - 1; ++d) {
+        const int j = cell[d];
+        if (j < 0) {
+          off += pos[d] * istride[d];
+        } else {
+          const int bit = (c >> (k - 1 - j)) & 1;
+          off += int64_t(bit ? a.i1[j][pos[d]] : a.i0[j][pos[d]]) * istride[d];
+        }
+      }
+      base[c] = off;
+    }
+    for (int d = 0; d < nd - 1; ++d)
+      if (cell[d] >= 0 && a.outside[cell[d]] && a.outside[cell[d]][pos[d]]) out_lead = true;
+    D* drow = dst + u * nlast;
+    const int jl = cell[nd - 1];
+    // per corner: the weights of the leading cell axes, from the last one outwards
+    W lw[8][3];
+    int nlw = 0;
+    for (int c = 0; c < ncorner; ++c) {
+      int m = 0;
+      for (int j = k - 1; j >= 0; --j) {
+        const int d = a.axes[j];
+        if (d == nd - 1) continue;
+        const int bit = (c >> (k - 1 - j)) & 1;
+        lw[c][m++] = bit ? w1[j][pos[d]] : w0[j][pos[d]];
+      }
+      nlw = m;
+    }
+    W acc[kChunk];
+    for (int64_t e0 = 0; e0 < nlast; e0 += kChunk) {
+      const int64_t n = std::min(kChunk, nlast - e0);
+      for (int c = 0; c < ncorner; ++c) {
+        const X* sp = src + base[c];
+        if (jl >= 0) {  // the last axis is a cell axis: its weight comes first
+          const int bit = c & 1;
+          const int32_t* ix = (bit ? a.i1[jl] : a.i0[jl]) + e0;
+          const W* wl = (bit ? w1[jl] : w0[jl]) + e0;
+          if (nlw == 1 && c == 0) {  // 2 cell axes (the common case), first corner
+            const W l0 = lw[c][0];
+            for (int64_t i = 0; i < n; ++i) acc[i] = (wl[i] * l0) * W(sp[ix[i]]);
+          } else if (nlw == 1) {
+            const W l0 = lw[c][0];
+            for (int64_t i = 0; i < n; ++i) acc[i] = acc[i] + (wl[i] * l0) * W(sp[ix[i]]);
+          } else {
+            for (int64_t i = 0; i < n; ++i) {
+              W coef = wl[i];
+              for (int m = 0; m < nlw; ++m) coef = coef * lw[c][m];
+              const W term = coef * W(sp[ix[i]]);
+              acc[i] = c == 0 ? term : acc[i] + term;
+            }
+          }
+        } else {
+          W coef = lw[c][0];
+          for (int m = 1; m < nlw; ++m) coef = coef * lw[c][m];
+          const X* s2 = sp + e0;
+          if (c == 0)
+            for (int64_t i = 0; i < n; ++i) acc[i] = coef * W(s2[i]);
+          else
+            for (int64_t i = 0; i < n; ++i) acc[i] = acc[i] + coef * W(s2[i]);
+        }
+      }
+      for (int64_t i = 0; i < n; ++i) {
+        const int64_t e = e0 + i;
+        const bool outside = out_lead || (jl >= 0 && a.outside[jl] && a.outside[jl][e]);
+        if constexpr (std::is_floating_point_v<D>) {
+          drow[e] = outside ? D(a.fill_f) : D(acc[i]);
+        } else if (outside) {
+          drow[e] = static_cast<D>(a.fill_i);
+        } else {
+          double v;
+          if constexpr (q10) {
+            const int64_t mag = (acc[i] < 0 ? -acc[i] : acc[i]) >> (10 * k);
+            v = double(acc[i] < 0 ? -mag : mag);
+          } else {
+            v = std::trunc(double(acc[i]));
+            if (v != v) v = 0;
+          }
+          v = std::min(std::max(v, double(std::numeric_limits<D>::min())),
+                       double(std::numeric_limits<D>::max()));
+          drow[e] = static_cast<D>(v);
+        }
+      }
+    }
+  }
+}
+
+template <class X, class W>
+void corner_out(const CornerArgs& a, int64_t u0, int64_t u1) {
+  switch (a.otype) {
+    case MU8: corner_rows<X, W, uint8_t>(a, u0, u1); break;
+    case MI8: corner_rows<X, W, int8_t>(a, u0, u1); break;
+    case MU16: corner_rows<X, W, uint16_t>(a, u0, u1); break;
+    case MI16: corner_rows<X, W, int16_t>(a, u0, u1); break;
+    case MI32: corner_rows<X, W, int32_t>(a, u0, u1); break;
+    case MF32: corner_rows<X, W, float>(a, u0, u1); break;
+    default: corner_rows<X, W, double>(a, u0, u1); break;
+  }
+}
+
+template <class X>
+void corner_w(const CornerArgs& a, int64_t u0, int64_t u1) {
+  if (a.wtype == MF32) corner_out<X, float>(a, u0, u1);
+  else if (a.wtype == MF64) corner_out<X, double>(a, u0, u1);
+  else corner_out<X, int64_t>(a, u0, u1);
+}
+
 }  // namespace
+
+void corner_range(const CornerArgs& a, int64_t u0, int64_t u1) {
+  switch (a.itype) {
+    case MU8: corner_w<uint8_t>(a, u0, u1); break;
+    case MI8: corner_w<int8_t>(a, u0, u1); break;
+    case MU16: corner_w<uint16_t>(a, u0, u1); break;
+    case MI16: corner_w<int16_t>(a, u0, u1); break;
+    case MI32: corner_w<int32_t>(a, u0, u1); break;
+    case MF32: corner_w<float>(a, u0, u1); break;
+    default: corner_w<double>(a, u0, u1); break;
+  }
+}
+
+void block_mean_range(const BlockMeanArgs& a, int64_t r0, int64_t r1) {
+  // column sums of at most fy pixels: int32 while fy * 65536 < 2**31
+  const bool small = a.fy < 32768;
+  switch (a.dtype) {
+    case MU8:
+      if (small) block_mean_rows<uint8_t, int32_t>(a, r0, r1);
+      else block_mean_rows<uint8_t, int64_t>(a, r0, r1);
+      break;
+    case MI8:
+      if (small) block_mean_rows<int8_t, int32_t>(a, r0, r1);
+      else block_mean_rows<int8_t, int64_t>(a, r0, r1);
+      break;
+    case MU16:
+      if (small) block_mean_rows<uint16_t, int32_t>(a, r0, r1);
+      else block_mean_rows<uint16_t, int64_t>(a, r0, r1);
+      break;
+    default:
+      if (small) block_mean_rows<int16_t, int32_t>(a, r0, r1);
+      else block_mean_rows<int16_t, int64_t>(a, r0, r1);
+      break;
+  }
+}
 
 void taps_range(const TapsPass& a, int64_t u0, int64_t u1) {
   if (a.wtype == MF64) taps_units<double>(a, u0, u1);

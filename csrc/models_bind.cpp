@@ -7,6 +7,7 @@
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
+#include <nanobind/stl/vector.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -29,7 +30,9 @@ void parallel_run(int64_t n, int64_t threads, int64_t chunk,
   void taps_range(const TapsPass& a, int64_t u0, int64_t u1);           \
   void store_span(const StoreArgs& a, int64_t i0, int64_t i1);          \
   void wide_range(const WidePass& a, int64_t u0, int64_t u1);           \
-  void box_range(const BoxArgs& a, int64_t r0, int64_t r1);
+  void box_range(const BoxArgs& a, int64_t r0, int64_t r1);            \
+  void block_mean_range(const BlockMeanArgs& a, int64_t r0, int64_t r1); \
+  void corner_range(const CornerArgs& a, int64_t u0, int64_t u1);
 namespace mbase { PG_MODEL_DECLS }
 #ifdef PG_HAVE_AVX2
 namespace mavx2 { PG_MODEL_DECLS }
@@ -43,6 +46,8 @@ struct ModelKernels {
   void (*store)(const StoreArgs&, int64_t, int64_t);
   void (*wide)(const WidePass&, int64_t, int64_t);
   void (*box)(const BoxArgs&, int64_t, int64_t);
+  void (*block_mean)(const BlockMeanArgs&, int64_t, int64_t);
+  void (*corner)(const CornerArgs&, int64_t, int64_t);
   const char* isa;
 };
 
@@ -50,12 +55,13 @@ ModelKernels pick(bool allow_simd) {
 #ifdef PG_HAVE_AVX2
   __builtin_cpu_init();
   if (allow_simd && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-    return {mavx2::taps_range, mavx2::store_span, mavx2::wide_range, mavx2::box_range, "avx2"};
+    return {mavx2::taps_range, mavx2::store_span, mavx2::wide_range, mavx2::box_range,
+            mavx2::block_mean_range, mavx2::corner_range, "avx2"};
 #else
   (void)allow_simd;
 #endif
   return {mbase::taps_range, mbase::store_span, mbase::wide_range, mbase::box_range,
-          "baseline"};
+          mbase::block_mean_range, mbase::corner_range, "baseline"};
 }
 
 ModelKernels g_models = pick(true);
@@ -244,6 +250,7 @@ void box(const Ro& src, Rw& dst, int dtype, int store_rule, int64_t H, int64_t W
   need(full_w == std::min(dw, W / kx) && full_h == std::min(dh, H / ky), "bad full blocks");
   need(dw <= (W + kx - 1) / kx && dh <= full_h + 1 && dh <= (H + ky - 1) / ky,
        "blocks outside the input");
+  need(dtype >= MF32 || ky < 32768, "integer blocks of 32768 rows or more");
   need(bytes(src) == H * W * C * msize(dtype), "src has the wrong size");
   need(static_cast<int64_t>(dst.nbytes()) == dh * dw * C * msize(dtype), "dst has the wrong size");
   BoxArgs a{dtype, store_rule, H, W, C, kx, ky, dh, dw, full_w, full_h,
@@ -252,6 +259,84 @@ void box(const Ro& src, Rw& dst, int dtype, int store_rule, int64_t H, int64_t W
   const auto fn = g_models.box;
   nb::gil_scoped_release release;
   parallel_run(dh, nt, chunk_for(dh, nt), [&](int64_t r0, int64_t r1, int64_t) { fn(a, r0, r1); });
+}
+
+void block_mean(const Ro& src, Rw& dst, int dtype, int64_t H, int64_t W, int64_t C,
+                int64_t y0, int64_t x0, int64_t fy, int64_t fx, int64_t oh, int64_t ow,
+                int64_t ny_last, int64_t nx_last, int64_t threads) {
+  need(dtype >= MU8 && dtype <= MI16, "dtype must be an 8 or 16-bit integer type");
+  need(H >= 1 && W >= 1 && C >= 1 && fy >= 1 && fx >= 1 && oh >= 1 && ow >= 1 && threads >= 1,
+       "bad block sizes");
+  need(ny_last >= 1 && ny_last <= fy && nx_last >= 1 && nx_last <= fx, "bad last blocks");
+  need(y0 >= 0 && x0 >= 0 && y0 + (oh - 1) * fy + ny_last <= H &&
+           x0 + (ow - 1) * fx + nx_last <= W, "blocks outside the input");
+  need(bytes(src) == H * W * C * msize(dtype), "src has the wrong size");
+  need(static_cast<int64_t>(dst.nbytes()) == oh * ow * C * msize(dtype), "dst has the wrong size");
+  BlockMeanArgs a{dtype, H, W, C, y0, x0, fy, fx, oh, ow, ny_last, nx_last, src.data(),
+                  dst.data()};
+  const int64_t nt = threads_for(threads, double(oh) * fy * W * C, oh);
+  const auto fn = g_models.block_mean;
+  nb::gil_scoped_release release;
+  parallel_run(oh, nt, chunk_for(oh, nt), [&](int64_t r0, int64_t r1, int64_t) { fn(a, r0, r1); });
+}
+
+// cells: per cell axis (axis, i0, i1, w0, w1, outside or None), sorted by axis.
+void corner_sum(const Ro& src, Rw& dst, int wtype, int itype, int otype,
+                const std::vector<int64_t>& in_shape, const std::vector<int64_t>& out_shape,
+                const std::vector<int>& axes, const std::vector<Ro>& i0, const std::vector<Ro>& i1,
+                const std::vector<Ro>& w0, const std::vector<Ro>& w1,
+                const std::vector<std::optional<Ro>>& outside, double fill_f, int64_t fill_i,
+                int64_t threads) {
+  const int nd = static_cast<int>(in_shape.size()), k = static_cast<int>(axes.size());
+  need(nd >= 1 && nd <= 8 && static_cast<int>(out_shape.size()) == nd, "1 to 8 dimensions");
+  need(k >= 1 && k <= 3 && i0.size() == size_t(k) && i1.size() == size_t(k) &&
+           w0.size() == size_t(k) && w1.size() == size_t(k) && outside.size() == size_t(k),
+       "1 to 3 cell axes, one entry each");
+  need(wtype == MF32 || wtype == MF64 || wtype == MI64, "bad wtype");
+  need(itype >= MU8 && itype <= MI32 && otype >= MU8 && otype <= MI32, "bad element types");
+  CornerArgs a{};
+  a.wtype = wtype; a.itype = itype; a.otype = otype; a.ndim = nd; a.k = k;
+  int64_t nin = 1, nout = 1;
+  for (int d = 0; d < nd; ++d) {
+    need(in_shape[size_t(d)] >= 1 && out_shape[size_t(d)] >= 1, "empty axis");
+    a.in_shape[d] = in_shape[size_t(d)];
+    a.out_shape[d] = out_shape[size_t(d)];
+    nin *= a.in_shape[d];
+    nout *= a.out_shape[d];
+  }
+  for (int j = 0; j < k; ++j) {
+    const int d = axes[size_t(j)];
+    need(d >= 0 && d < nd && (j == 0 || d > axes[size_t(j - 1)]), "cell axes sorted, in range");
+    a.axes[j] = d;
+    const int64_t O = a.out_shape[d], L = a.in_shape[d];
+    a.i0[j] = checked_index(i0[size_t(j)], O, 1, L);
+    a.i1[j] = checked_index(i1[size_t(j)], O, 1, L);
+    need(bytes(w0[size_t(j)]) == O * msize(wtype) && bytes(w1[size_t(j)]) == O * msize(wtype),
+         "cell weights have the wrong size");
+    a.w0[j] = w0[size_t(j)].data();
+    a.w1[j] = w1[size_t(j)].data();
+    if (outside[size_t(j)]) {
+      need(bytes(*outside[size_t(j)]) == O, "outside must hold out_size bytes");
+      a.outside[j] = static_cast<const uint8_t*>(outside[size_t(j)]->data());
+    }
+  }
+  for (int d = 0; d < nd; ++d) {
+    bool is_cell = false;
+    for (int j = 0; j < k; ++j) is_cell |= a.axes[j] == d;
+    need(is_cell || a.in_shape[d] == a.out_shape[d], "non-cell axes keep their size");
+  }
+  need(bytes(src) == nin * msize(itype), "src has the wrong size");
+  need(static_cast<int64_t>(dst.nbytes()) == nout * msize(otype), "dst has the wrong size");
+  a.fill_f = fill_f;
+  a.fill_i = fill_i;
+  a.src = src.data();
+  a.dst = dst.data();
+  const int64_t units = nout / a.out_shape[nd - 1];
+  const int64_t nt = threads_for(threads, double(nout) * (1 << k) * 2, units);
+  const auto fn = g_models.corner;
+  nb::gil_scoped_release release;
+  parallel_run(units, nt, chunk_for(units, nt),
+               [&](int64_t u0, int64_t u1, int64_t) { fn(a, u0, u1); });
 }
 
 }  // namespace
@@ -277,6 +362,14 @@ void register_models(nb::module_& m) {
         nb::arg("H"), nb::arg("W"), nb::arg("C"), nb::arg("kx"), nb::arg("ky"), nb::arg("dh"),
         nb::arg("dw"), nb::arg("full_w"), nb::arg("full_h"), nb::arg("limit"), nb::arg("inv"),
         nb::arg("threads"));
+  m.def("block_mean", &block_mean, nb::arg("src"), nb::arg("dst"), nb::arg("dtype"),
+        nb::arg("H"), nb::arg("W"), nb::arg("C"), nb::arg("y0"), nb::arg("x0"), nb::arg("fy"),
+        nb::arg("fx"), nb::arg("oh"), nb::arg("ow"), nb::arg("ny_last"), nb::arg("nx_last"),
+        nb::arg("threads"));
+  m.def("corner_sum", &corner_sum, nb::arg("src"), nb::arg("dst"), nb::arg("wtype"),
+        nb::arg("itype"), nb::arg("otype"), nb::arg("in_shape"), nb::arg("out_shape"),
+        nb::arg("axes"), nb::arg("i0"), nb::arg("i1"), nb::arg("w0"), nb::arg("w1"),
+        nb::arg("outside"), nb::arg("fill_f"), nb::arg("fill_i"), nb::arg("threads"));
 }
 
 }  // namespace pg

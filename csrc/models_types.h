@@ -88,4 +88,39 @@ struct BoxArgs {
   void* dst;
 };
 
+// Pillow's 8-bit Image.reduce (block_mean.py, BlockMean("exact", "reciprocal24")) on a
+// (H, W, C) region of integer data: blocks of fy x fx pixels from (y0, x0), the last
+// block of each axis ny_last / nx_last pixels; each mean ((total + n/2) * m) >> 24 with
+// m = int(f32(2**32) / (f32(256) * f32(n))), saturated to the dtype.
+struct BlockMeanArgs {
+  int dtype;  // MU8 .. MI16
+  int64_t H, W, C, y0, x0, fy, fx, oh, ow, ny_last, nx_last;
+  const void* src;
+  void* dst;
+};
+
+// ONNX Runtime's corner sums (corner_sum.py) on an N-D array (ndim <= 8), k <= 3 cell
+// axes.  Output element y: the 2**k corners in memory order (first cell axis slowest),
+// each weighted by the product of its per-axis weights formed from the last cell axis
+// outwards, every product and sum in the working type (float32, float64 for float64
+// data; int64 for the 10-bit weights of q10).  Outputs outside the crop box on any cell
+// axis take the fill value.
+struct CornerArgs {
+  int wtype;   // MF32, MF64 or MI64 (q10)
+  int itype;   // input element type
+  int otype;   // output element type: the working float type, or an integer dtype
+  int ndim, k;
+  int64_t in_shape[8], out_shape[8];
+  int axes[3];
+  const int32_t* i0[3];
+  const int32_t* i1[3];
+  const void* w0[3];  // working type (int64 for q10)
+  const void* w1[3];
+  const uint8_t* outside[3];  // or null
+  double fill_f;    // float outputs
+  int64_t fill_i;   // integer outputs (already truncated and saturated)
+  const void* src;
+  void* dst;
+};
+
 }  // namespace pg

@@ -233,3 +233,58 @@ def test_declines_what_it_does_not_implement() -> None:
     assert native_models.apply_model(np.ones((2, 5), np.float32), [(1, p)]) is None
     with pytest.raises(ValueError, match="fill value"):
         models.apply_model(np.ones((2, 5), np.float32), [(1, p)])
+
+
+# ------------------------------------------------------------------ block_mean (Pillow)
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "uint16", "int16"])
+def test_pillow_reduce_blocks(dtype: str) -> None:
+    import dataclasses
+
+    from pixelgrid.compat import pillow as pil
+
+    rng = np.random.default_rng(len(dtype))
+    model = pil.REDUCE_MODELS["8bit"]
+    for _ in range(10):
+        h, w = (int(v) for v in rng.integers(1, 60, 2))
+        cn = int(rng.integers(0, 5))
+        fy, fx = (int(v) for v in rng.integers(1, 8, 2))
+        y0, x0 = int(rng.integers(0, h)), int(rng.integers(0, w))
+        y1, x1 = int(rng.integers(y0 + 1, h + 1)), int(rng.integers(x0 + 1, w + 1))
+        plans = [(ax, dataclasses.replace(p, arithmetic=p.arithmetic.replace(block_mean=model)))
+                 for ax, p in ((0, pil._block_plan(h, min(fy, y1 - y0 + 1), y0, y1)),
+                               (1, pil._block_plan(w, min(fx, x1 - x0 + 1), x0, x1)))]
+        shape = (h, w) if cn == 0 else (h, w, cn)
+        _check(_data(rng, shape, dtype), plans)
+
+
+# ------------------------------------------------------------------ corner_sum (ONNX Runtime)
+CORNER_CASES = [  # (shape, scales, ctm, dtype)
+    ((40, 33), [1.7, 0.6], "half_pixel", "float32"),
+    ((1, 3, 21, 30), [1, 1, 1.5, 2.25], "half_pixel", "float32"),
+    ((1, 3, 21, 30), [1, 1, 0.45, 1.3], "align_corners", "float64"),
+    ((1, 17, 23, 3), [1, 1.6, 0.7, 1], "half_pixel", "uint8"),
+    ((1, 17, 23, 4), [1, 2.0, 2.0, 1], "asymmetric", "int8"),
+    ((9, 11, 13), [1.5, 0.8, 2.0], "half_pixel", "float32"),
+    ((1, 2, 9, 11, 13), [1, 1, 1.5, 0.8, 2.0], "pytorch_half_pixel", "uint8"),
+    ((2, 2300), [1, 2.2], "half_pixel", "float32"),
+    ((25, 31), [1.3, 1.9], "half_pixel", "int32"),
+    ((25, 31), [1.3, 1.9], "half_pixel", "float16"),
+    ((1, 2, 20, 24), [1, 1, 1.5, 1.5], "tf_crop_and_resize", "float32"),
+    ((1, 2, 20, 24), [1, 1, 1.5, 1.5], "tf_crop_and_resize", "uint16"),
+]
+
+
+@pytest.mark.parametrize("shape,scales,ctm,dtype", CORNER_CASES)
+def test_onnx_corner_sums(shape: tuple[int, ...], scales: list[float], ctm: str,
+                          dtype: str) -> None:
+    from pixelgrid.compat import onnx as ox
+
+    rng = np.random.default_rng(len(shape) * 7 + len(dtype))
+    roi = None
+    if ctm == "tf_crop_and_resize":  # a crop box partly outside: outputs take the fill
+        roi = [0, 0, -0.2, 0.1, 1, 1, 0.9, 1.3]
+    plans = ox.onnx_plans(shape, roi, scales, mode="linear", coordinate_transformation_mode=ctm,
+                          extrapolation_value=7.6)
+    plans = ox._cell_for_dtype(plans, np.dtype(dtype), len(shape))
+    assert plans[0][1].arithmetic.accumulate.startswith("corner_sum")
+    _check(_data(rng, shape, dtype), plans)

@@ -18,7 +18,11 @@ Natively run:
 * ``intermediate="unshifted"`` on 8/16-bit integer data: both passes,
   ``truncate`` and the float32 vector body;
 * ``accumulate="block"`` (OpenCV's integer-factor ``INTER_AREA``) on 8/16-bit
-  integer, float32 and float64 data.
+  integer, float32 and float64 data;
+* ``block_mean=BlockMean("exact", "reciprocal24")`` (Pillow's 8-bit ``reduce``)
+  on 8/16-bit integer data;
+* ``accumulate="corner_sum"`` / ``"corner_sum_q10"`` (ONNX Runtime's linear) on
+  8/16/32-bit integer and float data, up to 3 cell axes of up to 8 dimensions.
 """
 
 from __future__ import annotations
@@ -135,15 +139,19 @@ def apply_model(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]], *,
     a = plans[-1][1].arithmetic
     kinds = {(p.arithmetic.accumulate, p.arithmetic.intermediate == "unshifted",
               p.arithmetic.block_mean) for _, p in plans}
-    if len(kinds) > 1 or a.block_mean is not None or not _plans_ok(x, plans):
+    if len(kinds) > 1 or not _plans_ok(x, plans):
         return None
     nt = native._resolve_threads(threads)
+    if a.block_mean is not None:
+        return _block_mean(x, plans, nt)
     if a.intermediate == "unshifted" and x.dtype.kind in "iu":
         return _wide(x, plans, nt)
     if a.accumulate == "block":
         return _box(x, plans, nt)
     if a.accumulate == "taps":
         return _taps(x, plans, nt)
+    if a.accumulate in ("corner_sum", "corner_sum_q10"):
+        return _corner(x, plans, nt)
     return None
 
 
@@ -264,6 +272,8 @@ def _box(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
     if a.store not in ("half_even", "half_away", "half_up", "truncate"):
         return None
     kx, ky = px.taps, py.taps
+    if ky >= 32768:
+        return None
     dw, dh = px.out_size, py.out_size
     h, w = x.shape[:2]
     full_w, full_h = min(dw, w // kx), min(dh, h // ky)
@@ -278,3 +288,89 @@ def _box(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
                     C=cn, kx=kx, ky=ky, dh=dh, dw=dw, full_w=full_w, full_h=full_h,
                     limit=limit, inv=float(np.float32(1.0 / (kx * ky))), threads=nt)
     return out
+
+
+# ------------------------------------------------------------------ block_mean.py
+def _block_mean(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
+                nt: int) -> NDArray[Any] | None:
+    from .block_mean import _blocks
+
+    model = plans[-1][1].arithmetic.block_mean
+    assert model is not None
+    by_axis = dict(plans)
+    if (len(plans) != 2 or set(by_axis) != {0, 1} or x.ndim not in (2, 3)
+            or x.dtype not in _SMALL_INT or model.sums != "exact"
+            or model.divide != "reciprocal24" or model.store == "clip8_wrap"):
+        return None
+    try:
+        y0, fy, ny = _blocks(by_axis[0])
+        x0, fx, nx = _blocks(by_axis[1])
+    except ValueError:
+        return None  # the numpy model raises
+    if np.any(ny[:-1] != fy) or np.any(nx[:-1] != fx) or ny[-1] < 1 or nx[-1] < 1:
+        return None
+    h, w = x.shape[:2]
+    cn = int(np.prod(x.shape[2:], dtype=np.int64))
+    out = np.empty((ny.size, nx.size, *x.shape[2:]), dtype=x.dtype)
+    native._ext.block_mean(src=np.ascontiguousarray(x), dst=out, dtype=_MTYPE[x.dtype], H=h,
+                           W=w, C=cn, y0=y0, x0=x0, fy=fy, fx=fx, oh=ny.size, ow=nx.size,
+                           ny_last=int(ny[-1]), nx_last=int(nx[-1]), threads=nt)
+    return out
+
+
+# ------------------------------------------------------------------ corner_sum.py
+_CORNER_DTYPES = _SMALL_INT | frozenset(np.dtype(t) for t in (np.int32, np.float16,
+                                                                 np.float32, np.float64))
+
+
+def _corner(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
+            nt: int) -> NDArray[Any] | None:
+    rule = plans[0][1].arithmetic.accumulate
+    q10 = rule == "corner_sum_q10"
+    cell = sorted(plans, key=lambda ap: ap[0])
+    axes = [int(ax) for ax, _ in cell]
+    if (x.dtype not in _CORNER_DTYPES or not 1 <= len(cell) <= 3 or x.ndim > 8
+            or len(set(axes)) != len(axes) or any(p.taps not in (1, 2) for _, p in cell)):
+        return None
+    f64 = x.dtype == np.float64
+    work = np.int64 if q10 else np.float64 if f64 else np.float32
+    i0, i1, w0, w1, outside = [], [], [], [], []
+    for _, p in cell:
+        idx = _index(p)
+        w = np.asarray(p.weight, dtype=np.float64)
+        if p.taps == 1:  # a one-tap row: the right tap weighs nothing
+            idx = np.concatenate([idx, idx], axis=1)
+            w = np.concatenate([w, np.zeros_like(w)], axis=1)
+        if q10:
+            right = np.floor(w[:, 1].astype(np.float32) * np.float32(1024)).astype(np.int64)
+            wi = np.stack([1024 - right, right], axis=1)
+            wi[idx[:, 0] == idx[:, 1]] = 512
+            ws = wi
+        else:
+            ws = w.astype(np.float32).astype(work)
+        i0.append(np.ascontiguousarray(idx[:, 0]))
+        i1.append(np.ascontiguousarray(idx[:, 1]))
+        w0.append(np.ascontiguousarray(ws[:, 0]))
+        w1.append(np.ascontiguousarray(ws[:, 1]))
+        fill = np.asarray(p.fill)
+        outside.append(np.ascontiguousarray(fill > 0, dtype=np.uint8) if np.any(fill) else None)
+    fill_value = float(plans[0][1].fill_value)
+    out_shape = list(x.shape)
+    for ax, p in cell:
+        out_shape[ax] = p.out_size
+    integer = x.dtype.kind in "iu"
+    if integer:
+        info = np.iinfo(x.dtype)
+        t = 0.0 if np.isnan(fill_value) else np.trunc(fill_value)
+        fill_i, fill_f = int(min(max(t, info.min), info.max)), 0.0
+        otype, odt = _MTYPE[x.dtype], x.dtype
+    else:
+        fill_i, fill_f = 0, float(np.asarray(fill_value, dtype=work))
+        otype, odt = _MTYPE[np.dtype(work)], np.dtype(work)
+    src = np.ascontiguousarray(x if x.dtype != np.float16 else x.astype(np.float32))
+    out = np.empty(out_shape, dtype=odt)
+    native._ext.corner_sum(src=src, dst=out, wtype=_MTYPE[np.dtype(work)],
+                           itype=_MTYPE[src.dtype], otype=otype, in_shape=list(x.shape),
+                           out_shape=out_shape, axes=axes, i0=i0, i1=i1, w0=w0, w1=w1,
+                           outside=outside, fill_f=fill_f, fill_i=fill_i, threads=nt)
+    return out if out.dtype == x.dtype else out.astype(x.dtype)
