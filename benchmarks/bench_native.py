@@ -2,6 +2,12 @@
 
 Run: python benchmarks/bench_native.py [--reps N] [--cases a,b]
 Prints medians in ms at 1 and 2 threads and the ratio pixelgrid / fastest peer.
+
+``--models``: the compat calls whose plans declare a library's arithmetic model
+(float32 taps, OpenCV's unshifted 8-bit sums, block sums, Pillow's reduce and F mode,
+ONNX Runtime's corner sums), each against the library call it reproduces, after an
+agreement check (``=`` bit-exact, else the max difference); ``--engine reference``
+times the numpy model engines instead of the compiled ones.
 """
 
 from __future__ import annotations
@@ -56,15 +62,107 @@ def conv_plan(n_in: int, n_out: int, kernel: str, antialias: bool, bits: int = 1
     return AxisPlan(n_in, n_out, idx, w, np.zeros(n_out), 0.0, c, _fixed(w, bits))
 
 
-def timeit(fn, reps: int) -> float:
+def timeit(fn, reps: int, clock=time.perf_counter) -> float:
     fn()
     fn()
     ts = []
     for _ in range(reps):
-        t0 = time.perf_counter()
+        t0 = clock()
         fn()
-        ts.append(time.perf_counter() - t0)
+        ts.append(clock() - t0)
     return float(np.median(ts)) * 1e3
+
+
+def model_cases() -> dict[str, tuple]:
+    """``name -> (pixelgrid call, library call)`` for the compat calls of the models."""
+    import cv2
+    from PIL import Image
+
+    import pixelgrid.compat.onnx as pox
+    import pixelgrid.compat.opencv as pcv
+    import pixelgrid.compat.pillow as ppl
+
+    rng = np.random.default_rng(0)
+    u8 = rng.integers(0, 256, (1024, 1024, 3), dtype=np.uint8)
+    f32 = rng.random((1024, 1024, 3), dtype=np.float32)
+    cases: dict[str, tuple] = {}
+    for nm in ("LINEAR", "CUBIC", "LANCZOS4"):
+        flag = getattr(cv2, f"INTER_{nm}")
+        for dn, x in (("u8", u8), ("f32", f32)):
+            cases[f"cv {dn} {nm} 1024->1536"] = (
+                lambda x=x, f=flag: pcv.resize(x, (1536, 1536), interpolation=f),
+                lambda x=x, f=flag: cv2.resize(x, (1536, 1536), interpolation=f))
+    cases["cv f32 AREA 1024->1536"] = (
+        lambda: pcv.resize(f32, (1536, 1536), interpolation=cv2.INTER_AREA),
+        lambda: cv2.resize(f32, (1536, 1536), interpolation=cv2.INTER_AREA))
+    cases["cv f32 AREA 1024->700"] = (
+        lambda: pcv.resize(f32, (700, 700), interpolation=cv2.INTER_AREA),
+        lambda: cv2.resize(f32, (700, 700), interpolation=cv2.INTER_AREA))
+    for dn, x in (("u8", u8[:1023, :1023]), ("f32", f32[:1023, :1023])):
+        x = np.ascontiguousarray(x)
+        cases[f"cv {dn} AREA /3"] = (
+            lambda x=x: pcv.resize(x, (341, 341), interpolation=cv2.INTER_AREA),
+            lambda x=x: cv2.resize(x, (341, 341), interpolation=cv2.INTER_AREA))
+    rgb = Image.fromarray(u8[:1023, :1023].copy())
+    cases["pillow RGB reduce(3)"] = (lambda: ppl.reduce(rgb, 3), lambda: rgb.reduce(3))
+    fim = Image.fromarray(f32[:512, :512, 0].copy(), mode="F")
+    cases["pillow F BICUBIC 512->1024"] = (
+        lambda: ppl.resize(fim, (1024, 1024), Image.BICUBIC),
+        lambda: fim.resize((1024, 1024), Image.BICUBIC))
+    try:
+        import onnxruntime as ort
+        from onnx import TensorProto, helper
+    except ImportError:
+        return cases
+    for mode, dn in (("linear", "f32"), ("linear", "u8"), ("cubic", "f32")):
+        tp = TensorProto.FLOAT if dn == "f32" else TensorProto.UINT8
+        node = helper.make_node("Resize", ["X", "", "scales"], ["Y"], mode=mode)
+        g = helper.make_graph(
+            [node], "g", [helper.make_tensor_value_info("X", tp, None)],
+            [helper.make_tensor_value_info("Y", tp, None)],
+            [helper.make_tensor("scales", TensorProto.FLOAT, [4], [1, 1, 1.5, 1.5])])
+        m = helper.make_model(g, opset_imports=[helper.make_opsetid("", 19)])
+        x = f32[:512, :512].transpose(2, 0, 1)[None].copy() if dn == "f32" else \
+            u8[:512, :512].transpose(2, 0, 1)[None].copy()
+        sess = {}
+
+        def lib(x=x, m=m, sess=sess):
+            t = int(os.environ.get("PIXELGRID_NUM_THREADS", "1"))
+            if t not in sess:
+                so = ort.SessionOptions()
+                so.intra_op_num_threads = t
+                sess[t] = ort.InferenceSession(m.SerializeToString(), so,
+                                               providers=["CPUExecutionProvider"])
+            return sess[t].run(None, {"X": x})[0]
+
+        cases[f"onnx {dn} {mode} 512->768"] = (
+            lambda x=x, mode=mode: pox.resize(x, scales=[1, 1, 1.5, 1.5], mode=mode), lib)
+    return cases
+
+
+def bench_models(reps: int, threads: list[int], which: str, engine: str, cpu: bool) -> None:
+    """Median ms of each compat model call and its library at each thread count.
+
+    ``cpu``: at 1 thread, the calling thread's CPU time (``time.thread_time``: every
+    call here runs in the caller at 1 thread), steadier than wall time on a busy machine.
+    """
+    import cv2
+
+    os.environ["PIXELGRID_ENGINE"] = engine
+    cases = model_cases()
+    print(f"{'case':28s} {'T':>2s} {'pixelgrid':>9s} {'library':>8s} {'ratio':>6s}  agree")
+    for name, (ours, lib) in cases.items():
+        if which and not any(w in name for w in which.split(",")):
+            continue
+        for t in threads:
+            os.environ["PIXELGRID_NUM_THREADS"] = str(t)
+            cv2.setNumThreads(t)
+            a, b = np.asarray(ours()), np.asarray(lib())
+            d = float(np.max(np.abs(a.astype(np.float64) - b.astype(np.float64))))
+            agree = "=" if d == 0 else f"{d:.3g}"
+            clock = time.thread_time if cpu and t == 1 else time.perf_counter
+            ta, tb = timeit(ours, reps, clock), timeit(lib, reps, clock)
+            print(f"{name:28s} {t:2d} {ta:9.2f} {tb:8.2f} {ta / tb:6.2f}  {agree}", flush=True)
 
 
 def main() -> None:
@@ -77,7 +175,16 @@ def main() -> None:
     ap.add_argument("--reps", type=int, default=15)
     ap.add_argument("--cases", default="")
     ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--models", action="store_true",
+                    help="time the compat calls of the arithmetic models instead")
+    ap.add_argument("--engine", default="auto", choices=("auto", "reference"))
+    ap.add_argument("--cpu", action="store_true",
+                    help="--models at 1 thread: CPU time of the calling thread")
     args = ap.parse_args()
+    if args.models:
+        bench_models(args.reps, [int(t) for t in args.threads.split(",")], args.cases,
+                     args.engine, args.cpu)
+        return
     rng = np.random.default_rng(0)
 
     cases = {}

@@ -32,7 +32,47 @@ constexpr int64_t kChunk = 64;  // elements summed in registers/L1 at a time
 // contiguous input row (x[b, index[o, t], :]).
 template <class T>
 void taps_segment(const T* sb, int64_t M, const int32_t* ix, const T* w, int64_t K,
-                  int fma, int nested, int32_t ff, T* d, int64_t m0, int64_t m1) {
+                  int fma, int nested, int32_t ff, T* d, int64_t m0, int64_t m1, int zs, T z0) {
+#ifdef __AVX2__
+  // 8 floats at a time, every tap's partial sum in a register (lane-wise IEEE: each
+  // element sees the scalar model's operations); the rest below.
+  if constexpr (std::is_same_v<T, float>) {
+    constexpr int64_t kMaxK = 64;
+    if (K <= kMaxK && m1 - m0 >= 8) {
+      const float* sp[kMaxK];
+      __m256 wv[kMaxK];
+      for (int64_t t = 0; t < K; ++t) {
+        sp[t] = sb + int64_t(ix[t]) * M;
+        wv[t] = _mm256_set1_ps(w[t]);
+      }
+      const bool back = nested || fma == FMA_REVERSE;
+      const int64_t fuse_from = fma == FMA_CHAIN ? 1 : fma == FMA_TAIL4 ? ff : K;
+      const __m256 zv = _mm256_set1_ps(z0);
+      int64_t m = m0;
+      for (; m + 8 <= m1; m += 8) {
+        __m256 acc;
+        if (back) {
+          acc = _mm256_mul_ps(_mm256_loadu_ps(sp[K - 1] + m), wv[K - 1]);
+          if (fma == FMA_REVERSE)
+            for (int64_t t = K - 2; t >= 0; --t)
+              acc = _mm256_fmadd_ps(_mm256_loadu_ps(sp[t] + m), wv[t], acc);
+          else
+            for (int64_t t = K - 2; t >= 0; --t)
+              acc = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(sp[t] + m), wv[t]), acc);
+        } else {
+          acc = _mm256_mul_ps(_mm256_loadu_ps(sp[0] + m), wv[0]);
+          if (zs) acc = _mm256_add_ps(zv, acc);
+          int64_t t = 1;
+          for (const int64_t e = std::min(fuse_from, K); t < e; ++t)
+            acc = _mm256_add_ps(acc, _mm256_mul_ps(_mm256_loadu_ps(sp[t] + m), wv[t]));
+          for (; t < K; ++t) acc = _mm256_fmadd_ps(_mm256_loadu_ps(sp[t] + m), wv[t], acc);
+        }
+        _mm256_storeu_ps(d + m, acc);
+      }
+      m0 = m;
+    }
+  }
+#endif
   T acc[kChunk];
   for (int64_t m = m0; m < m1; m += kChunk) {
     const int64_t n = std::min(kChunk, m1 - m);
@@ -53,6 +93,8 @@ void taps_segment(const T* sb, int64_t M, const int32_t* ix, const T* w, int64_t
       const T* s = sb + int64_t(ix[0]) * M + m;
       const T w0 = w[0];
       for (int64_t i = 0; i < n; ++i) acc[i] = s[i] * w0;
+      if (zs)
+        for (int64_t i = 0; i < n; ++i) acc[i] = z0 + acc[i];
       for (int64_t t = 1; t < K; ++t) {
         const T* st = sb + int64_t(ix[t]) * M + m;
         const T wt = w[t];
@@ -69,7 +111,7 @@ void taps_segment(const T* sb, int64_t M, const int32_t* ix, const T* w, int64_t
 // One element of a pass (rows whose elements mix the vector body and the scalar tail).
 template <class T>
 T taps_element(const T* sb, int64_t M, const int32_t* ix, const T* w, int64_t K, int fma,
-               int nested, int32_t ff, int64_t m) {
+               int nested, int32_t ff, int64_t m, int zs, T z0) {
   T acc;
   if (nested || fma == FMA_REVERSE) {
     acc = sb[int64_t(ix[K - 1]) * M + m] * w[K - 1];
@@ -79,6 +121,7 @@ T taps_element(const T* sb, int64_t M, const int32_t* ix, const T* w, int64_t K,
     }
   } else {
     acc = sb[int64_t(ix[0]) * M + m] * w[0];
+    if (zs) acc = z0 + acc;
     for (int64_t t = 1; t < K; ++t) {
       const T v = sb[int64_t(ix[t]) * M + m];
       if (fma == FMA_CHAIN || (fma == FMA_TAIL4 && t >= ff))
@@ -115,6 +158,10 @@ void taps_row_tables(const TapsPass& a, const T* sb, T* d, int nested) {
       const int32_t* of = a.off + q;
       const T* ww = wq + q;
       for (int64_t i = 0; i < n; ++i) acc[i] = sb[of[i]] * ww[i];
+      if (a.zero_start) {
+        const T z0 = T(a.start);
+        for (int64_t i = 0; i < n; ++i) acc[i] = z0 + acc[i];
+      }
       for (int64_t t = 1; t < K; ++t) {
         of = a.off + t * Q + q;
         ww = wq + t * Q + q;
@@ -199,12 +246,14 @@ template <class X, int M>
 inline __m128i load_ipx(const X* p, const X* end) {
   if constexpr (sizeof(X) == 1) {
     int32_t v = 0;
-    std::memcpy(&v, p, (M == 4 || p + 4 <= end) ? 4 : 3);
+    if (M == 4 || p + 4 <= end) std::memcpy(&v, p, 4);
+    else std::memcpy(&v, p, 3);
     const __m128i r = _mm_cvtsi32_si128(v);
     return std::is_signed_v<X> ? _mm_cvtepi8_epi32(r) : _mm_cvtepu8_epi32(r);
   } else {
     int64_t v = 0;
-    std::memcpy(&v, p, (M == 4 || p + 4 <= end) ? 8 : 6);
+    if (M == 4 || p + 4 <= end) std::memcpy(&v, p, 8);
+    else std::memcpy(&v, p, 6);
     const __m128i r = _mm_cvtsi64_si128(v);
     return std::is_signed_v<X> ? _mm_cvtepi16_epi32(r) : _mm_cvtepu16_epi32(r);
   }
@@ -246,7 +295,7 @@ void taps_units(const TapsPass& a, int64_t u0, int64_t u1) {
 #ifdef __AVX2__
       if constexpr (std::is_same_v<T, float>) {
         const T* end = src + a.B * L * M;
-        if ((clim == 0 || clim == M) && M >= 2 && M <= 4) {
+        if ((clim == 0 || clim == M) && M >= 2 && M <= 4 && !a.zero_start) {
           if (M == 2) taps_row_px<2>(a, sb, end, d, clim == M);
           else if (M == 3) taps_row_px<3>(a, sb, end, d, clim == M);
           else taps_row_px<4>(a, sb, end, d, clim == M);
@@ -262,7 +311,8 @@ void taps_units(const TapsPass& a, int64_t u0, int64_t u1) {
         const int32_t ff = a.fused_from ? a.fused_from[o] : 0;
         for (int64_t m = 0; m < M; ++m)
           d[o * M + m] = taps_element<T>(sb, M, a.index + o * K, w + o * K, K, a.fma,
-                                         m < clim, ff, m);
+                                         m < clim, ff, m, m < clim ? 0 : a.zero_start,
+                                         T(a.start));
       }
     }
     return;
@@ -273,8 +323,11 @@ void taps_units(const TapsPass& a, int64_t u0, int64_t u1) {
     T* d = dst + u * M;
     const int32_t ff = a.fused_from ? a.fused_from[o] : 0;
     const int64_t clim = std::clamp<int64_t>(a.limit - b * M, 0, M);
-    if (clim > 0) taps_segment<T>(sb, M, a.index + o * K, w + o * K, K, a.fma, 1, ff, d, 0, clim);
-    if (clim < M) taps_segment<T>(sb, M, a.index + o * K, w + o * K, K, a.fma, 0, ff, d, clim, M);
+    if (clim > 0)
+      taps_segment<T>(sb, M, a.index + o * K, w + o * K, K, a.fma, 1, ff, d, 0, clim, 0, T(0));
+    if (clim < M)
+      taps_segment<T>(sb, M, a.index + o * K, w + o * K, K, a.fma, 0, ff, d, clim, M,
+                      a.zero_start, T(a.start));
   }
 }
 
@@ -404,6 +457,57 @@ void wide_second_segment(const WidePass& a, const H* sb, const int32_t* ix, cons
   const int64_t M = a.M, K = a.K;
   const int pre = a.pre, term = a.term, shift = a.shift;
   const A offset = A(a.offset);
+#ifdef __AVX2__
+  // 8 int32 sums (or float32 body values) in registers per step; the rest below.
+  if constexpr (std::is_same_v<H, int32_t> && std::is_same_v<A, int32_t>) {
+    constexpr int64_t kMaxK = 64;
+    if (K <= kMaxK && m1 - m0 >= 8) {
+      const int32_t* sp[kMaxK];
+      for (int64_t t = 0; t < K; ++t) sp[t] = sb + int64_t(ix[t]) * M;
+      const __m256i lo = _mm256_set1_epi32(int32_t(ILim<D>::lo));
+      const __m256i hi = _mm256_set1_epi32(int32_t(ILim<D>::hi));
+      alignas(32) int32_t tmp[8];
+      int64_t m = m0;
+      if (body) {
+        const __m256 flo = _mm256_set1_ps(float(ILim<D>::lo));
+        const __m256 fhi = _mm256_set1_ps(float(ILim<D>::hi));
+        for (; m + 8 <= m1; m += 8) {
+          __m256 acc = _mm256_mul_ps(
+              _mm256_cvtepi32_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(sp[K - 1] + m))),
+              _mm256_set1_ps(fw[K - 1]));
+          for (int64_t t = K - 2; t >= 0; --t)
+            acc = _mm256_add_ps(
+                _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_loadu_si256(
+                                  reinterpret_cast<const __m256i*>(sp[t] + m))),
+                              _mm256_set1_ps(fw[t])),
+                acc);
+          acc = _mm256_round_ps(acc, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+          acc = _mm256_min_ps(_mm256_max_ps(acc, flo), fhi);
+          _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), _mm256_cvttps_epi32(acc));
+          for (int i = 0; i < 8; ++i) d[m + i] = static_cast<D>(tmp[i]);
+        }
+      } else {
+        const __m256i off = _mm256_set1_epi32(int32_t(a.offset));
+        const __m128i cpre = _mm_cvtsi32_si128(pre), cterm = _mm_cvtsi32_si128(term),
+                      cshift = _mm_cvtsi32_si128(shift);
+        for (; m + 8 <= m1; m += 8) {
+          __m256i acc = _mm256_setzero_si256();
+          for (int64_t t = 0; t < K; ++t) {
+            const __m256i h = _mm256_sra_epi32(
+                _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sp[t] + m)), cpre);
+            acc = _mm256_add_epi32(
+                acc, _mm256_sra_epi32(_mm256_mullo_epi32(_mm256_set1_epi32(w[t]), h), cterm));
+          }
+          acc = _mm256_sra_epi32(_mm256_add_epi32(acc, off), cshift);
+          acc = _mm256_min_epi32(_mm256_max_epi32(acc, lo), hi);
+          _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), acc);
+          for (int i = 0; i < 8; ++i) d[m + i] = static_cast<D>(tmp[i]);
+        }
+      }
+      m0 = m;
+    }
+  }
+#endif
   for (int64_t m = m0; m < m1; m += kChunk) {
     const int64_t n = std::min(kChunk, m1 - m);
     if (body) {

@@ -122,7 +122,7 @@ void row_tables(int64_t O, int64_t M, int64_t K, const int32_t* ix, const T* w,
 
 void taps_pass(const Ro& src, Rw& dst, int wtype, int fma, int64_t B, int64_t L, int64_t O,
                int64_t M, int64_t K, int64_t limit, const Ro& index, const Ro& weight,
-               std::optional<Ro> fused_from, int64_t threads) {
+               std::optional<Ro> fused_from, int64_t threads, int zero_start, double start) {
   need(wtype == MF32 || wtype == MF64, "wtype must be float32 or float64");
   need(fma >= FMA_NONE && fma <= FMA_TAIL4, "bad fma mode");
   need(B >= 1 && L >= 1 && O >= 1 && M >= 1 && K >= 1 && threads >= 1, "bad pass sizes");
@@ -136,6 +136,9 @@ void taps_pass(const Ro& src, Rw& dst, int wtype, int fma, int64_t B, int64_t L,
   a.fma = fma;
   a.B = B; a.L = L; a.O = O; a.M = M; a.K = K;
   a.limit = limit;
+  need(!zero_start || fma == FMA_NONE, "zero_start only with fma none");
+  a.zero_start = zero_start ? 1 : 0;
+  a.start = start;
   a.index = checked_index(index, O, K, L);
   a.weight = weight.data();
   if (fused_from) {
@@ -350,7 +353,7 @@ void register_models(nb::module_& m) {
   m.def("taps_pass", &taps_pass, nb::arg("src"), nb::arg("dst"), nb::arg("wtype"),
         nb::arg("fma"), nb::arg("B"), nb::arg("L"), nb::arg("O"), nb::arg("M"), nb::arg("K"),
         nb::arg("limit"), nb::arg("index"), nb::arg("weight"), nb::arg("fused_from").none(),
-        nb::arg("threads"));
+        nb::arg("threads"), nb::arg("zero_start") = 0, nb::arg("start") = 0.0);
   m.def("store", &store, nb::arg("src"), nb::arg("dst"), nb::arg("stype"), nb::arg("dtype"),
         nb::arg("rule"), nb::arg("threads"));
   m.def("wide_pass", &wide_pass, nb::arg("src"), nb::arg("dst"), nb::arg("first"),

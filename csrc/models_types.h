@@ -28,6 +28,10 @@ struct TapsPass {
   int fma;    // FmaMode
   int64_t B, L, O, M, K;
   int64_t limit;
+  // zero_start: the sum starts from `start` (+0.0 or -0.0), acc = start + x0*w0, as the
+  // per-axis float64 model adds every tap to its fill term (reference._apply_float)
+  int zero_start;
+  double start;
   const int32_t* index;      // [O*K]
   const void* weight;        // [O*K] of T
   const int32_t* fused_from; // [O] (tail4) or null

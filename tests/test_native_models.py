@@ -288,3 +288,28 @@ def test_onnx_corner_sums(shape: tuple[int, ...], scales: list[float], ctm: str,
     plans = ox._cell_for_dtype(plans, np.dtype(dtype), len(shape))
     assert plans[0][1].arithmetic.accumulate.startswith("corner_sum")
     _check(_data(rng, shape, dtype), plans)
+
+
+# ------------------------------------------------------------------ per-axis stores
+@pytest.mark.parametrize("accumulate", ["float64_per_axis", "taps_per_axis"])
+@pytest.mark.parametrize("dtype", ["uint8", "int16", "int32", "float16", "float32", "float64"])
+def test_per_axis_stores(accumulate: str, dtype: str) -> None:
+    rng = np.random.default_rng(len(dtype) + len(accumulate))
+    for i in range(4):
+        store = ["half_away", "half_even", "half_up", "truncate"][i]
+        arith = Arithmetic(accumulate=accumulate, store=store,
+                           weights="float32" if accumulate == "taps_per_axis" else "float64")
+        h, w = (int(v) for v in rng.integers(2, 50, 2))
+        cn = [1, 3][i % 2]
+        kernel = ["cubic", "lanczos3", "linear", "nearest"][i]
+        # fill_value < 0 with no fill: the float64 sums start from -0.0
+        plans = [(1, pixelgrid.plan(w, int(rng.integers(1, 80)), kernel=kernel, antialias=True,
+                                    boundary="clamp", fill_value=-3.0, arithmetic=arith)),
+                 (0, pixelgrid.plan(h, int(rng.integers(1, 80)), kernel="cubic",
+                                    boundary="reflect", arithmetic=arith))]
+        _check(_data(rng, (h, w, cn), dtype), plans)
+    x = rng.random((2, 3000), dtype=np.float32).astype(dtype) if dtype[0] == "f" else \
+        _data(rng, (2, 3000), dtype)
+    p = pixelgrid.plan(3000, 2200, kernel="lanczos3", antialias=True,
+                       arithmetic=Arithmetic(accumulate=accumulate))
+    _check(x, [(1, p)])

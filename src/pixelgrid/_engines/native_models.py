@@ -21,6 +21,9 @@ Natively run:
   integer, float32 and float64 data;
 * ``block_mean=BlockMean("exact", "reciprocal24")`` (Pillow's 8-bit ``reduce``)
   on 8/16-bit integer data;
+* ``accumulate="float64_per_axis"`` / ``"taps_per_axis"`` (stores after every
+  axis: Pillow's I/F modes, MATLAB, SciPy/skimage filters, ORT's int32 antialias),
+  except integer plans with fixed-point weights and plans reading a fill value;
 * ``accumulate="corner_sum"`` / ``"corner_sum_q10"`` (ONNX Runtime's linear) on
   8/16/32-bit integer and float data, up to 3 cell axes of up to 8 dimensions.
 """
@@ -144,6 +147,8 @@ def apply_model(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]], *,
     nt = native._resolve_threads(threads)
     if a.block_mean is not None:
         return _block_mean(x, plans, nt)
+    if a.accumulate in ("float64_per_axis", "taps_per_axis"):
+        return _per_axis(x, plans, nt)
     if a.intermediate == "unshifted" and x.dtype.kind in "iu":
         return _wide(x, plans, nt)
     if a.accumulate == "block":
@@ -176,22 +181,70 @@ def _taps(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
             return None  # the numpy model raises
     y: NDArray[Any] = np.ascontiguousarray(x, dtype=work)
     for axis, p in plans:
-        b, n_in, m = _shape_split(y.shape, axis)
-        w = _prepared(p, "w64" if f64 else "w32",
-                      lambda p=p: np.ascontiguousarray(
-                          np.asarray(p.weight).astype(np.float32).astype(work)))
-        fma = p.arithmetic.fma
-        ff = _prepared(p, "ff", lambda p=p, w=w: _fused_from(p, w)) if fma == "tail4" else None
-        lanes = p.arithmetic.simd_lanes
-        limit = (b * m // lanes) * lanes if lanes else 0
-        out = np.empty((*y.shape[:axis], p.out_size, *y.shape[axis + 1:]), dtype=work)
-        native._ext.taps_pass(src=y, dst=out, wtype=_MTYPE[np.dtype(work)], fma=_FMA[fma],
-                              B=b, L=n_in, O=p.out_size, M=m, K=p.taps, limit=limit,
-                              index=_index(p), weight=w, fused_from=ff, threads=nt)
-        y = out
+        y = _taps_pass(y, axis, p, nt)
     if x.dtype.kind in "iu":
         return _store(y, x.dtype, plans[-1][1].arithmetic.store, nt)
     return y if y.dtype == x.dtype else y.astype(x.dtype)
+
+
+def _taps_pass(y: NDArray[Any], axis: int, p: AxisPlan, nt: int, *,
+               f32_weights: bool = True, start: float | None = None) -> NDArray[Any]:
+    """:func:`.float32_taps.taps_pass` of a contiguous float32/float64 ``y``.
+
+    ``f32_weights=False``, ``start``: the per-axis float64 model instead
+    (:func:`.reference._apply_float`: weights as they are, the sum started from
+    ``start``, the plan's ``0 * fill_value``).
+    """
+    work = y.dtype
+    b, n_in, m = _shape_split(y.shape, axis)
+    key = f"w{work.itemsize}{int(f32_weights)}"
+    w = _prepared(p, key, lambda: np.ascontiguousarray(
+        np.asarray(p.weight).astype(np.float32 if f32_weights else np.float64).astype(work)))
+    fma = p.arithmetic.fma if start is None else "none"
+    ff = _prepared(p, "ff", lambda: _fused_from(p, w)) if fma == "tail4" else None
+    lanes = p.arithmetic.simd_lanes if start is None else 0
+    limit = (b * m // lanes) * lanes if lanes else 0
+    out = np.empty((*y.shape[:axis], p.out_size, *y.shape[axis + 1:]), dtype=work)
+    native._ext.taps_pass(src=y, dst=out, wtype=_MTYPE[work], fma=_FMA[fma], B=b, L=n_in,
+                          O=p.out_size, M=m, K=p.taps, limit=limit, index=_index(p), weight=w,
+                          fused_from=ff, threads=nt, zero_start=int(start is not None),
+                          start=0.0 if start is None else start)
+    return out
+
+
+def _per_axis(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
+              nt: int) -> NDArray[Any] | None:
+    """:func:`.reference.apply_plans_stored_per_axis` (``float64_per_axis``/``taps_per_axis``)."""
+    if x.dtype not in _TAPS_DTYPES:
+        return None
+    integer = x.dtype.kind in "iu"
+    for _, p in plans:
+        if p.is_gather:
+            continue
+        a = p.arithmetic
+        if a.accumulate == "taps_per_axis":
+            if a.fma != "none" and (a.simd_lanes or x.dtype == np.float64):
+                return None  # the numpy model raises
+        elif (integer and p.fixed is not None) or np.any(p.fill) \
+                or not np.isfinite(p.fill_value):
+            return None
+    out: NDArray[Any] = x
+    for axis, p in plans:
+        if p.is_gather:
+            out = np.take(out, p.index[:, 0], axis=axis)
+            continue
+        if p.arithmetic.accumulate == "taps_per_axis":  # float32 tap-order sums
+            work = np.float64 if x.dtype == np.float64 else np.float32
+            y = _taps_pass(np.ascontiguousarray(out, dtype=work), axis, p, nt)
+        else:  # float64 sums from 0 * fill_value, weights as they are
+            y = _taps_pass(np.ascontiguousarray(out, dtype=np.float64), axis, p, nt,
+                           f32_weights=False, start=float(np.float64(0.0) * p.fill_value))
+        if integer:
+            out = _store(np.ascontiguousarray(y, dtype=np.float64), x.dtype,
+                         p.arithmetic.store, nt)
+        else:
+            out = y.astype(x.dtype, copy=False)
+    return np.ascontiguousarray(out)
 
 
 def _store(y: NDArray[Any], dtype: np.dtype[Any], rule: str, nt: int) -> NDArray[Any]:
