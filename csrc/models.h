@@ -200,45 +200,107 @@ inline __m128 load_px(const float* p, const float* end) {
   }
 }
 
+// One output pixel o (128 bits: its M channels).
 template <int M>
-void taps_row_px(const TapsPass& a, const float* sb, const float* end, float* d, int nested) {
-  const int64_t O = a.O, K = a.K;
-  const float* w = static_cast<const float*>(a.weight);
+inline __m128 taps_px1(const TapsPass& a, const float* sb, const float* end, int nested,
+                       int64_t o) {
+  const int64_t K = a.K;
   const int fma = a.fma;
-  for (int64_t o = 0; o < O; ++o) {
-    const int32_t* ix = a.index + o * K;
-    const float* wo = w + o * K;
-    __m128 acc;
-    if (nested || fma == FMA_REVERSE) {
-      acc = _mm_mul_ps(load_px<M>(sb + int64_t(ix[K - 1]) * M, end), _mm_set1_ps(wo[K - 1]));
-      for (int64_t t = K - 2; t >= 0; --t) {
-        const __m128 v = load_px<M>(sb + int64_t(ix[t]) * M, end);
-        const __m128 wt = _mm_set1_ps(wo[t]);
-        acc = fma == FMA_REVERSE ? _mm_fmadd_ps(v, wt, acc) : _mm_add_ps(_mm_mul_ps(v, wt), acc);
-      }
-    } else {
-      acc = _mm_mul_ps(load_px<M>(sb + int64_t(ix[0]) * M, end), _mm_set1_ps(wo[0]));
-      const int64_t ff = fma == FMA_CHAIN ? 1 : fma == FMA_TAIL4 ? a.fused_from[o] : K;
-      int64_t t = 1;
-      for (; t < std::min(ff, K); ++t)
-        acc = _mm_add_ps(acc, _mm_mul_ps(load_px<M>(sb + int64_t(ix[t]) * M, end),
-                                         _mm_set1_ps(wo[t])));
-      for (; t < K; ++t)
-        acc = _mm_fmadd_ps(load_px<M>(sb + int64_t(ix[t]) * M, end), _mm_set1_ps(wo[t]), acc);
+  const int32_t* ix = a.index + o * K;
+  const float* wo = static_cast<const float*>(a.weight) + o * K;
+  __m128 acc;
+  if (nested || fma == FMA_REVERSE) {
+    acc = _mm_mul_ps(load_px<M>(sb + int64_t(ix[K - 1]) * M, end), _mm_set1_ps(wo[K - 1]));
+    for (int64_t t = K - 2; t >= 0; --t) {
+      const __m128 v = load_px<M>(sb + int64_t(ix[t]) * M, end);
+      const __m128 wt = _mm_set1_ps(wo[t]);
+      acc = fma == FMA_REVERSE ? _mm_fmadd_ps(v, wt, acc) : _mm_add_ps(_mm_mul_ps(v, wt), acc);
     }
-    float* q = d + o * M;
-    if constexpr (M == 4) {
-      _mm_storeu_ps(q, acc);
-    } else if constexpr (M == 2) {
-      _mm_store_sd(reinterpret_cast<double*>(q), _mm_castps_pd(acc));
-    } else if (o + 1 < O) {
-      _mm_storeu_ps(q, acc);  // its 4th lane is overwritten by output o + 1
-    } else {
-      alignas(16) float tmp[4];
-      _mm_store_ps(tmp, acc);
-      q[0] = tmp[0]; q[1] = tmp[1]; q[2] = tmp[2];
+  } else {
+    acc = _mm_mul_ps(load_px<M>(sb + int64_t(ix[0]) * M, end), _mm_set1_ps(wo[0]));
+    const int64_t ff = fma == FMA_CHAIN ? 1 : fma == FMA_TAIL4 ? a.fused_from[o] : K;
+    int64_t t = 1;
+    for (; t < std::min(ff, K); ++t)
+      acc = _mm_add_ps(acc, _mm_mul_ps(load_px<M>(sb + int64_t(ix[t]) * M, end),
+                                       _mm_set1_ps(wo[t])));
+    for (; t < K; ++t)
+      acc = _mm_fmadd_ps(load_px<M>(sb + int64_t(ix[t]) * M, end), _mm_set1_ps(wo[t]), acc);
+  }
+  return acc;
+}
+
+template <int M>
+inline void store_px1(float* d, int64_t o, int64_t O, __m128 acc) {
+  float* q = d + o * M;
+  if constexpr (M == 4) {
+    _mm_storeu_ps(q, acc);
+  } else if constexpr (M == 2) {
+    _mm_store_sd(reinterpret_cast<double*>(q), _mm_castps_pd(acc));
+  } else if (o + 1 < O) {
+    _mm_storeu_ps(q, acc);  // its 4th lane is overwritten by output o + 1
+  } else {
+    alignas(16) float tmp[4];
+    _mm_store_ps(tmp, acc);
+    q[0] = tmp[0]; q[1] = tmp[1]; q[2] = tmp[2];
+  }
+}
+
+// Pairs of output pixels in 256 bits (M = 3 or 4): lanes 0-3 pixel o, 4-7 pixel o + 1;
+// wp: per pair and tap the 8 weights (w[o, t] x4, w[o + 1, t] x4).
+template <int M>
+void taps_row_px(const TapsPass& a, const float* sb, const float* end, float* d, int nested,
+                 const float* wp) {
+  const int64_t O = a.O, K = a.K;
+  const int fma = a.fma;
+  const bool back = nested || fma == FMA_REVERSE;
+  int64_t o = 0;
+  if constexpr (M >= 3) {
+    const __m256i pack3 = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7);
+    for (; o + 1 < O; o += 2) {
+      int64_t ff = fma == FMA_CHAIN ? 1 : K;
+      if (fma == FMA_TAIL4) {
+        ff = a.fused_from[o];
+        if (a.fused_from[o + 1] != ff) {  // the pair fuses different taps: one by one
+          store_px1<M>(d, o, O, taps_px1<M>(a, sb, end, nested, o));
+          store_px1<M>(d, o + 1, O, taps_px1<M>(a, sb, end, nested, o + 1));
+          continue;
+        }
+      }
+      const int32_t* i0 = a.index + o * K;
+      const int32_t* i1 = i0 + K;
+      const float* wv = wp + (o / 2) * K * 8;
+      auto ld = [&](int64_t t) {
+        return _mm256_set_m128(load_px<M>(sb + int64_t(i1[t]) * M, end),
+                               load_px<M>(sb + int64_t(i0[t]) * M, end));
+      };
+      __m256 acc;
+      if (back) {
+        acc = _mm256_mul_ps(ld(K - 1), _mm256_loadu_ps(wv + (K - 1) * 8));
+        for (int64_t t = K - 2; t >= 0; --t)
+          acc = fma == FMA_REVERSE ? _mm256_fmadd_ps(ld(t), _mm256_loadu_ps(wv + t * 8), acc)
+                                   : _mm256_add_ps(_mm256_mul_ps(ld(t), _mm256_loadu_ps(wv + t * 8)), acc);
+      } else {
+        acc = _mm256_mul_ps(ld(0), _mm256_loadu_ps(wv));
+        int64_t t = 1;
+        for (const int64_t e = std::min(ff, K); t < e; ++t)
+          acc = _mm256_add_ps(acc, _mm256_mul_ps(ld(t), _mm256_loadu_ps(wv + t * 8)));
+        for (; t < K; ++t) acc = _mm256_fmadd_ps(ld(t), _mm256_loadu_ps(wv + t * 8), acc);
+      }
+      if constexpr (M == 4) {
+        _mm256_storeu_ps(d + o * 4, acc);
+      } else {
+        acc = _mm256_permutevar8x32_ps(acc, pack3);
+        if (o + 2 < O) {
+          _mm256_storeu_ps(d + o * 3, acc);  // lanes 6-7 are overwritten by the next pair
+        } else {
+          alignas(32) float tmp[8];
+          _mm256_store_ps(tmp, acc);
+          std::memcpy(d + o * 3, tmp, 6 * sizeof(float));
+        }
+      }
     }
   }
+  for (; o < O; ++o) store_px1<M>(d, o, O, taps_px1<M>(a, sb, end, nested, o));
 }
 
 // First pass of the unshifted model, 8/16-bit pixels of 3 or 4 channels -> int32 sums.
@@ -288,6 +350,7 @@ void taps_units(const TapsPass& a, int64_t u0, int64_t u1) {
   const T* w = static_cast<const T*>(a.weight);
   const int64_t L = a.L, O = a.O, M = a.M, K = a.K;
   if (a.off != nullptr) {  // units are rows b
+    std::vector<T> wp;
     for (int64_t b = u0; b < u1; ++b) {
       const T* sb = src + b * L * M;
       T* d = dst + b * O * M;
@@ -296,9 +359,16 @@ void taps_units(const TapsPass& a, int64_t u0, int64_t u1) {
       if constexpr (std::is_same_v<T, float>) {
         const T* end = src + a.B * L * M;
         if ((clim == 0 || clim == M) && M >= 2 && M <= 4 && !a.zero_start) {
-          if (M == 2) taps_row_px<2>(a, sb, end, d, clim == M);
-          else if (M == 3) taps_row_px<3>(a, sb, end, d, clim == M);
-          else taps_row_px<4>(a, sb, end, d, clim == M);
+          if (wp.empty()) {  // the pair weight table, once per call
+            wp.resize(size_t((O / 2) * K * 8));
+            for (int64_t o = 0; o + 1 < O; o += 2)
+              for (int64_t t = 0; t < K; ++t)
+                for (int j = 0; j < 8; ++j)
+                  wp[size_t(((o / 2) * K + t) * 8 + j)] = w[(o + (j >> 2)) * K + t];
+          }
+          if (M == 2) taps_row_px<2>(a, sb, end, d, clim == M, wp.data());
+          else if (M == 3) taps_row_px<3>(a, sb, end, d, clim == M, wp.data());
+          else taps_row_px<4>(a, sb, end, d, clim == M, wp.data());
           continue;
         }
       }
@@ -451,6 +521,22 @@ inline D sat_half_even(float v) {
 }
 
 // Second pass over one row segment: the integer tail and the float32 body.
+#ifdef __AVX2__
+// 8 int32 already within D's range, stored as D.
+template <class D>
+inline void store8(D* d, __m256i v, int32_t* tmp) {
+  if constexpr (std::is_same_v<D, uint8_t>) {
+    const __m256i w = _mm256_packs_epi32(v, v);     // int16, per 128-bit lane
+    const __m256i b = _mm256_packus_epi16(w, w);    // bytes: lane0 dword0, lane1 dword0
+    const __m256i g = _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 0, 4, 0, 4, 0, 4));
+    _mm_storel_epi64(reinterpret_cast<__m128i*>(d), _mm256_castsi256_si128(g));
+  } else {
+    _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), v);
+    for (int i = 0; i < 8; ++i) d[i] = static_cast<D>(tmp[i]);
+  }
+}
+#endif
+
 template <class H, class A, class D>
 void wide_second_segment(const WidePass& a, const H* sb, const int32_t* ix, const int32_t* w,
                          const float* fw, D* d, int64_t m0, int64_t m1, int body) {
@@ -483,8 +569,7 @@ void wide_second_segment(const WidePass& a, const H* sb, const int32_t* ix, cons
                 acc);
           acc = _mm256_round_ps(acc, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
           acc = _mm256_min_ps(_mm256_max_ps(acc, flo), fhi);
-          _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), _mm256_cvttps_epi32(acc));
-          for (int i = 0; i < 8; ++i) d[m + i] = static_cast<D>(tmp[i]);
+          store8(d + m, _mm256_cvttps_epi32(acc), tmp);
         }
       } else {
         const __m256i off = _mm256_set1_epi32(int32_t(a.offset));
@@ -500,8 +585,7 @@ void wide_second_segment(const WidePass& a, const H* sb, const int32_t* ix, cons
           }
           acc = _mm256_sra_epi32(_mm256_add_epi32(acc, off), cshift);
           acc = _mm256_min_epi32(_mm256_max_epi32(acc, lo), hi);
-          _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), acc);
-          for (int i = 0; i < 8; ++i) d[m + i] = static_cast<D>(tmp[i]);
+          store8(d + m, acc, tmp);
         }
       }
       m0 = m;
