@@ -321,24 +321,62 @@ inline __m128i load_ipx(const X* p, const X* end) {
   }
 }
 
+template <class X>
+inline __m256i load_ipx2(const X* p0, const X* p1, const X* end) {
+  // two pixels' first 4 elements, widened to 8 int32 lanes (pixel p0 in lanes 0-3)
+  if constexpr (sizeof(X) == 1) {
+    int32_t v0 = 0, v1 = 0;
+    if (p0 + 4 <= end) std::memcpy(&v0, p0, 4); else std::memcpy(&v0, p0, 3);
+    if (p1 + 4 <= end) std::memcpy(&v1, p1, 4); else std::memcpy(&v1, p1, 3);
+    const __m128i r = _mm_unpacklo_epi32(_mm_cvtsi32_si128(v0), _mm_cvtsi32_si128(v1));
+    return std::is_signed_v<X> ? _mm256_cvtepi8_epi32(r) : _mm256_cvtepu8_epi32(r);
+  } else {
+    int64_t v0 = 0, v1 = 0;
+    if (p0 + 4 <= end) std::memcpy(&v0, p0, 8); else std::memcpy(&v0, p0, 6);
+    if (p1 + 4 <= end) std::memcpy(&v1, p1, 8); else std::memcpy(&v1, p1, 6);
+    const __m128i r = _mm_set_epi64x(v1, v0);
+    return std::is_signed_v<X> ? _mm256_cvtepi16_epi32(r) : _mm256_cvtepu16_epi32(r);
+  }
+}
+
 template <class X, int M>
-void wide_first_px(const WidePass& a, const X* sb, const X* end, int32_t* d) {
+void wide_first_px(const WidePass& a, const X* sb, const X* end, int32_t* d,
+                   const int32_t* wp) {
   const int64_t O = a.O, K = a.K;
-  for (int64_t o = 0; o < O; ++o) {
+  const __m256i pack3 = _mm256_setr_epi32(0, 1, 2, 4, 5, 6, 7, 7);
+  int64_t o = 0;
+  for (; o + 1 < O; o += 2) {  // pairs of pixels, wp: (w[o, t] x4, w[o + 1, t] x4)
+    const int32_t* i0 = a.index + o * K;
+    const int32_t* i1 = i0 + K;
+    const int32_t* wv = wp + (o / 2) * K * 8;
+    __m256i acc = _mm256_setzero_si256();
+    for (int64_t t = 0; t < K; ++t)
+      acc = _mm256_add_epi32(
+          acc, _mm256_mullo_epi32(load_ipx2<X>(sb + int64_t(i0[t]) * M, sb + int64_t(i1[t]) * M, end),
+                                  _mm256_loadu_si256(reinterpret_cast<const __m256i*>(wv + t * 8))));
+    if constexpr (M == 4) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + o * 4), acc);
+    } else {
+      acc = _mm256_permutevar8x32_epi32(acc, pack3);
+      if (o + 2 < O) {
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + o * 3), acc);
+      } else {
+        alignas(32) int32_t tmp[8];
+        _mm256_store_si256(reinterpret_cast<__m256i*>(tmp), acc);
+        std::memcpy(d + o * 3, tmp, 6 * sizeof(int32_t));
+      }
+    }
+  }
+  for (; o < O; ++o) {
     const int32_t* ix = a.index + o * K;
     const int32_t* w = a.w + o * K;
     __m128i acc = _mm_setzero_si128();
     for (int64_t t = 0; t < K; ++t)
       acc = _mm_add_epi32(acc, _mm_mullo_epi32(load_ipx<X, M>(sb + int64_t(ix[t]) * M, end),
                                                _mm_set1_epi32(w[t])));
-    int32_t* q = d + o * M;
-    if (M == 4 || o + 1 < O) {
-      _mm_storeu_si128(reinterpret_cast<__m128i*>(q), acc);
-    } else {
-      alignas(16) int32_t tmp[4];
-      _mm_store_si128(reinterpret_cast<__m128i*>(tmp), acc);
-      q[0] = tmp[0]; q[1] = tmp[1]; q[2] = tmp[2];
-    }
+    alignas(16) int32_t tmp[4];
+    _mm_store_si128(reinterpret_cast<__m128i*>(tmp), acc);
+    std::memcpy(d + o * M, tmp, M * sizeof(int32_t));
   }
 }
 #endif
@@ -472,13 +510,24 @@ void wide_first(const WidePass& a, int64_t u0, int64_t u1) {
   const int64_t L = a.L, O = a.O, M = a.M, K = a.K;
   if (a.off != nullptr) {
     const int64_t Q = O * M;
+    std::vector<int32_t> wp;
     for (int64_t b = u0; b < u1; ++b) {
       const X* sb = src + b * L * M;
       H* d = dst + b * Q;
 #ifdef __AVX2__
       if constexpr (std::is_same_v<H, int32_t>) {
-        if (M == 3) { wide_first_px<X, 3>(a, sb, src + a.B * L * M, d); continue; }
-        if (M == 4) { wide_first_px<X, 4>(a, sb, src + a.B * L * M, d); continue; }
+        if (M == 3 || M == 4) {
+          if (wp.empty()) {  // the pair weight table, once per call
+            wp.resize(size_t((O / 2) * K * 8));
+            for (int64_t o = 0; o + 1 < O; o += 2)
+              for (int64_t t = 0; t < K; ++t)
+                for (int j = 0; j < 8; ++j)
+                  wp[size_t(((o / 2) * K + t) * 8 + j)] = a.w[(o + (j >> 2)) * K + t];
+          }
+          if (M == 3) wide_first_px<X, 3>(a, sb, src + a.B * L * M, d, wp.data());
+          else wide_first_px<X, 4>(a, sb, src + a.B * L * M, d, wp.data());
+          continue;
+        }
       }
 #endif
       for (int64_t q = 0; q < Q; q += kChunk) {
