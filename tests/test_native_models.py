@@ -313,3 +313,14 @@ def test_per_axis_stores(accumulate: str, dtype: str) -> None:
     p = pixelgrid.plan(3000, 2200, kernel="lanczos3", antialias=True,
                        arithmetic=Arithmetic(accumulate=accumulate))
     _check(x, [(1, p)])
+
+
+def test_declines_fma_orders_it_does_not_implement() -> None:
+    from pixelgrid._arithmetic import FMAS
+
+    for fma in FMAS:
+        if fma in ("none", "chain", "reverse", "tail4"):
+            continue
+        arith = Arithmetic(accumulate="taps", weights="float32", fma=fma)
+        p = pixelgrid.plan(9, 13, kernel="cubic", arithmetic=arith)
+        assert native_models.apply_model(np.ones((2, 9), np.float32), [(1, p)]) is None

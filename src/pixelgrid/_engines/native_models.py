@@ -177,6 +177,8 @@ def _taps(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
     for _, p in plans:
         if np.any(p.fill):
             return None  # the numpy model raises
+        if p.arithmetic.fma not in _FMA:
+            return None  # an order these kernels do not implement
         if p.arithmetic.fma != "none" and (p.arithmetic.simd_lanes or f64):
             return None  # the numpy model raises
     y: NDArray[Any] = np.ascontiguousarray(x, dtype=work)
@@ -223,7 +225,8 @@ def _per_axis(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
             continue
         a = p.arithmetic
         if a.accumulate == "taps_per_axis":
-            if a.fma != "none" and (a.simd_lanes or x.dtype == np.float64):
+            if a.fma not in _FMA or (a.fma != "none"
+                                     and (a.simd_lanes or x.dtype == np.float64)):
                 return None  # the numpy model raises
         elif (integer and p.fixed is not None) or np.any(p.fill) \
                 or not np.isfinite(p.fill_value):
