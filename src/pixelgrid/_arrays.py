@@ -197,7 +197,8 @@ def _run_engine(
     The plans' arithmetic records choose the model: a library's summation order
     or stores (``Arithmetic.ordered``) go to the compiled model kernels
     (:mod:`pixelgrid._engines.native_models`, engine ``auto``/``native``/``compiled``)
-    where they cover the plans, else to :mod:`pixelgrid._engines.models`; 8/16-bit data without fixed-point weights gets the rule the plans declare
+    where they cover the plans, else to :mod:`pixelgrid._engines.models`; 8/16-bit
+    data without fixed-point weights gets the rule the plans declare
     (``Arithmetic.fixed_point``; default pixelgrid's own wide model,
     :func:`own_fixed`); the rest goes to the compiled or reference engine.
     """
