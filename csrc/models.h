@@ -741,6 +741,49 @@ void wide_first_in(const WidePass& a, int64_t u0, int64_t u1) {
 }
 
 // ---------------------------------------------------------------- box_sum.py
+#ifdef __AVX2__
+// The full blocks of one output row of float32 data with 3 or 4 channels: one 128-bit
+// vector per output pixel (its channels), the block's pixels added in the model's order
+// lane by lane: (((a + b) + c) + d) runs of four, or (rows = true) each block row left to
+// right and then the rows.
+template <int M>
+void box_row_px(const float* base, const float* end, int64_t rowlen, int64_t kx, int64_t ky,
+                int64_t fw, bool rows, float inv, float* drow) {
+  const int64_t n = kx * ky;
+  const __m128 iv = _mm_set1_ps(inv);
+  std::vector<int64_t> koff(static_cast<size_t>(n));  // tap k's offset in a block
+  for (int64_t k = 0; k < n; ++k) koff[size_t(k)] = (k / kx) * rowlen + (k % kx) * M;
+  const int64_t* ko = koff.data();
+  for (int64_t ox = 0; ox < fw; ++ox) {
+    const float* pb = base + ox * kx * M;
+    auto px = [&](int64_t k, int64_t) { return load_px<M>(pb + ko[k], end); };
+    __m128 acc = _mm_setzero_ps();
+    if (rows) {
+      for (int64_t sy = 0; sy < ky; ++sy) {
+        __m128 r = px(sy * kx, ox);
+        for (int64_t sx = 1; sx < kx; ++sx) r = _mm_add_ps(r, px(sy * kx + sx, ox));
+        acc = sy == 0 ? r : _mm_add_ps(acc, r);
+      }
+    } else {
+      int64_t k = 0;
+      for (; k + 4 <= n; k += 4)
+        acc = _mm_add_ps(acc, _mm_add_ps(_mm_add_ps(_mm_add_ps(px(k, ox), px(k + 1, ox)),
+                                                    px(k + 2, ox)), px(k + 3, ox)));
+      for (; k < n; ++k) acc = _mm_add_ps(acc, px(k, ox));
+    }
+    acc = _mm_mul_ps(acc, iv);
+    float* q = drow + ox * M;
+    if (M == 4 || ox + 1 < fw) {
+      _mm_storeu_ps(q, acc);  // (M = 3: lane 3 is overwritten by pixel ox + 1)
+    } else {
+      alignas(16) float tmp[4];
+      _mm_store_ps(tmp, acc);
+      q[0] = tmp[0]; q[1] = tmp[1]; q[2] = tmp[2];
+    }
+  }
+}
+#endif
+
 // Output rows [r0, r1) of OpenCV's integer-factor block sums.  S: the element type, A:
 // the sum type (int64 for integers, else S), F: the scaling type (double for float64
 // data, else float).
@@ -761,6 +804,17 @@ void box_rows(const BoxArgs& a, int64_t r0, int64_t r1) {
   std::vector<int32_t> col(static_cast<size_t>(integer ? (kChunk + 2 * C) * kx : 0));
   for (int64_t oy = r0; oy < r1; ++oy) {
     S* drow = dst + oy * dw * C;
+#ifdef __AVX2__
+    if constexpr (std::is_same_v<S, float>) {
+      if (oy < fh && (C == 3 || C == 4) && (a.limit == 0 || a.limit == fw * C)) {
+        const S* base = src + oy * ky * rowlen;
+        const S* end = src + a.H * rowlen;
+        if (C == 3) box_row_px<3>(base, end, rowlen, kx, ky, fw, a.limit > 0, float(inv), drow);
+        else box_row_px<4>(base, end, rowlen, kx, ky, fw, a.limit > 0, float(inv), drow);
+        goto partial;
+      }
+    }
+#endif
     if (oy < fh) {
       const S* base = src + oy * ky * rowlen;
       const int64_t E = fw * C;
@@ -818,6 +872,9 @@ void box_rows(const BoxArgs& a, int64_t r0, int64_t r1) {
         for (int64_t i = 0; i < ne; ++i) put(drow + e0 + i, F(acc[i]) * inv, a.store);
       }
     }
+#ifdef __AVX2__
+  partial:
+#endif
     // blocks cut by the edge: the last columns of full rows, every block of the last row
     const int64_t ox0 = oy < fh ? fw : 0;
     for (int64_t ox = ox0; ox < dw; ++ox)
