@@ -822,17 +822,24 @@ void box_rows(const BoxArgs& a, int64_t r0, int64_t r1) {
         const int64_t ne = std::min(kChunk, E - e0);
         for (int64_t i = 0; i < ne; ++i) acc[i] = A(0);
         int64_t eoff[kChunk];  // element e0 + i's first pixel in the block row
-        for (int64_t i = 0; i < ne; ++i) eoff[i] = ((e0 + i) / C) * kx * C + (e0 + i) % C;
+        {  // (no division per element: the pixel and channel counted along)
+          int64_t ox = e0 / C, c = e0 % C;
+          for (int64_t i = 0; i < ne; ++i) {
+            eoff[i] = ox * kx * C + c;
+            if (++c == C) { c = 0; ++ox; }
+          }
+        }
         auto term = [&](int64_t k, int64_t e) -> A {  // tap k (row-major) of element e
           return A(base[(k / kx) * rowlen + (k % kx) * C + eoff[e - e0]]);
         };
         if constexpr (integer) {
           // exact sums (any order): down the block rows (contiguous), then across
           const int64_t p0 = (e0 / C) * kx * C, p1 = ((e0 + ne - 1) / C + 1) * kx * C;
-          for (int64_t i = p0; i < p1; ++i) col[i - p0] = 0;
+          int32_t* __restrict cp = col.data();  // (8-bit rows could alias it otherwise)
+          for (int64_t i = 0; i < p1 - p0; ++i) cp[i] = 0;
           for (int64_t sy = 0; sy < ky; ++sy) {
-            const S* row = base + sy * rowlen;
-            for (int64_t i = p0; i < p1; ++i) col[i - p0] += int32_t(row[i]);
+            const S* __restrict row = base + sy * rowlen + p0;
+            for (int64_t i = 0; i < p1 - p0; ++i) cp[i] += int32_t(row[i]);
           }
           for (int64_t i = 0; i < ne; ++i) {
             const int64_t px = eoff[i] - p0;
@@ -912,9 +919,9 @@ void block_mean_rows(const BlockMeanArgs& a, int64_t r0, int64_t r1) {
     S* d = dst + oy * ow * C;
     // the band's pixels summed down the block rows (exact: any order), then across
     std::fill(rs.begin(), rs.end(), R(0));
-    R* rp = rs.data();
+    R* __restrict rp = rs.data();  // (8-bit rows could alias it otherwise)
     for (int64_t sy = 0; sy < ny; ++sy) {
-      const S* row = base + sy * rowlen;
+      const S* __restrict row = base + sy * rowlen;
       for (int64_t i = 0; i < E; ++i) rp[i] += R(row[i]);
     }
     for (int64_t ox = 0; ox < ow; ++ox) {
