@@ -75,14 +75,14 @@ _PHOTOS: list[np.ndarray] = []
 
 
 def _photo(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
-    """A crop of a photo (scikit-image's astronaut, coffee, chelsea at 1/3 size), uint8."""
+    """A crop of a photo (scikit-image's astronaut, coffee, chelsea at half size), uint8."""
     import cv2
     import skimage.data
 
     if not _PHOTOS:
         for img in (skimage.data.astronaut(), skimage.data.coffee(), skimage.data.chelsea()):
             h, w = img.shape[:2]
-            _PHOTOS.append(cv2.resize(img, (w // 3, h // 3), interpolation=cv2.INTER_AREA))
+            _PHOTOS.append(cv2.resize(img, (w // 2, h // 2), interpolation=cv2.INTER_AREA))
     img = _PHOTOS[int(rng.integers(len(_PHOTOS)))]
     H, W = shape[:2]
     top, left = int(rng.integers(img.shape[0] - H)), int(rng.integers(img.shape[1] - W))
@@ -92,13 +92,13 @@ def _photo(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     return np.ascontiguousarray(crop)
 
 
-def _case(rng: np.random.Generator, ns: dict[str, Any],
-          photos_only: bool = False) -> tuple[np.ndarray, np.ndarray, Any]:
+def _case(rng: np.random.Generator, ns: dict[str, Any], photos_only: bool = False,
+          sizes: tuple[int, int] = (20, 48)) -> tuple[np.ndarray, np.ndarray, Any]:
     """A random image (photo crop or noise), library call (up or down, uint8 or float32)
     and the real library's output."""
     libs = [lib for lib in ident.LIBRARIES if lib != "matlab"]
     while True:
-        H, W = (int(v) for v in rng.integers(20, 48, 2))
+        H, W = (int(v) for v in rng.integers(*sizes, 2))
         channels = int(rng.choice([0, 3]))
         shape = (H, W, channels) if channels else (H, W)
         if photos_only or rng.random() < 0.5:
@@ -170,7 +170,7 @@ def test_jpeg_reencoded_pairs(ns: dict[str, Any]) -> None:
     rng = np.random.default_rng(7)
     n = hits = 0
     while n < 60:
-        x, y, spec = _case(rng, ns, photos_only=True)
+        x, y, spec = _case(rng, ns, photos_only=True, sizes=(80, 140))
         if y.dtype != np.uint8:
             continue
         n += 1

@@ -593,7 +593,7 @@ def _compare(out: Array, y: Array) -> list[tuple[Array, str]]:
     res = [(out, "")]
     if y.dtype.kind in "ui" and out.dtype.kind == "f":
         info = np.iinfo(y.dtype)
-        res = [(np.clip(np.rint(out), info.min, info.max), "float result rounded to "
+        res += [(np.clip(np.rint(out), info.min, info.max), "float result rounded to "
                 f"{y.dtype} (np.clip(np.rint(y), {info.min}, {info.max}))"),
                (np.clip(np.trunc(out), info.min, info.max), "float result truncated to "
                 f"{y.dtype} (np.clip(y, {info.min}, {info.max}).astype(np.{y.dtype}))")]
