@@ -86,6 +86,10 @@ class Candidate:
         The core model per axis: grid formula, kernel, antialias, boundary.
     equivalent : tuple of str
         Other calls whose output is identical to this one's.
+    similar : tuple of str
+        When nothing reproduces ``y`` exactly: calls whose output differs from
+        this one's by rounding only (at most one level, or float32 noise), which
+        a re-encoded ``y`` cannot tell apart.
     note : str
         What had to be undone to match: channel order, a uint8 round trip, or
         ``"closest model"`` for a fit of pixelgrid's own model.
@@ -99,11 +103,16 @@ class Candidate:
     model: str
     equivalent: tuple[str, ...] = ()
     note: str = ""
+    similar: tuple[str, ...] = ()
     _run: Callable[[Array], Array] = field(default=lambda a: a, repr=False, compare=False)
     _rank: float = field(default=0.0, repr=False, compare=False)
 
     def reproduce(self, x: Any) -> Array:
-        """Run pixelgrid's emulation of this call on ``x`` (numpy, ``y``'s layout)."""
+        """Run pixelgrid's emulation of this call on ``x`` and store it as ``y`` was.
+
+        The result is numpy in ``(H, W[, C])`` layout, with what :attr:`note` names
+        applied (rounding to ``y``'s dtype, the channel order).
+        """
         return self._run(_as_image(x, "x")[0])
 
 
@@ -588,16 +597,41 @@ def _unit(y: Array) -> float:
 # ---------------------------------------------------------------------------
 
 
-def _compare(out: Array, y: Array) -> list[tuple[Array, str]]:
-    """``out`` as ``y`` would store it: as is, and rounded / truncated for integer ``y``."""
-    res = [(out, "")]
+def _compare(out: Array, y: Array) -> list[tuple[Array, str, Callable[[Array], Array]]]:
+    """``out`` as ``y`` would store it: as is, and rounded / truncated for integer ``y``.
+
+    Each entry also carries the store as a function, so that ``reproduce`` applies it.
+    """
+    res: list[tuple[Array, str, Callable[[Array], Array]]] = [(out, "", _same)]
     if y.dtype.kind in "ui" and out.dtype.kind == "f":
         info = np.iinfo(y.dtype)
-        res += [(np.clip(np.rint(out), info.min, info.max), "float result rounded to "
-                f"{y.dtype} (np.clip(np.rint(y), {info.min}, {info.max}))"),
-               (np.clip(np.trunc(out), info.min, info.max), "float result truncated to "
-                f"{y.dtype} (np.clip(y, {info.min}, {info.max}).astype(np.{y.dtype}))")]
+        lo, hi, dt = info.min, info.max, y.dtype
+
+        def rounded(a: Array) -> Array:
+            return np.clip(np.rint(a), lo, hi).astype(dt)
+
+        def truncated(a: Array) -> Array:
+            return np.clip(a, lo, hi).astype(dt)
+
+        res += [(rounded(out), f"float result rounded to {dt} (np.clip(np.rint(y), {lo}, "
+                 f"{hi}))", rounded),
+                (truncated(out), f"float result truncated to {dt} (np.clip(y, {lo}, {hi})"
+                 f".astype(np.{dt}))", truncated)]
     return res
+
+
+def _same(a: Array) -> Array:
+    return a
+
+
+def _then_bgr(store: Callable[[Array], Array], a: Array) -> Array:
+    return _bgr(store(a))
+
+
+def _bgr(a: Array) -> Array:
+    out = a.copy()
+    out[..., :3] = a[..., 2::-1]
+    return out
 
 
 def _model_text(pl: Plans | None) -> str:
@@ -619,6 +653,7 @@ class _Scored:
     mean_diff: float
     note: str
     rank: float = 0.0
+    store: Callable[[Array], Array] = _same  # what turns the emulation's output into y
 
 
 def _own_fit(x: Array, y: Array, prober: _Prober) -> Candidate:
@@ -660,7 +695,7 @@ def _own_fit(x: Array, y: Array, prober: _Prober) -> Candidate:
     shift = (f"{kernel} resize, antialias {aa}; grid shifted from half_pixel by "
              f"{dh:+.3f} px (rows), {dw:+.3f} px (columns) in input pixels")
     return Candidate("pixelgrid", call.replace("{x}", "x"), scored[0] == 0.0, scored[0],
-                     scored[1], shift, (), "closest model", run, scored[2])
+                     scored[1], shift, (), "closest model", _run=run, _rank=scored[2])
 
 
 def _swap(err: Callable[[str, bool, float, float], float], kernel: str, aa: bool,
@@ -693,6 +728,16 @@ def _golden(f: Callable[[float], float], lo: float = -1.0, hi: float = 1.0) -> f
             d = a + g * (b - a)
             fd = f(d)
     return round((a + b) / 2, 4)
+
+
+def _stored(run: Callable[[Array], Array], store: Callable[[Array], Array], a: Array) -> Array:
+    return store(run(a))
+
+
+def _max_abs(a: Array, b: Array) -> float:
+    if a.shape != b.shape:
+        return math.inf
+    return float(np.max(np.abs(np.subtract(a, b, dtype=np.float64)))) if a.size else 0.0
 
 
 def _score(out: Array, y: Array) -> tuple[float, float, float]:
@@ -734,11 +779,12 @@ def _run_scored(spec: _Spec, t: int, xa: Array, ya: Array,
     except (ValueError, TypeError, NotImplementedError):
         return None  # a combination the library refuses (e.g. torch uint8 area)
     best: _Scored | None = None
-    for variant, note in _compare(out, target_y):
+    for variant, note, store in _compare(out, target_y):
         mx, mean, rank = _score(variant, target_y)
         notes = "; ".join(n for n in (targets[t][1], note) if n)
         if best is None or (rank, mx) < (best.rank, best.max_diff):
-            best = _Scored(spec, variant, mx, mean, notes, rank)
+            best = _Scored(spec, variant, mx, mean, notes, rank,
+                           store if t == 0 else functools.partial(_then_bgr, store))
     return best if best is not None and math.isfinite(best.max_diff) else None
 
 
@@ -801,9 +847,7 @@ def identify(x: Any, y: Any, *, libraries: Sequence[str] | None = None,
     unit = _unit(ya)
     targets = [(prober.y, "")]
     if ya.ndim == 3 and ya.shape[2] in (3, 4):
-        swapped = ya.copy()
-        swapped[..., :3] = ya[..., 2::-1]
-        targets.append((swapped.astype(np.float64), "channels reversed (RGB <-> BGR)"))
+        targets.append((_bgr(ya).astype(np.float64), "channels reversed (RGB <-> BGR)"))
 
     # 1. families on the interior, 2. their members with the edges, 3. full runs.
     families: dict[tuple[Any, ...], list[_Spec]] = {}
@@ -860,6 +904,8 @@ def identify(x: Any, y: Any, *, libraries: Sequence[str] | None = None,
 
     results: list[Candidate] = []
     groups: list[tuple[float, str, Array, int]] = []  # max_diff, note, output, result index
+    exact_found = any(sc.max_diff == 0.0 for sc in scored)
+    similar_tol = 1.0 if ya.dtype.kind in "ui" else unit
     for sc in scored:
         call = sc.spec.call.replace("{x}", _x_expr(sc.spec.layout, xa.ndim, source))
         # Equal outputs have equal largest differences to y: compare values (not bytes,
@@ -870,12 +916,22 @@ def identify(x: Any, y: Any, *, libraries: Sequence[str] | None = None,
             results[same] = dataclasses.replace(
                 results[same], equivalent=(*results[same].equivalent, call))
             continue
+        if not exact_found:
+            # y is not reproduced exactly (re-encoded, say): calls whose outputs differ
+            # from a better one's by rounding only cannot be told apart; list them there.
+            near = next((k for _, _, out, k in groups
+                         if _max_abs(out, sc.out) <= similar_tol), None)
+            if near is not None:
+                results[near] = dataclasses.replace(
+                    results[near], similar=(*results[near].similar, call))
+                continue
         if len(results) >= top:
             continue
         groups.append((sc.max_diff, sc.note, sc.out, len(results)))
         results.append(Candidate(sc.spec.library, call, sc.max_diff == 0.0, sc.max_diff,
                                  sc.mean_diff, _model_text(prober.plans(sc.spec)), (), sc.note,
-                                 sc.spec.run, sc.rank))
+                                 _run=functools.partial(_stored, sc.spec.run, sc.store),
+                                 _rank=sc.rank))
     if not results or not results[0].exact:
         fit = _own_fit(xa, ya, prober)
         results.append(fit)

@@ -40,6 +40,7 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps([{"library": c.library, "call": c.call, "exact": c.exact,
                            "max_diff": c.max_diff, "mean_diff": c.mean_diff,
                            "model": c.model, "equivalent": list(c.equivalent),
+                           "similar": list(c.similar),
                            "note": c.note} for c in found], indent=2))
     else:
         for k, c in enumerate(found, 1):
@@ -50,5 +51,7 @@ def run(args: argparse.Namespace) -> int:
                 print(f"   = {e}")
             if len(c.equivalent) > 4:
                 print(f"   (+{len(c.equivalent) - 4} more equivalent calls)")
+            if c.similar:
+                print(f"   ~ {len(c.similar)} calls within rounding of it, e.g. {c.similar[0]}")
             print(f"   model: {c.model}")
     return 0 if found and found[0].exact else 1
