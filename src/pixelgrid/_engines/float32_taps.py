@@ -12,7 +12,9 @@ flattened in C order, e.g. ``width * channels``) nested from the last tap,
 multiplies and adds without fused multiply-add does; the remaining elements
 (the scalar tail) left to right.  ``arithmetic.fma`` makes some additions
 fused multiply-adds (one rounding, :func:`~pixelgrid._arithmetic.fma_float32`):
-PyTorch's float32 linear and antialias orders.  Integer results are stored by the last
+PyTorch's float32 linear and antialias orders; ``"pairs"``/``"ipp_cubic"`` are Intel
+IPP's 4-tap cubic orders (OpenCV's uint8 ``INTER_CUBIC`` with IPP on, the wheel's
+default: :func:`_ipp_pass`).  Integer results are stored by the last
 plan's ``arithmetic.store`` rule, float results cast once.
 
 This is OpenCV's ``resizeGeneric`` for float32/float64 and 16-bit data
@@ -22,6 +24,7 @@ vertical pass) and its ``ResizeArea_Invoker`` (overlap tables in table order).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -49,6 +52,12 @@ def taps_pass(x: NDArray[Any], axis: int, p: AxisPlan, work: Any) -> NDArray[Any
     lanes = p.arithmetic.simd_lanes
     m = int(np.prod(xm.shape[1:], dtype=np.int64))
     limit = (m // lanes) * lanes if lanes else 0
+    if p.arithmetic.fma in ("pairs", "ipp_cubic"):
+        if lanes or p.taps != 4 or work is not np.float32:
+            raise ValueError(f"fma={p.arithmetic.fma!r} is modelled for 4-tap float32 sums "
+                             "without a vector body")
+        channels = int(np.prod(x.shape[axis + 1:], dtype=np.int64))
+        return np.moveaxis(_ipp_pass(xm, p, w, shape, channels), 0, axis)
     if p.arithmetic.fma != "none":
         if lanes:
             raise ValueError("an fma order has no vector body (simd_lanes must be 0)")
@@ -110,6 +119,48 @@ def _fused_pass(xm: NDArray[Any], p: AxisPlan, w: NDArray[Any], shape: tuple[int
         else:
             acc = np.where(fused, fma_float32(xt, wt, acc), acc + xt * wt)
     return acc
+
+
+def _ipp_pass(xm: NDArray[Any], p: AxisPlan, w: NDArray[Any], shape: tuple[int, ...],
+              channels: int) -> NDArray[Any]:
+    """A 4-tap pass in Intel IPP's cubic orders (``fma="pairs"`` / ``"ipp_cubic"``).
+
+    Measured on OpenCV 5.1's uint8 ``INTER_CUBIC`` (IPP 2026.1, AVX-512 kernels):
+    the vertical pass adds ``fma(x0, w0, x1 w1) + fma(x2, w2, x3 w3)``; the
+    horizontal one picks its order by the channels and the row (see the
+    ``fma`` entry of :mod:`pixelgrid._arithmetic`).
+    """
+    order = p.arithmetic.fma
+    if order == "ipp_cubic" and channels not in (1, 3, 4):
+        raise ValueError(f"fma='ipp_cubic' is modelled for 1, 3 or 4 channels; got {channels}")
+    # 0: a group of four rows, 1: the tail, 2: an edge row (clamped taps) or 3 channels.
+    kind = np.zeros(p.out_size, dtype=np.int64)
+    if order == "ipp_cubic":
+        inner = p.index[:, 3] == p.index[:, 0] + 3  # four consecutive taps, none clamped
+        rows = np.flatnonzero(inner)
+        if rows.size % 4:  # inner rows run in fours from the first; the rest is the tail
+            kind[rows[rows.size - rows.size % 4:]] = 1
+        kind[~inner] = 2
+        if channels == 3:
+            kind[:] = 2
+    out = np.empty((p.out_size, *xm.shape[1:]), dtype=np.float32)
+    for k in np.unique(kind):
+        sel = np.flatnonzero(kind == k)
+        xs = [xm[p.index[sel, t]] for t in range(4)]
+        ws = [w[sel, t].reshape((sel.size, *shape[1:])) for t in range(4)]
+        pr = [xs[t] * ws[t] for t in range(4)]
+        fm = [functools.partial(fma_float32, xs[t], ws[t]) for t in range(4)]  # fm[t](acc)
+        if order == "pairs":
+            out[sel] = fm[0](pr[1]) + fm[2](pr[3])
+        elif k == 2:
+            out[sel] = fm[3](fm[2](fm[1](pr[0])))
+        elif channels == 1:
+            out[sel] = (pr[0] + pr[1]) + (pr[2] + pr[3]) if k == 0 else \
+                (pr[0] + pr[2]) + (pr[1] + pr[3])
+        else:  # 4 channels
+            out[sel] = fm[2](pr[0]) + fm[3](pr[1]) if k == 0 else \
+                fm[0](pr[3]) + fm[1](pr[2])
+    return out
 
 
 def apply(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> NDArray[Any]:

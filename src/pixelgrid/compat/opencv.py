@@ -26,16 +26,24 @@ Measured agreement:
   interpolation and every dtype (uint8, uint16, int16, float32, float64; the
   nearest modes for every dtype cv2 accepts), on 10,500 random calls of
   1-63 px and on thin arrays with 2000-5000 px axes.
-* With Intel IPP enabled (the pip wheel's default) OpenCV hands uint8
-  ``INTER_CUBIC`` (1/3/4 channels), 16-bit ``INTER_LINEAR``/``INTER_CUBIC``
+* With Intel IPP enabled (the pip wheel's default; ``resize(..., ipp=True)``,
+  the default here; ``ipp=False`` is OpenCV's own code) OpenCV hands uint8
+  ``INTER_CUBIC`` with 1, 3 or 4 channels to IPP (both input axes of at least
+  4 px; ``fx``/``fy`` other than ``dsize / size``: an IPP warp, at least 2 px),
+  which this module reproduces (``_IPP_CUBIC``, measured on IPP 2026.1's AVX-512
+  kernels): bit-exact with ``dsize`` on 3.5 million random pixels and the
+  tests' sweeps (2000-5000 px axes included); the warp within 1 level on about
+  1e-5 of the pixels (OpenCV's own 11-bit code: 1 level on 1-10 %).  IPP picks
+  its kernels by CPU: with ``OPENCV_IPP=avx2`` 9 of 1.4 million pixels differ
+  (``sse42``: 13).  OpenCV also hands 16-bit ``INTER_LINEAR``/``INTER_CUBIC``
   and float ``INTER_LINEAR``/``INTER_CUBIC`` (float64: LINEAR only; CUBIC only
   when both input axes have at least 4 pixels) to IPP, whose coordinates and
   rounding this module does not reproduce.  The difference grows with the
   axis: on 1-63 px calls within 1 level (integers) and 2.4e-6 of the range
   (floats); at 5000 px up to 14 levels (16-bit LINEAR), 22 levels (16-bit
-  CUBIC), 2.4e-4 (float LINEAR) and 3.4e-4 (float32 CUBIC) on [0, 1) data;
-  uint8 CUBIC stays within 1 level.  Everything else (uint8 ``INTER_LINEAR``
-  included) stays bit-exact.  A measured lead, not implemented: IPP's float32
+  CUBIC), 2.4e-4 (float LINEAR) and 3.4e-4 (float32 CUBIC) on [0, 1) data.
+  Everything else (uint8 ``INTER_LINEAR`` included) stays bit-exact.  A
+  measured lead, not implemented: IPP's float32
   and uint16 ``INTER_LINEAR`` with ``dsize`` computes per axis (horizontal
   first) the position in double, ``t = f32(x - floor(x))`` and
   ``fma(t, b - a, a)`` in float32 (uint16: rounded half to even), which
@@ -62,7 +70,12 @@ OpenCV facts this module encodes (checked against cv2 in the tests):
   **exact int32 intermediate** (neither shifted nor clamped), one rounding at
   the end: linear ``((b0*(h0>>4))>>16) + ((b1*(h1>>4))>>16) + 2) >> 2``, cubic and
   Lanczos ``(sum + 2**21) >> 22``; cubic's 8-lane vector body computes
-  ``rint(S0*f0 + (S1*f1 + (S2*f2 + S3*f3)))`` in float32 instead.  Other dtypes:
+  ``rint(S0*f0 + (S1*f1 + (S2*f2 + S3*f3)))`` in float32 instead.  IPP's uint8
+  cubic (IPP on): positions ``(o + 0.5) * (in / out) - 0.5`` in double (warp:
+  step ``1 / fx``), taps from ``floor(x)`` clamped, the fraction held as
+  ``1 + f`` in float32 (``f' = f32(1 + f32(f)) - 1``), weights
+  ``f32(keys(f'))`` of the double kernel, float32 passes horizontal first in
+  IPP's tap orders (``fma="ipp_cubic"``/``"pairs"``), rounded half to even.  Other dtypes:
   float32 buffers (float64 for float64 data), horizontal taps left to right,
   vertical taps nested on the vector body (4 lanes for float32, 8 for 16-bit;
   none for float64 and uint16 Lanczos), left to right on the tail.
@@ -100,6 +113,7 @@ from .._grid import Affine
 from .._kernels import Kernel, area, cubic, lanczos, linear, nearest
 from .._plan import fixed_point, plan
 from .._plan_types import AxisPlan
+from .._validate import check_memory
 
 __all__ = [
     "INTERPOLATIONS",
@@ -148,7 +162,9 @@ INTERPOLATIONS: dict[int, Interpolation] = {
                                 "11-bit weights, unshifted intermediate, >>4 >>16 +2 >>2",
                                 _GENERIC),
     INTER_CUBIC: Interpolation("INTER_CUBIC", cubic(-0.75), "half_pixel", "clamp",
-                               "11-bit weights, unshifted intermediate, (v + 2**21) >> 22",
+                               "11-bit weights, unshifted intermediate, (v + 2**21) >> 22; "
+                               "IPP on (1/3/4 channels, input axes >= 4 px, or >= 2 px "
+                               "with other fx/fy): IPP's float32 tables and orders",
                                _GENERIC),
     INTER_AREA: Interpolation("INTER_AREA", area(), "half_pixel", "clamp",
                               "block sums / float32 overlap tables, round half even",
@@ -194,6 +210,7 @@ def opencv_output_size(
                     raise ValueError(f"dsize={dsize!r} must not be negative")
             dw, dh = int(dsize[0]), int(dsize[1])
     if dw > 0 and dh > 0:
+        check_memory(f"dsize={dsize!r}", 8 * dw * dh)  # before any plan is built
         return dw, dh, dw / width, dh / height
     for name, f in (("fx", fx), ("fy", fy)):
         if isinstance(f, bool) or not isinstance(f, numbers.Real):
@@ -203,6 +220,8 @@ def opencv_output_size(
                 f"{name}={f!r} must be finite and > 0 when dsize={dsize!r} gives no output size"
             )
     fxf, fyf = float(fx), float(fy)
+    if not (math.isfinite(width * fxf) and math.isfinite(height * fyf)):
+        raise ValueError(f"fx={fx!r}, fy={fy!r} give an output size beyond float range")
     # saturate_cast<int>(double) is cvRound: round half to even.
     dw, dh = round(width * fxf), round(height * fyf)
     if dw < 1 or dh < 1:
@@ -210,6 +229,7 @@ def opencv_output_size(
             f"fx={fx!r}, fy={fy!r} map the {width}x{height} input to an empty output "
             f"({dw}x{dh})"
         )
+    check_memory(f"fx={fx!r}, fy={fy!r} (an output of {dw}x{dh})", 8 * dw * dh)
     return dw, dh, fxf, fyf
 
 
@@ -236,6 +256,12 @@ def opencv_output_size(
 _POSITIONS = "float64_float32"
 _UNSHIFTED = Arithmetic(intermediate="unshifted", store="half_up")
 _TAPS = Arithmetic(accumulate="taps", weights="float32")
+#: Intel IPP's uint8 cubic (``ippiResizeCubic`` via OpenCV's IPP HAL, measured): double
+#: positions ``(o + 0.5) * (in / out) - 0.5``, the fraction held as ``1 + f`` in float32,
+#: the double Keys kernel rounded to float32, float32 passes (horizontal first) in IPP's
+#: tap orders, the result rounded half to even and saturated.
+_IPP_CUBIC = Arithmetic(coordinates="float64", weights="float32", accumulate="taps",
+                        window="float32_floor_ipp", store="half_even")
 
 
 #: The core kernels in OpenCV's float32 forms (``interpolateCubic``/``Lanczos4``).
@@ -350,6 +376,8 @@ def resize(
     fx: float = 0,
     fy: float = 0,
     interpolation: int = INTER_LINEAR,
+    *,
+    ipp: bool = True,
 ) -> NDArray[Any]:
     """Reproduce ``cv2.resize`` (opencv-python-headless 5.1.0.95) without OpenCV.
 
@@ -357,7 +385,10 @@ def resize(
     ``(H, W)`` or ``(H, W, C)`` numpy array; ``dsize`` is ``(width, height)``,
     or ``None``/``(0, 0)`` to use ``fx``/``fy``.  An ``(H, W, 1)`` input gives
     an ``(h, w)`` output, as in cv2.  If ``dst`` has the output's shape and
-    dtype it is filled and returned.
+    dtype it is filled and returned.  ``ipp`` (keyword only): ``True`` follows
+    the wheel's default (Intel IPP on), whose uint8 ``INTER_CUBIC`` this module
+    reproduces; ``False`` is OpenCV's own code, as after
+    ``cv2.ipp.setUseIPP(False)`` (other IPP paths: see the module doc).
 
     Examples
     --------
@@ -377,6 +408,8 @@ def resize(
             f"{ {v.name: k for k, v in INTERPOLATIONS.items()} }"
         )
     interp = int(interpolation)
+    if not isinstance(ipp, (bool, np.bool_)):
+        raise TypeError(f"ipp={ipp!r} must be True or False")
     h, w = x.shape[:2]
     dw, dh, inv_x, inv_y = opencv_output_size(w, h, dsize, fx, fy)
     dt = x.dtype
@@ -392,7 +425,8 @@ def resize(
     if squeeze:
         x = x[:, :, 0]
     cn = 1 if x.ndim == 2 else x.shape[2]
-    y = x.copy() if (dw, dh) == (w, h) else _resize(x, dw, dh, inv_x, inv_y, interp, cn)
+    y = x.copy() if (dw, dh) == (w, h) else _resize(x, dw, dh, inv_x, inv_y, interp, cn,
+                                                    bool(ipp))
     if isinstance(dst, np.ndarray) and dst.shape == y.shape and dst.dtype == y.dtype:
         dst[...] = y
         return dst
@@ -413,15 +447,49 @@ def _block_plan(n_in: int, n_out: int, inv_scale: float, arithmetic: Arithmetic)
     return _declared(p, INTER_AREA, inv_scale)
 
 
+def _ipp_cubic(w: int, h: int, dw: int, dh: int, inv_x: float, inv_y: float, interp: int,
+               dt: np.dtype[Any], cn: int) -> str:
+    """Whether OpenCV (IPP on, the wheel's default) hands this call to IPP's uint8 cubic.
+
+    ``ipp_hal_resize`` takes 8-bit ``INTER_CUBIC`` for 1, 3 or 4 channels (2 channels
+    run OpenCV's own code).  ``"resize"``: IPP's resize, for ``dsize`` or ``fx``/``fy``
+    equal to ``dsize / size`` within ``1e-10``, when both input axes have at least 4
+    pixels; ``"affine"``: other ``fx``/``fy`` make it an IPP warp with the step
+    ``1 / fx``, the same tables and orders (measured), when both input axes have at
+    least 2 pixels; ``""``: OpenCV's own code (measured).
+    """
+    if not (interp == INTER_CUBIC and dt == np.uint8 and cn in (1, 3, 4)):
+        return ""
+    if abs(dw / w - inv_x) / inv_x <= 1e-10 and abs(dh / h - inv_y) / inv_y <= 1e-10:
+        return "resize" if min(w, h) >= 4 else ""
+    return "affine" if min(w, h) >= 2 else ""
+
+
+def _ipp_cubic_plan(n_in: int, n_out: int, inv_scale: float, mode: str,
+                    horizontal: bool) -> AxisPlan:
+    """One axis of IPP's uint8 cubic: the step ``in / out`` (resize) or ``1 / fx`` (warp)."""
+    step = n_in / n_out if mode == "resize" else 1.0 / inv_scale
+    aff = Affine(Fraction(step), Fraction(1, 2), Fraction(-1, 2), "half_pixel")
+    a = _IPP_CUBIC.replace(fma="ipp_cubic" if horizontal else "pairs")
+    p = plan(n_in, n_out, kernel=_KERNELS[INTER_CUBIC], grid=aff, boundary="clamp",
+             arithmetic=a)
+    return _declared(p, INTER_CUBIC, inv_scale, f"Intel IPP's cubic {mode} (IPP on)")
+
+
 def _route(w: int, h: int, dw: int, dh: int, inv_x: float, inv_y: float, interp: int,
-           dt: np.dtype[Any], cn: int) -> tuple[str, int, list[tuple[int, AxisPlan]]]:
+           dt: np.dtype[Any], cn: int,
+           ipp: bool = True) -> tuple[str, int, list[tuple[int, AxisPlan]]]:
     """Which OpenCV code path runs, the interpolation it ends up using, and its plans.
 
     The path is ``nearest``, ``linear_exact`` (8/16-bit weights, wide intermediate),
     ``area_fast``/``area_general`` (the result is computed from the tables directly; the
-    plans are their float model) or ``generic`` (float32 coefficient tables; uint8 plans
-    carry OpenCV's 11-bit weights).
+    plans are their float model), ``generic`` (float32 coefficient tables; uint8 plans
+    carry OpenCV's 11-bit weights) or ``ipp_cubic`` (``ipp``: IPP's uint8 cubic).
     """
+    mode = _ipp_cubic(w, h, dw, dh, inv_x, inv_y, interp, dt, cn) if ipp else ""
+    if mode:
+        return "ipp_cubic", interp, [(1, _ipp_cubic_plan(w, dw, inv_x, mode, True)),
+                                     (0, _ipp_cubic_plan(h, dh, inv_y, mode, False))]
     if interp in (INTER_NEAREST, INTER_NEAREST_EXACT):
         ex = interp == INTER_NEAREST_EXACT
         return "nearest", interp, [(1, _nearest_plan(w, dw, inv_x, ex)),
@@ -463,9 +531,9 @@ def _route(w: int, h: int, dw: int, dh: int, inv_x: float, inv_y: float, interp:
 
 
 def _resize(x: NDArray[Any], dw: int, dh: int, inv_x: float, inv_y: float, interp: int,
-            cn: int) -> NDArray[Any]:
+            cn: int, ipp: bool = True) -> NDArray[Any]:
     h, w = x.shape[:2]
-    _, _, plans = _route(w, h, dw, dh, inv_x, inv_y, interp, x.dtype, cn)
+    _, _, plans = _route(w, h, dw, dh, inv_x, inv_y, interp, x.dtype, cn, ipp)
     # The plans carry OpenCV's arithmetic (their ``arithmetic`` records): run_plans hands
     # them to the engine that implements that model.
     return run_plans(x, plans)
@@ -491,6 +559,7 @@ def _interp_flag(interpolation: Any) -> int:
 def like_plans(
     shape: tuple[int, ...], size: Any = None, *, dsize: Any = None, fx: float = 0,
     fy: float = 0, interpolation: Any = INTER_LINEAR, dtype: Any = np.float32,
+    ipp: bool = True,
 ) -> list[tuple[int, AxisPlan]]:
     """The plans of a ``cv2.resize`` call, for ``pixelgrid.explain(..., like="opencv")``.
 
@@ -500,7 +569,8 @@ def like_plans(
     ones :func:`resize` uses for ``dtype`` data (default float32, whose float32
     coefficient tables they hold exactly); uint8 plans also carry OpenCV's integer
     weights, and every plan's ``info["integer_model"]`` names the uint8 arithmetic.
-    An output of the input's size is a copy (no plans).
+    An output of the input's size is a copy (no plans).  ``ipp`` as in
+    :func:`resize` (uint8 ``INTER_CUBIC``: IPP's plans, one channel).
 
     Examples
     --------
@@ -529,7 +599,7 @@ def like_plans(
         interp = INTER_LINEAR  # as resize: float data takes the generic path
     if (dw, dh) == (w, h):
         return []
-    path, used, plans = _route(w, h, dw, dh, inv_x, inv_y, interp, dt, 1)
+    path, used, plans = _route(w, h, dw, dh, inv_x, inv_y, interp, dt, 1, bool(ipp))
     for _, p in plans:
         model = INTERPOLATIONS[used].uint8
         if model == "copy":
