@@ -26,6 +26,10 @@ PyTorch facts this module encodes (checked against torch in the tests):
   ``align_corners=True``, ``symmetric`` without; ``zeros``: 0).
 * ``affine_grid``'s base coordinates are ``linspace(-1, 1, n)``, times
   ``(n - 1) / n`` when ``align_corners=False`` (``[0]`` when ``n`` is 1).
+* Every tap of the 2 (bilinear) or 4 (bicubic) per axis from ``floor(x)`` that lies
+  inside the input is read, weight 0 or not: a NaN pixel at an exact grid position
+  makes 4 bilinear (16 bicubic) outputs NaN, an inf 3 NaN and 1 inf
+  (:data:`pixelgrid._sampling.SAMPLE_WINDOWS` ``"floor"``; checked against torch).
 * Non-finite grid values give implementation-defined results in PyTorch (NaN,
   0 or an edge pixel depending on mode and padding); here they raise ValueError.
 * ``align_corners=None`` means False (PyTorch also warns; this module does not).
@@ -58,6 +62,9 @@ class GridMode:
     tie: str | None  # nearest tie rule
     pad_taps: bool  # True: padding acts on each integer tap (bicubic), else on the coordinate
     dims: tuple[int, ...]  # spatial ranks the mode accepts
+    #: taps read (pixelgrid._sampling.SAMPLE_WINDOWS): PyTorch reads the 2 (4) taps from
+    #: floor(x) even where a weight is 0, so a NaN pixel reaches 4 (16) outputs
+    window: str = "floor"
 
 
 GRID_SAMPLE_MODES: dict[str, GridMode] = {
@@ -195,7 +202,8 @@ def _grid_sample_numpy(
         p = np.stack(pts, axis=-1)
         boundary = _TAP_BOUNDARY[(padding, ac)] if m.pad_taps else "constant"
         xm = np.moveaxis(x[b], 0, -1)  # spatial..., C
-        v = sample_points(xm, p, [m.kernel] * dim, [boundary] * dim, 0.0, m.tie, arithmetic)
+        v = sample_points(xm, p, [m.kernel] * dim, [boundary] * dim, 0.0, m.tie, arithmetic,
+                          m.window)
         out[b] = np.moveaxis(v.reshape(*out_sp, c), -1, 0)
     return out.astype(x.dtype)
 
