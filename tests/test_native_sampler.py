@@ -334,3 +334,37 @@ def test_nan_policy_bad_values(bad: object) -> None:
 def test_bad_engine() -> None:
     with pytest.raises(ValueError, match="engine"):
         sample(np.zeros(4), [[1.0]], engine="gpu")
+
+
+# --------------------------------------------------------------------------------------
+# Nearest resize: the compiled multi-axis gather
+# --------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("dtype", ["bool", "uint8", "int16", "int32", "int64", "uint64",
+                                   "float16", "float32", "float64"])
+@pytest.mark.parametrize("shape", [(37,), (37, 41), (37, 41, 3), (4, 37, 41, 2)])
+def test_nearest_resize_gather_equals_reference(dtype: str, shape: tuple[int, ...]) -> None:
+    rng = np.random.default_rng(12)
+    x = _data(rng, shape, dtype)
+    sizes = [(50, 20), (13, 90), (80, 41), (37, 100)]
+    for size in sizes:
+        sz = size[: min(len(shape), 2)]
+        for kern in ("nearest", K.nearest("round_prefer_floor"), K.nearest("floor")):
+            ref = pg.resize(x, sz, kernel=kern, engine="reference")
+            _same(pg.resize(x, sz, kernel=kern), ref)
+            _same(pg.resize_labels(x, sz, tie=getattr(kern, "tie", "round_prefer_ceil")),
+                  pg.resize(x, sz, kernel=K.nearest(getattr(kern, "tie",
+                                                            "round_prefer_ceil")),
+                            engine="reference"))
+
+
+def test_nearest_gather_layouts_and_bits() -> None:
+    rng = np.random.default_rng(13)
+    x = rng.random((3, 40, 50)).astype(np.float32).transpose(1, 2, 0)  # not contiguous
+    x[5, 7, 1] = -0.0
+    x[9, 9, 2] = np.float32(np.nan)
+    for axes, size in (((0, 1), (61, 23)), ((1,), (77,)), ((0, 2), (20, 5))):
+        _same(pg.resize(x, size, kernel="nearest", axes=axes),
+              pg.resize(x, size, kernel="nearest", axes=axes, engine="reference"))
+    y = pg.resize_labels(x, (80, 100))  # -0.0 and NaN keep their bits
+    assert np.signbit(y[10:12, 14:16, 1]).all() and np.isnan(y[18:20, 18:20, 2]).all()
