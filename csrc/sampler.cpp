@@ -17,12 +17,12 @@ namespace nb = nanobind;
 namespace pg {
 namespace sampler {
 namespace base {
-RangeFn pick(int dt, int out, bool fma32);
+RangeFn pick(int dt, int out, bool fma32, const Args& a);
 void gather_points(const Args& a, int64_t m0, int64_t m1);
 }  // namespace base
 #ifdef PG_HAVE_AVX2
 namespace avx2 {
-RangeFn pick(int dt, int out, bool fma32);
+RangeFn pick(int dt, int out, bool fma32, const Args& a);
 void gather_points(const Args& a, int64_t m0, int64_t m1);
 }  // namespace avx2
 #endif
@@ -39,11 +39,11 @@ bool use_avx2() {
 #endif
 }
 
-RangeFn pick(int dt, int out, bool fma32) {
+RangeFn pick(int dt, int out, bool fma32, const Args& a) {
 #ifdef PG_HAVE_AVX2
-  if (use_avx2()) return avx2::pick(dt, out, fma32);
+  if (use_avx2()) return avx2::pick(dt, out, fma32, a);
 #endif
-  return base::pick(dt, out, fma32);
+  return base::pick(dt, out, fma32, a);
 }
 
 RangeFn gather_fn() {
@@ -162,14 +162,16 @@ void run_sample(const ParFor& par, const AnyRo& src, AnyRw& dst, int dt, int out
   a.fma32 = fma32;
   a.src = src.data();
   a.dst = dst.data();
-  RangeFn fn = gather ? gather_fn() : pick(dt, out, fma32 != 0);
+  RangeFn fn = gather ? gather_fn() : pick(dt, out, fma32 != 0, a);
   if (!gather) {
     const int64_t want = fma32 ? 4 : (out == OUT_F64 ? 8 : out == OUT_F32 ? 4 : a.itemsize);
     check(static_cast<int64_t>(dst.itemsize()) == want, "sample_points: dst dtype mismatch");
   }
   if (a.M == 0 || a.C == 0) return;
   nb::gil_scoped_release release;
-  par(a.M, threads, 256, [&](int64_t m0, int64_t m1) { fn(a, m0, m1); });
+  // affine warps: chunks of whole bands of 16 output rows (the kernels' tiles)
+  const int64_t align = a.pts == nullptr ? 16 * a.W : 256;
+  par(a.M, threads, align, [&](int64_t m0, int64_t m1) { fn(a, m0, m1); });
 }
 
 // ---- nearest resize: one pass over the output for every gathered axis ----

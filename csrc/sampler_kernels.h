@@ -82,20 +82,22 @@ inline int64_t nearest_index(double x, int tie) {
 }
 
 // pixelgrid._kernels.linear / cubic (the same expressions, evaluated in the same order)
+template <int KIND>
 inline double kernel_weight(const Axis& A, double d) {
-  if (A.kernel == KLINEAR) return 1.0 - std::fabs(d);
+  if (KIND == KLINEAR) return 1.0 - std::fabs(d);
   double x = std::fabs(d);
   if (A.table != 0) x = std::fabs(std::nearbyint(d * A.table) / A.table);
   if (x < 1) return ((A.ap2 * x - A.ap3) * x) * x + 1;
   if (x < 2) {
-    if (A.kernel == KCUBIC_PILLOW) return (((x - 5) * x + 8) * x - 4) * A.a;
+    if (KIND == KCUBIC_PILLOW) return (((x - 5) * x + 8) * x - 4) * A.a;
     return ((A.a * x - A.a5) * x + A.a8) * x - A.a4;
   }
   return 0.0;
 }
 
 // pixelgrid._sampling._axis_taps (+ _safe_coords and pixelgrid._plan.boundary_taps)
-inline void axis_taps(const Axis& A, double x, int window, Taps& t) {
+template <int KIND>
+inline void axis_taps_k(const Axis& A, double x, int window, Taps& t) {
   const int64_t n = A.n;
   const int b = A.boundary;
   if (b == BWRAP || b == BREFLECT || b == BSYM) {
@@ -104,7 +106,7 @@ inline void axis_taps(const Axis& A, double x, int window, Taps& t) {
     x = std::min(std::max(x, -A.margin), static_cast<double>(n - 1) + A.margin);
   }
   t.masked = false;
-  if (A.kernel == KNEAREST) {
+  if (KIND == KNEAREST) {
     const int64_t j = nearest_index(x, A.tie);
     t.T = 1;
     t.w[0] = 1.0;
@@ -117,8 +119,8 @@ inline void axis_taps(const Axis& A, double x, int window, Taps& t) {
     }
     return;
   }
-  const int r = static_cast<int>(A.radius);
-  const int T = 2 * r;  // the window's last column (weight 0 for these kernels) is dropped
+  constexpr int r = KIND == KLINEAR ? 1 : 2;
+  constexpr int T = 2 * r;  // the window's last column (weight 0 here) is dropped
   int64_t lo, hi;
   if (window == 0) {
     lo = static_cast<int64_t>(std::ceil(x - A.radius));
@@ -132,7 +134,7 @@ inline void axis_taps(const Axis& A, double x, int window, Taps& t) {
   for (int i = 0; i < T; ++i) {
     const int64_t j = lo + i;
     t.j[i] = j;
-    t.w[i] = j <= hi ? kernel_weight(A, static_cast<double>(j) - x) : 0.0;
+    t.w[i] = j <= hi ? kernel_weight<KIND>(A, static_cast<double>(j) - x) : 0.0;
     outside[i] = j < 0 || j >= n;
   }
   if (b == BRENORM) {
@@ -168,6 +170,15 @@ inline void axis_taps(const Axis& A, double x, int window, Taps& t) {
     }
   } else {
     for (int i = 0; i < T; ++i) t.j[i] = map_index(t.j[i], n, b);
+  }
+}
+
+inline void axis_taps(const Axis& A, double x, int window, Taps& t) {
+  switch (A.kernel) {
+    case KNEAREST: return axis_taps_k<KNEAREST>(A, x, window, t);
+    case KLINEAR: return axis_taps_k<KLINEAR>(A, x, window, t);
+    case KCUBIC: return axis_taps_k<KCUBIC>(A, x, window, t);
+    default: return axis_taps_k<KCUBIC_PILLOW>(A, x, window, t);
   }
 }
 
@@ -293,6 +304,143 @@ void sum_f64(const Args& a, int64_t m0, int64_t m1) {
   }
 }
 
+// Calls body(m, x) for the points [m0, m1) (x: row, column coordinates): given points in
+// order; the output pixels of an affine warp tile by tile (kTileRows x kTileCols), so
+// that the source pixels a tile reads stay in cache (a rotation walks the source
+// diagonally; measured 1.4x on 1024^2 float32).  [m0, m1) are whole output rows then.
+constexpr int64_t kTileRows = 16, kTileCols = 64;
+
+template <class F>
+inline void for_points_2d(const Args& a, int64_t m0, int64_t m1, F&& body) {
+  double x[2];
+  if (a.pts != nullptr) {
+    for (int64_t m = m0; m < m1; ++m) {
+      x[0] = a.pts[2 * m];
+      x[1] = a.pts[2 * m + 1];
+      body(m, x);
+    }
+    return;
+  }
+  const int64_t W = a.W;
+  auto at = [&](int64_t r, int64_t c) {
+    const double i = static_cast<double>(r), j = static_cast<double>(c);
+    x[1] = a.aff[0] * j + a.aff[1] * i + a.aff[2];
+    x[0] = a.aff[3] * j + a.aff[4] * i + a.aff[5];
+    body(r * W + c, x);
+  };
+  if (m0 % W != 0 || m1 % W != 0) {
+    for (int64_t m = m0; m < m1; ++m) at(m / W, m % W);
+    return;
+  }
+  const int64_t r0 = m0 / W, r1 = m1 / W;
+  for (int64_t rb = r0; rb < r1; rb += kTileRows) {
+    const int64_t re = std::min(rb + kTileRows, r1);
+    for (int64_t cb = 0; cb < W; cb += kTileCols) {
+      const int64_t ce = std::min(cb + kTileCols, W);
+      for (int64_t r = rb; r < re; ++r)
+        for (int64_t c = cb; c < ce; ++c) at(r, c);
+    }
+  }
+}
+
+// sum_f64 for the common case: two axes of one compiled kernel, a fixed number of
+// channels CC (0: any), no nan_policy.  The same rules and order as sum_f64; points of
+// an affine warp are walked row by row (no division per point).
+template <class Tin, int OUT, int KIND, int CC>
+void sum2d(const Args& a, int64_t m0, int64_t m1) {
+  const Tin* src = static_cast<const Tin*>(a.src);
+  const int64_t C = CC > 0 ? CC : a.C;
+  constexpr int T = KIND == KLINEAR ? 2 : 4;
+  std::vector<double> accv(CC > 0 ? 0 : static_cast<size_t>(C));
+  double acc_fixed[CC > 0 ? CC : 1];
+  double* acc = CC > 0 ? acc_fixed : accv.data();
+  Taps t0, t1;
+  const Axis& A0 = a.ax[0];
+  const Axis& A1 = a.ax[1];
+  const int64_t s0 = A0.stride, s1 = A1.stride, cs = a.cstride;
+  const bool read_all = a.window != 0;
+  for_points_2d(a, m0, m1, [&](int64_t m, const double* x) {
+    axis_taps_k<KIND>(A0, x[0], a.window, t0);
+    axis_taps_k<KIND>(A1, x[1], a.window, t1);
+    for (int64_t c = 0; c < C; ++c) acc[c] = 0.0;
+    const bool any_mask = t0.masked || t1.masked;
+    double fill_w = 0.0;
+    for (int c0 = 0; c0 < T; ++c0) {
+      const double w0 = t0.w[c0];
+      const int64_t o0 = t0.j[c0] * s0;
+      const bool ok0 = !t0.masked || t0.in[c0];
+      for (int c1 = 0; c1 < T; ++c1) {
+        double w = w0 * t1.w[c1];
+        const bool ok = ok0 && (!t1.masked || t1.in[c1]);
+        if (any_mask) {
+          fill_w += ok ? 0.0 : w;
+          if (!ok) w = 0.0;
+        }
+        if (read_all ? !ok : w == 0) continue;
+        const Tin* p = src + o0 + t1.j[c1] * s1;
+        for (int64_t c = 0; c < C; ++c) acc[c] += w * static_cast<double>(p[c * cs]);
+      }
+    }
+    if (a.fill != 0 && fill_w != 0)
+      for (int64_t c = 0; c < C; ++c) acc[c] += fill_w * a.fill;
+    for (int64_t c = 0; c < C; ++c) store<Tin, OUT>(a.dst, m * a.dp + c * a.dc, acc[c]);
+  });
+}
+
+// sum_fma32 for two axes of one compiled kernel and CC channels (0: any)
+template <class Tin, int KIND, int CC>
+void sum2d_fma32(const Args& a, int64_t m0, int64_t m1) {
+  const Tin* src = static_cast<const Tin*>(a.src);
+  const int64_t C = CC > 0 ? CC : a.C;
+  constexpr int T = KIND == KLINEAR ? 2 : (KIND == KNEAREST ? 1 : 4);
+  std::vector<float> accv(CC > 0 ? 0 : static_cast<size_t>(C));
+  float acc_fixed[CC > 0 ? CC : 1];
+  float* acc = CC > 0 ? acc_fixed : accv.data();
+  Taps t0, t1;
+  const Axis& A0 = a.ax[0];
+  const Axis& A1 = a.ax[1];
+  const int64_t s0 = A0.stride, s1 = A1.stride, cs = a.cstride;
+  const bool read_all = a.window != 0;
+  float* dst = static_cast<float*>(a.dst);
+  const float fill = static_cast<float>(a.fill);
+  for_points_2d(a, m0, m1, [&](int64_t m, const double* x) {
+    axis_taps_k<KIND>(A0, x[0], a.window, t0);
+    axis_taps_k<KIND>(A1, x[1], a.window, t1);
+    const bool any_mask = t0.masked || t1.masked;
+    float fill_w = 0.0f;
+    bool first = true;
+    for (int c0 = 0; c0 < T; ++c0) {
+      const float w0 = static_cast<float>(t0.w[c0]);
+      const int64_t o0 = t0.j[c0] * s0;
+      const bool ok0 = !t0.masked || t0.in[c0];
+      for (int c1 = 0; c1 < T; ++c1) {
+        float w = w0 * static_cast<float>(t1.w[c1]);
+        const bool ok = ok0 && (!t1.masked || t1.in[c1]);
+        if (any_mask) {
+          fill_w = fill_w + (ok ? 0.0f : w);
+          if (!ok) w = 0.0f;
+        }
+        const bool read = read_all ? ok : w != 0;
+        const Tin* p = src + o0 + t1.j[c1] * s1;
+        if (first) {
+          for (int64_t c = 0; c < C; ++c)
+            acc[c] = (read ? static_cast<float>(p[c * cs]) : 0.0f) * w;
+        } else if (read) {
+          for (int64_t c = 0; c < C; ++c) acc[c] = std::fma(static_cast<float>(p[c * cs]), w, acc[c]);
+        } else {
+          for (int64_t c = 0; c < C; ++c) acc[c] = std::fma(0.0f, w, acc[c]);
+        }
+        first = false;
+      }
+    }
+    for (int64_t c = 0; c < C; ++c) {
+      float v = acc[c];
+      if (fill != 0 && fill_w != 0) v = std::fma(fill, fill_w, v);
+      dst[m * a.dp + c * a.dc] = v;
+    }
+  });
+}
+
 // PyTorch's vectorised float32 order (see _sampling._sum_float32_fma); float32 out.
 template <class Tin>
 void sum_fma32(const Args& a, int64_t m0, int64_t m1) {
@@ -387,21 +535,57 @@ void gather_points(const Args& a, int64_t m0, int64_t m1) {
 
 namespace {
 
+template <class Tin, int OUT, int KIND>
+RangeFn pick_c(int64_t C) {
+  switch (C) {
+    case 1: return sum2d<Tin, OUT, KIND, 1>;
+    case 2: return sum2d<Tin, OUT, KIND, 2>;
+    case 3: return sum2d<Tin, OUT, KIND, 3>;
+    case 4: return sum2d<Tin, OUT, KIND, 4>;
+    default: return sum2d<Tin, OUT, KIND, 0>;
+  }
+}
+
+template <class Tin, int OUT>
+RangeFn pick_2d(const Args& a) {
+  const int kind = a.ax[0].kernel;
+  if (a.k != 2 || a.omit || a.ax[1].kernel != kind) return sum_f64<Tin, OUT>;
+  switch (kind) {
+    case KLINEAR: return pick_c<Tin, OUT, KLINEAR>(a.C);
+    case KCUBIC: return pick_c<Tin, OUT, KCUBIC>(a.C);
+    case KCUBIC_PILLOW: return pick_c<Tin, OUT, KCUBIC_PILLOW>(a.C);
+    default: return sum_f64<Tin, OUT>;
+  }
+}
+
 template <class Tin>
-RangeFn pick_out(int out) {
+RangeFn pick_out(int out, const Args& a) {
   switch (out) {
-    case OUT_F64: return sum_f64<Tin, OUT_F64>;
-    case OUT_F32: return sum_f64<Tin, OUT_F32>;
-    default: return sum_f64<Tin, OUT_SAME>;
+    case OUT_F64: return pick_2d<Tin, OUT_F64>(a);
+    case OUT_F32: return pick_2d<Tin, OUT_F32>(a);
+    default: return pick_2d<Tin, OUT_SAME>(a);
+  }
+}
+
+template <class Tin>
+RangeFn pick_fma(const Args& a) {
+  if (a.k != 2 || a.ax[1].kernel != a.ax[0].kernel) return sum_fma32<Tin>;
+  switch (a.ax[0].kernel) {
+    case KLINEAR:
+      if (a.C == 1) return sum2d_fma32<Tin, KLINEAR, 1>;
+      if (a.C == 3) return sum2d_fma32<Tin, KLINEAR, 3>;
+      return sum2d_fma32<Tin, KLINEAR, 0>;
+    case KCUBIC: return sum2d_fma32<Tin, KCUBIC, 0>;
+    default: return sum_fma32<Tin>;
   }
 }
 
 }  // namespace
 
-RangeFn pick(int dt, int out, bool fma32) {
+RangeFn pick(int dt, int out, bool fma32, const Args& a) {
 #define PG_CASE(CODE, T) \
   case CODE:             \
-    return fma32 ? sum_fma32<T> : pick_out<T>(out);
+    return fma32 ? pick_fma<T>(a) : pick_out<T>(out, a);
   switch (dt) {
     PG_CASE(U8, uint8_t)
     PG_CASE(I8, int8_t)
