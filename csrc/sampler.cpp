@@ -19,11 +19,15 @@ namespace sampler {
 namespace base {
 RangeFn pick(int dt, int out, bool fma32, const Args& a);
 void gather_points(const Args& a, int64_t m0, int64_t m1);
+void grid_positions(const void* g, bool f64, int dim, const int64_t* sizes, bool ac,
+                    int padding, bool fma, double* out, int64_t r0, int64_t r1);
 }  // namespace base
 #ifdef PG_HAVE_AVX2
 namespace avx2 {
 RangeFn pick(int dt, int out, bool fma32, const Args& a);
 void gather_points(const Args& a, int64_t m0, int64_t m1);
+void grid_positions(const void* g, bool f64, int dim, const int64_t* sizes, bool ac,
+                    int padding, bool fma, double* out, int64_t r0, int64_t r1);
 }  // namespace avx2
 #endif
 
@@ -331,9 +335,44 @@ void run_gather_nd(const ParFor& par, const AnyRo& src, AnyRw& dst, nb::list tab
       });
 }
 
+// grid (R, dim) float32/float64 -> positions (R, dim) float64, axis i from component
+// dim - 1 - i (pixelgrid._sampling.grid_positions; padding 0 zeros, 1 border, 2 reflection)
+void run_grid_positions(const ParFor& par, const AnyRo& g, nb::ndarray<double, nb::c_contig,
+                        nb::device::cpu>& out, const I64Ro& sizes, bool ac, int padding,
+                        bool fma, int64_t threads) {
+  check(g.ndim() == 2 && out.ndim() == 2 && g.shape(0) == out.shape(0) &&
+            g.shape(1) == out.shape(1) && sizes.size() == g.shape(1) && g.stride(1) == 1 &&
+            g.stride(0) == static_cast<int64_t>(g.shape(1)) && padding >= 0 && padding <= 2,
+        "grid_positions: bad arguments");
+  const bool f64 = g.dtype() == nb::dtype<double>();
+  check(f64 || g.dtype() == nb::dtype<float>(), "grid_positions: grid must be float32/64");
+  check(!fma || !f64, "grid_positions: the FMA rule is float32");
+  const int dim = static_cast<int>(g.shape(1));
+  const int64_t R = static_cast<int64_t>(g.shape(0));
+  const void* gp = g.data();
+  double* op = out.data();
+  const int64_t* sz = sizes.data();
+  for (int i = 0; i < dim; ++i) check(sz[i] >= 1, "grid_positions: sizes must be >= 1");
+  nb::gil_scoped_release release;
+  par(R, threads, 1024, [&](int64_t r0, int64_t r1) {
+#ifdef PG_HAVE_AVX2
+    if (use_avx2()) return avx2::grid_positions(gp, f64, dim, sz, ac, padding, fma, op, r0, r1);
+#endif
+    base::grid_positions(gp, f64, dim, sz, ac, padding, fma, op, r0, r1);
+  });
+}
+
 }  // namespace
 
 void bind(nb::module_& m, ParFor par) {
+  m.def(
+      "grid_positions",
+      [par](const AnyRo& g, nb::ndarray<double, nb::c_contig, nb::device::cpu>& out,
+            const I64Ro& sizes, bool ac, int padding, bool fma, int64_t threads) {
+        run_grid_positions(par, g, out, sizes, ac, padding, fma, threads);
+      },
+      nb::arg("grid"), nb::arg("out"), nb::arg("sizes"), nb::arg("align_corners"),
+      nb::arg("padding"), nb::arg("fma"), nb::arg("threads"));
   m.def(
       "gather_nd",
       [par](const AnyRo& src, AnyRw& dst, nb::list tables, int64_t threads) {

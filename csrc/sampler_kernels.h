@@ -493,7 +493,53 @@ void sum_fma32(const Args& a, int64_t m0, int64_t m1) {
 // every axis nearest: copy elements (any dtype, itemsize bytes each)
 }  // namespace
 
+namespace {
+
+// gather_points for two axes and elements of E bytes
+template <int E>
+void gather2d(const Args& a, int64_t m0, int64_t m1) {
+  const char* src = static_cast<const char*>(a.src);
+  char* dst = static_cast<char*>(a.dst);
+  const int64_t C = a.C;
+  Taps t0, t1;
+  const Axis& A0 = a.ax[0];
+  const Axis& A1 = a.ax[1];
+  const int64_t s0 = A0.stride * E, s1 = A1.stride * E, cs = a.cstride * E;
+  const int64_t dp = a.dp * E, dc = a.dc * E;
+  for_points_2d(a, m0, m1, [&](int64_t m, const double* x) {
+    axis_taps_k<KNEAREST>(A0, x[0], 0, t0);
+    axis_taps_k<KNEAREST>(A1, x[1], 0, t1);
+    const bool ok = (!t0.masked || t0.in[0]) && (!t1.masked || t1.in[0]);
+    const char* p = src + t0.j[0] * s0 + t1.j[0] * s1;
+    char* d = dst + m * dp;
+    if (ok) {
+      for (int64_t c = 0; c < C; ++c) std::memcpy(d + c * dc, p + c * cs, E);
+    } else {
+      for (int64_t c = 0; c < C; ++c) std::memcpy(d + c * dc, a.fill_bytes, E);
+    }
+  });
+}
+
+void gather_generic(const Args& a, int64_t m0, int64_t m1);
+
+}  // namespace
+
 void gather_points(const Args& a, int64_t m0, int64_t m1) {
+  if (a.k == 2 && !a.omit && a.ax[0].kernel == KNEAREST && a.ax[1].kernel == KNEAREST) {
+    switch (a.itemsize) {
+      case 1: return gather2d<1>(a, m0, m1);
+      case 2: return gather2d<2>(a, m0, m1);
+      case 4: return gather2d<4>(a, m0, m1);
+      case 8: return gather2d<8>(a, m0, m1);
+      default: break;
+    }
+  }
+  gather_generic(a, m0, m1);
+}
+
+namespace {
+
+void gather_generic(const Args& a, int64_t m0, int64_t m1) {
   const char* src = static_cast<const char*>(a.src);
   char* dst = static_cast<char*>(a.dst);
   const int64_t E = a.itemsize, C = a.C;
@@ -532,8 +578,6 @@ void gather_points(const Args& a, int64_t m0, int64_t m1) {
     }
   }
 }
-
-namespace {
 
 template <class Tin, int OUT, int KIND>
 RangeFn pick_c(int64_t C) {
@@ -581,6 +625,65 @@ RangeFn pick_fma(const Args& a) {
 }
 
 }  // namespace
+
+// ---- PyTorch grid_sample positions (pixelgrid._sampling.grid_positions, same rules) ----
+namespace {
+
+// unnormalize(): "dtype" in F's precision, "float32_fma" (F = float) with one FMA
+template <class F>
+inline F unnormalize(F u, int64_t n, bool ac, bool fma) {
+  if (fma) {
+    const float t = static_cast<float>(u) + 1.0f;
+    if (ac) return static_cast<F>(t * static_cast<float>(static_cast<double>(n - 1) / 2));
+    return static_cast<F>(std::fma(t, static_cast<float>(static_cast<double>(n) / 2), -0.5f));
+  }
+  if (ac) return (u + F(1)) / F(2) * static_cast<F>(n - 1);
+  return ((u + F(1)) * static_cast<F>(n) - F(1)) / F(2);
+}
+
+// reflect_coordinates() with bounds given times 2
+template <class F>
+inline F reflect(F c, int64_t twice_low, int64_t twice_high, bool fma) {
+  if (twice_low == twice_high) return F(0);
+  if (fma) {
+    const float low = static_cast<float>(static_cast<double>(twice_low) / 2);
+    const float ts = static_cast<float>(twice_high - twice_low);
+    const float a = std::fabs(static_cast<float>(c) - low);
+    const float flips = std::trunc(a / ts);
+    const float extra = std::fma(-flips, ts, a);
+    return static_cast<F>(std::min(extra, ts - extra) + low);
+  }
+  const F mn = static_cast<F>(static_cast<double>(twice_low) / 2);
+  const F span = static_cast<F>(static_cast<double>(twice_high - twice_low) / 2);
+  const F d = std::fabs(c - mn);
+  const F extra = std::fmod(d, span);
+  const F flips = std::floor(d / span);
+  return std::fmod(flips, F(2)) == 0 ? extra + mn : span - extra + mn;
+}
+
+template <class F>
+void positions(const F* g, int dim, const int64_t* sizes, bool ac, int padding, bool fma,
+               double* out, int64_t r0, int64_t r1) {
+  for (int64_t r = r0; r < r1; ++r) {
+    for (int i = 0; i < dim; ++i) {
+      const int64_t n = sizes[i];
+      F x = unnormalize<F>(g[r * dim + (dim - 1 - i)], n, ac, fma);
+      if (padding == 2) x = ac ? reflect<F>(x, 0, 2 * (n - 1), fma) : reflect<F>(x, -1, 2 * n - 1, fma);
+      if (padding != 0) x = std::min(std::max(x, F(0)), static_cast<F>(n - 1));
+      out[r * dim + i] = static_cast<double>(x);
+    }
+  }
+}
+
+}  // namespace
+
+void grid_positions(const void* g, bool f64, int dim, const int64_t* sizes, bool ac,
+                    int padding, bool fma, double* out, int64_t r0, int64_t r1) {
+  if (f64)
+    positions<double>(static_cast<const double*>(g), dim, sizes, ac, padding, fma, out, r0, r1);
+  else
+    positions<float>(static_cast<const float*>(g), dim, sizes, ac, padding, fma, out, r0, r1);
+}
 
 RangeFn pick(int dt, int out, bool fma32, const Args& a) {
 #define PG_CASE(CODE, T) \

@@ -222,6 +222,7 @@ def sample_points(
     engine: str = "auto",
     out_dtype: np.dtype[Any] | None = None,
     affine: tuple[FloatArray, int, int] | None = None,
+    out: NDArray[Any] | None = None,
 ) -> NDArray[Any]:
     """Sample ``xm`` (shape ``S + (C,)``) at points ``pts`` (``(M, k)``, index convention).
 
@@ -237,6 +238,8 @@ def sample_points(
     ``"auto"`` the compiled one where it runs.  ``out_dtype`` lets the compiled
     sampler store the result directly in the input's dtype (rounded half to
     even, as :func:`_cast_result`); the numpy code returns float64 regardless.
+    ``out``: an ``(M, C)`` array (a view, e.g. of an ``(N, C, ...)`` result) the
+    samples are written to (as float assignment casts), and returned.
     """
     check_choice("arithmetic", arithmetic, SAMPLE_ARITHMETICS)
     check_choice("window", window, SAMPLE_WINDOWS)
@@ -251,7 +254,7 @@ def sample_points(
                         boundaries)
 
         y = native_sampler.sample(xm, pts, kernels, boundaries, fill_value, tie, arithmetic,
-                                  window, nan_policy, out_dtype, affine)
+                                  window, nan_policy, out_dtype, affine, out=out)
         if y is not None:
             if (nan_policy == "omit" and y.dtype == np.float16
                     and all(kk.is_nearest for kk in kernels)):
@@ -267,8 +270,12 @@ def sample_points(
         pts = affine_points(*affine)
     # NaN/inf data: 0 * inf and inf - inf are the IEEE results the rules ask for
     with np.errstate(invalid="ignore", over="ignore"):
-        return _reference_points(xm, pts, kernels, boundaries, fill_value, tie, arithmetic,
-                                 window, nan_policy)
+        y = _reference_points(xm, pts, kernels, boundaries, fill_value, tie, arithmetic,
+                              window, nan_policy)
+    if out is not None:
+        out[...] = y
+        return out
+    return y
 
 
 def _reference_points(
@@ -434,6 +441,25 @@ def grid_positions(u: NDArray[Any], n: int, align_corners: bool, padding: str,
              else reflect_coordinates(x, -1, 2 * n - 1, rule))
     f = x.dtype.type
     return np.asarray(np.clip(x, f(0), f(n - 1)), dtype=x.dtype)
+
+
+def grid_points(g: NDArray[Any], sizes: Sequence[int], align_corners: bool, padding: str,
+                rule: str = "dtype", engine: str = "auto") -> FloatArray:
+    """``(P, k)`` pixel positions of ``P`` grid points ``g`` (``(P, k)``, ``(x, y[, z])`` order).
+
+    Axis ``i`` (of ``sizes``) reads component ``k - 1 - i`` and is mapped by
+    :func:`grid_positions`; the compiled sampler computes the same rules.
+    """
+    if _resolve_engine(engine) != "reference":
+        from ._engines import native_sampler
+
+        p = native_sampler.grid_positions(g, sizes, align_corners, padding, rule)
+        if p is not None:
+            return p
+    k = g.shape[1]
+    cols = [grid_positions(np.ascontiguousarray(g[:, k - 1 - i]), sizes[i], align_corners,
+                           padding, rule).astype(np.float64) for i in range(k)]
+    return np.stack(cols, axis=-1)
 
 
 def _sum_float32_fma(flat: NDArray[Any], taps: list[_Taps], strides: list[int], m: int,

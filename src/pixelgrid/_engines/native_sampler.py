@@ -92,6 +92,7 @@ def sample(
     out_dtype: np.dtype[Any] | None,
     affine: tuple[NDArray[np.float64], int, int] | None = None,
     threads: int | None = None,
+    out: NDArray[Any] | None = None,
 ) -> NDArray[Any] | None:
     """Run :func:`pixelgrid._sampling.sample_points` compiled; ``None`` if not supported.
 
@@ -100,7 +101,8 @@ def sample(
     ``(i, j)`` samples ``(back[1] @ (j, i, 1), back[0] @ (j, i, 1))``.  The result
     is ``(M, C)``: the input dtype for a gather, float32 under ``float32_fma``,
     else ``out_dtype`` (float64 when None; an integer ``out_dtype`` equal to the
-    input's is stored rounded half to even and saturated).
+    input's is stored rounded half to even and saturated).  ``out``: an ``(M, C)``
+    array (any non-negative strides) of that dtype to write into, else one is made.
     """
     if not supported():
         return None
@@ -121,13 +123,13 @@ def sample(
     m = pts.shape[0] if pts is not None else (affine[1] * affine[2] if affine else 0)
     if affine is not None and pts is None:
         back, _, _ = affine
+    odt: np.dtype[Any]
     if gather:
-        out = np.empty((m, xm.shape[k]), dtype=dt)
+        odt = dt
         out_code = 2
     else:
         if dt not in _DT:
             return None
-        odt: np.dtype[Any]
         if arithmetic == "float32_fma":
             odt = np.dtype(np.float32)
         elif out_dtype is None or out_dtype == np.float64:
@@ -139,7 +141,12 @@ def sample(
         else:
             return None
         out_code = 0 if odt == np.float64 else 1 if odt == np.float32 else 2
+    if out is None or out.dtype != odt or out.shape != (m, xm.shape[k]):
+        if out is not None:
+            return None
         out = np.empty((m, xm.shape[k]), dtype=odt)
+    elif not all(st >= 0 and st % out.itemsize == 0 for st in out.strides):
+        return None
     given: list[Any] = [None] * k
     if any(r[0] == 0 for r in rows):
         from .._sampling import _axis_taps, _safe_coords, affine_points
@@ -200,4 +207,22 @@ def gather_plans(x: NDArray[Any], plans: Sequence[tuple[int, Any]],
     if out.size:
         u = _UINT[x.itemsize]
         _ext.gather_nd(src.view(u), out.view(u), tables, _resolve_threads(threads))
+    return out
+
+
+_PADDING = {"zeros": 0, "border": 1, "reflection": 2}
+
+
+def grid_positions(g: NDArray[Any], sizes: Sequence[int], align_corners: bool, padding: str,
+                   rule: str, threads: int | None = None) -> NDArray[np.float64] | None:
+    """:func:`pixelgrid._sampling.grid_points` compiled (the same rules); ``None`` if not run."""
+    if not supported() or not hasattr(_ext, "grid_positions"):
+        return None
+    if g.dtype not in (np.float32, np.float64) or (rule == "float32_fma"
+                                                     and g.dtype != np.float32):
+        return None
+    gc = np.ascontiguousarray(g)
+    out = np.empty(gc.shape, dtype=np.float64)
+    _ext.grid_positions(gc, out, np.asarray(sizes, dtype=np.int64), bool(align_corners),
+                        _PADDING[padding], rule == "float32_fma", _resolve_threads(threads))
     return out
