@@ -35,6 +35,12 @@
 
 #include "sampler_types.h"
 
+#if defined(__GNUC__)
+#define PG_INLINE __attribute__((always_inline))
+#else
+#define PG_INLINE
+#endif
+
 namespace pg {
 namespace sampler {
 namespace PG_SNS {
@@ -97,7 +103,7 @@ inline double kernel_weight(const Axis& A, double d) {
 
 // pixelgrid._sampling._axis_taps (+ _safe_coords and pixelgrid._plan.boundary_taps)
 template <int KIND>
-inline void axis_taps_k(const Axis& A, double x, int window, Taps& t) {
+PG_INLINE inline void axis_taps_k(const Axis& A, double x, int window, Taps& t) {
   const int64_t n = A.n;
   const int b = A.boundary;
   if (b == BWRAP || b == BREFLECT || b == BSYM) {
@@ -322,7 +328,7 @@ inline void for_points_2d(const Args& a, int64_t m0, int64_t m1, F&& body) {
     return;
   }
   const int64_t W = a.W;
-  auto at = [&](int64_t r, int64_t c) {
+  auto at = [&](int64_t r, int64_t c) PG_INLINE {
     const double i = static_cast<double>(r), j = static_cast<double>(c);
     x[1] = a.aff[0] * j + a.aff[1] * i + a.aff[2];
     x[0] = a.aff[3] * j + a.aff[4] * i + a.aff[5];
@@ -359,7 +365,7 @@ void sum2d(const Args& a, int64_t m0, int64_t m1) {
   const Axis& A1 = a.ax[1];
   const int64_t s0 = A0.stride, s1 = A1.stride, cs = a.cstride;
   const bool read_all = a.window != 0;
-  for_points_2d(a, m0, m1, [&](int64_t m, const double* x) {
+  for_points_2d(a, m0, m1, [&](int64_t m, const double* x) PG_INLINE {
     axis_taps_k<KIND>(A0, x[0], a.window, t0);
     axis_taps_k<KIND>(A1, x[1], a.window, t1);
     for (int64_t c = 0; c < C; ++c) acc[c] = 0.0;
@@ -403,7 +409,7 @@ void sum2d_fma32(const Args& a, int64_t m0, int64_t m1) {
   const bool read_all = a.window != 0;
   float* dst = static_cast<float*>(a.dst);
   const float fill = static_cast<float>(a.fill);
-  for_points_2d(a, m0, m1, [&](int64_t m, const double* x) {
+  for_points_2d(a, m0, m1, [&](int64_t m, const double* x) PG_INLINE {
     axis_taps_k<KIND>(A0, x[0], a.window, t0);
     axis_taps_k<KIND>(A1, x[1], a.window, t1);
     const bool any_mask = t0.masked || t1.masked;
@@ -506,7 +512,7 @@ void gather2d(const Args& a, int64_t m0, int64_t m1) {
   const Axis& A1 = a.ax[1];
   const int64_t s0 = A0.stride * E, s1 = A1.stride * E, cs = a.cstride * E;
   const int64_t dp = a.dp * E, dc = a.dc * E;
-  for_points_2d(a, m0, m1, [&](int64_t m, const double* x) {
+  for_points_2d(a, m0, m1, [&](int64_t m, const double* x) PG_INLINE {
     axis_taps_k<KNEAREST>(A0, x[0], 0, t0);
     axis_taps_k<KNEAREST>(A1, x[1], 0, t1);
     const bool ok = (!t0.masked || t0.in[0]) && (!t1.masked || t1.in[0]);
