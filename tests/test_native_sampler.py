@@ -347,15 +347,15 @@ def test_nearest_resize_gather_equals_reference(dtype: str, shape: tuple[int, ..
     rng = np.random.default_rng(12)
     x = _data(rng, shape, dtype)
     sizes = [(50, 20), (13, 90), (80, 41), (37, 100)]
+    axes = (1, 2) if len(shape) == 4 else None  # (N, H, W, C)
     for size in sizes:
         sz = size[: min(len(shape), 2)]
         for kern in ("nearest", K.nearest("round_prefer_floor"), K.nearest("floor")):
-            ref = pg.resize(x, sz, kernel=kern, engine="reference")
-            _same(pg.resize(x, sz, kernel=kern), ref)
-            _same(pg.resize_labels(x, sz, tie=getattr(kern, "tie", "round_prefer_ceil")),
-                  pg.resize(x, sz, kernel=K.nearest(getattr(kern, "tie",
-                                                            "round_prefer_ceil")),
-                            engine="reference"))
+            ref = pg.resize(x, sz, kernel=kern, engine="reference", axes=axes)
+            _same(pg.resize(x, sz, kernel=kern, axes=axes), ref)
+            tie = getattr(kern, "tie", "round_prefer_ceil")
+            _same(pg.resize_labels(x, sz, tie=tie, axes=axes),
+                  pg.resize(x, sz, kernel=K.nearest(tie), engine="reference", axes=axes))
 
 
 def test_nearest_gather_layouts_and_bits() -> None:
