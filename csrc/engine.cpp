@@ -24,6 +24,7 @@
 #include <vector>
 
 #include "engine_types.h"
+#include "sampler.h"
 
 namespace nb = nanobind;
 
@@ -610,4 +611,12 @@ NB_MODULE(_native, m) {
         nb::arg("plan_w"), nb::arg("threads"), nb::arg("mdtype") = -1);
   m.def("gather", &pg::run_gather, nb::arg("src"), nb::arg("dst"), nb::arg("B"), nb::arg("L"),
         nb::arg("elem_bytes"), nb::arg("index"), nb::arg("threads"));
+
+  // ---- point sampler and multi-axis nearest gather (csrc/sampler.cpp) ----
+  pg::sampler::bind(m, [](int64_t n, int64_t threads, int64_t chunk,
+                          const std::function<void(int64_t, int64_t)>& fn) {
+    const int64_t nt = pg::cap_threads(threads, double(n) * 16.0);
+    pg::parallel_for(n, nt, pg::chunk_of(n, nt, chunk),
+                     [&](int64_t i0, int64_t i1, int64_t) { fn(i0, i1); });
+  });
 }

@@ -249,6 +249,13 @@ def _run_engine(
         return np.ascontiguousarray(run_plans_torch(torch.from_numpy(a), plans).numpy())
     if engine == "compiled":
         engine = "native"
+    if engine != "reference" and all(p.is_gather for _, p in plans):
+        # nearest on every axis: one pass over the output (compiled multi-axis gather)
+        from ._engines.native_sampler import gather_plans
+
+        y = gather_plans(x, plans, threads)
+        if y is not None:
+            return y
     if engine != "reference":
         native = _native_module()
         if native is not None and native.supports(x.dtype, [p for _, p in plans]):

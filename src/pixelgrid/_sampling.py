@@ -29,6 +29,7 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -61,7 +62,20 @@ SAMPLE_ARITHMETICS = ("float64", "float32_fma")
 #: ``"dtype"``: PyTorch's ``GridSampler.h`` formulas in the grid's own precision,
 #: ``"float32_fma"``: its vectorised 2-D float32 kernel (``ComputeLocation``).
 GRID_RULES = ("dtype", "float32_fma")
+#: Which taps a point reads along an axis: ``"support"`` (pixelgrid's rule): the taps
+#: ``ceil(x - r) + t`` inside the kernel's support, and a tap whose weight is 0 is not
+#: read, so a NaN or inf reaches exactly the outputs that give it non-zero weight;
+#: ``"floor"``: the ``2r`` taps ``floor(x) - r + 1 + t``, every one inside the input
+#: read even with weight 0 (``0 * NaN``), as PyTorch's and ONNX Runtime's
+#: ``grid_sample`` do (a NaN at an exact pixel position spreads to 4 bilinear outputs).
+SAMPLE_WINDOWS = ("support", "floor")
+#: What a weighted sample does with NaN/inf inputs: ``"propagate"`` (the sum is NaN or
+#: inf as IEEE arithmetic gives it) or ``"omit"``: non-finite taps are dropped and the
+#: rest renormalised, ``sum(w * x) / sum(w)`` over the finite taps (and the fill),
+#: NaN if none remain; unchanged where every tap is finite; a no-op for integers.
+NAN_POLICIES = ("propagate", "omit")
 IntArray = NDArray[np.int64]
+_NO_KERNEL = get_kernel("linear")  # _check_periodic reads no kernel value
 
 
 
@@ -99,17 +113,25 @@ def _nearest_index(x: FloatArray, tie: str) -> IntArray:
 
 
 def _axis_taps(
-    x: FloatArray, n: int, kernel: Kernel, boundary: str, tie: str | None
+    x: FloatArray, n: int, kernel: Kernel, boundary: str, tie: str | None,
+    window: str = "support",
 ) -> _Taps:
     """Taps and weights of points ``x`` (index convention) on an axis of length ``n``.
 
     The boundary rules are :func:`pixelgrid._plan.boundary_taps`, the ones
     :func:`pixelgrid.plan` applies; only the windows differ (a fixed number of
-    taps per point, found in float64 around each point).
+    taps per point, found in float64 around each point; ``window``: see
+    :data:`SAMPLE_WINDOWS`).
     """
     if kernel.is_nearest:
         j = _nearest_index(x, tie or kernel.tie or "round_prefer_ceil")[:, None]
         w = np.ones(j.shape, dtype=np.float64)
+    elif window == "floor":
+        # The libraries' 2r taps from floor(x) - r + 1 (r an integer radius): inside a
+        # closed support, so every tap keeps its kernel value.
+        ri = int(kernel.radius)
+        j = np.floor(x).astype(np.int64)[:, None] + np.arange(1 - ri, ri + 1, dtype=np.int64)
+        w = kernel.fn(j - x[:, None])
     else:
         r = float(kernel.radius)
         closed_lo = kernel.edges in ("closed", "right_open")
@@ -144,14 +166,63 @@ def _safe_coords(x: FloatArray, n: int, kernel: Kernel, boundary: str) -> FloatA
     return np.clip(x, -margin, n - 1 + margin)
 
 
+def affine_points(back: FloatArray, h: int, w: int) -> FloatArray:
+    """``(h * w, 2)`` (row, column) source points of an affine warp's output pixels.
+
+    Output pixel ``(i, j)`` reads ``(back[1] @ (j, i, 1), back[0] @ (j, i, 1))``,
+    computed as ``(b0 * j + b1 * i) + b2`` in float64 (the compiled sampler
+    evaluates the same expression).
+    """
+    jj, ii = np.meshgrid(np.arange(w, dtype=np.float64), np.arange(h, dtype=np.float64))
+    sx = back[0, 0] * jj + back[0, 1] * ii + back[0, 2]
+    sy = back[1, 0] * jj + back[1, 1] * ii + back[1, 2]
+    return np.stack([sy, sx], axis=-1).reshape(-1, 2)
+
+
+def affine_corners(back: FloatArray, h: int, w: int) -> FloatArray:
+    """The four corner points of :func:`affine_points` (the extremes of every coordinate)."""
+    i = np.array([0.0, 0.0, h - 1.0, h - 1.0])
+    j = np.array([0.0, w - 1.0, 0.0, w - 1.0])
+    sx = back[0, 0] * j + back[0, 1] * i + back[0, 2]
+    sy = back[1, 0] * j + back[1, 1] * i + back[1, 2]
+    return np.stack([sy, sx], axis=-1)
+
+
+def _check_periodic(pts: FloatArray, boundaries: Sequence[str]) -> None:
+    """The ``|coordinate| < 2**52`` rule of :func:`_safe_coords` for periodic boundaries."""
+    for i, b in enumerate(boundaries):
+        if b in ("wrap", "reflect", "symmetric"):
+            _safe_coords(pts[:, i], 1, _NO_KERNEL, b)
+
+
+def _resolve_engine(engine: str) -> str:
+    """``engine`` checked; ``"auto"`` follows ``PIXELGRID_ENGINE`` when it is set."""
+    from ._arrays import ENGINES
+
+    check_choice("engine", engine, ENGINES)
+    if engine == "auto":
+        env = os.environ.get("PIXELGRID_ENGINE", "").strip()
+        if env:
+            check_choice("PIXELGRID_ENGINE", env, ENGINES)
+            engine = env
+    return engine
+
+
 def sample_points(
     xm: NDArray[Any],
-    pts: FloatArray,
+    pts: FloatArray | None,
     kernels: Sequence[Kernel],
     boundaries: Sequence[str],
     fill_value: float,
     tie: str | None = None,
     arithmetic: str = "float64",
+    window: str = "support",
+    nan_policy: str = "propagate",
+    *,
+    engine: str = "auto",
+    out_dtype: np.dtype[Any] | None = None,
+    affine: tuple[FloatArray, int, int] | None = None,
+    out: NDArray[Any] | None = None,
 ) -> NDArray[Any]:
     """Sample ``xm`` (shape ``S + (C,)``) at points ``pts`` (``(M, k)``, index convention).
 
@@ -159,9 +230,59 @@ def sample_points(
     older, private name).  Returns ``(M, C)``: float64 for weighted kernels (float32 under
     ``arithmetic="float32_fma"``, see :data:`SAMPLE_ARITHMETICS`), ``xm``'s dtype
     when every axis is nearest (a pure gather).  ``boundaries`` are core names
-    (``constant`` reads ``fill_value``).
+    (``constant`` reads ``fill_value``).  ``window`` and ``nan_policy``: see
+    :data:`SAMPLE_WINDOWS` and :data:`NAN_POLICIES`.  ``affine = (back, H, W)``
+    gives the points of an affine warp instead of ``pts`` (:func:`affine_points`).
+    ``engine``: ``"reference"`` is this numpy code (the oracle), ``"native"`` the
+    compiled sampler (the same rules, :mod:`pixelgrid._engines.native_sampler`),
+    ``"auto"`` the compiled one where it runs.  ``out_dtype`` lets the compiled
+    sampler store the result directly in the input's dtype (rounded half to
+    even, as :func:`_cast_result`); the numpy code returns float64 regardless.
+    ``out``: an ``(M, C)`` array (a view, e.g. of an ``(N, C, ...)`` result) the
+    samples are written to (as float assignment casts), and returned.
     """
     check_choice("arithmetic", arithmetic, SAMPLE_ARITHMETICS)
+    check_choice("window", window, SAMPLE_WINDOWS)
+    check_nan_policy(nan_policy)
+    if nan_policy == "omit" and (window != "support" or arithmetic != "float64"):
+        raise ValueError("nan_policy='omit' needs window='support' and float64 arithmetic")
+    engine = _resolve_engine(engine)
+    if engine != "reference":
+        from ._engines import native_sampler
+
+        _check_periodic(pts if pts is not None else affine_corners(*affine),  # type: ignore[misc]
+                        boundaries)
+
+        y = native_sampler.sample(xm, pts, kernels, boundaries, fill_value, tie, arithmetic,
+                                  window, nan_policy, out_dtype, affine, out=out)
+        if y is not None:
+            if (nan_policy == "omit" and y.dtype == np.float16
+                    and all(kk.is_nearest for kk in kernels)):
+                y[~np.isfinite(y)] = np.nan
+            return y
+        if engine == "native":
+            raise ValueError(
+                f"engine='native' cannot sample dtype {xm.dtype} with these kernels; "
+                "use engine='auto' or 'reference'"
+            )
+    if pts is None:
+        assert affine is not None
+        pts = affine_points(*affine)
+    # NaN/inf data: 0 * inf and inf - inf are the IEEE results the rules ask for
+    with np.errstate(invalid="ignore", over="ignore"):
+        y = _reference_points(xm, pts, kernels, boundaries, fill_value, tie, arithmetic,
+                              window, nan_policy)
+    if out is not None:
+        out[...] = y
+        return out
+    return y
+
+
+def _reference_points(
+    xm: NDArray[Any], pts: FloatArray, kernels: Sequence[Kernel], boundaries: Sequence[str],
+    fill_value: float, tie: str | None, arithmetic: str, window: str, nan_policy: str,
+) -> NDArray[Any]:
+    """The numpy oracle of :func:`sample_points`."""
     k = pts.shape[1]
     spatial = xm.shape[:k]
     channels = xm.shape[k]
@@ -169,7 +290,7 @@ def sample_points(
     strides = [int(np.prod(spatial[i + 1:], dtype=np.int64)) for i in range(k)]
     taps = [
         _axis_taps(_safe_coords(pts[:, i], spatial[i], kernels[i], boundaries[i]),
-                   spatial[i], kernels[i], boundaries[i], tie)
+                   spatial[i], kernels[i], boundaries[i], tie, window)
         for i in range(k)
     ]
     m = pts.shape[0]
@@ -181,12 +302,17 @@ def sample_points(
         if masks:
             valid = np.logical_and.reduce(masks)
             out[~valid] = np.asarray(fill_value).astype(xm.dtype)
+        if nan_policy == "omit" and out.dtype.kind == "f":  # a single tap: none left
+            out[~np.isfinite(out)] = np.nan
         return out
     if arithmetic == "float32_fma":
-        return _sum_float32_fma(flat, taps, strides, m, fill_value)
+        return _sum_float32_fma(flat, taps, strides, m, fill_value, window)
     src = flat if flat.dtype == np.float64 else flat.astype(np.float64)
     acc = np.zeros((m, channels), dtype=np.float64)
     fill_w = np.zeros(m, dtype=np.float64)
+    omit = nan_policy == "omit" and src.dtype.kind == "f" and flat.dtype.kind == "f"
+    wsum = np.zeros((m, channels), dtype=np.float64) if omit else None
+    dropped = np.zeros((m, channels), dtype=bool) if omit else None
     for cols in itertools.product(*(range(t.index.shape[1]) for t in taps)):
         w = np.ones(m, dtype=np.float64)
         idx = np.zeros(m, dtype=np.int64)
@@ -199,9 +325,24 @@ def sample_points(
         if ok is not None:
             fill_w += np.where(ok, 0.0, w)
             w = np.where(ok, w, 0.0)
-        acc += w[:, None] * src[idx]
+        v = src[idx]
+        # Which taps are read (SAMPLE_WINDOWS): "support" skips weight-0 taps, "floor"
+        # reads every tap inside the input; a tap not read adds w * 0.
+        read = (w != 0) if window == "support" else ok
+        if read is not None:
+            v = np.where(read[:, None], v, 0.0)
+        if wsum is not None and dropped is not None:
+            fin = np.isfinite(v)
+            dropped |= ~fin
+            v = np.where(fin, v, 0.0)
+            wsum += np.where(fin, w[:, None], 0.0)
+        acc += w[:, None] * v
     if fill_value != 0 and np.any(fill_w):
         acc += fill_w[:, None] * fill_value
+    if wsum is not None and dropped is not None and np.any(dropped):
+        wsum += fill_w[:, None]
+        ratio = np.divide(acc, wsum, out=np.full_like(acc, np.nan), where=wsum != 0)
+        acc = np.where(dropped, ratio, acc)
     return acc
 
 
@@ -302,8 +443,27 @@ def grid_positions(u: NDArray[Any], n: int, align_corners: bool, padding: str,
     return np.asarray(np.clip(x, f(0), f(n - 1)), dtype=x.dtype)
 
 
+def grid_points(g: NDArray[Any], sizes: Sequence[int], align_corners: bool, padding: str,
+                rule: str = "dtype", engine: str = "auto") -> FloatArray:
+    """``(P, k)`` pixel positions of ``P`` grid points ``g`` (``(P, k)``, ``(x, y[, z])`` order).
+
+    Axis ``i`` (of ``sizes``) reads component ``k - 1 - i`` and is mapped by
+    :func:`grid_positions`; the compiled sampler computes the same rules.
+    """
+    if _resolve_engine(engine) != "reference":
+        from ._engines import native_sampler
+
+        p = native_sampler.grid_positions(g, sizes, align_corners, padding, rule)
+        if p is not None:
+            return p
+    k = g.shape[1]
+    cols = [grid_positions(np.ascontiguousarray(g[:, k - 1 - i]), sizes[i], align_corners,
+                           padding, rule).astype(np.float64) for i in range(k)]
+    return np.stack(cols, axis=-1)
+
+
 def _sum_float32_fma(flat: NDArray[Any], taps: list[_Taps], strides: list[int], m: int,
-                     fill_value: float) -> NDArray[np.float32]:
+                     fill_value: float, window: str = "support") -> NDArray[np.float32]:
     """The weighted sum of :func:`sample_points` under ``arithmetic="float32_fma"``."""
     src = flat.astype(np.float32)
     acc: NDArray[np.float32] | None = None
@@ -323,12 +483,17 @@ def _sum_float32_fma(flat: NDArray[Any], taps: list[_Taps], strides: list[int], 
             fill_w = (fill_w + np.where(ok, np.float32(0), w)).astype(np.float32)
             w = np.where(ok, w, np.float32(0)).astype(np.float32)
         v = src[idx]
+        read = (w != 0) if window == "support" else ok  # see sample_points
+        if read is not None:
+            v = np.where(read[:, None], v, np.float32(0))
         wc = np.broadcast_to(w[:, None], v.shape)
         acc = (v * wc).astype(np.float32) if acc is None else fma_float32(v, wc, acc)
     assert acc is not None
     if fill_value != 0 and np.any(fill_w):
-        acc = fma_float32(np.full_like(acc, np.float32(fill_value)),
-                          np.broadcast_to(fill_w[:, None], acc.shape), acc)
+        # per point, where a fill weight exists (the compiled sampler's rule)
+        filled = fma_float32(np.full_like(acc, np.float32(fill_value)),
+                             np.broadcast_to(fill_w[:, None], acc.shape), acc)
+        acc = np.where((fill_w != 0)[:, None], filled, acc)
     return acc
 
 
@@ -349,6 +514,15 @@ def _cast_result(y: NDArray[Any], dtype: np.dtype[Any]) -> NDArray[Any]:
 # --------------------------------------------------------------------------------------
 # Argument checks
 # --------------------------------------------------------------------------------------
+
+
+def check_nan_policy(nan_policy: Any) -> str:
+    """``nan_policy`` if it is one of :data:`NAN_POLICIES`, else a ValueError naming it."""
+    if not isinstance(nan_policy, str) or nan_policy not in NAN_POLICIES:
+        raise ValueError(
+            f"nan_policy={nan_policy!r} is not valid; expected one of {list(NAN_POLICIES)}"
+        )
+    return nan_policy
 
 
 def _point_offset(convention: str) -> float:
@@ -440,7 +614,11 @@ def _prepare(arr: NDArray[Any], ax: list[int], kernels: Sequence[Kernel]) -> NDA
         )
     rest = [a for a in range(arr.ndim) if a not in ax]
     xm = np.transpose(arr, ax + rest)
-    return xm.reshape(*xm.shape[: len(ax)], -1)
+    shape = (*xm.shape[: len(ax)], -1)
+    try:  # a strided view where the other axes merge (NCHW: no copy), else a copy
+        return np.reshape(xm, shape, copy=False)
+    except ValueError:
+        return xm.reshape(shape)
 
 
 def _place(
@@ -462,17 +640,32 @@ def _place(
 
 def _run(
     arr: NDArray[Any],
-    pts: FloatArray,
+    pts: FloatArray | None,
     ax: list[int],
     kernel: Kernel,
     boundaries: list[str],
     fill: float,
     tie: str | None,
+    nan_policy: str = "propagate",
+    engine: str = "auto",
+    affine: tuple[FloatArray, int, int] | None = None,
 ) -> NDArray[Any]:
-    """Sample ``arr`` along axes ``ax`` at ``pts`` (``(..., k)``, index convention)."""
+    """Sample ``arr`` along axes ``ax`` at ``pts`` (``(..., k)``, index convention).
+
+    ``affine = (back, H, W)`` instead of ``pts``: the output pixels of an affine
+    warp (:func:`affine_points`).
+    """
     k = len(ax)
     xm = _prepare(arr, ax, [kernel] * k)
-    y = sample_points(xm, pts.reshape(-1, k), [kernel] * k, boundaries, fill, tie)
+    out_dtype = arr.dtype if arr.dtype != np.float16 else None
+    if pts is None:
+        assert affine is not None
+        y = sample_points(xm, None, [kernel] * k, boundaries, fill, tie,
+                          nan_policy=nan_policy, engine=engine, out_dtype=out_dtype,
+                          affine=affine)
+        return _place(y, arr, ax, (affine[1], affine[2]))
+    y = sample_points(xm, pts.reshape(-1, k), [kernel] * k, boundaries, fill, tie,
+                      nan_policy=nan_policy, engine=engine, out_dtype=out_dtype)
     return _place(y, arr, ax, pts.shape[:-1])
 
 

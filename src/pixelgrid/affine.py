@@ -25,6 +25,8 @@ from ._sampling import (
     _point_offset,
     _run,
     _sample_kernel,
+    affine_corners,
+    check_nan_policy,
 )
 from ._validate import (
     as_array,
@@ -317,6 +319,8 @@ def warp_affine(
     inverse_map: bool = False,
     axes: Sequence[int] | None = None,
     tie: str | None = None,
+    nan_policy: str = "propagate",
+    engine: str = "auto",
 ) -> Any:
     """Warp a 2-D image by an affine map of ``(x, y) = (column, row)`` pixel coordinates.
 
@@ -344,6 +348,10 @@ def warp_affine(
         The row and column axes.  The default (the first two for numpy, the last
         two for torch) is refused when one of them looks like channels (4 or
         shorter while a longer axis is left alone): pass ``axes`` then.
+    nan_policy, engine
+        As in :func:`sample`: a NaN/inf pixel reaches exactly the outputs that
+        give it non-zero weight (a 90-degree rotation moves it like
+        ``np.rot90``); ``"omit"`` renormalises over the finite taps.
 
     Examples
     --------
@@ -361,7 +369,7 @@ def warp_affine(
             axes = default_axes("warp_affine", arr.shape, 2, torch=True)
         y = warp_affine(arr, matrix, size, kernel=kernel, boundary=boundary,
                         fill_value=fill_value, convention=convention, inverse_map=inverse_map,
-                        axes=axes, tie=tie)
+                        axes=axes, tie=tie, nan_policy=nan_policy, engine=engine)
         return torch.from_numpy(y).to(x.device)
     arr = check_array(x)
     if arr.ndim < 2:
@@ -381,15 +389,15 @@ def warp_affine(
     m = _matrix(matrix)
     back = m if inverse_map else invert(m)
     back = convert_affine(back, convention, "index")
-    jj, ii = np.meshgrid(np.arange(w, dtype=np.float64), np.arange(h, dtype=np.float64))
-    sx = back[0, 0] * jj + back[0, 1] * ii + back[0, 2]
-    sy = back[1, 0] * jj + back[1, 1] * ii + back[1, 2]
-    pts = np.stack([sy, sx], axis=-1)
-    if not np.all(np.isfinite(pts)):
+    # The coordinates are affine in (i, j): finite at the four corners means finite
+    # everywhere (the corners bound every term).
+    if not np.all(np.isfinite(affine_corners(back, h, w))):
         raise ValueError("matrix maps some output pixels to non-finite input coordinates")
     if tie is not None:
         check_choice("tie", tie, SAMPLE_TIES)
     fill = _fill(fill_value)
     bounds, fill = _boundaries(boundary, 2, fill)
-    return _run(arr, pts, ax, k_obj, bounds, fill, tie)
+    check_nan_policy(nan_policy)
+    return _run(arr, None, ax, k_obj, bounds, fill, tie, nan_policy, engine,
+                affine=(back[:2], h, w))
 

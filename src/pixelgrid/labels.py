@@ -256,8 +256,11 @@ def resize_labels(
 
 
 def _gather(arr: NDArray[Any], plans: list[tuple[int, Any]]) -> NDArray[Any]:
-    if arr.dtype.kind == "f":
-        # Gather plans copy values exactly in every engine; the reference one is used for
-        # floats so that a NaN or -0.0 label survives bit for bit.
-        return run_plans(arr, plans, engine="reference")
-    return run_plans(arr, plans)
+    # Nearest plans on every axis: the compiled multi-axis gather copies each element's
+    # bytes (a NaN payload or -0.0 label survives bit for bit, any dtype), in one pass.
+    from ._engines.native_sampler import gather_plans
+
+    y = gather_plans(arr, [(a, p) for a, p in plans if not p.is_identity])
+    if y is not None:
+        return y
+    return run_plans(arr, plans, engine="reference")

@@ -30,6 +30,7 @@ from ._sampling import (
     _point_offset,
     _run,
     _sample_kernel,
+    check_nan_policy,
 )
 from ._validate import check_choice, check_points, check_sizes, default_axes
 from .affine import (
@@ -88,6 +89,8 @@ def sample(
     convention: str = "index",
     axes: int | Sequence[int] | None = None,
     tie: str | None = None,
+    nan_policy: str = "propagate",
+    engine: str = "auto",
 ) -> Any:
     """Sample an N-D array at arbitrary points given in pixel units.
 
@@ -119,6 +122,20 @@ def sample(
     tie : str, optional
         Nearest-neighbour tie rule overriding the kernel's: one of
         :data:`SAMPLE_TIES` (``"round_half_even"`` is PyTorch ``grid_sample``).
+    nan_policy : {"propagate", "omit"}
+        A NaN or inf in ``x`` reaches exactly the samples that give it a non-zero
+        weight (taps of weight 0 are not read, so a sample at an exact pixel
+        position reads that pixel alone).  ``"propagate"`` (default): such a
+        sample is NaN/inf as the arithmetic gives it.  ``"omit"``: the
+        non-finite taps are dropped and the others renormalised,
+        ``sum(w * x) / sum(w)`` over the finite ones (NaN if none remain);
+        samples with only finite taps are unchanged.  No effect on integer
+        dtypes.
+    engine : {"auto", "native", "reference"}
+        ``"reference"``: the numpy oracle; ``"native"``: the compiled sampler
+        (bit-identical); ``"auto"`` (default): the compiled one where it runs
+        (``PIXELGRID_ENGINE`` overrides ``"auto"``).  Threads as in
+        :func:`pixelgrid.resize` (``PIXELGRID_NUM_THREADS``).
 
     Returns
     -------
@@ -149,7 +166,8 @@ def sample(
             axes = default_axes(f"sample with {k} coordinates per point", arr.shape, k,
                                 torch=True)
         y = sample(arr, coords, kernel=kernel, boundary=boundary, fill_value=fill_value,
-                   convention=convention, axes=axes, tie=tie)
+                   convention=convention, axes=axes, tie=tie, nan_policy=nan_policy,
+                   engine=engine)
         return torch.from_numpy(y).to(x.device)
     arr = check_array(x)
     pts = _coords_array(coords)
@@ -166,8 +184,9 @@ def sample(
         check_choice("tie", tie, SAMPLE_TIES)
     fill = _fill(fill_value)
     bounds, fill = _boundaries(boundary, len(ax), fill)
+    check_nan_policy(nan_policy)
     pts = pts + _point_offset(convention)
-    return _run(arr, pts, ax, k_obj, bounds, fill, tie)
+    return _run(arr, pts, ax, k_obj, bounds, fill, tie, nan_policy, engine)
 
 
 

@@ -26,7 +26,9 @@ ORT sums ``dy2 * (dx2 * p11 + dx1 * p12) + dy1 * (...)`` in float32) and
 taps in float32), the same as on a 2500-px image: the difference does not
 grow with size.  ``AffineGrid`` within 3e-7 at 2000 x 5000 (1.2e-7 at 4 x 5000).  Not bit-exact:
 ORT's float32 tap order would be a sampler rule of the shared point sampler
-(:mod:`pixelgrid._sampling`), which this module does not own.
+(:mod:`pixelgrid._sampling`), which this module does not own.  NaN/inf data reach
+the outputs onnxruntime gives them (every tap inside the input is read, weight 0 or
+not; tests/test_native_sampler.py).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._kernels import nearest
+from .._kernels import linear, nearest
 from ._torch_warp import (
     GRID_SAMPLE_MODES,
     PADDING_MODES,
@@ -54,7 +56,11 @@ __all__ = ["GRID_SAMPLE_MODES_ONNX", "affine_grid", "grid_sample"]
 #: x = -2.5 on a width-4 axis reads pixel 1 in ONNX (rint(-2.5) = -2, mirrored
 #: about -0.5) and pixel 2 in PyTorch (mirrored to 1.5, rint(1.5) = 2).
 GRID_SAMPLE_MODES_ONNX: dict[str, GridMode] = {
-    "linear": GRID_SAMPLE_MODES["bilinear"],
+    # linear: onnxruntime pads each tap (as for cubic), not the coordinate: the same
+    # values as PyTorch's padded coordinate (linear interpolation commutes with the
+    # integer reflections), but a weight-0 tap past the edge reads the padded pixel
+    # (checked against ORT with NaN/inf data)
+    "linear": GridMode(linear(), None, True, (2, 3)),
     "nearest": GridMode(nearest("round_prefer_ceil"), "round_half_even", True, (2, 3)),
     "cubic": GRID_SAMPLE_MODES["bicubic"],
 }

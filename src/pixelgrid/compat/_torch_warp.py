@@ -26,6 +26,10 @@ PyTorch facts this module encodes (checked against torch in the tests):
   ``align_corners=True``, ``symmetric`` without; ``zeros``: 0).
 * ``affine_grid``'s base coordinates are ``linspace(-1, 1, n)``, times
   ``(n - 1) / n`` when ``align_corners=False`` (``[0]`` when ``n`` is 1).
+* Every tap of the 2 (bilinear) or 4 (bicubic) per axis from ``floor(x)`` that lies
+  inside the input is read, weight 0 or not: a NaN pixel at an exact grid position
+  makes 4 bilinear (16 bicubic) outputs NaN, an inf 3 NaN and 1 inf
+  (:data:`pixelgrid._sampling.SAMPLE_WINDOWS` ``"floor"``; checked against torch).
 * Non-finite grid values give implementation-defined results in PyTorch (NaN,
   0 or an edge pixel depending on mode and padding); here they raise ValueError.
 * ``align_corners=None`` means False (PyTorch also warns; this module does not).
@@ -43,7 +47,7 @@ from numpy.typing import NDArray
 
 from .._arrays import is_torch
 from .._kernels import Kernel, cubic, linear, nearest
-from .._sampling import grid_positions, reflect_coordinates, sample_points, unnormalize
+from .._sampling import grid_points, reflect_coordinates, sample_points, unnormalize
 from .._validate import check_memory
 
 __all__ = ["GRID_SAMPLE_MODES", "PADDING_MODES", "affine_grid", "grid_sample",
@@ -58,6 +62,9 @@ class GridMode:
     tie: str | None  # nearest tie rule
     pad_taps: bool  # True: padding acts on each integer tap (bicubic), else on the coordinate
     dims: tuple[int, ...]  # spatial ranks the mode accepts
+    #: taps read (pixelgrid._sampling.SAMPLE_WINDOWS): PyTorch reads the 2 (4) taps from
+    #: floor(x) even where a weight is 0, so a NaN pixel reaches 4 (16) outputs
+    window: str = "floor"
 
 
 GRID_SAMPLE_MODES: dict[str, GridMode] = {
@@ -179,25 +186,23 @@ def _grid_sample_numpy(
     n, c = x.shape[:2]
     spatial = x.shape[2:]
     out_sp = g.shape[1:-1]
-    out = np.zeros((n, c, *out_sp), dtype=np.float64)
+    out = np.empty((n, c, *out_sp), dtype=x.dtype)
     # PyTorch's vectorised 2-D float32 kernel has its own position formulas (one FMA)
     # and sums the four bilinear taps by FMA; 3-D, float64 and ONNX: GridSampler.h.
     vec = torch_names and dim == 2 and x.dtype == np.float32
     rule = "float32_fma" if vec else "dtype"
     arithmetic = "float32_fma" if vec and m.kernel.name == "linear" else "float64"
     for b in range(n):
-        pts = []
-        for i in range(dim):
-            # grid[..., 0] is x (the last axis): axis i reads component dim - 1 - i.
-            u = g[b, ..., dim - 1 - i].reshape(-1)
-            cc = grid_positions(u, spatial[i], ac, "zeros" if m.pad_taps else padding, rule)
-            pts.append(cc.astype(np.float64))
-        p = np.stack(pts, axis=-1)
+        # grid[..., 0] is x (the last axis): axis i reads component dim - 1 - i.
+        p = grid_points(g[b].reshape(-1, dim), spatial, ac,
+                        "zeros" if m.pad_taps else padding, rule)
         boundary = _TAP_BOUNDARY[(padding, ac)] if m.pad_taps else "constant"
-        xm = np.moveaxis(x[b], 0, -1)  # spatial..., C
-        v = sample_points(xm, p, [m.kernel] * dim, [boundary] * dim, 0.0, m.tie, arithmetic)
-        out[b] = np.moveaxis(v.reshape(*out_sp, c), -1, 0)
-    return out.astype(x.dtype)
+        xm = np.moveaxis(x[b], 0, -1)  # spatial..., C (a strided view)
+        # written straight into out[b] seen as (points, C); a float64 sum is rounded to
+        # the input's dtype as it is stored
+        sample_points(xm, p, [m.kernel] * dim, [boundary] * dim, 0.0, m.tie, arithmetic,
+                      m.window, out_dtype=x.dtype, out=out[b].reshape(c, -1).T)
+    return out
 
 
 def _base(n: int, ac: bool) -> NDArray[np.float64]:

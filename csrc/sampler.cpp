@@ -1,0 +1,398 @@
+// pixelgrid point sampler: argument checks and the Python binding.  The rules and the
+// kernels are in sampler_kernels.h (built for the baseline ISA and for AVX2+FMA, picked
+// at run time like the resampling kernels).
+#include "sampler.h"
+
+#include <nanobind/ndarray.h>
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+#include <vector>
+
+#include "sampler_types.h"
+
+namespace nb = nanobind;
+
+namespace pg {
+namespace sampler {
+namespace base {
+RangeFn pick(int dt, int out, bool fma32, const Args& a);
+void gather_points(const Args& a, int64_t m0, int64_t m1);
+void grid_positions(const void* g, bool f64, int dim, const int64_t* sizes, bool ac,
+                    int padding, bool fma, double* out, int64_t r0, int64_t r1);
+}  // namespace base
+#ifdef PG_HAVE_AVX2
+namespace avx2 {
+RangeFn pick(int dt, int out, bool fma32, const Args& a);
+void gather_points(const Args& a, int64_t m0, int64_t m1);
+void grid_positions(const void* g, bool f64, int dim, const int64_t* sizes, bool ac,
+                    int padding, bool fma, double* out, int64_t r0, int64_t r1);
+}  // namespace avx2
+#endif
+
+namespace {
+
+bool use_avx2() {
+#ifdef PG_HAVE_AVX2
+  __builtin_cpu_init();
+  static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return ok;
+#else
+  return false;
+#endif
+}
+
+RangeFn pick(int dt, int out, bool fma32, const Args& a) {
+#ifdef PG_HAVE_AVX2
+  if (use_avx2()) return avx2::pick(dt, out, fma32, a);
+#endif
+  return base::pick(dt, out, fma32, a);
+}
+
+RangeFn gather_fn() {
+#ifdef PG_HAVE_AVX2
+  if (use_avx2()) return avx2::gather_points;
+#endif
+  return base::gather_points;
+}
+
+
+using AnyRo = nb::ndarray<nb::ro, nb::device::cpu>;
+using AnyRw = nb::ndarray<nb::device::cpu>;
+using F64Ro = nb::ndarray<nb::ro, double, nb::c_contig, nb::device::cpu>;
+using I64Ro = nb::ndarray<nb::ro, int64_t, nb::c_contig, nb::device::cpu>;
+using U8Ro = nb::ndarray<nb::ro, uint8_t, nb::c_contig, nb::device::cpu>;
+
+void check(bool ok, const char* what) {
+  if (!ok) throw std::invalid_argument(what);
+}
+
+// src: (S_0..S_{k-1}, C) any strides >= 0; dst: (M, C) any strides >= 0.
+// params: (k, 8) float64 rows [kernel, boundary, tie, table, a, radius, margin, 0].
+void run_sample(const ParFor& par, const AnyRo& src, AnyRw& dst, int dt, int out, int gather,
+                const F64Ro& params, nb::object pts, nb::object affine, nb::list given,
+                double fill, nb::object fill_bytes, int window, int omit, int fma32,
+                int64_t threads) {
+  Args a;
+  const int64_t k = static_cast<int64_t>(params.shape(0));
+  check(params.ndim() == 2 && params.shape(1) == 8 && k >= 1 && k <= kMaxAxes,
+        "sample_points: params must be (k, 8) with 1 <= k <= 8");
+  check(static_cast<int64_t>(src.ndim()) == k + 1, "sample_points: src must be (S..., C)");
+  check(dst.ndim() == 2, "sample_points: dst must be (M, C)");
+  a.k = static_cast<int>(k);
+  a.C = static_cast<int64_t>(src.shape(k));
+  a.M = static_cast<int64_t>(dst.shape(0));
+  check(static_cast<int64_t>(dst.shape(1)) == a.C, "sample_points: dst has the wrong channels");
+  a.cstride = src.stride(k);
+  a.dp = dst.stride(0);
+  a.dc = dst.stride(1);
+  check(a.cstride >= 0 && a.dp >= 0 && a.dc >= 0, "sample_points: negative strides");
+  a.itemsize = static_cast<int64_t>(src.itemsize());
+  const double* pr = params.data();
+  for (int i = 0; i < a.k; ++i) {
+    Axis& A = a.ax[i];
+    A.n = static_cast<int64_t>(src.shape(i));
+    A.stride = src.stride(i);
+    check(A.n >= 1 && A.stride >= 0, "sample_points: bad source axis");
+    A.kernel = static_cast<int>(pr[i * 8 + 0]);
+    A.boundary = static_cast<int>(pr[i * 8 + 1]);
+    A.tie = static_cast<int>(pr[i * 8 + 2]);
+    A.table = pr[i * 8 + 3];
+    A.a = pr[i * 8 + 4];
+    A.radius = pr[i * 8 + 5];
+    A.margin = pr[i * 8 + 6];
+    A.ap2 = A.a + 2;
+    A.ap3 = A.a + 3;
+    A.a5 = 5 * A.a;
+    A.a8 = 8 * A.a;
+    A.a4 = 4 * A.a;
+    check(A.kernel >= KGIVEN && A.kernel <= KCUBIC_PILLOW && A.boundary >= 0 &&
+              A.boundary <= BWRAP && A.tie >= 0 && A.tie <= THALF_EVEN,
+          "sample_points: bad axis parameters");
+    if (A.kernel == KLINEAR) check(A.radius == 1, "sample_points: linear radius must be 1");
+    if (A.kernel == KCUBIC || A.kernel == KCUBIC_PILLOW)
+      check(A.radius == 2, "sample_points: cubic radius must be 2");
+  }
+  std::vector<nb::object> keep;
+  for (int i = 0; i < a.k; ++i) {
+    if (a.ax[i].kernel != KGIVEN) continue;
+    nb::tuple t = nb::cast<nb::tuple>(given[i]);
+    I64Ro gi = nb::cast<I64Ro>(t[0]);
+    F64Ro gw = nb::cast<F64Ro>(t[1]);
+    check(gi.ndim() == 2 && static_cast<int64_t>(gi.shape(0)) == a.M && gw.ndim() == 2 &&
+              gw.shape(0) == gi.shape(0) && gw.shape(1) == gi.shape(1) && gi.shape(1) >= 1 &&
+              static_cast<int64_t>(gi.shape(1)) <= kMaxT,
+          "sample_points: given taps must be (M, T) with 1 <= T <= 64");
+    Axis& A = a.ax[i];
+    A.gT = static_cast<int64_t>(gi.shape(1));
+    A.gidx = gi.data();
+    A.gw = gw.data();
+    const int64_t n = A.n;
+    for (int64_t q = 0; q < a.M * A.gT; ++q)
+      check(A.gidx[q] >= 0 && A.gidx[q] < n, "sample_points: given tap index out of range");
+    if (!t[2].is_none()) {
+      U8Ro gm = nb::cast<U8Ro>(t[2]);
+      check(static_cast<int64_t>(gm.size()) == a.M * A.gT, "sample_points: bad inside mask");
+      A.gin = gm.data();
+    }
+    keep.push_back(t);
+  }
+  if (!pts.is_none()) {
+    F64Ro p = nb::cast<F64Ro>(pts);
+    check(p.ndim() == 2 && static_cast<int64_t>(p.shape(0)) == a.M &&
+              static_cast<int64_t>(p.shape(1)) == k,
+          "sample_points: pts must be (M, k) float64");
+    a.pts = p.data();
+    keep.push_back(pts);
+  } else {
+    F64Ro f = nb::cast<F64Ro>(affine);
+    check(k == 2 && f.size() == 7, "sample_points: affine needs k = 2 and 7 values");
+    for (int i = 0; i < 6; ++i) a.aff[i] = f.data()[i];
+    a.W = static_cast<int64_t>(f.data()[6]);
+    check(a.W >= 1 && a.M % a.W == 0, "sample_points: affine width does not divide M");
+  }
+  a.fill = fill;
+  U8Ro fb;
+  if (gather) {
+    for (int i = 0; i < a.k; ++i) check(a.ax[i].kernel == KNEAREST, "gather needs nearest axes");
+    fb = nb::cast<U8Ro>(fill_bytes);
+    check(static_cast<int64_t>(fb.size()) == a.itemsize, "fill_bytes must be one element");
+    check(static_cast<int64_t>(dst.itemsize()) == a.itemsize, "gather keeps the dtype");
+    a.fill_bytes = fb.data();
+  }
+  a.window = window;
+  a.omit = omit;
+  a.fma32 = fma32;
+  a.src = src.data();
+  a.dst = dst.data();
+  RangeFn fn = gather ? gather_fn() : pick(dt, out, fma32 != 0, a);
+  if (!gather) {
+    const int64_t want = fma32 ? 4 : (out == OUT_F64 ? 8 : out == OUT_F32 ? 4 : a.itemsize);
+    check(static_cast<int64_t>(dst.itemsize()) == want, "sample_points: dst dtype mismatch");
+  }
+  if (a.M == 0 || a.C == 0) return;
+  nb::gil_scoped_release release;
+  // affine warps: chunks of whole bands of 16 output rows (the kernels' tiles)
+  const int64_t align = a.pts == nullptr ? 16 * a.W : 256;
+  par(a.M, threads, align, [&](int64_t m0, int64_t m1) { fn(a, m0, m1); });
+}
+
+// ---- nearest resize: one pass over the output for every gathered axis ----
+//
+// The source is C-contiguous with shape in[0..nd); axis a of the output reads source
+// index tables[a][o] (identity where a table is None).  Axes after the last gathered
+// one form one contiguous block of `unit` bytes, copied per output element of that
+// axis; the offsets of the leading axes are summed per output row from byte-offset
+// tables.  Replaces one full pass (and one temporary) per gathered axis.
+template <int E>
+inline void copy_unit(char* to, const char* from, int64_t) {
+  std::memcpy(to, from, E);
+}
+inline void copy_any(char* to, const char* from, int64_t n) {
+  std::memcpy(to, from, static_cast<size_t>(n));
+}
+
+using CopyFn = void (*)(char*, const char*, int64_t);
+
+CopyFn copy_for(int64_t unit) {
+  switch (unit) {
+    case 1: return copy_unit<1>;
+    case 2: return copy_unit<2>;
+    case 3: return copy_unit<3>;
+    case 4: return copy_unit<4>;
+    case 6: return copy_unit<6>;
+    case 8: return copy_unit<8>;
+    case 12: return copy_unit<12>;
+    case 16: return copy_unit<16>;
+    case 24: return copy_unit<24>;
+    case 32: return copy_unit<32>;
+    default: return copy_any;
+  }
+}
+
+// Copies 3-byte elements with 4-byte moves (the extra byte is rewritten by the next
+// element; the row's last element and any read that would pass the source's end use 3).
+inline void row3(char* d, const char* s, const int64_t* tl, int64_t n, int64_t base,
+                 int64_t src_bytes, int64_t max_off) {
+  if (n == 0) return;
+  if (base + max_off + 4 <= src_bytes) {
+    for (int64_t o = 0; o + 1 < n; ++o) std::memcpy(d + o * 3, s + tl[o], 4);
+  } else {
+    for (int64_t o = 0; o + 1 < n; ++o) std::memcpy(d + o * 3, s + tl[o], 3);
+  }
+  std::memcpy(d + (n - 1) * 3, s + tl[n - 1], 3);
+}
+
+template <class F>
+void rows_loop(const char* src, char* dst, int64_t r0, int64_t r1, int L,
+               const std::vector<int64_t>& out, const std::vector<std::vector<int64_t>>& off,
+               int64_t unit, F copy, int64_t src_bytes, int64_t max_off) {
+  const int64_t nL = out[L];
+  const int64_t* tl = off[L].data();
+  int64_t prev_base = -1;
+  // decode r0 into the output multi-index of axes [0, L)
+  int64_t idx[64];
+  int64_t rem = r0;
+  for (int a = L - 1; a >= 0; --a) {
+    idx[a] = rem % out[a];
+    rem /= out[a];
+  }
+  for (int64_t r = r0; r < r1; ++r) {
+    int64_t base = 0;
+    for (int a = 0; a < L; ++a) base += off[a][idx[a]];
+    const char* s = src + base;
+    char* d = dst + r * nL * unit;
+    if (base == prev_base) {  // the same source row as the output row before (upscaling)
+      std::memcpy(d, d - nL * unit, static_cast<size_t>(nL * unit));
+    } else if (unit == 3) {
+      row3(d, s, tl, nL, base, src_bytes, max_off);
+    } else {
+      for (int64_t o = 0; o < nL; ++o) copy(d + o * unit, s + tl[o], unit);
+    }
+    prev_base = base;
+    for (int a = L - 1; a >= 0; --a) {
+      if (++idx[a] < out[a]) break;
+      idx[a] = 0;
+    }
+  }
+}
+
+void run_gather_nd(const ParFor& par, const AnyRo& src, AnyRw& dst, nb::list tables,
+                   int64_t threads) {
+  const int nd = static_cast<int>(src.ndim());
+  check(nd >= 1 && nd <= 64 && static_cast<int>(dst.ndim()) == nd &&
+            static_cast<int>(nb::len(tables)) == nd && src.itemsize() == dst.itemsize(),
+        "gather_nd: src, dst and tables must have the same rank and dtype");
+  const int64_t E = static_cast<int64_t>(src.itemsize());
+  std::vector<int64_t> in(nd), out(nd), stride(nd);
+  int64_t st = E, total = 1;
+  for (int a = nd - 1; a >= 0; --a) {
+    in[a] = static_cast<int64_t>(src.shape(a));
+    out[a] = static_cast<int64_t>(dst.shape(a));
+    check(src.stride(a) * E == st || in[a] == 1, "gather_nd: src must be C-contiguous");
+    stride[a] = st;
+    st *= in[a];
+    total *= out[a];
+  }
+  int64_t dstride = E;
+  for (int a = nd - 1; a >= 0; --a) {
+    check(dst.stride(a) * E == dstride || out[a] == 1, "gather_nd: dst must be C-contiguous");
+    dstride *= out[a];
+  }
+  int L = -1;
+  std::vector<std::vector<int64_t>> off(nd);
+  for (int a = 0; a < nd; ++a) {
+    if (tables[a].is_none()) {
+      check(in[a] == out[a], "gather_nd: an axis without a table keeps its length");
+      continue;
+    }
+    I64Ro t = nb::cast<I64Ro>(tables[a]);
+    check(static_cast<int64_t>(t.size()) == out[a], "gather_nd: table length != output length");
+    off[a].resize(static_cast<size_t>(out[a]));
+    for (int64_t o = 0; o < out[a]; ++o) {
+      const int64_t j = t.data()[o];
+      check(j >= 0 && j < in[a], "gather_nd: index out of range");
+      off[a][o] = j * stride[a];
+    }
+    L = a;
+  }
+  if (total == 0) return;
+  if (L < 0) {  // nothing gathered: a copy
+    std::memcpy(dst.data(), src.data(), static_cast<size_t>(total * E));
+    return;
+  }
+  for (int a = 0; a <= L; ++a) {
+    if (!off[a].empty()) continue;
+    off[a].resize(static_cast<size_t>(out[a]));
+    for (int64_t o = 0; o < out[a]; ++o) off[a][o] = o * stride[a];
+  }
+  const int64_t unit = stride[L];  // bytes of the block after axis L
+  int64_t R = 1;
+  for (int a = 0; a < L; ++a) R *= out[a];
+  const char* s = static_cast<const char*>(src.data());
+  char* d = static_cast<char*>(dst.data());
+  const CopyFn copy = copy_for(unit);
+  int64_t sb = 1, mo = 0;
+  for (int a = 0; a < nd; ++a) sb *= in[a];
+  sb *= E;
+  for (int64_t v : off[L]) mo = std::max(mo, v);
+  nb::gil_scoped_release release;
+  // work per row ~ its bytes; at least a few KiB per chunk
+  const int64_t row_bytes = std::max<int64_t>(1, out[L] * unit);
+  const int64_t chunk = std::max<int64_t>(1, 16384 / row_bytes);
+  par(R, static_cast<int64_t>(std::min<double>(
+             double(threads), 1.0 + double(total * E) / 262144.0)),
+      chunk, [&](int64_t r0, int64_t r1) {
+        switch (unit) {  // fixed-size copies inline; others call memcpy
+          case 1: return rows_loop(s, d, r0, r1, L, out, off, 1, copy_unit<1>, sb, mo);
+          case 2: return rows_loop(s, d, r0, r1, L, out, off, 2, copy_unit<2>, sb, mo);
+          case 3: return rows_loop(s, d, r0, r1, L, out, off, 3, copy_unit<3>, sb, mo);
+          case 4: return rows_loop(s, d, r0, r1, L, out, off, 4, copy_unit<4>, sb, mo);
+          case 8: return rows_loop(s, d, r0, r1, L, out, off, 8, copy_unit<8>, sb, mo);
+          default: return rows_loop(s, d, r0, r1, L, out, off, unit, copy, sb, mo);
+        }
+      });
+}
+
+// grid (R, dim) float32/float64 -> positions (R, dim) float64, axis i from component
+// dim - 1 - i (pixelgrid._sampling.grid_positions; padding 0 zeros, 1 border, 2 reflection)
+void run_grid_positions(const ParFor& par, const AnyRo& g, nb::ndarray<double, nb::c_contig,
+                        nb::device::cpu>& out, const I64Ro& sizes, bool ac, int padding,
+                        bool fma, int64_t threads) {
+  check(g.ndim() == 2 && out.ndim() == 2 && g.shape(0) == out.shape(0) &&
+            g.shape(1) == out.shape(1) && sizes.size() == g.shape(1) && g.stride(1) == 1 &&
+            g.stride(0) == static_cast<int64_t>(g.shape(1)) && padding >= 0 && padding <= 2,
+        "grid_positions: bad arguments");
+  const bool f64 = g.dtype() == nb::dtype<double>();
+  check(f64 || g.dtype() == nb::dtype<float>(), "grid_positions: grid must be float32/64");
+  check(!fma || !f64, "grid_positions: the FMA rule is float32");
+  const int dim = static_cast<int>(g.shape(1));
+  const int64_t R = static_cast<int64_t>(g.shape(0));
+  const void* gp = g.data();
+  double* op = out.data();
+  const int64_t* sz = sizes.data();
+  for (int i = 0; i < dim; ++i) check(sz[i] >= 1, "grid_positions: sizes must be >= 1");
+  nb::gil_scoped_release release;
+  par(R, threads, 1024, [&](int64_t r0, int64_t r1) {
+#ifdef PG_HAVE_AVX2
+    if (use_avx2()) return avx2::grid_positions(gp, f64, dim, sz, ac, padding, fma, op, r0, r1);
+#endif
+    base::grid_positions(gp, f64, dim, sz, ac, padding, fma, op, r0, r1);
+  });
+}
+
+}  // namespace
+
+void bind(nb::module_& m, ParFor par) {
+  m.def(
+      "grid_positions",
+      [par](const AnyRo& g, nb::ndarray<double, nb::c_contig, nb::device::cpu>& out,
+            const I64Ro& sizes, bool ac, int padding, bool fma, int64_t threads) {
+        run_grid_positions(par, g, out, sizes, ac, padding, fma, threads);
+      },
+      nb::arg("grid"), nb::arg("out"), nb::arg("sizes"), nb::arg("align_corners"),
+      nb::arg("padding"), nb::arg("fma"), nb::arg("threads"));
+  m.def(
+      "gather_nd",
+      [par](const AnyRo& src, AnyRw& dst, nb::list tables, int64_t threads) {
+        run_gather_nd(par, src, dst, tables, threads);
+      },
+      nb::arg("src"), nb::arg("dst"), nb::arg("tables"), nb::arg("threads"));
+  m.def("sampler_abi", []() { return 1; });
+  m.def(
+      "sample_points",
+      [par](const AnyRo& src, AnyRw& dst, int dt, int out, int gather, const F64Ro& params,
+            nb::object pts, nb::object affine, nb::list given, double fill,
+            nb::object fill_bytes, int window, int omit, int fma32, int64_t threads) {
+        run_sample(par, src, dst, dt, out, gather, params, pts, affine, given, fill,
+                   fill_bytes, window, omit, fma32, threads);
+      },
+      nb::arg("src"), nb::arg("dst"), nb::arg("dtype"), nb::arg("out"), nb::arg("gather"),
+      nb::arg("params"), nb::arg("pts").none(), nb::arg("affine").none(), nb::arg("given"),
+      nb::arg("fill"), nb::arg("fill_bytes").none(), nb::arg("window"), nb::arg("omit"),
+      nb::arg("fma32"), nb::arg("threads"));
+}
+
+}  // namespace sampler
+}  // namespace pg

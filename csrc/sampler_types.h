@@ -1,0 +1,58 @@
+// Data of one compiled point-sampler call (see sampler.cpp for the rules).
+#pragma once
+
+#include <cstdint>
+
+namespace pg {
+namespace sampler {
+
+enum Kern { KGIVEN = 0, KNEAREST = 1, KLINEAR = 2, KCUBIC = 3, KCUBIC_PILLOW = 4 };
+enum Bound { BRENORM = 0, BCONST = 1, BCLAMP = 2, BREFLECT = 3, BSYM = 4, BWRAP = 5 };
+enum Tie { TCEIL_HALF = 0, TFLOOR_HALF = 1, TFLOOR = 2, TCEIL = 3, THALF_EVEN = 4 };
+enum DT { U8 = 0, I8 = 1, U16 = 2, I16 = 3, U32 = 4, I32 = 5, F32 = 6, F64 = 7 };
+enum Out { OUT_F64 = 0, OUT_F32 = 1, OUT_SAME = 2 };
+
+constexpr int kMaxAxes = 8;
+constexpr int kMaxT = 64;
+
+struct Axis {
+  int64_t n = 1, stride = 0;  // length and element stride of the source axis
+  int kernel = KLINEAR, boundary = BCONST, tie = TCEIL_HALF;
+  double table = 0, a = 0, radius = 1, margin = 3;
+  double ap2 = 0, ap3 = 0, a5 = 0, a8 = 0, a4 = 0;  // a + 2, a + 3, 5a, 8a, 4a (as Python)
+  // taps computed by the oracle (kernel == KGIVEN): (M, T) int64, float64, uint8 or null
+  const int64_t* gidx = nullptr;
+  const double* gw = nullptr;
+  const uint8_t* gin = nullptr;
+  int64_t gT = 0;
+};
+
+struct Taps {
+  int T = 0;
+  bool masked = false;  // constant boundary: in[] says which taps read the input
+  int64_t j[kMaxT];
+  double w[kMaxT];
+  bool in[kMaxT];
+};
+
+struct Args {
+  int k = 0;
+  Axis ax[kMaxAxes];
+  int64_t M = 0, C = 0;
+  int64_t cstride = 0;          // channel stride of the source (elements)
+  int64_t dp = 0, dc = 0;       // point and channel strides of the destination (elements)
+  const double* pts = nullptr;  // (M, k) or null (affine)
+  double aff[6] = {0, 0, 0, 0, 0, 0};
+  int64_t W = 1;  // affine: output columns (point m is row m / W, column m % W)
+  double fill = 0;
+  const uint8_t* fill_bytes = nullptr;  // gather: one element of the fill, source dtype
+  int window = 0, omit = 0, fma32 = 0;
+  const void* src = nullptr;
+  void* dst = nullptr;
+  int64_t itemsize = 1;
+};
+
+using RangeFn = void (*)(const Args&, int64_t, int64_t);
+
+}  // namespace sampler
+}  // namespace pg

@@ -1,0 +1,228 @@
+"""The compiled point sampler (csrc/sampler*.cpp): ``_sampling.sample_points`` at speed.
+
+This module only translates the oracle's arguments (kernel records, boundary
+names, tie rules) into the codes the compiled sampler reads; every rule is
+defined once in :mod:`pixelgrid._sampling` and :func:`pixelgrid._plan.boundary_taps`
+and implemented again, bit for bit, in C++ (tests/test_native_sampler.py).
+Kernels the compiled code does not evaluate (anything but nearest, linear and
+Keys cubic) have their taps computed by the oracle's ``_axis_taps`` and are only
+summed natively.  :func:`sample` returns ``None`` for what it cannot run
+(float16 weighted sums, more than 8 axes or 64 taps per axis), and the caller
+falls back to the oracle.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._kernels import Kernel, cubic, linear
+from .native import _resolve_threads, available
+
+try:
+    _ext: Any = importlib.import_module("pixelgrid._native")
+except ImportError:  # pragma: no cover - the compiled engine is part of the build
+    _ext = None
+
+__all__ = ["sample", "supported"]
+
+_DT = {np.dtype(t): i for i, t in enumerate(
+    (np.uint8, np.int8, np.uint16, np.int16, np.uint32, np.int32, np.float32, np.float64))}
+_BOUND = {"renormalize": 0, "constant": 1, "clamp": 2, "reflect": 3, "symmetric": 4, "wrap": 5}
+_TIE = {"round_prefer_ceil": 0, "round_prefer_floor": 1, "floor": 2, "ceil": 3,
+        "round_half_even": 4}
+_LINEAR_CODE = linear().fn.__code__
+_CUBIC_CODE = cubic().fn.__code__
+_PERIODIC = ("wrap", "reflect", "symmetric")
+
+
+def supported() -> bool:
+    """Whether the compiled sampler is importable."""
+    return _ext is not None and available() and hasattr(_ext, "sampler_abi")
+
+
+def _closure(fn: Any) -> dict[str, Any]:
+    cells = fn.__closure__ or ()
+    return dict(zip(fn.__code__.co_freevars, (c.cell_contents for c in cells), strict=True))
+
+
+def kernel_row(kernel: Kernel, tie: str) -> list[float] | None:
+    """``[code, tie, table, a, radius]`` of a kernel the compiled sampler evaluates, else None.
+
+    A kernel is recognised by its weight function's code object (the
+    expressions of :func:`pixelgrid.kernels.linear` / :func:`~pixelgrid.kernels.cubic`),
+    so a custom :class:`~pixelgrid.Kernel` with the same name is never mistaken
+    for them.
+    """
+    if kernel.is_nearest:
+        return [1, _TIE[tie], 0.0, 0.0, 0.5]
+    code = getattr(kernel.fn, "__code__", None)
+    if kernel.edges != "closed":
+        return None
+    if code is _LINEAR_CODE and kernel.radius == 1:
+        return [2, 0, 0.0, 0.0, 1.0]
+    if code is _CUBIC_CODE and kernel.radius == 2:
+        c = _closure(kernel.fn)
+        table = c.get("table")
+        return [4 if c.get("pillow") else 3, 0, float(table or 0), float(c["a"]), 2.0]
+    return None
+
+
+def _strided(a: NDArray[Any]) -> NDArray[Any]:
+    """``a`` itself when its strides are non-negative whole elements, else a C copy."""
+    if all(s >= 0 and s % a.itemsize == 0 for s in a.strides):
+        return a
+    return np.ascontiguousarray(a)
+
+
+def sample(
+    xm: NDArray[Any],
+    pts: NDArray[np.float64] | None,
+    kernels: Sequence[Kernel],
+    boundaries: Sequence[str],
+    fill_value: float,
+    tie: str | None,
+    arithmetic: str,
+    window: str,
+    nan_policy: str,
+    out_dtype: np.dtype[Any] | None,
+    affine: tuple[NDArray[np.float64], int, int] | None = None,
+    threads: int | None = None,
+    out: NDArray[Any] | None = None,
+) -> NDArray[Any] | None:
+    """Run :func:`pixelgrid._sampling.sample_points` compiled; ``None`` if not supported.
+
+    ``xm`` is ``S + (C,)`` (any non-negative strides); points are ``pts``
+    (``(M, k)`` index convention) or ``affine = (back, H, W)``: output pixel
+    ``(i, j)`` samples ``(back[1] @ (j, i, 1), back[0] @ (j, i, 1))``.  The result
+    is ``(M, C)``: the input dtype for a gather, float32 under ``float32_fma``,
+    else ``out_dtype`` (float64 when None; an integer ``out_dtype`` equal to the
+    input's is stored rounded half to even and saturated).  ``out``: an ``(M, C)``
+    array (any non-negative strides) of that dtype to write into, else one is made.
+    """
+    if not supported():
+        return None
+    k = len(kernels)
+    if k > 8:
+        return None
+    gather = all(kk.is_nearest for kk in kernels)
+    dt = xm.dtype
+    rows = []
+    for kk, b in zip(kernels, boundaries, strict=True):
+        r = kernel_row(kk, tie or kk.tie or "round_prefer_ceil")
+        if r is None:
+            rows.append([0.0, _BOUND[b], 0, 0.0, 0.0, 1.0, 0.0, 0.0])
+        else:
+            code, tcode, table, a, radius = r
+            rows.append([code, _BOUND[b], tcode, table, a, radius,
+                         float(kk.radius) + 2.0, 0.0])
+    m = pts.shape[0] if pts is not None else (affine[1] * affine[2] if affine else 0)
+    if affine is not None and pts is None:
+        back, _, _ = affine
+    odt: np.dtype[Any]
+    if gather:
+        odt = dt
+        out_code = 2
+    else:
+        if dt not in _DT:
+            return None
+        if arithmetic == "float32_fma":
+            odt = np.dtype(np.float32)
+        elif out_dtype is None or out_dtype == np.float64:
+            odt = np.dtype(np.float64)
+        elif out_dtype == np.float32:
+            odt = np.dtype(np.float32)
+        elif out_dtype == dt:
+            odt = dt
+        else:
+            return None
+        out_code = 0 if odt == np.float64 else 1 if odt == np.float32 else 2
+    if out is None or out.dtype != odt or out.shape != (m, xm.shape[k]):
+        if out is not None:
+            return None
+        out = np.empty((m, xm.shape[k]), dtype=odt)
+    elif not all(st >= 0 and st % out.itemsize == 0 for st in out.strides):
+        return None
+    given: list[Any] = [None] * k
+    if any(r[0] == 0 for r in rows):
+        from .._sampling import _axis_taps, _safe_coords, affine_points
+
+        p = pts if pts is not None else affine_points(*affine)  # type: ignore[misc]
+        for i, r in enumerate(rows):
+            if r[0] != 0:
+                continue
+            t = _axis_taps(_safe_coords(p[:, i], xm.shape[i], kernels[i], boundaries[i]),
+                           xm.shape[i], kernels[i], boundaries[i], tie, window)
+            if t.index.shape[1] > 64:
+                return None
+            inside = None if t.inside is None else np.ascontiguousarray(t.inside, np.uint8)
+            given[i] = (np.ascontiguousarray(t.index, np.int64),
+                        np.ascontiguousarray(t.weight, np.float64), inside)
+    params = np.asarray(rows, dtype=np.float64)
+    src = _strided(xm)
+    fill_bytes = np.frombuffer(np.asarray(fill_value).astype(dt).tobytes(), np.uint8) \
+        if gather else None
+    aff = None
+    if pts is None:
+        assert affine is not None
+        aff = np.array([*back[0, :3], *back[1, :3], float(affine[2])], dtype=np.float64)
+    if m == 0:
+        return out
+    omit = int(nan_policy == "omit" and (dt.kind == "f"))
+    _ext.sample_points(
+        src, out, _DT.get(dt, -1), out_code, int(gather), params,
+        None if pts is None else np.ascontiguousarray(pts, np.float64), aff, given,
+        float(fill_value), fill_bytes, int(window == "floor"), omit,
+        int(arithmetic == "float32_fma" and not gather), _resolve_threads(threads))
+    return out
+
+
+_UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
+
+
+def gather_plans(x: NDArray[Any], plans: Sequence[tuple[int, Any]],
+                 threads: int | None = None) -> NDArray[Any] | None:
+    """Apply nearest (gather) plans to every axis at once; ``None`` if not supported.
+
+    One pass over the output (``csrc/sampler.cpp``, ``gather_nd``): each output
+    element is copied from the input element its plans' indices name, so any
+    dtype keeps its bits (NaN payloads, -0.0).  The plans are those of
+    :func:`pixelgrid.plan` (``AxisPlan.index[:, 0]``), tie rules included.
+    """
+    if not supported() or x.itemsize not in _UINT or x.ndim > 64:
+        return None
+    tables: list[Any] = [None] * x.ndim
+    out_shape = list(x.shape)
+    for ax, p in plans:
+        if not p.is_gather or tables[ax] is not None:
+            return None
+        tables[ax] = np.ascontiguousarray(np.asarray(p.index)[:, 0], dtype=np.int64)
+        out_shape[ax] = int(p.out_size)
+    src = np.ascontiguousarray(x)
+    out = np.empty(out_shape, dtype=x.dtype)
+    if out.size:
+        u = _UINT[x.itemsize]
+        _ext.gather_nd(src.view(u), out.view(u), tables, _resolve_threads(threads))
+    return out
+
+
+_PADDING = {"zeros": 0, "border": 1, "reflection": 2}
+
+
+def grid_positions(g: NDArray[Any], sizes: Sequence[int], align_corners: bool, padding: str,
+                   rule: str, threads: int | None = None) -> NDArray[np.float64] | None:
+    """:func:`pixelgrid._sampling.grid_points` compiled (the same rules); ``None`` if not run."""
+    if not supported() or not hasattr(_ext, "grid_positions"):
+        return None
+    if g.dtype not in (np.float32, np.float64) or (rule == "float32_fma"
+                                                     and g.dtype != np.float32):
+        return None
+    gc = np.ascontiguousarray(g)
+    out = np.empty(gc.shape, dtype=np.float64)
+    _ext.grid_positions(gc, out, np.asarray(sizes, dtype=np.int64), bool(align_corners),
+                        _PADDING[padding], rule == "float32_fma", _resolve_threads(threads))
+    return out
