@@ -5,6 +5,7 @@ from fractions import Fraction
 import numpy as np
 import pytest
 
+import pixelgrid
 from pixelgrid import grid, output_size
 
 
@@ -84,7 +85,7 @@ def test_output_size_exact(n, scale, rounding, expected):
 
 
 def test_output_size_errors():
-    with pytest.raises(ValueError, match="size_rounding='up' is not valid"):
+    with pytest.raises(ValueError, match="rounding='up' is not valid"):
         output_size(4, 2.0, "up")
     with pytest.raises(ValueError, match="empty output"):
         output_size(4, 0.1)
@@ -96,8 +97,10 @@ def test_output_size_errors():
 
 
 def test_convention_errors():
-    with pytest.raises(ValueError, match="grid='corners' is not valid; expected one of"):
+    with pytest.raises(ValueError, match="name='corners' is not valid; expected one of"):
         grid.convention("corners", 3, 4)
+    with pytest.raises(ValueError, match="grid='corners' is not valid; expected one of"):
+        pixelgrid.plan(3, 4, grid="corners")  # plan() names its own parameter
     with pytest.raises(ValueError, match="in_size=0 must be >= 1"):
         grid.half_pixel(0, 4)
     with pytest.raises(TypeError, match=r"out_size=2\.5 must be an integer"):

@@ -348,7 +348,7 @@ def convention(
     """
     if isinstance(name, Affine):
         return name
-    check_choice("grid", name, CONVENTIONS)
+    check_choice("name", name, CONVENTIONS)  # plan() checks its grid= first
     return CONVENTIONS[name](in_size, out_size, scale, **kwargs)
 
 
@@ -371,7 +371,7 @@ def output_size(in_size: int, scale: Any, rounding: str = "floor") -> int:
 
     """
     in_size = check_positive_int("in_size", in_size)
-    check_choice("size_rounding", rounding, _ROUNDINGS)
+    check_choice("rounding", rounding, _ROUNDINGS)  # resize checks its size_rounding first
     product = in_size * as_fraction("scale", scale)
     if rounding == "floor":
         n = math.floor(product)

@@ -41,7 +41,7 @@ from ._arithmetic import (
     sample_positions,
 )
 from ._compose import compose_plans
-from ._grid import Affine, convention
+from ._grid import CONVENTIONS, Affine, convention
 from ._kernels import Kernel, check_values, get_kernel
 from ._plan_types import AxisPlan, FixedPoint
 from ._validate import as_fraction, check_choice, check_memory, check_positive_int, check_real
@@ -450,6 +450,8 @@ def plan(
         raise TypeError(f"antialias={antialias!r} must be True or False")
     fill = check_real("fill_value", fill_value)
     check_memory(f"out_size={out_size}", 64.0 * out_size)  # coordinates, indices, weights
+    if not isinstance(grid, Affine):
+        check_choice("grid", grid, CONVENTIONS)
     aff = convention(grid, in_size, out_size, scale, **grid_options)
     far = max(abs(aff.a * (o + aff.c) + aff.d) for o in (0, out_size - 1))
     if far >= 2**52:  # positions must stay exact integers' range (a scale of 1e-300)

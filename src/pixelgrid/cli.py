@@ -45,8 +45,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from . import _cli_io as cio
-from . import _identify_cli
-from . import _pyramid_cli
+from . import _identify_cli, _pyramid_cli
 
 __all__ = ["COMMANDS", "main"]
 
