@@ -185,6 +185,26 @@ def run_plans(
                                                           threads=threads))
 
 
+def resolve_engine(engine: str) -> str:
+    """``engine`` checked; ``"auto"`` follows ``PIXELGRID_ENGINE`` when it is set.
+
+    The one place the environment variable is read: it chooses only for
+    ``engine="auto"`` (an explicit ``engine=`` wins).
+
+    Examples
+    --------
+    >>> resolve_engine("reference")
+    'reference'
+    """
+    check_choice("engine", engine, ENGINES)
+    if engine == "auto":
+        env = os.environ.get("PIXELGRID_ENGINE", "").strip()
+        if env:
+            check_choice("PIXELGRID_ENGINE", env, ENGINES)
+            engine = env
+    return engine
+
+
 def _run_engine(
     x: NDArray[Any],
     plans: Sequence[tuple[int, AxisPlan]],
@@ -210,12 +230,7 @@ def _run_engine(
             f"dtype {x.dtype} can only be resized with kernel='nearest' "
             f"(weights would change its values); cast it to a float dtype first"
         )
-    if engine == "auto":
-        # PIXELGRID_ENGINE chooses only for engine="auto": an explicit engine= wins
-        env = os.environ.get("PIXELGRID_ENGINE", "").strip()
-        if env:
-            check_choice("PIXELGRID_ENGINE", env, ENGINES)
-            engine = env
+    engine = resolve_engine(engine)
     if any(p.arithmetic.ordered for _, p in plans):
         # A library's own summation order (float32 taps, unshifted integer sums, block
         # sums): the compiled engine's model kernels where they cover the plans, else the

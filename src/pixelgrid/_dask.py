@@ -40,16 +40,15 @@ from numpy.typing import NDArray
 
 from ._arithmetic import store
 from ._arrays import (
-    ENGINES,
     FIXED_POINT_DTYPES,
     GATHER_ONLY_DTYPES,
     WEIGHTED_DTYPES,
     _native_module,
     own_fixed,
+    resolve_engine,
     run_plans,
 )
 from ._plan_types import AxisPlan, FixedPoint
-from ._validate import check_choice
 
 __all__ = ["apply_plans", "is_dask", "resize", "resize_labels"]
 
@@ -119,14 +118,7 @@ def _sub_plan(p: AxisPlan, o0: int, o1: int, lo: int, hi: int) -> AxisPlan:
 def _choose_engine(dtype: np.dtype[Any], plans: list[tuple[int, AxisPlan]],
                    engine: str) -> str:
     """The engine :func:`~pixelgrid._arrays.run_plans` would use for the whole array."""
-    import os
-
-    check_choice("engine", engine, ENGINES)
-    if engine == "auto":
-        env = os.environ.get("PIXELGRID_ENGINE", "").strip()
-        if env:
-            check_choice("PIXELGRID_ENGINE", env, ENGINES)
-            engine = env
+    engine = resolve_engine(engine)
     if engine == "compiled":
         engine = "native"
     if engine not in ("auto", "native", "reference"):

@@ -29,7 +29,6 @@ from __future__ import annotations
 import itertools
 import math
 import numbers
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -197,15 +196,9 @@ def _check_periodic(pts: FloatArray, boundaries: Sequence[str]) -> None:
 
 def _resolve_engine(engine: str) -> str:
     """``engine`` checked; ``"auto"`` follows ``PIXELGRID_ENGINE`` when it is set."""
-    from ._arrays import ENGINES
+    from ._arrays import resolve_engine
 
-    check_choice("engine", engine, ENGINES)
-    if engine == "auto":
-        env = os.environ.get("PIXELGRID_ENGINE", "").strip()
-        if env:
-            check_choice("PIXELGRID_ENGINE", env, ENGINES)
-            engine = env
-    return engine
+    return resolve_engine(engine)
 
 
 def sample_points(
