@@ -38,7 +38,7 @@ from numpy.typing import NDArray
 from ._arithmetic import EXACT
 from ._arrays import apply_plans
 from ._explain import like_plans
-from ._grid import Affine
+from ._grid import Affine, convention
 from ._plan import plan
 from ._plan_types import AxisPlan
 
@@ -704,9 +704,10 @@ def _swap(err: Callable[[str, bool, float, float], float], kernel: str, aa: bool
 
 
 def _shifted(n_in: int, n_out: int, d: float) -> Affine:
-    """The half-pixel grid shifted by ``d`` input pixels."""
-    return Affine(Fraction(n_in, n_out), Fraction(1, 2),
-                  Fraction(-1, 2) + Fraction(d).limit_denominator(1000), name="fitted")
+    """The half-pixel grid (from its one definition) shifted by ``d`` input pixels."""
+    base = convention("half_pixel", n_in, n_out)
+    return dataclasses.replace(base, d=base.d + Fraction(d).limit_denominator(1000),
+                               name="fitted")
 
 
 def _golden(f: Callable[[float], float], lo: float = -1.0, hi: float = 1.0) -> float:
