@@ -505,6 +505,44 @@ def _plan_token(p: AxisPlan) -> Any:
                     repr(p.arithmetic), p.info.get("wide_fraction_bits"))
 
 
+def _slab_task(x: Any, reader: Any, in_bounds: list[NDArray[Any]], key: Any,
+               ranges: list[tuple[int, int]], make_spec: Any) -> Any:
+    """The task of output block ``key``: ``make_spec(places, shape).run`` on its input slab.
+
+    ``ranges`` is the slab, one ``[lo, hi)`` per input axis; the slab is read from the
+    store (``reader``: :func:`_slab_reader`) or assembled from the input chunks it
+    overlaps.
+    """
+    import itertools
+
+    from dask._task_spec import List, Task, TaskRef
+
+    shape = tuple(hi - lo for lo, hi in ranges)
+    keys, places = [], []
+    per_dim = []
+    for a, (lo, hi) in enumerate(ranges):
+        b = in_bounds[a]
+        k0 = int(np.searchsorted(b, lo, side="right")) - 1
+        k1 = int(np.searchsorted(b, hi, side="left"))
+        per_dim.append([(k, max(lo, int(b[k])), min(hi, int(b[k + 1])))
+                        for k in range(k0, k1)])
+    for combo in itertools.product(*per_dim):
+        keys.append((x.name, *(k for k, _, _ in combo)))
+        src = tuple(slice(s - int(in_bounds[a][k]), e - int(in_bounds[a][k]))
+                    for a, (k, s, e) in enumerate(combo))
+        dst = tuple(slice(s - ranges[a][0], e - ranges[a][0])
+                    for a, (_, s, e) in enumerate(combo))
+        places.append((src, dst))
+    spec = make_spec(places, shape)
+    if reader is not None:  # read the slab from the store, one chunk's piece at a time
+        source, get, asarray, lock = reader
+        pieces = [tuple(slice(s.start + int(in_bounds[a][k]), s.stop + int(in_bounds[a][k]))
+                        for a, (s, k) in enumerate(zip(src, key_[1:], strict=True)))
+                  for (src, _), key_ in zip(places, keys, strict=True)]
+        return Task(key, _block_read, source, pieces, get, asarray, lock, spec)
+    return Task(key, _block, List(*(TaskRef(k) for k in keys)), spec)
+
+
 def _graph(x: Any, name: str, out_chunks: tuple[tuple[int, ...], ...], dtype: np.dtype[Any],
            tables: dict[int, list[Any]], whole: set[int], payload: Any) -> Any:
     """The Dask array whose block ``bi`` is ``_block(input chunks, payload(...))``.
@@ -516,7 +554,6 @@ def _graph(x: Any, name: str, out_chunks: tuple[tuple[int, ...], ...], dtype: np
     import itertools
 
     import dask.array as da
-    from dask._task_spec import List, Task, TaskRef
     from dask.highlevelgraph import HighLevelGraph
 
     reader = _slab_reader(x)
@@ -544,34 +581,9 @@ def _graph(x: Any, name: str, out_chunks: tuple[tuple[int, ...], ...], dtype: np
     for bi in itertools.product(*grid):
         ranges = [per_axis[a][j][:2] for a, j in enumerate(bi)]
         subs = {a: per_axis[a][j][2] for a, j in enumerate(bi) if a in tables}
-        shape = tuple(hi - lo for lo, hi in ranges)
         key = (name, *bi)
-        # the input chunks the slab overlaps, and where each piece goes
-        keys, places = [], []
-        per_dim = []
-        for a, (lo, hi) in enumerate(ranges):
-            b = in_bounds[a]
-            k0 = int(np.searchsorted(b, lo, side="right")) - 1
-            k1 = int(np.searchsorted(b, hi, side="left"))
-            per_dim.append([(k, max(lo, int(b[k])), min(hi, int(b[k + 1])))
-                            for k in range(k0, k1)])
-        for combo in itertools.product(*per_dim):
-            keys.append((x.name, *(k for k, _, _ in combo)))
-            src = tuple(slice(s - int(in_bounds[a][k]), e - int(in_bounds[a][k]))
-                        for a, (k, s, e) in enumerate(combo))
-            dst = tuple(slice(s - ranges[a][0], e - ranges[a][0])
-                        for a, (_, s, e) in enumerate(combo))
-            places.append((src, dst))
-        if reader is not None:  # read the slab from the store, one chunk's piece at a time
-            source, get, asarray, lock = reader
-            pieces = [tuple(slice(s.start + int(in_bounds[a][k]), s.stop + int(in_bounds[a][k]))
-                            for a, (s, k) in enumerate(zip(src, key_[1:], strict=True)))
-                      for (src, _), key_ in zip(places, keys, strict=True)]
-            dsk[key] = Task(key, _block_read, source, pieces, get, asarray, lock,
-                            payload(subs, places, shape))
-            continue
-        dsk[key] = Task(key, _block, List(*(TaskRef(k) for k in keys)),
-                        payload(subs, places, shape))
+        dsk[key] = _slab_task(x, reader, in_bounds, key, ranges,
+                              lambda places, shape, subs=subs: payload(subs, places, shape))
     graph = HighLevelGraph.from_collections(name, dsk, dependencies=[x])
     return da.Array(graph, name, chunks=out_chunks, dtype=dtype)  # type: ignore[no-untyped-call]
 

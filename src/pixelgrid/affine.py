@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 
 from ._arrays import check_array, containers, is_torch
+from ._dask import is_dask
 from ._kernels import Kernel
 from ._sampling import (
     POINT_CONVENTIONS,
@@ -321,6 +322,7 @@ def warp_affine(
     tie: str | None = None,
     nan_policy: str = "propagate",
     engine: str = "auto",
+    chunks: Any = None,
 ) -> Any:
     """Warp a 2-D image by an affine map of ``(x, y) = (column, row)`` pixel coordinates.
 
@@ -352,6 +354,10 @@ def warp_affine(
         As in :func:`sample`: a NaN/inf pixel reaches exactly the outputs that
         give it non-zero weight (a 90-degree rotation moves it like
         ``np.rot90``); ``"omit"`` renormalises over the finite taps.
+    chunks : optional
+        Dask arrays only: the output's chunks.  A Dask array gives a lazy Dask
+        array, bit-identical to the in-memory result (each block reads the input
+        slab its taps reach; :mod:`pixelgrid._dask_warp`).
 
     Examples
     --------
@@ -371,7 +377,10 @@ def warp_affine(
                         fill_value=fill_value, convention=convention, inverse_map=inverse_map,
                         axes=axes, tie=tie, nan_policy=nan_policy, engine=engine)
         return torch.from_numpy(y).to(x.device)
-    arr = check_array(x)
+    lazy = is_dask(x)
+    if chunks is not None and not lazy:
+        raise TypeError(f"chunks={chunks!r} applies to Dask arrays only")
+    arr = x if lazy else check_array(x)
     if arr.ndim < 2:
         raise ValueError(f"x has shape {arr.shape}; warp_affine needs at least 2 dimensions "
                          "(H, W)")
@@ -398,6 +407,11 @@ def warp_affine(
     fill = _fill(fill_value)
     bounds, fill = _boundaries(boundary, 2, fill)
     check_nan_policy(nan_policy)
+    if lazy:  # block by block, bit-identical (pixelgrid._dask_warp)
+        from . import _dask_warp
+
+        return _dask_warp.sample(arr, None, ax, k_obj, bounds, fill, tie, nan_policy,
+                                 engine, affine=(back[:2], h, w), chunks=chunks)
     return _run(arr, None, ax, k_obj, bounds, fill, tie, nan_policy, engine,
                 affine=(back[:2], h, w))
 

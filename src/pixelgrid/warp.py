@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 
 from ._arrays import check_array, containers, is_torch
+from ._dask import is_dask
 from ._kernels import Kernel
 from ._sampling import (
     POINT_CONVENTIONS,
@@ -91,6 +92,7 @@ def sample(
     tie: str | None = None,
     nan_policy: str = "propagate",
     engine: str = "auto",
+    chunks: Any = None,
 ) -> Any:
     """Sample an N-D array at arbitrary points given in pixel units.
 
@@ -136,6 +138,11 @@ def sample(
         (bit-identical); ``"auto"`` (default): the compiled one where it runs
         (``PIXELGRID_ENGINE`` overrides ``"auto"``).  Threads as in
         :func:`pixelgrid.resize` (``PIXELGRID_NUM_THREADS``).
+    chunks : optional
+        Dask arrays only: the output's chunks.  A Dask ``x`` (with numpy
+        ``coords``) gives a lazy Dask array, bit-identical to the in-memory
+        result (each block reads the input slab its points' taps reach;
+        :mod:`pixelgrid._dask_warp`).
 
     Returns
     -------
@@ -169,7 +176,10 @@ def sample(
                    convention=convention, axes=axes, tie=tie, nan_policy=nan_policy,
                    engine=engine)
         return torch.from_numpy(y).to(x.device)
-    arr = check_array(x)
+    lazy = is_dask(x)
+    if chunks is not None and not lazy:
+        raise TypeError(f"chunks={chunks!r} applies to Dask arrays only")
+    arr = x if lazy else check_array(x)
     pts = _coords_array(coords)
     k = pts.shape[-1]
     if axes is None and k <= arr.ndim:
@@ -186,6 +196,11 @@ def sample(
     bounds, fill = _boundaries(boundary, len(ax), fill)
     check_nan_policy(nan_policy)
     pts = pts + _point_offset(convention)
+    if lazy:  # block by block, bit-identical (pixelgrid._dask_warp)
+        from . import _dask_warp
+
+        return _dask_warp.sample(arr, pts, ax, k_obj, bounds, fill, tie, nan_policy, engine,
+                                 chunks=chunks)
     return _run(arr, pts, ax, k_obj, bounds, fill, tie, nan_policy, engine)
 
 
