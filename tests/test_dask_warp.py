@@ -150,3 +150,5 @@ def test_errors() -> None:
         warp.warp_affine(x.astype(np.int64), np.eye(3))
     with pytest.raises(TypeError, match="dtype"):
         warp.warp_affine(x.astype(np.complex64), np.eye(3))
+    with pytest.raises(TypeError, match="Dask array: this sampler needs it in memory"):
+        warp.resample_region(x, [[1, 2], [5, 6]], (3, 3))

@@ -21,8 +21,8 @@ from ._plan import declared_fixed_point, default_bits, fixed_point
 from ._plan_types import AxisPlan
 from ._validate import as_array, check_choice
 
-__all__ = ["ENGINES", "apply_plans", "check_array", "check_input", "is_torch", "own_fixed",
-           "plans_dtype", "run_plans"]
+__all__ = ["ENGINES", "apply_plans", "check_array", "check_input", "is_dask", "is_torch",
+           "own_fixed", "plans_dtype", "run_plans"]
 
 #: Names ``engine=`` accepts: "compiled" is "native" (the C++ engine); "torch" the torch
 #: engine (tensors on any device; numpy arrays are wrapped with ``torch.from_numpy``).
@@ -59,7 +59,7 @@ def check_array(x: Any, name: str = "x") -> NDArray[Any]:
     """Return ``x`` as a numpy array of a supported dtype, or raise a clear error."""
     if isinstance(x, (list, tuple, np.generic)):
         x = as_array(name, x)  # ragged lists: an error naming ``name``, not numpy's
-    if not isinstance(x, np.ndarray):
+    if not isinstance(x, np.ndarray) and not is_dask(x):
         raise TypeError(
             f"{name} must be a numpy array or torch tensor, got {type(x).__name__}"
         )
@@ -72,7 +72,20 @@ def check_array(x: Any, name: str = "x") -> NDArray[Any]:
         raise ValueError(f"{name} is 0-dimensional; expected at least 1 dimension")
     if x.size == 0:
         raise ValueError(f"{name} is empty (shape {x.shape}); every axis must be >= 1")
-    return x
+    if not isinstance(x, np.ndarray) and any(n != n for n in x.shape):  # Dask: NaN sizes
+        raise ValueError(f"{name} has unknown chunk sizes; call "
+                         f"{name}.compute_chunk_sizes() first")
+    return x  # type: ignore[no-any-return]  # (or a Dask array)
+
+
+def is_dask(x: Any) -> bool:
+    """True if ``x`` is a Dask array (without importing Dask).
+
+    :func:`check_array` passes one on and :func:`run_plans` runs its plans lazily
+    (:mod:`pixelgrid._dask`), so every compat call takes Dask arrays.
+    """
+    da = sys.modules.get("dask.array")
+    return da is not None and isinstance(x, da.Array)
 
 
 _NATIVE: list[Any] = []  # the imported engine module, once (an import statement per call is slow)
@@ -176,6 +189,14 @@ def run_plans(
     """
     from ._engines import nonfinite
 
+    if is_dask(x):
+        # compat calls on Dask arrays: lazy, block by block, bit-identical (pixelgrid._dask;
+        # a library's ordered model runs whole along each resampled axis)
+        from . import _dask
+
+        return _dask.apply_plans(  # type: ignore[no-any-return]
+            x, [(ax % x.ndim, p) for ax, p in plans], engine=engine,
+            threads=1 if threads is None else threads)
     if not nonfinite.needs_check(x, plans):
         return _run_engine(x, plans, engine=engine, threads=threads)
     with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf data is handled below

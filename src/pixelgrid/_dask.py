@@ -22,7 +22,8 @@ block is cut:
   kernels give the same sums for any ``c > 4``, so a block whose ``c`` is 4 or less
   there is padded to 5 and cropped.
 * Library models (``Arithmetic.ordered``: compat calls) run whole along each
-  resampled axis; the other axes are chunked.
+  resampled axis and every axis after the first of them (a model's code path can
+  follow the channel count); the leading axes (batch, frames) are chunked.
 
 Float64 and int32/uint32 (float64) sums are element-wise in every engine.  The
 module imports Dask only when a Dask array arrives (``pip install pixelgrid[dask]``).
@@ -31,7 +32,6 @@ module imports Dask only when a Dask array arrives (``pip install pixelgrid[dask
 from __future__ import annotations
 
 import math
-import sys
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -44,6 +44,7 @@ from ._arrays import (
     GATHER_ONLY_DTYPES,
     WEIGHTED_DTYPES,
     _native_module,
+    is_dask,
     own_fixed,
     resolve_engine,
     run_plans,
@@ -51,12 +52,6 @@ from ._arrays import (
 from ._plan_types import AxisPlan, FixedPoint
 
 __all__ = ["apply_plans", "is_dask", "resize", "resize_labels"]
-
-
-def is_dask(x: Any) -> bool:
-    """True if ``x`` is a Dask array (without importing Dask)."""
-    da = sys.modules.get("dask.array")
-    return da is not None and isinstance(x, da.Array)
 
 
 @dataclass(frozen=True, eq=False)
@@ -444,9 +439,11 @@ def apply_plans(x: Any, plans: list[tuple[int, AxisPlan]], *, engine: str = "aut
     mode = "one"
     whole: set[int] = set()
     if any(p.arithmetic.ordered for _, p in plans):
-        # a library's own summation order (model engines): resampled axes are not cut
+        # a library's own summation order (model engines): resampled axes are not cut, nor
+        # the axes after the first of them (a model's code path can follow the channel
+        # count: OpenCV's IPP cubic orders for 1, 3 or 4 channels); leading axes are
         mode = "ordered"
-        whole = {a for a, _ in plans}
+        whole = set(range(min(a for a, _ in plans), x.ndim)) if plans else set()
         engine = "auto"
     else:
         if name in FIXED_POINT_DTYPES:

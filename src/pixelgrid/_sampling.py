@@ -600,6 +600,12 @@ def _axes(axes: Any, ndim: int, k: int, trailing: bool) -> list[int]:
 
 def _prepare(arr: NDArray[Any], ax: list[int], kernels: Sequence[Kernel]) -> NDArray[Any]:
     """Move the sampled axes first and flatten the others into one channel axis."""
+    if not isinstance(arr, np.ndarray):  # a Dask array (check_array passes one on)
+        raise TypeError(
+            "x is a Dask array: this sampler needs it in memory (x.compute()); "
+            "Dask arrays are lazy in resize, resize_labels, pyramid, warp_affine, sample "
+            "and the compat resizes"
+        )
     if not all(k.is_nearest for k in kernels) and arr.dtype.name in ("bool", "int64", "uint64"):
         raise TypeError(
             f"dtype {arr.dtype} can only be sampled with kernel='nearest' (weights would "

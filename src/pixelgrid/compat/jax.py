@@ -61,7 +61,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._arithmetic import Arithmetic
-from .._arrays import check_array, run_plans
+from .._arrays import check_array, is_dask, run_plans
 from .._grid import Affine
 from .._kernels import Kernel, area, cubic, linear, nearest
 from .._plan import plan
@@ -181,7 +181,8 @@ def _shape(shape: Any, ndim: int) -> tuple[int, ...]:
 
 
 def _as_numpy(x: Any) -> NDArray[Any]:
-    if not isinstance(x, (np.ndarray, list, tuple)) and hasattr(x, "__array__"):
+    if not isinstance(x, (np.ndarray, list, tuple)) and hasattr(x, "__array__") \
+            and not is_dask(x):  # Dask: lazy (run_plans)
         x = np.asarray(x)  # jax.Array, tf.Tensor, ...
     arr = check_array(x, "image")
     # jax_enable_x64 off: 64-bit values are stored in 32 bits.

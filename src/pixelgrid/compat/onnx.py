@@ -105,7 +105,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._arithmetic import EXACT, Arithmetic, sample_positions, store
-from .._arrays import check_array, run_plans
+from .._arrays import check_array, is_dask, run_plans
 from .._grid import Affine
 from .._kernels import Kernel, cubic, linear, nearest
 from .._plan import fixed_point, outside_valid, plan
@@ -662,7 +662,8 @@ def resize(
     [100.0, 200.0]
 
     """
-    if not isinstance(X, (np.ndarray, list, tuple)) and hasattr(X, "__array__"):
+    if not isinstance(X, (np.ndarray, list, tuple)) and hasattr(X, "__array__") \
+            and not is_dask(X):  # Dask: lazy (run_plans)
         X = np.asarray(X)
     arr = check_array(X, "X")
     if scales is not None and np.asarray(scales).size == 0:
@@ -720,8 +721,11 @@ def _write_fill(y: NDArray[Any], run: _OrtRun, rank: int, aa: bool) -> NDArray[A
         if s == 1.0:  # ORT keeps x_out itself: never outside
             continue
         bad = outside_valid(_ort_positions(run.ctm, n_in, n_out, s, roi), (0, n_in - 1), arith)
-        np.moveaxis(view, a, 0)[bad] = np.asarray(run.fill).astype(y.dtype)
-    return y
+        # a selection, not an assignment into a view: also lazy (a Dask result)
+        where = np.zeros(view.ndim * (1,), dtype=bool).repeat(view.shape[a], axis=a)
+        np.moveaxis(where, a, 0)[:] = np.reshape(bad, (-1,) + (1,) * (view.ndim - 1))
+        view = np.where(where, np.asarray(run.fill).astype(y.dtype), view)
+    return view.reshape(y.shape) if nhwc else view
 
 
 def _ort_separable_aa(arr: NDArray[Any], plans: list[tuple[int, AxisPlan]],

@@ -108,7 +108,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._arithmetic import Arithmetic
-from .._arrays import run_plans
+from .._arrays import is_dask, run_plans
 from .._grid import Affine
 from .._kernels import Kernel, area, cubic, lanczos, linear, nearest
 from .._plan import fixed_point, plan
@@ -355,7 +355,7 @@ def _bitexact_plan(n_in: int, n_out: int, inv_scale: float, bits: int) -> AxisPl
 
 
 def _check_src(src: Any) -> NDArray[Any]:
-    if not isinstance(src, np.ndarray):
+    if not isinstance(src, np.ndarray) and not is_dask(src):  # Dask: lazy (run_plans)
         raise TypeError(f"src must be a numpy array, got {type(src).__name__}")
     if src.ndim not in (2, 3):
         raise ValueError(
@@ -366,7 +366,7 @@ def _check_src(src: Any) -> NDArray[Any]:
     if src.dtype.name not in _ALL:
         raise TypeError(f"src has dtype {src.dtype}, which cv2.resize does not accept; "
                         f"expected one of {sorted(_ALL)}")
-    return src
+    return src  # type: ignore[no-any-return]  # (or a Dask array)
 
 
 def resize(

@@ -75,7 +75,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._arithmetic import Arithmetic, BlockMean, premultiply_alpha, unpremultiply_alpha
-from .._arrays import run_plans
+from .._arrays import is_dask, run_plans
 from .._grid import Affine
 from .._kernels import (
     Kernel,
@@ -408,7 +408,7 @@ def reduce(image: Any, factor: Any, box: Any = None) -> Any:
 def _as_image(image: Any) -> tuple[NDArray[Any], str, Any]:
     """``(array, Pillow mode, the PIL image or None)`` from an array or a PIL image."""
     pil_image = None
-    if not isinstance(image, np.ndarray):
+    if not isinstance(image, np.ndarray) and not is_dask(image):  # Dask: lazy (run_plans)
         try:
             from PIL import Image
         except ImportError:  # pragma: no cover - Pillow is optional

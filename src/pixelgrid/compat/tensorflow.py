@@ -71,7 +71,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._arithmetic import Arithmetic
-from .._arrays import check_array, run_plans
+from .._arrays import check_array, is_dask, run_plans
 from .._grid import Affine
 from .._kernels import Kernel, area, cubic, gaussian, linear, mitchell, nearest
 from .._plan import plan
@@ -247,7 +247,8 @@ def _check_size(size: Any) -> tuple[int, int]:
 
 
 def _as_numpy(x: Any, name: str) -> NDArray[Any]:
-    if not isinstance(x, (np.ndarray, list, tuple)) and hasattr(x, "__array__"):
+    if not isinstance(x, (np.ndarray, list, tuple)) and hasattr(x, "__array__") \
+            and not is_dask(x):  # Dask: lazy (run_plans)
         x = np.asarray(x)  # tf.Tensor, jax.Array, ...
     return check_array(x, name)
 
