@@ -88,6 +88,39 @@ def _cut(t: Any, o0: int, o1: int, lo: int, hi: int) -> Any:
     return _sub_plan(t, o0, o1, lo, hi)
 
 
+def _same_as_before(t: Any, seen: dict[bytes, Any]) -> Any:
+    """``t``, or an equal sub-plan cut before (the same object: one compiled table).
+
+    The interior blocks of a regular resize (an integer factor, chunks a multiple of
+    it) cut equal rows re-based on their slabs: sharing one object lets the compiled
+    engine prepare its tables once (it caches them per plan object) and keeps the
+    graph small (20000^2 x4: 80 sub-plans per axis pair -> a few).
+    """
+    if not isinstance(t, AxisPlan):
+        return t
+    import hashlib
+
+    h = hashlib.blake2b(digest_size=20)
+    for arr in (t.index, t.weight, t.fill, t.coord):
+        a = np.ascontiguousarray(arr)
+        h.update(repr((a.dtype.str, a.shape)).encode())
+        h.update(a.tobytes())
+    fx = t.fixed
+    if fx is not None:
+        h.update(repr((fx.bits, fx.offset)).encode())
+        for arr in (fx.weights, fx.fill):
+            a = np.ascontiguousarray(arr)
+            h.update(repr((a.dtype.str, a.shape)).encode())
+            h.update(a.tobytes())
+    h.update(repr((t.in_size, t.out_size, t.fill_value, t.arithmetic)).encode())
+    for k in sorted(t.info):
+        v = t.info[k]
+        # arrays by their bytes (numpy's repr elides long ones)
+        h.update(repr((k, v.dtype.str, v.shape)).encode() + np.ascontiguousarray(v).tobytes()
+                 if isinstance(v, np.ndarray) else repr((k, v)).encode())
+    return seen.setdefault(h.digest(), t)
+
+
 def _sub_plan(p: AxisPlan, o0: int, o1: int, lo: int, hi: int) -> AxisPlan:
     """Rows ``o0:o1`` of ``p`` re-based on the input range ``[lo, hi)``."""
     idx = p.index[o0:o1]
@@ -95,7 +128,7 @@ def _sub_plan(p: AxisPlan, o0: int, o1: int, lo: int, hi: int) -> AxisPlan:
     if fixed is not None:
         fixed = FixedPoint(fixed.bits, fixed.weights[o0:o1], fixed.fill[o0:o1], fixed.offset)
     sub = replace(p, in_size=hi - lo, out_size=o1 - o0, index=idx - lo,
-                  weight=p.weight[o0:o1], fill=p.fill[o0:o1], coord=p.coord[o0:o1],
+                  weight=p.weight[o0:o1], fill=p.fill[o0:o1], coord=p.coord[o0:o1] - lo,
                   fixed=fixed)
     if fixed is not None and sub.is_gather and not p.is_gather:
         # Rows whose weights are all exactly 1 (the whole plan has a 1 - 2**-53 somewhere)
@@ -557,6 +590,7 @@ def _graph(x: Any, name: str, out_chunks: tuple[tuple[int, ...], ...], dtype: np
     in_bounds = [np.concatenate([[0], np.cumsum(c)]).astype(int) for c in x.chunks]
     starts = [np.concatenate([[0], np.cumsum(c)]).astype(int) for c in out_chunks]
     grid = [range(len(c)) for c in out_chunks]
+    seen: dict[bytes, Any] = {}
     # per axis and output chunk: the input range and the tables' rows re-based on it
     per_axis: list[list[tuple[int, int, list[Any]]]] = []
     for a in range(x.ndim):
@@ -571,7 +605,8 @@ def _graph(x: Any, name: str, out_chunks: tuple[tuple[int, ...], ...], dtype: np
             else:
                 rng = [_read_range(t, o0, o1) for t in tables[a]]
                 lo, hi = min(r[0] for r in rng), max(r[1] for r in rng)
-            rows.append((lo, hi, [_cut(t, o0, o1, lo, hi) for t in tables[a]]))
+            rows.append((lo, hi, [_same_as_before(_cut(t, o0, o1, lo, hi), seen)
+                                  for t in tables[a]]))
         per_axis.append(rows)
 
     dsk: dict[Any, Any] = {}
