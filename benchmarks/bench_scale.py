@@ -99,10 +99,12 @@ def case(name: str, src: str, out: str, chunk: int) -> dict[str, Any]:
             elif name == "pixelgrid_pyramid":
                 levels = pixelgrid.pyramid(x, 5)
                 root = zarr.open_group(out, mode="w")
+                # each level stored in its own blocks (a rechunk to larger Zarr chunks
+                # would hold many small blocks until each merged chunk is complete)
                 targets = [root.create_array(str(k), shape=a.shape, dtype=a.dtype,
-                                             chunks=(chunk, chunk))
+                                             chunks=a.chunksize)
                            for k, a in enumerate(levels[1:], 1)]
-                da.store([a.rechunk(chunk) for a in levels[1:]], targets, lock=False)
+                da.store(levels[1:], targets, lock=False)
             elif name == "dask_coarsen":
                 y = da.coarsen(np.mean, x, {0: 4, 1: 4}).astype(np.uint8)
                 y.to_zarr(out, overwrite=True)

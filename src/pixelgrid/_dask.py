@@ -32,6 +32,7 @@ module imports Dask only when a Dask array arrives (``pip install pixelgrid[dask
 from __future__ import annotations
 
 import math
+import sys
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -277,7 +278,9 @@ class _LabelsBlock:
 
 def _block(parts: list[NDArray[Any]], spec: _Block | _LabelsBlock) -> NDArray[Any]:
     """Compute one output block from the input chunks it overlaps."""
-    return spec.run(_assemble(list(parts), spec.places, spec.shape, spec.dtype))
+    out = spec.run(_assemble(list(parts), spec.places, spec.shape, spec.dtype))
+    _trim()
+    return out
 
 
 def _block_read(source: Any, pieces: list[tuple[slice, ...]], get: Any, asarray: bool,
@@ -289,11 +292,46 @@ def _block_read(source: Any, pieces: list[tuple[slice, ...]], get: Any, asarray:
     of 1024^2 uint8 chunks, measured).
     """
     if len(pieces) == 1:
-        return spec.run(np.asarray(get(source, pieces[0], asarray, lock)))
-    slab = np.empty(spec.shape, dtype=spec.dtype)
-    for piece, (_, dst) in zip(pieces, spec.places, strict=True):
-        slab[dst] = np.asarray(get(source, piece, asarray, lock))
-    return spec.run(slab)
+        slab = np.asarray(get(source, pieces[0], asarray, lock))
+    else:
+        slab = np.empty(spec.shape, dtype=spec.dtype)
+        for piece, (_, dst) in zip(pieces, spec.places, strict=True):
+            slab[dst] = np.asarray(get(source, piece, asarray, lock))
+            _trim()  # the decoded chunk just freed (see _trim)
+    out = spec.run(slab)
+    del slab
+    _trim()
+    return out
+
+
+_TRIM: list[Any] = []
+
+
+def _trim() -> None:
+    """Give the heap memory freed by a block back to the system (glibc ``malloc_trim``).
+
+    A block frees megabyte buffers (decoded chunks, its slab, the engine's
+    intermediates) in whichever thread ran it; glibc's allocator then raises its
+    mmap threshold and serves later buffers of that size from per-thread arenas,
+    which keep the freed pages: 20000^2 uint8 x4 lanczos3 with 2 threads held
+    about 22 MB of freed memory at its peak (VmHWM 48 MB, 27 MB with one arena),
+    measured.  ``malloc_trim(0)`` returns the free pages of every arena; a no-op
+    where it does not exist (not glibc).
+    """
+    if not _TRIM:
+        fn = None
+        if sys.platform.startswith("linux"):
+            import ctypes
+            import ctypes.util
+
+            try:
+                fn = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim
+                fn.argtypes, fn.restype = [ctypes.c_size_t], ctypes.c_int
+            except (OSError, AttributeError):
+                fn = None
+        _TRIM.append(fn)
+    if _TRIM[0] is not None:
+        _TRIM[0](0)
 
 
 def _slab_reader(x: Any) -> tuple[Any, Any, bool, Any] | None:
