@@ -152,3 +152,24 @@ def test_errors() -> None:
         warp.warp_affine(x.astype(np.complex64), np.eye(3))
     with pytest.raises(TypeError, match="Dask array: this sampler needs it in memory"):
         warp.resample_region(x, [[1, 2], [5, 6]], (3, 3))
+
+
+def test_distributed_local_cluster_warp_and_compat() -> None:
+    # a warp and a compat call (a library's ordered model) on a 2-worker LocalCluster
+    distributed = pytest.importorskip("distributed")
+    from pixelgrid.compat import opencv
+
+    rng = np.random.default_rng(9)
+    x = _data(rng, (120, 90, 3), "uint8")
+    xd = da.from_array(x, chunks=(40, 30, 3))
+    m = warp.compose(warp.rotation(20.0, (45.0, 60.0)), warp.scaling(1.3, 0.9))
+    w = warp.warp_affine(xd, m, (100, 110), kernel="cubic", chunks=(32, 50, 3))
+    stack = _data(rng, (4, 60, 50, 3), "float32")
+    c = opencv.resize(da.from_array(stack, chunks=(1, 60, 50, 3))[2], (37, 29),
+                      interpolation=opencv.INTER_CUBIC)
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        got_w, got_c = client.compute([w, c], sync=True)
+    assert _same(got_w, warp.warp_affine(x, m, (100, 110), kernel="cubic"))
+    assert _same(got_c, opencv.resize(stack[2], (37, 29), interpolation=opencv.INTER_CUBIC))
