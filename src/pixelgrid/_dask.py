@@ -295,13 +295,39 @@ def _block_read(source: Any, pieces: list[tuple[slice, ...]], get: Any, asarray:
         slab = np.asarray(get(source, pieces[0], asarray, lock))
     else:
         slab = np.empty(spec.shape, dtype=spec.dtype)
+        into = _zarr_into(source) if lock is None else None
         for piece, (_, dst) in zip(pieces, spec.places, strict=True):
-            slab[dst] = np.asarray(get(source, piece, asarray, lock))
+            if into is None or not into(piece, slab[dst]):
+                slab[dst] = np.asarray(get(source, piece, asarray, lock))
             _trim()  # the decoded chunk just freed (see _trim)
     out = spec.run(slab)
     del slab
     _trim()
     return out
+
+
+def _zarr_into(source: Any) -> Any:
+    """``into(piece, view) -> bool`` decoding a Zarr (v3) array's piece straight into ``view``.
+
+    Saves the piece-sized copy a read returns (up to one chunk per read); None for
+    other sources, False (read it the usual way) where Zarr declines.
+    """
+    if not type(source).__module__.startswith("zarr.") or not hasattr(
+            source, "get_basic_selection"):
+        return None
+    try:
+        from zarr.core.buffer.cpu import NDBuffer
+    except ImportError:
+        return None
+
+    def into(piece: tuple[slice, ...], view: NDArray[Any]) -> bool:
+        try:
+            source.get_basic_selection(piece, out=NDBuffer.from_numpy_array(view))
+        except (TypeError, ValueError, NotImplementedError):
+            return False
+        return True
+
+    return into
 
 
 _TRIM: list[Any] = []
