@@ -181,3 +181,48 @@ def test_linear_weights_are_jaxs_bit_for_bit(n_in, n_out):
     ref = np.asarray(jax.image.resize(eye, (len(cols), n_out), "linear", antialias=False))
     p = pj.jax_plans((len(cols), n_in), (len(cols), n_out), "linear", False)[0][1]
     np.testing.assert_array_equal(p.matrix()[:, cols].T, ref)
+
+
+@pytest.mark.parametrize(("n_in", "n_out"), [(2000, 5000), (5000, 1900)])
+def test_area_large_axes_within_an_ulp(n_in, n_out):
+    # area weights are exact float32 overlaps, normalised by the reciprocal of their
+    # float32 sum (XLA rewrites w / total as w * (1 / total)), and XLA:CPU's dot adds
+    # the taps as one fused multiply-add chain in input order: bit for bit.
+    # Not quite: XLA:CPU sums some weight columns with a YNNPACK reduction whose order
+    # (blocks of 4 rows, measured) and whose use (by a cost model) are not modelled, so
+    # a few samples in 10000 differ by an ulp.
+    x = np.random.default_rng(n_in).random((2, n_in), dtype=np.float32)
+    ref = np.asarray(jax.image.resize(x, (2, n_out), "area"))
+    err = np.abs(pj.resize(x, (2, n_out), "area").astype(np.float64) - ref)
+    assert err.max() <= 6e-8 and np.mean(err == 0) >= 0.999
+
+
+@pytest.mark.parametrize(("shape", "out"), [((171, 129, 1), (105, 57, 1)),
+                                            ((13, 184, 3), (191, 189, 3)),
+                                            ((124, 27, 1), (9, 158, 1))])
+def test_axes_contract_in_opt_einsums_order(shape, out):
+    # jnp.einsum applies the two weight matrices in the order with fewer flops (the
+    # first two shapes: width first, the third: height first); linear weights without
+    # antialias are JAX's bit for bit, so the result is too.
+    x = np.random.default_rng(shape[0]).random(shape, dtype=np.float32)
+    ref = np.asarray(jax.image.resize(x, out, "linear", antialias=False))
+    np.testing.assert_array_equal(pj.resize(x, out, "linear", antialias=False), ref)
+
+
+@pytest.mark.parametrize(("n_in", "n_out", "channels"), [(63, 119, 3), (169, 56, 1),
+                                                         (19, 181, 17)])
+def test_dot_is_an_fma_chain_in_input_order(n_in, n_out, channels):
+    # JAX's own weight matrix W (resizing the identity gives it exactly) applied as
+    # acc = fma(w_j, x_j, acc) for j = 0 .. n_in - 1 (float64 products of float32 values
+    # are exact, so one float64 add rounded to float32 is the fma here, barring rare
+    # double roundings) reproduces jax.image.resize bit for bit: the rule
+    # accumulate="taps", fma="chain" declared by compat.jax.
+    rng = np.random.default_rng(n_in)
+    w = np.asarray(jax.image.resize(np.eye(n_in, dtype=np.float32), (n_out, n_in), "cubic"))
+    x = rng.random((n_in, channels), dtype=np.float32)
+    ref = np.asarray(jax.image.resize(x, (n_out, channels), "cubic"))
+    acc = np.zeros((n_out, channels), np.float32)
+    for j in range(n_in):
+        acc = (w[:, j, None].astype(np.float64) * x[j] + acc).astype(np.float32)
+    np.testing.assert_array_equal(acc, ref)
+    assert pj._RESIZE_F32.accumulate == "taps" and pj._RESIZE_F32.fma == "chain"

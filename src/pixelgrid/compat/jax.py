@@ -11,13 +11,20 @@ and :data:`_JIT_F32` for ``scale_and_translate`` called eagerly or under
 ``jax.jit``, ``jit=True`` here), so the match does not drift with the size:
 measured on random float32 data in [0, 1) with 5000-px axes (2000 -> 5000,
 5000 -> 1900, every method, with and without antialias), the worst
-difference is 6.6e-7 (was up to 1.5e-4 for ``cubic``); ``nearest`` is
-bit-identical.  The rest is not bit for bit: XLA contracts the dense weight
-matrix in its own order and evaluates kernels in float32.  XLA:CPU computes
-``resize`` positions differently by program: one multiply-add on long axes,
-two roundings on axes shorter than :data:`SHORT_AXIS` (both declared); on
-axes of roughly 100 to 1000 samples it mixes the two per program, which this
-module does not predict (measured: up to 2.3e-5 at 254 -> 118 / 191 -> 238).
+difference is 4.8e-7 (was up to 1.5e-4 for ``cubic``); ``nearest`` is
+bit-identical.  What ``resize`` does, measured on XLA:CPU: positions
+``f32((o + 0.5) * s - 0.5)`` with ``s = f32(1 / (out / in))`` (double
+quotients) as one multiply-add on output axes of :data:`SHORT_AXIS` samples
+or more, two roundings below; weights multiplied by ``f32(1 / total)``; the
+dot adds the taps as one multiply-add chain in input order; the per-axis
+matrices are applied in ``jnp.einsum``'s order (fewest flops first:
+:func:`_contraction_order`).  With these, ``linear`` without antialias and
+``area`` are JAX's bit for bit on most shapes.  Not modelled (so
+``cubic``/``lanczos`` and antialiased downsampling stay an ulp or a few
+away): XLA's float32 kernels (its own ``sin``, multiply-adds inside the
+polynomials, the stretch applied as ``|x| * f32(1 / stretch)`` with constants
+folded into the first product) and, on some shapes chosen by a cost model,
+column sums taken by a YNNPACK reduction in blocks of 4 rows.
 
 JAX facts this module encodes (checked against JAX in the tests):
 
@@ -52,6 +59,8 @@ JAX facts this module encodes (checked against JAX in the tests):
 
 from __future__ import annotations
 
+import itertools
+import math
 import numbers
 from dataclasses import dataclass, replace
 from fractions import Fraction
@@ -108,23 +117,31 @@ def _method(method: Any) -> str:
 
 #: ``jax.image.resize`` under its own ``jit``: ``sample_f = f32((o + 0.5) * inv_scale - 0.5)``
 #: (XLA fuses the constant-folded expression into one multiply-add), ``inv_scale =
-#: f32(1 / f32(out / in))``; a dense float32 weight matrix normalised by its column sums
-#: (columns summing to at most ``1000 * eps(float32)`` are zero); ``area`` boxes from
-#: ``L = f32(o * inv_scale)`` to ``f32(L + inv_scale)``.
+#: f32(1 / (out / in))`` (double quotients, one rounding); a dense float32 weight matrix
+#: normalised by the float32 reciprocal of its column sums (XLA rewrites ``w / total`` as
+#: ``w * (1 / total)``; columns summing to at most ``1000 * eps(float32)`` are zero);
+#: ``area`` boxes from ``L = f32(o * inv_scale)`` to ``f32(L + inv_scale)``.  XLA:CPU's
+#: dot adds the taps as one multiply-add chain in input order (measured bit for bit with
+#: JAX's own weight matrix: ``accumulate="taps"``, ``fma="chain"``).
 _RESIZE_F32 = Arithmetic(coordinates="float32_fma", weights="float32", boxes="float32_width",
                          min_total=1000 * float(np.finfo(np.float32).eps),
-                         zero_taps="dense")  # NaN/inf: the dense matrix's 0 * x too
+                         zero_taps="dense",  # NaN/inf: the dense matrix's 0 * x too
+                         accumulate="taps", fma="chain", reciprocal=True)
 #: ``resize`` onto fewer than :data:`SHORT_AXIS` samples: XLA:CPU's code for such short
-#: axes multiplies and subtracts separately, ``f32(f32(f32(o + 0.5) * s) - 0.5)`` with
-#: ``s = f32(1 / (out / in))`` (measured; between 96 and ~200 samples it mixes the rules).
+#: axes multiplies and subtracts separately, ``f32(f32(f32(o + 0.5) * s) - 0.5)`` (measured
+#: on linear weight matrices: outputs 5..95 two roundings, 96 and up one multiply-add,
+#: whatever the input size).
 _SHORT_F32 = replace(_RESIZE_F32, coordinates="float32")
 SHORT_AXIS = 96
+#: ``scale_and_translate``'s records keep the float64 sum and true division (not
+#: re-measured with the tap-order rule; its eager ``divide`` is a real division).
+_SAT_F32 = replace(_RESIZE_F32, accumulate="float64", fma="none", reciprocal=False)
 #: ``scale_and_translate`` called eagerly: ``((o + 0.5) * inv_scale - translation *
 #: inv_scale) - 0.5`` with every operation rounded to float32.
-_EAGER_F32 = replace(_RESIZE_F32, coordinates="float32_translate")
+_EAGER_F32 = replace(_SAT_F32, coordinates="float32_translate")
 #: ``scale_and_translate`` under ``jax.jit``: XLA fuses the first product and the
 #: translation into one multiply-add, then subtracts 0.5.
-_JIT_F32 = replace(_RESIZE_F32, coordinates="float32_translate_fma")
+_JIT_F32 = replace(_SAT_F32, coordinates="float32_translate_fma")
 
 
 def _axis_plan(name: str, n_in: int, n_out: int, inv_scale: Fraction, translation: Fraction,
@@ -216,13 +233,48 @@ def jax_plans(
         if name == "nearest":
             plans.append((ax, _nearest_plan(n_in, n_out)))
         else:
-            if n_out < SHORT_AXIS:
-                inv, model = Fraction(float(np.float32(1 / (n_out / n_in)))), _SHORT_F32
-            else:  # scale = out / in (a Python float, float32 in the traced graph)
-                inv, model = _inv_scale32(np.float32(n_out / n_in)), _RESIZE_F32
+            # scale = out / in and inv_scale = 1. / scale are Python floats (double), the
+            # latter rounded once to float32 as a weakly typed constant (measured: every
+            # row of the weight matrix, sizes 5..1000, with one multiply-add positions).
+            inv = Fraction(float(np.float32(1 / (n_out / n_in))))
+            model = _SHORT_F32 if n_out < SHORT_AXIS else _RESIZE_F32
             plans.append((ax, _axis_plan(name, n_in, n_out, inv, Fraction(0), bool(antialias),
                                          model)))
-    return plans
+    if name == "nearest":
+        return plans  # a gather: exact in any order
+    return [plans[i] for i in _contraction_order(in_shape, [(ax, p.out_size) for ax, p in plans])]
+
+
+def _contraction_order(in_shape: tuple[int, ...], axes: list[tuple[int, int]]) -> list[int]:
+    """The order in which ``jnp.einsum`` applies JAX's per-axis weight matrices.
+
+    ``_scale_and_translate`` contracts the image with one matrix per resized
+    axis in a single ``einsum``, whose ``optimize="auto"`` path (opt_einsum's
+    ``optimal`` for these few operands) takes the order with the fewest
+    flops: contracting axis ``d`` when the array has shape ``S`` costs
+    ``prod(S) * out_d``; ties go to the first order in operand (axis) order.
+    Measured: the other order differs from JAX by an ulp in about a third of
+    the samples.  ``axes`` holds ``(axis, out_size)`` pairs; returns indices
+    into it.
+
+    Examples
+    --------
+    >>> _contraction_order((171, 129, 1), [(0, 105), (1, 57)])  # width first: fewer flops
+    [1, 0]
+    >>> _contraction_order((124, 27, 1), [(0, 9), (1, 158)])
+    [0, 1]
+
+    """
+    best: tuple[int, list[int]] | None = None
+    for perm in itertools.permutations(range(len(axes))):
+        shape, cost = list(in_shape), 0
+        for i in perm:
+            ax, n_out = axes[i]
+            cost += math.prod(shape) * n_out
+            shape[ax] = n_out
+        if best is None or cost < best[0]:
+            best = (cost, list(perm))
+    return best[1] if best is not None else []
 
 
 def resize(image: Any, shape: Any, method: Any, antialias: bool = True,
