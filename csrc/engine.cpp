@@ -7,6 +7,7 @@
 // released.  Kernels are compiled twice (baseline and AVX2+FMA) and picked at import.
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
+#include <nanobind/stl/optional.h>
 #include <nanobind/stl/string.h>
 
 #include <unistd.h>
@@ -17,6 +18,7 @@
 #include <functional>
 #include <mutex>
 #include <numeric>
+#include <optional>
 #include <cstdint>
 #include <stdexcept>
 #include <string>
@@ -106,117 +108,251 @@ int64_t item_size(int dtype) {
 
 int64_t nbytes(const RoArray& a) { return static_cast<int64_t>(a.nbytes()); }
 
-// Holds the arrays of a plan alive while its raw pointers are used.
-struct PlanHolder {
-  PlanArgs p{};
-  RoArray start, index, weight, bias, wq, pbase, prel, pw, pbias, pstart, gbase, gmask, gw,
-      gbias, sbase, smask, sw, sbias, foff, fw, fbias;
-};
-
 void check(bool ok, const char* what) {
   if (!ok) throw std::invalid_argument(what);
 }
 
-PlanHolder unpack_plan(const nb::tuple& t, int64_t accsz) {
-  check(nb::len(t) == 13, "plan tuple must have 13 items");
-  PlanHolder h;
-  h.p.wsplit = nb::cast<int>(t[12]) ? 1 : 0;
-  check(!h.p.wsplit || accsz == 4, "split weights need the int32 accumulator");
-  if (!t[9].is_none()) {
-    h.wq = nb::cast<RoArray>(t[9]);
-    const int64_t nq = (nb::cast<int64_t>(t[2]) + 3) / 4;
-    check(nbytes(h.wq) == nb::cast<int64_t>(t[1]) * nq * 32 * (1 + h.p.wsplit),
-          "plan wq array has the wrong size");
-    h.p.wq = static_cast<const int32_t*>(h.wq.data());
-    h.p.nq = nq;
+// ---- The engine's boundary: one axis of a plan in kernel form, as named, read-only
+// objects (pixelgrid._native.AxisTables and its tables), built by
+// pixelgrid/_engines/native.py.  PlanArgs (engine_types.h) documents what each table
+// holds and how the kernels read it; unpack_plan checks every size and range, so a
+// bad table is a ValueError, never an out-of-bounds read.
+
+// Byte-pair tables of the 8-bit horizontal kernel (PlanArgs::sbase, smask, sw, sbias).
+struct SmallGroupTables {
+  int shift;  // PlanArgs::sbits: the int16 sum is shifted right by this (left if < 0)
+  RoArray base, mask, weight, bias;
+};
+
+// Group tables of the 8-bit horizontal kernel for interleaved channels
+// (PlanArgs::gC, gnp, gbase, gmask, gw, gbias).
+struct GroupTables {
+  int64_t channels, pairs;
+  RoArray base, mask, weight, bias;
+  std::optional<SmallGroupTables> small;
+};
+
+// Two-phase tables of the float32 kernel (PlanArgs::fe0..fb1, foff, fw, fbias).
+struct TwoPhaseTables {
+  int64_t e0, e1, b0, b1;
+  RoArray offset, weight, bias;
+};
+
+// Permute tables of the float32 kernel for interleaved channels (PlanArgs::pC, pbase,
+// prel, pw, pbias; with `blocks`, variable blocks PlanArgs::pstart).
+struct PermTables {
+  int64_t channels;
+  RoArray base, rel, weight, bias;
+  std::optional<RoArray> blocks;
+  std::optional<TwoPhaseTables> two_phase;
+};
+
+// One axis: taps at start[o] + t (windowed) or index[o, t], their weights (float32,
+// float64, int32 or int64 as the accumulator), per-output bias, and the optional SIMD
+// tables.
+struct AxisTables {
+  int64_t n_in, n_out, taps;
+  int bits;       // fixed-point shift of the sums (0 for floats)
+  bool windowed;  // start (contiguous taps) rather than index
+  bool split;     // quads hold int16 hi/lo weight parts (PlanArgs::wsplit)
+  std::optional<RoArray> start, index, quads;
+  RoArray weight, bias;
+  std::optional<GroupTables> groups;
+  std::optional<PermTables> perm;
+};
+
+void bind_tables(nb::module_& m) {
+  using nb::arg;
+  nb::class_<SmallGroupTables>(m, "SmallGroupTables",
+                               "Byte-pair tables of the 8-bit horizontal kernel (read-only).")
+      .def("__init__",
+           [](SmallGroupTables* t, int shift, RoArray base, RoArray mask, RoArray weight,
+              RoArray bias) { new (t) SmallGroupTables{shift, base, mask, weight, bias}; },
+           arg("shift"), arg("base"), arg("mask"), arg("weight"), arg("bias"))
+      .def_ro("shift", &SmallGroupTables::shift)
+      .def_ro("base", &SmallGroupTables::base)
+      .def_ro("mask", &SmallGroupTables::mask)
+      .def_ro("weight", &SmallGroupTables::weight)
+      .def_ro("bias", &SmallGroupTables::bias);
+  nb::class_<GroupTables>(m, "GroupTables",
+                          "Group tables of the 8-bit horizontal kernel (read-only).")
+      .def("__init__",
+           [](GroupTables* t, int64_t channels, int64_t pairs, RoArray base, RoArray mask,
+              RoArray weight, RoArray bias, std::optional<SmallGroupTables> small) {
+             new (t) GroupTables{channels, pairs, base, mask, weight, bias, small};
+           },
+           arg("channels"), arg("pairs"), arg("base"), arg("mask"), arg("weight"),
+           arg("bias"), arg("small") = nb::none())
+      .def_ro("channels", &GroupTables::channels)
+      .def_ro("pairs", &GroupTables::pairs)
+      .def_ro("base", &GroupTables::base)
+      .def_ro("mask", &GroupTables::mask)
+      .def_ro("weight", &GroupTables::weight)
+      .def_ro("bias", &GroupTables::bias)
+      .def_ro("small", &GroupTables::small);
+  nb::class_<TwoPhaseTables>(m, "TwoPhaseTables",
+                             "Two-phase tables of the float32 kernel (read-only).")
+      .def("__init__",
+           [](TwoPhaseTables* t, int64_t e0, int64_t e1, int64_t b0, int64_t b1,
+              RoArray offset, RoArray weight, RoArray bias) {
+             new (t) TwoPhaseTables{e0, e1, b0, b1, offset, weight, bias};
+           },
+           arg("e0"), arg("e1"), arg("b0"), arg("b1"), arg("offset"), arg("weight"),
+           arg("bias"))
+      .def_ro("e0", &TwoPhaseTables::e0)
+      .def_ro("e1", &TwoPhaseTables::e1)
+      .def_ro("b0", &TwoPhaseTables::b0)
+      .def_ro("b1", &TwoPhaseTables::b1)
+      .def_ro("offset", &TwoPhaseTables::offset)
+      .def_ro("weight", &TwoPhaseTables::weight)
+      .def_ro("bias", &TwoPhaseTables::bias);
+  nb::class_<PermTables>(m, "PermTables", "Permute tables of the float32 kernel (read-only).")
+      .def("__init__",
+           [](PermTables* t, int64_t channels, RoArray base, RoArray rel, RoArray weight,
+              RoArray bias, std::optional<RoArray> blocks,
+              std::optional<TwoPhaseTables> two_phase) {
+             new (t) PermTables{channels, base, rel, weight, bias, blocks, two_phase};
+           },
+           arg("channels"), arg("base"), arg("rel"), arg("weight"), arg("bias"),
+           arg("blocks") = nb::none(), arg("two_phase") = nb::none())
+      .def_ro("channels", &PermTables::channels)
+      .def_ro("base", &PermTables::base)
+      .def_ro("rel", &PermTables::rel)
+      .def_ro("weight", &PermTables::weight)
+      .def_ro("bias", &PermTables::bias)
+      .def_ro("blocks", &PermTables::blocks)
+      .def_ro("two_phase", &PermTables::two_phase);
+  nb::class_<AxisTables>(m, "AxisTables",
+                         "One axis of a plan in kernel form (read-only; see native.py _make).")
+      .def("__init__",
+           [](AxisTables* t, int64_t n_in, int64_t n_out, int64_t taps, int bits, bool windowed,
+              RoArray weight, RoArray bias, std::optional<RoArray> start,
+              std::optional<RoArray> index, std::optional<RoArray> quads, bool split) {
+             new (t) AxisTables{n_in,  n_out, taps,   bits, windowed, split,       start,
+                                index, quads, weight, bias, std::nullopt, std::nullopt};
+           },
+           arg("n_in"), arg("n_out"), arg("taps"), arg("bits"), arg("windowed"),
+           arg("weight"), arg("bias"), arg("start") = nb::none(), arg("index") = nb::none(),
+           arg("quads") = nb::none(), arg("split") = false)
+      .def(
+          "with_tables",
+          [](const AxisTables& t, std::optional<GroupTables> groups,
+             std::optional<PermTables> perm) {
+            AxisTables c = t;
+            if (groups) c.groups = groups;
+            if (perm) c.perm = perm;
+            return c;
+          },
+          arg("groups") = nb::none(), arg("perm") = nb::none(),
+          "A copy with these SIMD tables added.")
+      .def_ro("n_in", &AxisTables::n_in)
+      .def_ro("n_out", &AxisTables::n_out)
+      .def_ro("taps", &AxisTables::taps)
+      .def_ro("bits", &AxisTables::bits)
+      .def_ro("windowed", &AxisTables::windowed)
+      .def_ro("split", &AxisTables::split)
+      .def_ro("start", &AxisTables::start)
+      .def_ro("index", &AxisTables::index)
+      .def_ro("quads", &AxisTables::quads)
+      .def_ro("weight", &AxisTables::weight)
+      .def_ro("bias", &AxisTables::bias)
+      .def_ro("groups", &AxisTables::groups)
+      .def_ro("perm", &AxisTables::perm);
+}
+
+template <class T>
+const T* ptr(const RoArray& a) {
+  return static_cast<const T*>(a.data());
+}
+
+// The kernels' view of `t` (raw pointers into its arrays, which the caller's Python
+// object keeps alive: the objects are read-only), after checking every size and range.
+PlanArgs unpack_plan(const AxisTables& t, int64_t accsz) {
+  PlanArgs p{};
+  const int64_t L = t.n_in, O = t.n_out, K = t.taps;
+  check(L >= 1 && O >= 1 && K >= 0 && L < (int64_t(1) << 31), "bad plan sizes");
+  check(t.bits >= 0 && t.bits <= 62, "bad plan bits");
+  p.in_size = L;
+  p.out_size = O;
+  p.K = K;
+  p.contig = t.windowed ? 1 : 0;
+  p.bits = t.bits;
+  p.wsplit = t.split ? 1 : 0;
+  check(!p.wsplit || accsz == 4, "split weights need the int32 accumulator");
+  if (t.quads) {
+    const int64_t nq = (K + 3) / 4;
+    check(nbytes(*t.quads) == O * nq * 32 * (1 + p.wsplit), "plan quads array has the wrong size");
+    p.wq = ptr<int32_t>(*t.quads);
+    p.nq = nq;
   }
-  if (!t[11].is_none()) {
-    nb::tuple gt = nb::cast<nb::tuple>(t[11]);
-    check(nb::len(gt) == 6 || nb::len(gt) == 11, "group tuple must have 6 or 11 items");
-    const int64_t gC = nb::cast<int64_t>(gt[0]), gnp = nb::cast<int64_t>(gt[1]);
-    const int64_t O = nb::cast<int64_t>(t[1]), L = nb::cast<int64_t>(t[0]);
-    check(gC >= 1 && gC <= 4 && gnp >= 1 && accsz == 4 && nb::cast<int>(t[3]) == 1,
-          "bad group tuple");
-    check(2 * gC * gnp >= nb::cast<int64_t>(t[2]), "group tuple covers too few taps");
+  if (t.groups) {
+    const GroupTables& g = *t.groups;
+    const int64_t gC = g.channels, gnp = g.pairs;
+    check(gC >= 1 && gC <= 4 && gnp >= 1 && accsz == 4 && t.windowed, "bad group tables");
+    check(2 * gC * gnp >= K, "group tables cover too few taps");
     const int64_t ng = O * gC / 8;
-    h.gbase = nb::cast<RoArray>(gt[2]);
-    h.gmask = nb::cast<RoArray>(gt[3]);
-    h.gw = nb::cast<RoArray>(gt[4]);
-    h.gbias = nb::cast<RoArray>(gt[5]);
-    check(nbytes(h.gbase) == ng * 8 && nbytes(h.gmask) == ng * 32 &&
-              nbytes(h.gw) == ng * gnp * 32 * (1 + h.p.wsplit) && nbytes(h.gbias) == ng * 32,
+    check(nbytes(g.base) == ng * 8 && nbytes(g.mask) == ng * 32 &&
+              nbytes(g.weight) == ng * gnp * 32 * (1 + p.wsplit) && nbytes(g.bias) == ng * 32,
           "group arrays have the wrong size");
-    const int32_t* gb = static_cast<const int32_t*>(h.gbase.data());
-    const int8_t* gm = static_cast<const int8_t*>(h.gmask.data());
-    for (int64_t g = 0; g < ng; ++g) {
-      if (gb[2 * g] < 0) continue;
+    const int32_t* gb = ptr<int32_t>(g.base);
+    const int8_t* gm = ptr<int8_t>(g.mask);
+    for (int64_t i = 0; i < ng; ++i) {
+      if (gb[2 * i] < 0) continue;
       for (int l = 0; l < 2; ++l)
-        check(gb[2 * g + l] >= 0 && gb[2 * g + l] + 2 * gC * (gnp - 1) + 16 <= L * gC,
+        check(gb[2 * i + l] >= 0 && gb[2 * i + l] + 2 * gC * (gnp - 1) + 16 <= L * gC,
               "group base out of range");
-      for (int j = 0; j < 32; ++j) check(gm[32 * g + j] < 16, "group mask out of range");
+      for (int j = 0; j < 32; ++j) check(gm[32 * i + j] < 16, "group mask out of range");
     }
-    h.p.gC = gC;
-    h.p.gnp = gnp;
-    h.p.gbase = gb;
-    h.p.gmask = gm;
-    h.p.gw = static_cast<const int32_t*>(h.gw.data());
-    h.p.gbias = static_cast<const int32_t*>(h.gbias.data());
-    if (nb::len(gt) == 11) {  // small-weight byte-pair tables (PlanArgs::sbase)
+    p.gC = gC;
+    p.gnp = gnp;
+    p.gbase = gb;
+    p.gmask = gm;
+    p.gw = ptr<int32_t>(g.weight);
+    p.gbias = ptr<int32_t>(g.bias);
+    if (g.small) {
+      const SmallGroupTables& s = *g.small;
       const int64_t ngs = O * gC / 16;
-      h.p.sbits = nb::cast<int>(gt[6]);
-      h.sbase = nb::cast<RoArray>(gt[7]);
-      h.smask = nb::cast<RoArray>(gt[8]);
-      h.sw = nb::cast<RoArray>(gt[9]);
-      h.sbias = nb::cast<RoArray>(gt[10]);
-      // sbits < 0: a left shift (the wide model's first pass, see h8_small)
-      check(h.p.sbits >= -15 && h.p.sbits <= 15 && nb::cast<int64_t>(t[2]) <= 2,
-            "bad small-weight group tables");
-      check(nbytes(h.sbase) == ngs * 8 && nbytes(h.smask) == ngs * 32 &&
-                nbytes(h.sw) == ngs * 32 && nbytes(h.sbias) == ngs * 32,
+      // shift < 0: a left shift (the wide model's first pass, see h8_small)
+      check(s.shift >= -15 && s.shift <= 15 && K <= 2, "bad small-weight group tables");
+      check(nbytes(s.base) == ngs * 8 && nbytes(s.mask) == ngs * 32 &&
+                nbytes(s.weight) == ngs * 32 && nbytes(s.bias) == ngs * 32,
             "small-weight group arrays have the wrong size");
-      const int32_t* sb = static_cast<const int32_t*>(h.sbase.data());
-      const int8_t* sm = static_cast<const int8_t*>(h.smask.data());
-      for (int64_t g = 0; g < ngs; ++g) {
-        if (sb[2 * g] < 0 || sb[2 * g + 1] < 0) continue;
+      const int32_t* sb = ptr<int32_t>(s.base);
+      const int8_t* sm = ptr<int8_t>(s.mask);
+      for (int64_t i = 0; i < ngs; ++i) {
+        if (sb[2 * i] < 0 || sb[2 * i + 1] < 0) continue;
         for (int l = 0; l < 2; ++l)
-          check(sb[2 * g + l] + 16 <= L * gC, "small-weight group base out of range");
+          check(sb[2 * i + l] + 16 <= L * gC, "small-weight group base out of range");
         for (int j = 0; j < 32; ++j)
-          check(sm[32 * g + j] >= 0 && sm[32 * g + j] < 16, "small-weight mask out of range");
+          check(sm[32 * i + j] >= 0 && sm[32 * i + j] < 16, "small-weight mask out of range");
       }
-      h.p.sbase = sb;
-      h.p.smask = sm;
-      h.p.sw = static_cast<const int8_t*>(h.sw.data());
-      h.p.sbias = static_cast<const int16_t*>(h.sbias.data());
+      p.sbits = s.shift;
+      p.sbase = sb;
+      p.smask = sm;
+      p.sw = ptr<int8_t>(s.weight);
+      p.sbias = ptr<int16_t>(s.bias);
     }
   }
-  if (!t[10].is_none()) {
-    nb::tuple pt = nb::cast<nb::tuple>(t[10]);
-    check(nb::len(pt) >= 5 && nb::len(pt) <= 7, "perm tuple must have 5 to 7 items");
-    const int64_t pC = nb::cast<int64_t>(pt[0]);
-    const int64_t O = nb::cast<int64_t>(t[1]), K = nb::cast<int64_t>(t[2]);
-    check(pC >= 1 && accsz == 4, "bad perm tuple");
+  if (t.perm) {
+    const PermTables& pt = *t.perm;
+    const int64_t pC = pt.channels;
+    check(pC >= 1 && accsz == 4, "bad perm tables");
     int64_t nbk = (O * pC + 7) / 8;
     const int32_t* vstart = nullptr;
-    if (nb::len(pt) >= 6) {  // variable blocks (PlanArgs::pstart)
-      h.pstart = nb::cast<RoArray>(pt[5]);
-      nbk = nbytes(h.pstart) / 4 - 1;
-      check(nbk >= 1, "perm start array is too short");
-      vstart = static_cast<const int32_t*>(h.pstart.data());
-      check(vstart[0] == 0 && vstart[nbk] == O * pC, "perm starts must span the row");
+    if (pt.blocks) {  // variable blocks (PlanArgs::pstart)
+      nbk = nbytes(*pt.blocks) / 4 - 1;
+      check(nbk >= 1, "perm blocks array is too short");
+      vstart = ptr<int32_t>(*pt.blocks);
+      check(vstart[0] == 0 && vstart[nbk] == O * pC, "perm blocks must span the row");
       for (int64_t b = 0; b < nbk; ++b)
         check(vstart[b + 1] > vstart[b] && vstart[b + 1] - vstart[b] <= 8,
               "perm blocks must hold 1 to 8 elements");
     }
-    h.pbase = nb::cast<RoArray>(pt[1]);
-    h.prel = nb::cast<RoArray>(pt[2]);
-    h.pw = nb::cast<RoArray>(pt[3]);
-    h.pbias = nb::cast<RoArray>(pt[4]);
-    check(nbytes(h.pbase) == nbk * 4 && nbytes(h.prel) == nbk * 32 &&
-              nbytes(h.pw) == nbk * K * 32 && nbytes(h.pbias) == nbk * 32,
+    check(nbytes(pt.base) == nbk * 4 && nbytes(pt.rel) == nbk * 32 &&
+              nbytes(pt.weight) == nbk * K * 32 && nbytes(pt.bias) == nbk * 32,
           "perm arrays have the wrong size");
-    const int32_t* base = static_cast<const int32_t*>(h.pbase.data());
-    const int32_t* rel = static_cast<const int32_t*>(h.prel.data());
-    const int64_t L = nb::cast<int64_t>(t[0]);
+    const int32_t* base = ptr<int32_t>(pt.base);
+    const int32_t* rel = ptr<int32_t>(pt.rel);
     for (int64_t b = 0; b < nbk; ++b) {
       if (base[b] < 0) continue;
       if (vstart != nullptr) {
@@ -230,71 +366,54 @@ PlanHolder unpack_plan(const nb::tuple& t, int64_t accsz) {
       for (int j = 0; j < 8; ++j)
         check(rel[b * 8 + j] >= 0 && rel[b * 8 + j] + (K - 1) * pC <= 15, "perm rel out of range");
     }
-    if (nb::len(pt) == 7 && !pt[6].is_none()) {  // two-phase tables (PlanArgs::fw)
-      nb::tuple ft = nb::cast<nb::tuple>(pt[6]);
-      check(vstart != nullptr && pC == 1 && nb::len(ft) == 7 && K >= 1 && K <= 8,
-            "bad two-phase tables");
-      const int64_t fe0 = nb::cast<int64_t>(ft[0]), fe1 = nb::cast<int64_t>(ft[1]);
-      const int64_t fb0 = nb::cast<int64_t>(ft[2]), fb1 = nb::cast<int64_t>(ft[3]);
-      h.foff = nb::cast<RoArray>(ft[4]);
-      h.fw = nb::cast<RoArray>(ft[5]);
-      h.fbias = nb::cast<RoArray>(ft[6]);
-      check(nbytes(h.foff) == 8 && nbytes(h.fw) == 2 * K * 4 && nbytes(h.fbias) == 8,
+    if (pt.two_phase) {  // two-phase tables (PlanArgs::fw)
+      const TwoPhaseTables& f = *pt.two_phase;
+      check(vstart != nullptr && pC == 1 && K >= 1 && K <= 8, "bad two-phase tables");
+      check(nbytes(f.offset) == 8 && nbytes(f.weight) == 2 * K * 4 && nbytes(f.bias) == 8,
             "two-phase arrays have the wrong size");
-      const int32_t* off = static_cast<const int32_t*>(h.foff.data());
-      check(fe0 >= 0 && fe0 % 2 == 0 && fe1 > fe0 && (fe1 - fe0) % 16 == 0 && fe1 <= O &&
-                0 <= fb0 && fb0 <= fb1 && fb1 <= nbk && vstart[fb0] >= fe0 &&
-                vstart[fb1] <= fe1,
+      const int32_t* off = ptr<int32_t>(f.offset);
+      check(f.e0 >= 0 && f.e0 % 2 == 0 && f.e1 > f.e0 && (f.e1 - f.e0) % 16 == 0 &&
+                f.e1 <= O && 0 <= f.b0 && f.b0 <= f.b1 && f.b1 <= nbk && vstart[f.b0] >= f.e0 &&
+                vstart[f.b1] <= f.e1,
             "two-phase range out of range");
       for (int q = 0; q < 2; ++q)
-        check(fe0 / 2 + off[q] >= 0 && fe1 / 2 + off[q] + K - 1 <= L,
+        check(f.e0 / 2 + off[q] >= 0 && f.e1 / 2 + off[q] + K - 1 <= L,
               "two-phase offset out of range");
-      h.p.fe0 = fe0;
-      h.p.fe1 = fe1;
-      h.p.fb0 = fb0;
-      h.p.fb1 = fb1;
-      h.p.foff = off;
-      h.p.fw = static_cast<const float*>(h.fw.data());
-      h.p.fbias = static_cast<const float*>(h.fbias.data());
+      p.fe0 = f.e0;
+      p.fe1 = f.e1;
+      p.fb0 = f.b0;
+      p.fb1 = f.b1;
+      p.foff = off;
+      p.fw = ptr<float>(f.weight);
+      p.fbias = ptr<float>(f.bias);
     }
-    h.p.pstart = vstart;
-    h.p.pnb = nbk;
-    h.p.pC = pC;
-    h.p.pbase = base;
-    h.p.prel = rel;
-    h.p.pw = static_cast<const float*>(h.pw.data());
-    h.p.pbias = static_cast<const float*>(h.pbias.data());
+    p.pstart = vstart;
+    p.pnb = nbk;
+    p.pC = pC;
+    p.pbase = base;
+    p.prel = rel;
+    p.pw = ptr<float>(pt.weight);
+    p.pbias = ptr<float>(pt.bias);
   }
-  h.p.in_size = nb::cast<int64_t>(t[0]);
-  h.p.out_size = nb::cast<int64_t>(t[1]);
-  h.p.K = nb::cast<int64_t>(t[2]);
-  h.p.contig = nb::cast<int>(t[3]);
-  h.p.bits = nb::cast<int>(t[4]);
-  const int64_t L = h.p.in_size, O = h.p.out_size, K = h.p.K;
-  check(L >= 1 && O >= 1 && K >= 0 && L < (int64_t(1) << 31), "bad plan sizes");
-  check(h.p.bits >= 0 && h.p.bits <= 62, "bad plan bits");
-  h.weight = nb::cast<RoArray>(t[7]);
-  h.bias = nb::cast<RoArray>(t[8]);
-  check(nbytes(h.weight) == O * K * accsz, "plan weight array has the wrong size");
-  check(nbytes(h.bias) == O * accsz, "plan bias array has the wrong size");
-  h.p.weight = h.weight.data();
-  h.p.bias = h.bias.data();
-  if (h.p.contig) {
-    h.start = nb::cast<RoArray>(t[5]);
-    check(nbytes(h.start) == O * 4, "plan start array has the wrong size");
-    const int32_t* s = static_cast<const int32_t*>(h.start.data());
+  check(nbytes(t.weight) == O * K * accsz, "plan weight array has the wrong size");
+  check(nbytes(t.bias) == O * accsz, "plan bias array has the wrong size");
+  p.weight = t.weight.data();
+  p.bias = t.bias.data();
+  if (t.windowed) {
+    check(t.start.has_value() && nbytes(*t.start) == O * 4, "plan start array has the wrong size");
+    const int32_t* s = ptr<int32_t>(*t.start);
     for (int64_t o = 0; o < O; ++o)
       check(s[o] >= 0 && s[o] + K <= L, "plan start index out of range");
-    h.p.start = s;
+    p.start = s;
   } else {
-    h.index = nb::cast<RoArray>(t[6]);
-    check(nbytes(h.index) == O * K * 4, "plan index array has the wrong size");
-    const int32_t* ix = static_cast<const int32_t*>(h.index.data());
+    check(t.index.has_value() && nbytes(*t.index) == O * K * 4,
+          "plan index array has the wrong size");
+    const int32_t* ix = ptr<int32_t>(*t.index);
     for (int64_t i = 0; i < O * K; ++i)
       check(ix[i] >= 0 && ix[i] < L, "plan index out of range");
-    h.p.index = ix;
+    p.index = ix;
   }
-  return h;
+  return p;
 }
 
 // Persistent worker threads (created on first use, never destroyed: they sleep on a
@@ -485,7 +604,7 @@ int64_t cap_threads(int64_t threads, double work) {
 }
 
 void run_single(const RoArray& src, RwArray& dst, int dtype, int acc64, int64_t B, int64_t C,
-                const nb::tuple& plan, int64_t threads, int odtype) {
+                const AxisTables& plan, int64_t threads, int odtype) {
   if (odtype < 0) odtype = dtype;
   const bool wide = odtype != dtype || dtype == I32;
   // the wide model's passes: integers only, and an int32 intermediate needs int64 sums
@@ -494,17 +613,17 @@ void run_single(const RoArray& src, RwArray& dst, int dtype, int acc64, int64_t 
         "bad wide pass dtypes");
   check(dtype != I32 || wide, "int32 data only as the wide intermediate");
   const int64_t accsz = acc_size(dtype, acc64), isz = item_size(dtype), osz = item_size(odtype);
-  PlanHolder h = unpack_plan(plan, accsz);
-  const int64_t L = h.p.in_size, O = h.p.out_size;
+  const PlanArgs pa = unpack_plan(plan, accsz);
+  const int64_t L = pa.in_size, O = pa.out_size;
   check(B >= 1 && C >= 1 && threads >= 1, "bad step sizes");
   check(nbytes(src) == B * L * C * isz, "source array has the wrong size");
   check(static_cast<int64_t>(dst.nbytes()) == B * O * C * osz, "destination has the wrong size");
   const int64_t rows = std::min(batch_rows(L * C * isz), batch_rows(O * C * osz));
-  SingleArgs a{dtype, acc64, odtype, B, C, rows, src.data(), dst.data(), h.p};
-  const int64_t nt = cap_threads(threads, double(B) * O * C * std::max<int64_t>(1, h.p.K));
+  SingleArgs a{dtype, acc64, odtype, B, C, rows, src.data(), dst.data(), pa};
+  const int64_t nt = cap_threads(threads, double(B) * O * C * std::max<int64_t>(1, pa.K));
   const Kernels k = g_kernels;
   nb::gil_scoped_release release;
-  Scratch scratch(nt, h.p.K * 16 + 64);
+  Scratch scratch(nt, pa.K * 16 + 64);
   // Whole rows per chunk when there are enough of them: the row kernels then batch rows.
   const int64_t align = B >= 4 * nt ? O : 8;
   const SingleFn fn = wide ? k.wide_single : k.single;
@@ -514,7 +633,7 @@ void run_single(const RoArray& src, RwArray& dst, int dtype, int acc64, int64_t 
 }
 
 void run_pair(const RoArray& src, RwArray& dst, int dtype, int acc64, int h_first, int64_t B,
-              int64_t C, const nb::tuple& plan_h, const nb::tuple& plan_w, int64_t threads,
+              int64_t C, const AxisTables& plan_h, const AxisTables& plan_w, int64_t threads,
               int mdtype) {
   if (mdtype < 0) mdtype = dtype;
   const bool wide = mdtype != dtype;
@@ -522,15 +641,15 @@ void run_pair(const RoArray& src, RwArray& dst, int dtype, int acc64, int h_firs
             (mdtype == I32 && acc64 && (dtype == U16 || dtype == I16)),
         "bad wide pair dtypes");
   const int64_t accsz = acc_size(dtype, acc64), isz = item_size(dtype), msz = item_size(mdtype);
-  PlanHolder hh = unpack_plan(plan_h, accsz);
-  PlanHolder hw = unpack_plan(plan_w, accsz);
-  const int64_t H = hh.p.in_size, OH = hh.p.out_size, W = hw.p.in_size, OW = hw.p.out_size;
+  const PlanArgs ph = unpack_plan(plan_h, accsz);
+  const PlanArgs pw = unpack_plan(plan_w, accsz);
+  const int64_t H = ph.in_size, OH = ph.out_size, W = pw.in_size, OW = pw.out_size;
   check(B >= 1 && C >= 1 && threads >= 1, "bad step sizes");
-  check(!h_first || hh.p.contig, "h_first needs contiguous vertical taps");
+  check(!h_first || ph.contig, "h_first needs contiguous vertical taps");
   check(nbytes(src) == B * H * W * C * isz, "source array has the wrong size");
   check(static_cast<int64_t>(dst.nbytes()) == B * OH * OW * C * isz,
         "destination has the wrong size");
-  const int64_t KV = hh.p.K;
+  const int64_t KV = ph.K;
   const int64_t bstride = buffer_stride((h_first ? OW : W) * C * msz);
   // Rows per horizontal sweep (see PairArgs::rows) and the buffer rows they need.
   // h_first: input rows resampled at once, only when the vertical windows are monotone
@@ -542,7 +661,7 @@ void run_pair(const RoArray& src, RwArray& dst, int dtype, int acc64, int h_firs
   if (h_first) {
     int dense = 1;
     for (int64_t o = 0; o + 1 < OH && dense; ++o)
-      dense = hh.p.start[o + 1] >= hh.p.start[o] && hh.p.start[o + 1] <= hh.p.start[o] + KV;
+      dense = ph.start[o + 1] >= ph.start[o] && ph.start[o + 1] <= ph.start[o] + KV;
     if (dense)
       rows = std::max<int64_t>(1, std::min({int64_t(8), (1 << 18) / bstride - KV,
                                             batch_rows(W * C * isz)}));
@@ -552,15 +671,15 @@ void run_pair(const RoArray& src, RwArray& dst, int dtype, int acc64, int h_firs
     buf_rows = rows;
   }
   PairArgs a{dtype, acc64, mdtype, h_first, static_cast<int>(rows), B, C, bstride / msz,
-             src.data(), dst.data(), hh.p, hw.p};
+             src.data(), dst.data(), ph, pw};
   // header (64) | row pointers, weights, tags | axis scratch | alignment | buffer
   const int64_t scratch_bytes =
-      64 + KV * 24 + kMaxSweepRows * 8 + hw.p.K * 16 + 128 + buf_rows * bstride;
+      64 + KV * 24 + kMaxSweepRows * 8 + pw.K * 16 + 128 + buf_rows * bstride;
   double work;
   if (h_first)
-    work = double(B) * (H * OW * C * std::max<int64_t>(1, hw.p.K) + OH * OW * C * KV);
+    work = double(B) * (H * OW * C * std::max<int64_t>(1, pw.K) + OH * OW * C * KV);
   else
-    work = double(B) * OH * (W * C * KV + OW * C * std::max<int64_t>(1, hw.p.K));
+    work = double(B) * OH * (W * C * KV + OW * C * std::max<int64_t>(1, pw.K));
   const int64_t nt = cap_threads(threads, work);
   const Kernels k = g_kernels;
   nb::gil_scoped_release release;
@@ -594,7 +713,7 @@ void run_gather(const RoArray& src, RwArray& dst, int64_t B, int64_t L, int64_t 
 
 NB_MODULE(_native, m) {
   m.doc() = "pixelgrid compiled CPU resampling engine";
-  m.def("abi_version", []() { return 3; });
+  m.def("abi_version", []() { return 4; });
   m.def("isa", []() { return std::string(pg::g_kernels.isa); });
   m.def("set_simd", [](bool allow) {
     pg::g_kernels = pg::pick_kernels(allow);
@@ -602,6 +721,8 @@ NB_MODULE(_native, m) {
   });
   // ---- the arithmetic-model kernels (models_bind.cpp: taps_pass, wide_pass, box, store)
   pg::register_models(m);
+  // ---- the plan tables the resampling kernels below read (AxisTables, ...)
+  pg::bind_tables(m);
   // ----
   m.def("single", &pg::run_single, nb::arg("src"), nb::arg("dst"), nb::arg("dtype"),
         nb::arg("acc64"), nb::arg("B"), nb::arg("C"), nb::arg("plan"), nb::arg("threads"),

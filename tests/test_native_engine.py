@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from typing import Any
 
 import numpy as np
 import pytest
@@ -538,10 +539,10 @@ def test_float32_variable_blocks_match_oracle(channels: int, kernel: str) -> Non
     for w, ow in ((75, 100), (750, 999), (13, 17), (40, 41)):
         pw = plan(w, ow, kernel=kernel)
         ph = plan(11, 15, kernel=kernel)
-        tup = native._with_perm(pw, channels)
-        assert tup[10] is not None and len(tup[10]) == 7
-        assert tup[10][6] is None  # not a 2x upsampling: no two-phase tables
-        starts = tup[10][5]
+        tables = native._with_perm(pw, channels)
+        assert tables.perm is not None and tables.perm.blocks is not None
+        assert tables.perm.two_phase is None  # not a 2x upsampling: no two-phase tables
+        starts = np.asarray(tables.perm.blocks)
         assert starts[0] == 0 and starts[-1] == ow * channels
         x = random_input(rng, (11, w, channels), np.float32)
         for plans in ([(1, pw)], [(0, ph), (1, pw)], [(1, pw), (0, ph)]):
@@ -556,22 +557,39 @@ def test_float32_variable_blocks_bad_tables() -> None:
     from pixelgrid._plan import plan
 
     pw = plan(75, 100, kernel="linear")
-    tup = native._with_perm(pw, 3)
-    c, base, rel, w, bias, starts, _ = tup[10]
+    tables = native._with_perm(pw, 3)
+    perm = tables.perm
     x = np.zeros((1, 75, 3), np.float32)
     out = np.empty((1, 100, 3), np.float32)
-    bad_starts = starts.copy()
+    bad_starts = np.array(perm.blocks)
     bad_starts[1] = 9
-    bad_base = base.copy()
+    bad_base = np.array(perm.base)
     bad_base[0] = 75 * 3 - 8
-    for perm in ((c, base, rel, w, bias, bad_starts), (c, bad_base, rel, w, bias, starts)):
-        bad = (*tup[:10], perm, *tup[11:])
+    for change in ({"blocks": bad_starts}, {"base": bad_base}):
+        bad = native._prepare(pw, "f32").tables.with_tables(perm=_perm_with(perm, **change))
         with pytest.raises(ValueError, match="perm"):
             native._ext.single(x, out, 4, 0, 1, 3, bad, 1)
 
 
-def _without_phase(tup: tuple) -> tuple:
-    return (*tup[:10], (*tup[10][:6], None), *tup[11:])
+_PERM_FIELDS = ("channels", "base", "rel", "weight", "bias", "blocks", "two_phase")
+_PHASE_FIELDS = ("e0", "e1", "b0", "b1", "offset", "weight", "bias")
+_SMALL_FIELDS = ("shift", "base", "mask", "weight", "bias")
+_GROUP_FIELDS = ("channels", "pairs", "base", "mask", "weight", "bias", "small")
+
+
+def _remade(cls: Any, obj: Any, fields: tuple[str, ...], **change: Any) -> Any:
+    """A copy of the read-only native table ``obj`` with some fields changed."""
+    return cls(**{**{f: getattr(obj, f) for f in fields}, **change})
+
+
+def _perm_with(perm: Any, **change: Any) -> Any:
+    return _remade(native._ext.PermTables, perm, _PERM_FIELDS, **change)
+
+
+def _without_phase(p: Any, tables: Any) -> Any:
+    """``tables`` (the float32 form of ``p``) without its two-phase tables."""
+    return native._prepare(p, "f32").tables.with_tables(
+        perm=_perm_with(tables.perm, two_phase=None))
 
 
 @pytest.mark.parametrize("kernel", ["linear", "cubic", "lanczos3"])
@@ -588,16 +606,16 @@ def test_float32_two_phase_tables(kernel: str, boundary: str) -> None:
     for w in (32, 100, 257, 512):
         pw = plan(w, 2 * w, kernel=kernel, boundary=boundary, fill_value=3.0)
         ph = plan(7, 14, kernel=kernel, boundary=boundary, fill_value=3.0)
-        tup = native._with_perm(pw, 1)
-        phase = tup[10][6]
+        tables = native._with_perm(pw, 1)
+        phase = tables.perm.two_phase
         assert phase is not None
-        fe0, fe1 = phase[0], phase[1]
+        fe0, fe1 = phase.e0, phase.e1
         assert fe0 % 2 == 0 and (fe1 - fe0) % 16 == 0 and fe1 - fe0 >= 2 * w - 64
         x = random_input(rng, (7, w, 1), np.float32)
         out = np.empty((1, 7, 2 * w, 1), np.float32)
         blocks = np.empty_like(out)
-        native._ext.single(x[None], out, 4, 0, 7, 1, tup, 1)
-        native._ext.single(x[None], blocks, 4, 0, 7, 1, _without_phase(tup), 1)
+        native._ext.single(x[None], out, 4, 0, 7, 1, tables, 1)
+        native._ext.single(x[None], blocks, 4, 0, 7, 1, _without_phase(pw, tables), 1)
         np.testing.assert_array_equal(out, blocks)
         for plans in ([(1, pw)], [(0, ph), (1, pw)], [(1, pw), (0, ph)]):
             for threads in (1, 2):
@@ -605,20 +623,20 @@ def test_float32_two_phase_tables(kernel: str, boundary: str) -> None:
                 check(y, oracle(x, plans), x, plans)
     # Corner-aligned 257 -> 513 is periodic too (output o samples input o / 2).
     pa = plan(257, 513, kernel=kernel, grid="align_corners")
-    tup = native._with_perm(pa, 1)
-    assert tup[10][6] is not None
+    tables = native._with_perm(pa, 1)
+    assert tables.perm.two_phase is not None
     x = random_input(rng, (3, 257, 1), np.float32)
     out = np.empty((1, 3, 513, 1), np.float32)
     blocks = np.empty_like(out)
-    native._ext.single(x[None], out, 4, 0, 3, 1, tup, 1)
-    native._ext.single(x[None], blocks, 4, 0, 3, 1, _without_phase(tup), 1)
+    native._ext.single(x[None], out, 4, 0, 3, 1, tables, 1)
+    native._ext.single(x[None], blocks, 4, 0, 3, 1, _without_phase(pa, tables), 1)
     np.testing.assert_array_equal(out, blocks)
     check(out[0], oracle(x, [(1, pa)]), x, [(1, pa)])
     # Not periodic: align_corners=True 512 -> 1024, 3x, several channels.
-    assert native._with_perm(plan(512, 1024, grid="align_corners"), 1)[10][6] is None
-    assert native._with_perm(plan(512, 1536, kernel=kernel), 1)[10][6] is None
-    assert len(native._with_perm(plan(512, 1024, kernel=kernel), 3)[10]) == 7
-    assert native._with_perm(plan(512, 1024, kernel=kernel), 3)[10][6] is None
+    assert native._with_perm(plan(512, 1024, grid="align_corners"), 1).perm.two_phase is None
+    assert native._with_perm(plan(512, 1536, kernel=kernel), 1).perm.two_phase is None
+    assert native._with_perm(plan(512, 1024, kernel=kernel), 3).perm.blocks is not None
+    assert native._with_perm(plan(512, 1024, kernel=kernel), 3).perm.two_phase is None
 
 
 def test_float32_two_phase_bad_tables() -> None:
@@ -628,21 +646,20 @@ def test_float32_two_phase_bad_tables() -> None:
     from pixelgrid._plan import plan
 
     pw = plan(100, 200)
-    tup = native._with_perm(pw, 1)
-    var = tup[10]
-    fe0, fe1, fb0, fb1, off, fw, fb = var[6]
+    tables = native._with_perm(pw, 1)
+    ph = tables.perm.two_phase
+    fe0, fe1, fb0, fb1 = ph.e0, ph.e1, ph.b0, ph.b1
     x = np.zeros((1, 100, 1), np.float32)
     out = np.empty((1, 200, 1), np.float32)
-    bad_off = off.copy()
+    bad_off = np.array(ph.offset)
     bad_off[1] = 100 - fe1 // 2
-    for phase in ((fe0 + 1, fe1, fb0, fb1, off, fw, fb),
-                  (fe0, fe1 + 2, fb0, fb1, off, fw, fb),
-                  (fe0, fe1 + 16 * ((200 - fe1) // 16 + 1), fb0, fb1, off, fw, fb),
-                  (fe0, fe1, fb0 - 1, fb1, off, fw, fb),
-                  (fe0, fe1, fb0, fb1 + 1, off, fw, fb),
-                  (fe0, fe1, fb0, fb1, bad_off, fw, fb),
-                  (fe0, fe1, fb0, fb1, off, fw[:1], fb)):
-        bad = (*tup[:10], (*var[:6], phase), *tup[11:])
+    for change in ({"e0": fe0 + 1}, {"e1": fe1 + 2},
+                   {"e1": fe1 + 16 * ((200 - fe1) // 16 + 1)},
+                   {"b0": fb0 - 1}, {"b1": fb1 + 1}, {"offset": bad_off},
+                   {"weight": np.array(ph.weight)[:1]}):
+        phase = _remade(native._ext.TwoPhaseTables, ph, _PHASE_FIELDS, **change)
+        bad = native._prepare(pw, "f32").tables.with_tables(
+            perm=_perm_with(tables.perm, two_phase=phase))
         with pytest.raises(ValueError, match="two-phase"):
             native._ext.single(x, out, 4, 0, 1, 1, bad, 1)
 
@@ -788,17 +805,17 @@ def test_small_weights_horizontal_byte_pairs(dtype: type, channels: int) -> None
     for w, ow, kw in ((50, 100, {}), (33, 132, {}), (64, 128, {"boundary": "constant",
                                                                  "fill_value": 9.0})):
         pw = fixed_point(plan(w, ow, **kw), 14)
-        tup = native._with_groups(pw, native._prepare(pw, "i32").tup, channels)
+        tables = native._with_groups(pw, native._prepare(pw, "i32"), channels)
         if not kw:  # 2x / 4x bilinear: the byte-pair tables are built
-            assert tup[11] is not None and len(tup[11]) == 11
+            assert tables.groups is not None and tables.groups.small is not None
         x = random_input(rng, (5, w, channels), dtype)
         for plans in ([(1, pw)], [(0, fixed_point(plan(5, 10), 14)), (1, pw)]):
             y = native.apply_plans(x, plans, threads=2)
             check(y, oracle(x, plans), x, plans)
     # 1.5x: weights like 1/3 are not small after any power of two: no byte-pair tables
     p15 = fixed_point(plan(40, 60), 14)
-    tup = native._with_groups(p15, native._prepare(p15, "i32").tup, channels)
-    assert tup[11] is None or len(tup[11]) == 6
+    tables = native._with_groups(p15, native._prepare(p15, "i32"), channels)
+    assert tables.groups is None or tables.groups.small is None
 
 
 @pytest.mark.parametrize("dtype", [np.uint8, np.int8])
@@ -819,8 +836,8 @@ def test_small_weights_byte_pairs_at_the_int16_bound(dtype: type) -> None:
     for (w0, w1), built in (((63 << 8, 1 << 8), True), ((-(16 << 8), 80 << 8), True),
                             ((127 << 6, 2 << 6), False)):
         pw = const_plan(w0, w1)
-        tup = native._with_groups(pw, native._prepare(pw, "i32").tup, 3)
-        assert (tup[11] is not None and len(tup[11]) == 11) == built
+        tables = native._with_groups(pw, native._prepare(pw, "i32"), 3)
+        assert (tables.groups is not None and tables.groups.small is not None) == built
         for fill in (info.max, info.min, None):
             if fill is None:
                 x = np.where(np.random.default_rng(5).random((4, 40, 3)) < 0.5, info.min,
@@ -837,18 +854,20 @@ def test_small_weights_byte_pairs_bad_tables() -> None:
     from pixelgrid._plan import fixed_point, plan
 
     pw = fixed_point(plan(50, 100), 14)
-    tup = native._with_groups(pw, native._prepare(pw, "i32").tup, 3)
-    g = tup[11]
-    assert len(g) == 11
+    tables = native._with_groups(pw, native._prepare(pw, "i32"), 3)
+    g = tables.groups
+    assert g.small is not None
     x = np.zeros((1, 50, 3), np.uint8)
     out = np.empty((1, 100, 3), np.uint8)
-    native._ext.single(x, out, 0, 0, 1, 3, tup, 1)  # the good tables run
-    bad_mask = g[8].copy()
+    native._ext.single(x, out, 0, 0, 1, 3, tables, 1)  # the good tables run
+    bad_mask = np.array(g.small.mask)
     bad_mask.reshape(-1)[5] = 16
-    bad_base = g[7].copy()
+    bad_base = np.array(g.small.base)
     bad_base.reshape(-1)[3] = 50 * 3 - 15
-    for tables in ((*g[:8], bad_mask, *g[9:]), (*g[:7], bad_base, *g[8:]), (*g[:6], 16, *g[7:])):
-        bad = (*tup[:11], tables, tup[12])
+    for change in ({"mask": bad_mask}, {"base": bad_base}, {"shift": 16}):
+        small = _remade(native._ext.SmallGroupTables, g.small, _SMALL_FIELDS, **change)
+        bad = native._prepare(pw, "i32").tables.with_tables(
+            groups=_remade(native._ext.GroupTables, g, _GROUP_FIELDS, small=small))
         with pytest.raises(ValueError, match="small-weight"):
             native._ext.single(x, out, 0, 0, 1, 3, bad, 1)
 
@@ -1002,15 +1021,15 @@ def test_wide_model_bad_dtype_codes() -> None:
     ext = native._ext
     x = np.zeros((4, 5), np.uint8)
     p = random_plan(np.random.default_rng(1), 5, 3, bits=14)
-    tup = native._prepare(p, "i32").tup
+    tables = native._prepare(p, "i32").tables
     with pytest.raises(ValueError, match="bad wide pass dtypes"):
-        ext.single(x, np.zeros((4, 3), np.float32), 0, 0, 4, 1, tup, 1, 4)
+        ext.single(x, np.zeros((4, 3), np.float32), 0, 0, 4, 1, tables, 1, 4)
     with pytest.raises(ValueError, match="bad wide pass dtypes"):  # int32 needs int64 sums
-        ext.single(x, np.zeros((4, 3), np.int32), 0, 0, 4, 1, tup, 1, 6)
+        ext.single(x, np.zeros((4, 3), np.int32), 0, 0, 4, 1, tables, 1, 6)
     ph = random_plan(np.random.default_rng(2), 4, 3, bits=14)
     with pytest.raises(ValueError, match="bad wide pair dtypes"):
-        ext.pair(x, np.zeros((3, 3), np.uint8), 0, 0, 0, 1, 1, native._prepare(ph, "i32").tup,
-                 tup, 1, 5)
+        ext.pair(x, np.zeros((3, 3), np.uint8), 0, 0, 0, 1, 1,
+                 native._prepare(ph, "i32").tables, tables, 1, 5)
 
 
 # ----------------------------------------------------------------------------------------

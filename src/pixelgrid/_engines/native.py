@@ -29,7 +29,8 @@ import threading
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -63,11 +64,6 @@ _MAX_ELEMENTS = 2**62
 _MAXABS = {np.dtype(np.uint8): 255, np.dtype(np.int8): 128, np.dtype(np.uint16): 65535,
            np.dtype(np.int16): 32768, np.dtype(np.int32): 2**31}
 
-# (in, out, taps, contig, bits, start, index, weight, bias, wq, perm, groups, wsplit)
-PlanTuple = tuple[int, int, int, int, int, "NDArray[np.int32] | None",
-                  "NDArray[np.int32] | None", "NDArray[Any]", "NDArray[Any]",
-                  "NDArray[np.int32] | None", "tuple[Any, ...] | None",
-                  "tuple[Any, ...] | None", int]
 
 
 def available() -> bool:
@@ -149,13 +145,38 @@ def _resolve_threads(threads: int | None) -> int:
 # ----------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class _Prepared:
-    """A plan in kernel form for one accumulator kind."""
+    """A plan in kernel form for one accumulator kind.
 
-    tup: PlanTuple
-    contig: bool
+    Its arrays by name (the SIMD table builders below read them) and :attr:`tables`,
+    the read-only ``pixelgrid._native.AxisTables`` the kernels receive (csrc/engine.cpp
+    documents each field and checks every size and range).
+    """
+
+    n_in: int
+    n_out: int
     taps: int
+    bits: int  # fixed-point shift of the sums (0 for floats)
+    start: NDArray[np.int32] | None  # windowed: output o reads start[o] + t
+    index: NDArray[np.int32] | None  # else: output o reads index[o, t]
+    weight: NDArray[Any]  # (n_out, taps) in the accumulator's type
+    bias: NDArray[Any]  # (n_out,)
+    quads: NDArray[np.int32] | None  # int16-pair weights of the 8-bit kernels (_quads)
+    split: bool  # quads hold hi/lo parts (_split)
     absmax: float  # max over outputs of sum |w| (integer kinds: of the fixed weights)
     biasmax: float
+
+    @property
+    def windowed(self) -> bool:
+        return self.start is not None
+
+    @cached_property
+    def tables(self) -> Any:
+        """The ``pixelgrid._native.AxisTables`` of this plan (no SIMD tables yet)."""
+        assert _ext is not None
+        return _ext.AxisTables(n_in=self.n_in, n_out=self.n_out, taps=self.taps,
+                               bits=self.bits, windowed=self.windowed, weight=self.weight,
+                               bias=self.bias, start=self.start, index=self.index,
+                               quads=self.quads, split=self.split)
 
 
 _cache: weakref.WeakKeyDictionary[AxisPlan, dict[str, Any]] = weakref.WeakKeyDictionary()
@@ -261,8 +282,7 @@ def _prepare(p: AxisPlan, kind: str) -> _Prepared:
     if kind == "gather":
         idx = np.ascontiguousarray(index[:, 0], dtype=np.int32)
         zero = np.zeros(0)
-        tup0: PlanTuple = (n_in, n_out, 1, 0, 0, None, idx, zero, zero, None, None, None, 0)
-        res = _Prepared(tup0, False, 1, 1.0, 0.0)
+        res = _Prepared(n_in, n_out, 1, 0, None, idx, zero, zero, None, False, 1.0, 0.0)
     elif kind in ("f32", "f64"):
         w = np.asarray(p.weight, dtype=np.float64)
         fill = np.asarray(p.fill, dtype=np.float64)
@@ -297,20 +317,15 @@ def _make(
     win = None if acc is np.float64 and not _ordered(index, w) else _windows(index, w, n_in)
     absmax = float(np.abs(w).sum(axis=1).max()) if w.size else 0.0
     biasmax = float(np.abs(bias).max()) if bias.size else 0.0
+    b = np.ascontiguousarray(bias, dtype=acc)
     if win is None:
-        weights = np.ascontiguousarray(w, dtype=acc)
-        idx = np.ascontiguousarray(index, dtype=np.int32)
-        taps = int(w.shape[1])
-        tup: PlanTuple = (n_in, n_out, taps, 0, bits, None, idx, weights,
-                          np.ascontiguousarray(bias, dtype=acc), None, None, None, 0)
-        return _Prepared(tup, False, taps, absmax, biasmax)
+        return _Prepared(n_in, n_out, int(w.shape[1]), bits, None,
+                         np.ascontiguousarray(index, dtype=np.int32),
+                         np.ascontiguousarray(w, dtype=acc), b, None, False, absmax, biasmax)
     start, dense = win
-    taps = int(dense.shape[1])
     wq, wsplit = _quads(dense) if acc is np.int32 else (None, 0)
-    tup = (n_in, n_out, taps, 1, bits, np.ascontiguousarray(start),
-           None, np.ascontiguousarray(dense, dtype=acc), np.ascontiguousarray(bias, dtype=acc),
-           wq, None, None, wsplit)
-    return _Prepared(tup, True, taps, absmax, biasmax)
+    return _Prepared(n_in, n_out, int(dense.shape[1]), bits, np.ascontiguousarray(start), None,
+                     np.ascontiguousarray(dense, dtype=acc), b, wq, bool(wsplit), absmax, biasmax)
 
 
 def _split(w: NDArray[Any]) -> tuple[int, list[NDArray[np.int64]]]:
@@ -376,16 +391,17 @@ def _lane_windows(
     return o, base, np.where(ok[:, None, None], rel, 0), ok
 
 
-def _groups(tup: PlanTuple, c: int, left: bool = False) -> tuple[Any, ...] | None:
+def _groups(pr: _Prepared, c: int, left: bool = False) -> Any:
     """Group tables of the 8-bit horizontal kernel for ``c`` interleaved channels.
 
     The output row is cut into groups of 8 elements, two lanes of 4; the taps of a
     lane's elements must lie in 16 bytes (shifted by ``2c`` per tap pair).  None when
     fewer than half the groups qualify (fast downsampling: the per-pixel kernel wins).
+    Returns a ``pixelgrid._native.GroupTables`` (PlanArgs::gbase and the rest).
     """
-    n_in, n_out = tup[0], tup[1]
-    start, dense, bias = tup[5], np.asarray(tup[7]), np.asarray(tup[8])
-    if start is None or tup[9] is None or not 1 <= c <= 4 or dense.shape[1] == 0:
+    n_in, n_out = pr.n_in, pr.n_out
+    start, dense, bias = pr.start, pr.weight, pr.bias
+    if start is None or pr.quads is None or not 1 <= c <= 4 or dense.shape[1] == 0:
         return None
     taps = dense.shape[1]
     npair = (taps + 1) // 2
@@ -405,15 +421,15 @@ def _groups(tup: PlanTuple, c: int, left: bool = False) -> tuple[Any, ...] | Non
     gw = np.stack([_pairs(part)[o].reshape(ng, 8, npair).transpose(0, 2, 1) for part in parts],
                   axis=2)
     gbase = np.where(ok[:, None], base, -1).astype(np.int32)
-    tables = (c, npair, np.ascontiguousarray(gbase), np.ascontiguousarray(mask),
-              np.ascontiguousarray(gw, dtype=np.int32),
-              np.ascontiguousarray(bias[o].reshape(ng, 8), dtype=np.int32))
-    small = _small_groups(tup, c, left)
-    return tables if small is None else (*tables, *small)
+    return _ext.GroupTables(
+        channels=c, pairs=npair, base=np.ascontiguousarray(gbase),
+        mask=np.ascontiguousarray(mask), weight=np.ascontiguousarray(gw, dtype=np.int32),
+        bias=np.ascontiguousarray(bias[o].reshape(ng, 8), dtype=np.int32),
+        small=_small_groups(pr, c, left))
 
 
-def _small_groups(tup: PlanTuple, c: int, left: bool = False) -> tuple[Any, ...] | None:
-    """Byte-pair tables of the 8-bit horizontal kernel (PlanArgs::sbase), or None.
+def _small_groups(pr: _Prepared, c: int, left: bool = False) -> Any:
+    """Byte-pair tables of the 8-bit horizontal kernel (``SmallGroupTables``), or None.
 
     For at most 2 taps whose weights and biases are small integers times a common power
     of two (2x bilinear: 0.25 and 0.75 are 1 and 3 times 2**-2): dividing all of them and
@@ -426,9 +442,9 @@ def _small_groups(tup: PlanTuple, c: int, left: bool = False) -> tuple[Any, ...]
     common power of two ``2**l`` is taken out and the kernel computes
     ``(sum << l) + bias`` (``sbits = -l``), exact modulo 2**16, the bias in int16.
     """
-    n_in, n_out, bits = tup[0], tup[1], int(tup[4])
-    start, dense = tup[5], np.asarray(tup[7], dtype=np.int64)
-    bias = np.asarray(tup[8], dtype=np.int64)
+    n_in, n_out, bits = pr.n_in, pr.n_out, pr.bits
+    start, dense = pr.start, np.asarray(pr.weight, dtype=np.int64)
+    bias = np.asarray(pr.bias, dtype=np.int64)
     taps = dense.shape[1]
     ngs = n_out * c // 16
     if taps > 2 or ngs < 2 or n_in * c < 16:
@@ -463,40 +479,39 @@ def _small_groups(tup: PlanTuple, c: int, left: bool = False) -> tuple[Any, ...]
     smask = np.stack([rel, rel + tap1], axis=-1).astype(np.int8)
     sw = wr[o].reshape(ngs, 2, 8, 2).astype(np.int8)
     sbase = np.where(ok[:, None], base, -1).astype(np.int32)
-    return (bits - shift, np.ascontiguousarray(sbase), np.ascontiguousarray(smask),
-            np.ascontiguousarray(sw),
-            np.ascontiguousarray(br[o].reshape(ngs, 16), dtype=np.int16))
+    return _ext.SmallGroupTables(
+        shift=bits - shift, base=np.ascontiguousarray(sbase), mask=np.ascontiguousarray(smask),
+        weight=np.ascontiguousarray(sw),
+        bias=np.ascontiguousarray(br[o].reshape(ngs, 16), dtype=np.int16))
 
 
-def _with_groups(p: AxisPlan, tup: PlanTuple, c: int) -> PlanTuple:
-    """The int32 plan tuple of ``p`` with the 8-bit group tables for ``c`` channels."""
+def _with_groups(p: AxisPlan, pr: _Prepared, c: int) -> Any:
+    """The ``AxisTables`` of ``p`` (int32 form ``pr``) with its 8-bit group tables for ``c``."""
     key = f"groups{c}"
     with _cache_lock:
         entry = _cache.get(p)
         if entry is not None and key in entry:
-            cached: PlanTuple = entry[key]
-            return cached
-    g = _groups(tup, c)
-    res: PlanTuple = tup if g is None else (*tup[:11], g, tup[12])
+            return entry[key]
+    g = _groups(pr, c)
+    res = pr.tables if g is None else pr.tables.with_tables(groups=g)
     with _cache_lock:
         _cache.setdefault(p, {})[key] = res
     return res
 
 
-def _with_perm(p: AxisPlan, c: int) -> PlanTuple:
-    """The float32 plan tuple with the permute tables for ``c`` interleaved channels."""
+def _with_perm(p: AxisPlan, c: int) -> Any:
+    """The float32 ``AxisTables`` of ``p`` with the permute tables for ``c`` channels."""
     key = f"perm{c}"
     with _cache_lock:
         entry = _cache.get(p)
         if entry is not None and key in entry:
-            cached: PlanTuple = entry[key]
-            return cached
+            return entry[key]
     pr = _prepare(p, "f32")
-    tup = pr.tup
-    if pr.contig and 1 <= pr.taps <= 8 and c <= 4:
-        start = np.asarray(tup[5], dtype=np.int64)
-        w = np.asarray(tup[7])
-        bias = np.asarray(tup[8])
+    res = pr.tables
+    if pr.start is not None and 1 <= pr.taps <= 8 and c <= 4:
+        start = np.asarray(pr.start, dtype=np.int64)
+        w = pr.weight
+        bias = pr.bias
         n_out, k = w.shape
         n = n_out * c
         nb = (n + 7) // 8
@@ -510,29 +525,38 @@ def _with_perm(p: AxisPlan, c: int) -> PlanTuple:
         if var is not None and ok.mean() >= 0.5:
             # ops per 8 outputs: fixed blocks 2 loads + k (2 permutes, blend, FMA) + store;
             # variable blocks k (load, permute, FMA) + store per m_avg outputs
-            m_avg = n / len(var[1])
+            m_avg = n / len(var.base)
             if (3 * k + 1) * 8 / m_avg > 0.9 * (5 * k + 3):
                 var = None
         if var is not None:
-            phase = _phase_tables(start, w, bias, p.in_size, var[5]) if c == 1 else None
-            tup = (*tup[:10], (*var, phase), *tup[11:])
+            phase = _phase_tables(start, w, bias, p.in_size, var.starts) if c == 1 else None
+            res = res.with_tables(perm=_ext.PermTables(
+                channels=c, base=var.base, rel=var.rel, weight=var.weight, bias=var.bias,
+                blocks=var.starts, two_phase=phase))
         elif ok.mean() >= 0.5:
-            perm = (
-                c,
-                np.where(ok, base, -1).astype(np.int32),
-                np.ascontiguousarray(np.where(ok[:, None], rel, 0), dtype=np.int32),
-                np.ascontiguousarray(w[o].reshape(nb, 8, k).transpose(0, 2, 1)),
-                np.ascontiguousarray(bias[o].reshape(nb, 8)),
-            )
-            tup = (*tup[:10], perm, *tup[11:])
+            res = res.with_tables(perm=_ext.PermTables(
+                channels=c, base=np.where(ok, base, -1).astype(np.int32),
+                rel=np.ascontiguousarray(np.where(ok[:, None], rel, 0), dtype=np.int32),
+                weight=np.ascontiguousarray(w[o].reshape(nb, 8, k).transpose(0, 2, 1)),
+                bias=np.ascontiguousarray(bias[o].reshape(nb, 8))))
     with _cache_lock:
-        _cache.setdefault(p, {})[key] = tup
-    return tup
+        _cache.setdefault(p, {})[key] = res
+    return res
+
+
+class _Blocks(NamedTuple):
+    """Variable-block permute tables (``PermTables`` with ``blocks``)."""
+
+    base: NDArray[np.int32]  # (nb,) first float a block loads, -1: no SIMD
+    rel: NDArray[np.int32]  # (nb, 8) element of those 8 floats each lane takes
+    weight: NDArray[Any]  # (nb, taps, 8)
+    bias: NDArray[Any]  # (nb, 8)
+    starts: NDArray[np.int32]  # (nb + 1,) first output element of each block
 
 
 def _var_blocks(
     start: NDArray[np.int64], w: NDArray[Any], bias: NDArray[Any], n_in: int, c: int
-) -> tuple[Any, ...] | None:
+) -> _Blocks | None:
     """Variable-block permute tables (PlanArgs::pstart) for ``c`` interleaved channels.
 
     Blocks are cut greedily: a block takes up to 8 consecutive output elements whose
@@ -569,8 +593,7 @@ def _var_blocks(
     rel = np.where(valid, sv - base[:, None], 0)
     ok = (base >= 0) & (rel.min(axis=1) >= 0) & (rel.max(axis=1) <= 7) & (lo + 8 <= n)
     o = lane // c
-    return (
-        c,
+    return _Blocks(
         np.where(ok, base, -1).astype(np.int32),
         np.ascontiguousarray(rel, dtype=np.int32),
         np.ascontiguousarray(np.where(valid[:, None, :], w[o].transpose(0, 2, 1), 0),
@@ -583,8 +606,8 @@ def _var_blocks(
 def _phase_tables(
     start: NDArray[np.int64], w: NDArray[Any], bias: NDArray[Any], n_in: int,
     pstart: NDArray[np.int32],
-) -> tuple[Any, ...] | None:
-    """Two-phase tables (PlanArgs::fw) for one channel, or None.
+) -> Any:
+    """Two-phase tables (``TwoPhaseTables``, PlanArgs::fw) for one channel, or None.
 
     Where the plan repeats every two outputs, one input further on (2x upsampling:
     output ``2j + q`` reads inputs from ``j + off[q]`` with the same weights for every
@@ -615,8 +638,9 @@ def _phase_tables(
     ps = np.asarray(pstart, dtype=np.int64)
     fb0 = int(np.searchsorted(ps, fe0, side="left"))  # first block starting at >= fe0
     fb1 = int(np.searchsorted(ps, fe1, side="right")) - 1  # last block starting <= fe1
-    return (fe0, fe1, fb0, fb1, off.astype(np.int32),
-            np.ascontiguousarray(fw, dtype=np.float32), np.ascontiguousarray(fb, dtype=np.float32))
+    return _ext.TwoPhaseTables(e0=fe0, e1=fe1, b0=fb0, b1=fb1, offset=off.astype(np.int32),
+                               weight=np.ascontiguousarray(fw, dtype=np.float32),
+                               bias=np.ascontiguousarray(fb, dtype=np.float32))
 
 
 def _int_kind(p: AxisPlan, dtype: np.dtype[Any]) -> str:
@@ -666,7 +690,7 @@ def _steps_in_order(weighted: list[tuple[int, AxisPlan]],
             b, q = weighted[i + 1]
             ph, pw = (p, q) if a < b else (q, p)
             h_first = a > b  # the W (inner) axis is applied first
-            if not h_first or _prepare(ph, kind_of(ph)).contig:
+            if not h_first or _prepare(ph, kind_of(ph)).windowed:
                 steps.append(_Step("pair", min(a, b), (ph, pw), h_first))
                 i += 2
                 continue
@@ -722,7 +746,7 @@ def _float_order(step: _Step, shape: tuple[int, ...], kind: str) -> bool:
     a = step.axis
     c = _prod(shape[a + 2:])
     prh, prw = _prepare(ph, kind), _prepare(pw, kind)
-    if not prh.contig:
+    if not prh.windowed:
         return False
     h, w = ph.in_size, pw.in_size
     oh, ow = ph.out_size, pw.out_size
@@ -757,8 +781,8 @@ def _code(dt: np.dtype[Any]) -> int:
     return _I32_CODE if dt == np.dtype(np.int32) else _DTYPE_CODES[dt]
 
 
-def _wide_tuple(p: AxisPlan, role: Any, reads: np.dtype[Any],
-                force64: bool = False) -> tuple[PlanTuple, bool]:
+def _wide_form(p: AxisPlan, role: Any, reads: np.dtype[Any],
+               force64: bool = False) -> tuple[_Prepared, bool]:
     """Kernel form of one wide pass and whether it needs the int64 accumulator.
 
     The role's shift and per-row bias replace the plan's; weights, bias and shift are
@@ -782,7 +806,7 @@ def _wide_tuple(p: AxisPlan, role: Any, reads: np.dtype[Any],
     acc64 = force64 or bool(wide16)
     pr = _make(np.asarray(p.index, dtype=np.int64), w, bias, int(p.in_size), int(p.out_size),
                shift, np.int64 if acc64 else np.int32)
-    return pr.tup, bool(acc64)
+    return pr, bool(acc64)
 
 
 def _compile_wide(dtype: np.dtype[Any], items: list[tuple[int, AxisPlan]],
@@ -809,7 +833,7 @@ def _compile_wide(dtype: np.dtype[Any], items: list[tuple[int, AxisPlan]],
         out[a] = p.out_size
         calls.append(_Call("gather", tuple(out), (_prod(cur[:a]), p.in_size,
                                                   _prod(cur[a + 1:]) * dtype.itemsize,
-                                                  pr.tup[6])))
+                                                  pr.index)))
         cur = tuple(out)
 
     for a, p in gathers:
@@ -819,21 +843,22 @@ def _compile_wide(dtype: np.dtype[Any], items: list[tuple[int, AxisPlan]],
         raise ValueError(f"shape {cur} is too large to index")
     (a1, p1, r1), (a2, p2, r2) = weighted[0], weighted[-1]
     if len(weighted) == 2 and abs(a2 - a1) == 1:
-        t1, w1 = _wide_tuple(p1, r1, dtype)
-        t2, w2 = _wide_tuple(p2, r2, mid)
+        f1, w1 = _wide_form(p1, r1, dtype)
+        f2, w2 = _wide_form(p2, r2, mid)
         acc64 = w1 or w2
         if w1 != w2:  # one accumulator type for both passes
-            t1, _ = _wide_tuple(p1, r1, dtype, True)
-            t2, _ = _wide_tuple(p2, r2, mid, True)
+            f1, _ = _wide_form(p1, r1, dtype, True)
+            f2, _ = _wide_form(p2, r2, mid, True)
+        t1, t2 = f1.tables, f2.tables
         a = min(a1, a2)
         c = _prod(cur[a + 2:])
         h_first = a1 > a2  # the inner (W) axis first: the second plan is along H
         # (H windows that are not contiguous cannot be W first: two single steps)
-        if not h_first or t2[3]:
+        if not h_first or f2.windowed:
             if h_first and not acc64 and dtype.itemsize == 1:
-                g = _groups(t1, c, left=True)
+                g = _groups(f1, c, left=True)
                 if g is not None:
-                    t1 = (*t1[:11], g, t1[12])
+                    t1 = t1.with_tables(groups=g)
             th, tw = (t2, t1) if h_first else (t1, t2)
             out = list(cur)
             out[a1], out[a2] = p1.out_size, p2.out_size
@@ -845,12 +870,12 @@ def _compile_wide(dtype: np.dtype[Any], items: list[tuple[int, AxisPlan]],
     if weighted:
         reads = dtype
         for a, p, r in weighted:
-            tup, acc64 = _wide_tuple(p, r, reads)
+            form, acc64 = _wide_form(p, r, reads)
             out = list(cur)
             out[a] = p.out_size
             calls.append(_Call("single", tuple(out),
                                (_code(reads), int(acc64), _prod(cur[:a]), _prod(cur[a + 1:]),
-                                tup), r.dtype, (_code(r.dtype),)))
+                                form.tables), r.dtype, (_code(r.dtype),)))
             reads = r.dtype
             cur = tuple(out)
     for a, p in gathers:
@@ -879,17 +904,17 @@ def _compile_steps(dtype: np.dtype[Any], steps: list[_Step],
             pr = _prepare(p, "gather")
             b = _prod(cur[:a])
             e = _prod(cur[a + 1:]) * dtype.itemsize
-            args = (b, p.in_size, e, pr.tup[6])
+            args = (b, p.in_size, e, pr.index)
         elif st.kind == "single":
             p = st.plans[0]
             kind = _int_kind(p, dtype) if is_int else fkind
             pr = _prepare(p, kind)
             b = _prod(cur[:a])
             c = _prod(cur[a + 1:])
-            tup = _with_perm(p, c) if kind == "f32" and c <= 4 else pr.tup
+            tables = _with_perm(p, c) if kind == "f32" and c <= 4 else pr.tables
             if kind == "i32" and dtype.itemsize == 1 and c <= 4:
-                tup = _with_groups(p, tup, c)
-            args = (_DTYPE_CODES[dtype], int(kind == "i64"), b, c, tup)
+                tables = _with_groups(p, pr, c)
+            args = (_DTYPE_CODES[dtype], int(kind == "i64"), b, c, tables)
         else:
             ph, pw = st.plans
             if is_int:
@@ -902,10 +927,10 @@ def _compile_steps(dtype: np.dtype[Any], steps: list[_Step],
             prh, prw = _prepare(ph, kind), _prepare(pw, kind)
             b = _prod(cur[:a])
             c = _prod(cur[a + 2:])
-            tupw = _with_perm(pw, c) if kind == "f32" and c <= 4 else prw.tup
+            tw = _with_perm(pw, c) if kind == "f32" and c <= 4 else prw.tables
             if kind == "i32" and dtype.itemsize == 1 and c <= 4:
-                tupw = _with_groups(pw, tupw, c)
-            args = (_DTYPE_CODES[dtype], int(kind == "i64"), int(h_first), b, c, prh.tup, tupw)
+                tw = _with_groups(pw, prw, c)
+            args = (_DTYPE_CODES[dtype], int(kind == "i64"), int(h_first), b, c, prh.tables, tw)
         cur = tuple(out)
         calls.append(_Call(st.kind, cur, args))
     return calls
