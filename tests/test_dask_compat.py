@@ -8,6 +8,7 @@ expected values are the in-memory compat call on the same numbers.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
@@ -81,7 +82,8 @@ def _same(a: np.ndarray, b: np.ndarray) -> bool:
 
 @pytest.mark.parametrize("dtype", ["uint8", "float32"])
 @pytest.mark.parametrize(("name", "call", "layout"), CALLS, ids=[c[0] for c in CALLS])
-@settings(max_examples=10, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("PIXELGRID_DASK_EXAMPLES", "10")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(data=st.data())
 def test_compat_call_on_dask_is_lazy_and_bit_identical(
         data: st.DataObject, dtype: str, name: str, call: Call, layout: str) -> None:

@@ -6,6 +6,8 @@ chunked path promises), never values computed by the chunked path itself.
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -19,7 +21,8 @@ from pixelgrid import warp  # noqa: E402
 KERNELS = ["nearest", "linear", "cubic", "lanczos3"]
 BOUNDARIES = ["constant", "zeros", "renormalize", "clamp", "reflect", "symmetric", "wrap"]
 DTYPES = ["uint8", "float32", "float64"]
-_SETTINGS = settings(max_examples=120, deadline=None,
+_SETTINGS = settings(max_examples=int(os.environ.get("PIXELGRID_DASK_EXAMPLES", "120")),
+                     deadline=None,
                      suppress_health_check=[HealthCheck.too_slow])
 
 
