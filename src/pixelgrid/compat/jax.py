@@ -161,6 +161,11 @@ def _axis_plan(name: str, n_in: int, n_out: int, inv_scale: Fraction, translatio
                      "scale_and_translate(edge_padding)")
         return plan(n_in, n_out, kernel=m.kernel, grid=aff, boundary="renormalize",
                     edge_pad=2, arithmetic=arithmetic)
+    if m is _CUBIC and arithmetic.accumulate == "taps" and (not antialias or inv_scale <= 1):
+        # Unstretched, XLA:CPU contracts Keys' polynomials into multiply-adds, the form of
+        # the "float32_keys_fma" rule (measured on the weight matrices); stretched, it folds
+        # 1 / stretch into the constants, which no rule declares yet.
+        arithmetic = replace(arithmetic, weights="float32_keys_fma")
     # Outside [-0.5, in - 0.5] (judged at the float32 position) JAX zeroes the weights.
     aff = Affine(inv_scale, Fraction(1, 2) - translation, Fraction(-1, 2),
                  "scale_and_translate", valid=(Fraction(-1, 2), n_in - Fraction(1, 2)))
