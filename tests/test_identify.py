@@ -92,21 +92,30 @@ def _photo(rng: np.random.Generator, shape: tuple[int, ...]) -> np.ndarray:
     return np.ascontiguousarray(crop)
 
 
+def _image(rng: np.random.Generator, sizes: tuple[int, int],
+           photos_only: bool = False) -> np.ndarray:
+    """A random photo crop or noise image, gray or RGB, uint8 or (30%) float32."""
+    H, W = (int(v) for v in rng.integers(*sizes, 2))
+    channels = int(rng.choice([0, 3]))
+    shape = (H, W, channels) if channels else (H, W)
+    if photos_only or rng.random() < 0.5:
+        x = _photo(rng, shape)
+    else:
+        x = rng.integers(0, 256, shape).astype(np.uint8)
+    if rng.random() < 0.3:
+        x = (x / np.float32(255)).astype(np.float32)
+    return x
+
+
 def _case(rng: np.random.Generator, ns: dict[str, Any], photos_only: bool = False,
-          sizes: tuple[int, int] = (20, 48)) -> tuple[np.ndarray, np.ndarray, Any]:
-    """A random image (photo crop or noise), library call (up or down, uint8 or float32)
-    and the real library's output."""
+          sizes: tuple[int, int] = (20, 48),
+          x_in: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, Any]:
+    """A random image (photo crop or noise; or ``x_in``), library call (up or down, uint8
+    or float32) and the real library's output."""
     libs = [lib for lib in ident.LIBRARIES if lib != "matlab"]
     while True:
-        H, W = (int(v) for v in rng.integers(*sizes, 2))
-        channels = int(rng.choice([0, 3]))
-        shape = (H, W, channels) if channels else (H, W)
-        if photos_only or rng.random() < 0.5:
-            x = _photo(rng, shape)
-        else:
-            x = rng.integers(0, 256, shape).astype(np.uint8)
-        if rng.random() < 0.3:
-            x = (x / np.float32(255)).astype(np.float32)
+        x = _image(rng, sizes, photos_only) if x_in is None else x_in
+        H, W = x.shape[:2]
         f = float(rng.choice([0.25, 0.4, 0.5, 0.66, 0.8, 1.25, 1.5, 2.0, 3.0,
                               rng.uniform(0.3, 2.5)]))
         g = f if rng.random() < 0.7 else float(rng.uniform(0.3, 2.5))
@@ -180,7 +189,11 @@ def test_random_pairs_from_real_libraries(ns: dict[str, Any]) -> None:
 def test_jpeg_reencoded_pairs(ns: dict[str, Any]) -> None:
     """uint8 outputs re-encoded as JPEG (quality 90): the true call in the top 3 (or among
     the calls listed as within rounding of a top-3 one, which JPEG noise cannot tell
-    apart) in 93% of 60 photo pairs; the issue asks for 95%."""
+    apart) in 59 of 60 photo pairs (the issue asks for 95%).  It was 54-56 of 60 while
+    the probes' 16 survivors were cut before the true call ran (twenty skimage variants
+    with equal probes) and the fitted own model (two free offsets that also fit the
+    noise) took a top-3 place; the miss left: Pillow's LANCZOS at 114 -> 91 px, ranked
+    below antialiased cubics that JPEG's loss of fine detail favours."""
     rng = np.random.default_rng(7)
     n = hits = 0
     while n < 60:
@@ -192,7 +205,7 @@ def test_jpeg_reencoded_pairs(ns: dict[str, Any]) -> None:
         call = spec.call.replace("{x}", ident._x_expr(spec.layout, x.ndim, "numpy"))
         k = _rank(found, call, similar=True)
         hits += k is not None and k < 3
-    assert hits >= 0.90 * n, (hits, n)  # measured 93% (56 of 60 with this seed)
+    assert hits >= 0.95 * n, (hits, n)  # measured 59 of 60 with this seed
 
 
 def test_printed_call_runs_and_reproduce_matches() -> None:
@@ -275,3 +288,107 @@ def test_bad_arguments() -> None:
         pixelgrid.identify(np.zeros((2, 3, 8, 8, 8)), y)
     with pytest.raises(TypeError, match="dtype"):
         pixelgrid.identify(np.zeros((8, 8), bool), y)
+
+
+def _hwc(x: np.ndarray, y: Any) -> np.ndarray:
+    """A library's output as an (H, W[, C]) array like ``x``."""
+    a = ident._as_image(y, "y")[0]
+    return a[..., 0] if x.ndim == 2 and a.ndim == 3 else a
+
+
+def _geometry_case(rng: np.random.Generator, ns: dict[str, Any], kind: str
+                   ) -> tuple[np.ndarray, np.ndarray, Any, Any]:
+    """x, y and the true (call, geometry): y is a crop of a real library's output, a pad
+    of it (edge, or a constant 0 or 114), or the output for a crop of x."""
+    if kind == "input_crop":
+        big = _image(rng, (70, 110))
+        H, W = big.shape[:2]
+        hc, wc = (int(rng.integers(n // 2, n - 4)) for n in (H, W))
+        t, left = int(rng.integers(H - hc + 1)), int(rng.integers(W - wc + 1))
+        while True:
+            x, y, spec = _case(rng, ns, x_in=np.ascontiguousarray(big[t:t + hc, left:left + wc]))
+            y = _hwc(x, y)
+            if min(y.shape[:2]) >= 24:
+                break
+        out = y.shape[:2]
+        return big, y, spec, ident._Geometry(out, (0, 0), out, x_crop=(t, left, hc, wc))
+    while True:  # an output of 24+ px per axis (a crop of a few pixels says little)
+        x, y, spec = _case(rng, ns, sizes=(40, 80))
+        y = _hwc(x, y)
+        h, w = y.shape[:2]
+        if min(h, w) >= 24:
+            break
+    if kind == "crop":
+        while True:
+            hc, wc = (int(rng.integers(max(4, n // 2), n + 1)) for n in (h, w))
+            if (hc, wc) != (h, w):
+                break
+        t, left = int(rng.integers(h - hc + 1)), int(rng.integers(w - wc + 1))
+        geom = ident._Geometry((h, w), (t, left), (hc, wc))
+    else:
+        while True:
+            pads = tuple(tuple(int(v) for v in rng.integers(0, max(2, n // 5), 2)) for n in (h, w))
+            if any(pads[0]) or any(pads[1]):
+                break
+        mode = str(rng.choice(["edge", "constant"]))
+        value = float(rng.choice([0, 114])) if mode == "constant" and y.dtype == np.uint8 else 0.0
+        geom = ident._Geometry((h, w), (0, 0), (h, w), pads, mode, value)
+    return x, geom.apply(y), spec, geom
+
+
+def test_crop_and_pad_around_the_resize(ns: dict[str, Any]) -> None:
+    """y is a crop or pad of a real library's output, or its output for a crop of x.
+
+    The top candidate is the true call (or an equivalent) with the true crop / pad, or an
+    exact reproduction whose printed call, run with the real library, gives y (then also
+    ``reproduce(x)``).  Measured (seed below, 12 cases of each kind, all libraries but
+    MATLAB, uint8 and float32, photos and noise): crop 10/12, pad 12/12, input crop 11/12
+    (seed 41: 11, 12, 12).  The misses: small noise images downscaled without antialias
+    (aliasing leaves their thumbnails nothing to match), a nearest crop read one pixel off.
+    """
+    rng = np.random.default_rng(31)
+    n, hits, misses = 0, 0, []
+    for kind in ["crop", "pad", "input_crop"] * 12:
+        x, y, spec, geom = _geometry_case(rng, ns, kind)
+        found = pixelgrid.identify(x, y)
+        best = found[0]
+        call = geom.call(spec.call.replace("{x}", ident._x_expr(spec.layout, x.ndim, "numpy",
+                                                               geom.x_name("numpy"))),
+                         spec, x.ndim)
+        # the true call first, or listed with it as within float32 rounding (JAX's XLA
+        # kernels, an emulation gap of ~1e-7), or a call reproducing y to rounding
+        hit = _rank(found, call, similar=True) == 0
+        hit |= y.dtype.kind == "f" and best.max_diff <= ident._unit(y)
+        if best.exact:
+            np.testing.assert_array_equal(best.reproduce(x), y)
+            if best.library not in ("onnx", "matlab", "pixelgrid"):  # runnable as printed
+                got = eval(best.call, {**ns, "x": x})
+                got = got.numpy() if hasattr(got, "numpy") else np.asarray(got)
+                np.testing.assert_array_equal(_hwc(x, got), y)
+                hit = True
+        n += 1
+        hits += hit
+        if not hit:
+            misses.append((kind, call, [(c.call, c.max_diff) for c in found[:2]]))
+    assert hits >= 0.9 * n, (hits, misses)  # measured 33 of 36
+
+
+def test_cli_reports_a_crop(tmp_path: Any, capsys: Any) -> None:
+    """``pixelgrid identify a.png b.png --json`` on a center crop of an OpenCV resize."""
+    import json
+
+    import cv2
+    from PIL import Image
+
+    from pixelgrid.cli import main
+
+    x = _photo(np.random.default_rng(8), (90, 120, 3))
+    y = cv2.resize(x, (150, 110), interpolation=cv2.INTER_LINEAR)[7:103, 11:139]
+    Image.fromarray(x).save(tmp_path / "a.png")
+    Image.fromarray(np.ascontiguousarray(y)).save(tmp_path / "b.png")
+    assert main(["identify", str(tmp_path / "a.png"), str(tmp_path / "b.png"), "--json",
+                 "--libraries", "opencv,pillow,torch"]) == 0
+    best = json.loads(capsys.readouterr().out)[0]
+    assert best["exact"] and best["crop"] == [7, 11, 96, 128] and best["pad"] is None
+    calls = [best["call"], *best["equivalent"]]
+    assert "cv2.resize(x, (150, 110), interpolation=cv2.INTER_LINEAR)[7:103, 11:139]" in calls

@@ -21,7 +21,8 @@ def add_parser(sub: Any) -> argparse.ArgumentParser:
                     "scikit-image, SciPy, MATLAB) whose exact emulation turns ORIGINAL into "
                     "RESIZED; when none matches, the closest pixelgrid model (kernel, "
                     "antialias, grid offset) is fitted.  Equivalent calls (identical "
-                    "output) are grouped.")
+                    "output) are grouped.  A crop or pad around the resize (or a resize of "
+                    "a crop of ORIGINAL) is found and shown in the printed call.")
     p.add_argument("original", help="the image before the resize")
     p.add_argument("resized", help="the image after it")
     p.add_argument("--top", type=int, default=5, help="candidates to list (default 5)")
@@ -41,6 +42,8 @@ def run(args: argparse.Namespace) -> int:
                            "max_diff": c.max_diff, "mean_diff": c.mean_diff,
                            "model": c.model, "equivalent": list(c.equivalent),
                            "similar": list(c.similar),
+                           "crop": c.crop, "pad": c.pad, "pad_mode": c.pad_mode,
+                           "input_crop": c.input_crop,
                            "note": c.note} for c in found], indent=2))
     else:
         for k, c in enumerate(found, 1):
