@@ -229,11 +229,16 @@ def test_kernel_support_is_tested_at_the_float32_distance():
     assert np.max(np.abs(got - ref)) <= 2e-7  # float32 rounding of the kernel values only
 
 
-@pytest.mark.parametrize("antialias", [False, True])
-def test_mitchellcubic_is_bit_for_bit(antialias):
-    # MitchellCubicKernelFunc evaluates its polynomials in float32 without multiply-adds
-    # (compat.tensorflow.mitchell_f32); with ScaleAndTranslate's declared positions,
-    # sums and reciprocal the whole resize is TensorFlow's exactly, also on long axes.
+@pytest.mark.parametrize(("method", "antialias"), [
+    *[(m, aa) for m in ("mitchellcubic", "gaussian", "lanczos3", "lanczos5")
+      for aa in (False, True)],
+    ("bicubic", True), ("bilinear", True)])
+def test_scale_and_translate_methods_are_bit_for_bit(method, antialias):
+    # The kernels as TensorFlow evaluates them (compat.tensorflow: mitchell_f32 in float32
+    # without multiply-adds, gaussian_tf32 with its double exp, lanczos_tf32 with the C
+    # library's sinf); with ScaleAndTranslate's declared positions, sums and reciprocal
+    # the whole resize is TensorFlow's exactly, also on long axes.  (bicubic and bilinear
+    # without antialias are other ops, with their own tests.)
     rng = np.random.default_rng(3)
     cases = [((2, int(h), int(w), c), (int(hh), int(ww)))
              for (h, w, hh, ww), c in zip(rng.integers(5, 201, (6, 4)), [1, 3] * 3,
@@ -241,6 +246,6 @@ def test_mitchellcubic_is_bit_for_bit(antialias):
     cases += [((1, 2, 2400, 1), (2, 5000)), ((1, 2, 2400, 1), (2, 1000))]
     for shape, size in cases:
         x = rng.random(shape, dtype=np.float32)
-        ref = tf.image.resize(x, size, method="mitchellcubic", antialias=antialias).numpy()
-        got = ptf.resize(x, size, method="mitchellcubic", antialias=antialias)
+        ref = tf.image.resize(x, size, method=method, antialias=antialias).numpy()
+        got = ptf.resize(x, size, method=method, antialias=antialias)
         np.testing.assert_array_equal(got, ref, err_msg=f"{shape} -> {size}")
