@@ -150,6 +150,10 @@ fma
     (x1 w1 + x3 w3)``), ``C = 4`` adds ``fma(x2, w2, x0 w0) + fma(x3, w3, x1 w1)``
     (tail: ``fma(x0, w0, x3 w3) + fma(x1, w1, x2 w2)``) (measured on IPP 2026.1's
     AVX-512 kernels; ``_engines/float32_taps.py``).
+    ``"lerp"`` (2-tap rows): ``fma(w1, f32(x1 - x0), x0)``, the difference of
+    the two taps times the right weight added to the left tap in one rounding
+    (Intel IPP's float32 linear resize, as OpenCV's float32 ``INTER_LINEAR``
+    runs it with IPP on; measured).
 simd_lanes
     ``L > 0``: a pass sums the first ``L * floor(m / L)`` elements of an
     output row (``m`` its length with channels) as a vector loop of ``L``
@@ -324,7 +328,7 @@ COORDINATES = ("exact", "float32", "float32_fma", "float32_div", "float32_edge",
                "float32_cell_fraction",
                "float64_padded")
 #: Where ``accumulate="taps"`` fuses a product into the sum, see the module doc.
-FMAS = ("none", "chain", "reverse", "tail4", "pairs", "ipp_cubic")
+FMAS = ("none", "chain", "reverse", "tail4", "pairs", "ipp_cubic", "lerp")
 WEIGHTS = ("float64", "float32", "float32_lerp", "float32_keys", "float32_keys_fma",
            "float32_pillow")
 #: How a footprint kernel's (``area``) box is bounded, see the module doc.
@@ -485,7 +489,8 @@ class Arithmetic:
                             "tail4": ", taps after the first in unfused fours, the "
                                      "remainder fused",
                             "pairs": ", fma(x0, w0, x1 w1) + fma(x2, w2, x3 w3)",
-                            "ipp_cubic": ", IPP's 4-tap orders by channels and edge"}[
+                            "ipp_cubic": ", IPP's 4-tap orders by channels and edge",
+                            "lerp": ", fma(w1, x1 - x0, x0)"}[
                                 self.fma])
         if self.block_mean is not None:
             parts.append(self.block_mean.describe())

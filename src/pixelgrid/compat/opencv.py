@@ -38,20 +38,26 @@ Measured agreement:
   (``sse42``: 13).  OpenCV also hands 16-bit ``INTER_LINEAR``/``INTER_CUBIC``
   and float ``INTER_LINEAR``/``INTER_CUBIC`` (float64: LINEAR only; CUBIC only
   when both input axes have at least 4 pixels) to IPP, whose coordinates and
-  rounding this module does not reproduce.  The difference grows with the
-  axis: on 1-63 px calls within 1 level (integers) and 2.4e-6 of the range
+  rounding this module reproduces only for float32 ``INTER_LINEAR`` (and
+  ``INTER_LINEAR_EXACT``, which is LINEAR for floats) with 1, 3 or 4 channels
+  (``_IPP_LINEAR``, measured): per axis, horizontal first, the position
+  ``(o + 0.5) * (in / out) - 0.5`` in double (``fx``/``fy`` other than
+  ``dsize / size``: IPP's warp, step ``1 / fx``), taps ``floor(x)`` and the
+  next (clamped), ``t = f32(x - floor(x))`` and ``fma(t, f32(b - a), a)``
+  (``fma="lerp"``): bit-exact at 5000 px and on random 2-200 px ``dsize``
+  calls with 1 channel, or 3/4 channels on inputs at least 16 px wide; 3/4
+  channels on narrower inputs (IPP's border columns) and the warp differ by
+  1 ulp on a few pixels (before: 199 of 200 random calls off, up to 9.6e-6).
+  An exact 2x downscale (both axes, even sizes) is IPP's 2x2 mean,
+  ``((a + b) + (c + d)) * 0.25`` on every block, with 1 or 3 channels
+  (bit-exact); 4 channels keep OpenCV's own ``INTER_AREA`` model, 1 ulp off
+  on about 1 % of the pixels (not modelled).  The other IPP paths differ by amounts that grow with
+  the axis: on 1-63 px calls within 1 level (integers) and 2.4e-6 of the range
   (floats); at 5000 px up to 14 levels (16-bit LINEAR), 22 levels (16-bit
-  CUBIC), 2.4e-4 (float LINEAR) and 3.4e-4 (float32 CUBIC) on [0, 1) data.
+  CUBIC), 2.4e-4 (float64 LINEAR) and 3.4e-4 (float32 CUBIC) on [0, 1) data.
   Everything else (uint8 ``INTER_LINEAR`` included) stays bit-exact.  A
-  measured lead, not implemented: IPP's float32
-  and uint16 ``INTER_LINEAR`` with ``dsize`` computes per axis (horizontal
-  first) the position in double, ``t = f32(x - floor(x))`` and
-  ``fma(t, b - a, a)`` in float32 (uint16: rounded half to even), which
-  reproduced the 5000-px cases and 1-channel random calls bit for bit
-  (float64: the same in double, the position rounded once: 40 of 40 small
-  1-channel calls); int16 differs at exact .5 ties when one axis upscales and
-  the other downscales, float32 ``fx``/``fy`` and 3/4-channel rows of at most
-  5 px by 1-2 ulps, 2-channel images use OpenCV's own code.
+  measured lead, not implemented: uint16 ``INTER_LINEAR`` follows the same
+  lerp rounded half to even, float64 the same in double.
 
 OpenCV facts this module encodes (checked against cv2 in the tests):
 
@@ -262,6 +268,11 @@ _TAPS = Arithmetic(accumulate="taps", weights="float32")
 #: tap orders, the result rounded half to even and saturated.
 _IPP_CUBIC = Arithmetic(coordinates="float64", weights="float32", accumulate="taps",
                         window="float32_floor_ipp", store="half_even")
+#: Intel IPP's float32 linear (``ippiResizeLinear``, measured): per axis, horizontal
+#: first, the double position ``(o + 0.5) * (in / out) - 0.5``, taps ``floor(x)`` and the
+#: next (clamped), ``t = f32(x - floor(x))`` and ``fma(t, f32(b - a), a)`` in float32.
+_IPP_LINEAR = Arithmetic(coordinates="float64", weights="float32", accumulate="taps",
+                         window="float32_floor", fma="lerp")
 
 
 #: The core kernels in OpenCV's float32 forms (``interpolateCubic``/``Lanczos4``).
@@ -465,6 +476,20 @@ def _ipp_cubic(w: int, h: int, dw: int, dh: int, inv_x: float, inv_y: float, int
     return "affine" if min(w, h) >= 2 else ""
 
 
+def _ipp_linear(w: int, h: int, dw: int, dh: int, inv_x: float, inv_y: float, interp: int,
+                dt: np.dtype[Any], cn: int) -> bool:
+    """Whether OpenCV (IPP on) hands this call to IPP's float32 linear resize (measured)."""
+    return interp == INTER_LINEAR and dt == np.float32 and cn in (1, 3, 4)
+
+
+def _ipp_linear_plan(n_in: int, n_out: int, inv_scale: float, warp: bool) -> AxisPlan:
+    """One axis of IPP's float32 linear: the step ``in / out`` (resize) or ``1 / fx`` (warp)."""
+    step = 1.0 / inv_scale if warp else n_in / n_out
+    aff = Affine(Fraction(step), Fraction(1, 2), Fraction(-1, 2), "half_pixel")
+    p = plan(n_in, n_out, kernel=linear(), grid=aff, boundary="clamp", arithmetic=_IPP_LINEAR)
+    return _declared(p, INTER_LINEAR, inv_scale, "Intel IPP's float32 linear (IPP on)")
+
+
 def _ipp_cubic_plan(n_in: int, n_out: int, inv_scale: float, mode: str,
                     horizontal: bool) -> AxisPlan:
     """One axis of IPP's uint8 cubic: the step ``in / out`` (resize) or ``1 / fx`` (warp)."""
@@ -490,6 +515,18 @@ def _route(w: int, h: int, dw: int, dh: int, inv_x: float, inv_y: float, interp:
     if mode:
         return "ipp_cubic", interp, [(1, _ipp_cubic_plan(w, dw, inv_x, mode, True)),
                                      (0, _ipp_cubic_plan(h, dh, inv_y, mode, False))]
+    if ipp and _ipp_linear(w, h, dw, dh, inv_x, inv_y, interp, dt, cn):
+        if (w, h) != (2 * dw, 2 * dh):
+            warp = not (abs(dw / w - inv_x) / inv_x <= 1e-10
+                        and abs(dh / h - inv_y) / inv_y <= 1e-10)
+            return "ipp_linear", interp, [(1, _ipp_linear_plan(w, dw, inv_x, warp)),
+                                          (0, _ipp_linear_plan(h, dh, inv_y, warp))]
+        if cn != 4:
+            # IPP's exact 2x (1 or 3 channels): every 2x2 block (a + b) + (c + d), times
+            # 1/4 (measured; 4 channels run OpenCV's own INTER_AREA, below)
+            a = _model("area_fast", INTER_AREA, dt, cn, True)[0].replace(simd_lanes=1)
+            return "area_fast", INTER_AREA, [(1, _block_plan(w, dw, inv_x, a)),
+                                             (0, _block_plan(h, dh, inv_y, a))]
     if interp in (INTER_NEAREST, INTER_NEAREST_EXACT):
         ex = interp == INTER_NEAREST_EXACT
         return "nearest", interp, [(1, _nearest_plan(w, dw, inv_x, ex)),
