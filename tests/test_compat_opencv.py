@@ -494,3 +494,29 @@ def test_tables_are_core_rules() -> None:
     from pixelgrid._arithmetic import sample_positions
     with pytest.raises(ValueError, match="user_scale"):
         sample_positions(0.5, 0.5, -0.5, 3, "float32_cell_fraction")
+
+
+@pytest.mark.parametrize("interp", [pc.INTER_LINEAR, pc.INTER_LINEAR_EXACT])
+def test_uint8_linear_small_sizes_bit_exact_ipp_on(interp: int, ipp_on: None) -> None:
+    """Issue 14: uint8 LINEAR / LINEAR_EXACT at 2-200 px (the wheel's default, IPP on),
+    dsize and fx/fy, 1/3/4 channels, with the sizes the issue named: bit-exact
+    (measured: 200 random calls each, 0 differ)."""
+    rng = np.random.default_rng([14, interp])
+    calls: list[tuple[tuple[int, ...], Any, float]] = [
+        ((42, 54, 3), (79, 34), 0), ((63, 24), (37, 97), 0), ((48, 68), None, 1.5),
+        ((29, 44), (17, 19), 0), ((61, 53, 3), (69, 30), 0), ((45, 56, 3), (130, 90), 0),
+        ((38, 42, 3), (63, 57), 0)]
+    for _ in range(40):
+        h, w = (int(v) for v in rng.integers(2, 201, 2))
+        cn = int(rng.choice([1, 3, 4]))
+        shape = (h, w) if cn == 1 else (h, w, cn)
+        if rng.random() < 0.7:
+            calls.append((shape, tuple(int(v) for v in rng.integers(2, 201, 2)), 0))
+        else:
+            calls.append((shape, None, float(rng.choice([0.5, 0.7, 1.5, 2.0, 3.0]))))
+    for shape, dsize, f in calls:
+        x = rng.integers(0, 256, shape, dtype=np.uint8)
+        ref = cv2.resize(x, dsize, fx=f, fy=f, interpolation=interp)
+        got = pc.resize(x, dsize, fx=f, fy=f, interpolation=interp)
+        assert _diff(got, ref) == 0, (shape, dsize, f)
+    assert _ipp_worst(interp, "uint8") == 0  # and at 2000-5000 px
