@@ -149,15 +149,57 @@ def _cv_plans(h: int, w: int, dh: int, dw: int, interp: int, dtype: str, cn: int
     return plans
 
 
-def test_ipp_cubic_is_declined_not_miscomputed() -> None:
+def _ipp_plans(h: int, w: int, dh: int, dw: int, cn: int, fx: float = 0,
+               fy: float = 0) -> list:
     from pixelgrid.compat import opencv as cvc
 
-    dw_, dh_, inv_x, inv_y = cvc.opencv_output_size(50, 40, (33, 27), 0, 0)
-    _, _, plans = cvc._route(50, 40, dw_, dh_, inv_x, inv_y, cvc.INTER_CUBIC,
-                             np.dtype(np.uint8), 3, ipp=True)
-    assert any(p.arithmetic.fma == "ipp_cubic" for _, p in plans)
-    x = np.random.default_rng(0).integers(0, 256, (40, 50, 3), dtype=np.uint8)
-    assert native_models.apply_model(x, plans, threads=1) is None
+    dsize = (0, 0) if fx else (dw, dh)
+    dw_, dh_, inv_x, inv_y = cvc.opencv_output_size(w, h, dsize, fx, fy)
+    path, _, plans = cvc._route(w, h, dw_, dh_, inv_x, inv_y, cvc.INTER_CUBIC,
+                                np.dtype(np.uint8), cn, ipp=True)
+    assert path == "ipp_cubic"
+    return plans
+
+
+IPP_SIZES = [  # (h, w, dh, dw): up, down, mixed, tiny, odd tails of the groups of four
+    (4, 4, 9, 7), (5, 6, 4, 4), (37, 41, 55, 62), (64, 64, 96, 96), (64, 64, 31, 29),
+    (100, 7, 13, 150), (7, 100, 150, 13), (48, 50, 48, 50), (33, 97, 101, 35),
+    (200, 301, 67, 100), (17, 23, 170, 230),
+]
+
+
+@pytest.mark.parametrize("cn", [1, 3, 4])
+@pytest.mark.parametrize("h,w,dh,dw", IPP_SIZES)
+def test_ipp_cubic_fused(cn: int, h: int, w: int, dh: int, dw: int) -> None:
+    # Intel IPP's uint8 cubic (compat.opencv, ipp=True): the fused kernel against the
+    # numpy model (float32_taps._ipp_pass), every row order (groups of four, the tail,
+    # the clamped edges), 1 and 2 threads; extreme data so that stores saturate.
+    rng = np.random.default_rng(zlib.crc32(f"ipp {cn} {h} {w} {dh} {dw}".encode()))
+    shape = (h, w) if cn == 1 else (h, w, cn)
+    plans = _ipp_plans(h, w, dh, dw, cn)
+    x = rng.integers(0, 256, shape, dtype=np.uint8)
+    _check(x, plans)
+    _check(np.where(rng.random(shape) < 0.5, 0, 255).astype(np.uint8), plans)
+
+
+@pytest.mark.parametrize("cn", [1, 3, 4])
+def test_ipp_cubic_fused_warp_steps_and_wide_rows(cn: int) -> None:
+    # fx/fy not equal to dsize/size: IPP's warp with the step 1/fx (same orders), and a
+    # long thin image (rows of thousands of elements, the vector groups and their tails)
+    rng = np.random.default_rng(cn)
+    x = rng.integers(0, 256, (40, 50, cn), dtype=np.uint8)
+    _check(x, _ipp_plans(40, 50, 0, 0, cn, fx=1.37, fy=0.61))
+    x = rng.integers(0, 256, (6, 2111, cn), dtype=np.uint8)
+    _check(x, _ipp_plans(6, 2111, 9, 3001, cn))
+    _check(x, _ipp_plans(6, 2111, 5, 1003, cn))
+
+
+def test_ipp_cubic_fused_declines_other_layouts() -> None:
+    # 2 channels never reach IPP; a plan pair in another axis order is left to numpy
+    plans = _ipp_plans(20, 30, 25, 35, 3)
+    x = np.zeros((20, 30, 3), np.uint8)
+    assert native_models.apply_model(x, plans[::-1], threads=1) is None
+    assert native_models.apply_model(x.astype(np.float32), plans, threads=1) is None
 
 
 CV_CASES = [  # (interp name, dtype)

@@ -130,6 +130,26 @@ def _fused_pass(xm: NDArray[Any], p: AxisPlan, w: NDArray[Any], shape: tuple[int
     return acc
 
 
+def ipp_row_kinds(p: AxisPlan, channels: int) -> NDArray[np.int64]:
+    """Per output row of an IPP cubic pass, which order it adds its taps in.
+
+    0: a group of four rows, 1: the tail, 2: an edge row (clamped taps) or 3
+    channels (all 0 for ``fma="pairs"``); see :func:`_ipp_pass`.
+    """
+    if p.arithmetic.fma == "ipp_cubic" and channels not in (1, 3, 4):
+        raise ValueError(f"fma='ipp_cubic' is modelled for 1, 3 or 4 channels; got {channels}")
+    kind = np.zeros(p.out_size, dtype=np.int64)
+    if p.arithmetic.fma == "ipp_cubic":
+        inner = p.index[:, 3] == p.index[:, 0] + 3  # four consecutive taps, none clamped
+        rows = np.flatnonzero(inner)
+        if rows.size % 4:  # inner rows run in fours from the first; the rest is the tail
+            kind[rows[rows.size - rows.size % 4:]] = 1
+        kind[~inner] = 2
+        if channels == 3:
+            kind[:] = 2
+    return kind
+
+
 def _ipp_pass(xm: NDArray[Any], p: AxisPlan, w: NDArray[Any], shape: tuple[int, ...],
               channels: int) -> NDArray[Any]:
     """A 4-tap pass in Intel IPP's cubic orders (``fma="pairs"`` / ``"ipp_cubic"``).
@@ -140,18 +160,7 @@ def _ipp_pass(xm: NDArray[Any], p: AxisPlan, w: NDArray[Any], shape: tuple[int, 
     ``fma`` entry of :mod:`pixelgrid._arithmetic`).
     """
     order = p.arithmetic.fma
-    if order == "ipp_cubic" and channels not in (1, 3, 4):
-        raise ValueError(f"fma='ipp_cubic' is modelled for 1, 3 or 4 channels; got {channels}")
-    # 0: a group of four rows, 1: the tail, 2: an edge row (clamped taps) or 3 channels.
-    kind = np.zeros(p.out_size, dtype=np.int64)
-    if order == "ipp_cubic":
-        inner = p.index[:, 3] == p.index[:, 0] + 3  # four consecutive taps, none clamped
-        rows = np.flatnonzero(inner)
-        if rows.size % 4:  # inner rows run in fours from the first; the rest is the tail
-            kind[rows[rows.size - rows.size % 4:]] = 1
-        kind[~inner] = 2
-        if channels == 3:
-            kind[:] = 2
+    kind = ipp_row_kinds(p, channels)
     out = np.empty((p.out_size, *xm.shape[1:]), dtype=np.float32)
     for k in np.unique(kind):
         sel = np.flatnonzero(kind == k)

@@ -41,6 +41,7 @@ from numpy.typing import NDArray
 from .._arithmetic import store
 from .._plan_types import AxisPlan
 from . import native
+from .float32_taps import ipp_row_kinds
 
 __all__ = ["apply_model", "available"]
 
@@ -153,6 +154,8 @@ def apply_model(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]], *,
         return _wide(x, plans, nt)
     if a.accumulate == "block":
         return _box(x, plans, nt)
+    if a.accumulate == "taps" and a.fma in ("ipp_cubic", "pairs"):
+        return _ipp(x, plans, nt)
     if a.accumulate == "taps":
         return _taps(x, plans, nt)
     if a.accumulate in ("corner_sum", "corner_sum_q10"):
@@ -257,6 +260,46 @@ def _store(y: NDArray[Any], dtype: np.dtype[Any], rule: str, nt: int) -> NDArray
     out = np.empty(y.shape, dtype=dtype)
     native._ext.store(src=y, dst=out, stype=_MTYPE[y.dtype], dtype=_MTYPE[dtype],
                       rule=_STORE[rule], threads=nt)
+    return out
+
+
+# ------------------------------------------------------------------ float32_taps._ipp_pass
+def _ipp(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
+         nt: int) -> NDArray[Any] | None:
+    """Intel IPP's uint8 cubic (OpenCV's ``INTER_CUBIC``, IPP on) as one fused kernel.
+
+    Covers what ``compat.opencv`` declares: uint8 ``(H, W[, C])``, C in 1, 3, 4, the
+    width pass ``fma="ipp_cubic"`` first, then the height pass ``fma="pairs"``, 4 taps,
+    no fill, stored half to even.  Anything else: ``None`` (the numpy model).
+    """
+    if (x.dtype != np.uint8 or x.ndim not in (2, 3) or len(plans) != 2
+            or not (x.ndim == 2 or x.shape[2] in (1, 3, 4))):
+        return None
+    (axx, px), (axy, py) = plans
+    if axx != 1 or axy != 0 or px.arithmetic.fma != "ipp_cubic" \
+            or py.arithmetic.fma != "pairs":
+        return None
+    for p in (px, py):
+        a = p.arithmetic
+        if p.taps != 4 or np.any(p.fill) or a.simd_lanes or a.store != "half_even":
+            return None
+    c = 1 if x.ndim == 2 else int(x.shape[2])
+    h, w = x.shape[:2]
+
+    def orders() -> NDArray[np.uint8]:
+        # csrc/ipp_cubic_types.h IppOrder: kind 2 (edges) and 3 channels chain; C = 1:
+        # group 1, tail 2; C = 4: group 3, tail 4.
+        kind = ipp_row_kinds(px, c)
+        code = {1: (1, 2, 0), 3: (0, 0, 0), 4: (3, 4, 0)}[c]
+        return np.ascontiguousarray(np.choose(kind, code), dtype=np.uint8)
+
+    order = _prepared(px, f"ipp_order{c}", orders)
+    wx = _prepared(px, "w_f32", lambda: np.ascontiguousarray(px.weight, dtype=np.float32))
+    wy = _prepared(py, "w_f32", lambda: np.ascontiguousarray(py.weight, dtype=np.float32))
+    out = np.empty((py.out_size, px.out_size, *x.shape[2:]), dtype=np.uint8)
+    native._ext.ipp_cubic(src=np.ascontiguousarray(x), dst=out, H=h, W=w, C=c,
+                          OH=py.out_size, OW=px.out_size, index_x=_index(px), weight_x=wx,
+                          order_x=order, index_y=_index(py), weight_y=wy, threads=nt)
     return out
 
 
