@@ -45,12 +45,13 @@ inline void ipp_h_row(const IppCubicArgs& a, const uint8_t* s, float* fr, uint8_
   const int64_t n = a.W * a.C, Q = a.OW * a.C;
   int64_t i = 0;
 #ifdef __AVX2__
+  if (!a.need_float) i = n;  // every group reads bytes
   for (; i + 8 <= n; i += 8)
     _mm256_storeu_ps(fr + i, _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(
                                  _mm_loadl_epi64(reinterpret_cast<const __m128i*>(s + i)))));
 #endif
   for (; i < n; ++i) fr[i] = float(s[i]);
-#ifdef __AVX2__
+#ifdef __AVX2__  // (the baseline build always converts: it has no byte path)
   std::memcpy(sp, s, size_t(n));
 #else
   (void)sp;

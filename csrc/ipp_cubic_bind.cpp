@@ -103,8 +103,11 @@ void ipp_cubic(const Ro& src, Rw& dst, int64_t H, int64_t W, int64_t C, int64_t 
         gmask[size_t(g * 32 + j * 4 + b)] =
             b == 0 ? uint8_t(off[size_t(g * 8 + j)] - lo) : uint8_t(0x80);
   }
+  int need_float = Q % 8 != 0;
+  for (int64_t g = 0; g * 8 + 8 <= Q; ++g)
+    need_float |= gbase[size_t(g)] < 0 || group[size_t(g)] == IPP_MIXED;
   IppCubicArgs a{H, W, C, OH, OW, off.data(), w.data(), order.data(), group.data(),
-                 gbase.data(), gmask.data(), iy,
+                 gbase.data(), gmask.data(), need_float, iy,
                  static_cast<const float*>(weight_y.data()),
                  static_cast<const uint8_t*>(src.data()), static_cast<uint8_t*>(dst.data())};
   // Bands of output rows: each band resamples its rows' input rows once (about 4 rows
