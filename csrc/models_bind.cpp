@@ -120,18 +120,28 @@ void row_tables(int64_t O, int64_t M, int64_t K, const int32_t* ix, const T* w,
       }
 }
 
-void taps_pass(const Ro& src, Rw& dst, int wtype, int fma, int64_t B, int64_t L, int64_t O,
-               int64_t M, int64_t K, int64_t limit, const Ro& index, const Ro& weight,
-               std::optional<Ro> fused_from, int64_t threads, int zero_start, double start) {
+// A TapsPass with the row tables it points to (kept alive, never moved once built).
+struct TapsPrep {
+  TapsPass a{};
+  std::vector<int32_t> off, ffq;
+  std::vector<float> wq32;
+  std::vector<double> wq64;
+  TapsPrep() = default;
+  TapsPrep(const TapsPrep&) = delete;
+  TapsPrep& operator=(const TapsPrep&) = delete;
+};
+
+// Checks the pass's sizes and tables (not src/dst) and builds its row tables.
+void prepare_taps(TapsPrep& p, int wtype, int fma, int64_t B, int64_t L, int64_t O, int64_t M,
+                  int64_t K, int64_t limit, const Ro& index, const Ro& weight,
+                  const std::optional<Ro>& fused_from, int zero_start, double start) {
   need(wtype == MF32 || wtype == MF64, "wtype must be float32 or float64");
   need(fma >= FMA_NONE && fma <= FMA_TAIL4, "bad fma mode");
-  need(B >= 1 && L >= 1 && O >= 1 && M >= 1 && K >= 1 && threads >= 1, "bad pass sizes");
+  need(B >= 1 && L >= 1 && O >= 1 && M >= 1 && K >= 1, "bad pass sizes");
   need(L * M < (int64_t(1) << 31), "an input row must have fewer than 2**31 elements");
   const int64_t isz = msize(wtype);
-  need(bytes(src) == B * L * M * isz, "src has the wrong size");
-  need(static_cast<int64_t>(dst.nbytes()) == B * O * M * isz, "dst has the wrong size");
   need(bytes(weight) == O * K * isz, "weight has the wrong size");
-  TapsPass a{};
+  TapsPass& a = p.a;
   a.wtype = wtype;
   a.fma = fma;
   a.B = B; a.L = L; a.O = O; a.M = M; a.K = K;
@@ -146,28 +156,37 @@ void taps_pass(const Ro& src, Rw& dst, int wtype, int fma, int64_t B, int64_t L,
     a.fused_from = static_cast<const int32_t*>(fused_from->data());
   }
   need(fma != FMA_TAIL4 || a.fused_from != nullptr, "tail4 needs fused_from");
-  a.src = src.data();
-  a.dst = dst.data();
-  std::vector<int32_t> off, ffq;
-  std::vector<float> wq32;
-  std::vector<double> wq64;
-  const bool tables = M < kWideRow;
-  if (tables) {
+  if (M < kWideRow) {
     if (wtype == MF32) {
-      row_tables(O, M, K, a.index, static_cast<const float*>(a.weight), off, wq32);
-      a.wq = wq32.data();
+      row_tables(O, M, K, a.index, static_cast<const float*>(a.weight), p.off, p.wq32);
+      a.wq = p.wq32.data();
     } else {
-      row_tables(O, M, K, a.index, static_cast<const double*>(a.weight), off, wq64);
-      a.wq = wq64.data();
+      row_tables(O, M, K, a.index, static_cast<const double*>(a.weight), p.off, p.wq64);
+      a.wq = p.wq64.data();
     }
-    a.off = off.data();
+    a.off = p.off.data();
     if (a.fused_from) {
-      ffq.resize(size_t(O * M));
-      for (int64_t q = 0; q < O * M; ++q) ffq[size_t(q)] = a.fused_from[q / M];
-      a.ffq = ffq.data();
+      p.ffq.resize(size_t(O * M));
+      for (int64_t q = 0; q < O * M; ++q) p.ffq[size_t(q)] = a.fused_from[q / M];
+      a.ffq = p.ffq.data();
     }
   }
-  const int64_t units = tables ? B : B * O;
+}
+
+void taps_pass(const Ro& src, Rw& dst, int wtype, int fma, int64_t B, int64_t L, int64_t O,
+               int64_t M, int64_t K, int64_t limit, const Ro& index, const Ro& weight,
+               std::optional<Ro> fused_from, int64_t threads, int zero_start, double start) {
+  need(threads >= 1, "bad pass sizes");
+  TapsPrep p;
+  prepare_taps(p, wtype, fma, B, L, O, M, K, limit, index, weight, fused_from, zero_start,
+               start);
+  const int64_t isz = msize(wtype);
+  need(bytes(src) == B * L * M * isz, "src has the wrong size");
+  need(static_cast<int64_t>(dst.nbytes()) == B * O * M * isz, "dst has the wrong size");
+  TapsPass& a = p.a;
+  a.src = src.data();
+  a.dst = dst.data();
+  const int64_t units = a.off != nullptr ? B : B * O;
   const int64_t nt = threads_for(threads, double(B) * O * M * K, units);
   const auto fn = g_models.taps;
   nb::gil_scoped_release release;
@@ -189,11 +208,21 @@ void store(const Ro& src, Rw& dst, int stype, int dtype, int rule, int64_t threa
                [&](int64_t i0, int64_t i1, int64_t) { fn(a, i0, i1); });
 }
 
-void wide_pass(const Ro& src, Rw& dst, int first, int itype, int otype, int acc64, int64_t B,
-               int64_t L, int64_t O, int64_t M, int64_t K, int64_t limit, int pre, int term,
-               int shift, int64_t offset, const Ro& index, const Ro& w, std::optional<Ro> fw,
-               int64_t threads) {
-  need(B >= 1 && L >= 1 && O >= 1 && M >= 1 && K >= 1 && threads >= 1, "bad pass sizes");
+// A WidePass with its row tables (as TapsPrep).
+struct WidePrep {
+  WidePass a{};
+  std::vector<int32_t> off, wq, off2;
+  std::vector<float> fwq;
+  WidePrep() = default;
+  WidePrep(const WidePrep&) = delete;
+  WidePrep& operator=(const WidePrep&) = delete;
+};
+
+void prepare_wide(WidePrep& p, int first, int itype, int otype, int acc64, int64_t B,
+                  int64_t L, int64_t O, int64_t M, int64_t K, int64_t limit, int pre, int term,
+                  int shift, int64_t offset, const Ro& index, const Ro& w,
+                  const std::optional<Ro>& fw, int i16) {
+  need(B >= 1 && L >= 1 && O >= 1 && M >= 1 && K >= 1, "bad pass sizes");
   need(L * M < (int64_t(1) << 31), "an input row must have fewer than 2**31 elements");
   if (first) {
     need(itype >= MU8 && itype <= MI16 && (otype == MI32 || otype == MI64),
@@ -205,14 +234,13 @@ void wide_pass(const Ro& src, Rw& dst, int first, int itype, int otype, int acc6
          "bad shifts");
     need(itype == MI32 || acc64, "int64 sums need acc64");
   }
-  need(bytes(src) == B * L * M * msize(itype), "src has the wrong size");
-  need(static_cast<int64_t>(dst.nbytes()) == B * O * M * msize(otype), "dst has the wrong size");
   need(bytes(w) == O * K * 4, "w must hold out_size * taps int32");
-  WidePass a{};
+  WidePass& a = p.a;
   a.first = first; a.itype = itype; a.otype = otype; a.acc64 = acc64;
   a.B = B; a.L = L; a.O = O; a.M = M; a.K = K;
   a.limit = first ? 0 : limit;
   a.pre = pre; a.term = term; a.shift = shift; a.offset = offset;
+  a.i16 = first ? 0 : i16;
   a.index = checked_index(index, O, K, L);
   a.w = static_cast<const int32_t*>(w.data());
   if (fw) {
@@ -220,27 +248,143 @@ void wide_pass(const Ro& src, Rw& dst, int first, int itype, int otype, int acc6
     a.fw = static_cast<const float*>(fw->data());
   }
   need(a.limit <= 0 || a.fw != nullptr, "a float body needs fw");
-  a.src = src.data();
-  a.dst = dst.data();
-  std::vector<int32_t> off, wq;
-  std::vector<float> fwq;
-  const bool tables = M < kWideRow;
-  if (tables) {
-    row_tables(O, M, K, a.index, a.w, off, wq);
-    a.off = off.data();
-    a.wq = wq.data();
+  if (M < kWideRow) {
+    row_tables(O, M, K, a.index, a.w, p.off, p.wq);
+    a.off = p.off.data();
+    a.wq = p.wq.data();
     if (a.fw) {
-      std::vector<int32_t> off2;
-      row_tables(O, M, K, a.index, a.fw, off2, fwq);
-      a.fwq = fwq.data();
+      row_tables(O, M, K, a.index, a.fw, p.off2, p.fwq);
+      a.fwq = p.fwq.data();
     }
   }
-  const int64_t units = tables ? B : B * O;
+}
+
+void wide_pass(const Ro& src, Rw& dst, int first, int itype, int otype, int acc64, int64_t B,
+               int64_t L, int64_t O, int64_t M, int64_t K, int64_t limit, int pre, int term,
+               int shift, int64_t offset, const Ro& index, const Ro& w, std::optional<Ro> fw,
+               int64_t threads, int i16) {
+  need(threads >= 1, "bad pass sizes");
+  WidePrep p;
+  prepare_wide(p, first, itype, otype, acc64, B, L, O, M, K, limit, pre, term, shift, offset,
+               index, w, fw, i16);
+  need(bytes(src) == B * L * M * msize(itype), "src has the wrong size");
+  need(static_cast<int64_t>(dst.nbytes()) == B * O * M * msize(otype), "dst has the wrong size");
+  WidePass& a = p.a;
+  a.src = src.data();
+  a.dst = dst.data();
+  const int64_t units = a.off != nullptr ? B : B * O;
   const int64_t nt = threads_for(threads, double(B) * O * M * K, units);
   const auto fn = g_models.wide;
   nb::gil_scoped_release release;
   parallel_run(units, nt, chunk_for(units, nt),
                [&](int64_t u0, int64_t u1, int64_t) { fn(a, u0, u1); });
+}
+
+// ---- streamed two-pass images (wide_fixed, float32_taps) --------------------------------
+// A (H, W, C) image's first pass along W (a1: B = H rows of C < kWideRow elements) and its
+// second along H (a2: B = 1, M = a1.O * C), streamed by strips of output rows: a worker
+// runs the first pass over the source rows a strip reads into its own cache-sized buffer,
+// then the strip's output rows from that buffer, so the intermediate image never goes to
+// memory (measured: writing and re-reading it was about half of a 1024^2x3 -> 1536^2
+// resize).  Same kernels, same operands per element: bit-identical to the two passes; the
+// source rows shared by two strips are computed twice.
+template <class P>
+void run_streamed(const P& a1, const P& a2, void (*fn)(const P&, int64_t, int64_t),
+                  int64_t in_size, int64_t h_size, int64_t threads) {
+  const int64_t O2 = a2.O, K2 = a2.K;
+  const int64_t row_bytes = a2.M * h_size;
+  // output rows per strip: about 256 KiB of intermediate rows
+  const double src_per_out = std::max(0.25, double(a2.L) / double(O2));
+  const int64_t S = std::clamp<int64_t>(
+      int64_t(double(1 << 18) / (double(row_bytes) * src_per_out)), 4, 256);
+  const int64_t nstrip = (O2 + S - 1) / S;
+  const int64_t nt = threads_for(
+      threads, double(a1.B) * a1.O * a1.M * a1.K + double(O2) * a2.M * K2, nstrip);
+  std::vector<std::vector<char>> bufs(static_cast<size_t>(nt));
+  std::vector<std::vector<int32_t>> ixs(static_cast<size_t>(nt));
+  nb::gil_scoped_release release;
+  parallel_run(nstrip, nt, 1, [&](int64_t s0, int64_t s1, int64_t tid) {
+    std::vector<char>& buf = bufs[static_cast<size_t>(tid)];
+    std::vector<int32_t>& ix = ixs[static_cast<size_t>(tid)];
+    if (ix.empty()) ix.resize(static_cast<size_t>(O2 * K2));
+    for (int64_t s = s0; s < s1; ++s) {
+      const int64_t r0 = s * S, r1 = std::min(O2, r0 + S);
+      int32_t lo = a2.index[r0 * K2], hi = lo;
+      for (int64_t i = r0 * K2; i < r1 * K2; ++i) {
+        lo = std::min(lo, a2.index[i]);
+        hi = std::max(hi, a2.index[i]);
+      }
+      const int64_t n = int64_t(hi) - lo + 1;
+      if (buf.size() < static_cast<size_t>(n * row_bytes))
+        buf.resize(static_cast<size_t>(n * row_bytes));
+      for (int64_t i = r0 * K2; i < r1 * K2; ++i) ix[size_t(i)] = a2.index[i] - lo;
+      P p1 = a1;  // source rows [lo, hi]: the same pointers, limits and end of data
+      p1.src = static_cast<const char*>(a1.src) + lo * a1.L * a1.M * in_size;
+      p1.B = a1.B - lo;
+      p1.limit = a1.limit - int64_t(lo) * a1.M;
+      p1.dst = buf.data();
+      fn(p1, 0, n);
+      P p2 = a2;  // output rows [r0, r1) from the buffer, indices relative to lo
+      p2.src = buf.data();
+      p2.L = n;
+      p2.index = ix.data();
+      fn(p2, r0, r1);
+    }
+  });
+}
+
+void taps_streamed(const Ro& src, Rw& dst, nb::dict first, nb::dict second,
+                   int64_t threads) {
+  need(threads >= 1, "threads must be >= 1");
+  TapsPrep p[2];
+  nb::dict* d[2] = {&first, &second};
+  for (int i = 0; i < 2; ++i) {
+    nb::dict& k = *d[i];
+    prepare_taps(p[i], nb::cast<int>(k["wtype"]), nb::cast<int>(k["fma"]),
+                 nb::cast<int64_t>(k["B"]), nb::cast<int64_t>(k["L"]), nb::cast<int64_t>(k["O"]),
+                 nb::cast<int64_t>(k["M"]), nb::cast<int64_t>(k["K"]),
+                 nb::cast<int64_t>(k["limit"]), nb::cast<Ro>(k["index"]),
+                 nb::cast<Ro>(k["weight"]), nb::cast<std::optional<Ro>>(k["fused_from"]), 0, 0.0);
+  }
+  TapsPass &a1 = p[0].a, &a2 = p[1].a;
+  need(a1.off != nullptr && a2.off == nullptr && a1.wtype == a2.wtype && a2.B == 1 &&
+           a2.L == a1.B && a2.M == a1.O * a1.M,
+       "streamed passes: (H, W, C) along W with C < 16, then along H");
+  const int64_t isz = msize(a1.wtype);
+  need(bytes(src) == a1.B * a1.L * a1.M * isz, "src has the wrong size");
+  need(static_cast<int64_t>(dst.nbytes()) == a2.O * a2.M * isz, "dst has the wrong size");
+  a1.src = src.data();
+  a2.dst = dst.data();
+  run_streamed<TapsPass>(a1, a2, g_models.taps, isz, isz, threads);
+}
+
+void wide_streamed(const Ro& src, Rw& dst, nb::dict first, nb::dict second,
+                   int64_t threads) {
+  need(threads >= 1, "threads must be >= 1");
+  WidePrep p[2];
+  nb::dict* d[2] = {&first, &second};
+  for (int i = 0; i < 2; ++i) {
+    nb::dict& k = *d[i];
+    prepare_wide(p[i], i == 0, nb::cast<int>(k["itype"]), nb::cast<int>(k["otype"]),
+                 nb::cast<int>(k["acc64"]), nb::cast<int64_t>(k["B"]),
+                 nb::cast<int64_t>(k["L"]), nb::cast<int64_t>(k["O"]),
+                 nb::cast<int64_t>(k["M"]), nb::cast<int64_t>(k["K"]),
+                 nb::cast<int64_t>(k["limit"]), nb::cast<int>(k["pre"]),
+                 nb::cast<int>(k["term"]), nb::cast<int>(k["shift"]),
+                 nb::cast<int64_t>(k["offset"]), nb::cast<Ro>(k["index"]),
+                 nb::cast<Ro>(k["w"]), nb::cast<std::optional<Ro>>(k["fw"]),
+                 k.contains("i16") ? nb::cast<int>(k["i16"]) : 0);
+  }
+  WidePass &a1 = p[0].a, &a2 = p[1].a;
+  need(a1.off != nullptr && a2.off == nullptr && a1.otype == a2.itype && a2.B == 1 &&
+           a2.L == a1.B && a2.M == a1.O * a1.M,
+       "streamed passes: (H, W, C) along W with C < 16, then along H");
+  need(bytes(src) == a1.B * a1.L * a1.M * msize(a1.itype), "src has the wrong size");
+  need(static_cast<int64_t>(dst.nbytes()) == a2.O * a2.M * msize(a2.otype),
+       "dst has the wrong size");
+  a1.src = src.data();
+  a2.dst = dst.data();
+  run_streamed<WidePass>(a1, a2, g_models.wide, msize(a1.itype), msize(a1.otype), threads);
 }
 
 void box(const Ro& src, Rw& dst, int dtype, int store_rule, int64_t H, int64_t W, int64_t C,
@@ -363,7 +507,11 @@ void register_models(nb::module_& m) {
         nb::arg("itype"), nb::arg("otype"), nb::arg("acc64"), nb::arg("B"), nb::arg("L"),
         nb::arg("O"), nb::arg("M"), nb::arg("K"), nb::arg("limit"), nb::arg("pre"),
         nb::arg("term"), nb::arg("shift"), nb::arg("offset"), nb::arg("index"), nb::arg("w"),
-        nb::arg("fw").none(), nb::arg("threads"));
+        nb::arg("fw").none(), nb::arg("threads"), nb::arg("i16") = 0);
+  m.def("taps_streamed", &taps_streamed, nb::arg("src"), nb::arg("dst"), nb::arg("first"),
+        nb::arg("second"), nb::arg("threads"));
+  m.def("wide_streamed", &wide_streamed, nb::arg("src"), nb::arg("dst"), nb::arg("first"),
+        nb::arg("second"), nb::arg("threads"));
   m.def("box", &box, nb::arg("src"), nb::arg("dst"), nb::arg("dtype"), nb::arg("store"),
         nb::arg("H"), nb::arg("W"), nb::arg("C"), nb::arg("kx"), nb::arg("ky"), nb::arg("dh"),
         nb::arg("dw"), nb::arg("full_w"), nb::arg("full_h"), nb::arg("limit"), nb::arg("inv"),

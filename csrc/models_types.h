@@ -79,6 +79,9 @@ struct WidePass {
   const float* fwq;      // [K*O*M] or null
   const void* src;
   void* dst;
+  // second pass, 8-bit out, term == 16: every (src >> pre), |w| and running sum (plus
+  // offset) fit int16, so (w * (src >> pre)) >> 16 is one mulhi_epi16 (checked by the caller)
+  int i16;
 };
 
 // OpenCV's integer-factor block sums (box_sum.py) on a (H, W, C) array.

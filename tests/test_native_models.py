@@ -382,3 +382,35 @@ def test_declines_fma_orders_it_does_not_implement() -> None:
         arith = Arithmetic(accumulate="taps", weights="float32", fma=fma)
         p = pixelgrid.plan(9, 13, kernel="cubic", arithmetic=arith)
         assert native_models.apply_model(np.ones((2, 9), np.float32), [(1, p)]) is None
+
+
+@pytest.mark.parametrize("interp", ["INTER_LINEAR", "INTER_CUBIC", "INTER_LANCZOS4"])
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "float32"])
+def test_streamed_two_pass_images(interp: str, dtype: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """(H, W, C) images run as one streamed call (strips of output rows, the intermediate
+    rows in a per-thread buffer; uint8/int8 linear: int16 lanes): many strips, up and
+    down, C = 1..4, the same bytes as the numpy models and as the unstreamed passes."""
+    from pixelgrid.compat import opencv as cvc
+
+    flag = getattr(cvc, interp)
+    rng = np.random.default_rng(zlib.crc32(f"streamed {interp} {dtype}".encode()))
+    streamed = []
+    real = native_models._streamable
+
+    def spy(shape: tuple[int, ...], plans: list) -> bool:
+        streamed.append(real(shape, plans))
+        return streamed[-1]
+
+    monkeypatch.setattr(native_models, "_streamable", spy)
+    for cn, (h, w, dh, dw) in zip((3, 1, 4, 2, 3),
+                                  ((300, 260, 701, 390), (520, 90, 173, 45),
+                                   (64, 40, 1000, 61), (700, 31, 699, 64), (9, 5, 2000, 3)),
+                                  strict=True):
+        plans = _cv_plans(h, w, dh, dw, flag, dtype, cn)
+        shape = (h, w) if cn == 1 else (h, w, cn)
+        x = _data(rng, shape, dtype)
+        got = _check(x, plans)
+        monkeypatch.setattr(native_models, "_streamable", lambda *a: False)
+        _same(got, native_models.apply_model(x, plans, threads=2))
+        monkeypatch.setattr(native_models, "_streamable", spy)
+    assert any(streamed), "no case took the streamed path"

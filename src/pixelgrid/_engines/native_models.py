@@ -81,6 +81,27 @@ def _prepared(p: AxisPlan, key: str, make: Any) -> Any:
     return value
 
 
+# Per thread: reusable scratch buffers for the intermediate of two-pass models.  A fresh
+# multi-megabyte array is a new mmap whose pages the kernel faults in and zeroes on first
+# touch (~40% of a 1024^2x3 -> 1536^2 float32 resize); the buffer is never returned.
+_scratch_tls = threading.local()
+_SCRATCH_MAX = 1 << 28  # bytes kept per slot; larger intermediates are allocated per call
+
+
+def _scratch(shape: tuple[int, ...], dtype: Any, slot: int = 0) -> NDArray[Any]:
+    """An uninitialised C-contiguous array of ``shape``, reused by this thread's next call."""
+    dt = np.dtype(dtype)
+    n = int(np.prod(shape, dtype=np.int64)) * dt.itemsize
+    if n > _SCRATCH_MAX:
+        return np.empty(shape, dtype=dt)
+    bufs: dict[int, NDArray[np.uint8]] = _scratch_tls.__dict__.setdefault("bufs", {})
+    buf = bufs.get(slot)
+    if buf is None or buf.nbytes < n:
+        buf = bufs[slot] = np.empty(max(n, 64), dtype=np.uint8)
+    out: NDArray[Any] = buf[:n].view(dt).reshape(shape)
+    return out
+
+
 def _index(p: AxisPlan) -> NDArray[np.int32]:
     def make() -> NDArray[np.int32]:
         idx = np.asarray(p.index)
@@ -185,36 +206,73 @@ def _taps(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
         if p.arithmetic.fma != "none" and (p.arithmetic.simd_lanes or f64):
             return None  # the numpy model raises
     y: NDArray[Any] = np.ascontiguousarray(x, dtype=work)
-    for axis, p in plans:
-        y = _taps_pass(y, axis, p, nt)
-    if x.dtype.kind in "iu":
+    integer = x.dtype.kind in "iu"
+    if _streamable(y.shape, plans) and hasattr(native._ext, "taps_streamed"):  # one call
+        (_, p1), (_, p2) = plans
+        first = _taps_args(y.shape, 1, p1, work)
+        second = _taps_args((y.shape[0], p1.out_size, *y.shape[2:]), 0, p2, work)
+        shape = (p2.out_size, p1.out_size, *y.shape[2:])
+        out = _scratch(shape, work) if integer else np.empty(shape, dtype=work)
+        native._ext.taps_streamed(src=y, dst=out, first=first, second=second, threads=nt)
+        y = out
+        passes: Sequence[tuple[int, AxisPlan]] = ()
+    else:
+        passes = plans
+    for i, (axis, p) in enumerate(passes):
+        # every pass but the result the caller gets writes into a scratch buffer
+        y = _taps_pass(y, axis, p, nt, scratch=i % 2 if integer or i + 1 < len(plans) else None)
+    if integer:
         return _store(y, x.dtype, plans[-1][1].arithmetic.store, nt)
     return y if y.dtype == x.dtype else y.astype(x.dtype)
 
 
 def _taps_pass(y: NDArray[Any], axis: int, p: AxisPlan, nt: int, *,
-               f32_weights: bool = True, start: float | None = None) -> NDArray[Any]:
+               f32_weights: bool = True, start: float | None = None,
+               scratch: int | None = None) -> NDArray[Any]:
     """:func:`.float32_taps.taps_pass` of a contiguous float32/float64 ``y``.
 
     ``f32_weights=False``, ``start``: the per-axis float64 model instead
     (:func:`.reference._apply_float`: weights as they are, the sum started from
-    ``start``, the plan's ``0 * fill_value``).
+    ``start``, the plan's ``0 * fill_value``).  ``scratch``: write into this thread's
+    scratch slot (an intermediate the caller consumes before the next call).
     """
     work = y.dtype
-    b, n_in, m = _shape_split(y.shape, axis)
+    shape = (*y.shape[:axis], p.out_size, *y.shape[axis + 1:])
+    out = np.empty(shape, dtype=work) if scratch is None else _scratch(shape, work, scratch)
+    native._ext.taps_pass(src=y, dst=out, threads=nt, zero_start=int(start is not None),
+                          start=0.0 if start is None else start,
+                          **_taps_args(y.shape, axis, p, work, f32_weights=f32_weights,
+                                       model_order=start is None))
+    return out
+
+
+def _taps_args(shape: tuple[int, ...], axis: int, p: AxisPlan,
+               work: Any = np.float32, *, f32_weights: bool = True,
+               model_order: bool = True) -> dict[str, Any]:
+    """The fields of a ``TapsPass`` (csrc/models_types.h) for a pass of ``p`` over ``shape``."""
+    work = np.dtype(work)
+    b, n_in, m = _shape_split(shape, axis)
     key = f"w{work.itemsize}{int(f32_weights)}"
     w = _prepared(p, key, lambda: np.ascontiguousarray(
         np.asarray(p.weight).astype(np.float32 if f32_weights else np.float64).astype(work)))
-    fma = p.arithmetic.fma if start is None else "none"
+    fma = p.arithmetic.fma if model_order else "none"
     ff = _prepared(p, "ff", lambda: _fused_from(p, w)) if fma == "tail4" else None
-    lanes = p.arithmetic.simd_lanes if start is None else 0
+    lanes = p.arithmetic.simd_lanes if model_order else 0
     limit = (b * m // lanes) * lanes if lanes else 0
-    out = np.empty((*y.shape[:axis], p.out_size, *y.shape[axis + 1:]), dtype=work)
-    native._ext.taps_pass(src=y, dst=out, wtype=_MTYPE[work], fma=_FMA[fma], B=b, L=n_in,
-                          O=p.out_size, M=m, K=p.taps, limit=limit, index=_index(p), weight=w,
-                          fused_from=ff, threads=nt, zero_start=int(start is not None),
-                          start=0.0 if start is None else start)
-    return out
+    return dict(wtype=_MTYPE[work], fma=_FMA[fma], B=b, L=n_in, O=p.out_size, M=m, K=p.taps,
+                limit=limit, index=_index(p), weight=w, fused_from=ff)
+
+
+def _streamable(shape: tuple[int, ...], plans: Sequence[tuple[int, AxisPlan]]) -> bool:
+    """Two passes over a C-ordered (H, W[, C]) image, along W (C < 16) and then along H.
+
+    The compiled engine then streams them (``taps_streamed``/``wide_streamed``): the
+    intermediate image stays in cache.
+    """
+    if len(plans) != 2 or len(shape) not in (2, 3) or [ax for ax, _ in plans] != [1, 0]:
+        return False
+    c = shape[2] if len(shape) == 3 else 1
+    return c < 16 and plans[0][1].out_size * c >= 16
 
 
 def _per_axis(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
@@ -335,26 +393,37 @@ def _wide(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
     acc_max = int(np.abs(w2.astype(np.int64)).sum(axis=1).max()) * ((hmax >> pre) + 1)
     acc64 = h64 or acc_max + (1 << (shift - 1)) > _I32
     y: NDArray[Any] = np.ascontiguousarray(x)
+    htype = np.dtype(np.int64 if h64 else np.int32)
+    # the fields of the two WidePass structs (csrc/models_types.h)
     b, n_in, m = _shape_split(y.shape, ax1)
-    htype = np.int64 if h64 else np.int32
-    h = np.empty((*y.shape[:ax1], p1.out_size, *y.shape[ax1 + 1:]), dtype=htype)
-    native._ext.wide_pass(src=y, dst=h, first=1, itype=_MTYPE[x.dtype],
-                          otype=_MTYPE[np.dtype(htype)], acc64=1, B=b, L=n_in, O=p1.out_size,
-                          M=m, K=p1.taps, limit=0, pre=0, term=0, shift=1, offset=0,
-                          index=_index(p1), w=w1, fw=None, threads=nt)
-    b, n_in, m = _shape_split(h.shape, ax2)
+    first = dict(itype=_MTYPE[x.dtype], otype=_MTYPE[htype], acc64=1, B=b, L=n_in,
+                 O=p1.out_size, M=m, K=p1.taps, limit=0, pre=0, term=0, shift=1, offset=0,
+                 index=_index(p1), w=w1, fw=None)
+    h_shape = (*y.shape[:ax1], p1.out_size, *y.shape[ax1 + 1:])
+    b, n_in, m = _shape_split(h_shape, ax2)
     lanes = a.simd_lanes
     limit = (b * m // lanes) * lanes if lanes else 0
     fw = None
     if limit:
         fw = _prepared(p2, f"fw{total}", lambda: np.ascontiguousarray(
             w2.astype(np.float32) * np.float32(2.0 ** -total)))
-    out = np.empty((*h.shape[:ax2], p2.out_size, *h.shape[ax2 + 1:]), dtype=x.dtype)
-    native._ext.wide_pass(src=h, dst=out, first=0, itype=_MTYPE[np.dtype(htype)],
-                          otype=_MTYPE[x.dtype], acc64=int(acc64), B=b, L=n_in,
-                          O=p2.out_size, M=m, K=p2.taps, limit=limit, pre=pre, term=term,
-                          shift=shift, offset=1 << (shift - 1), index=_index(p2), w=w2, fw=fw,
-                          threads=nt)
+    # int16 lanes (OpenCV's own vertical linear step): (w * (h >> pre)) >> 16 as one
+    # mulhi_epi16, exact when h >> pre, w and every partial sum (+ offset) fit int16
+    hs = (hmax >> pre) + 1
+    w2max = int(np.abs(w2.astype(np.int64)).max()) if w2.size else 0
+    sum16 = int(((np.abs(w2.astype(np.int64)) * hs) >> 16).sum(axis=1).max()) + p2.taps
+    i16 = int(x.dtype.itemsize == 1 and term == 16 and not acc64 and hs <= 32767
+              and w2max <= 32767 and sum16 + (1 << (shift - 1)) <= 32767)
+    second = dict(itype=_MTYPE[htype], otype=_MTYPE[x.dtype], acc64=int(acc64), B=b, L=n_in,
+                  O=p2.out_size, M=m, K=p2.taps, limit=limit, pre=pre, term=term, shift=shift,
+                  offset=1 << (shift - 1), index=_index(p2), w=w2, fw=fw, i16=i16)
+    out = np.empty((*h_shape[:ax2], p2.out_size, *h_shape[ax2 + 1:]), dtype=x.dtype)
+    if _streamable(y.shape, plans) and hasattr(native._ext, "wide_streamed"):
+        native._ext.wide_streamed(src=y, dst=out, first=first, second=second, threads=nt)
+        return out
+    h = _scratch(h_shape, htype)
+    native._ext.wide_pass(src=y, dst=h, first=1, threads=nt, **first)
+    native._ext.wide_pass(src=h, dst=out, first=0, threads=nt, **second)
     return out
 
 
