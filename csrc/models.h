@@ -381,12 +381,48 @@ void wide_first_px(const WidePass& a, const X* sb, const X* end, int32_t* d,
 }
 #endif
 
+// float32_taps.py fma="lerp" (IPP's float32 linear, 2 taps): x0 + w1 (x1 - x0), the
+// difference rounded to float32, then one fma; element by element (independent).
+inline void lerp_units(const TapsPass& a, int64_t u0, int64_t u1) {
+  const float* src = static_cast<const float*>(a.src);
+  float* dst = static_cast<float*>(a.dst);
+  const float* w = static_cast<const float*>(a.weight);
+  const int64_t L = a.L, O = a.O, M = a.M;
+  const bool rows = a.off != nullptr;  // units: rows b (row tables) or output rows (b, o)
+  for (int64_t u = u0; u < u1; ++u) {
+    const int64_t b = rows ? u : u / O;
+    const float* sb = src + b * L * M;
+    const int64_t o0 = rows ? 0 : u % O, o1 = rows ? O : o0 + 1;
+    for (int64_t o = o0; o < o1; ++o) {
+      const float* x0 = sb + int64_t(a.index[o * 2]) * M;
+      const float* x1 = sb + int64_t(a.index[o * 2 + 1]) * M;
+      float* d = dst + (b * O + o) * M;
+      const float w1 = w[o * 2 + 1];
+      int64_t m = 0;
+#ifdef __AVX2__
+      const __m256 vw = _mm256_set1_ps(w1);
+      for (; m + 8 <= M; m += 8) {
+        const __m256 v0 = _mm256_loadu_ps(x0 + m);
+        _mm256_storeu_ps(d + m, _mm256_fmadd_ps(vw, _mm256_sub_ps(_mm256_loadu_ps(x1 + m), v0), v0));
+      }
+#endif
+      for (; m < M; ++m) d[m] = std::fma(w1, x1[m] - x0[m], x0[m]);
+    }
+  }
+}
+
 template <class T>
 void taps_units(const TapsPass& a, int64_t u0, int64_t u1) {
   const T* src = static_cast<const T*>(a.src);
   T* dst = static_cast<T*>(a.dst);
   const T* w = static_cast<const T*>(a.weight);
   const int64_t L = a.L, O = a.O, M = a.M, K = a.K;
+  if constexpr (std::is_same_v<T, float>) {
+    if (a.fma == FMA_LERP) {
+      lerp_units(a, u0, u1);
+      return;
+    }
+  }
   if (a.off != nullptr) {  // units are rows b
     std::vector<T> wp;
     for (int64_t b = u0; b < u1; ++b) {

@@ -414,3 +414,25 @@ def test_streamed_two_pass_images(interp: str, dtype: str, monkeypatch: pytest.M
         _same(got, native_models.apply_model(x, plans, threads=2))
         monkeypatch.setattr(native_models, "_streamable", spy)
     assert any(streamed), "no case took the streamed path"
+
+
+def test_ipp_float32_linear_lerp() -> None:
+    """IPP's float32 INTER_LINEAR (fma="lerp": fma(w1, f32(x1 - x0), x0)) runs natively,
+    streamed for (H, W, C) images and pass by pass otherwise, bit for bit."""
+    from pixelgrid.compat import opencv as cvc
+
+    rng = np.random.default_rng(15)
+    ran = 0
+    for cn, (h, w, dh, dw) in zip((3, 1, 4, 3), ((300, 260, 701, 390), (90, 520, 45, 173),
+                                               (40, 64, 61, 1000), (7, 2600, 11, 5001)),
+                                  strict=True):
+        dw_, dh_, inv_x, inv_y = cvc.opencv_output_size(w, h, (dw, dh), 0, 0)
+        _, _, plans = cvc._route(w, h, dw_, dh_, inv_x, inv_y, cvc.INTER_LINEAR,
+                                 np.dtype("float32"), cn, ipp=True)
+        if not plans or any(p.arithmetic.fma != "lerp" for _, p in plans):
+            continue
+        shape = (h, w) if cn == 1 else (h, w, cn)
+        _check(_data(rng, shape, "float32"), plans)
+        _check(_data(rng, (2, *shape), "float32"), [(ax + 1, p) for ax, p in plans])
+        ran += 1
+    assert ran >= 2
