@@ -374,6 +374,11 @@ def _fixed_w(p: AxisPlan) -> NDArray[np.int32] | None:
     return np.ascontiguousarray(fw, dtype=np.int32)
 
 
+def _abs_row_sum(w: NDArray[np.int32]) -> int:
+    """The largest sum of absolute weights of one output (bounds of the integer sums)."""
+    return int(np.abs(w.astype(np.int64)).sum(axis=1).max())
+
+
 def _wide(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
           nt: int) -> NDArray[Any] | None:
     if x.dtype not in _SMALL_INT or len(plans) != 2:
@@ -392,9 +397,9 @@ def _wide(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
     if w1 is None or w2 is None:
         return None
     # Bounds: int32 first-pass sums and second-pass accumulators where they cannot overflow.
-    hmax = int(np.abs(w1.astype(np.int64)).sum(axis=1).max()) * _MAXABS[x.dtype]
+    hmax = _prepared(p1, "wsum", lambda: _abs_row_sum(w1)) * _MAXABS[x.dtype]
     h64 = hmax > _I32
-    acc_max = int(np.abs(w2.astype(np.int64)).sum(axis=1).max()) * ((hmax >> pre) + 1)
+    acc_max = _prepared(p2, "wsum", lambda: _abs_row_sum(w2)) * ((hmax >> pre) + 1)
     acc64 = h64 or acc_max + (1 << (shift - 1)) > _I32
     y: NDArray[Any] = np.ascontiguousarray(x)
     htype = np.dtype(np.int64 if h64 else np.int32)
@@ -414,10 +419,14 @@ def _wide(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
     # int16 lanes (OpenCV's own vertical linear step): (w * (h >> pre)) >> 16 as one
     # mulhi_epi16, exact when h >> pre, w and every partial sum (+ offset) fit int16
     hs = (hmax >> pre) + 1
-    w2max = int(np.abs(w2.astype(np.int64)).max()) if w2.size else 0
-    sum16 = int(((np.abs(w2.astype(np.int64)) * hs) >> 16).sum(axis=1).max()) + p2.taps
-    i16 = int(x.dtype.itemsize == 1 and term == 16 and not acc64 and hs <= 32767
-              and w2max <= 32767 and sum16 + (1 << (shift - 1)) <= 32767)
+    i16 = 0
+    if x.dtype.itemsize == 1 and term == 16 and not acc64 and hs <= 32767:
+        def bound() -> int:  # the largest |sum| of one output's terms (each rounded down)
+            aw = np.abs(w2.astype(np.int64))
+            if aw.size and int(aw.max()) > 32767:
+                return _I32
+            return int(((aw * hs) >> 16).sum(axis=1).max()) + p2.taps
+        i16 = int(_prepared(p2, f"sum16_{hs}", bound) + (1 << (shift - 1)) <= 32767)
     second = dict(itype=_MTYPE[htype], otype=_MTYPE[x.dtype], acc64=int(acc64), B=b, L=n_in,
                   O=p2.out_size, M=m, K=p2.taps, limit=limit, pre=pre, term=term, shift=shift,
                   offset=1 << (shift - 1), index=_index(p2), w=w2, fw=fw, i16=i16)
