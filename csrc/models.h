@@ -393,6 +393,22 @@ inline void lerp_units(const TapsPass& a, int64_t u0, int64_t u1) {
     const int64_t b = rows ? u : u / O;
     const float* sb = src + b * L * M;
     const int64_t o0 = rows ? 0 : u % O, o1 = rows ? O : o0 + 1;
+#ifdef __AVX2__
+    if (rows && (M == 3 || M == 4)) {  // one 128-bit vector per pixel, lanes its channels
+      const float* end = src + a.B * L * M;
+      float* d = dst + b * O * M;
+      for (int64_t o = 0; o < O; ++o) {
+        const __m128 v0 = M == 3 ? load_px<3>(sb + int64_t(a.index[o * 2]) * 3, end)
+                                 : load_px<4>(sb + int64_t(a.index[o * 2]) * 4, end);
+        const __m128 v1 = M == 3 ? load_px<3>(sb + int64_t(a.index[o * 2 + 1]) * 3, end)
+                                 : load_px<4>(sb + int64_t(a.index[o * 2 + 1]) * 4, end);
+        const __m128 r = _mm_fmadd_ps(_mm_set1_ps(w[o * 2 + 1]), _mm_sub_ps(v1, v0), v0);
+        if (M == 3) store_px1<3>(d, o, O, r);
+        else store_px1<4>(d, o, O, r);
+      }
+      continue;
+    }
+#endif
     for (int64_t o = o0; o < o1; ++o) {
       const float* x0 = sb + int64_t(a.index[o * 2]) * M;
       const float* x1 = sb + int64_t(a.index[o * 2 + 1]) * M;
