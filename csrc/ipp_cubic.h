@@ -40,9 +40,11 @@ inline float ipp_h_element(const float* fr, const IppCubicArgs& a, int64_t Q, in
 // One input row (W*C uint8) -> its horizontal pass (OW*C float32).  fr: scratch of
 // W*C floats (the row as float32: uint8 values are exact); sp: scratch of W*C + 64 bytes
 // (the row copied, so that 16-byte windows near its end stay in the buffer).
+inline void ipp_h_from(const IppCubicArgs& a, const float* fr, const uint8_t* sp, float* h);
+
 inline void ipp_h_row(const IppCubicArgs& a, const uint8_t* s, float* fr, uint8_t* sp,
                       float* h) {
-  const int64_t n = a.W * a.C, Q = a.OW * a.C;
+  const int64_t n = a.W * a.C;
   int64_t i = 0;
 #ifdef __AVX2__
   if (!a.need_float) i = n;  // every group reads bytes
@@ -53,7 +55,15 @@ inline void ipp_h_row(const IppCubicArgs& a, const uint8_t* s, float* fr, uint8_
   for (; i < n; ++i) fr[i] = float(s[i]);
 #ifdef __AVX2__  // (the baseline build always converts: it has no byte path)
   std::memcpy(sp, s, size_t(n));
-#else
+#endif
+  ipp_h_from(a, fr, sp, h);
+}
+
+// The horizontal pass of one row given as float32 (fr) and, for the byte-window
+// groups, as bytes (sp; unused when group_base is all -1, as for float32 data).
+inline void ipp_h_from(const IppCubicArgs& a, const float* fr, const uint8_t* sp, float* h) {
+  const int64_t Q = a.OW * a.C;
+#ifndef __AVX2__
   (void)sp;
 #endif
   int64_t q = 0;
@@ -141,6 +151,12 @@ inline void ipp_v_row(const float* const* r, const float* wy, int64_t Q, uint8_t
                      std::fma(r[2][q], wy[2], r[3][q] * wy[3]));
 }
 
+// The float32 model's output row: the same sums, not rounded.
+inline void ipp_v_row_f32(const float* const* r, const float* wy, int64_t Q, float* d) {
+  for (int64_t q = 0; q < Q; ++q)  // -ffp-contract=off: only the written fmas fuse
+    d[q] = std::fma(r[0][q], wy[0], r[1][q] * wy[1]) + std::fma(r[2][q], wy[2], r[3][q] * wy[3]);
+}
+
 }  // namespace
 
 // Output rows [o0, o1): the input rows they read are resampled horizontally once each
@@ -167,11 +183,18 @@ void ipp_cubic_range(const IppCubicArgs& a, int64_t o0, int64_t o1) {
           if (!used && (s < 0 || held[k] < held[s])) s = k;
         }
         held[s] = iy[t];
-        ipp_h_row(a, a.src + int64_t(iy[t]) * rowin, fr, row.data(), buf.data() + s * Q);
+        if (a.f32)
+          ipp_h_from(a, reinterpret_cast<const float*>(a.src) + int64_t(iy[t]) * rowin,
+                     row.data(), buf.data() + s * Q);
+        else
+          ipp_h_row(a, a.src + int64_t(iy[t]) * rowin, fr, row.data(), buf.data() + s * Q);
       }
       rows[t] = buf.data() + s * Q;
     }
-    ipp_v_row(rows, a.weight_y + o * 4, Q, a.dst + o * Q);
+    if (a.f32)
+      ipp_v_row_f32(rows, a.weight_y + o * 4, Q, reinterpret_cast<float*>(a.dst) + o * Q);
+    else
+      ipp_v_row(rows, a.weight_y + o * 4, Q, a.dst + o * Q);
   }
 }
 

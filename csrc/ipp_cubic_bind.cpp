@@ -48,11 +48,12 @@ Kernel pick() {
 // order_x: (OW,) uint8 (IppOrder of each output pixel); index_y/weight_y: (OH, 4).
 void ipp_cubic(const Ro& src, Rw& dst, int64_t H, int64_t W, int64_t C, int64_t OH,
                int64_t OW, const Ro& index_x, const Ro& weight_x, const Ro& order_x,
-               const Ro& index_y, const Ro& weight_y, int64_t threads) {
+               const Ro& index_y, const Ro& weight_y, int64_t threads, bool f32) {
+  const int64_t isz = f32 ? 4 : 1;
   need(H >= 1 && W >= 1 && C >= 1 && OH >= 1 && OW >= 1 && threads >= 1, "bad sizes");
   need(W * C < (int64_t(1) << 31) && OW * C < (int64_t(1) << 31), "rows too long");
-  need(int64_t(src.nbytes()) == H * W * C, "src has the wrong size");
-  need(int64_t(dst.nbytes()) == OH * OW * C, "dst has the wrong size");
+  need(int64_t(src.nbytes()) == H * W * C * isz, "src has the wrong size");
+  need(int64_t(dst.nbytes()) == OH * OW * C * isz, "dst has the wrong size");
   need(int64_t(index_x.nbytes()) == OW * 16 && int64_t(weight_x.nbytes()) == OW * 16,
        "index_x/weight_x must be (OW, 4) int32/float32");
   need(int64_t(order_x.nbytes()) == OW, "order_x must be (OW,) uint8");
@@ -103,13 +104,15 @@ void ipp_cubic(const Ro& src, Rw& dst, int64_t H, int64_t W, int64_t C, int64_t 
         gmask[size_t(g * 32 + j * 4 + b)] =
             b == 0 ? uint8_t(off[size_t(g * 8 + j)] - lo) : uint8_t(0x80);
   }
+  if (f32) std::fill(gbase.begin(), gbase.end(), -1);  // float rows: no byte windows
   int need_float = Q % 8 != 0;
   for (int64_t g = 0; g * 8 + 8 <= Q; ++g)
     need_float |= gbase[size_t(g)] < 0 || group[size_t(g)] == IPP_MIXED;
   IppCubicArgs a{H, W, C, OH, OW, off.data(), w.data(), order.data(), group.data(),
                  gbase.data(), gmask.data(), need_float, iy,
                  static_cast<const float*>(weight_y.data()),
-                 static_cast<const uint8_t*>(src.data()), static_cast<uint8_t*>(dst.data())};
+                 static_cast<const uint8_t*>(src.data()), static_cast<uint8_t*>(dst.data()),
+                 f32 ? 1 : 0};
   // Bands of output rows: each band resamples its rows' input rows once (about 4 rows
   // more at its start), so few bands per thread.
   const int64_t cap = std::max<int64_t>(1, (OH * Q) / 65536);
@@ -125,7 +128,8 @@ void ipp_cubic(const Ro& src, Rw& dst, int64_t H, int64_t W, int64_t C, int64_t 
 void register_ipp_cubic(nb::module_& m) {
   m.def("ipp_cubic", &ipp_cubic, nb::arg("src"), nb::arg("dst"), nb::arg("H"), nb::arg("W"),
         nb::arg("C"), nb::arg("OH"), nb::arg("OW"), nb::arg("index_x"), nb::arg("weight_x"),
-        nb::arg("order_x"), nb::arg("index_y"), nb::arg("weight_y"), nb::arg("threads"));
+        nb::arg("order_x"), nb::arg("index_y"), nb::arg("weight_y"), nb::arg("threads"),
+        nb::arg("f32") = false);
 }
 
 }  // namespace pg

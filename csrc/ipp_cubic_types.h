@@ -39,6 +39,10 @@ struct IppCubicArgs {
   const float* weight_y;
   const uint8_t* src;
   uint8_t* dst;
+  // float32 data (OpenCV's float32 INTER_CUBIC with IPP, compat.opencv): src/dst hold
+  // float32, the horizontal pass reads the row as it is (no byte windows: group_base
+  // all -1) and the vertical sum is stored unrounded.
+  int f32;
 };
 
 }  // namespace pg

@@ -195,11 +195,13 @@ def test_ipp_cubic_fused_warp_steps_and_wide_rows(cn: int) -> None:
 
 
 def test_ipp_cubic_fused_declines_other_layouts() -> None:
-    # 2 channels never reach IPP; a plan pair in another axis order is left to numpy
+    # 2 channels never reach IPP; a plan pair in another axis order, and dtypes other
+    # than uint8 and float32, are left to numpy
     plans = _ipp_plans(20, 30, 25, 35, 3)
     x = np.zeros((20, 30, 3), np.uint8)
     assert native_models.apply_model(x, plans[::-1], threads=1) is None
-    assert native_models.apply_model(x.astype(np.float32), plans, threads=1) is None
+    assert native_models.apply_model(x.astype(np.float64), plans, threads=1) is None
+    assert native_models.apply_model(x.astype(np.int16), plans, threads=1) is None
 
 
 CV_CASES = [  # (interp name, dtype)
@@ -436,3 +438,40 @@ def test_ipp_float32_linear_lerp() -> None:
         _check(_data(rng, (2, *shape), "float32"), [(ax + 1, p) for ax, p in plans])
         ran += 1
     assert ran >= 2
+
+@pytest.mark.parametrize("cn", [1, 3, 4])
+def test_ipp_linear_lerp(cn: int) -> None:
+    # Intel IPP's float32 linear (compat.opencv, ipp=True: fma="lerp", one
+    # fma(t, f32(b - a), a) per axis): the compiled lerp pass against the numpy model,
+    # up, down, mixed, tiny, dsize and fx steps, and a 2-row x 2400 -> 5000 case.
+    from pixelgrid.compat import opencv as cvc
+
+    rng = np.random.default_rng(70 + cn)
+    sizes = [(4, 4, 9, 7, 0.0), (37, 41, 55, 62, 0.0), (64, 64, 31, 29, 0.0),
+             (100, 7, 13, 150, 0.0), (33, 97, 101, 35, 0.0), (40, 50, 0, 0, 1.7),
+             (2, 2400, 2, 5000, 0.0)]
+    for h, w, dh, dw, fx in sizes:
+        dsize = (0, 0) if fx else (dw, dh)
+        dw_, dh_, inv_x, inv_y = cvc.opencv_output_size(w, h, dsize, fx, fx)
+        _, _, plans = cvc._route(w, h, dw_, dh_, inv_x, inv_y, cvc.INTER_LINEAR,
+                                 np.dtype(np.float32), cn, ipp=True)
+        assert any(p.arithmetic.fma == "lerp" for _, p in plans)
+        shape = (h, w) if cn == 1 else (h, w, cn)
+        _check(_data(rng, shape, "float32"), plans)
+
+
+@pytest.mark.parametrize("cn", [1, 3, 4])
+def test_ipp_cubic_fused_float32(cn: int) -> None:
+    # compat.opencv's float32 INTER_CUBIC with IPP on runs the same model on float32
+    # data, stored unrounded: the fused kernel's float32 mode against the numpy model.
+    from pixelgrid.compat import opencv as cvc
+
+    rng = np.random.default_rng(90 + cn)
+    for h, w, dh, dw in [*IPP_SIZES[:8], (2, 2400, 3, 5000)]:
+        dw_, dh_, inv_x, inv_y = cvc.opencv_output_size(w, h, (dw, dh), 0, 0)
+        path, _, plans = cvc._route(w, h, dw_, dh_, inv_x, inv_y, cvc.INTER_CUBIC,
+                                    np.dtype(np.float32), cn, ipp=True)
+        if path != "ipp_cubic":
+            continue
+        shape = (h, w) if cn == 1 else (h, w, cn)
+        _check(_data(rng, shape, "float32"), plans)

@@ -330,11 +330,12 @@ def _ipp(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
          nt: int) -> NDArray[Any] | None:
     """Intel IPP's uint8 cubic (OpenCV's ``INTER_CUBIC``, IPP on) as one fused kernel.
 
-    Covers what ``compat.opencv`` declares: uint8 ``(H, W[, C])``, C in 1, 3, 4, the
-    width pass ``fma="ipp_cubic"`` first, then the height pass ``fma="pairs"``, 4 taps,
-    no fill, stored half to even.  Anything else: ``None`` (the numpy model).
+    Covers what ``compat.opencv`` declares: uint8 or float32 ``(H, W[, C])``, C in 1,
+    3, 4, the width pass ``fma="ipp_cubic"`` first, then the height pass
+    ``fma="pairs"``, 4 taps, no fill, uint8 stored half to even.  Anything else:
+    ``None`` (the numpy model).
     """
-    if (x.dtype != np.uint8 or x.ndim not in (2, 3) or len(plans) != 2
+    if (x.dtype not in (np.uint8, np.float32) or x.ndim not in (2, 3) or len(plans) != 2
             or not (x.ndim == 2 or x.shape[2] in (1, 3, 4))):
         return None
     (axx, px), (axy, py) = plans
@@ -358,10 +359,11 @@ def _ipp(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
     order = _prepared(px, f"ipp_order{c}", orders)
     wx = _prepared(px, "w_f32", lambda: np.ascontiguousarray(px.weight, dtype=np.float32))
     wy = _prepared(py, "w_f32", lambda: np.ascontiguousarray(py.weight, dtype=np.float32))
-    out = np.empty((py.out_size, px.out_size, *x.shape[2:]), dtype=np.uint8)
+    out = np.empty((py.out_size, px.out_size, *x.shape[2:]), dtype=x.dtype)
     native._ext.ipp_cubic(src=np.ascontiguousarray(x), dst=out, H=h, W=w, C=c,
                           OH=py.out_size, OW=px.out_size, index_x=_index(px), weight_x=wx,
-                          order_x=order, index_y=_index(py), weight_y=wy, threads=nt)
+                          order_x=order, index_y=_index(py), weight_y=wy, threads=nt,
+                          f32=x.dtype == np.float32)
     return out
 
 
