@@ -20,6 +20,7 @@ import dataclasses
 import functools
 import math
 import threading
+import types
 import weakref
 from collections import OrderedDict
 from collections.abc import Callable
@@ -328,10 +329,29 @@ class _Ident:
         return isinstance(other, _Ident) and other.obj is self.obj
 
 
-def _key_part(v: Any) -> Any:
+def _key_part(v: Any, depth: int = 0) -> Any:
+    # Structural keys for kernels and the closures inside them: compat modules build a
+    # fresh Kernel (an unhashable dataclass: ``params`` is a dict) for each call, so
+    # keying it by identity missed the cache on every call (plan building was half of
+    # a small compat.onnx nearest resize).  Two closures of one code object over equal
+    # cell values compute the same weights.
+    deep = depth < 4
+    if deep and isinstance(v, types.FunctionType):
+        try:
+            cells = tuple(_key_part(c.cell_contents, depth + 1) for c in v.__closure__ or ())
+        except ValueError:  # an empty cell
+            return (type(v), v)
+        return (types.FunctionType, v.__code__, cells, _key_part(v.__defaults__, depth + 1),
+                _key_part(v.__kwdefaults__, depth + 1))
     try:
         hash(v)
     except TypeError:
+        if deep and dataclasses.is_dataclass(v) and not isinstance(v, type):
+            return (type(v), *(_key_part(getattr(v, f.name), depth + 1)
+                               for f in dataclasses.fields(v)))
+        if deep and isinstance(v, dict):
+            items = sorted(v.items(), key=lambda kv: repr(kv[0]))
+            return (dict, *((k, _key_part(x, depth + 1)) for k, x in items))
         return _Ident(v)
     return (type(v), v)  # the type keeps 1, 1.0 and True apart
 

@@ -124,11 +124,16 @@ def _plans_ok(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> bool:
             return False
         if shape[axis] != p.in_size or p.taps < 1 or p.out_size < 1:
             return False
-        idx = np.asarray(p.index)
-        if idx.size and (int(idx.min()) < 0 or int(idx.max()) >= p.in_size):
+        if not _prepared(p, "in_range", lambda p=p: _in_range(p)):
             return False
         shape[axis] = p.out_size
     return True
+
+
+def _in_range(p: AxisPlan) -> bool:
+    """Every index of ``p`` reads inside the input (checked once per plan object)."""
+    idx = np.asarray(p.index)
+    return not idx.size or (int(idx.min()) >= 0 and int(idx.max()) < p.in_size)
 
 
 def apply_model(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]], *,
