@@ -138,3 +138,20 @@ def test_plan_errors():
         pg.plan(3, 4, antialias="yes")
     with pytest.raises(ValueError, match="fill_value=nan must be finite"):
         pg.plan(3, 4, fill_value=float("nan"))
+
+
+def test_plan_cache_keys_fresh_kernels_by_value() -> None:
+    # Compat modules build a new Kernel object per call (an unhashable dataclass): the
+    # cache must still hit for an equal kernel, and must tell kernels of the same
+    # code with other parameters apart (their closures hold the parameter).
+    from pixelgrid._kernels import cubic, nearest
+
+    p1 = pg.plan(7, 11, kernel=cubic(-0.5))
+    assert pg.plan(7, 11, kernel=cubic(-0.5)) is p1
+    p2 = pg.plan(7, 11, kernel=cubic(-0.75))
+    assert p2 is not p1 and not np.array_equal(p1.weight, p2.weight)
+    assert pg.plan(5, 9, kernel=nearest("floor")) is pg.plan(5, 9, kernel=nearest("floor"))
+    n1, n2 = pg.plan(5, 9, kernel=nearest("floor")), pg.plan(5, 9, kernel=nearest("ceil"))
+    assert n1 is not n2 and not np.array_equal(n1.index, n2.index)
+    assert n1.is_gather and n1.is_gather  # the remembered answer is the computed one
+    assert not p1.is_gather
