@@ -713,6 +713,10 @@ void run_gather(const RoArray& src, RwArray& dst, int64_t B, int64_t L, int64_t 
 
 NB_MODULE(_native, m) {
   m.doc() = "pixelgrid compiled CPU resampling engine";
+  // The Python side caches AxisTables per plan (weak keys) and in module-level memos
+  // that live until the interpreter exits; nanobind's leak report at exit would list
+  // those cached objects, which are not leaks.
+  nb::set_leak_warnings(false);
   m.def("abi_version", []() { return 4; });
   m.def("isa", []() { return std::string(pg::g_kernels.isa); });
   m.def("set_simd", [](bool allow) {

@@ -531,9 +531,9 @@ def _library_vs_emulation(lib: str, x: np.ndarray, m: int) -> tuple[np.ndarray, 
     pytest.param("torch_bicubic_align_corners", np.nan, marks=pytest.mark.xfail(
         strict=True, reason="torch reads the 4 taps from floor(x) - 1; the plan's window "
         "(|j - x| <= 2) holds 5 at exact hits: NaN reaches 2 more outputs per axis")),
-    pytest.param("opencv_linear_inf", np.inf, marks=pytest.mark.xfail(
-        strict=True, reason="cv2's float INTER_LINEAR turns an inf into NaN in 7 of the 9 "
-        "outputs that weigh it (8 -> 15, measured; its kernels' arithmetic, not modelled)")),
+    # cv2's float INTER_LINEAR (IPP) turns an inf into NaN in 7 of the 9 outputs that weigh
+    # it (8 -> 15): IPP's lerp fma(t, b - a, a) has inf - inf; compat.opencv declares it
+    pytest.param("opencv_linear_inf", np.inf),
     pytest.param("tensorflow_bicubic", np.nan, marks=pytest.mark.xfail(
         strict=True, reason="TF's ResizeBicubic reads 4 clamped taps from floor(x) - 1; the "
         "plan's taps differ at the borders and exact hits")),
