@@ -24,6 +24,7 @@ from pixelgrid.compat import jax as cjax  # noqa: E402
 from pixelgrid.compat import matlab, onnx, opencv, pillow, scipy, skimage  # noqa: E402
 from pixelgrid.compat import tensorflow as ctf  # noqa: E402
 from pixelgrid.compat import torch as ctorch  # noqa: E402
+from test_dask_warp import _data, _same  # noqa: E402  (random data, bit-identity check)
 
 Call = Callable[[Any], Any]
 
@@ -68,16 +69,6 @@ CALLS: list[tuple[str, Call, str]] = [
     ("matlab.lanczos3", lambda x: matlab.imresize(x, 1.6, "lanczos3"), "hwc"),
 ]
 
-
-def _data(rng: np.random.Generator, shape: tuple[int, ...], dtype: str) -> np.ndarray:
-    if dtype == "uint8":
-        return rng.integers(0, 256, shape).astype(np.uint8)
-    return rng.random(shape).astype(dtype)
-
-
-def _same(a: np.ndarray, b: np.ndarray) -> bool:
-    return a.dtype == b.dtype and a.shape == b.shape and bool(
-        np.array_equal(a, b, equal_nan=a.dtype.kind == "f"))
 
 
 @pytest.mark.parametrize("dtype", ["uint8", "float32"])

@@ -486,6 +486,30 @@ def _auto_chunks(x: Any, out_shape: tuple[int, ...], dtype: np.dtype[Any],
     return tuple(out)
 
 
+def check_dask_input(x: Any, gather: bool, verb: str) -> None:
+    """Refuse a Dask array whose dtype, shape or chunks no block could compute.
+
+    ``gather``: the call only copies samples (nearest), so every dtype without Python
+    objects is fine; otherwise only the weighted dtypes.  ``verb`` names the call in the
+    error ("resized", "sampled").
+    """
+    dtype = np.dtype(x.dtype)
+    if dtype.name not in WEIGHTED_DTYPES + GATHER_ONLY_DTYPES:
+        raise TypeError(
+            f"x has dtype {dtype}, which is not supported; expected one of "
+            f"{sorted(WEIGHTED_DTYPES + GATHER_ONLY_DTYPES)}"
+        )
+    if x.ndim == 0 or any(n == 0 for n in x.shape):
+        raise ValueError(f"x has shape {x.shape}; every axis must be >= 1")
+    if any(math.isnan(n) for n in x.shape):
+        raise ValueError("x has unknown chunk sizes; call x.compute_chunk_sizes() first")
+    if dtype.name in GATHER_ONLY_DTYPES and not gather:
+        raise TypeError(
+            f"dtype {dtype} can only be {verb} with kernel='nearest' "
+            f"(weights would change its values); cast it to a float dtype first"
+        )
+
+
 def apply_plans(x: Any, plans: list[tuple[int, AxisPlan]], *, engine: str = "auto",
                 threads: int | None = 1, chunks: Any = None,
                 nan_policy: str = "propagate") -> Any:
@@ -518,20 +542,7 @@ def apply_plans(x: Any, plans: list[tuple[int, AxisPlan]], *, engine: str = "aut
 
     dtype = np.dtype(x.dtype)
     name = dtype.name
-    if name not in WEIGHTED_DTYPES + GATHER_ONLY_DTYPES:
-        raise TypeError(
-            f"x has dtype {dtype}, which is not supported; expected one of "
-            f"{sorted(WEIGHTED_DTYPES + GATHER_ONLY_DTYPES)}"
-        )
-    if x.ndim == 0 or any(n == 0 for n in x.shape):
-        raise ValueError(f"x has shape {x.shape}; every axis must be >= 1")
-    if any(math.isnan(n) for n in x.shape):
-        raise ValueError("x has unknown chunk sizes; call x.compute_chunk_sizes() first")
-    if name in GATHER_ONLY_DTYPES and not all(p.is_gather for _, p in plans):
-        raise TypeError(
-            f"dtype {dtype} can only be resized with kernel='nearest' "
-            f"(weights would change its values); cast it to a float dtype first"
-        )
+    check_dask_input(x, all(p.is_gather for _, p in plans), "resized")
     plans = list(plans)
     mode = "one"
     whole: set[int] = set()

@@ -34,31 +34,12 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._arrays import GATHER_ONLY_DTYPES, WEIGHTED_DTYPES
 from ._kernels import Kernel
 
 __all__ = ["sample"]
 
 #: Boundaries whose taps can land anywhere on the axis (the slab is the whole axis).
 _PERIODIC = ("wrap", "reflect", "symmetric")
-
-
-def _check(x: Any, kernel: Kernel) -> None:
-    dtype = np.dtype(x.dtype)
-    if dtype.name not in WEIGHTED_DTYPES + GATHER_ONLY_DTYPES:
-        raise TypeError(
-            f"x has dtype {dtype}, which is not supported; expected one of "
-            f"{sorted(WEIGHTED_DTYPES + GATHER_ONLY_DTYPES)}"
-        )
-    if x.ndim == 0 or any(n == 0 for n in x.shape):
-        raise ValueError(f"x has shape {x.shape}; every axis must be >= 1")
-    if any(math.isnan(n) for n in x.shape):
-        raise ValueError("x has unknown chunk sizes; call x.compute_chunk_sizes() first")
-    if not kernel.is_nearest and dtype.name in GATHER_ONLY_DTYPES:
-        raise TypeError(
-            f"dtype {dtype} can only be sampled with kernel='nearest' (weights would "
-            "change its values); cast it to a float dtype first"
-        )
 
 
 def _slab_range(lo_x: float, hi_x: float, n: int, radius: float,
@@ -179,9 +160,9 @@ def sample(x: Any, pts: NDArray[np.float64] | None, ax: list[int], kernel: Kerne
     from dask.base import tokenize
     from dask.highlevelgraph import HighLevelGraph
 
-    from ._dask import _slab_reader, _slab_task
+    from ._dask import _slab_reader, _slab_task, check_dask_input
 
-    _check(x, kernel)
+    check_dask_input(x, kernel.is_nearest, "sampled")
     k = len(ax)
     if affine is not None:
         back, h, w = affine
