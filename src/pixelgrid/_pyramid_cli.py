@@ -168,7 +168,11 @@ def write_pyramid(arr: Any, names: str, out: Path, levels: int, *, factor: int =
             if unit and _TYPES[n] == "space":
                 entry["unit"] = unit
             axes_md.append(entry)
-        with dask.config.set(scheduler="threads", num_workers=num_workers):
+        # Zarr's own decode pool (CPUs + 4 threads) adds no speed under Dask's threads and
+        # holds freed chunk buffers in a malloc arena per thread (benchmarks/bench_scale.py:
+        # peak 9-11% of the array with it, 6.6-8.5% with one thread)
+        with dask.config.set(scheduler="threads", num_workers=num_workers), \
+                zarr.config.set({"threading.max_workers": 1}):
             if progress:
                 with progress_bar(out=sys.stderr):
                     store(sources, targets, lock=False)
