@@ -54,7 +54,6 @@ __all__ = [
     "cache_info",
     "check_tensor",
     "clear_cache",
-    "finish_tensor",
     "numpy_dtype",
     "run_plans_torch",
     "tensor_dtype",
@@ -544,30 +543,3 @@ def run_plans_torch(
     if not plans:
         return x.clone(memory_format=torch.preserve_format)
     return apply_plans_torch(x, plans)
-
-
-def finish_tensor(x: torch.Tensor, plans: Sequence[tuple[int, AxisPlan]],
-                  dtype: Any = None) -> torch.Tensor:
-    """Apply plans and return a tensor of ``dtype`` (default ``x.dtype``), as ``resize`` does.
-
-    A float output dtype converts ``x`` first; an integer output dtype is
-    computed in float64, rounded half to even and clipped once at the end.
-
-    Examples
-    --------
-    >>> import torch, pixelgrid
-    >>> p = pixelgrid.plan(2, 4, kernel="linear")
-    >>> finish_tensor(torch.tensor([0.0, 1.0]), [(0, p)], "uint8").tolist()
-    [0, 0, 1, 1]
-
-    """
-    out = x.dtype if dtype is None else tensor_dtype(dtype)
-    if out == x.dtype:
-        return run_plans_torch(x, plans)
-    if out.is_floating_point:
-        return run_plans_torch(x.to(out), plans)
-    if out == torch.bool:
-        raise TypeError(f"dtype={dtype!r} is not supported; expected an integer or float dtype")
-    y = run_plans_torch(x.to(torch.float64), plans)
-    info = torch.iinfo(out)
-    return torch.round(y).clamp_(info.min, info.max).to(out)
