@@ -19,7 +19,6 @@ axis (see :class:`FixedPoint`).
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -64,10 +63,6 @@ class FixedPoint:
     def __post_init__(self) -> None:
         if not 1 <= self.bits <= 30:
             raise ValueError(f"bits={self.bits!r} is out of range: expected 1..30")
-
-
-#: is_gather of read-only (weight, fill) pairs: (weak refs to both, result), by their ids.
-_GATHER_SEEN: dict[tuple[int, int], tuple[Any, Any, bool]] = {}
 
 
 @dataclass(frozen=True, eq=False)
@@ -120,20 +115,16 @@ class AxisPlan:
     @property
     def is_gather(self) -> bool:
         """True when every output copies one input sample (nearest-type plans)."""
-        if self.taps != 1:
-            return False
+        cached: bool | None = self.__dict__.get("_is_gather")
+        if cached is not None:
+            return cached
         w, f = self.weight, self.fill
-        # Asked several times per call by the dispatch, often of copies of one cached
-        # plan (dataclasses.replace keeps its arrays): remembered per pair of read-only
-        # arrays (plan()'s cached plans), which cannot change any more.
-        hit = _GATHER_SEEN.get((id(w), id(f)))
-        if hit is not None and hit[0]() is w and hit[1]() is f:
-            return hit[2]
-        g = bool(np.all(w == 1.0) and not np.any(f))
-        if not (w.flags.writeable or f.flags.writeable) and w.base is None is f.base:
-            if len(_GATHER_SEEN) >= 512:
-                _GATHER_SEEN.clear()
-            _GATHER_SEEN[(id(w), id(f))] = (weakref.ref(w), weakref.ref(f), g)
+        g = bool(self.taps == 1 and np.all(w == 1.0) and not np.any(f))
+        # The dispatch asks several times per call: remembered on the plan when its
+        # arrays are read-only and own their data (plan()'s plans): they cannot change.
+        if all(not a.flags.writeable and a.base is None
+               for a in (np.asarray(w), np.asarray(f))):
+            object.__setattr__(self, "_is_gather", g)
         return g
 
     @property
