@@ -383,6 +383,9 @@ void wide_first_px(const WidePass& a, const X* sb, const X* end, int32_t* d,
 
 // float32_taps.py fma="lerp" (IPP's float32 linear, 2 taps): x0 + w1 (x1 - x0), the
 // difference rounded to float32, then one fma; element by element (independent).
+// fma="lerp_mul" (TensorFlow's ResizeBilinear): the product rounded before the addition
+// (this file is built with -ffp-contract=off, so mul + add stay two roundings).
+template <bool Fused>
 inline void lerp_units(const TapsPass& a, int64_t u0, int64_t u1) {
   const float* src = static_cast<const float*>(a.src);
   float* dst = static_cast<float*>(a.dst);
@@ -402,7 +405,9 @@ inline void lerp_units(const TapsPass& a, int64_t u0, int64_t u1) {
                                  : load_px<4>(sb + int64_t(a.index[o * 2]) * 4, end);
         const __m128 v1 = M == 3 ? load_px<3>(sb + int64_t(a.index[o * 2 + 1]) * 3, end)
                                  : load_px<4>(sb + int64_t(a.index[o * 2 + 1]) * 4, end);
-        const __m128 r = _mm_fmadd_ps(_mm_set1_ps(w[o * 2 + 1]), _mm_sub_ps(v1, v0), v0);
+        const __m128 r = Fused ? _mm_fmadd_ps(_mm_set1_ps(w[o * 2 + 1]), _mm_sub_ps(v1, v0), v0)
+                               : _mm_add_ps(v0, _mm_mul_ps(_mm_set1_ps(w[o * 2 + 1]),
+                                                           _mm_sub_ps(v1, v0)));
         if (M == 3) store_px1<3>(d, o, O, r);
         else store_px1<4>(d, o, O, r);
       }
@@ -419,10 +424,15 @@ inline void lerp_units(const TapsPass& a, int64_t u0, int64_t u1) {
       const __m256 vw = _mm256_set1_ps(w1);
       for (; m + 8 <= M; m += 8) {
         const __m256 v0 = _mm256_loadu_ps(x0 + m);
-        _mm256_storeu_ps(d + m, _mm256_fmadd_ps(vw, _mm256_sub_ps(_mm256_loadu_ps(x1 + m), v0), v0));
+        const __m256 dv = _mm256_sub_ps(_mm256_loadu_ps(x1 + m), v0);
+        _mm256_storeu_ps(d + m, Fused ? _mm256_fmadd_ps(vw, dv, v0)
+                                      : _mm256_add_ps(v0, _mm256_mul_ps(vw, dv)));
       }
 #endif
-      for (; m < M; ++m) d[m] = std::fma(w1, x1[m] - x0[m], x0[m]);
+      for (; m < M; ++m) {
+        const float dv = x1[m] - x0[m];
+        d[m] = Fused ? std::fma(w1, dv, x0[m]) : x0[m] + w1 * dv;
+      }
     }
   }
 }
@@ -434,8 +444,9 @@ void taps_units(const TapsPass& a, int64_t u0, int64_t u1) {
   const T* w = static_cast<const T*>(a.weight);
   const int64_t L = a.L, O = a.O, M = a.M, K = a.K;
   if constexpr (std::is_same_v<T, float>) {
-    if (a.fma == FMA_LERP) {
-      lerp_units(a, u0, u1);
+    if (a.fma == FMA_LERP || a.fma == FMA_LERP_MUL) {
+      if (a.fma == FMA_LERP) lerp_units<true>(a, u0, u1);
+      else lerp_units<false>(a, u0, u1);
       return;
     }
   }

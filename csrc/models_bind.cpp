@@ -136,8 +136,9 @@ void prepare_taps(TapsPrep& p, int wtype, int fma, int64_t B, int64_t L, int64_t
                   int64_t K, int64_t limit, const Ro& index, const Ro& weight,
                   const std::optional<Ro>& fused_from, int zero_start, double start) {
   need(wtype == MF32 || wtype == MF64, "wtype must be float32 or float64");
-  need((fma >= FMA_NONE && fma <= FMA_TAIL4) || fma == FMA_LERP, "bad fma mode");
-  need(fma != FMA_LERP || (wtype == MF32 && K == 2 && limit <= 0 && !zero_start),
+  need((fma >= FMA_NONE && fma <= FMA_TAIL4) || fma == FMA_LERP || fma == FMA_LERP_MUL,
+       "bad fma mode");
+  need((fma != FMA_LERP && fma != FMA_LERP_MUL) || (wtype == MF32 && K == 2 && limit <= 0 && !zero_start),
        "lerp: 2-tap float32 passes without a vector body");
   need(B >= 1 && L >= 1 && O >= 1 && M >= 1 && K >= 1, "bad pass sizes");
   need(L * M < (int64_t(1) << 31), "an input row must have fewer than 2**31 elements");

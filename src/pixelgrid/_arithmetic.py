@@ -153,7 +153,10 @@ fma
     ``"lerp"`` (2-tap rows): ``fma(w1, f32(x1 - x0), x0)``, the difference of
     the two taps times the right weight added to the left tap in one rounding
     (Intel IPP's float32 linear resize, as OpenCV's float32 ``INTER_LINEAR``
-    runs it with IPP on; measured).
+    runs it with IPP on; measured).  ``"lerp_mul"`` (2-tap rows):
+    ``x0 + f32(w1 * f32(x1 - x0))``, the same formula with the product rounded
+    before the addition (TensorFlow's ``ResizeBilinear``, built without FMA
+    contraction: ``top_left + (top_right - top_left) * x_lerp``; measured).
 simd_lanes
     ``L > 0``: a pass sums the first ``L * floor(m / L)`` elements of an
     output row (``m`` its length with channels) as a vector loop of ``L``
@@ -328,7 +331,7 @@ COORDINATES = ("exact", "float32", "float32_fma", "float32_div", "float32_edge",
                "float32_cell_fraction",
                "float64_padded")
 #: Where ``accumulate="taps"`` fuses a product into the sum, see the module doc.
-FMAS = ("none", "chain", "reverse", "tail4", "pairs", "ipp_cubic", "lerp")
+FMAS = ("none", "chain", "reverse", "tail4", "pairs", "ipp_cubic", "lerp", "lerp_mul")
 WEIGHTS = ("float64", "float32", "float32_lerp", "float32_keys", "float32_keys_fma",
            "float32_pillow")
 #: How a footprint kernel's (``area``) box is bounded, see the module doc.
@@ -490,7 +493,8 @@ class Arithmetic:
                                      "remainder fused",
                             "pairs": ", fma(x0, w0, x1 w1) + fma(x2, w2, x3 w3)",
                             "ipp_cubic": ", IPP's 4-tap orders by channels and edge",
-                            "lerp": ", fma(w1, x1 - x0, x0)"}[
+                            "lerp": ", fma(w1, x1 - x0, x0)",
+                            "lerp_mul": ", x0 + w1 (x1 - x0), every step rounded"}[
                                 self.fma])
         if self.block_mean is not None:
             parts.append(self.block_mean.describe())

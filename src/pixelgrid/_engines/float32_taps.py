@@ -15,8 +15,8 @@ fused multiply-adds (one rounding, :func:`~pixelgrid._arithmetic.fma_float32`):
 PyTorch's float32 linear and antialias orders; ``"pairs"``/``"ipp_cubic"`` are Intel
 IPP's 4-tap cubic orders (OpenCV's uint8 ``INTER_CUBIC`` with IPP on, the wheel's
 default: :func:`_ipp_pass`); ``"lerp"`` is IPP's float32 linear one (OpenCV's float32
-``INTER_LINEAR``, IPP on).  Integer results are stored by the last
-plan's ``arithmetic.store`` rule, float results cast once.
+``INTER_LINEAR``, IPP on), ``"lerp_mul"`` TensorFlow's ``ResizeBilinear``.
+Integer results are stored by the last plan's ``arithmetic.store`` rule, float results cast once.
 
 This is OpenCV's ``resizeGeneric`` for float32/float64 and 16-bit data
 (horizontal pass first, ``VResizeLinear/Cubic/Lanczos4`` vector bodies in the
@@ -59,14 +59,17 @@ def taps_pass(x: NDArray[Any], axis: int, p: AxisPlan, work: Any) -> NDArray[Any
                              "without a vector body")
         channels = int(np.prod(x.shape[axis + 1:], dtype=np.int64))
         return np.moveaxis(_ipp_pass(xm, p, w, shape, channels), 0, axis)
-    if p.arithmetic.fma == "lerp":
+    if p.arithmetic.fma in ("lerp", "lerp_mul"):
         if lanes or p.taps != 2 or work is not np.float32:
-            raise ValueError("fma='lerp' is modelled for 2-tap float32 sums without a "
-                             "vector body")
-        # IPP's float32 linear: x0 + w1 (x1 - x0) with the difference rounded, one fma.
+            raise ValueError(f"fma={p.arithmetic.fma!r} is modelled for 2-tap float32 sums "
+                             "without a vector body")
+        # x0 + w1 (x1 - x0) with the difference rounded; IPP's float32 linear then adds
+        # the product in one fma, TensorFlow's ResizeBilinear rounds it first.
         x0 = xm[p.index[:, 0]]
-        return np.moveaxis(fma_float32(w[:, 1].reshape(shape), xm[p.index[:, 1]] - x0, x0),
-                           0, axis)
+        w1 = w[:, 1].reshape(shape)
+        if p.arithmetic.fma == "lerp_mul":
+            return np.moveaxis(x0 + w1 * (xm[p.index[:, 1]] - x0), 0, axis)
+        return np.moveaxis(fma_float32(w1, xm[p.index[:, 1]] - x0, x0), 0, axis)
     if p.arithmetic.fma != "none":
         if lanes:
             raise ValueError("an fma order has no vector body (simd_lanes must be 0)")

@@ -52,7 +52,7 @@ _MTYPE = {np.dtype(np.uint8): 0, np.dtype(np.int8): 1, np.dtype(np.uint16): 2,
 _SMALL_INT = frozenset(np.dtype(t) for t in (np.uint8, np.int8, np.uint16, np.int16))
 _TAPS_DTYPES = _SMALL_INT | frozenset(np.dtype(t) for t in (np.int32, np.uint32, np.float16,
                                                                np.float32, np.float64))
-_FMA = {"none": 0, "chain": 1, "reverse": 2, "tail4": 3, "lerp": 7}  # FmaMode
+_FMA = {"none": 0, "chain": 1, "reverse": 2, "tail4": 3, "lerp": 7, "lerp_mul": 8}  # FmaMode
 _STORE = {"half_even": 0, "half_away": 1, "half_up": 2, "truncate": 3,
           "clip8_wrap": 4}  # StoreRule
 _MAXABS = {np.dtype(np.uint8): 255, np.dtype(np.int8): 128, np.dtype(np.uint16): 65535,
@@ -210,8 +210,12 @@ def _taps(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
             return None  # an order these kernels do not implement
         if p.arithmetic.fma != "none" and (p.arithmetic.simd_lanes or f64):
             return None  # the numpy model raises
-        if p.arithmetic.fma == "lerp" and p.taps != 2:
+        if p.arithmetic.fma in ("lerp", "lerp_mul") and p.taps != 2:
             return None  # the numpy model raises
+    if x.ndim == 4 and x.shape[0] == 1 and all(ax % 4 in (1, 2) for ax, _ in plans):
+        # one (1, H, W, C) image (TensorFlow's NHWC): stream it as the (H, W, C) it is
+        out = _taps(x[0], [(ax % 4 - 1, p) for ax, p in plans], nt)
+        return None if out is None else out[None]
     y: NDArray[Any] = np.ascontiguousarray(x, dtype=work)
     integer = x.dtype.kind in "iu"
     if _streamable(y.shape, plans) and hasattr(native._ext, "taps_streamed"):  # one call
@@ -293,7 +297,7 @@ def _per_axis(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
             continue
         a = p.arithmetic
         if a.accumulate == "taps_per_axis":
-            if a.fma == "lerp" and p.taps != 2:
+            if a.fma in ("lerp", "lerp_mul") and p.taps != 2:
                 return None  # the numpy model raises
             if a.fma not in _FMA or (a.fma != "none"
                                      and (a.simd_lanes or x.dtype == np.float64)):

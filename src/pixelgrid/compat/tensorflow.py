@@ -14,12 +14,14 @@ does not drift with the image size: measured on random float32 data in
 and without antialias, and the v1 ops with every grid), the worst difference
 is 6.6e-7 (was up to 3.2e-4).  Bit-identical: ``nearest``, ``bicubic`` with
 and without antialias (and v1 ``resize_bicubic`` with half-pixel centres or
-downsampling), antialiased ``bilinear``, and ``lanczos3``, ``lanczos5``,
+downsampling), ``bilinear`` with and without antialias (and every v1
+``resize_bilinear`` grid: ``ResizeBilinear``'s unfused lerps, width first,
+:data:`_BILINEAR_F32`), and ``lanczos3``, ``lanczos5``,
 ``gaussian``, ``mitchellcubic`` with and without antialias (their kernels as
 TensorFlow evaluates them: :func:`lanczos_tf32` with the C library's
 ``sinf``, :func:`gaussian_tf32`, :func:`mitchell_f32`); ``area``'s weights
 are TensorFlow's bit for bit.  The rest differ by float32 rounding:
-``ResizeBilinear`` by lerp formulas, ``ResizeArea`` scales the sum
+``ResizeArea`` scales the sum
 once at the end, and legacy bicubic adds a clamped edge pixel's taps one by
 one (pixelgrid merges them: 3-4 edge outputs differ by an ulp when upsampling).
 
@@ -252,6 +254,12 @@ _KEYS_TABLE = cubic(-0.5, table=1024)
 #: The dedicated ops (ResizeBilinear, ResizeNearestNeighbor, ResizeBicubic):
 #: ``in = f32(f32(s * f32(o + c)) + d)`` with two roundings, as ``image_resizer_state.h``.
 _OPS_F32 = Arithmetic(coordinates="float32")
+#: ResizeBilinear: the same positions, taps ``floor(x)`` and ``min(ceil(x), in - 1)``
+#: with ``x_lerp = x - floor(x)`` (``float32_lerp``), interpolated along the width first,
+#: ``top = top_left + (top_right - top_left) * x_lerp``, then along the height, every
+#: step rounded to float32 (the CPU build does not contract them into FMAs): ``fma="lerp_mul"``.
+_BILINEAR_F32 = Arithmetic(coordinates="float32", weights="float32_lerp", normalize=False,
+                           accumulate="taps", fma="lerp_mul")
 #: ResizeBicubic: the same positions; Keys weights from TensorFlow's 1024-entry table
 #: (computed in double, stored as float32), with half-pixel centres out-of-image taps
 #: zeroed and the rest times ``f32(1 / sum)``; legacy/align_corners read clamped taps as
@@ -276,7 +284,7 @@ _SAT_F32 = Arithmetic(coordinates="float32_edge", weights="float32", accumulate=
 #: ``tf.image.resize`` methods without antialias (``ScaleAndTranslate`` rows
 #: become antialiased with ``antialias=True``, see :data:`ANTIALIAS_METHODS`).
 METHODS: dict[str, Method] = {
-    "bilinear": Method(linear(), "half_pixel", "clamp", _OPS_F32, op="ResizeBilinear"),
+    "bilinear": Method(linear(), "half_pixel", "clamp", _BILINEAR_F32, op="ResizeBilinear"),
     "nearest": Method(_FLOOR, "tf_half_pixel_for_nn", "clamp", _OPS_F32,
                       op="ResizeNearestNeighbor"),
     "bicubic": Method(_KEYS_TABLE, "half_pixel", "renormalize", _BICUBIC_F32,
@@ -305,8 +313,8 @@ ANTIALIAS_METHODS: dict[str, Method] = {
 
 #: v1 ops, per ``(op, grid)`` with grid ``legacy``, ``align_corners`` or ``half_pixel``.
 V1_OPS: dict[tuple[str, str], Method] = {
-    ("bilinear", "legacy"): Method(linear(), "asymmetric", "clamp", _OPS_F32),
-    ("bilinear", "align_corners"): Method(linear(), "align_corners", "clamp", _OPS_F32,
+    ("bilinear", "legacy"): Method(linear(), "asymmetric", "clamp", _BILINEAR_F32),
+    ("bilinear", "align_corners"): Method(linear(), "align_corners", "clamp", _BILINEAR_F32,
                                           step="align_corners"),
     ("bilinear", "half_pixel"): METHODS["bilinear"],
     ("nearest", "legacy"): Method(_FLOOR, "asymmetric", "clamp", _OPS_F32),
@@ -383,7 +391,10 @@ def tf_plans(
     shape: tuple[int, ...], size: Any, method: str = "bilinear",
     preserve_aspect_ratio: bool = False, antialias: bool = False,
 ) -> list[tuple[int, AxisPlan]]:
-    """The ``(axis, plan)`` pairs (height first) that reproduce a ``tf.image.resize`` call.
+    """The ``(axis, plan)`` pairs that reproduce a ``tf.image.resize`` call, in pass order.
+
+    Height first, except ``bilinear`` without antialias (width first, as
+    ``ResizeBilinear`` interpolates).
 
     Examples
     --------
@@ -416,7 +427,17 @@ def tf_plans(
                 "must be positive"
             )
     m = ANTIALIAS_METHODS[method] if aa and method in ANTIALIAS_METHODS else METHODS[method]
-    return [(h_ax, _axis_plan(m, h, new_h)), (h_ax + 1, _axis_plan(m, w, new_w))]
+    return _in_op_order(m, (h_ax, _axis_plan(m, h, new_h)), (h_ax + 1, _axis_plan(m, w, new_w)))
+
+
+def _in_op_order(m: Method, height: tuple[int, AxisPlan],
+                 width: tuple[int, AxisPlan]) -> list[tuple[int, AxisPlan]]:
+    """The two passes in the order the op applies them.
+
+    ResizeBilinear lerps (its float32 result depends on the order) along the
+    width first; the other ops go height first.
+    """
+    return [width, height] if m.arithmetic.fma == "lerp_mul" else [height, width]
 
 
 def _run(arr: NDArray[Any], plans: list[tuple[int, AxisPlan]], nearest_op: bool) -> NDArray[Any]:
@@ -470,7 +491,7 @@ def _v1(op: str, images: Any, size: Any, align_corners: Any,
 
 def v1_plans(shape: tuple[int, ...], op: str, size: Any, align_corners: bool = False,
              half_pixel_centers: bool = False) -> list[tuple[int, AxisPlan]]:
-    """The ``(axis, plan)`` pairs (height first) of a ``tf.compat.v1.image.resize_<op>`` call.
+    """The ``(axis, plan)`` pairs of a ``tf.compat.v1.image.resize_<op>`` call, in pass order.
 
     ``shape`` is ``(N, H, W, C)``; ``op`` is ``bilinear``, ``nearest``, ``bicubic``
     or ``area`` (for ``area``, ``half_pixel_centers`` must be False).
@@ -478,7 +499,7 @@ def v1_plans(shape: tuple[int, ...], op: str, size: Any, align_corners: bool = F
     Examples
     --------
     >>> [(ax, p.info["grid"]) for ax, p in v1_plans((1, 4, 4, 1), "bilinear", [2, 8])]
-    [(1, 'tf_asymmetric'), (2, 'tf_asymmetric')]
+    [(2, 'tf_asymmetric'), (1, 'tf_asymmetric')]
 
     """
     ac = _check_bool("align_corners", align_corners)
@@ -495,7 +516,8 @@ def v1_plans(shape: tuple[int, ...], op: str, size: Any, align_corners: bool = F
         raise ValueError("resize_area has no half_pixel_centers argument")
     new_h, new_w = _check_size(size)
     m = V1_OPS[(op, "align_corners" if ac else "half_pixel" if hp else "legacy")]
-    return [(1, _axis_plan(m, int(shape[1]), new_h)), (2, _axis_plan(m, int(shape[2]), new_w))]
+    return _in_op_order(m, (1, _axis_plan(m, int(shape[1]), new_h)),
+                        (2, _axis_plan(m, int(shape[2]), new_w)))
 
 
 def v1_like_plans(shape: tuple[int, ...], size: Any = None, *, op: str = "bilinear",
