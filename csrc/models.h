@@ -385,7 +385,34 @@ void wide_first_px(const WidePass& a, const X* sb, const X* end, int32_t* d,
 // difference rounded to float32, then one fma; element by element (independent).
 // fma="lerp_mul" (TensorFlow's ResizeBilinear): the product rounded before the addition
 // (this file is built with -ffp-contract=off, so mul + add stay two roundings).
-template <bool Fused>
+// fma="reverse" on 2-tap rows (PyTorch's linear modes): fma(x0, w0, f32(x1 w1)).
+enum LerpMode { LERP_FUSED = 0, LERP_MUL = 1, LERP_REVERSE2 = 2 };
+
+template <int Mode>
+inline __attribute__((always_inline)) float lerp1(float x0, float x1, float w0, float w1) {
+  if constexpr (Mode == LERP_FUSED) return std::fma(w1, x1 - x0, x0);
+  else if constexpr (Mode == LERP_MUL) return x0 + w1 * (x1 - x0);
+  else return std::fma(x0, w0, x1 * w1);
+}
+
+#ifdef __AVX2__
+template <int Mode>
+inline __attribute__((always_inline)) __m256 lerp8(__m256 x0, __m256 x1, __m256 w0, __m256 w1) {
+  if constexpr (Mode == LERP_FUSED) return _mm256_fmadd_ps(w1, _mm256_sub_ps(x1, x0), x0);
+  else if constexpr (Mode == LERP_MUL)
+    return _mm256_add_ps(x0, _mm256_mul_ps(w1, _mm256_sub_ps(x1, x0)));
+  else return _mm256_fmadd_ps(x0, w0, _mm256_mul_ps(x1, w1));
+}
+
+template <int Mode>
+inline __attribute__((always_inline)) __m128 lerp4(__m128 x0, __m128 x1, __m128 w0, __m128 w1) {
+  if constexpr (Mode == LERP_FUSED) return _mm_fmadd_ps(w1, _mm_sub_ps(x1, x0), x0);
+  else if constexpr (Mode == LERP_MUL) return _mm_add_ps(x0, _mm_mul_ps(w1, _mm_sub_ps(x1, x0)));
+  else return _mm_fmadd_ps(x0, w0, _mm_mul_ps(x1, w1));
+}
+#endif
+
+template <int Mode>
 inline void lerp_units(const TapsPass& a, int64_t u0, int64_t u1) {
   const float* src = static_cast<const float*>(a.src);
   float* dst = static_cast<float*>(a.dst);
@@ -405,12 +432,48 @@ inline void lerp_units(const TapsPass& a, int64_t u0, int64_t u1) {
                                  : load_px<4>(sb + int64_t(a.index[o * 2]) * 4, end);
         const __m128 v1 = M == 3 ? load_px<3>(sb + int64_t(a.index[o * 2 + 1]) * 3, end)
                                  : load_px<4>(sb + int64_t(a.index[o * 2 + 1]) * 4, end);
-        const __m128 r = Fused ? _mm_fmadd_ps(_mm_set1_ps(w[o * 2 + 1]), _mm_sub_ps(v1, v0), v0)
-                               : _mm_add_ps(v0, _mm_mul_ps(_mm_set1_ps(w[o * 2 + 1]),
-                                                           _mm_sub_ps(v1, v0)));
+        const __m128 r = lerp4<Mode>(v0, v1, _mm_set1_ps(w[o * 2]), _mm_set1_ps(w[o * 2 + 1]));
         if (M == 3) store_px1<3>(d, o, O, r);
         else store_px1<4>(d, o, O, r);
       }
+      continue;
+    }
+    if (rows && M == 1) {  // one channel (NCHW rows): 8 outputs per step, taps gathered
+      float* d = dst + b * O;
+      // (left, right) pairs of 8 outputs de-interleaved: evens to the low lanes, odds high
+      const __m256i split = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+      int64_t o = 0;
+      for (; o + 8 <= O; o += 8) {
+        const int32_t* ix = a.index + o * 2;
+        const float* wo = w + o * 2;
+        const __m256i ia = _mm256_permutevar8x32_epi32(
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ix)), split);
+        const __m256i ib = _mm256_permutevar8x32_epi32(
+            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ix + 8)), split);
+        const __m256i j0 = _mm256_permute2x128_si256(ia, ib, 0x20);
+        const __m256i j1 = _mm256_permute2x128_si256(ia, ib, 0x31);
+        const __m256 wa = _mm256_permutevar8x32_ps(_mm256_loadu_ps(wo), split);
+        const __m256 wb = _mm256_permutevar8x32_ps(_mm256_loadu_ps(wo + 8), split);
+        const __m256 w0 = _mm256_permute2f128_ps(wa, wb, 0x20);
+        const __m256 w1 = _mm256_permute2f128_ps(wa, wb, 0x31);
+        const int32_t lo = ix[0];
+        const __m256i base = _mm256_set1_epi32(lo);
+        const __m256i d0 = _mm256_sub_epi32(j0, base), d1 = _mm256_sub_epi32(j1, base);
+        __m256 x0, x1;
+        // every tap within the 8 pixels from the first (upsampling): one load, permuted
+        if (lo >= 0 && lo + 8 <= L &&
+            _mm256_testz_si256(_mm256_or_si256(d0, d1), _mm256_set1_epi32(~7))) {
+          const __m256 win = _mm256_loadu_ps(sb + lo);
+          x0 = _mm256_permutevar8x32_ps(win, d0);
+          x1 = _mm256_permutevar8x32_ps(win, d1);
+        } else {
+          x0 = _mm256_i32gather_ps(sb, j0, 4);
+          x1 = _mm256_i32gather_ps(sb, j1, 4);
+        }
+        _mm256_storeu_ps(d + o, lerp8<Mode>(x0, x1, w0, w1));
+      }
+      for (; o < O; ++o)
+        d[o] = lerp1<Mode>(sb[a.index[o * 2]], sb[a.index[o * 2 + 1]], w[o * 2], w[o * 2 + 1]);
       continue;
     }
 #endif
@@ -418,21 +481,15 @@ inline void lerp_units(const TapsPass& a, int64_t u0, int64_t u1) {
       const float* x0 = sb + int64_t(a.index[o * 2]) * M;
       const float* x1 = sb + int64_t(a.index[o * 2 + 1]) * M;
       float* d = dst + (b * O + o) * M;
-      const float w1 = w[o * 2 + 1];
+      const float w0 = w[o * 2], w1 = w[o * 2 + 1];
       int64_t m = 0;
 #ifdef __AVX2__
-      const __m256 vw = _mm256_set1_ps(w1);
-      for (; m + 8 <= M; m += 8) {
-        const __m256 v0 = _mm256_loadu_ps(x0 + m);
-        const __m256 dv = _mm256_sub_ps(_mm256_loadu_ps(x1 + m), v0);
-        _mm256_storeu_ps(d + m, Fused ? _mm256_fmadd_ps(vw, dv, v0)
-                                      : _mm256_add_ps(v0, _mm256_mul_ps(vw, dv)));
-      }
+      const __m256 vw0 = _mm256_set1_ps(w0), vw1 = _mm256_set1_ps(w1);
+      for (; m + 8 <= M; m += 8)
+        _mm256_storeu_ps(d + m, lerp8<Mode>(_mm256_loadu_ps(x0 + m), _mm256_loadu_ps(x1 + m),
+                                            vw0, vw1));
 #endif
-      for (; m < M; ++m) {
-        const float dv = x1[m] - x0[m];
-        d[m] = Fused ? std::fma(w1, dv, x0[m]) : x0[m] + w1 * dv;
-      }
+      for (; m < M; ++m) d[m] = lerp1<Mode>(x0[m], x1[m], w0, w1);
     }
   }
 }
@@ -445,8 +502,12 @@ void taps_units(const TapsPass& a, int64_t u0, int64_t u1) {
   const int64_t L = a.L, O = a.O, M = a.M, K = a.K;
   if constexpr (std::is_same_v<T, float>) {
     if (a.fma == FMA_LERP || a.fma == FMA_LERP_MUL) {
-      if (a.fma == FMA_LERP) lerp_units<true>(a, u0, u1);
-      else lerp_units<false>(a, u0, u1);
+      if (a.fma == FMA_LERP) lerp_units<LERP_FUSED>(a, u0, u1);
+      else lerp_units<LERP_MUL>(a, u0, u1);
+      return;
+    }
+    if (a.fma == FMA_REVERSE && K == 2 && a.limit <= 0 && !a.zero_start) {
+      lerp_units<LERP_REVERSE2>(a, u0, u1);  // PyTorch's linear modes, element-wise
       return;
     }
   }

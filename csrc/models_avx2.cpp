@@ -3,3 +3,4 @@
 #define PG_KNS mavx2
 #include "models.h"
 #include "ipp_cubic.h"
+#include "torch_corners.h"

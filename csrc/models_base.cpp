@@ -2,3 +2,4 @@
 #define PG_KNS mbase
 #include "models.h"
 #include "ipp_cubic.h"
+#include "torch_corners.h"

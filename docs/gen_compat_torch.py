@@ -187,10 +187,14 @@ def main() -> None:
         "int16 weights with torch's precision search, width pass first, uint8 between passes; "
         "antialias with `align_corners=True` only changes the scale; the float antialias path "
         "repeats the first row when the output width is 1 for channels-first tensors (its "
-        "channels-last kernel does not). Not reproduced bit for bit: the order of torch's "
-        "float sums (non-antialias modes add `x0 w0 + x1 w1` with a fused multiply-add, the "
-        "antialias loop fuses rows of 2 or 4 taps, bicubic `grid_sample` sums rows then "
-        "columns): an ulp. Deliberate difference: a scale that empties an `area` output "
+        "channels-last kernel does not). The order of torch's float32 sums is declared: "
+        "linear modes `fma(x0, w0, f32(x1 w1))` per axis, the antialias loop in fours with a "
+        "fused remainder, and float32 `bilinear` through torch's channels-last kernel (outputs "
+        "with H + W <= 128, channels-last inputs with C > 3, 3 channels on one thread) as four "
+        "fused corner products, 8 channels at a time in its vector order. Not reproduced bit "
+        "for bit: bicubic weights (from `t = x - floor(x)`), lanczos (its `sin`), area "
+        "(mean of a float sum), a trilinear edge case and bicubic `grid_sample` (rows then "
+        "columns): an ulp or a few. Deliberate difference: a scale that empties an `area` output "
         "raises `ValueError` where torch returns an empty array.",
         "",
     ]

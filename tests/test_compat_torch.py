@@ -211,8 +211,8 @@ LARGE_FLOAT32 = [
 def test_float32_at_5000_px_within_2e6(shape, kw):
     # Positions, windows and weights computed as torch computes them (float32 scale, one
     # FMA, the antialias centre and window in float32, cubic coefficients by FMA), and the
-    # antialias within an ulp or two (their exact order, ANTIALIAS_FLOAT32_EXACT, and the
-    # linear modes', LINEAR_FLOAT32_EXACT, are tested below, bit-exact); bicubic (its weights from
+    # exact orders of antialias (ANTIALIAS_FLOAT32_EXACT) and the linear modes
+    # (LINEAR_FLOAT32_EXACT) are tested bit-exact below; bicubic (its weights from
     # t = x - floor(x): 4.8e-7), lanczos (its sin: 3.6e-7) and area are not bit-exact.
     x = _thin(np.random.default_rng(len(shape) * 7 + shape[-1]), shape)
     ref = F.interpolate(torch.from_numpy(x), **kw).numpy()
@@ -224,9 +224,9 @@ def test_float32_at_5000_px_within_2e6(shape, kw):
 @pytest.mark.parametrize(("shape", "kw"), [
     (s, k) for s, k in LARGE_FLOAT32 if k["mode"] in ("bilinear", "bicubic")
     and k.get("antialias")])
-def test_antialias_exact_order_at_5000_px(shape, kw, monkeypatch):
-    # ANTIALIAS_FLOAT32_EXACT (fma="tail4") is bit-exact; swapped in as for the linear modes
-    monkeypatch.setitem(pt.ARITHMETIC, ("antialias", "float32"), pt.ANTIALIAS_FLOAT32_EXACT)
+def test_antialias_exact_order_at_5000_px(shape, kw):
+    # ANTIALIAS_FLOAT32_EXACT (fma="tail4", declared) is bit-exact
+    assert pt.ARITHMETIC["antialias", "float32"] == pt.ANTIALIAS_FLOAT32_EXACT
     x = _thin(np.random.default_rng(len(shape) * 7 + shape[-1]), shape)
     ref = F.interpolate(torch.from_numpy(x), **kw).numpy()
     np.testing.assert_array_equal(pt.interpolate(x, **kw), ref, err_msg=str(kw))
@@ -235,24 +235,22 @@ def test_antialias_exact_order_at_5000_px(shape, kw, monkeypatch):
 @pytest.mark.parametrize(("shape", "kw"), [
     (s, k) for s, k in LARGE_FLOAT32 if k["mode"] in ("linear", "bilinear", "trilinear")
     and not k.get("antialias")])
-def test_linear_modes_exact_order_at_5000_px(shape, kw, monkeypatch):
+def test_linear_modes_exact_order_at_5000_px(shape, kw):
     # torch's generic kernel returns t0 * w0 + t1 * w1 per axis (inner axis first), which
     # its compiler contracts to fma(t0, w0, f32(t1 * w1)): LINEAR_FLOAT32_EXACT
-    # (fma="reverse") is bit-exact.  It is not declared in ARITHMETIC yet (the numpy model
-    # engine runs it, ~270x slower than the compiled engine), so it is swapped in here.
-    monkeypatch.setitem(pt.ARITHMETIC, ("linear", "float32"), pt.LINEAR_FLOAT32_EXACT)
+    # (fma="reverse", declared and run by the compiled engine) is bit-exact.
+    assert pt.ARITHMETIC["linear", "float32"] == pt.LINEAR_FLOAT32_EXACT
     x = _thin(np.random.default_rng(len(shape) * 7 + shape[-1]), shape)
     ref = F.interpolate(torch.from_numpy(x), **kw).numpy()
     np.testing.assert_array_equal(pt.interpolate(x, **kw), ref, err_msg=str(kw))
 
 
 @pytest.mark.parametrize("mode", ["bilinear", "bicubic"])
-def test_antialias_one_axis_bit_exact_for_every_tap_count(mode, monkeypatch):
+def test_antialias_one_axis_bit_exact_for_every_tap_count(mode):
     # torch's separable antialias pass: the window from the float32 centre, float32
     # weights normalised by their float32 sum; a row of K taps starts from x0*w0, adds
     # taps 1 .. 4*floor((K-1)/4) unfused and fuses the (K-1) % 4 after them
     # (fma="tail4").  Ratios 1.1 to 4.6 give K = 2 .. 19, on both axes.
-    monkeypatch.setitem(pt.ARITHMETIC, ("antialias", "float32"), pt.ANTIALIAS_FLOAT32_EXACT)
     x = _thin(np.random.default_rng(5), (1, 1, 2, 5000))
     for n_out in (4545, 3000, 2000, 1600, 1100):
         for shape, size in [((1, 1, 2, 5000), (2, n_out)), ((1, 1, 5000, 2), (n_out, 2))]:
@@ -324,3 +322,72 @@ def test_float64_area_matches_torch():
         got = pt.interpolate(inp, size=(100, 100), mode="area")
         ref = F.interpolate(torch.from_numpy(x), size=(100, 100), mode="area")
         np.testing.assert_allclose(np.asarray(got), ref.numpy(), rtol=0, atol=1e-13)
+
+
+def _channels_last_cases(rng, n):
+    """Random float32 bilinear calls that PyTorch sends to its channels-last kernel."""
+    for t in range(n):
+        c = int(rng.integers(1, 21))
+        h, w = (int(v) for v in rng.integers(2, 60, 2))
+        oh, ow = (int(v) for v in rng.integers(2, 60, 2))
+        cl = c > 3 and t % 2 == 0  # channels-last memory, C > 3: the kernel at any size
+        if cl:
+            oh, ow = oh * 3, ow * 3
+        x = torch.from_numpy(rng.random((1, h, w, c), dtype=np.float32) * 255)
+        x = x.permute(0, 3, 1, 2) if cl else x.permute(0, 3, 1, 2).contiguous()
+        yield x, dict(size=(oh, ow), mode="bilinear", align_corners=bool(t % 3 == 0))
+
+
+def test_channels_last_bilinear_kernel_bit_exact():
+    # PyTorch's cpu_upsample_linear_channels_last (outputs with H + W <= 128, or
+    # channels-last memory with C > 3): four corner products with fused multiply-adds,
+    # 8 channels at a time in the vector order (CHANNELS_LAST_LINEAR_F32).  The separable
+    # model was 1 ulp off on ~30% of such outputs.
+    rng = np.random.default_rng(2026)
+    for x, kw in _channels_last_cases(rng, 40):
+        ref = F.interpolate(x, **kw)
+        got = pt.interpolate(x, **kw)
+        assert got.is_contiguous(memory_format=torch.channels_last) == \
+            ref.is_contiguous(memory_format=torch.channels_last) or x.shape[1] == 1
+        np.testing.assert_array_equal(got.numpy(), ref.numpy(), err_msg=str((x.shape, kw)))
+
+
+def test_channels_last_bilinear_kernel_on_one_thread_and_long_axes():
+    # On one thread PyTorch also takes that kernel for 3 channels; and long axes (2000 ->
+    # 5000 px, where float32 position error shows) through channels-last memory, C = 4.
+    n = torch.get_num_threads()
+    try:
+        torch.set_num_threads(1)
+        x = torch.rand(2, 3, 37, 45) * 255
+        kw = dict(size=(150, 60), mode="bilinear", align_corners=False)
+        np.testing.assert_array_equal(pt.interpolate(x, **kw).numpy(),
+                                      F.interpolate(x, **kw).numpy())
+    finally:
+        torch.set_num_threads(n)
+    x = torch.rand(1, 4, 3, 2000).contiguous(memory_format=torch.channels_last)
+    for ac in (False, True):
+        kw = dict(size=(5, 5000), mode="bilinear", align_corners=ac)
+        np.testing.assert_array_equal(pt.interpolate(x, **kw).numpy(),
+                                      F.interpolate(x, **kw).numpy())
+
+
+def test_channels_last_bilinear_native_matches_numpy_model():
+    # The compiled kernel against its definition (_engines/corner_sum.py), NCHW and
+    # channels-last strides, with vector and scalar channels.
+    from pixelgrid._engines import corner_sum, native_models
+    rng = np.random.default_rng(7)
+    for x, kw in _channels_last_cases(rng, 12):
+        plans = pt.torch_plans(tuple(x.shape), channels_last=not x.is_contiguous(), **kw)
+        assert all(p.arithmetic.fma == "torch_corners" for _, p in plans)
+        arr = x.numpy()
+        want = corner_sum.apply(arr, plans)
+        got = native_models.apply_model(arr, plans, threads=2)
+        assert got is not None
+        np.testing.assert_array_equal(got, want)
+        # the same tensor as a C-contiguous (N, H, W, C) array: channels after the cells
+        nhwc = np.ascontiguousarray(arr.transpose(0, 2, 3, 1))
+        moved = [(ax - 1, p) for ax, p in plans]
+        got = native_models.apply_model(nhwc, moved, threads=1)
+        assert got is not None
+        np.testing.assert_array_equal(got, corner_sum.apply(nhwc, moved))
+        np.testing.assert_array_equal(got.transpose(0, 3, 1, 2), want)

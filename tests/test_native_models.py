@@ -9,6 +9,7 @@ model engine (:func:`pixelgrid._engines.models.apply_model`) and the compiled on
 from __future__ import annotations
 
 import zlib
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -475,3 +476,28 @@ def test_ipp_cubic_fused_float32(cn: int) -> None:
             continue
         shape = (h, w) if cn == 1 else (h, w, cn)
         _check(_data(rng, shape, "float32"), plans)
+
+
+@pytest.mark.parametrize("fma", ["lerp", "lerp_mul", "reverse"])
+def test_two_tap_rows_of_one_channel(fma: str) -> None:
+    # The element-wise 2-tap pass on (..., W) rows (M = 1): 8 outputs per step, their taps
+    # from one permuted 8-pixel window when they fit in it (upsampling), gathered
+    # otherwise; against the numpy model, up/down/flipped/shifted grids, widths below,
+    # at and around the vector width, and one row of NaN/inf.
+    rng = np.random.default_rng(zlib.crc32(fma.encode()))
+    arith = Arithmetic(coordinates="float32", weights="float32_lerp", normalize=False,
+                       accumulate="taps", fma=fma)
+    for n, n_out in ((1, 5), (3, 8), (8, 7), (9, 17), (40, 103), (103, 40), (64, 64),
+                     (2000, 5000), (5000, 1900)):
+        x = rng.random((3, n), dtype=np.float32)
+        step = max(2, n // 3)
+        x[2, ::step] = np.nan
+        x[2, 1::step] = np.inf
+        # half-pixel, corner-aligned and a mirrored grid (x = n - 1/2 - (n/n_out)(o + 1/2))
+        for grid in ("half_pixel", "align_corners",
+                     pixelgrid.Affine(Fraction(-n, n_out), Fraction(1, 2), Fraction(2 * n - 1, 2),
+                                      "flip")):
+            p = pixelgrid.plan(n, n_out, kernel="linear", grid=grid, arithmetic=arith)
+            _check(x[:2], [(1, p)])
+            with np.errstate(invalid="ignore"):
+                _check(x, [(1, p)])

@@ -77,6 +77,11 @@ weights
     ``[0, in - 1]``, taps ``i = floor(x)`` and ``min(i + 1, in - 1)`` (both
     kept, in that order, 1/2 each when they coincide), weights
     ``f32(1 - (x - i))`` and ``x - i`` (ONNX Runtime).
+    ``"float32_lerp_torch"``: as ``"float32_lerp"``, except where the taps
+    coincide at the last pixel: there the weights stay ``f32(1 - l)`` and
+    ``l = min(x - (in - 1), 1)`` (PyTorch's ``guard_index_and_lambda``, whose
+    position is not clamped above), and an axis of unchanged size reads
+    ``(o, o)`` with weights ``(1, 0)``.
     ``"float32_keys"``: as ``"float32"``, and a Keys cubic is evaluated in
     float32 as ``((a + 2) t - (a + 3)) t t + 1`` (``t < 1``) and
     ``((a t - 5a) t + 8a) t - 4a`` (:func:`keys_float32`), its taps kept as
@@ -157,6 +162,9 @@ fma
     ``x0 + f32(w1 * f32(x1 - x0))``, the same formula with the product rounded
     before the addition (TensorFlow's ``ResizeBilinear``, built without FMA
     contraction: ``top_left + (top_right - top_left) * x_lerp``; measured).
+    ``"torch_corners"`` (``accumulate="corner_sum"``, two cell axes): PyTorch's
+    channels-last bilinear corner sums, contracted as its compiler does,
+    ``simd_lanes`` channels at a time (``_engines/corner_sum.py``; measured).
 simd_lanes
     ``L > 0``: a pass sums the first ``L * floor(m / L)`` elements of an
     output row (``m`` its length with channels) as a vector loop of ``L``
@@ -331,9 +339,10 @@ COORDINATES = ("exact", "float32", "float32_fma", "float32_div", "float32_edge",
                "float32_cell_fraction",
                "float64_padded")
 #: Where ``accumulate="taps"`` fuses a product into the sum, see the module doc.
-FMAS = ("none", "chain", "reverse", "tail4", "pairs", "ipp_cubic", "lerp", "lerp_mul")
-WEIGHTS = ("float64", "float32", "float32_lerp", "float32_keys", "float32_keys_fma",
-           "float32_pillow")
+FMAS = ("none", "chain", "reverse", "tail4", "pairs", "ipp_cubic", "lerp", "lerp_mul",
+        "torch_corners")
+WEIGHTS = ("float64", "float32", "float32_lerp", "float32_lerp_torch", "float32_keys",
+           "float32_keys_fma", "float32_pillow")
 #: How a footprint kernel's (``area``) box is bounded, see the module doc.
 BOXES = ("centred", "float32_ends", "float32_width", "float64_cells", "integer_blocks")
 #: How a stretched kernel's taps and distances are found, see the module doc.
@@ -494,7 +503,8 @@ class Arithmetic:
                             "pairs": ", fma(x0, w0, x1 w1) + fma(x2, w2, x3 w3)",
                             "ipp_cubic": ", IPP's 4-tap orders by channels and edge",
                             "lerp": ", fma(w1, x1 - x0, x0)",
-                            "lerp_mul": ", x0 + w1 (x1 - x0), every step rounded"}[
+                            "lerp_mul": ", x0 + w1 (x1 - x0), every step rounded",
+                            "torch_corners": ", PyTorch's channels-last corner fmas"}[
                                 self.fma])
         if self.block_mean is not None:
             parts.append(self.block_mean.describe())
@@ -804,8 +814,8 @@ def keys_float32(d: NDArray[np.float64], a: float,
 
 def round_weights(w: NDArray[np.float64], weights: str) -> NDArray[np.float64]:
     """Weights rounded to the model's precision (held in float64)."""
-    if weights in ("float32", "float32_lerp", "float32_keys", "float32_keys_fma",
-                   "float32_pillow"):
+    if weights in ("float32", "float32_lerp", "float32_lerp_torch", "float32_keys",
+                   "float32_keys_fma", "float32_pillow"):
         return w.astype(np.float32).astype(np.float64)
     return w
 

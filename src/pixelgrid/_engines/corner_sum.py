@@ -18,6 +18,17 @@ integers (``floor(1024 * w)`` for the right tap, ``1024 -`` that for the left,
 512 each where the taps coincide) and the integer sum is divided by
 ``2**(10 k)`` toward zero (ONNX Runtime's channels-last 8-bit kernel).
 
+``Arithmetic(fma="torch_corners")`` (two cell axes, float32): PyTorch's
+channels-last bilinear kernel, the same corner weights ``w_hw = f32(h * w)``
+added with fused multiply-adds as its compiler contracts them: element by
+element ``fma(x11, w11, fma(x10, w10, fma(x00, w00, f32(x01 w01))))`` (the
+scalar loop), and for the first ``L * floor(C / L)`` channels (``L`` the
+plans' ``simd_lanes``, ``C`` the axis before the first cell axis)
+``fma(x00, w00, fma(x01, w01, fma(x11, w11, f32(x10 w10))))`` (ATen's vector
+``interpolate``), corners named by their (height, width) taps.  The channel
+axis is the one before the cell axes when they end the array (``N, C, H, W``),
+else the one after them (``N, H, W, C``, the same tensor in memory order).
+
 An output whose position falls outside a crop box on any axis (``plan.fill``
 set there) is the plan's ``fill_value``, cast to the dtype (truncated).
 float64 data (which ONNX Runtime does not resize) is summed the same way in
@@ -33,7 +44,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._arithmetic import store
+from .._arithmetic import fma_float32, store
 from .._plan_types import AxisPlan
 
 __all__ = ["apply"]
@@ -47,6 +58,28 @@ def _taps(p: AxisPlan) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
         idx = np.concatenate([p.index, p.index], axis=1)
         return idx, np.concatenate([p.weight, np.zeros_like(p.weight)], axis=1)
     raise ValueError(f"the corner-sum model needs plans of 1 or 2 taps, got {p.taps}")
+
+
+def _torch_corners(corners: list[tuple[Any, Any]], first_axis: int, lanes: int,
+                   work: Any) -> NDArray[Any]:
+    """PyTorch's channels-last bilinear sums (``fma="torch_corners"``, module docstring)."""
+    (w00, x00), (w01, x01), (w10, x10), (w11, x11) = (
+        (np.broadcast_to(w, g.shape), g) for w, g in corners)
+    ndim = x00.ndim
+    channel = first_axis - 1 if first_axis + 2 == ndim else first_axis + 2
+    if len(corners) != 4 or work is not np.float32 or not 0 <= channel < ndim:
+        raise ValueError("fma='torch_corners' is modelled for two float32 cell axes next "
+                         "to a channel axis")
+    tail = fma_float32(x11, w11, fma_float32(x10, w10, fma_float32(x00, w00, x01 * w01)))
+    channels = x00.shape[channel]
+    vector = channels - channels % lanes if lanes else 0
+    if vector:
+        head = [slice(None)] * ndim
+        head[channel] = slice(0, vector)
+        h = tuple(head)
+        tail[h] = fma_float32(x00[h], w00[h], fma_float32(
+            x01[h], w01[h], fma_float32(x11[h], w11[h], x10[h] * w10[h])))
+    return tail
 
 
 def apply(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> NDArray[Any]:
@@ -91,7 +124,7 @@ def apply(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> NDArray[Any
         if np.any(p.fill):
             outside = outside | (p.fill > 0).reshape(shape)
     data = x.astype(np.int64 if q10 else work)
-    acc: NDArray[Any] | None = None
+    corners: list[tuple[Any, Any]] = []  # (coefficient, gathered data), in memory order
     for corner in itertools.product((0, 1), repeat=len(taps)):
         g = data
         coef: NDArray[Any] | None = None
@@ -99,9 +132,14 @@ def apply(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> NDArray[Any
             g = np.take(g, idx[c], axis=axis)
             coef = ws[c] if coef is None else coef * ws[c]  # from the last axis outwards
         assert coef is not None
-        term = coef * g
-        acc = term if acc is None else acc + term
-    assert acc is not None
+        corners.append((coef, g))
+    acc: NDArray[Any]
+    if plans[0][1].arithmetic.fma == "torch_corners":
+        acc = _torch_corners(corners, cell[0][0], plans[0][1].arithmetic.simd_lanes, work)
+    else:
+        acc = corners[0][0] * corners[0][1]
+        for coef, g in corners[1:]:
+            acc = acc + coef * g
     fill = plans[0][1].fill_value
     if x.dtype.kind in "iu":
         if q10:  # C++ integer division truncates toward zero

@@ -518,6 +518,10 @@ _CORNER_DTYPES = _SMALL_INT | frozenset(np.dtype(t) for t in (np.int32, np.float
 def _corner(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
             nt: int) -> NDArray[Any] | None:
     rule = plans[0][1].arithmetic.accumulate
+    if plans[0][1].arithmetic.fma == "torch_corners":
+        return _torch_corners(x, plans, nt)
+    if plans[0][1].arithmetic.fma != "none":
+        return None  # an order these kernels do not implement
     q10 = rule == "corner_sum_q10"
     cell = sorted(plans, key=lambda ap: ap[0])
     axes = [int(ax) for ax, _ in cell]
@@ -566,3 +570,36 @@ def _corner(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
                            out_shape=out_shape, axes=axes, i0=i0, i1=i1, w0=w0, w1=w1,
                            outside=outside, fill_f=fill_f, fill_i=fill_i, threads=nt)
     return out if out.dtype == x.dtype else out.astype(x.dtype)
+
+
+def _torch_corners(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
+                   nt: int, nhwc: bool = False) -> NDArray[Any] | None:
+    """PyTorch's channels-last bilinear sums (corner_sum.py, ``fma="torch_corners"``).
+
+    ``x`` is seen as ``(N, C, H, W)`` (any strides); ``nhwc``: the result is that
+    view of a C-contiguous ``(N, OH, OW, C)`` array (channels-last memory).
+    """
+    cell = sorted(plans, key=lambda ap: ap[0] % x.ndim)
+    if x.ndim == 4 and [ax % 4 for ax, _ in cell] == [1, 2]:  # (N, H, W, C): a view as NCHW
+        out = _torch_corners(np.moveaxis(x, 3, 1), [(ax % 4 + 1, p) for ax, p in plans], nt,
+                             nhwc=True)
+        return None if out is None else np.moveaxis(out, 1, 3)
+    if (x.dtype != np.float32 or x.ndim != 4 or len(cell) != 2
+            or [ax % 4 for ax, _ in cell] != [2, 3]
+            or any(p.taps != 2 or np.any(p.fill) for _, p in cell)
+            or plans[0][1].arithmetic.accumulate != "corner_sum"
+            or any(s % 4 for s in x.strides) or min(x.strides) < 0):
+        return None
+    (_, ph), (_, pw) = cell
+    ih, iw = _index(ph), _index(pw)
+    wh = np.asarray(ph.weight, dtype=np.float32)
+    ww = np.asarray(pw.weight, dtype=np.float32)
+    n, ch = x.shape[:2]
+    out = (np.empty((n, ph.out_size, pw.out_size, ch), dtype=np.float32).transpose(0, 3, 1, 2)
+           if nhwc else np.empty((n, ch, ph.out_size, pw.out_size), dtype=np.float32))
+    c = np.ascontiguousarray
+    native._ext.torch_corners(
+        src=x, dst=out, h0=c(ih[:, 0]), h1=c(ih[:, 1]), ah0=c(wh[:, 0]), ah1=c(wh[:, 1]),
+        w0=c(iw[:, 0]), w1=c(iw[:, 1]), bw0=c(ww[:, 0]), bw1=c(ww[:, 1]),
+        lanes=plans[0][1].arithmetic.simd_lanes, threads=nt)
+    return out

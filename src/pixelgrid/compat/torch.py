@@ -8,7 +8,8 @@ family and dtype class), so this module computes nothing itself.
 output size with PyTorch's float64 rule, and builds one plan per spatial axis;
 the engines do the rest.  Measured against torch 2.13.0 on 2000 <-> 5000 px
 axes (``docs/compat_torch.md``): float32 bit-exact for bilinear/bicubic
-antialias, within 1.2e-7 (linear modes, area), 2.4e-7 (lanczos) and 4.8e-7
+antialias and for bilinear through torch's channels-last kernel (small outputs,
+channels-last inputs), within 1.2e-7 (other linear cases, area), 2.4e-7 (lanczos) and 4.8e-7
 (bicubic) on data in [0, 1); nearest modes and uint8 bit-exact; float64 within 2e-15.
 
 PyTorch facts this module encodes (checked against torch in the tests):
@@ -41,9 +42,12 @@ PyTorch facts this module encodes (checked against torch in the tests):
   ``1 / scale_factor`` (except ``align_corners=True`` and ``area``).
 * The order of torch's float32 sums (``Arithmetic.fma``): the antialias loop adds
   taps after the first unfused in fours and fuses the remainder (``"tail4"``,
-  declared: bit-exact at 2000 <-> 5000 px).  Linear modes round ``x1 w1`` and fuse
-  ``x0 w0`` into it (``"reverse"``, :data:`LINEAR_FLOAT32_EXACT`: bit-exact, but not
-  declared until the compiled engine runs it: 1 ulp on 20-30% of outputs).  bicubic
+  declared: bit-exact at 2000 <-> 5000 px).  float32 ``bilinear`` outputs with
+  ``H + W <= 128``, channels-last inputs with C > 3 and, on one torch thread, 3
+  channels take torch's channels-last kernel: four corner products contracted into
+  fused multiply-adds (:data:`CHANNELS_LAST_LINEAR_F32`, bit-exact, measured).  Other
+  linear calls round ``x1 w1`` and fuse ``x0 w0`` into it (``"reverse"``,
+  :data:`LINEAR_FLOAT32_EXACT`: bit-exact, declared, compiled).  bicubic
   (weights from ``t = x - floor(x)``), lanczos and area are not bit-exact (an ulp or two).
 """
 
@@ -52,6 +56,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
+import sys
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -112,18 +117,17 @@ MODES: dict[str, Mode] = {
 #:   interpolation weights applied as they are (not normalised).  float32 linear
 #:   weights are ``lambda = x - floor(x)`` and ``f32(1 - lambda)`` (``float32_lerp``),
 #:   torch sums them ``fma(x0, w0, f32(x1 * w1))`` along each axis, width first: the
-#:   rule :data:`LINEAR_FLOAT32_EXACT` declares (bit-exact, measured).  Not declared
-#:   here yet: it runs on the numpy model engine, ~270x slower than the compiled engine
-#:   (1x3x512x512 -> 1024: 0.7 ms -> 190 ms); without it 70-80% of outputs are equal,
-#:   the rest 1 ulp off.
+#:   rule :data:`LINEAR_FLOAT32_EXACT` declares (bit-exact, measured; the compiled
+#:   model engine runs its 2-tap rows element-wise: 8x3x256^2 -> 512^2 2.5 ms, torch
+#:   7.8 ms, 2 threads).  Without it 70-80% of outputs were equal, the rest 1 ulp off.
 #: * ``antialias``: ``_compute_indices_min_size_weights_aa``: the centre
 #:   ``f32(s * (o + 0.5))``, taps and distances from it (``float32_centre``), float
 #:   filter values, their float sum and the division by it; each pass sums its taps
 #:   in float, left to right: a row of K taps adds taps 1 .. 4 floor((K-1)/4) unfused
 #:   and fuses the rest (the loop unrolled by 4, its remainder contracted): the rule
 #:   :data:`ANTIALIAS_FLOAT32_EXACT` declares (bit-exact for bilinear/bicubic, measured
-#:   for K = 2 .. 19); not declared here yet, like the linear modes' order.  float64
-#:   data and uint8 weights: all of it in double.
+#:   for K = 2 .. 19; run by the compiled engine).  float64 data and uint8 weights: all
+#:   of it in double.
 #: * ``area``: adaptive average pooling over integer windows; the mean is a float sum
 #:   divided by the count, which the engines' weighted sum matches to an ulp.
 ARITHMETIC: dict[tuple[str, str], Arithmetic] = {
@@ -149,15 +153,26 @@ ARITHMETIC: dict[tuple[str, str], Arithmetic] = {
 # on plans built for float) and implemented once (``_plan.declared_fixed_point``).
 for _key, _rec in list(ARITHMETIC.items()):
     ARITHMETIC[_key] = _rec.replace(fixed_point="int16_max")
-#: PyTorch's exact float32 order for the linear modes (``fma="reverse"``), for use once the
-#: compiled engine runs ordered sums (see the ``linear`` note above).
+#: PyTorch's exact float32 order for the linear modes (``fma="reverse"``, see the
+#: ``linear`` note above), declared.
 LINEAR_FLOAT32_EXACT = ARITHMETIC["linear", "float32"].replace(accumulate="taps", fma="reverse")
+ARITHMETIC["linear", "float32"] = LINEAR_FLOAT32_EXACT  # compiled: 2-tap fma rows
 #: PyTorch's exact float32 order for antialias (``fma="tail4"``, see the ``antialias``
-#: note above): bit-exact for bilinear/bicubic, measured.  Not declared in ARITHMETIC
-#: yet for the same reason as the linear modes: the numpy model engine runs it (8x3x256^2
-#: -> 100^2: 0.3 ms -> 23 ms); without it the compiled engine is within 1.2e-7.
+#: note above): bit-exact for bilinear/bicubic, measured; declared (the compiled model
+#: engine runs it: 8x3x256^2 -> 100^2 bilinear 1.8 ms, torch 2.0 ms, one thread).
 ANTIALIAS_FLOAT32_EXACT = ARITHMETIC["antialias", "float32"].replace(accumulate="taps",
                                                                     fma="tail4")
+ARITHMETIC["antialias", "float32"] = ANTIALIAS_FLOAT32_EXACT  # compiled: fma="tail4" runs natively
+
+#: PyTorch's channels-last bilinear kernel (``cpu_upsample_linear_channels_last``) on
+#: float32: not separable; each output adds its four corners weighted by
+#: ``f32(h_lambda * w_lambda)``, contracted into fused multiply-adds, 8 channels at a time
+#: by ATen's vector ``interpolate`` and the rest by the scalar loop (``fma="torch_corners"``,
+#: ``_engines/corner_sum.py``; bit-exact, measured for C = 1 .. 40).  PyTorch picks it for
+#: a 4-D input when ``_use_vectorized_kernel_cond_2d`` holds (channels-last memory with
+#: C > 3, or an output with ``H + W <= 128``) or, on one thread, for C == 3.
+CHANNELS_LAST_LINEAR_F32 = ARITHMETIC["linear", "float32"].replace(
+    weights="float32_lerp_torch", accumulate="corner_sum", fma="torch_corners", simd_lanes=8)
 
 #: Kernels PyTorch uses with ``antialias=True`` (Pillow's: bicubic becomes a = -0.5).
 _AA_KERNELS = {"bilinear": _LINEAR, "bicubic": cubic(-0.5), "lanczos": lanczos(3)}
@@ -270,15 +285,22 @@ def _axis_plan(
             kernel, grid = _FLOOR, "tf_half_pixel_for_nn"
         if channels_last_2d and n_out in (n_in, 2 * n_in):
             factor = None  # the channels-last kernel special-cases out == in and out == 2 * in
+    arith = ARITHMETIC[m.family, kind]
+    opmath = "float32" if arith.coordinates.startswith("float32") else "float64"
+    aff = _affine(dataclasses.replace(m, grid=grid), n_in, n_out, factor, align_corners,
+                  opmath)
+    return plan(n_in, n_out, kernel=kernel, grid=aff, boundary=m.boundary, arithmetic=arith)
+
+
+def _affine(m: Mode, n_in: int, n_out: int, factor: float | None, align_corners: bool,
+            opmath: str) -> Affine:
+    """PyTorch's source position ``scale * (o + c) + d`` with its ``opmath`` scale."""
     if align_corners:
         c = d = Fraction(0)  # scale * o
     else:
-        c, d = _grid_offsets(grid)
-    arith = ARITHMETIC[m.family, kind]
-    opmath = "float32" if arith.coordinates.startswith("float32") else "float64"
-    aff = Affine(_scale(n_in, n_out, factor, align_corners, opmath), c, d,
-                 "align_corners" if align_corners else grid)
-    return plan(n_in, n_out, kernel=kernel, grid=aff, boundary=m.boundary, arithmetic=arith)
+        c, d = _grid_offsets(m.grid)
+    return Affine(_scale(n_in, n_out, factor, align_corners, opmath), c, d,
+                  "align_corners" if align_corners else m.grid)
 
 
 def _grid_offsets(grid: str) -> tuple[Fraction, Fraction]:
@@ -309,8 +331,13 @@ def torch_plans(
     *,
     channels_last: bool = False,
     dtype: Any = np.float32,
+    linear_channels_last: bool = False,
 ) -> list[tuple[int, AxisPlan]]:
     """The ``(axis, plan)`` pairs, last axis first, that reproduce an ``interpolate`` call.
+
+    ``channels_last``: torch's channels-last kernels apply (a channels-last input
+    with C > 3); ``linear_channels_last``: float32 ``bilinear`` takes its
+    channels-last kernel (also true on one torch thread with C == 3).
 
     Examples
     --------
@@ -354,6 +381,13 @@ def torch_plans(
     spatial = tuple(int(s) for s in shape[2:])
     sizes, factors = _output_sizes(spatial, size, scale_factor, mode, recompute_scale_factor)
     channels_last_2d = dim == 2 and (channels_last or sizes[0] + sizes[1] <= 128)
+    if (mode == "bilinear" and not antialias and np.dtype(dtype) == np.float32
+            and (channels_last_2d or linear_channels_last)
+            and tuple(sizes) != spatial):
+        # PyTorch's channels-last bilinear kernel: both axes in one non-separable pass
+        return [(2 + i, plan(spatial[i], sizes[i], kernel=m.kernel, grid=_affine(
+            m, spatial[i], sizes[i], factors[i], ac, "float32"), boundary=m.boundary,
+            arithmetic=CHANNELS_LAST_LINEAR_F32)) for i in (1, 0)]
     # The uint8 separable kernels skip an unchanged axis for every mode.
     skip_same = antialias or m.copies_same_size or (
         np.dtype(dtype) == np.uint8 and not m.kernel.is_nearest)
@@ -426,8 +460,14 @@ def _interpolate_plans(
     ``memory_channels_last``: the tensor's memory format is channels-last (its
     float antialias kernel has no width-1 quirk).
     """
+    # On one thread PyTorch sends 3-channel float bilinear to its channels-last kernel
+    # too (at::get_num_threads(), the process-wide setting it reads at call time).
+    torch_mod = sys.modules.get("torch")
+    one_thread_rgb = (len(shape) == 4 and shape[1] == 3 and torch_mod is not None
+                      and torch_mod.get_num_threads() == 1)
     plans = torch_plans(shape, size, scale_factor, mode, align_corners, recompute,
-                        antialias, channels_last=channels_last, dtype=dtype)
+                        antialias, channels_last=channels_last, dtype=dtype,
+                        linear_channels_last=one_thread_rgb)
     if antialias and dtype.kind == "f" and len(plans) and len(shape) == 4 \
             and not memory_channels_last:
         width = plans[0][1].out_size if plans[0][0] == 3 else shape[3]
