@@ -1398,6 +1398,11 @@ def identify(x: Any, y: Any, *, libraries: Sequence[str] | None = None,
     return results
 
 
+#: Libraries whose plans build in well under a millisecond (no spline prefilter or
+#: composed plans): probed first by :func:`_search`.
+_CHEAP_PLANS = frozenset({"opencv", "pillow", "torch", "tensorflow", "jax", "onnx"})
+
+
 def _search(xa: Array, ya: Array, specs: list[_Spec], prober: _Prober,
             targets: list[tuple[Array, str]], full_targets: list[tuple[Array, str]],
             unit: float, top: int, geom: _Geometry | None) -> list[_Scored]:
@@ -1413,17 +1418,42 @@ def _search(xa: Array, ya: Array, specs: list[_Spec], prober: _Prober,
         families.setdefault(s.family, []).append(s)
     # Both channel orders compete in one ranking, so that the wrong one (all of its
     # errors large) keeps nothing.
-    fam_err = [(prober.error(m[0], target, interior=True), (key, t))
-               for t, (target, _) in enumerate(targets) for key, m in families.items()]
     # No family comes near y (its error a good part of y's own spread): y is not this
     # resize of x (a crop or pad of one, say); probing every member would be wasted.
-    best = min((e for e, _ in fam_err), default=math.inf)
+    # The families whose plans are cheap to build are probed first: when none of them
+    # comes within twice that, none will come near (the probe reads the interior, where
+    # resizes agree far closer than that), and the costly ones (spline prefilters,
+    # composed plans) are not built at all.
     t0 = targets[0][0]
-    if best > 0.5 * math.sqrt(_ranking_error(t0 - t0.mean(axis=(0, 1)))):
+    far = 0.5 * math.sqrt(_ranking_error(t0 - t0.mean(axis=(0, 1))))
+    errs: dict[tuple[Any, int], float] = {}
+    for cheap in (True, False):
+        if not cheap and geom is None and errs and min(errs.values()) > 2 * far:
+            return []  # (a crop or pad's search goes on: its fitted offsets are rough)
+        errs.update({(fam, t): prober.error(members[0], target, interior=True)
+                     for t, (target, _) in enumerate(targets)
+                     for fam, members in families.items()
+                     if (members[0].library in _CHEAP_PLANS) == cheap})
+    # in the original order (ties among equal probes are then broken as before)
+    fam_err = [(errs[(fam, t)], (fam, t))
+               for t in range(len(targets)) for fam in families]
+    best = min((e for e, _ in fam_err), default=math.inf)
+    if best > far:
         return []
+    kept_fams = _keep(fam_err, unit, at_least=2)
+    # Each library's best family too, when near: one library's float64 probe can be a
+    # little off its exact call (SciPy's spline prefilter is truncated in its plan) while
+    # another's lands on y's interior; the full runs decide between them.
+    near = best + max(best, 100 * unit)
+    lib_best: dict[str, tuple[float, tuple[Any, int]]] = {}
+    for e, (fam, t) in fam_err:
+        lib = families[fam][0].library
+        if math.isfinite(e) and e <= near and (lib not in lib_best or e < lib_best[lib][0]):
+            lib_best[lib] = (e, (fam, t))
+    kept_fams += [item for _, item in lib_best.values() if item not in kept_fams]
     stage2: list[tuple[float, tuple[_Spec, int]]] = [
         (prober.error(s, targets[t][0], interior=False), (s, t))
-        for key, t in _keep(fam_err, unit, at_least=2) for s in families[key]]
+        for key, t in kept_fams for s in families[key]]
     ranked = sorted((e for e in stage2 if math.isfinite(e[0])), key=lambda e: e[0])
     # When no probe comes within a level of y (y re-encoded, say), probe errors carry
     # the noise too and rank close calls unreliably: run more of them in full.

@@ -13,6 +13,7 @@ rest (compat modules hold no arithmetic of their own).
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass
 from fractions import Fraction
@@ -122,6 +123,18 @@ def prefilter_matrix(n: int, order: int, init: str) -> Array:
     return c
 
 
+@functools.lru_cache(maxsize=16)
+def _prefilter_shared(n: int, order: int, init: str) -> Array:
+    """:func:`prefilter_matrix`, computed once per ``(n, order, init)`` and read-only.
+
+    Plans for every zoom of one line length share it (``pixelgrid.identify`` probes
+    dozens of spline calls on the same input); at most 16 kept.
+    """
+    f = prefilter_matrix(n, order, init)
+    f.flags.writeable = False
+    return f
+
+
 def _causal_init(c: Array, n: int, z: float, init: str) -> None:
     # Sums accumulated term by term in SciPy's order (a reordered sum is not bit-identical).
     if init == "mirror":
@@ -218,7 +231,7 @@ def spline_plan(
     info = {**(info or {}), "affine": aff}
     if not filtered:
         return taps_plan(jj, w, n, fill, fill_value, x, info, arithmetic=arithmetic)
-    f = prefilter_matrix(big, order, boundary.prefilter)
+    f = _prefilter_shared(big, order, boundary.prefilter)
     dense = np.zeros((m, big))
     for t in range(order + 1):  # tap by tap: the order the sums were measured in
         dense += w[:, t, None] * f[jj[:, t]]
