@@ -381,6 +381,62 @@ void wide_first_px(const WidePass& a, const X* sb, const X* end, int32_t* d,
 }
 #endif
 
+// ---------------------------------------------------------------- row-wide 2-tap gathers
+// (Gather2, models_types.h.)  Each element sees exactly the scalar operations: integer
+// sums are exact, the float lerp is the same sub and fma lane by lane.
+#ifdef __AVX2__
+// 8 exact int32 sums w0*x0 + w1*x1 of 8-bit taps: one 16-byte window (both halves),
+// one shuffle, the bytes moved down to int16 (sign- or zero-extended), one madd.
+template <class X>
+inline __m256i gather2_i8(const X* row, const Gather2& g, int64_t k) {
+  const __m256i win = _mm256_broadcastsi128_si256(
+      _mm_loadu_si128(reinterpret_cast<const __m128i*>(row + g.base[k])));
+  __m256i v = _mm256_shuffle_epi8(
+      win, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.shuf + 32 * k)));
+  v = std::is_signed_v<X> ? _mm256_srai_epi16(v, 8) : _mm256_srli_epi16(v, 8);
+  return _mm256_madd_epi16(v, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.w16 + 16 * k)));
+}
+
+// A row of Q int32 sums from an 8-bit row: groups in windows by gathers, the others
+// (and the last Q % 8 elements) by `one(q)`.
+template <class X, class F>
+inline void gather2_i8_row(const X* row, const Gather2& g, int64_t Q, int32_t* d, F&& one) {
+  for (int64_t k = 0; k < g.groups; ++k) {
+    if (g.base[k] >= 0) {
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + 8 * k), gather2_i8<X>(row, g, k));
+    } else {
+      for (int64_t q = 8 * k; q < 8 * k + 8; ++q) d[q] = one(q);
+    }
+  }
+  for (int64_t q = 8 * g.groups; q < Q; ++q) d[q] = one(q);
+}
+
+// A row of Q lerps fma(w1, f32(x1 - x0), x0) of a float32 row.
+template <class F>
+inline void gather2_lerp_row(const float* row, const Gather2& g, int64_t Q, float* d, F&& one) {
+  for (int64_t k = 0; k < g.groups; ++k) {
+    const int32_t b = g.base[k];
+    if (b >= 0) {
+      const __m256 lo = _mm256_loadu_ps(row + b), hi = _mm256_loadu_ps(row + b + 8);
+      const __m256i s0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.sel + 16 * k));
+      const __m256i s1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.sel + 16 * k + 8));
+      // positions 8..15 are in `hi`: bit 3 of the position, moved to the sign bit
+      const __m256 x0 = _mm256_blendv_ps(_mm256_permutevar8x32_ps(lo, s0),
+                                         _mm256_permutevar8x32_ps(hi, s0),
+                                         _mm256_castsi256_ps(_mm256_slli_epi32(s0, 28)));
+      const __m256 x1 = _mm256_blendv_ps(_mm256_permutevar8x32_ps(lo, s1),
+                                         _mm256_permutevar8x32_ps(hi, s1),
+                                         _mm256_castsi256_ps(_mm256_slli_epi32(s1, 28)));
+      _mm256_storeu_ps(d + 8 * k,
+                       _mm256_fmadd_ps(_mm256_loadu_ps(g.wf + 8 * k), _mm256_sub_ps(x1, x0), x0));
+    } else {
+      for (int64_t q = 8 * k; q < 8 * k + 8; ++q) d[q] = one(q);
+    }
+  }
+  for (int64_t q = 8 * g.groups; q < Q; ++q) d[q] = one(q);
+}
+#endif
+
 // float32_taps.py fma="lerp" (IPP's float32 linear, 2 taps): x0 + w1 (x1 - x0), the
 // difference rounded to float32, then one fma; element by element (independent).
 // fma="lerp_mul" (TensorFlow's ResizeBilinear): the product rounded before the addition
@@ -424,6 +480,15 @@ inline void lerp_units(const TapsPass& a, int64_t u0, int64_t u1) {
     const float* sb = src + b * L * M;
     const int64_t o0 = rows ? 0 : u % O, o1 = rows ? O : o0 + 1;
 #ifdef __AVX2__
+    if (rows && a.g2 != nullptr) {  // row-wide: 8 elements per step from 16-float windows
+      const int32_t* ix = a.index;
+      gather2_lerp_row(sb, *a.g2, O * M, dst + b * O * M, [&](int64_t q) {
+        const int64_t o = q / M, m = q % M;
+        const float x0 = sb[int64_t(ix[o * 2]) * M + m], x1 = sb[int64_t(ix[o * 2 + 1]) * M + m];
+        return std::fma(w[o * 2 + 1], x1 - x0, x0);
+      });
+      continue;
+    }
     if (rows && (M == 3 || M == 4)) {  // one 128-bit vector per pixel, lanes its channels
       const float* end = src + a.B * L * M;
       float* d = dst + b * O * M;
@@ -639,6 +704,18 @@ void wide_first(const WidePass& a, int64_t u0, int64_t u1) {
       const X* sb = src + b * L * M;
       H* d = dst + b * Q;
 #ifdef __AVX2__
+      if constexpr (std::is_same_v<H, int32_t> && sizeof(X) == 1) {
+        if (a.g2 != nullptr) {  // 2 taps, row-wide: 8 sums per step from 16-byte windows
+          const int32_t* ix = a.index;
+          const int32_t* w = a.w;
+          gather2_i8_row<X>(sb, *a.g2, Q, d, [&](int64_t q) {
+            const int64_t o = q / M, m = q % M;
+            return w[o * 2] * int32_t(sb[int64_t(ix[o * 2]) * M + m]) +
+                   w[o * 2 + 1] * int32_t(sb[int64_t(ix[o * 2 + 1]) * M + m]);
+          });
+          continue;
+        }
+      }
       if constexpr (std::is_same_v<H, int32_t>) {
         if (M == 3 || M == 4) {
           if (wp.empty()) {  // the pair weight table, once per call
@@ -1214,6 +1291,103 @@ void corner_rows(const CornerArgs& a, int64_t u0, int64_t u1) {
   }
 }
 
+// q10 on 8-bit data, 2 adjacent cell axes (CornerArgs.sep): output rows (b, oy) of a
+// (B, H, W, M) array.  sum_corners (wy * wx) * x = sum_ty wy * (sum_tx wx * x) exactly in
+// integers (the bindings checked that every partial sum fits int32), so each needed input
+// row is blended along W once (h, two cached rows per worker), then two rows along H, the
+// sum divided by 2**20 toward zero and saturated; outside the crop box: the fill.
+template <class X>
+void corner_sep_rows(const CornerArgs& a, int64_t u0, int64_t u1) {
+  const int ay = a.axes[0], ax = a.axes[1];
+  int64_t M = 1;
+  for (int d = ax + 1; d < a.ndim; ++d) M *= a.in_shape[d];
+  const int64_t H = a.in_shape[ay], W = a.in_shape[ax], OH = a.out_shape[ay],
+                OW = a.out_shape[ax];
+  const int64_t Q = OW * M, R = W * M;
+  const X* src = static_cast<const X*>(a.src);
+  X* dst = static_cast<X*>(a.dst);
+  const int32_t* ix0 = a.i0[1];
+  const int32_t* ix1 = a.i1[1];
+  const int32_t* wx0 = a.qw[1][0];
+  const int32_t* wx1 = a.qw[1][1];
+  const uint8_t* out_x = a.outside[1];
+  const uint8_t* out_y = a.outside[0];
+  constexpr int32_t lo = std::numeric_limits<X>::min(), hi = std::numeric_limits<X>::max();
+  const X fill = static_cast<X>(a.fill_i);
+  std::vector<int32_t> hbuf(static_cast<size_t>(2 * Q));
+  int64_t held[2] = {-1, -1};  // the input row (b*H + iy) in each half of hbuf
+  auto blend = [&](int64_t r, int slot) {  // input row r along W into hbuf half `slot`
+    const X* row = src + r * R;
+    int32_t* h = hbuf.data() + slot * Q;
+    auto one = [&](int64_t q) -> int32_t {
+      const int64_t o = q / M, m = q % M;
+      return wx0[o] * int32_t(row[int64_t(ix0[o]) * M + m]) +
+             wx1[o] * int32_t(row[int64_t(ix1[o]) * M + m]);
+    };
+#ifdef __AVX2__
+    if (a.g2 != nullptr) {
+      gather2_i8_row<X>(row, *a.g2, Q, h, one);
+      held[slot] = r;
+      return;
+    }
+#endif
+    for (int64_t q = 0; q < Q; ++q) h[q] = one(q);
+    held[slot] = r;
+  };
+  auto find = [&](int64_t r) { return held[0] == r ? 0 : held[1] == r ? 1 : -1; };
+  for (int64_t u = u0; u < u1; ++u) {
+    const int64_t b = u / OH, oy = u % OH;
+    X* d = dst + u * Q;
+    if (out_y && out_y[oy]) {
+      std::fill(d, d + Q, fill);
+      continue;
+    }
+    const int64_t r0 = b * H + a.i0[0][oy], r1 = b * H + a.i1[0][oy];
+    int s0 = find(r0);
+    if (s0 < 0) {
+      s0 = find(r1) == 0 ? 1 : 0;
+      blend(r0, s0);
+    }
+    int s1 = find(r1);
+    if (s1 < 0) {
+      s1 = 1 - s0;
+      blend(r1, s1);
+    }
+    const int32_t* h0 = hbuf.data() + s0 * Q;
+    const int32_t* h1 = hbuf.data() + s1 * Q;
+    const int32_t wy0 = a.qw[0][0][oy], wy1 = a.qw[0][1][oy];
+    int64_t q = 0;
+#ifdef __AVX2__
+    {
+      const __m256i vw0 = _mm256_set1_epi32(wy0), vw1 = _mm256_set1_epi32(wy1);
+      const __m256i low20 = _mm256_set1_epi32((1 << 20) - 1);
+      auto sum8 = [&](int64_t i) {  // (wy0*h0 + wy1*h1) / 2**20 toward zero
+        const __m256i s = _mm256_add_epi32(
+            _mm256_mullo_epi32(vw0, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(h0 + i))),
+            _mm256_mullo_epi32(vw1, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(h1 + i))));
+        return _mm256_srai_epi32(
+            _mm256_add_epi32(s, _mm256_and_si256(_mm256_srai_epi32(s, 31), low20)), 20);
+      };
+      for (; q + 16 <= Q; q += 16) {
+        // saturating packs: the clamp to X's range; permute: elements back in order
+        const __m256i p16 = _mm256_permute4x64_epi64(_mm256_packs_epi32(sum8(q), sum8(q + 8)), 0xD8);
+        const __m128i l = _mm256_castsi256_si128(p16), h = _mm256_extracti128_si256(p16, 1);
+        const __m128i v = std::is_signed_v<X> ? _mm_packs_epi16(l, h) : _mm_packus_epi16(l, h);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(d + q), v);
+      }
+    }
+#endif
+    for (; q < Q; ++q) {
+      const int32_t s = wy0 * h0[q] + wy1 * h1[q];
+      const int32_t v = (s + ((s >> 31) & ((1 << 20) - 1))) >> 20;
+      d[q] = static_cast<X>(std::min(std::max(v, lo), hi));
+    }
+    if (out_x)
+      for (int64_t o = 0; o < OW; ++o)
+        if (out_x[o]) std::fill(d + o * M, d + o * M + M, fill);
+  }
+}
+
 template <class X, class W>
 void corner_out(const CornerArgs& a, int64_t u0, int64_t u1) {
   switch (a.otype) {
@@ -1237,6 +1411,11 @@ void corner_w(const CornerArgs& a, int64_t u0, int64_t u1) {
 }  // namespace
 
 void corner_range(const CornerArgs& a, int64_t u0, int64_t u1) {
+  if (a.sep) {
+    if (a.itype == MU8) corner_sep_rows<uint8_t>(a, u0, u1);
+    else corner_sep_rows<int8_t>(a, u0, u1);
+    return;
+  }
   switch (a.itype) {
     case MU8: corner_w<uint8_t>(a, u0, u1); break;
     case MI8: corner_w<int8_t>(a, u0, u1); break;

@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <functional>
 #include <optional>
 #include <stdexcept>
@@ -120,9 +121,77 @@ void row_tables(int64_t O, int64_t M, int64_t K, const int32_t* ix, const T* w,
       }
 }
 
+// The row-wide 2-tap gathers of a rows pass (Gather2, models_types.h): O outputs of M
+// elements from input rows of L pixels, taps ix[o*2], ix[o*2 + 1]; int16 weights wi
+// (8-bit data) or the float32 tap-1 weights wf (lerp).  False when the rows are shorter
+// than a window or a weight does not fit int16 (the kernels then run without).
+struct Gather2Prep {
+  Gather2 g{};
+  std::vector<int32_t> base, sel;
+  std::vector<uint8_t> shuf;
+  std::vector<int16_t> w16;
+  std::vector<float> wf;
+};
+
+bool build_gather2(Gather2Prep& p, int64_t O, int64_t M, int64_t L, const int32_t* ix,
+                   const int32_t* w0, const int32_t* w1, const float* wf1) {
+  const int64_t Q = O * M, R = L * M, G = Q / 8;
+  if (R < 16 || G < 1) return false;
+  if (w0 != nullptr)
+    for (int64_t o = 0; o < O; ++o)
+      if (std::abs(int64_t(w0[o])) > 32767 || std::abs(int64_t(w1[o])) > 32767) return false;
+  p.base.assign(size_t(G), -1);
+  if (w0 != nullptr) {
+    p.shuf.assign(size_t(G * 32), 0x80);
+    p.w16.assign(size_t(G * 16), 0);
+  } else {
+    p.sel.assign(size_t(G * 16), 0);
+    p.wf.assign(size_t(G * 8), 0.0f);
+  }
+  for (int64_t k = 0; k < G; ++k) {
+    int64_t lo = R, hi = -1;
+    for (int64_t q = 8 * k; q < 8 * k + 8; ++q) {
+      const int64_t o = q / M, m = q % M;
+      for (int t = 0; t < 2; ++t) {
+        const int64_t e = int64_t(ix[o * 2 + t]) * M + m;
+        lo = std::min(lo, e);
+        hi = std::max(hi, e);
+      }
+    }
+    const int64_t b = std::min(lo, R - 16);
+    if (hi >= b + 16) continue;  // not in one window: element by element
+    p.base[size_t(k)] = static_cast<int32_t>(b);
+    for (int64_t j = 0; j < 8; ++j) {
+      const int64_t q = 8 * k + j, o = q / M, m = q % M;
+      const int64_t e0 = int64_t(ix[o * 2]) * M + m - b, e1 = int64_t(ix[o * 2 + 1]) * M + m - b;
+      if (w0 != nullptr) {
+        // int16 lanes 2j, 2j + 1 of the 256-bit vector: bytes 4j + 1, 4j + 3 (high bytes);
+        // the shuffle indexes within each 128-bit half, both hold the window
+        const size_t c = size_t(k * 32 + 4 * j);
+        p.shuf[c + 1] = static_cast<uint8_t>(e0);
+        p.shuf[c + 3] = static_cast<uint8_t>(e1);
+        p.w16[size_t(k * 16 + 2 * j)] = static_cast<int16_t>(w0[o]);
+        p.w16[size_t(k * 16 + 2 * j + 1)] = static_cast<int16_t>(w1[o]);
+      } else {
+        p.sel[size_t(k * 16 + j)] = static_cast<int32_t>(e0);
+        p.sel[size_t(k * 16 + 8 + j)] = static_cast<int32_t>(e1);
+        p.wf[size_t(k * 8 + j)] = wf1[o];
+      }
+    }
+  }
+  p.g.groups = G;
+  p.g.base = p.base.data();
+  p.g.shuf = p.shuf.empty() ? nullptr : p.shuf.data();
+  p.g.w16 = p.w16.empty() ? nullptr : p.w16.data();
+  p.g.sel = p.sel.empty() ? nullptr : p.sel.data();
+  p.g.wf = p.wf.empty() ? nullptr : p.wf.data();
+  return true;
+}
+
 // A TapsPass with the row tables it points to (kept alive, never moved once built).
 struct TapsPrep {
   TapsPass a{};
+  Gather2Prep g2;
   std::vector<int32_t> off, ffq;
   std::vector<float> wq32;
   std::vector<double> wq64;
@@ -173,6 +242,12 @@ void prepare_taps(TapsPrep& p, int wtype, int fma, int64_t B, int64_t L, int64_t
       for (int64_t q = 0; q < O * M; ++q) p.ffq[size_t(q)] = a.fused_from[q / M];
       a.ffq = p.ffq.data();
     }
+    if (fma == FMA_LERP) {  // tap-1 weights w[o*2 + 1]
+      std::vector<float> w1(static_cast<size_t>(O));
+      const float* wt = static_cast<const float*>(a.weight);
+      for (int64_t o = 0; o < O; ++o) w1[size_t(o)] = wt[o * 2 + 1];
+      if (build_gather2(p.g2, O, M, L, a.index, nullptr, nullptr, w1.data())) a.g2 = &p.g2.g;
+    }
   }
 }
 
@@ -214,6 +289,7 @@ void store(const Ro& src, Rw& dst, int stype, int dtype, int rule, int64_t threa
 // A WidePass with its row tables (as TapsPrep).
 struct WidePrep {
   WidePass a{};
+  Gather2Prep g2;
   std::vector<int32_t> off, wq, off2;
   std::vector<float> fwq;
   WidePrep() = default;
@@ -258,6 +334,14 @@ void prepare_wide(WidePrep& p, int first, int itype, int otype, int acc64, int64
     if (a.fw) {
       row_tables(O, M, K, a.index, a.fw, p.off2, p.fwq);
       a.fwq = p.fwq.data();
+    }
+    if (first && K == 2 && (itype == MU8 || itype == MI8) && otype == MI32) {
+      std::vector<int32_t> w0(static_cast<size_t>(O)), w1(static_cast<size_t>(O));
+      for (int64_t o = 0; o < O; ++o) {
+        w0[size_t(o)] = a.w[o * 2];
+        w1[size_t(o)] = a.w[o * 2 + 1];
+      }
+      if (build_gather2(p.g2, O, M, L, a.index, w0.data(), w1.data(), nullptr)) a.g2 = &p.g2.g;
     }
   }
 }
@@ -481,7 +565,50 @@ void corner_sum(const Ro& src, Rw& dst, int wtype, int itype, int otype,
   a.fill_i = fill_i;
   a.src = src.data();
   a.dst = dst.data();
-  const int64_t units = nout / a.out_shape[nd - 1];
+  int64_t units = nout / a.out_shape[nd - 1];
+  // q10 on 8-bit data over 2 adjacent cell axes: separably (CornerArgs.sep) where every
+  // partial sum fits int32: |h| <= ax * 255 (or 128), |wy0 h0 + wy1 h1| <= ay * ax * 255
+  Gather2Prep g2;
+  std::vector<int32_t> qw[2][2];
+  if (wtype == MI64 && k == 2 && a.axes[1] == a.axes[0] + 1 && (itype == MU8 || itype == MI8) &&
+      otype == itype) {
+    int64_t bound[2] = {0, 0};
+    for (int j = 0; j < 2; ++j) {
+      const int64_t O = a.out_shape[a.axes[j]];
+      const int64_t* v0 = static_cast<const int64_t*>(a.w0[j]);
+      const int64_t* v1 = static_cast<const int64_t*>(a.w1[j]);
+      for (int64_t o = 0; o < O; ++o) {
+        const int64_t s0 = v0[o] < 0 ? -v0[o] : v0[o], s1 = v1[o] < 0 ? -v1[o] : v1[o];
+        if (s0 > 32767 || s1 > 32767) bound[j] = int64_t(1) << 40;
+        else bound[j] = std::max(bound[j], s0 + s1);
+      }
+    }
+    const int64_t xmax = itype == MU8 ? 255 : 128;
+    if (bound[0] < (int64_t(1) << 20) && bound[1] < (int64_t(1) << 20) &&
+        bound[0] * bound[1] * xmax < (int64_t(1) << 31)) {
+      for (int j = 0; j < 2; ++j) {
+        const int64_t O = a.out_shape[a.axes[j]];
+        for (int t = 0; t < 2; ++t) {
+          const int64_t* v = static_cast<const int64_t*>(t ? a.w1[j] : a.w0[j]);
+          qw[j][t].assign(v, v + O);
+          a.qw[j][t] = qw[j][t].data();
+        }
+      }
+      int64_t M = 1;
+      for (int d = a.axes[1] + 1; d < nd; ++d) M *= a.in_shape[d];
+      const int64_t OW = a.out_shape[a.axes[1]];
+      std::vector<int32_t> ix(static_cast<size_t>(2 * OW));
+      for (int64_t o = 0; o < OW; ++o) {
+        ix[size_t(2 * o)] = a.i0[1][o];
+        ix[size_t(2 * o + 1)] = a.i1[1][o];
+      }
+      if (build_gather2(g2, OW, M, a.in_shape[a.axes[1]], ix.data(), a.qw[1][0], a.qw[1][1],
+                        nullptr))
+        a.g2 = &g2.g;
+      a.sep = 1;
+      units = nout / (OW * M);
+    }
+  }
   const int64_t nt = threads_for(threads, double(nout) * (1 << k) * 2, units);
   const auto fn = g_models.corner;
   nb::gil_scoped_release release;

@@ -17,6 +17,26 @@ enum FmaMode : int { FMA_NONE = 0, FMA_CHAIN = 1, FMA_REVERSE = 2, FMA_TAIL4 = 3
                      FMA_LERP = 7,  // lerp: 2 taps, fma(w1, f32(x1 - x0), x0) (IPP linear)
                      FMA_LERP_MUL = 8 };  // lerp_mul: x0 + f32(w1 f32(x1 - x0)) (TF bilinear)
 
+// Row-wide 2-tap gathers (AVX2) of a pass along an axis of interleaved rows (M < 16
+// elements per pixel, the row tables' case): output element q = o*M + m of a row reads
+// the input row's elements index[o, 0]*M + m and index[o, 1]*M + m.  The Q = O*M elements
+// come in groups of 8 (q = 8g .. 8g+7, the last Q % 8 elements one by one); base[g] >= 0
+// when every tap of group g lies in the 16-element window [base[g], base[g] + 16) of the
+// input row (else -1: the group element by element).  8-bit data: shuf[32g ..] is the
+// pshufb control putting tap 0 / tap 1 of element j in the high byte of int16 lanes 2j /
+// 2j + 1 (the window in both 128-bit halves: elements 0-3 in the low half, 4-7 in the
+// high), w16[16g ..] the int16 weights (w0, w1) of each element.  Float32: sel[16g ..]
+// the window positions of tap 0 of the 8 elements, then of tap 1; wf[8g ..] the weight
+// of tap 1 (fma="lerp").  Built by the bindings (models_bind.cpp), read-only.
+struct Gather2 {
+  int64_t groups;
+  const int32_t* base;
+  const uint8_t* shuf;
+  const int16_t* w16;
+  const int32_t* sel;
+  const float* wf;
+};
+
 // One tap-order pass along the middle axis of a C-contiguous (B, L, M) array of the
 // working type T (float or double) -> (B, O, M):
 //   out[b, o, m] = taps x[b, index[o, t], m] * weight[o, t], t = 0 .. K-1, in the order
@@ -42,6 +62,7 @@ struct TapsPass {
   const int32_t* ffq;        // [O*M] (row tables, tail4) or null
   const void* src;
   void* dst;
+  const Gather2* g2;  // lerp rows (M < 16): row-wide gathers, or null
 };
 
 // Float results stored in an integer dtype by a rule (Arithmetic.store), as numpy does
@@ -84,6 +105,7 @@ struct WidePass {
   // second pass, 8-bit out, term == 16: every (src >> pre), |w| and running sum (plus
   // offset) fit int16, so (w * (src >> pre)) >> 16 is one mulhi_epi16 (checked by the caller)
   int i16;
+  const Gather2* g2;  // first pass, 8-bit data, 2 taps, rows (M < 16): or null
 };
 
 // OpenCV's integer-factor block sums (box_sum.py) on a (H, W, C) array.
@@ -130,6 +152,14 @@ struct CornerArgs {
   int64_t fill_i;   // integer outputs (already truncated and saturated)
   const void* src;
   void* dst;
+  // sep: q10 on 8-bit data with 2 adjacent cell axes (B, H, W, M) whose integer sums fit
+  // int32 (the bindings check the weight bounds): the same exact integer sum evaluated
+  // separably, units are output rows (b, oy): every needed input row blended along W
+  // (sum of 2 int32 terms, g2 the row-wide gathers or null), then the 2 rows along H,
+  // then the shift.  qw[j][t]: the 10-bit weights of cell axis j, tap t, as int32.
+  int sep;
+  const int32_t* qw[2][2];
+  const Gather2* g2;
 };
 
 }  // namespace pg

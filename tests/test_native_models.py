@@ -8,6 +8,7 @@ model engine (:func:`pixelgrid._engines.models.apply_model`) and the compiled on
 
 from __future__ import annotations
 
+import dataclasses
 import zlib
 from fractions import Fraction
 
@@ -501,3 +502,89 @@ def test_two_tap_rows_of_one_channel(fma: str) -> None:
             _check(x[:2], [(1, p)])
             with np.errstate(invalid="ignore"):
                 _check(x, [(1, p)])
+
+
+# ------------------------------------------------------------------ row-wide 2-tap gathers
+# The compiled engine evaluates ONNX Runtime's 8-bit 10-bit-weight corner sums separably
+# (an exact integer sum in any order) and runs the 2-tap horizontal passes of 8-bit
+# OpenCV linear and IPP float32 linear as row-wide shuffles over 16-element windows
+# (element by element where a group of 8 outputs spans more, and on rows under 16
+# elements): every case below against the numpy models, at 2 threads and 1.
+SEP_SIZES = [  # (h, w, oh, ow): up, down, mixed, odd, tiny rows, windows that do not fit
+    (17, 23, 29, 37), (40, 33, 21, 15), (9, 5, 20, 3), (3, 2, 7, 13), (1, 6, 2, 1),
+    (31, 64, 31, 20), (12, 300, 19, 71), (2, 999, 3, 1500), (64, 9, 100, 4)]
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8"])
+@pytest.mark.parametrize("cn", [1, 2, 3, 4])
+def test_onnx_q10_corner_sums_separable(dtype: str, cn: int) -> None:
+    from pixelgrid.compat import onnx as ox
+
+    rng = np.random.default_rng(cn * 3 + len(dtype))
+    for i, (h, w, oh, ow) in enumerate(SEP_SIZES):
+        ctm = ["half_pixel", "align_corners", "asymmetric", "tf_crop_and_resize"][i % 4]
+        # a crop box partly outside the image on both axes: those outputs take the fill
+        roi = [0, -0.3, 0.2, 0, 1, 1.1, 1.25, 1] if ctm == "tf_crop_and_resize" else None
+        shape = (2 if i % 3 == 0 else 1, h, w, cn)
+        plans = ox.onnx_plans(shape, roi, sizes=[shape[0], oh, ow, cn], mode="linear",
+                              coordinate_transformation_mode=ctm,
+                              extrapolation_value=[7.6, -300.0, 1000.0][i % 3])
+        # (both axes resized: ORT's q10 kernel; one axis: the q10 model declared here)
+        plans = [(a, dataclasses.replace(p, arithmetic=p.arithmetic.replace(
+            accumulate="corner_sum_q10"))) for a, p in plans]
+        _check(_data(rng, shape, dtype), plans)
+
+
+def test_onnx_q10_corner_sums_other_layouts() -> None:
+    """The q10 model on layouts ONNX Runtime does not route to it (declared here to cover
+    the compiled engine): channels first (the last axis a cell axis), 3 cell axes, cell
+    axes apart, 16-bit data (the corner-by-corner kernel)."""
+    from pixelgrid.compat import onnx as ox
+
+    rng = np.random.default_rng(5)
+    for shape, scales in (((1, 3, 21, 30), [1, 1, 1.5, 0.7]), ((3, 9, 11, 2), [1.5, 0.8, 2.0, 1]),
+                          ((11, 3, 13), [1.7, 1, 0.6]), ((1, 5, 70, 2), [1, 1.3, 2.1, 1])):
+        for dtype in ("uint8", "int8", "uint16", "int16"):
+            plans = ox.onnx_plans(shape, scales=scales, mode="linear")
+            plans = [(a, dataclasses.replace(p, arithmetic=p.arithmetic.replace(
+                accumulate="corner_sum_q10"))) for a, p in plans]
+            _check(_data(rng, shape, dtype), plans)
+
+
+@pytest.mark.parametrize("dtype", ["uint8", "int8"])
+@pytest.mark.parametrize("cn", [1, 2, 3, 4])
+def test_opencv_linear_row_gathers(dtype: str, cn: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    from pixelgrid.compat import opencv as cvc
+
+    rng = np.random.default_rng(40 + cn + len(dtype))
+    for h, w, dh, dw in SEP_SIZES:
+        plans = _cv_plans(h, w, dh, dw, cvc.INTER_LINEAR, dtype, cn)
+        if not plans or any(p.is_gather for _, p in plans):
+            continue
+        shape = (h, w) if cn == 1 else (h, w, cn)
+        x = _data(rng, shape, dtype)
+        got = _check(x, plans)
+        with monkeypatch.context() as m:  # pass by pass
+            m.setattr(native_models, "_streamable", lambda *a: False)
+            _same(got, native_models.apply_model(x, plans, threads=2))
+        # a batch axis in front: rows (b, y) of the same passes
+        _check(np.stack([x, x[::-1]]), [(ax + 1, p) for ax, p in plans], threads=1)
+
+
+@pytest.mark.parametrize("cn", [1, 2, 3, 4])
+def test_ipp_linear_lerp_row_gathers(cn: int) -> None:
+    from pixelgrid.compat import opencv as cvc
+
+    rng = np.random.default_rng(80 + cn)
+    for h, w, dh, dw in [*SEP_SIZES, (5, 40, 6, 13), (8, 61, 8, 19)]:
+        dw_, dh_, inv_x, inv_y = cvc.opencv_output_size(w, h, (dw, dh), 0, 0)
+        _, _, plans = cvc._route(w, h, dw_, dh_, inv_x, inv_y, cvc.INTER_LINEAR,
+                                 np.dtype(np.float32), cn, ipp=True)
+        if not plans or any(p.arithmetic.fma != "lerp" for _, p in plans):
+            continue
+        shape = (h, w) if cn == 1 else (h, w, cn)
+        x = _data(rng, shape, "float32")
+        x.ravel()[::7] = np.nan
+        x.ravel()[3::11] = np.inf
+        x.ravel()[5::13] = -0.0
+        _check(x, plans)
