@@ -588,3 +588,23 @@ def test_ipp_linear_lerp_row_gathers(cn: int) -> None:
         x.ravel()[3::11] = np.inf
         x.ravel()[5::13] = -0.0
         _check(x, plans)
+
+
+def test_big_outputs_non_temporal_stores() -> None:
+    """Outputs of 4 MiB or more are written with non-temporal stores (the last pass of
+    the OpenCV uint8/IPP float32 linear, the ONNX q10 corner sums): the same bytes, rows
+    aligned or not (3009-byte rows)."""
+    from pixelgrid.compat import onnx as ox
+    from pixelgrid.compat import opencv as cvc
+
+    rng = np.random.default_rng(99)
+    for dtype, (h, w, dh, dw) in (("uint8", (700, 1001, 1400, 1003)),
+                                  ("float32", (300, 401, 701, 601))):
+        dw_, dh_, inv_x, inv_y = cvc.opencv_output_size(w, h, (dw, dh), 0, 0)
+        _, _, plans = cvc._route(w, h, dw_, dh_, inv_x, inv_y, cvc.INTER_LINEAR,
+                                 np.dtype(dtype), 3, ipp=True)
+        _check(_data(rng, (h, w, 3), dtype), plans)
+    shape = (1, 700, 1001, 3)
+    plans = ox._cell_for_dtype(ox.onnx_plans(shape, sizes=[1, 1400, 1001 * 2, 3],
+                                             mode="linear"), np.dtype(np.uint8), 4)
+    _check(_data(rng, shape, "uint8"), plans)
