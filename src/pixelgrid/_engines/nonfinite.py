@@ -95,9 +95,14 @@ def finish(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]], y: NDArray[An
 
     ``run`` applies plans with the caller's engine (no check of its own).
     """
+    weighted = [p for _, p in plans if not p.is_gather]
+    if any(p.arithmetic.ordered for p in weighted) \
+            and all(p.arithmetic.zero_taps == "read" for p in weighted):
+        # both branches below keep such a result: no need to scan (0.16 ms of a 3 ms
+        # float32 1024^2x3 -> 1536^2 OpenCV linear)
+        return y
     if not _suspect(x, y):
         return y
-    weighted = [p for _, p in plans if not p.is_gather]
     finite = np.isfinite(x)
     if finite.all():
         return _no_overflow(x, plans, y, run)
