@@ -1056,6 +1056,54 @@ void box_row_px(const float* base, const float* end, int64_t rowlen, int64_t kx,
 }
 #endif
 
+#ifdef __AVX2__
+// The full blocks of one output row of 8/16-bit data whose block sums fit int32 (n *
+// 65536 < 2**31): exact column sums down the ky rows, exact sums across kx pixels, then
+// float(sum) * inv rounded by the store rule and saturated, 8 elements at a time (the
+// same float operations as store_one, lane by lane).  col: fw*kx*C, acc: fw*C int32.
+template <class S>
+void box_row_int(const BoxArgs& a, const S* base, S* drow, int32_t* __restrict col,
+                 int32_t* __restrict acc) {
+  const int64_t C = a.C, kx = a.kx, ky = a.ky, fw = a.full_w, rowlen = a.W * C;
+  const int64_t P = fw * kx * C, E = fw * C;
+  for (int64_t i = 0; i < P; ++i) col[i] = int32_t(base[i]);
+  for (int64_t sy = 1; sy < ky; ++sy) {
+    const S* __restrict r = base + sy * rowlen;
+    for (int64_t i = 0; i < P; ++i) col[i] += int32_t(r[i]);
+  }
+  for (int64_t ox = 0; ox < fw; ++ox) {
+    const int32_t* cp = col + ox * kx * C;
+    int32_t* ap = acc + ox * C;
+    for (int64_t c = 0; c < C; ++c) ap[c] = cp[c];
+    for (int64_t sx = 1; sx < kx; ++sx)
+      for (int64_t c = 0; c < C; ++c) ap[c] += cp[sx * C + c];
+  }
+  const float inv = float(a.inv);
+  const __m256 iv = _mm256_set1_ps(inv), half = _mm256_set1_ps(0.5f), zero = _mm256_setzero_ps();
+  const __m256 lo = _mm256_set1_ps(float(ILim<S>::lo)), hi = _mm256_set1_ps(float(ILim<S>::hi));
+  alignas(32) int32_t tmp[8];
+  const int rule = a.store;
+  int64_t e = 0;
+  for (; e + 8 <= E; e += 8) {
+    __m256 v = _mm256_mul_ps(
+        _mm256_cvtepi32_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(acc + e))), iv);
+    switch (rule) {
+      case ST_HALF_EVEN: v = _mm256_round_ps(v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); break;
+      case ST_TRUNCATE: v = _mm256_round_ps(v, _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC); break;
+      case ST_HALF_AWAY:
+        v = _mm256_blendv_ps(_mm256_ceil_ps(_mm256_sub_ps(v, half)),
+                             _mm256_floor_ps(_mm256_add_ps(v, half)),
+                             _mm256_cmp_ps(v, zero, _CMP_GE_OQ));
+        break;
+      default: v = _mm256_floor_ps(_mm256_add_ps(v, half)); break;  // half_up
+    }
+    v = _mm256_min_ps(_mm256_max_ps(v, lo), hi);
+    store8(drow + e, _mm256_cvttps_epi32(v), tmp);
+  }
+  for (; e < E; ++e) drow[e] = store_one<float, S>(float(acc[e]) * inv, rule);
+}
+#endif
+
 // Output rows [r0, r1) of OpenCV's integer-factor block sums.  S: the element type, A:
 // the sum type (int64 for integers, else S), F: the scaling type (double for float64
 // data, else float).
@@ -1074,9 +1122,20 @@ void box_rows(const BoxArgs& a, int64_t r0, int64_t r1) {
   A acc[kChunk];
   // integer column sums of a chunk's pixels (ky * 65536 < 2**31: the caller checks)
   std::vector<int32_t> col(static_cast<size_t>(integer ? (kChunk + 2 * C) * kx : 0));
+  std::vector<int32_t> icol, iacc;  // box_row_int's rows (AVX2)
   for (int64_t oy = r0; oy < r1; ++oy) {
     S* drow = dst + oy * dw * C;
 #ifdef __AVX2__
+    if constexpr (integer) {
+      if (oy < fh && n < 32768 && a.store <= ST_TRUNCATE) {
+        if (icol.empty()) {
+          icol.resize(static_cast<size_t>(fw * kx * C));
+          iacc.resize(static_cast<size_t>(fw * C));
+        }
+        box_row_int<S>(a, src + oy * ky * rowlen, drow, icol.data(), iacc.data());
+        goto partial;
+      }
+    }
     if constexpr (std::is_same_v<S, float>) {
       if (oy < fh && (C == 3 || C == 4) && (a.limit == 0 || a.limit == fw * C)) {
         const S* base = src + oy * ky * rowlen;

@@ -608,3 +608,24 @@ def test_big_outputs_non_temporal_stores() -> None:
     plans = ox._cell_for_dtype(ox.onnx_plans(shape, sizes=[1, 1400, 1001 * 2, 3],
                                              mode="linear"), np.dtype(np.uint8), 4)
     _check(_data(rng, shape, "uint8"), plans)
+
+
+@pytest.mark.parametrize("store", ["half_even", "half_away", "half_up", "truncate"])
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "uint16", "int16"])
+def test_area_blocks_store_rules(store: str, dtype: str) -> None:
+    """Integer block sums scaled and stored 8 at a time (AVX2) under every store rule,
+    negative sums included (ties: blocks of 2 and 4 pixels)."""
+    from pixelgrid.compat import opencv as cvc
+
+    rng = np.random.default_rng(len(store) * 5 + len(dtype))
+    for (ky, kx), cn, (h, w) in (((2, 2), 3, (14, 37)), ((3, 3), 1, (30, 61)),
+                                 ((1, 4), 4, (9, 41)), ((2, 1), 2, (11, 5))):
+        dw_, dh_, inv_x, inv_y = cvc.opencv_output_size(w, h, None, 1 / kx, 1 / ky)
+        path, _, plans = cvc._route(w, h, dw_, dh_, inv_x, inv_y, cvc.INTER_AREA,
+                                    np.dtype(dtype), cn)
+        if path != "area_fast":
+            continue
+        plans = [(a, dataclasses.replace(p, arithmetic=p.arithmetic.replace(store=store)))
+                 for a, p in plans]
+        shape = (h, w) if cn == 1 else (h, w, cn)
+        _check(_data(rng, shape, dtype), plans)
