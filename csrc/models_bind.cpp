@@ -10,6 +10,7 @@
 #include <nanobind/stl/vector.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
 #include <cstdlib>
 #include <functional>
@@ -300,7 +301,7 @@ struct WidePrep {
 void prepare_wide(WidePrep& p, int first, int itype, int otype, int acc64, int64_t B,
                   int64_t L, int64_t O, int64_t M, int64_t K, int64_t limit, int pre, int term,
                   int shift, int64_t offset, const Ro& index, const Ro& w,
-                  const std::optional<Ro>& fw, int i16) {
+                  const std::optional<Ro>& fw, int i16, int f64) {
   need(B >= 1 && L >= 1 && O >= 1 && M >= 1 && K >= 1, "bad pass sizes");
   need(L * M < (int64_t(1) << 31), "an input row must have fewer than 2**31 elements");
   if (first) {
@@ -320,6 +321,7 @@ void prepare_wide(WidePrep& p, int first, int itype, int otype, int acc64, int64
   a.limit = first ? 0 : limit;
   a.pre = pre; a.term = term; a.shift = shift; a.offset = offset;
   a.i16 = first ? 0 : i16;
+  a.f64 = first || itype != MI32 || !acc64 ? 0 : f64;
   a.index = checked_index(index, O, K, L);
   a.w = static_cast<const int32_t*>(w.data());
   if (fw) {
@@ -349,11 +351,11 @@ void prepare_wide(WidePrep& p, int first, int itype, int otype, int acc64, int64
 void wide_pass(const Ro& src, Rw& dst, int first, int itype, int otype, int acc64, int64_t B,
                int64_t L, int64_t O, int64_t M, int64_t K, int64_t limit, int pre, int term,
                int shift, int64_t offset, const Ro& index, const Ro& w, std::optional<Ro> fw,
-               int64_t threads, int i16) {
+               int64_t threads, int i16, int f64) {
   need(threads >= 1, "bad pass sizes");
   WidePrep p;
   prepare_wide(p, first, itype, otype, acc64, B, L, O, M, K, limit, pre, term, shift, offset,
-               index, w, fw, i16);
+               index, w, fw, i16, f64);
   need(bytes(src) == B * L * M * msize(itype), "src has the wrong size");
   need(static_cast<int64_t>(dst.nbytes()) == B * O * M * msize(otype), "dst has the wrong size");
   WidePass& a = p.a;
@@ -382,8 +384,12 @@ void run_streamed(const P& a1, const P& a2, void (*fn)(const P&, int64_t, int64_
   const int64_t row_bytes = a2.M * h_size;
   // output rows per strip: about 256 KiB of intermediate rows
   const double src_per_out = std::max(0.25, double(a2.L) / double(O2));
+  // and enough of them that the K2 - 1 source rows a strip shares with the next (computed
+  // twice) are at most a quarter of its rows (measured: 8-tap 1024^2x3 -> 1536^2 uint8
+  // Lanczos4 with 21-row strips spent a third of its first pass on shared rows)
   const int64_t S = std::clamp<int64_t>(
-      int64_t(double(1 << 18) / (double(row_bytes) * src_per_out)), 4, 256);
+      std::max(int64_t(double(1 << 18) / (double(row_bytes) * src_per_out)),
+               int64_t(std::ceil(4.0 * double(K2 - 1) / src_per_out))), 4, 256);
   const int64_t nstrip = (O2 + S - 1) / S;
   const int64_t nt = threads_for(
       threads, double(a1.B) * a1.O * a1.M * a1.K + double(O2) * a2.M * K2, nstrip);
@@ -460,7 +466,8 @@ void wide_streamed(const Ro& src, Rw& dst, nb::dict first, nb::dict second,
                  nb::cast<int>(k["term"]), nb::cast<int>(k["shift"]),
                  nb::cast<int64_t>(k["offset"]), nb::cast<Ro>(k["index"]),
                  nb::cast<Ro>(k["w"]), nb::cast<std::optional<Ro>>(k["fw"]),
-                 k.contains("i16") ? nb::cast<int>(k["i16"]) : 0);
+                 k.contains("i16") ? nb::cast<int>(k["i16"]) : 0,
+                 k.contains("f64") ? nb::cast<int>(k["f64"]) : 0);
   }
   WidePass &a1 = p[0].a, &a2 = p[1].a;
   need(a1.off != nullptr && a2.off == nullptr && a1.otype == a2.itype && a2.B == 1 &&
@@ -639,7 +646,7 @@ void register_models(nb::module_& m) {
         nb::arg("itype"), nb::arg("otype"), nb::arg("acc64"), nb::arg("B"), nb::arg("L"),
         nb::arg("O"), nb::arg("M"), nb::arg("K"), nb::arg("limit"), nb::arg("pre"),
         nb::arg("term"), nb::arg("shift"), nb::arg("offset"), nb::arg("index"), nb::arg("w"),
-        nb::arg("fw").none(), nb::arg("threads"), nb::arg("i16") = 0);
+        nb::arg("fw").none(), nb::arg("threads"), nb::arg("i16") = 0, nb::arg("f64") = 0);
   m.def("taps_streamed", &taps_streamed, nb::arg("src"), nb::arg("dst"), nb::arg("first"),
         nb::arg("second"), nb::arg("threads"));
   m.def("wide_streamed", &wide_streamed, nb::arg("src"), nb::arg("dst"), nb::arg("first"),

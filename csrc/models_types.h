@@ -106,6 +106,9 @@ struct WidePass {
   // offset) fit int16, so (w * (src >> pre)) >> 16 is one mulhi_epi16 (checked by the caller)
   int i16;
   const Gather2* g2;  // first pass, 8-bit data, 2 taps, rows (M < 16): or null
+  // second pass, int32 in, int64 sums: every term and partial sum (plus offset) is an
+  // integer below 2**53 (checked by the caller), so the sums are exact in float64 lanes
+  int f64;
 };
 
 // OpenCV's integer-factor block sums (box_sum.py) on a (H, W, C) array.

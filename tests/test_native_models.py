@@ -629,3 +629,20 @@ def test_area_blocks_store_rules(store: str, dtype: str) -> None:
                  for a, p in plans]
         shape = (h, w) if cn == 1 else (h, w, cn)
         _check(_data(rng, shape, dtype), plans)
+
+
+@pytest.mark.parametrize("truncate", [(0, 0), (2, 0), (0, 3), (3, 5)])
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "uint16"])
+def test_wide_int64_sums_in_float64_lanes(truncate: tuple[int, int], dtype: str) -> None:
+    """Second passes with int64 sums (8-tap Lanczos4) run in float64 lanes where every
+    term and partial sum is an integer below 2**53: floors of negative terms (int8 data),
+    the pre and term shifts, both layouts of the passes."""
+    from pixelgrid.compat import opencv as cvc
+
+    rng = np.random.default_rng(sum(truncate) + len(dtype))
+    for h, w, dh, dw, cn in ((30, 40, 45, 61, 3), (50, 9, 20, 14, 1), (12, 33, 70, 35, 4)):
+        plans = _cv_plans(h, w, dh, dw, cvc.INTER_LANCZOS4, "uint8", cn)
+        plans = [(a, dataclasses.replace(p, arithmetic=p.arithmetic.replace(truncate=truncate)))
+                 for a, p in plans]
+        shape = (h, w) if cn == 1 else (h, w, cn)
+        _check(_data(rng, shape, dtype), plans)

@@ -438,9 +438,12 @@ def _wide(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
                 return _I32
             return int(((aw * hs) >> 16).sum(axis=1).max()) + p2.taps
         i16 = int(_prepared(p2, f"sum16_{hs}", bound) + (1 << (shift - 1)) <= 32767)
+    # int64 sums of int32 terms: exact in float64 lanes when every |term| and partial sum
+    # (+ offset) stays below 2**53 (acc_max bounds them)
+    f64 = int(not h64 and acc64 and acc_max + (1 << (shift - 1)) < 2**53)
     second = dict(itype=_MTYPE[htype], otype=_MTYPE[x.dtype], acc64=int(acc64), B=b, L=n_in,
                   O=p2.out_size, M=m, K=p2.taps, limit=limit, pre=pre, term=term, shift=shift,
-                  offset=1 << (shift - 1), index=_index(p2), w=w2, fw=fw, i16=i16)
+                  offset=1 << (shift - 1), index=_index(p2), w=w2, fw=fw, i16=i16, f64=f64)
     out = np.empty((*h_shape[:ax2], p2.out_size, *h_shape[ax2 + 1:]), dtype=x.dtype)
     if _streamable(y.shape, plans) and hasattr(native._ext, "wide_streamed"):
         native._ext.wide_streamed(src=y, dst=out, first=first, second=second, threads=nt)
