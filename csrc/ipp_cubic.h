@@ -76,7 +76,16 @@ inline void ipp_h_from(const IppCubicArgs& a, const float* fr, const uint8_t* sp
     }
     __m256 x[4], w[4];
     const int32_t base = a.group_base[q >> 3];
-    if (base >= 0) {  // byte shuffles of a 16-byte window per tap (sp: the padded row)
+    if (base >= 0 && a.f32) {  // permutes of a 16-float window per tap (in the row)
+      const __m256i sel = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.group_sel + q));
+      const __m256 hi8 = _mm256_castsi256_ps(_mm256_slli_epi32(sel, 28));  // positions 8..15
+      for (int t = 0; t < 4; ++t) {
+        const float* p = fr + base + t * a.C;
+        x[t] = _mm256_blendv_ps(_mm256_permutevar8x32_ps(_mm256_loadu_ps(p), sel),
+                                _mm256_permutevar8x32_ps(_mm256_loadu_ps(p + 8), sel), hi8);
+        w[t] = _mm256_loadu_ps(a.w + t * Q + q);
+      }
+    } else if (base >= 0) {  // byte shuffles of a 16-byte window per tap (sp: the padded row)
       const __m256i mask = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.group_mask + q * 4));
       for (int t = 0; t < 4; ++t) {
         const __m256i win = _mm256_broadcastsi128_si256(
@@ -151,10 +160,34 @@ inline void ipp_v_row(const float* const* r, const float* wy, int64_t Q, uint8_t
                      std::fma(r[2][q], wy[2], r[3][q] * wy[3]));
 }
 
-// The float32 model's output row: the same sums, not rounded.
-inline void ipp_v_row_f32(const float* const* r, const float* wy, int64_t Q, float* d) {
-  for (int64_t q = 0; q < Q; ++q)  // -ffp-contract=off: only the written fmas fuse
-    d[q] = std::fma(r[0][q], wy[0], r[1][q] * wy[1]) + std::fma(r[2][q], wy[2], r[3][q] * wy[3]);
+// The float32 model's output row: the same sums, not rounded (8 lanes at a time, the
+// same operations; stream: non-temporal stores from the first 32-byte aligned element,
+// for outputs far larger than the caches).
+inline void ipp_v_row_f32(const float* const* r, const float* wy, int64_t Q, float* d,
+                          bool stream) {
+  int64_t q = 0;
+  auto one = [&](int64_t j) {  // -ffp-contract=off: only the written fmas fuse
+    return std::fma(r[0][j], wy[0], r[1][j] * wy[1]) + std::fma(r[2][j], wy[2], r[3][j] * wy[3]);
+  };
+#ifdef __AVX2__
+  const __m256 w0 = _mm256_set1_ps(wy[0]), w1 = _mm256_set1_ps(wy[1]),
+               w2 = _mm256_set1_ps(wy[2]), w3 = _mm256_set1_ps(wy[3]);
+  auto px = [&](int64_t j) {
+    const __m256 lo = _mm256_fmadd_ps(_mm256_loadu_ps(r[0] + j), w0,
+                                      _mm256_mul_ps(_mm256_loadu_ps(r[1] + j), w1));
+    const __m256 hi = _mm256_fmadd_ps(_mm256_loadu_ps(r[2] + j), w2,
+                                      _mm256_mul_ps(_mm256_loadu_ps(r[3] + j), w3));
+    return _mm256_add_ps(lo, hi);
+  };
+  if (stream) {
+    for (; q < Q && (reinterpret_cast<uintptr_t>(d + q) & 31) != 0; ++q) d[q] = one(q);
+    for (; q + 8 <= Q; q += 8) _mm256_stream_ps(d + q, px(q));
+  }
+  for (; q + 8 <= Q; q += 8) _mm256_storeu_ps(d + q, px(q));
+#else
+  (void)stream;
+#endif
+  for (; q < Q; ++q) d[q] = one(q);
 }
 
 }  // namespace
@@ -169,6 +202,8 @@ void ipp_cubic_range(const IppCubicArgs& a, int64_t o0, int64_t o1) {
   std::vector<uint8_t> row(size_t(rowin + 64), 0);
   int64_t held[kSlots];
   for (int64_t& h : held) h = -1;
+  // float32 outputs of 4 MiB or more: non-temporal stores (as models.h big_output)
+  const bool stream = a.f32 && a.OH * Q * 4 >= (int64_t(1) << 22);
   for (int64_t o = o0; o < o1; ++o) {
     const int32_t* iy = a.index_y + o * 4;
     const float* rows[4];
@@ -192,10 +227,14 @@ void ipp_cubic_range(const IppCubicArgs& a, int64_t o0, int64_t o1) {
       rows[t] = buf.data() + s * Q;
     }
     if (a.f32)
-      ipp_v_row_f32(rows, a.weight_y + o * 4, Q, reinterpret_cast<float*>(a.dst) + o * Q);
+      ipp_v_row_f32(rows, a.weight_y + o * 4, Q, reinterpret_cast<float*>(a.dst) + o * Q,
+                    stream);
     else
       ipp_v_row(rows, a.weight_y + o * 4, Q, a.dst + o * Q);
   }
+#ifdef __AVX2__
+  if (stream) _mm_sfence();  // the streamed stores visible before the pool's join
+#endif
 }
 
 }  // namespace PG_KNS

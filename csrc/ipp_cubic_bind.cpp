@@ -104,7 +104,19 @@ void ipp_cubic(const Ro& src, Rw& dst, int64_t H, int64_t W, int64_t C, int64_t 
         gmask[size_t(g * 32 + j * 4 + b)] =
             b == 0 ? uint8_t(off[size_t(g * 8 + j)] - lo) : uint8_t(0x80);
   }
-  if (f32) std::fill(gbase.begin(), gbase.end(), -1);  // float rows: no byte windows
+  std::vector<int32_t> gsel;
+  if (f32) {  // float rows: 16-float windows at base + t*C, inside the row, else gathers
+    gsel.assign(size_t(ng * 8), 0);
+    for (int64_t g = 0; g * 8 + 8 <= Q; ++g) {
+      const int32_t b = gbase[size_t(g)];
+      if (b < 0) continue;
+      if (int64_t(b) + 3 * C + 16 > W * C) {
+        gbase[size_t(g)] = -1;
+        continue;
+      }
+      for (int64_t j = 0; j < 8; ++j) gsel[size_t(g * 8 + j)] = off[size_t(g * 8 + j)] - b;
+    }
+  }
   int need_float = Q % 8 != 0;
   for (int64_t g = 0; g * 8 + 8 <= Q; ++g)
     need_float |= gbase[size_t(g)] < 0 || group[size_t(g)] == IPP_MIXED;
@@ -112,7 +124,7 @@ void ipp_cubic(const Ro& src, Rw& dst, int64_t H, int64_t W, int64_t C, int64_t 
                  gbase.data(), gmask.data(), need_float, iy,
                  static_cast<const float*>(weight_y.data()),
                  static_cast<const uint8_t*>(src.data()), static_cast<uint8_t*>(dst.data()),
-                 f32 ? 1 : 0};
+                 f32 ? 1 : 0, f32 ? gsel.data() : nullptr};
   // Bands of output rows: each band resamples its rows' input rows once (about 4 rows
   // more at its start), so few bands per thread.
   const int64_t cap = std::max<int64_t>(1, (OH * Q) / 65536);

@@ -40,9 +40,13 @@ struct IppCubicArgs {
   const uint8_t* src;
   uint8_t* dst;
   // float32 data (OpenCV's float32 INTER_CUBIC with IPP, compat.opencv): src/dst hold
-  // float32, the horizontal pass reads the row as it is (no byte windows: group_base
-  // all -1) and the vertical sum is stored unrounded.
+  // float32, the horizontal pass reads the row as it is (float windows, group_sel, or
+  // gathers) and the vertical sum is stored unrounded.
   int f32;
+  // float32 data: group_base[g] >= 0 when the taps are consecutive pixels and tap t of
+  // the group's elements lies in the 16 floats from group_base[g] + t*C (inside the row);
+  // group_sel[8g + j]: element j's position in that window (two loads, permutes, blend)
+  const int32_t* group_sel;
 };
 
 }  // namespace pg
