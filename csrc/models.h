@@ -418,8 +418,9 @@ inline void gather2_i8_row(const X* row, const Gather2& g, int64_t Q, int32_t* d
   for (int64_t q = 8 * G; q < Q; ++q) d[q] = one(q);
 }
 
-// A row of Q lerps fma(w1, f32(x1 - x0), x0) of a float32 row.
-template <class F>
+// A row of Q lerps fma(w1, f32(x1 - x0), x0) of a float32 row (Fused; else lerp_mul:
+// x0 + f32(w1 f32(x1 - x0))).
+template <bool Fused, class F>
 inline void gather2_lerp_row(const float* row, const Gather2& g, int64_t Q, float* d, F&& one) {
   const int64_t G = g.groups;
   const int32_t* base = g.base;
@@ -438,8 +439,9 @@ inline void gather2_lerp_row(const float* row, const Gather2& g, int64_t Q, floa
       const __m256 x1 = _mm256_blendv_ps(_mm256_permutevar8x32_ps(lo, s1),
                                          _mm256_permutevar8x32_ps(hi, s1),
                                          _mm256_castsi256_ps(_mm256_slli_epi32(s1, 28)));
-      _mm256_storeu_ps(d + 8 * k,
-                       _mm256_fmadd_ps(_mm256_loadu_ps(wf + 8 * k), _mm256_sub_ps(x1, x0), x0));
+      const __m256 wv = _mm256_loadu_ps(wf + 8 * k), dv = _mm256_sub_ps(x1, x0);
+      _mm256_storeu_ps(d + 8 * k, Fused ? _mm256_fmadd_ps(wv, dv, x0)
+                                        : _mm256_add_ps(x0, _mm256_mul_ps(wv, dv)));
     } else {
       for (int64_t q = 8 * k; q < 8 * k + 8; ++q) d[q] = one(q);
     }
@@ -494,14 +496,18 @@ inline void lerp_units(const TapsPass& a, int64_t u0, int64_t u1) {
     const float* sb = src + b * L * M;
     const int64_t o0 = rows ? 0 : u % O, o1 = rows ? O : o0 + 1;
 #ifdef __AVX2__
-    if (rows && a.g2 != nullptr) {  // row-wide: 8 elements per step from 16-float windows
-      const int32_t* ix = a.index;
-      gather2_lerp_row(sb, *a.g2, O * M, dst + b * O * M, [&](int64_t q) {
-        const int64_t o = q / M, m = q % M;
-        const float x0 = sb[int64_t(ix[o * 2]) * M + m], x1 = sb[int64_t(ix[o * 2 + 1]) * M + m];
-        return std::fma(w[o * 2 + 1], x1 - x0, x0);
-      });
-      continue;
+    if constexpr (Mode != LERP_REVERSE2) {
+      // row-wide: 8 elements per step from 16-float windows (rows of 2 or more channels:
+      // one channel has its own path below)
+      if (rows && a.g2 != nullptr && M != 1) {
+        const int32_t* ix = a.index;
+        gather2_lerp_row<Mode == LERP_FUSED>(sb, *a.g2, O * M, dst + b * O * M, [&](int64_t q) {
+          const int64_t o = q / M, m = q % M;
+          return lerp1<Mode>(sb[int64_t(ix[o * 2]) * M + m], sb[int64_t(ix[o * 2 + 1]) * M + m],
+                             w[o * 2], w[o * 2 + 1]);
+        });
+        continue;
+      }
     }
     if (rows && (M == 3 || M == 4)) {  // one 128-bit vector per pixel, lanes its channels
       const float* end = src + a.B * L * M;

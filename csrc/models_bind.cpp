@@ -243,7 +243,7 @@ void prepare_taps(TapsPrep& p, int wtype, int fma, int64_t B, int64_t L, int64_t
       for (int64_t q = 0; q < O * M; ++q) p.ffq[size_t(q)] = a.fused_from[q / M];
       a.ffq = p.ffq.data();
     }
-    if (fma == FMA_LERP) {  // tap-1 weights w[o*2 + 1]
+    if ((fma == FMA_LERP || fma == FMA_LERP_MUL) && M > 1) {  // tap-1 weights w[o*2 + 1]
       std::vector<float> w1(static_cast<size_t>(O));
       const float* wt = static_cast<const float*>(a.weight);
       for (int64_t o = 0; o < O; ++o) w1[size_t(o)] = wt[o * 2 + 1];

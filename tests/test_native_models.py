@@ -571,8 +571,10 @@ def test_opencv_linear_row_gathers(dtype: str, cn: int, monkeypatch: pytest.Monk
         _check(np.stack([x, x[::-1]]), [(ax + 1, p) for ax, p in plans], threads=1)
 
 
+@pytest.mark.parametrize("fma", ["lerp", "lerp_mul"])
 @pytest.mark.parametrize("cn", [1, 2, 3, 4])
-def test_ipp_linear_lerp_row_gathers(cn: int) -> None:
+def test_ipp_linear_lerp_row_gathers(cn: int, fma: str) -> None:
+    # IPP's fused lerp and TensorFlow's unfused one (lerp_mul) on the same plans
     from pixelgrid.compat import opencv as cvc
 
     rng = np.random.default_rng(80 + cn)
@@ -582,6 +584,8 @@ def test_ipp_linear_lerp_row_gathers(cn: int) -> None:
                                  np.dtype(np.float32), cn, ipp=True)
         if not plans or any(p.arithmetic.fma != "lerp" for _, p in plans):
             continue
+        plans = [(a, dataclasses.replace(p, arithmetic=p.arithmetic.replace(fma=fma)))
+                 for a, p in plans]
         shape = (h, w) if cn == 1 else (h, w, cn)
         x = _data(rng, shape, "float32")
         x.ravel()[::7] = np.nan
@@ -604,6 +608,10 @@ def test_big_outputs_non_temporal_stores() -> None:
         _, _, plans = cvc._route(w, h, dw_, dh_, inv_x, inv_y, cvc.INTER_LINEAR,
                                  np.dtype(dtype), 3, ipp=True)
         _check(_data(rng, (h, w, 3), dtype), plans)
+        if dtype == "float32":  # TensorFlow's unfused lerp_mul, streamed the same way
+            plans = [(a, dataclasses.replace(p, arithmetic=p.arithmetic.replace(
+                fma="lerp_mul"))) for a, p in plans]
+            _check(_data(rng, (h, w, 3), dtype), plans)
     shape = (1, 700, 1001, 3)
     plans = ox._cell_for_dtype(ox.onnx_plans(shape, sizes=[1, 1400, 1001 * 2, 3],
                                              mode="linear"), np.dtype(np.uint8), 4)
