@@ -24,9 +24,11 @@ namespace pg {
 namespace PG_KNS {
 namespace {
 
-inline float ipp_h_element(const float* fr, const IppCubicArgs& a, int64_t Q, int64_t q) {
-  const float x0 = fr[a.off[q]], x1 = fr[a.off[Q + q]], x2 = fr[a.off[2 * Q + q]],
-              x3 = fr[a.off[3 * Q + q]];
+// R: float (the row as float32) or uint8_t (the bytes: the same values, converted here)
+template <class R>
+inline float ipp_h_element(const R* fr, const IppCubicArgs& a, int64_t Q, int64_t q) {
+  const float x0 = float(fr[a.off[q]]), x1 = float(fr[a.off[Q + q]]),
+              x2 = float(fr[a.off[2 * Q + q]]), x3 = float(fr[a.off[3 * Q + q]]);
   const float w0 = a.w[q], w1 = a.w[Q + q], w2 = a.w[2 * Q + q], w3 = a.w[3 * Q + q];
   switch (a.order[q]) {
     case IPP_C1_GROUP: return (x0 * w0 + x1 * w1) + (x2 * w2 + x3 * w3);
@@ -68,10 +70,14 @@ inline void ipp_h_from(const IppCubicArgs& a, const float* fr, const uint8_t* sp
 #endif
   int64_t q = 0;
 #ifdef __AVX2__
+  // uint8 rows without gathers (need_float 0) are not converted to float32: the mixed
+  // groups and the tail read the bytes
+  const bool bytes = !a.f32 && !a.need_float;
+  auto one = [&](int64_t j) { return bytes ? ipp_h_element(sp, a, Q, j) : ipp_h_element(fr, a, Q, j); };
   for (; q + 8 <= Q; q += 8) {
     const uint8_t ord = a.group_order[q >> 3];
     if (ord == IPP_MIXED) {
-      for (int64_t j = q; j < q + 8; ++j) h[j] = ipp_h_element(fr, a, Q, j);
+      for (int64_t j = q; j < q + 8; ++j) h[j] = one(j);
       continue;
     }
     __m256 x[4], w[4];
@@ -125,6 +131,7 @@ inline void ipp_h_from(const IppCubicArgs& a, const float* fr, const uint8_t* sp
     }
     _mm256_storeu_ps(h + q, r);
   }
+  for (; q < Q; ++q) h[q] = one(q);
 #endif
   for (; q < Q; ++q) h[q] = ipp_h_element(fr, a, Q, q);
 }
@@ -135,7 +142,8 @@ inline uint8_t ipp_store(float v) {
 }
 
 // One output row from its four horizontal rows: fma(r0, w0, r1 w1) + fma(r2, w2, r3 w3).
-inline void ipp_v_row(const float* const* r, const float* wy, int64_t Q, uint8_t* d) {
+inline void ipp_v_row(const float* const* r, const float* wy, int64_t Q, uint8_t* d,
+                      bool stream) {
   int64_t q = 0;
 #ifdef __AVX2__
   const __m256 w0 = _mm256_set1_ps(wy[0]), w1 = _mm256_set1_ps(wy[1]),
@@ -148,12 +156,21 @@ inline void ipp_v_row(const float* const* r, const float* wy, int64_t Q, uint8_t
     return _mm256_cvtps_epi32(_mm256_add_ps(lo, hi));  // half to even (MXCSR default)
   };
   const __m256i perm = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
-  for (; q + 32 <= Q; q += 32) {
-    const __m256i ab = _mm256_packs_epi32(px(q), px(q + 8));
-    const __m256i cd = _mm256_packs_epi32(px(q + 16), px(q + 24));
-    _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + q),
-                        _mm256_permutevar8x32_epi32(_mm256_packus_epi16(ab, cd), perm));
+  auto px32 = [&](int64_t j) {
+    const __m256i ab = _mm256_packs_epi32(px(j), px(j + 8));
+    const __m256i cd = _mm256_packs_epi32(px(j + 16), px(j + 24));
+    return _mm256_permutevar8x32_epi32(_mm256_packus_epi16(ab, cd), perm);
+  };
+  if (stream) {  // up to 32-byte alignment one by one, then stores that bypass the caches
+    for (; q < Q && (reinterpret_cast<uintptr_t>(d + q) & 31) != 0; ++q)
+      d[q] = ipp_store(std::fma(r[0][q], wy[0], r[1][q] * wy[1]) +
+                       std::fma(r[2][q], wy[2], r[3][q] * wy[3]));
+    for (; q + 32 <= Q; q += 32) _mm256_stream_si256(reinterpret_cast<__m256i*>(d + q), px32(q));
   }
+  for (; q + 32 <= Q; q += 32)
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + q), px32(q));
+#else
+  (void)stream;
 #endif
   for (; q < Q; ++q)
     d[q] = ipp_store(std::fma(r[0][q], wy[0], r[1][q] * wy[1]) +
@@ -202,8 +219,8 @@ void ipp_cubic_range(const IppCubicArgs& a, int64_t o0, int64_t o1) {
   std::vector<uint8_t> row(size_t(rowin + 64), 0);
   int64_t held[kSlots];
   for (int64_t& h : held) h = -1;
-  // float32 outputs of 4 MiB or more: non-temporal stores (as models.h big_output)
-  const bool stream = a.f32 && a.OH * Q * 4 >= (int64_t(1) << 22);
+  // outputs of 4 MiB or more: non-temporal stores (as models.h big_output)
+  const bool stream = a.OH * Q * (a.f32 ? 4 : 1) >= (int64_t(1) << 22);
   for (int64_t o = o0; o < o1; ++o) {
     const int32_t* iy = a.index_y + o * 4;
     const float* rows[4];
@@ -230,7 +247,7 @@ void ipp_cubic_range(const IppCubicArgs& a, int64_t o0, int64_t o1) {
       ipp_v_row_f32(rows, a.weight_y + o * 4, Q, reinterpret_cast<float*>(a.dst) + o * Q,
                     stream);
     else
-      ipp_v_row(rows, a.weight_y + o * 4, Q, a.dst + o * Q);
+      ipp_v_row(rows, a.weight_y + o * 4, Q, a.dst + o * Q, stream);
   }
 #ifdef __AVX2__
   if (stream) _mm_sfence();  // the streamed stores visible before the pool's join

@@ -117,9 +117,10 @@ void ipp_cubic(const Ro& src, Rw& dst, int64_t H, int64_t W, int64_t C, int64_t 
       for (int64_t j = 0; j < 8; ++j) gsel[size_t(g * 8 + j)] = off[size_t(g * 8 + j)] - b;
     }
   }
-  int need_float = Q % 8 != 0;
+  // the row as float32 only for gathers: mixed groups and the tail read the bytes
+  int need_float = 0;
   for (int64_t g = 0; g * 8 + 8 <= Q; ++g)
-    need_float |= gbase[size_t(g)] < 0 || group[size_t(g)] == IPP_MIXED;
+    need_float |= gbase[size_t(g)] < 0 && group[size_t(g)] != IPP_MIXED;
   IppCubicArgs a{H, W, C, OH, OW, off.data(), w.data(), order.data(), group.data(),
                  gbase.data(), gmask.data(), need_float, iy,
                  static_cast<const float*>(weight_y.data()),

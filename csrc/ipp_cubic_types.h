@@ -34,7 +34,7 @@ struct IppCubicArgs {
   const uint8_t* group_order;
   const int32_t* group_base;
   const uint8_t* group_mask;
-  int need_float;  // some element reads the row as float32 (gathers, scalar elements)
+  int need_float;  // some group reads the row as float32 (gathers; AVX2 build)
   const int32_t* index_y;
   const float* weight_y;
   const uint8_t* src;

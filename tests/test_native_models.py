@@ -596,8 +596,8 @@ def test_ipp_linear_lerp_row_gathers(cn: int, fma: str) -> None:
 
 def test_big_outputs_non_temporal_stores() -> None:
     """Outputs of 4 MiB or more are written with non-temporal stores (the last pass of
-    the OpenCV uint8/IPP float32 linear, the ONNX q10 corner sums): the same bytes, rows
-    aligned or not (3009-byte rows)."""
+    the OpenCV uint8/IPP float32 linear, the IPP cubic, the ONNX q10 corner sums): the
+    same bytes, rows aligned or not (3009-byte rows)."""
     from pixelgrid.compat import onnx as ox
     from pixelgrid.compat import opencv as cvc
 
@@ -612,6 +612,10 @@ def test_big_outputs_non_temporal_stores() -> None:
             plans = [(a, dataclasses.replace(p, arithmetic=p.arithmetic.replace(
                 fma="lerp_mul"))) for a, p in plans]
             _check(_data(rng, (h, w, 3), dtype), plans)
+    for dtype, (h, w, dh, dw) in (("uint8", (700, 1001, 1400, 1003)),
+                                  ("float32", (300, 401, 701, 601))):  # IPP cubic (fused)
+        plans = _ipp_plans(h, w, dh, dw, 3)
+        _check(_data(rng, (h, w, 3), dtype), plans)
     shape = (1, 700, 1001, 3)
     plans = ox._cell_for_dtype(ox.onnx_plans(shape, sizes=[1, 1400, 1001 * 2, 3],
                                              mode="linear"), np.dtype(np.uint8), 4)
