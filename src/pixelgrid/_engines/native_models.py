@@ -25,7 +25,9 @@ Natively run:
   axis: Pillow's I/F modes, MATLAB, SciPy/skimage filters, ORT's int32 antialias),
   except integer plans with fixed-point weights and plans reading a fill value;
 * ``accumulate="corner_sum"`` / ``"corner_sum_q10"`` (ONNX Runtime's linear) on
-  8/16/32-bit integer and float data, up to 3 cell axes of up to 8 dimensions.
+  8/16/32-bit integer and float data, up to 3 cell axes of up to 8 dimensions
+  (``"corner_sum_q10"`` on 8-bit data over 2 adjacent cell axes: the exact integer
+  sum evaluated separably, rows along the last cell axis first).
 """
 
 from __future__ import annotations
