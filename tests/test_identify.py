@@ -161,12 +161,13 @@ def test_random_pairs_from_real_libraries(ns: dict[str, Any]) -> None:
     """300 random (library, call, image) pairs made by the real libraries.
 
     Measured (seed below): the top candidate reproduces y exactly or is the true call
-    in 285 of 300 pairs (280 before the IPP float32, TF and JAX arithmetic was declared),
-    the true call (or an identical one) is in the top 5 in 285.  The issue's targets
-    (99%, 100%) are not met: 7 of the 15 misses are JAX float32 calls (XLA's cubic and
-    lanczos constants and sin, YNNPACK's column sums: not declared yet), the others
-    float32 bilinear calls of TF v1/v2 and torch whose 1-ulp neighbours outrank them,
-    one OpenCV LINEAR_EXACT x3 and one SciPy order-3 mirror call.
+    in 294 of 300 pairs (285 before TensorFlow's ResizeBilinear lerps and torch's float32
+    linear orders were declared and the search kept each library's best family and ran
+    tied probes round-robin; 280 before that), the true call (or an identical one) is in
+    the top 5 in 294.  The issue's targets (99%, 100%) are not met: the 6 misses are all
+    JAX float32 calls (XLA's lanczos/cubic constants and sin, and the order its dots
+    take on some 2-D shapes: not declared yet), each 1-4 ulps off and listed under a
+    neighbour's `similar`.
     """
     rng = np.random.default_rng(20261206)
     n, top1, top5, misses = 300, 0, 0, []
@@ -182,8 +183,8 @@ def test_random_pairs_from_real_libraries(ns: dict[str, Any]) -> None:
         if found[0].exact:  # an exact top candidate reproduces y bit for bit
             got = found[0].reproduce(x)
             np.testing.assert_array_equal(got, ident._as_image(y, "y")[0].reshape(got.shape))
-    assert top1 >= 0.90 * n, (top1, misses)
-    assert top5 >= 0.92 * n, (top5, misses)
+    assert top1 >= 0.97 * n, (top1, misses)  # measured 294
+    assert top5 >= 0.97 * n, (top5, misses)  # measured 294
 
 
 def test_jpeg_reencoded_pairs(ns: dict[str, Any]) -> None:

@@ -1427,9 +1427,13 @@ def _search(xa: Array, ya: Array, specs: list[_Spec], prober: _Prober,
     t0 = targets[0][0]
     far = 0.5 * math.sqrt(_ranking_error(t0 - t0.mean(axis=(0, 1))))
     errs: dict[tuple[Any, int], float] = {}
+    # Not when y may be a [0, 1] rescaled output (scikit-image's, which no cheap family
+    # gives); a crop or pad's search goes on (its fitted offsets are rough).
+    scaled = any(sp.value_scales != (1.0,) for m in families.values() for sp in m)
+    gate = geom is None and (not scaled or float(np.nanmax(np.abs(t0))) > 1.5)
     for cheap in (True, False):
-        if not cheap and geom is None and errs and min(errs.values()) > 2 * far:
-            return []  # (a crop or pad's search goes on: its fitted offsets are rough)
+        if not cheap and gate and errs and min(errs.values()) > 2 * far:
+            return []
         errs.update({(fam, t): prober.error(members[0], target, interior=True)
                      for t, (target, _) in enumerate(targets)
                      for fam, members in families.items()
@@ -1461,21 +1465,31 @@ def _search(xa: Array, ya: Array, specs: list[_Spec], prober: _Prober,
     kept = _keep(stage2, unit, at_least=4)
     # Libraries whose models coincide give probes equal to rounding (skimage alone has
     # twenty linear variants): a few per library first, so none crowds out another.
-    per_lib: dict[str, int] = {}
-    first: list[tuple[_Spec, int]] = []
+    # Taken round-robin (each library's best, then each one's second, ...), so that when
+    # a dozen libraries tie (a plain bilinear upscale) each still runs its best call.
+    by_lib: dict[str, list[tuple[_Spec, int]]] = {}
     for item in kept:
-        lib = item[0].library
-        if per_lib.get(lib, 0) < 4:
-            per_lib[lib] = per_lib.get(lib, 0) + 1
-            first.append(item)
+        by_lib.setdefault(item[0].library, []).append(item)
+    first: list[tuple[_Spec, int]] = [
+        items[r] for r in range(4) for items in by_lib.values() if r < len(items)]
     taken = {(id(spec), t) for spec, t in first}
-    survivors = (first + [(spec, t) for spec, t in kept if (id(spec), t) not in taken]
-                 )[:48 if noisy else 16]
+    order = first + [(spec, t) for spec, t in kept if (id(spec), t) not in taken]
+    survivors = order[:48 if noisy else 16]
 
     def run(spec: _Spec, t: int) -> _Scored | None:
         return _run_scored(spec, t, xa, ya, full_targets, prober, geom)
 
     scored = [c for c in (run(spec, t) for spec, t in survivors) if c is not None]
+    # y came through unchanged but nothing ran exact: the probes tie across libraries (a
+    # plain bilinear upscale), so run the rest of the near calls, up to 48 in all, until
+    # one reproduces y.
+    for spec, t in order[len(survivors):48] if not noisy else ():
+        if any(c.max_diff == 0.0 for c in scored):
+            break
+        sc = run(spec, t)
+        if sc is not None:
+            scored.append(sc)
+            survivors.append((spec, t))
     if scored:
         # Calls whose probe equals a leading candidate's may give the same output: run
         # them so that they are listed as equivalent rather than left out.
