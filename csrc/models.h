@@ -36,13 +36,16 @@ inline bool big_output(int64_t bytes) { return bytes >= (int64_t(1) << 22); }
 // ---------------------------------------------------------------- float32_taps.py
 // One output row segment [m0, m1) of a (B, L, M) pass with M large: every tap reads a
 // contiguous input row (x[b, index[o, t], :]).
-template <class T>
-void taps_segment(const T* sb, int64_t M, const int32_t* ix, const T* w, int64_t K,
-                  int fma, int nested, int32_t ff, T* d, int64_t m0, int64_t m1, int zs, T z0) {
+// S: the element type of the source and destination (T, or float with T = double: the
+// per-axis float64 model on float32 data reads each value exactly, sums in double and
+// rounds each result to float32 once, as numpy's astype does after the double pass).
+template <class T, class S = T>
+void taps_segment(const S* sb, int64_t M, const int32_t* ix, const T* w, int64_t K,
+                  int fma, int nested, int32_t ff, S* d, int64_t m0, int64_t m1, int zs, T z0) {
 #ifdef __AVX2__
   // 8 floats at a time, every tap's partial sum in a register (lane-wise IEEE: each
   // element sees the scalar model's operations); the rest below.
-  if constexpr (std::is_same_v<T, float>) {
+  if constexpr (std::is_same_v<T, float> && std::is_same_v<S, float>) {
     constexpr int64_t kMaxK = 64;
     if (K <= kMaxK && m1 - m0 >= 8) {
       const float* sp[kMaxK];
@@ -84,49 +87,52 @@ void taps_segment(const T* sb, int64_t M, const int32_t* ix, const T* w, int64_t
     const int64_t n = std::min(kChunk, m1 - m);
     if (nested || fma == FMA_REVERSE) {
       // x0*w0 + (x1*w1 + (... + x[K-1]*w[K-1])), fused or not
-      const T* s = sb + int64_t(ix[K - 1]) * M + m;
+      const S* s = sb + int64_t(ix[K - 1]) * M + m;
       const T wl = w[K - 1];
-      for (int64_t i = 0; i < n; ++i) acc[i] = s[i] * wl;
+      for (int64_t i = 0; i < n; ++i) acc[i] = T(s[i]) * wl;
       for (int64_t t = K - 2; t >= 0; --t) {
-        const T* st = sb + int64_t(ix[t]) * M + m;
+        const S* st = sb + int64_t(ix[t]) * M + m;
         const T wt = w[t];
         if (fma == FMA_REVERSE)
-          for (int64_t i = 0; i < n; ++i) acc[i] = std::fma(st[i], wt, acc[i]);
+          for (int64_t i = 0; i < n; ++i) acc[i] = std::fma(T(st[i]), wt, acc[i]);
         else
-          for (int64_t i = 0; i < n; ++i) acc[i] = st[i] * wt + acc[i];
+          for (int64_t i = 0; i < n; ++i) acc[i] = T(st[i]) * wt + acc[i];
       }
     } else {
-      const T* s = sb + int64_t(ix[0]) * M + m;
+      const S* s = sb + int64_t(ix[0]) * M + m;
       const T w0 = w[0];
-      for (int64_t i = 0; i < n; ++i) acc[i] = s[i] * w0;
+      for (int64_t i = 0; i < n; ++i) acc[i] = T(s[i]) * w0;
       if (zs)
         for (int64_t i = 0; i < n; ++i) acc[i] = z0 + acc[i];
       for (int64_t t = 1; t < K; ++t) {
-        const T* st = sb + int64_t(ix[t]) * M + m;
+        const S* st = sb + int64_t(ix[t]) * M + m;
         const T wt = w[t];
         if (fma == FMA_CHAIN || (fma == FMA_TAIL4 && t >= ff))
-          for (int64_t i = 0; i < n; ++i) acc[i] = std::fma(st[i], wt, acc[i]);
+          for (int64_t i = 0; i < n; ++i) acc[i] = std::fma(T(st[i]), wt, acc[i]);
         else
-          for (int64_t i = 0; i < n; ++i) acc[i] = acc[i] + st[i] * wt;
+          for (int64_t i = 0; i < n; ++i) acc[i] = acc[i] + T(st[i]) * wt;
       }
     }
-    std::memcpy(d + m, acc, size_t(n) * sizeof(T));
+    if constexpr (std::is_same_v<T, S>)
+      std::memcpy(d + m, acc, size_t(n) * sizeof(T));
+    else
+      for (int64_t i = 0; i < n; ++i) d[m + i] = static_cast<S>(acc[i]);
   }
 }
 
 // One element of a pass (rows whose elements mix the vector body and the scalar tail).
-template <class T>
-T taps_element(const T* sb, int64_t M, const int32_t* ix, const T* w, int64_t K, int fma,
+template <class T, class S = T>
+T taps_element(const S* sb, int64_t M, const int32_t* ix, const T* w, int64_t K, int fma,
                int nested, int32_t ff, int64_t m, int zs, T z0) {
   T acc;
   if (nested || fma == FMA_REVERSE) {
-    acc = sb[int64_t(ix[K - 1]) * M + m] * w[K - 1];
+    acc = T(sb[int64_t(ix[K - 1]) * M + m]) * w[K - 1];
     for (int64_t t = K - 2; t >= 0; --t) {
       const T v = sb[int64_t(ix[t]) * M + m];
       acc = fma == FMA_REVERSE ? std::fma(v, w[t], acc) : v * w[t] + acc;
     }
   } else {
-    acc = sb[int64_t(ix[0]) * M + m] * w[0];
+    acc = T(sb[int64_t(ix[0]) * M + m]) * w[0];
     if (zs) acc = z0 + acc;
     for (int64_t t = 1; t < K; ++t) {
       const T v = sb[int64_t(ix[t]) * M + m];
@@ -140,8 +146,8 @@ T taps_element(const T* sb, int64_t M, const int32_t* ix, const T* w, int64_t K,
 }
 
 // Rows of few elements: the whole output row b (Q = O*M elements) with the row tables.
-template <class T>
-void taps_row_tables(const TapsPass& a, const T* sb, T* d, int nested) {
+template <class T, class S = T>
+void taps_row_tables(const TapsPass& a, const S* sb, S* d, int nested) {
   const int64_t Q = a.O * a.M, K = a.K;
   const T* wq = static_cast<const T*>(a.wq);
   const int fma = a.fma;
@@ -151,19 +157,19 @@ void taps_row_tables(const TapsPass& a, const T* sb, T* d, int nested) {
     if (nested || fma == FMA_REVERSE) {
       const int32_t* of = a.off + (K - 1) * Q + q;
       const T* ww = wq + (K - 1) * Q + q;
-      for (int64_t i = 0; i < n; ++i) acc[i] = sb[of[i]] * ww[i];
+      for (int64_t i = 0; i < n; ++i) acc[i] = T(sb[of[i]]) * ww[i];
       for (int64_t t = K - 2; t >= 0; --t) {
         of = a.off + t * Q + q;
         ww = wq + t * Q + q;
         if (fma == FMA_REVERSE)
-          for (int64_t i = 0; i < n; ++i) acc[i] = std::fma(sb[of[i]], ww[i], acc[i]);
+          for (int64_t i = 0; i < n; ++i) acc[i] = std::fma(T(sb[of[i]]), ww[i], acc[i]);
         else
-          for (int64_t i = 0; i < n; ++i) acc[i] = sb[of[i]] * ww[i] + acc[i];
+          for (int64_t i = 0; i < n; ++i) acc[i] = T(sb[of[i]]) * ww[i] + acc[i];
       }
     } else {
       const int32_t* of = a.off + q;
       const T* ww = wq + q;
-      for (int64_t i = 0; i < n; ++i) acc[i] = sb[of[i]] * ww[i];
+      for (int64_t i = 0; i < n; ++i) acc[i] = T(sb[of[i]]) * ww[i];
       if (a.zero_start) {
         const T z0 = T(a.start);
         for (int64_t i = 0; i < n; ++i) acc[i] = z0 + acc[i];
@@ -172,20 +178,23 @@ void taps_row_tables(const TapsPass& a, const T* sb, T* d, int nested) {
         of = a.off + t * Q + q;
         ww = wq + t * Q + q;
         if (fma == FMA_CHAIN) {
-          for (int64_t i = 0; i < n; ++i) acc[i] = std::fma(sb[of[i]], ww[i], acc[i]);
+          for (int64_t i = 0; i < n; ++i) acc[i] = std::fma(T(sb[of[i]]), ww[i], acc[i]);
         } else if (fma == FMA_TAIL4) {
           const int32_t* ff = a.ffq + q;
           for (int64_t i = 0; i < n; ++i) {
-            const T f = std::fma(sb[of[i]], ww[i], acc[i]);
-            const T u = acc[i] + sb[of[i]] * ww[i];
+            const T f = std::fma(T(sb[of[i]]), ww[i], acc[i]);
+            const T u = acc[i] + T(sb[of[i]]) * ww[i];
             acc[i] = t >= ff[i] ? f : u;
           }
         } else {
-          for (int64_t i = 0; i < n; ++i) acc[i] = acc[i] + sb[of[i]] * ww[i];
+          for (int64_t i = 0; i < n; ++i) acc[i] = acc[i] + T(sb[of[i]]) * ww[i];
         }
       }
     }
-    std::memcpy(d + q, acc, size_t(n) * sizeof(T));
+    if constexpr (std::is_same_v<T, S>)
+      std::memcpy(d + q, acc, size_t(n) * sizeof(T));
+    else
+      for (int64_t i = 0; i < n; ++i) d[q + i] = static_cast<S>(acc[i]);
   }
 }
 
@@ -589,10 +598,10 @@ inline void lerp_units(const TapsPass& a, int64_t u0, int64_t u1) {
 #endif
 }
 
-template <class T>
+template <class T, class S = T>
 void taps_units(const TapsPass& a, int64_t u0, int64_t u1) {
-  const T* src = static_cast<const T*>(a.src);
-  T* dst = static_cast<T*>(a.dst);
+  const S* src = static_cast<const S*>(a.src);
+  S* dst = static_cast<S*>(a.dst);
   const T* w = static_cast<const T*>(a.weight);
   const int64_t L = a.L, O = a.O, M = a.M, K = a.K;
   if constexpr (std::is_same_v<T, float>) {
@@ -609,8 +618,8 @@ void taps_units(const TapsPass& a, int64_t u0, int64_t u1) {
   if (a.off != nullptr) {  // units are rows b
     std::vector<T> wp;
     for (int64_t b = u0; b < u1; ++b) {
-      const T* sb = src + b * L * M;
-      T* d = dst + b * O * M;
+      const S* sb = src + b * L * M;
+      S* d = dst + b * O * M;
       const int64_t clim = std::clamp<int64_t>(a.limit - b * M, 0, M);
 #ifdef __AVX2__
       if constexpr (std::is_same_v<T, float>) {
@@ -631,29 +640,29 @@ void taps_units(const TapsPass& a, int64_t u0, int64_t u1) {
       }
 #endif
       if (clim == 0 || clim == M) {
-        taps_row_tables<T>(a, sb, d, clim == M);
+        taps_row_tables<T, S>(a, sb, d, clim == M);
         continue;
       }
       for (int64_t o = 0; o < O; ++o) {
         const int32_t ff = a.fused_from ? a.fused_from[o] : 0;
         for (int64_t m = 0; m < M; ++m)
-          d[o * M + m] = taps_element<T>(sb, M, a.index + o * K, w + o * K, K, a.fma,
+          d[o * M + m] = static_cast<S>(taps_element<T, S>(sb, M, a.index + o * K, w + o * K, K, a.fma,
                                          m < clim, ff, m, m < clim ? 0 : a.zero_start,
-                                         T(a.start));
+                                         T(a.start)));
       }
     }
     return;
   }
   for (int64_t u = u0; u < u1; ++u) {  // units are output rows (b, o)
     const int64_t b = u / O, o = u % O;
-    const T* sb = src + b * L * M;
-    T* d = dst + u * M;
+    const S* sb = src + b * L * M;
+    S* d = dst + u * M;
     const int32_t ff = a.fused_from ? a.fused_from[o] : 0;
     const int64_t clim = std::clamp<int64_t>(a.limit - b * M, 0, M);
     if (clim > 0)
-      taps_segment<T>(sb, M, a.index + o * K, w + o * K, K, a.fma, 1, ff, d, 0, clim, 0, T(0));
+      taps_segment<T, S>(sb, M, a.index + o * K, w + o * K, K, a.fma, 1, ff, d, 0, clim, 0, T(0));
     if (clim < M)
-      taps_segment<T>(sb, M, a.index + o * K, w + o * K, K, a.fma, 0, ff, d, clim, M,
+      taps_segment<T, S>(sb, M, a.index + o * K, w + o * K, K, a.fma, 0, ff, d, clim, M,
                       a.zero_start, T(a.start));
   }
 }
@@ -1606,7 +1615,8 @@ void block_mean_range(const BlockMeanArgs& a, int64_t r0, int64_t r1) {
 }
 
 void taps_range(const TapsPass& a, int64_t u0, int64_t u1) {
-  if (a.wtype == MF64) taps_units<double>(a, u0, u1);
+  if (a.wtype == MF64 && a.io32) taps_units<double, float>(a, u0, u1);
+  else if (a.wtype == MF64) taps_units<double>(a, u0, u1);
   else taps_units<float>(a, u0, u1);
 }
 

@@ -204,8 +204,10 @@ struct TapsPrep {
 // Checks the pass's sizes and tables (not src/dst) and builds its row tables.
 void prepare_taps(TapsPrep& p, int wtype, int fma, int64_t B, int64_t L, int64_t O, int64_t M,
                   int64_t K, int64_t limit, const Ro& index, const Ro& weight,
-                  const std::optional<Ro>& fused_from, int zero_start, double start) {
+                  const std::optional<Ro>& fused_from, int zero_start, double start,
+                  int io32 = 0) {
   need(wtype == MF32 || wtype == MF64, "wtype must be float32 or float64");
+  need(!io32 || wtype == MF64, "io32: float32 data with float64 weights only");
   need((fma >= FMA_NONE && fma <= FMA_TAIL4) || fma == FMA_LERP || fma == FMA_LERP_MUL,
        "bad fma mode");
   need((fma != FMA_LERP && fma != FMA_LERP_MUL) || (wtype == MF32 && K == 2 && limit <= 0 && !zero_start),
@@ -222,6 +224,7 @@ void prepare_taps(TapsPrep& p, int wtype, int fma, int64_t B, int64_t L, int64_t
   need(!zero_start || fma == FMA_NONE, "zero_start only with fma none");
   a.zero_start = zero_start ? 1 : 0;
   a.start = start;
+  a.io32 = io32 ? 1 : 0;
   a.index = checked_index(index, O, K, L);
   a.weight = weight.data();
   if (fused_from) {
@@ -254,12 +257,13 @@ void prepare_taps(TapsPrep& p, int wtype, int fma, int64_t B, int64_t L, int64_t
 
 void taps_pass(const Ro& src, Rw& dst, int wtype, int fma, int64_t B, int64_t L, int64_t O,
                int64_t M, int64_t K, int64_t limit, const Ro& index, const Ro& weight,
-               std::optional<Ro> fused_from, int64_t threads, int zero_start, double start) {
+               std::optional<Ro> fused_from, int64_t threads, int zero_start, double start,
+               int io32) {
   need(threads >= 1, "bad pass sizes");
   TapsPrep p;
   prepare_taps(p, wtype, fma, B, L, O, M, K, limit, index, weight, fused_from, zero_start,
-               start);
-  const int64_t isz = msize(wtype);
+               start, io32);
+  const int64_t isz = io32 ? 4 : msize(wtype);
   need(bytes(src) == B * L * M * isz, "src has the wrong size");
   need(static_cast<int64_t>(dst.nbytes()) == B * O * M * isz, "dst has the wrong size");
   TapsPass& a = p.a;
@@ -437,13 +441,16 @@ void taps_streamed(const Ro& src, Rw& dst, nb::dict first, nb::dict second,
                  nb::cast<int64_t>(k["B"]), nb::cast<int64_t>(k["L"]), nb::cast<int64_t>(k["O"]),
                  nb::cast<int64_t>(k["M"]), nb::cast<int64_t>(k["K"]),
                  nb::cast<int64_t>(k["limit"]), nb::cast<Ro>(k["index"]),
-                 nb::cast<Ro>(k["weight"]), nb::cast<std::optional<Ro>>(k["fused_from"]), 0, 0.0);
+                 nb::cast<Ro>(k["weight"]), nb::cast<std::optional<Ro>>(k["fused_from"]),
+                 k.contains("zero_start") ? nb::cast<int>(k["zero_start"]) : 0,
+                 k.contains("start") ? nb::cast<double>(k["start"]) : 0.0,
+                 k.contains("io32") ? nb::cast<int>(k["io32"]) : 0);
   }
   TapsPass &a1 = p[0].a, &a2 = p[1].a;
   need(a1.off != nullptr && a2.off == nullptr && a1.wtype == a2.wtype && a2.B == 1 &&
-           a2.L == a1.B && a2.M == a1.O * a1.M,
+           a2.L == a1.B && a2.M == a1.O * a1.M && a1.io32 == a2.io32,
        "streamed passes: (H, W, C) along W with C < 16, then along H");
-  const int64_t isz = msize(a1.wtype);
+  const int64_t isz = a1.io32 ? 4 : msize(a1.wtype);
   need(bytes(src) == a1.B * a1.L * a1.M * isz, "src has the wrong size");
   need(static_cast<int64_t>(dst.nbytes()) == a2.O * a2.M * isz, "dst has the wrong size");
   a1.src = src.data();
@@ -639,7 +646,8 @@ void register_models(nb::module_& m) {
   m.def("taps_pass", &taps_pass, nb::arg("src"), nb::arg("dst"), nb::arg("wtype"),
         nb::arg("fma"), nb::arg("B"), nb::arg("L"), nb::arg("O"), nb::arg("M"), nb::arg("K"),
         nb::arg("limit"), nb::arg("index"), nb::arg("weight"), nb::arg("fused_from").none(),
-        nb::arg("threads"), nb::arg("zero_start") = 0, nb::arg("start") = 0.0);
+        nb::arg("threads"), nb::arg("zero_start") = 0, nb::arg("start") = 0.0,
+        nb::arg("io32") = 0);
   m.def("store", &store, nb::arg("src"), nb::arg("dst"), nb::arg("stype"), nb::arg("dtype"),
         nb::arg("rule"), nb::arg("threads"));
   m.def("wide_pass", &wide_pass, nb::arg("src"), nb::arg("dst"), nb::arg("first"),

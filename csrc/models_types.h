@@ -63,6 +63,9 @@ struct TapsPass {
   const void* src;
   void* dst;
   const Gather2* g2;  // lerp rows (M < 16): row-wide gathers, or null
+  // io32 (wtype MF64 only): src and dst hold float32, each read exactly and each double
+  // sum rounded to float32 once (the per-axis float64 model on float32 data)
+  int io32;
 };
 
 // Float results stored in an integer dtype by a rule (Arithmetic.store), as numpy does

@@ -307,6 +307,10 @@ def _per_axis(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
         elif (integer and p.fixed is not None) or np.any(p.fill) \
                 or not np.isfinite(p.fill_value):
             return None
+    if x.dtype == np.float32 and _io32():
+        y32 = _per_axis_f32(x, plans, nt)
+        if y32 is not None:
+            return y32
     out: NDArray[Any] = x
     for axis, p in plans:
         if p.is_gather:
@@ -324,6 +328,52 @@ def _per_axis(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
         else:
             out = y.astype(x.dtype, copy=False)
     return np.ascontiguousarray(out)
+
+
+def _io32() -> bool:
+    """True when ``taps_pass``/``taps_streamed`` read and write float32 around double sums."""
+    ok: bool | None = _io32_ok.get("ok")
+    if ok is None:
+        ok = _io32_ok["ok"] = available() and "io32" in (native._ext.taps_pass.__doc__ or "")
+    return ok
+
+
+_io32_ok: dict[str, bool] = {}
+
+
+def _per_axis_f32(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
+                  nt: int) -> NDArray[np.float32] | None:
+    """The ``float64_per_axis`` passes of float32 data, float32 in and out of each pass.
+
+    The numpy model converts the data to float64 (exact), sums each output in double
+    from ``0 * fill_value`` in tap order and rounds the sums to float32 after every
+    axis; the kernels do the same per element (``io32``) without the float64 copies
+    of the input and of each pass's result (measured: a third of a 1024^2 -> 1536^2
+    float32 bicubic).  ``None`` when a plan is a gather or another model.
+    """
+    if any(p.is_gather or p.arithmetic.accumulate != "float64_per_axis" for _, p in plans):
+        return None
+
+    def args(shape: tuple[int, ...], axis: int, p: AxisPlan) -> dict[str, Any]:
+        kw = _taps_args(shape, axis, p, np.float64, f32_weights=False, model_order=False)
+        kw.update(zero_start=1, start=float(np.float64(0.0) * p.fill_value), io32=1)
+        return kw
+
+    y: NDArray[Any] = np.ascontiguousarray(x)
+    if _streamable(y.shape, plans):  # one call: the intermediate stays in cache
+        (_, p1), (_, p2) = plans
+        first = args(y.shape, 1, p1)
+        second = args((y.shape[0], p1.out_size, *y.shape[2:]), 0, p2)
+        out = np.empty((p2.out_size, p1.out_size, *y.shape[2:]), dtype=np.float32)
+        native._ext.taps_streamed(src=y, dst=out, first=first, second=second, threads=nt)
+        return out
+    for i, (axis, p) in enumerate(plans):
+        shape = (*y.shape[:axis], p.out_size, *y.shape[axis + 1:])
+        dst = np.empty(shape, np.float32) if i + 1 == len(plans) else \
+            _scratch(shape, np.float32, i % 2)
+        native._ext.taps_pass(src=y, dst=dst, threads=nt, **args(y.shape, axis, p))
+        y = dst
+    return y
 
 
 def _store(y: NDArray[Any], dtype: np.dtype[Any], rule: str, nt: int) -> NDArray[Any]:
