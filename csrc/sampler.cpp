@@ -23,6 +23,9 @@ void grid_positions(const void* g, bool f64, int dim, const int64_t* sizes, bool
                     int padding, bool fma, double* out, int64_t r0, int64_t r1);
 }  // namespace base
 #ifdef PG_HAVE_AVX2
+namespace fast {  // sampler_fast.cpp: 4 points at a time, or null
+RangeFn pick(int dt, int out, bool fma32, const Args& a);
+}  // namespace fast
 namespace avx2 {
 RangeFn pick(int dt, int out, bool fma32, const Args& a);
 void gather_points(const Args& a, int64_t m0, int64_t m1);
@@ -42,6 +45,10 @@ bool use_avx2() {
   return false;
 #endif
 }
+
+// Whether the AVX2 4-point kernels may run (sampler_fast(False) turns them off, so that
+// tests can compare them with the point-by-point kernels on the same machine).
+bool g_fast = true;
 
 RangeFn pick(int dt, int out, bool fma32, const Args& a) {
 #ifdef PG_HAVE_AVX2
@@ -73,7 +80,7 @@ void check(bool ok, const char* what) {
 void run_sample(const ParFor& par, const AnyRo& src, AnyRw& dst, int dt, int out, int gather,
                 const F64Ro& params, nb::object pts, nb::object affine, nb::list given,
                 double fill, nb::object fill_bytes, int window, int omit, int fma32,
-                int64_t threads) {
+                int64_t threads, nb::object grid) {
   Args a;
   const int64_t k = static_cast<int64_t>(params.shape(0));
   check(params.ndim() == 2 && params.shape(1) == 8 && k >= 1 && k <= kMaxAxes,
@@ -138,7 +145,23 @@ void run_sample(const ParFor& par, const AnyRo& src, AnyRw& dst, int dt, int out
     }
     keep.push_back(t);
   }
-  if (!pts.is_none()) {
+  if (!grid.is_none()) {  // (g (M, 2) float32/64 C-contiguous, align_corners, padding, fma)
+    nb::tuple t = nb::cast<nb::tuple>(grid);
+    check(nb::len(t) == 4, "sample_points: grid must be (g, align_corners, padding, fma)");
+    AnyRo g = nb::cast<AnyRo>(t[0]);
+    a.grid_f64 = g.dtype() == nb::dtype<double>();
+    check(a.grid_f64 || g.dtype() == nb::dtype<float>(), "sample_points: grid must be float");
+    check(k == 2 && g.ndim() == 2 && static_cast<int64_t>(g.shape(0)) == a.M &&
+              g.shape(1) == 2 && g.stride(1) == 1 && g.stride(0) == 2,
+          "sample_points: grid must be (M, 2) C-contiguous");
+    a.grid_ac = nb::cast<bool>(t[1]);
+    a.grid_pad = nb::cast<int>(t[2]);
+    a.grid_fma = nb::cast<bool>(t[3]);
+    check(a.grid_pad >= 0 && a.grid_pad <= 2 && (!a.grid_fma || !a.grid_f64),
+          "sample_points: bad grid padding or rule");
+    a.grid = g.data();
+    keep.push_back(t);
+  } else if (!pts.is_none()) {
     F64Ro p = nb::cast<F64Ro>(pts);
     check(p.ndim() == 2 && static_cast<int64_t>(p.shape(0)) == a.M &&
               static_cast<int64_t>(p.shape(1)) == k,
@@ -166,15 +189,40 @@ void run_sample(const ParFor& par, const AnyRo& src, AnyRw& dst, int dt, int out
   a.fma32 = fma32;
   a.src = src.data();
   a.dst = dst.data();
-  RangeFn fn = gather ? gather_fn() : pick(dt, out, fma32 != 0, a);
+  RangeFn fn = gather ? gather_fn() : nullptr;
+  bool fast_fn = false;
+#ifdef PG_HAVE_AVX2
+  if (!gather && g_fast && use_avx2()) {
+    fn = fast::pick(dt, out, fma32 != 0, a);
+    fast_fn = fn != nullptr;
+  }
+#endif
+  if (fn == nullptr) fn = pick(dt, out, fma32 != 0, a);
   if (!gather) {
     const int64_t want = fma32 ? 4 : (out == OUT_F64 ? 8 : out == OUT_F32 ? 4 : a.itemsize);
     check(static_cast<int64_t>(dst.itemsize()) == want, "sample_points: dst dtype mismatch");
   }
   if (a.M == 0 || a.C == 0) return;
   nb::gil_scoped_release release;
+  std::vector<double> grid_pts;
+  if (a.grid != nullptr && !fast_fn) {  // the other kernels read positions: compute them
+    grid_pts.resize(static_cast<size_t>(a.M * 2));
+    const int64_t sizes[2] = {a.ax[0].n, a.ax[1].n};
+    const void* g = a.grid;
+    const bool f64 = a.grid_f64, ac = a.grid_ac, fm = a.grid_fma;
+    const int pad = a.grid_pad;
+    double* op = grid_pts.data();
+    par(a.M, threads, 1024, [&](int64_t r0, int64_t r1) {
+#ifdef PG_HAVE_AVX2
+      if (use_avx2()) return avx2::grid_positions(g, f64, 2, sizes, ac, pad, fm, op, r0, r1);
+#endif
+      base::grid_positions(g, f64, 2, sizes, ac, pad, fm, op, r0, r1);
+    });
+    a.pts = grid_pts.data();
+    a.grid = nullptr;
+  }
   // affine warps: chunks of whole bands of 16 output rows (the kernels' tiles)
-  const int64_t align = a.pts == nullptr ? 16 * a.W : 256;
+  const int64_t align = a.pts == nullptr && a.grid == nullptr ? 16 * a.W : 256;
   par(a.M, threads, align, [&](int64_t m0, int64_t m1) { fn(a, m0, m1); });
 }
 
@@ -388,17 +436,26 @@ void bind(nb::module_& m, ParFor par) {
       nb::arg("src"), nb::arg("dst"), nb::arg("tables"), nb::arg("threads"));
   m.def("sampler_abi", []() { return 1; });
   m.def(
+      "sampler_fast",
+      [](bool on) {
+        const bool was = g_fast;
+        g_fast = on;
+        return was;
+      },
+      nb::arg("on"));
+  m.def(
       "sample_points",
       [par](const AnyRo& src, AnyRw& dst, int dt, int out, int gather, const F64Ro& params,
             nb::object pts, nb::object affine, nb::list given, double fill,
-            nb::object fill_bytes, int window, int omit, int fma32, int64_t threads) {
+            nb::object fill_bytes, int window, int omit, int fma32, int64_t threads,
+            nb::object grid) {
         run_sample(par, src, dst, dt, out, gather, params, pts, affine, given, fill,
-                   fill_bytes, window, omit, fma32, threads);
+                   fill_bytes, window, omit, fma32, threads, grid);
       },
       nb::arg("src"), nb::arg("dst"), nb::arg("dtype"), nb::arg("out"), nb::arg("gather"),
       nb::arg("params"), nb::arg("pts").none(), nb::arg("affine").none(), nb::arg("given"),
       nb::arg("fill"), nb::arg("fill_bytes").none(), nb::arg("window"), nb::arg("omit"),
-      nb::arg("fma32"), nb::arg("threads"));
+      nb::arg("fma32"), nb::arg("threads"), nb::arg("grid").none() = nb::none());
 }
 
 }  // namespace sampler

@@ -35,158 +35,12 @@
 
 #include "sampler_types.h"
 
-#if defined(__GNUC__)
-#define PG_INLINE __attribute__((always_inline))
-#else
-#define PG_INLINE
-#endif
+#include "sampler_point.h"
 
 namespace pg {
 namespace sampler {
 namespace PG_SNS {
 namespace {
-
-inline int64_t floor_mod(int64_t a, int64_t p) {
-  const int64_t m = a % p;
-  return m < 0 ? m + p : m;
-}
-
-// pixelgrid._plan.map_boundary
-inline int64_t map_index(int64_t j, int64_t n, int b) {
-  switch (b) {
-    case BWRAP:
-      return floor_mod(j, n);
-    case BREFLECT: {
-      if (n == 1) return 0;
-      const int64_t p = 2 * (n - 1), m = floor_mod(j, p);
-      return m < n ? m : p - m;
-    }
-    case BSYM: {
-      const int64_t p = 2 * n, m = floor_mod(j, p);
-      return m < n ? m : p - 1 - m;
-    }
-    default:
-      return j < 0 ? 0 : (j >= n ? n - 1 : j);
-  }
-}
-
-// pixelgrid._sampling._nearest_index
-inline int64_t nearest_index(double x, int tie) {
-  switch (tie) {
-    case THALF_EVEN:
-      return static_cast<int64_t>(std::nearbyint(x));
-    case TCEIL:
-      return static_cast<int64_t>(std::ceil(x));
-    case TFLOOR:
-      return static_cast<int64_t>(std::floor(x));
-    default: {
-      const double r = std::floor(x), frac = x - r;
-      const bool up = tie == TCEIL_HALF ? frac >= 0.5 : frac > 0.5;
-      return static_cast<int64_t>(r + (up ? 1.0 : 0.0));
-    }
-  }
-}
-
-// pixelgrid._kernels.linear / cubic (the same expressions, evaluated in the same order)
-template <int KIND>
-inline double kernel_weight(const Axis& A, double d) {
-  if (KIND == KLINEAR) return 1.0 - std::fabs(d);
-  double x = std::fabs(d);
-  if (A.table != 0) x = std::fabs(std::nearbyint(d * A.table) / A.table);
-  if (x < 1) return ((A.ap2 * x - A.ap3) * x) * x + 1;
-  if (x < 2) {
-    if (KIND == KCUBIC_PILLOW) return (((x - 5) * x + 8) * x - 4) * A.a;
-    return ((A.a * x - A.a5) * x + A.a8) * x - A.a4;
-  }
-  return 0.0;
-}
-
-// pixelgrid._sampling._axis_taps (+ _safe_coords and pixelgrid._plan.boundary_taps)
-template <int KIND>
-PG_INLINE inline void axis_taps_k(const Axis& A, double x, int window, Taps& t) {
-  const int64_t n = A.n;
-  const int b = A.boundary;
-  if (b == BWRAP || b == BREFLECT || b == BSYM) {
-    x = std::min(std::max(x, -4503599627370496.0), 4503599627370496.0);  // checked before
-  } else {
-    x = std::min(std::max(x, -A.margin), static_cast<double>(n - 1) + A.margin);
-  }
-  t.masked = false;
-  if (KIND == KNEAREST) {
-    const int64_t j = nearest_index(x, A.tie);
-    t.T = 1;
-    t.w[0] = 1.0;
-    if (b == BCONST) {
-      t.masked = true;
-      t.in[0] = j >= 0 && j < n;
-      t.j[0] = j < 0 ? 0 : (j >= n ? n - 1 : j);
-    } else {
-      t.j[0] = map_index(j, n, b == BRENORM ? BCLAMP : b);
-    }
-    return;
-  }
-  constexpr int r = KIND == KLINEAR ? 1 : 2;
-  constexpr int T = 2 * r;  // the window's last column (weight 0 here) is dropped
-  int64_t lo, hi;
-  if (window == 0) {
-    lo = static_cast<int64_t>(std::ceil(x - A.radius));
-    hi = static_cast<int64_t>(std::floor(x + A.radius));
-  } else {
-    lo = static_cast<int64_t>(std::floor(x)) - (r - 1);
-    hi = lo + T;
-  }
-  t.T = T;
-  bool outside[kMaxT];
-  for (int i = 0; i < T; ++i) {
-    const int64_t j = lo + i;
-    t.j[i] = j;
-    t.w[i] = j <= hi ? kernel_weight<KIND>(A, static_cast<double>(j) - x) : 0.0;
-    outside[i] = j < 0 || j >= n;
-  }
-  if (b == BRENORM) {
-    double win[kMaxT];
-    double total = 0.0;
-    bool empty = true;
-    for (int i = 0; i < T; ++i) {
-      win[i] = outside[i] ? 0.0 : t.w[i];
-      total = i == 0 ? win[0] : total + win[i];
-      if (!outside[i] && t.w[i] != 0) empty = false;
-    }
-    for (int i = 0; i < T; ++i) t.w[i] = total != 0 ? win[i] / total : 0.0;
-    if (empty) {
-      double e = std::floor(x + 0.5);
-      e = std::min(std::max(e, 0.0), static_cast<double>(n - 1));
-      for (int i = 0; i < T; ++i) {
-        t.j[i] = static_cast<int64_t>(e);
-        t.w[i] = i == 0 ? 1.0 : 0.0;
-      }
-    }
-    for (int i = 0; i < T; ++i) t.j[i] = t.j[i] < 0 ? 0 : (t.j[i] >= n ? n - 1 : t.j[i]);
-    return;
-  }
-  double total = t.w[0];
-  for (int i = 1; i < T; ++i) total = total + t.w[i];
-  if (total != 0)
-    for (int i = 0; i < T; ++i) t.w[i] = t.w[i] / total;
-  if (b == BCONST) {
-    t.masked = true;
-    for (int i = 0; i < T; ++i) {
-      t.in[i] = !outside[i];
-      t.j[i] = t.j[i] < 0 ? 0 : (t.j[i] >= n ? n - 1 : t.j[i]);
-    }
-  } else {
-    for (int i = 0; i < T; ++i) t.j[i] = map_index(t.j[i], n, b);
-  }
-}
-
-inline void axis_taps(const Axis& A, double x, int window, Taps& t) {
-  switch (A.kernel) {
-    case KNEAREST: return axis_taps_k<KNEAREST>(A, x, window, t);
-    case KLINEAR: return axis_taps_k<KLINEAR>(A, x, window, t);
-    case KCUBIC: return axis_taps_k<KCUBIC>(A, x, window, t);
-    default: return axis_taps_k<KCUBIC_PILLOW>(A, x, window, t);
-  }
-}
 
 inline void given_taps(const Axis& A, int64_t m, Taps& t) {
   t.T = static_cast<int>(A.gT);
@@ -202,9 +56,7 @@ inline void point_coords(const Args& a, int64_t m, double* x) {
   if (a.pts != nullptr) {
     for (int i = 0; i < a.k; ++i) x[i] = a.pts[m * a.k + i];
   } else {  // warp_affine: (row, column) = (sy, sx) of output pixel (i, j)
-    const double i = static_cast<double>(m / a.W), j = static_cast<double>(m % a.W);
-    x[1] = a.aff[0] * j + a.aff[1] * i + a.aff[2];
-    x[0] = a.aff[3] * j + a.aff[4] * i + a.aff[5];
+    affine_xy(a, m / a.W, m % a.W, x);
   }
 }
 
@@ -216,28 +68,6 @@ inline void all_taps(const Args& a, int64_t m, Taps* taps) {
       given_taps(a.ax[i], m, taps[i]);
     else
       axis_taps(a.ax[i], x[i], a.window, taps[i]);
-  }
-}
-
-template <class T>
-inline T store_int(double v) {
-  const double lo = static_cast<double>(std::numeric_limits<T>::min());
-  const double hi = static_cast<double>(std::numeric_limits<T>::max());
-  double r = std::nearbyint(v);
-  r = r < lo ? lo : (r > hi ? hi : r);
-  return static_cast<T>(r);
-}
-
-template <class Tin, int OUT>
-inline void store(void* dst, int64_t off, double v) {
-  if constexpr (OUT == OUT_F64) {
-    static_cast<double*>(dst)[off] = v;
-  } else if constexpr (OUT == OUT_F32) {
-    static_cast<float*>(dst)[off] = static_cast<float>(v);
-  } else if constexpr (std::is_floating_point<Tin>::value) {
-    static_cast<Tin*>(dst)[off] = static_cast<Tin>(v);
-  } else {
-    static_cast<Tin*>(dst)[off] = store_int<Tin>(v);
   }
 }
 
@@ -329,9 +159,7 @@ inline void for_points_2d(const Args& a, int64_t m0, int64_t m1, F&& body) {
   }
   const int64_t W = a.W;
   auto at = [&](int64_t r, int64_t c) PG_INLINE {
-    const double i = static_cast<double>(r), j = static_cast<double>(c);
-    x[1] = a.aff[0] * j + a.aff[1] * i + a.aff[2];
-    x[0] = a.aff[3] * j + a.aff[4] * i + a.aff[5];
+    affine_xy(a, r, c, x);
     body(r * W + c, x);
   };
   if (m0 % W != 0 || m1 % W != 0) {
@@ -356,40 +184,11 @@ template <class Tin, int OUT, int KIND, int CC>
 void sum2d(const Args& a, int64_t m0, int64_t m1) {
   const Tin* src = static_cast<const Tin*>(a.src);
   const int64_t C = CC > 0 ? CC : a.C;
-  constexpr int T = KIND == KLINEAR ? 2 : 4;
   std::vector<double> accv(CC > 0 ? 0 : static_cast<size_t>(C));
   double acc_fixed[CC > 0 ? CC : 1];
   double* acc = CC > 0 ? acc_fixed : accv.data();
-  Taps t0, t1;
-  const Axis& A0 = a.ax[0];
-  const Axis& A1 = a.ax[1];
-  const int64_t s0 = A0.stride, s1 = A1.stride, cs = a.cstride;
-  const bool read_all = a.window != 0;
   for_points_2d(a, m0, m1, [&](int64_t m, const double* x) PG_INLINE {
-    axis_taps_k<KIND>(A0, x[0], a.window, t0);
-    axis_taps_k<KIND>(A1, x[1], a.window, t1);
-    for (int64_t c = 0; c < C; ++c) acc[c] = 0.0;
-    const bool any_mask = t0.masked || t1.masked;
-    double fill_w = 0.0;
-    for (int c0 = 0; c0 < T; ++c0) {
-      const double w0 = t0.w[c0];
-      const int64_t o0 = t0.j[c0] * s0;
-      const bool ok0 = !t0.masked || t0.in[c0];
-      for (int c1 = 0; c1 < T; ++c1) {
-        double w = w0 * t1.w[c1];
-        const bool ok = ok0 && (!t1.masked || t1.in[c1]);
-        if (any_mask) {
-          fill_w += ok ? 0.0 : w;
-          if (!ok) w = 0.0;
-        }
-        if (read_all ? !ok : w == 0) continue;
-        const Tin* p = src + o0 + t1.j[c1] * s1;
-        for (int64_t c = 0; c < C; ++c) acc[c] += w * static_cast<double>(p[c * cs]);
-      }
-    }
-    if (a.fill != 0 && fill_w != 0)
-      for (int64_t c = 0; c < C; ++c) acc[c] += fill_w * a.fill;
-    for (int64_t c = 0; c < C; ++c) store<Tin, OUT>(a.dst, m * a.dp + c * a.dc, acc[c]);
+    point2d<Tin, OUT, KIND>(a, src, C, acc, m, x);
   });
 }
 
@@ -398,52 +197,11 @@ template <class Tin, int KIND, int CC>
 void sum2d_fma32(const Args& a, int64_t m0, int64_t m1) {
   const Tin* src = static_cast<const Tin*>(a.src);
   const int64_t C = CC > 0 ? CC : a.C;
-  constexpr int T = KIND == KLINEAR ? 2 : (KIND == KNEAREST ? 1 : 4);
   std::vector<float> accv(CC > 0 ? 0 : static_cast<size_t>(C));
   float acc_fixed[CC > 0 ? CC : 1];
   float* acc = CC > 0 ? acc_fixed : accv.data();
-  Taps t0, t1;
-  const Axis& A0 = a.ax[0];
-  const Axis& A1 = a.ax[1];
-  const int64_t s0 = A0.stride, s1 = A1.stride, cs = a.cstride;
-  const bool read_all = a.window != 0;
-  float* dst = static_cast<float*>(a.dst);
-  const float fill = static_cast<float>(a.fill);
   for_points_2d(a, m0, m1, [&](int64_t m, const double* x) PG_INLINE {
-    axis_taps_k<KIND>(A0, x[0], a.window, t0);
-    axis_taps_k<KIND>(A1, x[1], a.window, t1);
-    const bool any_mask = t0.masked || t1.masked;
-    float fill_w = 0.0f;
-    bool first = true;
-    for (int c0 = 0; c0 < T; ++c0) {
-      const float w0 = static_cast<float>(t0.w[c0]);
-      const int64_t o0 = t0.j[c0] * s0;
-      const bool ok0 = !t0.masked || t0.in[c0];
-      for (int c1 = 0; c1 < T; ++c1) {
-        float w = w0 * static_cast<float>(t1.w[c1]);
-        const bool ok = ok0 && (!t1.masked || t1.in[c1]);
-        if (any_mask) {
-          fill_w = fill_w + (ok ? 0.0f : w);
-          if (!ok) w = 0.0f;
-        }
-        const bool read = read_all ? ok : w != 0;
-        const Tin* p = src + o0 + t1.j[c1] * s1;
-        if (first) {
-          for (int64_t c = 0; c < C; ++c)
-            acc[c] = (read ? static_cast<float>(p[c * cs]) : 0.0f) * w;
-        } else if (read) {
-          for (int64_t c = 0; c < C; ++c) acc[c] = std::fma(static_cast<float>(p[c * cs]), w, acc[c]);
-        } else {
-          for (int64_t c = 0; c < C; ++c) acc[c] = std::fma(0.0f, w, acc[c]);
-        }
-        first = false;
-      }
-    }
-    for (int64_t c = 0; c < C; ++c) {
-      float v = acc[c];
-      if (fill != 0 && fill_w != 0) v = std::fma(fill, fill_w, v);
-      dst[m * a.dp + c * a.dc] = v;
-    }
+    point2d_fma32<Tin, KIND>(a, src, C, acc, m, x);
   });
 }
 
@@ -635,48 +393,13 @@ RangeFn pick_fma(const Args& a) {
 // ---- PyTorch grid_sample positions (pixelgrid._sampling.grid_positions, same rules) ----
 namespace {
 
-// unnormalize(): "dtype" in F's precision, "float32_fma" (F = float) with one FMA
-template <class F>
-inline F unnormalize(F u, int64_t n, bool ac, bool fma) {
-  if (fma) {
-    const float t = static_cast<float>(u) + 1.0f;
-    if (ac) return static_cast<F>(t * static_cast<float>(static_cast<double>(n - 1) / 2));
-    return static_cast<F>(std::fma(t, static_cast<float>(static_cast<double>(n) / 2), -0.5f));
-  }
-  if (ac) return (u + F(1)) / F(2) * static_cast<F>(n - 1);
-  return ((u + F(1)) * static_cast<F>(n) - F(1)) / F(2);
-}
-
-// reflect_coordinates() with bounds given times 2
-template <class F>
-inline F reflect(F c, int64_t twice_low, int64_t twice_high, bool fma) {
-  if (twice_low == twice_high) return F(0);
-  if (fma) {
-    const float low = static_cast<float>(static_cast<double>(twice_low) / 2);
-    const float ts = static_cast<float>(twice_high - twice_low);
-    const float a = std::fabs(static_cast<float>(c) - low);
-    const float flips = std::trunc(a / ts);
-    const float extra = std::fma(-flips, ts, a);
-    return static_cast<F>(std::min(extra, ts - extra) + low);
-  }
-  const F mn = static_cast<F>(static_cast<double>(twice_low) / 2);
-  const F span = static_cast<F>(static_cast<double>(twice_high - twice_low) / 2);
-  const F d = std::fabs(c - mn);
-  const F extra = std::fmod(d, span);
-  const F flips = std::floor(d / span);
-  return std::fmod(flips, F(2)) == 0 ? extra + mn : span - extra + mn;
-}
-
 template <class F>
 void positions(const F* g, int dim, const int64_t* sizes, bool ac, int padding, bool fma,
                double* out, int64_t r0, int64_t r1) {
   for (int64_t r = r0; r < r1; ++r) {
     for (int i = 0; i < dim; ++i) {
       const int64_t n = sizes[i];
-      F x = unnormalize<F>(g[r * dim + (dim - 1 - i)], n, ac, fma);
-      if (padding == 2) x = ac ? reflect<F>(x, 0, 2 * (n - 1), fma) : reflect<F>(x, -1, 2 * n - 1, fma);
-      if (padding != 0) x = std::min(std::max(x, F(0)), static_cast<F>(n - 1));
-      out[r * dim + i] = static_cast<double>(x);
+      out[r * dim + i] = grid_coord<F>(g[r * dim + (dim - 1 - i)], n, ac, padding, fma);
     }
   }
 }

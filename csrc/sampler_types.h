@@ -50,6 +50,11 @@ struct Args {
   const void* src = nullptr;
   void* dst = nullptr;
   int64_t itemsize = 1;
+  // grid_sample points (k = 2; sampler_fast.cpp): (M, 2) normalised (x, y), float32 or
+  // float64, mapped by grid_coord (pixelgrid._sampling.grid_positions) as they are sampled
+  const void* grid = nullptr;
+  bool grid_f64 = false, grid_ac = false, grid_fma = false;
+  int grid_pad = 0;  // 0 zeros, 1 border, 2 reflection
 };
 
 using RangeFn = void (*)(const Args&, int64_t, int64_t);

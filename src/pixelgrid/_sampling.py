@@ -216,6 +216,7 @@ def sample_points(
     out_dtype: np.dtype[Any] | None = None,
     affine: tuple[FloatArray, int, int] | None = None,
     out: NDArray[Any] | None = None,
+    grid: tuple[NDArray[Any], bool, str, str] | None = None,
 ) -> NDArray[Any]:
     """Sample ``xm`` (shape ``S + (C,)``) at points ``pts`` (``(M, k)``, index convention).
 
@@ -233,6 +234,10 @@ def sample_points(
     even, as :func:`_cast_result`); the numpy code returns float64 regardless.
     ``out``: an ``(M, C)`` array (a view, e.g. of an ``(N, C, ...)`` result) the
     samples are written to (as float assignment casts), and returned.
+    ``grid = (g, align_corners, padding, rule)`` gives the points
+    ``grid_points(g, S, align_corners, padding, rule)`` instead of ``pts`` (``g``:
+    ``(M, k)`` normalised ``(x, y[, z])``); the compiled sampler computes them point by
+    point as it samples instead of storing them first.
     """
     check_choice("arithmetic", arithmetic, SAMPLE_ARITHMETICS)
     check_choice("window", window, SAMPLE_WINDOWS)
@@ -240,14 +245,23 @@ def sample_points(
     if nan_policy == "omit" and (window != "support" or arithmetic != "float64"):
         raise ValueError("nan_policy='omit' needs window='support' and float64 arithmetic")
     engine = _resolve_engine(engine)
+    if grid is not None and (engine == "reference" or grid[0].shape[1] != 2
+                             or any(b in ("wrap", "reflect", "symmetric") for b in boundaries)
+                             or not _native_grid(grid[0], grid[3])):
+        # the positions first (the oracle; 3-D grids; periodic taps, whose coordinates
+        # _check_periodic bounds)
+        pts = grid_points(grid[0], xm.shape[: grid[0].shape[1]], grid[1], grid[2], grid[3],
+                          engine=engine)
+        grid = None
     if engine != "reference":
         from ._engines import native_sampler
 
-        _check_periodic(pts if pts is not None else affine_corners(*affine),  # type: ignore[misc]
-                        boundaries)
+        if grid is None:
+            _check_periodic(pts if pts is not None else affine_corners(*affine),  # type: ignore[misc]
+                            boundaries)
 
         y = native_sampler.sample(xm, pts, kernels, boundaries, fill_value, tie, arithmetic,
-                                  window, nan_policy, out_dtype, affine, out=out)
+                                  window, nan_policy, out_dtype, affine, out=out, grid=grid)
         if y is not None:
             if (nan_policy == "omit" and y.dtype == np.float16
                     and all(kk.is_nearest for kk in kernels)):
@@ -269,6 +283,11 @@ def sample_points(
         out[...] = y
         return out
     return y
+
+
+def _native_grid(g: NDArray[Any], rule: str) -> bool:
+    """Whether the compiled sampler computes the points of grid ``g`` by ``rule`` itself."""
+    return g.dtype == np.float32 or (g.dtype == np.float64 and rule == "dtype")
 
 
 def _reference_points(

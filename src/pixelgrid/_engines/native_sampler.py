@@ -93,6 +93,7 @@ def sample(
     affine: tuple[NDArray[np.float64], int, int] | None = None,
     threads: int | None = None,
     out: NDArray[Any] | None = None,
+    grid: tuple[NDArray[Any], bool, str, str] | None = None,
 ) -> NDArray[Any] | None:
     """Run :func:`pixelgrid._sampling.sample_points` compiled; ``None`` if not supported.
 
@@ -103,6 +104,9 @@ def sample(
     else ``out_dtype`` (float64 when None; an integer ``out_dtype`` equal to the
     input's is stored rounded half to even and saturated).  ``out``: an ``(M, C)``
     array (any non-negative strides) of that dtype to write into, else one is made.
+    ``grid = (g, align_corners, padding, rule)``: the points are
+    :func:`pixelgrid._sampling.grid_points` of ``g`` (``(M, 2)`` float32, or float64 with
+    the ``"dtype"`` rule), computed in C++ point by point.
     """
     if not supported():
         return None
@@ -120,7 +124,15 @@ def sample(
             code, tcode, table, a, radius = r
             rows.append([code, _BOUND[b], tcode, table, a, radius,
                          float(kk.radius) + 2.0, 0.0])
-    m = pts.shape[0] if pts is not None else (affine[1] * affine[2] if affine else 0)
+    if grid is not None:
+        m = grid[0].shape[0]
+        if any(r[0] == 0 for r in rows):  # the oracle's taps need the points
+            from .._sampling import grid_points
+
+            pts = grid_points(grid[0], xm.shape[:k], grid[1], grid[2], grid[3])
+            grid = None
+    if grid is None:
+        m = pts.shape[0] if pts is not None else (affine[1] * affine[2] if affine else 0)
     if affine is not None and pts is None:
         back, _, _ = affine
     odt: np.dtype[Any]
@@ -167,7 +179,12 @@ def sample(
     fill_bytes = np.frombuffer(np.asarray(fill_value).astype(dt).tobytes(), np.uint8) \
         if gather else None
     aff = None
-    if pts is None:
+    gridarg = None
+    if grid is not None:
+        g, ac, padding, rule = grid
+        gridarg = (np.ascontiguousarray(g), bool(ac), _PADDING[padding],
+                   rule == "float32_fma")
+    elif pts is None:
         assert affine is not None
         aff = np.array([*back[0, :3], *back[1, :3], float(affine[2])], dtype=np.float64)
     if m == 0:
@@ -177,7 +194,8 @@ def sample(
         src, out, _DT.get(dt, -1), out_code, int(gather), params,
         None if pts is None else np.ascontiguousarray(pts, np.float64), aff, given,
         float(fill_value), fill_bytes, int(window == "floor"), omit,
-        int(arithmetic == "float32_fma" and not gather), _resolve_threads(threads))
+        int(arithmetic == "float32_fma" and not gather), _resolve_threads(threads),
+        *(() if gridarg is None else (gridarg,)))
     return out
 
 

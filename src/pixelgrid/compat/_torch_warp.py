@@ -47,7 +47,7 @@ from numpy.typing import NDArray
 
 from .._arrays import is_torch
 from .._kernels import Kernel, cubic, linear, nearest
-from .._sampling import grid_points, reflect_coordinates, sample_points, unnormalize
+from .._sampling import reflect_coordinates, sample_points, unnormalize
 from .._validate import check_memory
 
 __all__ = ["GRID_SAMPLE_MODES", "PADDING_MODES", "affine_grid", "grid_sample",
@@ -184,7 +184,6 @@ def _grid_sample_numpy(
             "results there are implementation-defined, so they are refused"
         )
     n, c = x.shape[:2]
-    spatial = x.shape[2:]
     out_sp = g.shape[1:-1]
     out = np.empty((n, c, *out_sp), dtype=x.dtype)
     # PyTorch's vectorised 2-D float32 kernel has its own position formulas (one FMA)
@@ -193,15 +192,15 @@ def _grid_sample_numpy(
     rule = "float32_fma" if vec else "dtype"
     arithmetic = "float32_fma" if vec and m.kernel.name == "linear" else "float64"
     for b in range(n):
-        # grid[..., 0] is x (the last axis): axis i reads component dim - 1 - i.
-        p = grid_points(g[b].reshape(-1, dim), spatial, ac,
-                        "zeros" if m.pad_taps else padding, rule)
+        # grid[..., 0] is x (the last axis): axis i reads component dim - 1 - i; the
+        # points are grid_points(grid, ...), which the sampler computes as it samples
+        pts = (g[b].reshape(-1, dim), ac, "zeros" if m.pad_taps else padding, rule)
         boundary = _TAP_BOUNDARY[(padding, ac)] if m.pad_taps else "constant"
         xm = np.moveaxis(x[b], 0, -1)  # spatial..., C (a strided view)
         # written straight into out[b] seen as (points, C); a float64 sum is rounded to
         # the input's dtype as it is stored
-        sample_points(xm, p, [m.kernel] * dim, [boundary] * dim, 0.0, m.tie, arithmetic,
-                      m.window, out_dtype=x.dtype, out=out[b].reshape(c, -1).T)
+        sample_points(xm, None, [m.kernel] * dim, [boundary] * dim, 0.0, m.tie, arithmetic,
+                      m.window, out_dtype=x.dtype, out=out[b].reshape(c, -1).T, grid=pts)
     return out
 
 
