@@ -250,6 +250,30 @@ PG_INLINE inline void grid4(const Args& a, int64_t m, __m256d& ys, __m256d& xs) 
   xs = _mm256_load_pd(x);
 }
 
+// col[c1] = the values p[off[l] + c1] of the 4 points l (the T adjacent taps of a row)
+template <int T>
+PG_INLINE inline void row_taps(const float* p, const int32_t* off, __m128* col) {
+  if constexpr (T == 4) {
+    __m128 r0 = _mm_loadu_ps(p + off[0]), r1 = _mm_loadu_ps(p + off[1]);
+    __m128 r2 = _mm_loadu_ps(p + off[2]), r3 = _mm_loadu_ps(p + off[3]);
+    _MM_TRANSPOSE4_PS(r0, r1, r2, r3);
+    col[0] = r0;
+    col[1] = r1;
+    col[2] = r2;
+    col[3] = r3;
+  } else {  // two floats per point: (l0a l0b l1a l1b), (l2a l2b l3a l3b)
+    const __m128d zero = _mm_setzero_pd();
+    const __m128 lo = _mm_castpd_ps(_mm_loadh_pd(
+        _mm_loadl_pd(zero, reinterpret_cast<const double*>(p + off[0])),
+        reinterpret_cast<const double*>(p + off[1])));
+    const __m128 hi = _mm_castpd_ps(_mm_loadh_pd(
+        _mm_loadl_pd(zero, reinterpret_cast<const double*>(p + off[2])),
+        reinterpret_cast<const double*>(p + off[3])));
+    col[0] = _mm_shuffle_ps(lo, hi, _MM_SHUFFLE(2, 0, 2, 0));
+    col[1] = _mm_shuffle_ps(lo, hi, _MM_SHUFFLE(3, 1, 3, 1));
+  }
+}
+
 // What a kernel needs per call: strides, limits, the source and the mode.
 struct Ctx {
   int64_t s0, s1, cs, C, dp, dc;
@@ -262,6 +286,7 @@ struct Ctx {
   bool mask_zero;            // "support" window with float data: a weight-0 tap is not read
   bool pixel;                // cs = 1, 2 <= C <= 4, dc = 1: one load per tap, all channels
   bool overlap;              // dp = C: a point's store may spill into the next point's
+  bool rows;                 // s1 = 1 (float32): a row's taps are one load (rows())
 };
 
 // the clamp of axis_taps_k, std::min(std::max(x, lo), hi): max_pd(lo, x) is
@@ -356,6 +381,12 @@ struct Kernel2d {
     if (k.pixel) {
       pixels(a, k, src, m, step, first, w0, w1);
       return true;
+    }
+    if constexpr (std::is_same<Tin, float>::value) {
+      if (k.rows) {
+        rows(a, k, src, m, step, first, w0, w1);
+        return true;
+      }
     }
     const __m128i base = _mm256_cvtpd_epi32(first);
     __m128i idx[T * T];
@@ -456,6 +487,65 @@ struct Kernel2d {
     }
   }
 
+  // Interior points of a float32 image whose columns are adjacent (s1 = 1: CHW planes,
+  // one channel): the T taps of a row of each point are one load, and a transpose of the
+  // 4 points' loads gives each tap's 4 values (4 loads and a few shuffles instead of T
+  // gathers).  Taps, weights and sums as in block().
+  static PG_INLINE inline void rows(const Args& a, const Ctx& k, const float* src, int64_t m,
+                                    int64_t step, __m256d first, const __m256d* w0,
+                                    const __m256d* w1) {
+    alignas(16) int32_t off[4];
+    _mm_store_si128(reinterpret_cast<__m128i*>(off), _mm256_cvtpd_epi32(first));
+    const bool mask = k.mask_zero;
+    if constexpr (FMA32) {
+      __m128 wf[T * T], rd[T * T];
+      for (int c0 = 0; c0 < T; ++c0) {
+        const __m128 a0 = _mm256_cvtpd_ps(w0[c0]);
+        for (int c1 = 0; c1 < T; ++c1) {
+          wf[c0 * T + c1] = _mm_mul_ps(a0, _mm256_cvtpd_ps(w1[c1]));
+          rd[c0 * T + c1] = _mm_cmpneq_ps(wf[c0 * T + c1], _mm_setzero_ps());
+        }
+      }
+      for (int64_t c = 0; c < k.C; ++c) {
+        const float* p = src + c * k.cs;
+        __m128 acc = _mm_setzero_ps();
+        for (int c0 = 0; c0 < T; ++c0) {
+          __m128 col[T];
+          row_taps<T>(p + c0 * k.s0, off, col);
+          for (int c1 = 0; c1 < T; ++c1) {
+            const int t = c0 * T + c1;
+            const __m128 v = mask ? _mm_and_ps(col[c1], rd[t]) : col[c1];
+            acc = t == 0 ? _mm_mul_ps(v, wf[t]) : _mm_fmadd_ps(v, wf[t], acc);
+          }
+        }
+        store4f(a.dst, m * k.dp + c * k.dc, step * k.dp, acc);
+      }
+    } else {
+      __m256d wt[T * T], rd[T * T];
+      const __m256d zero = _mm256_setzero_pd();
+      for (int c0 = 0; c0 < T; ++c0)
+        for (int c1 = 0; c1 < T; ++c1) {
+          wt[c0 * T + c1] = _mm256_mul_pd(w0[c0], w1[c1]);
+          rd[c0 * T + c1] = _mm256_cmp_pd(wt[c0 * T + c1], zero, _CMP_NEQ_UQ);
+        }
+      for (int64_t c = 0; c < k.C; ++c) {
+        const float* p = src + c * k.cs;
+        __m256d acc = zero;
+        for (int c0 = 0; c0 < T; ++c0) {
+          __m128 col[T];
+          row_taps<T>(p + c0 * k.s0, off, col);
+          for (int c1 = 0; c1 < T; ++c1) {
+            const int t = c0 * T + c1;
+            __m256d term = _mm256_mul_pd(wt[t], _mm256_cvtps_pd(col[c1]));
+            if (mask) term = _mm256_and_pd(term, rd[t]);
+            acc = _mm256_add_pd(acc, term);
+          }
+        }
+        store4<float, OUT>(a.dst, m * k.dp + c * k.dc, step * k.dp, acc);
+      }
+    }
+  }
+
   // Every point of the block has all its taps outside a constant axis: no tap is read,
   // each adds its weight to the fill weight (in tap order), acc = 0 (+ fill_w * fill).
   static PG_INLINE inline bool fill(const Args& a, const Ctx& k, int64_t m, int64_t step,
@@ -531,6 +621,7 @@ struct Kernel2d {
     // would spill over 3 later points
     k.pixel = k.cs == 1 && a.C >= 2 && a.C <= 4 && k.dc == 1;
     k.overlap = k.dp == a.C;  // C >= 2: the 4 - C spilled elements are the next point's
+    k.rows = !k.pixel && k.s1 == 1;
     k.lim = _mm256_set1_pd(double(k.pixel ? emax - 3 - (T - 1) * (k.s0 + k.s1)
                                           : emax - overread<Tin>() - (T - 1) * (k.s0 + k.s1) -
                                                 (a.C - 1) * k.cs));
