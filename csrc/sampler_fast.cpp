@@ -395,15 +395,8 @@ struct Kernel2d {
         idx[c0 * T + c1] = _mm_add_epi32(base, _mm_set1_epi32(static_cast<int32_t>(
                                                    c0 * k.s0 + c1 * k.s1)));
     if constexpr (FMA32) {
-      __m128 wf[T * T];
-      __m128 rd[T * T];
-      for (int c0 = 0; c0 < T; ++c0) {
-        const __m128 a0 = _mm256_cvtpd_ps(w0[c0]);
-        for (int c1 = 0; c1 < T; ++c1) {
-          wf[c0 * T + c1] = _mm_mul_ps(a0, _mm256_cvtpd_ps(w1[c1]));
-          rd[c0 * T + c1] = _mm_cmpneq_ps(wf[c0 * T + c1], _mm_setzero_ps());
-        }
-      }
+      __m128 wf[T * T], rd[T * T];
+      tap_weights(w0, w1, wf, rd);
       for (int64_t c = 0; c < k.C; ++c) {
         const Tin* p = src + c * k.cs;
         __m128 acc = _mm_setzero_ps();
@@ -415,13 +408,8 @@ struct Kernel2d {
         store4f(a.dst, m * k.dp + c * k.dc, step * k.dp, acc);
       }
     } else {
-      __m256d wt[T * T];
-      __m256d rd[T * T];
-      for (int c0 = 0; c0 < T; ++c0)
-        for (int c1 = 0; c1 < T; ++c1) {
-          wt[c0 * T + c1] = _mm256_mul_pd(w0[c0], w1[c1]);
-          rd[c0 * T + c1] = _mm256_cmp_pd(wt[c0 * T + c1], zero, _CMP_NEQ_UQ);
-        }
+      __m256d wt[T * T], rd[T * T];
+      tap_weights(w0, w1, wt, rd);
       for (int64_t c = 0; c < k.C; ++c) {
         const Tin* p = src + c * k.cs;
         __m256d acc = zero;
@@ -434,6 +422,28 @@ struct Kernel2d {
       }
     }
     return true;
+  }
+
+  // The T x T tap weights of 4 points, w0[c0] * w1[c1] (float32 products of the float32
+  // weights, or double products), and the masks of the non-zero ones (a zero-weight tap
+  // reads as 0, see mask_zero).
+  static PG_INLINE inline void tap_weights(const __m256d* w0, const __m256d* w1, __m128* wf,
+                                           __m128* rd) {
+    for (int c0 = 0; c0 < T; ++c0) {
+      const __m128 a0 = _mm256_cvtpd_ps(w0[c0]);
+      for (int c1 = 0; c1 < T; ++c1) {
+        wf[c0 * T + c1] = _mm_mul_ps(a0, _mm256_cvtpd_ps(w1[c1]));
+        rd[c0 * T + c1] = _mm_cmpneq_ps(wf[c0 * T + c1], _mm_setzero_ps());
+      }
+    }
+  }
+  static PG_INLINE inline void tap_weights(const __m256d* w0, const __m256d* w1, __m256d* wt,
+                                           __m256d* rd) {
+    for (int c0 = 0; c0 < T; ++c0)
+      for (int c1 = 0; c1 < T; ++c1) {
+        wt[c0 * T + c1] = _mm256_mul_pd(w0[c0], w1[c1]);
+        rd[c0 * T + c1] = _mm256_cmp_pd(wt[c0 * T + c1], _mm256_setzero_pd(), _CMP_NEQ_UQ);
+      }
   }
 
   // Interior points of an image whose channels are adjacent (cs = 1, C <= 4): each tap
@@ -499,13 +509,7 @@ struct Kernel2d {
     const bool mask = k.mask_zero;
     if constexpr (FMA32) {
       __m128 wf[T * T], rd[T * T];
-      for (int c0 = 0; c0 < T; ++c0) {
-        const __m128 a0 = _mm256_cvtpd_ps(w0[c0]);
-        for (int c1 = 0; c1 < T; ++c1) {
-          wf[c0 * T + c1] = _mm_mul_ps(a0, _mm256_cvtpd_ps(w1[c1]));
-          rd[c0 * T + c1] = _mm_cmpneq_ps(wf[c0 * T + c1], _mm_setzero_ps());
-        }
-      }
+      tap_weights(w0, w1, wf, rd);
       for (int64_t c = 0; c < k.C; ++c) {
         const float* p = src + c * k.cs;
         __m128 acc = _mm_setzero_ps();
@@ -523,11 +527,7 @@ struct Kernel2d {
     } else {
       __m256d wt[T * T], rd[T * T];
       const __m256d zero = _mm256_setzero_pd();
-      for (int c0 = 0; c0 < T; ++c0)
-        for (int c1 = 0; c1 < T; ++c1) {
-          wt[c0 * T + c1] = _mm256_mul_pd(w0[c0], w1[c1]);
-          rd[c0 * T + c1] = _mm256_cmp_pd(wt[c0 * T + c1], zero, _CMP_NEQ_UQ);
-        }
+      tap_weights(w0, w1, wt, rd);
       for (int64_t c = 0; c < k.C; ++c) {
         const float* p = src + c * k.cs;
         __m256d acc = zero;
