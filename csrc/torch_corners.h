@@ -78,8 +78,25 @@ inline void torch_corners_rows(const TorchCornersArgs& a, int64_t u0, int64_t u1
       const __m256i j0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.off0 + o));
       const __m256i j1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.off1 + o));
       const __m256 b0 = _mm256_loadu_ps(a.bw0 + o), b1 = _mm256_loadu_ps(a.bw1 + o);
-      const __m256 x00 = _mm256_i32gather_ps(r0, j0, 4), x01 = _mm256_i32gather_ps(r0, j1, 4);
-      const __m256 x10 = _mm256_i32gather_ps(r1, j0, 4), x11 = _mm256_i32gather_ps(r1, j1, 4);
+      __m256 x00, x01, x10, x11;
+      // adjacent columns and every tap within the 8 from the first (upsampling): one load
+      // per row, permuted; else gathers
+      const int32_t lo = a.off0[o];
+      const __m256i base = _mm256_set1_epi32(lo);
+      const __m256i d0 = _mm256_sub_epi32(j0, base), d1 = _mm256_sub_epi32(j1, base);
+      if (a.sW == 1 && lo >= 0 && lo + 8 <= a.W &&
+          _mm256_testz_si256(_mm256_or_si256(d0, d1), _mm256_set1_epi32(~7))) {
+        const __m256 v0 = _mm256_loadu_ps(r0 + lo), v1 = _mm256_loadu_ps(r1 + lo);
+        x00 = _mm256_permutevar8x32_ps(v0, d0);
+        x01 = _mm256_permutevar8x32_ps(v0, d1);
+        x10 = _mm256_permutevar8x32_ps(v1, d0);
+        x11 = _mm256_permutevar8x32_ps(v1, d1);
+      } else {
+        x00 = _mm256_i32gather_ps(r0, j0, 4);
+        x01 = _mm256_i32gather_ps(r0, j1, 4);
+        x10 = _mm256_i32gather_ps(r1, j0, 4);
+        x11 = _mm256_i32gather_ps(r1, j1, 4);
+      }
       const __m256 w00 = _mm256_mul_ps(va0, b0), w01 = _mm256_mul_ps(va0, b1);
       const __m256 w10 = _mm256_mul_ps(va1, b0), w11 = _mm256_mul_ps(va1, b1);
       __m256 r;

@@ -73,7 +73,7 @@ void torch_corners(const In& src, Out& dst, const Vi& h0, const Vi& h1, const Vf
     need(h0.data()[o] >= 0 && h0.data()[o] < H && h1.data()[o] >= 0 && h1.data()[o] < H,
          "row taps outside the input");
   for (int i = 0; i < 4; ++i) need(dst.stride(i) >= 1, "dst strides must be positive");
-  TorchCornersArgs a{B, C, OH, OW, src.stride(0), src.stride(1), src.stride(2),
+  TorchCornersArgs a{B, C, OH, OW, W, src.stride(0), src.stride(1), src.stride(2), sW,
                      dst.stride(0), dst.stride(1), dst.stride(2), dst.stride(3),
                      h0.data(), h1.data(), ah0.data(), ah1.data(), off0.data(), off1.data(),
                      bw0.data(), bw1.data(), lanes, src.data(), dst.data()};

@@ -15,7 +15,8 @@ namespace pg {
 // c < C - C % lanes add their corners in the vector order (lanes 0: none).
 struct TorchCornersArgs {
   int64_t B, C, OH, OW;
-  int64_t sB, sC, sH;
+  int64_t W;  // input row length (elements of a row of one channel, in units of sW)
+  int64_t sB, sC, sH, sW;
   int64_t dB, dC, dH, dW;
   const int32_t* h0;
   const int32_t* h1;
