@@ -235,6 +235,19 @@ def test_each_library_keeps_its_best_family() -> None:
     assert best.exact and best.library == "scipy" and "order=3" in best.call
 
 
+def test_tied_probes_still_run_the_exact_call() -> None:
+    """A x3 bilinear upscale, where a dozen libraries' probes tie within rounding: the
+    exact OpenCV call (LINEAR_EXACT's rounding) was cut with the first 16 survivors;
+    ties now run round-robin across libraries, and more near calls run until one is
+    exact (one of the 300 random pairs)."""
+    import cv2
+
+    x = np.random.default_rng(64).integers(0, 256, (24, 42, 3), dtype=np.uint8)
+    y = cv2.resize(x, None, fx=3.0, fy=3.0, interpolation=cv2.INTER_LINEAR_EXACT)
+    best = pixelgrid.identify(x, y)[0]
+    assert best.exact and best.library == "opencv" and "INTER_LINEAR_EXACT" in best.call
+
+
 def test_torch_tensors_in_torch_call_out() -> None:
     import torch
 
