@@ -518,7 +518,7 @@ def plan(
         j = _round_tie(aff, out_size, k.tie, arith, in_size)[:, None]
         w = np.ones((out_size, 1), dtype=np.float64)
     elif lerp:  # float32 linear interpolation between two clamped taps
-        j, w = _lerp_taps(xs, in_size, torch=arith.weights == "float32_lerp_torch",
+        j, w = _lerp_taps(xs, in_size, edge_lambda=arith.weights == "float32_lerp_torch",
                           same_size=out_size == in_size)
     elif boxes and arith.boxes == "float64_cells":  # the boxes' cells, kept as they are
         j, w = cell_taps(in_size, out_size, float(aff.a))
@@ -686,14 +686,14 @@ def _box_taps(aff: Affine, n: int,
     return j, w
 
 
-def _lerp_taps(xs: NDArray[np.float64], n: int, torch: bool = False, same_size: bool = False,
-               ) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
+def _lerp_taps(xs: NDArray[np.float64], n: int, edge_lambda: bool = False,
+               same_size: bool = False) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
     """Taps and weights of ``weights="float32_lerp"`` (see :mod:`._arithmetic`).
 
     The position is clamped to ``[0, n - 1]``; the taps are ``i = floor(x)`` and
     ``min(i + 1, n - 1)``; the right tap weighs ``x - i`` (exact in float32), the
     left ``f32(1 - (x - i))``; both 1/2 where the taps coincide (the last pixel).
-    ``torch=True`` (``"float32_lerp_torch"``): where they coincide the right tap
+    ``edge_lambda=True`` (``"float32_lerp_torch"``): where they coincide the right tap
     weighs ``min(x - (n - 1), 1)`` and the left ``f32(1 -`` that ``)``; with
     ``same_size`` every row reads ``(o, o)`` weighted ``(1, 0)``.
 
@@ -709,10 +709,10 @@ def _lerp_taps(xs: NDArray[np.float64], n: int, torch: bool = False, same_size: 
     right = (xc - i1.astype(np.float32)).astype(np.float32)
     left = (np.float32(1) - right).astype(np.float32)
     same = i1 == i2
-    if torch and same_size:
+    if edge_lambda and same_size:
         i1 = i2 = np.arange(len(xs), dtype=np.int64)
         left, right = np.ones_like(left), np.zeros_like(right)
-    elif torch:
+    elif edge_lambda:
         r = np.minimum(xs[same].astype(np.float32) - np.float32(n - 1), np.float32(1))
         right[same] = np.maximum(r, np.float32(0))
         left[same] = np.float32(1) - right[same]

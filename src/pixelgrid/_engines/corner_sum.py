@@ -63,13 +63,13 @@ def _taps(p: AxisPlan) -> tuple[NDArray[np.int64], NDArray[np.float64]]:
 def _torch_corners(corners: list[tuple[Any, Any]], first_axis: int, lanes: int,
                    work: Any) -> NDArray[Any]:
     """PyTorch's channels-last bilinear sums (``fma="torch_corners"``, module docstring)."""
-    (w00, x00), (w01, x01), (w10, x10), (w11, x11) = (
-        (np.broadcast_to(w, g.shape), g) for w, g in corners)
-    ndim = x00.ndim
+    ndim = corners[0][1].ndim
     channel = first_axis - 1 if first_axis + 2 == ndim else first_axis + 2
     if len(corners) != 4 or work is not np.float32 or not 0 <= channel < ndim:
         raise ValueError("fma='torch_corners' is modelled for two float32 cell axes next "
                          "to a channel axis")
+    (w00, x00), (w01, x01), (w10, x10), (w11, x11) = (
+        (np.broadcast_to(w, g.shape), g) for w, g in corners)
     tail = fma_float32(x11, w11, fma_float32(x10, w10, fma_float32(x00, w00, x01 * w01)))
     channels = x00.shape[channel]
     vector = channels - channels % lanes if lanes else 0
