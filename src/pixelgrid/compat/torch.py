@@ -54,10 +54,10 @@ PyTorch facts this module encodes (checked against torch in the tests):
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import numbers
 import sys
-import threading
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -471,21 +471,16 @@ def _interpolate_plans(
     key = _call_key(args)
     if key is None:
         return _plans_of_call(*args)
-    hit = _CALLS.get(key)
-    if hit is None:  # (errors are raised, not kept)
-        hit = tuple(_plans_of_call(*args))
-        with _CALLS_LOCK:
-            _CALLS[key] = hit
-            while len(_CALLS) > 256:
-                del _CALLS[next(iter(_CALLS))]  # the oldest
-    return list(hit)
+    return list(_cached_plans(key))  # (errors are raised, not kept)
 
 
 # The plans of recent interpolate calls, keyed on their arguments (typed, _call_key):
 # building them (plan cache keys, Fractions) was ~40 us of a 0.4 ms uint8 antialiased
 # 1024^2 -> 300^2 (measured).  The plans are never changed after they are made.
-_CALLS: dict[Any, tuple[tuple[int, AxisPlan], ...]] = {}
-_CALLS_LOCK = threading.Lock()
+@functools.lru_cache(maxsize=256)
+def _cached_plans(key: tuple[Any, ...]) -> tuple[tuple[int, AxisPlan], ...]:
+    args = tuple(t(e for _, e in v) if t in (tuple, list) else v for t, v in key)
+    return tuple(_plans_of_call(*args))
 
 
 # Scalars a call's plans may be cached on (exact types); anything else (tensors, arrays,
