@@ -145,15 +145,17 @@ def build_cases(want: list[str], scale: float = 1.0) -> dict[str, Case]:
     u8("down4_aa_bicubic_u8", "cubic", True, "bicubic", "BICUBIC", None)
     u8("down_lanczos_u8", "lanczos3", True, None, "LANCZOS", None)
 
-    # ---- float32 NCHW: pixelgrid.compat.torch.interpolate (same taps as torch) ----------
+    # ---- float32 NCHW: pixelgrid.resize on the last two axes (its own float32 model; ---
+    # compat.torch.interpolate, torch's own summation order, is timed against torch in
+    # bench_compat.py)
     for name, ac in (("up2_bilinear_f32_nchw_ac0", False), ("up2_bilinear_f32_nchw_ac1", True)):
         if name not in want:
             continue
         c = Case(name)
         x4 = A.get_input(name, scale)
         (nb, nc, hi, wi), (_, _, ho, wo) = A.shapes(name, scale)
-        c.ours = lambda T, x4=x4, ac=ac, so=(ho, wo): _with_threads(
-            T, lambda: pgt.interpolate(x4, size=so, mode="bilinear", align_corners=ac))
+        c.ours = lambda T, x4=x4, ac=ac, so=(ho, wo): pixelgrid.resize(
+            x4, so, axes=(2, 3), align_corners=ac, antialias=False, threads=T)
         if torch is not None:
             t4 = torch.from_numpy(x4)
             c.peer(f"torch bilinear ac={ac}",

@@ -161,13 +161,14 @@ def test_random_pairs_from_real_libraries(ns: dict[str, Any]) -> None:
     """300 random (library, call, image) pairs made by the real libraries.
 
     Measured (seed below): the top candidate reproduces y exactly or is the true call
-    in 294 of 300 pairs (285 before TensorFlow's ResizeBilinear lerps and torch's float32
-    linear orders were declared and the search kept each library's best family and ran
-    tied probes round-robin; 280 before that), the true call (or an identical one) is in
-    the top 5 in 294.  The issue's targets (99%, 100%) are not met: the 6 misses are all
-    JAX float32 calls (XLA's lanczos/cubic constants and sin, and the order its dots
-    take on some 2-D shapes: not declared yet), each 1-4 ulps off and listed under a
-    neighbour's `similar`.
+    in 298 of 300 pairs, and the true call (or an identical one) is in the top 5 in all
+    300 (the issue's 99% and 100%).  Before: 294 and 294 (six JAX float32 calls that
+    no emulation reproduces bit for bit, ranked below TensorFlow's or torch's calls
+    within rounding of them and hidden in their `similar`); JAX's Lanczos kernel is
+    now XLA's (the C library's sinf), near-ties from other libraries are candidates of
+    their own, and one that reproduces clearly more samples bit for bit leads.  The two
+    left: a stretched (antialiased) JAX lanczos5 and a JAX 2-D linear whose dot order
+    is not declared, each second behind a call within rounding of it.
     """
     rng = np.random.default_rng(20261206)
     n, top1, top5, misses = 300, 0, 0, []
@@ -183,8 +184,8 @@ def test_random_pairs_from_real_libraries(ns: dict[str, Any]) -> None:
         if found[0].exact:  # an exact top candidate reproduces y bit for bit
             got = found[0].reproduce(x)
             np.testing.assert_array_equal(got, ident._as_image(y, "y")[0].reshape(got.shape))
-    assert top1 >= 0.97 * n, (top1, misses)  # measured 294
-    assert top5 >= 0.97 * n, (top5, misses)  # measured 294
+    assert top1 >= 0.99 * n, (top1, misses)  # measured 298
+    assert top5 == n, (top5, misses)  # measured 300
 
 
 def test_jpeg_reencoded_pairs(ns: dict[str, Any]) -> None:
@@ -246,6 +247,50 @@ def test_tied_probes_still_run_the_exact_call() -> None:
     y = cv2.resize(x, None, fx=3.0, fy=3.0, interpolation=cv2.INTER_LINEAR_EXACT)
     best = pixelgrid.identify(x, y)[0]
     assert best.exact and best.library == "opencv" and "INTER_LINEAR_EXACT" in best.call
+
+
+def test_near_ties_ordered_by_bitwise_agreement() -> None:
+    """Float y that no call reproduces exactly: among calls within float32 rounding of
+    each other, one that reproduces clearly more samples bit for bit (paired sign test,
+    2 sigma) leads, whatever its (chance) error; a call outside rounding keeps its
+    place after them."""
+    y = np.linspace(0.0, 1.0, 200, dtype=np.float32).reshape(10, 20)
+    ulp = np.spacing(np.float32(1.0))
+
+    def off(share: float, by: float, start: int = 0) -> np.ndarray:
+        out = y.copy()  # `share` of the samples, from `start` on, moved by `by`
+        n = int(share * y.size)
+        out.reshape(-1)[start:start + n] += np.float32(by)
+        return out
+
+    def scored(out: np.ndarray, rank: float) -> Any:
+        d = np.abs(out.astype(np.float64) - y)
+        return ident._Scored(spec=object(), out=out, max_diff=float(d.max()),  # type: ignore[arg-type]
+                             mean_diff=float(d.mean()), note="", rank=rank)
+
+    few_ulps_many = scored(off(0.6, ulp), 1.0)   # smaller error, 40% bit-exact
+    one_ulp_few = scored(off(0.2, 2 * ulp), 2.0)  # 80% bit-exact: the nearer arithmetic
+    far = scored(off(1.0, 0.5), 3.0)
+    tol = ident._unit(y)
+    got = ident._agreement_order([few_ulps_many, one_ulp_few, far], {"": y}, tol, 5)
+    assert [id(s) for s in got] == [id(one_ulp_few), id(few_ulps_many), id(far)]
+    # as many exact samples, two more and two fewer: a coin toss keeps the error's order
+    shifted = scored(off(0.6, ulp, start=2), 1.5)
+    got = ident._agreement_order([few_ulps_many, shifted], {"": y}, tol, 5)
+    assert [id(s) for s in got] == [id(few_ulps_many), id(shifted)]
+
+
+def test_jax_float_output_ranked_above_rounding_rivals() -> None:
+    """jax.image.resize float32 output (XLA's kernel rounding, not declared bit for bit):
+    TensorFlow's and torch's calls land within rounding of it too.  The JAX call agrees
+    with y on the most samples and comes first; the rivals are listed as candidates of
+    their own, not hidden under its `similar` (one of the 300 random pairs)."""
+    jax = pytest.importorskip("jax")
+    x = np.random.default_rng(274).integers(0, 256, (26, 38, 3), dtype=np.uint8)
+    y = np.asarray(jax.image.resize(x, (78, 24, 3), method="linear", antialias=True))
+    found = pixelgrid.identify(x, y)
+    assert found[0].library == "jax" and "method='linear'" in found[0].call
+    assert not any("torch" in s or "tf." in s for s in found[0].similar)
 
 
 def test_torch_tensors_in_torch_call_out() -> None:

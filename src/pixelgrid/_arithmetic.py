@@ -92,7 +92,10 @@ weights
     ``"float32_pillow"``: as ``"float32"``, and a Keys cubic evaluated in
     Pillow's float32 form, ``((a + 2) t - (a + 3)) t t + 1`` and
     ``(((t - 5) t + 8) t - 4) a`` (ONNX Runtime's antialias filters), taps
-    kept as they are.
+    kept as they are.  ``"float32_lanczos_libm"``: as ``"float32"``, and a
+    Lanczos kernel of radius ``r`` evaluated as JAX's ``_fill_lanczos_kernel``
+    compiles on XLA:CPU (:func:`lanczos_float32_libm`): the C library's
+    ``sinf``, ``pi x / r`` folded to ``x * f32(pi / r)``, a true division.
 normalize
     Whether weights are divided by their sum (``renormalize`` boundaries
     always renormalise).  Libraries that apply interpolation polynomials as
@@ -295,6 +298,8 @@ zero_taps
 from __future__ import annotations
 
 import dataclasses
+import functools
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -342,7 +347,7 @@ COORDINATES = ("exact", "float32", "float32_fma", "float32_div", "float32_edge",
 FMAS = ("none", "chain", "reverse", "tail4", "pairs", "ipp_cubic", "lerp", "lerp_mul",
         "torch_corners")
 WEIGHTS = ("float64", "float32", "float32_lerp", "float32_lerp_torch", "float32_keys",
-           "float32_keys_fma", "float32_pillow")
+           "float32_keys_fma", "float32_pillow", "float32_lanczos_libm")
 #: How a footprint kernel's (``area``) box is bounded, see the module doc.
 BOXES = ("centred", "float32_ends", "float32_width", "float64_cells", "integer_blocks")
 #: How a stretched kernel's taps and distances are found, see the module doc.
@@ -812,10 +817,54 @@ def keys_float32(d: NDArray[np.float64], a: float,
     return np.asarray(w, dtype=np.float32).astype(np.float64)
 
 
+@functools.cache
+def _libm_sinf() -> Callable[[NDArray[np.float32]], NDArray[np.float32]]:
+    """The C library's ``sinf`` over an array (XLA:CPU calls it for ``jnp.sin``).
+
+    numpy's float32 ``sin`` is its own SIMD code (it differs from glibc's ``sinf``
+    on ~15% of arguments, glibc from the correctly rounded sine on ~1%).
+    """
+    import ctypes
+    import ctypes.util
+
+    name = ctypes.util.find_library("m") or ctypes.util.find_library("c")
+    if name is None:  # no C math library to call: the correctly rounded sine
+        return lambda v: np.sin(v.astype(np.float64)).astype(np.float32)
+    fn = ctypes.CDLL(name).sinf
+    fn.restype, fn.argtypes = ctypes.c_float, [ctypes.c_float]
+    one = np.frompyfunc(lambda v: fn(float(v)), 1, 1)
+    return lambda v: np.asarray(one(v), dtype=np.float32).reshape(np.shape(v))
+
+
+def lanczos_float32_libm(d: NDArray[np.float64], r: float) -> NDArray[np.float64]:
+    """A Lanczos kernel of radius ``r`` as JAX's jitted ``_fill_lanczos_kernel`` gives it.
+
+    ``t = |d|`` (float32); ``y = f32(f32(r sinf(f32(pi t))) sinf(f32(t f32(pi / r))))``,
+    ``y / f32(f32(pi^2) f32(t t))`` for ``t > 1e-3``, 1 below, 0 past ``r``: XLA:CPU
+    folds ``pi t / r`` into one product and calls the C library's ``sinf``
+    (measured equal to JAX on 20000 random ``t`` in [0, 5.5) for r = 3 and 5).
+
+    Examples
+    --------
+    >>> lanczos_float32_libm(np.array([0.0, 1.0, 6.0]), 5.0).tolist()[::2]
+    [1.0, 0.0]
+    """
+    f = np.float32
+    t = np.abs(d).astype(f)
+    sinf = _libm_sinf()
+    r32 = f(r)
+    y = (r32 * sinf((f(np.pi) * t).astype(f))).astype(f) * sinf((t * f(np.pi / r)).astype(f))
+    den = (f(np.pi ** 2) * (t * t).astype(f)).astype(f)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        q = (y.astype(f) / np.where(t != 0, den, f(1))).astype(f)
+    w = np.where(t > f(1e-3), q, f(1))
+    return np.where(t > r32, f(0), w).astype(np.float64)
+
+
 def round_weights(w: NDArray[np.float64], weights: str) -> NDArray[np.float64]:
     """Weights rounded to the model's precision (held in float64)."""
     if weights in ("float32", "float32_lerp", "float32_lerp_torch", "float32_keys",
-                   "float32_keys_fma", "float32_pillow"):
+                   "float32_keys_fma", "float32_pillow", "float32_lanczos_libm"):
         return w.astype(np.float32).astype(np.float64)
     return w
 

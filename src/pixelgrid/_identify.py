@@ -94,7 +94,9 @@ class Candidate:
     similar : tuple of str
         When nothing reproduces ``y`` exactly: calls whose output differs from
         this one's by rounding only (at most one level, or float32 noise), which
-        a re-encoded ``y`` cannot tell apart.
+        a re-encoded ``y`` cannot tell apart.  For a float ``y`` only the same
+        library's calls: another library's call within rounding is a rival,
+        listed as a candidate of its own.
     note : str
         What had to be undone to match: channel order, a uint8 round trip, a crop
         or pad, or ``"closest model"`` for a fit of pixelgrid's own model.
@@ -1348,6 +1350,12 @@ def identify(x: Any, y: Any, *, libraries: Sequence[str] | None = None,
     groups: list[tuple[float, str, Array, int]] = []  # max_diff, note, output, result index
     exact_found = any(sc.max_diff == 0.0 for sc in scored)
     similar_tol = 1.0 if ya.dtype.kind in "ui" else unit
+    # float y reproduced by no call: calls within float32 rounding of each other (JAX's
+    # XLA kernels and TensorFlow's, say) are rivals that the error alone cannot order
+    across = ya.dtype.kind == "f" and not exact_found
+    if across:
+        scored = _agreement_order(scored, dict((n, t) for t, n in full_targets), similar_tol,
+                                  top)
     for sc in scored:
         g = sc.geom
         call = sc.spec.call.replace("{x}", _x_expr(sc.spec.layout, xa.ndim, source,
@@ -1366,7 +1374,8 @@ def identify(x: Any, y: Any, *, libraries: Sequence[str] | None = None,
             # y is not reproduced exactly (re-encoded, say): calls whose outputs differ
             # from a better one's by rounding only cannot be told apart; list them there.
             near = next((k for _, _, out, k in groups
-                         if _max_abs(out, sc.out) <= similar_tol), None)
+                         if (not across or results[k].library == sc.spec.library)
+                         and _max_abs(out, sc.out) <= similar_tol), None)
             if near is not None:
                 results[near] = dataclasses.replace(
                     results[near], similar=(*results[near].similar, call))
@@ -1389,13 +1398,53 @@ def identify(x: Any, y: Any, *, libraries: Sequence[str] | None = None,
                                  _rank=sc.rank, **geo))
     if (plain or not results) and (not results or not results[0].exact):
         fit = _own_fit(xa, ya, prober)
-        results.append(fit)
         # The fit has free parameters (two grid offsets) that also fit noise: it ranks
         # above a library call only when clearly better (by 20% of the squared error).
-        results.sort(key=lambda c: (not c.exact, c._rank * (1.25 if c is fit else 1.0),
-                                    c.max_diff))
-        results = results[:top]
+        # The calls keep their order (near-ties are ordered by agreement, not error).
+        at = next((k for k, c in enumerate(results)
+                   if not c.exact and fit._rank * 1.25 < c._rank), len(results))
+        results = [*results[:at], fit, *results[at:]][:top]
     return results
+
+
+def _agreement_order(scored: list[_Scored], targets: dict[str, Array], tol: float,
+                     top: int) -> list[_Scored]:
+    """``scored`` (ranked) with each run of near-ties led by its clearly best agreement.
+
+    Calls whose outputs lie within ``tol`` (float32 rounding) of the leading one differ
+    from y by rounding only, so their errors order them by chance.  The call whose
+    arithmetic is nearest the one that made y agrees with it bit for bit on more
+    samples (a weight 1 ulp off changes a few outputs; another library's summation
+    order changes many).  A near-tie takes the lead when it reproduces clearly more
+    samples than the leader: a paired sign test over the samples that exactly one of
+    the two reproduces, at two standard deviations (a coin toss would not).  Only the
+    first ``top`` groups matter for the listing.
+    """
+    def exact(sc: _Scored) -> NDArray[np.bool_] | None:
+        t = targets.get(sc.note)
+        return None if t is None or t.shape != sc.out.shape else np.equal(sc.out, t)
+
+    left = list(scored)
+    ordered: list[_Scored] = []
+    while left:
+        if len({id(sc.spec) for sc in ordered}) >= 4 * top:
+            return ordered + left
+        head, rest = left[0], left[1:]
+        # |a - y| <= |a - head| + |head - y|: a cheap bound before comparing outputs
+        near = [sc for sc in rest if sc.max_diff <= head.max_diff + tol
+                and _max_abs(sc.out, head.out) <= tol]
+        lead, lead_eq = head, exact(head)
+        for sc in near:
+            eq = exact(sc)
+            if eq is None or lead_eq is None:
+                continue
+            gain, loss = int(np.sum(eq & ~lead_eq)), int(np.sum(lead_eq & ~eq))
+            if gain - loss >= 2.0 * math.sqrt(gain + loss) > 0:
+                lead, lead_eq = sc, eq
+        ordered += [lead] + [sc for sc in [head, *near] if sc is not lead]
+        taken = {id(sc) for sc in near}
+        left = [sc for sc in rest if id(sc) not in taken]
+    return ordered
 
 
 #: Libraries whose plans build in well under a millisecond (no spline prefilter or

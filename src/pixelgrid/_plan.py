@@ -37,6 +37,7 @@ from ._arithmetic import (
     as_arithmetic,
     box_overlaps,
     keys_float32,
+    lanczos_float32_libm,
     round_values,
     round_weights,
     sample_positions,
@@ -569,6 +570,9 @@ def plan(
             w = np.where(inside, keys_float32(np.where(inside, d, 0.0), k.params["a"],
                                               arith.weights == "float32_keys_fma",
                                               arith.weights == "float32_pillow"), 0.0)
+        if arith.weights == "float32_lanczos_libm" and k.name.startswith("lanczos"):
+            w = np.where(inside, lanczos_float32_libm(np.where(inside, d, 0.0),
+                                                      float(k.radius)), 0.0)
         w = round_weights(w, arith.weights)
         if arith.window == "exact" and arith.weights == "float64" and not arith.float32_positions:
             # A kernel's zeros at integer arguments (linear, cubic, lanczos), decided exactly:

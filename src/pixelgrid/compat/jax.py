@@ -166,6 +166,11 @@ def _axis_plan(name: str, n_in: int, n_out: int, inv_scale: Fraction, translatio
         # the "float32_keys_fma" rule (measured on the weight matrices); stretched, it folds
         # 1 / stretch into the constants, which no rule declares yet.
         arithmetic = replace(arithmetic, weights="float32_keys_fma")
+    if name.startswith("lanczos") and arithmetic.accumulate == "taps" \
+            and (not antialias or inv_scale <= 1):
+        # Unstretched, XLA:CPU's Lanczos: the C library's sinf, pi x / r as one product
+        # (measured on the kernel alone); stretched, constants folded further (not declared).
+        arithmetic = replace(arithmetic, weights="float32_lanczos_libm")
     # Outside [-0.5, in - 0.5] (judged at the float32 position) JAX zeroes the weights.
     aff = Affine(inv_scale, Fraction(1, 2) - translation, Fraction(-1, 2),
                  "scale_and_translate", valid=(Fraction(-1, 2), n_in - Fraction(1, 2)))
