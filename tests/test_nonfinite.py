@@ -550,3 +550,23 @@ def test_known_non_finite_mismatches(lib, bad):
     x = _bad_image(8, bad, (3, 4))
     want, got = _library_vs_emulation(lib, x, 15)
     _same(got, want, 1e-5)
+
+
+def test_compiled_scan_finds_every_bad_value() -> None:
+    # the scan _suspect runs on the input: finite and below the limit, or not, wherever
+    # the bad value sits (first block, a later thread's block, the tail)
+    from pixelgrid._engines import native
+
+    if not hasattr(native._ext, "all_below"):
+        pytest.skip("compiled engine not built")
+    x = np.random.default_rng(0).random(300_001, dtype=np.float32)
+    assert native._ext.all_below(x, 2.0**108, 2)
+    assert not native._ext.all_below(x, 0.5, 2)
+    for at in (0, 150_000, 300_000):
+        for bad in (np.nan, np.inf, -np.inf, -2.0**109):
+            y = x.copy()
+            y[at] = bad
+            assert not native._ext.all_below(y, 2.0**108, 2), (at, bad)
+            assert not native._ext.all_below(y.astype(np.float64), 2.0**108, 1), (at, bad)
+    with pytest.raises(ValueError, match="float32 or float64"):
+        native._ext.all_below(x.astype(np.float16), 1.0, 1)

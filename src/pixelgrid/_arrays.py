@@ -203,7 +203,7 @@ def run_plans(
         y = _run_engine(x, plans, engine=engine, threads=threads)
         return nonfinite.finish(x, [(ax % x.ndim, p) for ax, p in plans], y,
                                 lambda a, ps: _run_engine(a, ps, engine=engine,
-                                                          threads=threads))
+                                                          threads=threads), threads)
 
 
 def resolve_engine(engine: str) -> str:

@@ -421,7 +421,7 @@ def _run(slab: NDArray[Any], plans: Any, spec: _Block) -> NDArray[Any]:
         return raw(a, ps, engine=spec.engine, threads=spec.threads)
 
     with np.errstate(invalid="ignore", over="ignore"):
-        return nonfinite.finish(slab, given, y, runner)
+        return nonfinite.finish(slab, given, y, runner, spec.threads)
 
 
 def _passes(slab: NDArray[Any], plans: Any, spec: _Block) -> NDArray[Any]:

@@ -68,14 +68,24 @@ def needs_check(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> bool:
     return x.dtype.kind == "f" and any(not p.is_gather for _, p in plans)
 
 
-def _suspect(x: NDArray[Any], y: NDArray[Any]) -> bool:
+def _suspect(x: NDArray[Any], y: NDArray[Any], threads: int | None = None) -> bool:
     """Whether ``y`` may need :func:`_repair`, scanning the smaller of ``x`` and ``y``.
 
     A non-finite input that any tap reads (at any weight) makes its output
     non-finite, and so does an overflow: a finite ``y`` needs nothing.  Finite
-    input below :data:`_SAFE` cannot give either.
+    input below :data:`_SAFE` cannot give either.  ``threads``: the caller's
+    thread count, for the compiled scan.
     """
     if y.size <= x.size or x.dtype not in _SAFE:
+        return not bool(np.isfinite(y).all())
+    from . import native
+
+    if x.dtype in (np.float32, np.float64) and x.flags.c_contiguous \
+            and hasattr(native._ext, "all_below"):
+        # one threaded pass on the caller's threads, stopping at the first bad block
+        if native._ext.all_below(x.reshape(-1), _SAFE[x.dtype],
+                                 native._resolve_threads(threads)):
+            return False
         return not bool(np.isfinite(y).all())
     if x.dtype in (np.float32, np.float64) and x.flags.c_contiguous:
         # One pass instead of max and min: a finite sum of squares means every value is
@@ -90,10 +100,11 @@ def _suspect(x: NDArray[Any], y: NDArray[Any]) -> bool:
 
 
 def finish(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]], y: NDArray[Any],
-           run: Run) -> NDArray[Any]:
+           run: Run, threads: int | None = None) -> NDArray[Any]:
     """``y = run(x, plans)`` made to follow the plans' ``zero_taps`` rule and float64 sums.
 
-    ``run`` applies plans with the caller's engine (no check of its own).
+    ``run`` applies plans with the caller's engine (no check of its own); ``threads``
+    is the caller's thread count (for the scan of the data).
     """
     weighted = [p for _, p in plans if not p.is_gather]
     if any(p.arithmetic.ordered for p in weighted) \
@@ -101,7 +112,7 @@ def finish(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]], y: NDArray[An
         # both branches below keep such a result: no need to scan (0.16 ms of a 3 ms
         # float32 1024^2x3 -> 1536^2 OpenCV linear)
         return y
-    if not _suspect(x, y):
+    if not _suspect(x, y, threads):
         return y
     finite = np.isfinite(x)
     if finite.all():

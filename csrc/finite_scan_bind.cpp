@@ -1,0 +1,73 @@
+// all_below(src, limit, threads): whether every value of a contiguous float32/float64
+// array is finite with |v| < limit, in one threaded pass that stops at the first block
+// holding a value that is not.  The non-finite check of src/pixelgrid/_engines/nonfinite.py
+// (_suspect) runs it on every float resize: a numpy sum of squares (BLAS sdot) ran on
+// BLAS's own thread pool, whatever thread count the caller asked for.
+#include <nanobind/nanobind.h>
+#include <nanobind/ndarray.h>
+
+#include <algorithm>
+#include <atomic>
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <limits>
+#include <stdexcept>
+
+namespace nb = nanobind;
+
+namespace pg {
+
+void parallel_run(int64_t n, int64_t threads, int64_t chunk,
+                  const std::function<void(int64_t, int64_t, int64_t)>& fn);
+
+namespace {
+
+using Flat = nb::ndarray<nb::ro, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
+
+// |v| < lim is false for NaN and for |v| >= lim (inf included): one compare per value,
+// ORed over a block (a loop the compiler vectorises) before the early exit.
+template <class T>
+bool block_below(const T* p, int64_t n, T lim) {
+  constexpr int64_t kBlock = 4096;
+  for (int64_t s = 0; s < n; s += kBlock) {
+    const int64_t e = std::min(n, s + kBlock);
+    int bad = 0;
+    for (int64_t i = s; i < e; ++i) bad |= !(std::fabs(p[i]) < lim);
+    if (bad) return false;
+  }
+  return true;
+}
+
+template <class T>
+bool all_below_t(const T* p, int64_t n, double limit, int64_t threads) {
+  const T lim = static_cast<T>(std::min<double>(limit, double(std::numeric_limits<T>::max())));
+  std::atomic<bool> ok{true};
+  const int64_t chunk = int64_t(1) << 16;
+  const int64_t nt = std::max<int64_t>(1, std::min<int64_t>(threads, n / chunk + 1));
+  nb::gil_scoped_release release;
+  parallel_run(n, nt, chunk, [&](int64_t i0, int64_t i1, int64_t) {
+    if (ok.load(std::memory_order_relaxed) && !block_below(p + i0, i1 - i0, lim))
+      ok.store(false, std::memory_order_relaxed);
+  });
+  return ok.load();
+}
+
+bool all_below(const Flat& src, double limit, int64_t threads) {
+  if (threads < 1) throw std::invalid_argument("threads must be >= 1");
+  const int64_t n = int64_t(src.shape(0));
+  if (src.dtype() == nb::dtype<float>())
+    return all_below_t(static_cast<const float*>(src.data()), n, limit, threads);
+  if (src.dtype() == nb::dtype<double>())
+    return all_below_t(static_cast<const double*>(src.data()), n, limit, threads);
+  throw std::invalid_argument("all_below: float32 or float64 data only");
+}
+
+}  // namespace
+
+void register_finite_scan(nb::module_& m) {
+  m.def("all_below", &all_below, nb::arg("src"), nb::arg("limit"), nb::arg("threads"),
+        "Whether every value is finite with |v| < limit (one threaded pass).");
+}
+
+}  // namespace pg
