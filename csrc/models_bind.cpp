@@ -635,11 +635,13 @@ void corner_sum(const Ro& src, Rw& dst, int wtype, int itype, int otype,
 void register_ipp_cubic(nb::module_& m);  // ipp_cubic_bind.cpp
 void register_torch_corners(nb::module_& m);  // torch_corners_bind.cpp
 void register_finite_scan(nb::module_& m);  // finite_scan_bind.cpp
+void register_cv_warp(nb::module_& m);  // cv_warp_bind.cpp
 
 void register_models(nb::module_& m) {
   register_ipp_cubic(m);
   register_torch_corners(m);
   register_finite_scan(m);
+  register_cv_warp(m);
   m.def("model_isa", []() { return std::string(g_models.isa); });
   m.def("model_set_simd", [](bool allow) {
     g_models = pick(allow);

@@ -55,8 +55,10 @@ FloatArray = NDArray[np.float64]
 #: float64), or ``"float32_fma"``: each axis's kernel value rounded to float32, the
 #: products across axes rounded to float32 in axis order, and the weighted values
 #: summed in float32 tap by tap with fused multiply-adds (the first product
-#: rounded), as PyTorch's vectorised 2-D ``grid_sample`` kernel does.
-SAMPLE_ARITHMETICS = ("float64", "float32_fma")
+#: rounded), as PyTorch's vectorised 2-D ``grid_sample`` kernel does; ``"opencv_warp"``:
+#: OpenCV's own ``warpAffine`` kernels (float32 positions, taps and lerps, one rule:
+#: :mod:`pixelgrid._cv_warp`; affine warps of ``(H, W, C)`` data, nearest or linear).
+SAMPLE_ARITHMETICS = ("float64", "float32_fma", "opencv_warp")
 #: How :func:`grid_positions` maps normalised grid values to pixel positions:
 #: ``"dtype"``: PyTorch's ``GridSampler.h`` formulas in the grid's own precision,
 #: ``"float32_fma"``: its vectorised 2-D float32 kernel (``ComputeLocation``).
@@ -217,6 +219,7 @@ def sample_points(
     affine: tuple[FloatArray, int, int] | None = None,
     out: NDArray[Any] | None = None,
     grid: tuple[NDArray[Any], bool, str, str] | None = None,
+    fill_channels: Sequence[float] | None = None,
 ) -> NDArray[Any]:
     """Sample ``xm`` (shape ``S + (C,)``) at points ``pts`` (``(M, k)``, index convention).
 
@@ -238,8 +241,16 @@ def sample_points(
     ``grid_points(g, S, align_corners, padding, rule)`` instead of ``pts`` (``g``:
     ``(M, k)`` normalised ``(x, y[, z])``); the compiled sampler computes them point by
     point as it samples instead of storing them first.
+    ``arithmetic="opencv_warp"`` (``affine`` only; ``fill_channels``: a border value per
+    channel) returns ``xm``'s dtype, stored as OpenCV stores it (:mod:`pixelgrid._cv_warp`).
     """
     check_choice("arithmetic", arithmetic, SAMPLE_ARITHMETICS)
+    if arithmetic == "opencv_warp":
+        yw = _opencv_warp(xm, kernels, boundaries, fill_value, affine, engine, fill_channels)
+        if out is not None:
+            out[...] = yw
+            return out
+        return yw
     check_choice("window", window, SAMPLE_WINDOWS)
     check_nan_policy(nan_policy)
     if nan_policy == "omit" and (window != "support" or arithmetic != "float64"):
@@ -283,6 +294,44 @@ def sample_points(
         out[...] = y
         return out
     return y
+
+
+def _opencv_warp(xm: NDArray[Any], kernels: Sequence[Kernel], boundaries: Sequence[str],
+                 fill_value: float, affine: tuple[FloatArray, int, int] | None, engine: str,
+                 fill_channels: Sequence[float] | None) -> NDArray[Any]:
+    """:func:`sample_points` under ``arithmetic="opencv_warp"``: ``(h * w, C)``."""
+    from ._cv_warp import (
+        OPENCV_WARP_BOUNDARIES,
+        OPENCV_WARP_LANES,
+        opencv_check_positions,
+        opencv_warp_reference,
+    )
+
+    if affine is None or xm.ndim != 3 or len(kernels) != 2:
+        raise ValueError("arithmetic='opencv_warp' samples an affine warp (affine=...) of "
+                         "(H, W, C) data")
+    if not (all(k.name == "linear" for k in kernels) or all(k.is_nearest for k in kernels)):
+        raise ValueError("arithmetic='opencv_warp' takes kernel 'linear' or 'nearest' on "
+                         f"both axes, got {[k.name for k in kernels]}")
+    if len(set(boundaries)) != 1 or boundaries[0] not in OPENCV_WARP_BOUNDARIES:
+        raise ValueError(f"arithmetic='opencv_warp' takes one boundary of "
+                         f"{list(OPENCV_WARP_BOUNDARIES)} for both axes, got {list(boundaries)}")
+    back, h, w = affine
+    opencv_check_positions(back, h, w, boundaries[0])
+    linear = not kernels[0].is_nearest
+    fill = list(fill_channels) if fill_channels is not None else [fill_value] * xm.shape[2]
+    engine = _resolve_engine(engine)
+    if engine != "reference":
+        from ._engines import native_cv_warp
+
+        y = native_cv_warp.warp(xm, back, h, w, linear, boundaries[0], fill, OPENCV_WARP_LANES)
+        if y is not None:
+            return y.reshape(h * w, -1)
+        if engine == "native":
+            raise ValueError(f"engine='native' cannot run arithmetic='opencv_warp' on dtype "
+                             f"{xm.dtype} with {xm.shape[2]} channels; use engine='auto'")
+    y = opencv_warp_reference(xm, back, h, w, linear, boundaries[0], fill)
+    return y.reshape(h * w, -1)
 
 
 def _native_grid(g: NDArray[Any], rule: str) -> bool:

@@ -1,4 +1,6 @@
-"""OpenCV's ``cv2.resize``, reproduced on the pixelgrid model.
+"""OpenCV's ``cv2.resize`` (and ``cv2.warpAffine``), reproduced on the pixelgrid model.
+
+``warpAffine`` (and the border/warp constants) live in :mod:`._opencv_warp`.
 
 Reproduces opencv-python-headless 5.1.0.95 (``tests/test_compat_opencv.py``,
 ``docs/compat_opencv_pillow.md``).
@@ -124,8 +126,23 @@ from .._kernels import Kernel, area, cubic, lanczos, linear, nearest
 from .._plan import fixed_point, plan
 from .._plan_types import AxisPlan
 from .._validate import check_memory
+from ._opencv_warp import (
+    BORDER_CONSTANT,
+    BORDER_REFLECT,
+    BORDER_REFLECT_101,
+    BORDER_REPLICATE,
+    BORDER_WRAP,
+    WARP_FILL_OUTLIERS,
+    WARP_INVERSE_MAP,
+    warpAffine,
+)
 
 __all__ = [
+    "BORDER_CONSTANT",
+    "BORDER_REFLECT",
+    "BORDER_REFLECT_101",
+    "BORDER_REPLICATE",
+    "BORDER_WRAP",
     "INTERPOLATIONS",
     "INTER_AREA",
     "INTER_CUBIC",
@@ -134,8 +151,11 @@ __all__ = [
     "INTER_LINEAR_EXACT",
     "INTER_NEAREST",
     "INTER_NEAREST_EXACT",
+    "WARP_FILL_OUTLIERS",
+    "WARP_INVERSE_MAP",
     "opencv_output_size",
     "resize",
+    "warpAffine",
 ]
 
 INTER_NEAREST = 0

@@ -1,0 +1,437 @@
+// OpenCV's own warpAffine kernels (opencv 5.1, warp_kernels.simd.hpp, IPP off) for uint8,
+// uint16 and float32 with 1-4 channels, INTER_NEAREST and INTER_LINEAR: the compiled form
+// of pixelgrid/_cv_warp.py (the numpy oracle; same rules, bit-identical).  Built twice:
+// cv_warp_base.cpp (scalar) and cv_warp_avx2.cpp (-mavx2 -mfma, PG_CV_AVX2: 8-lane
+// positions; LINEAR in groups of 8 output pixels: a constant-border group whose taps are
+// all outside is the border value, a group whose taps are all inside is computed with
+// vectors (uint8/float32 with 3-4 channels: two pixels per register, each tap's channels
+// loaded at once; otherwise per-channel gathers), any other group pixel by pixel).
+//
+// The rules (one definition each, in the oracle):
+//   * per output row y: t1 = f32(y * m1), Mx = f32(t1 + m2) (not fused), the same for y;
+//     columns x < OW - OW % lanes (OpenCV's vector body): sx = fma(m0, x, Mx); the last
+//     OW % lanes columns (OpenCV's scalar tail, contracted by its compiler):
+//     sx = f32(fma(x, m0, t1) + m2);
+//   * float -> int32 as the x86 conversions do (out of range: INT_MIN);
+//   * LINEAR: ix = floor(sx), a = sx - ix in float32, four taps (each through the
+//     border rule), r0 = fma(a, p01 - p00, p00), r1 = fma(a, p11 - p10, p10),
+//     r = fma(b, r1 - r0, r0), stored rounded half to even and saturated (integers);
+//   * NEAREST: ix = round_half_even(sx), the tap copied.
+#ifndef PG_CVNS
+#error "define PG_CVNS before including cv_warp.h"
+#endif
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+#include <vector>
+
+#include "cv_warp_types.h"
+
+#ifdef PG_CV_AVX2
+#include <immintrin.h>
+#endif
+
+namespace pg {
+namespace cvwarp {
+namespace PG_CVNS {
+namespace {
+
+// float -> int32 as cvtps2dq/cvttps2dq: NaN and values outside int32 give INT_MIN
+inline int32_t to_i32(float f) {
+  return (f >= -2147483648.0f && f < 2147483648.0f) ? static_cast<int32_t>(f) : INT32_MIN;
+}
+
+// The source index of tap p on an axis of n pixels under a mapped border (1-4).
+inline int64_t border_index(int64_t p, int64_t n, int border) {
+  switch (border) {
+    case 1:
+      return p < 0 ? 0 : (p >= n ? n - 1 : p);
+    case 2: {
+      const int64_t q = 2 * n, r = ((p % q) + q) % q;
+      return r >= n ? q - 1 - r : r;
+    }
+    case 3:
+      return ((p % n) + n) % n;
+    case 4: {
+      if (n == 1) return 0;
+      const int64_t q = 2 * n - 2, r = ((p % q) + q) % q;
+      return r >= n ? q - r : r;
+    }
+    default:
+      return p;
+  }
+}
+
+template <class T>
+inline T store(float v) {
+  if constexpr (std::is_same_v<T, float>) {
+    return v;
+  } else {
+    constexpr int32_t hi = std::is_same_v<T, uint8_t> ? 255 : 65535;
+    const int32_t i = to_i32(std::nearbyint(v));  // cvRound: half to even
+    return static_cast<T>(i < 0 ? 0 : (i > hi ? hi : i));
+  }
+}
+
+// One tap's C values as float (constant border: fill outside).
+template <class T, int C>
+inline void tap(const CvWarpArgs& a, const T* src, int64_t iy, int64_t ix, float* v) {
+  if (a.border == 0) {
+    if (ix < 0 || ix >= a.W || iy < 0 || iy >= a.H) {
+      for (int c = 0; c < C; ++c) v[c] = a.fill[c];
+      return;
+    }
+  } else {
+    ix = border_index(ix, a.W, a.border);
+    iy = border_index(iy, a.H, a.border);
+  }
+  const T* p = src + (iy * a.W + ix) * C;
+  for (int c = 0; c < C; ++c) v[c] = static_cast<float>(p[c]);
+}
+
+template <class T, int C, bool LIN>
+inline void pixel(const CvWarpArgs& a, const T* src, float sx, float sy, T* out) {
+  if constexpr (LIN) {
+    const int32_t ix = to_i32(std::floor(sx)), iy = to_i32(std::floor(sy));
+    const float fa = sx - static_cast<float>(ix), fb = sy - static_cast<float>(iy);
+    float p00[C], p01[C], p10[C], p11[C];
+    tap<T, C>(a, src, iy, ix, p00);
+    tap<T, C>(a, src, iy, int64_t(ix) + 1, p01);
+    tap<T, C>(a, src, int64_t(iy) + 1, ix, p10);
+    tap<T, C>(a, src, int64_t(iy) + 1, int64_t(ix) + 1, p11);
+    for (int c = 0; c < C; ++c) {
+      const float r0 = std::fma(fa, p01[c] - p00[c], p00[c]);
+      const float r1 = std::fma(fa, p11[c] - p10[c], p10[c]);
+      out[c] = store<T>(std::fma(fb, r1 - r0, r0));
+    }
+  } else {
+    int64_t ix = to_i32(std::nearbyint(sx)), iy = to_i32(std::nearbyint(sy));
+    if (a.border == 0) {
+      if (ix < 0 || ix >= a.W || iy < 0 || iy >= a.H) {
+        for (int c = 0; c < C; ++c) out[c] = static_cast<T>(a.fill[c]);
+        return;
+      }
+    } else {
+      ix = border_index(ix, a.W, a.border);
+      iy = border_index(iy, a.H, a.border);
+    }
+    std::memcpy(out, src + (iy * a.W + ix) * C, sizeof(T) * C);
+  }
+}
+
+// Source positions of output row y (see the header comment).
+inline void row_positions(const CvWarpArgs& a, int64_t y, float* sx, float* sy) {
+  const float fy = static_cast<float>(y);
+  const float t1 = fy * a.m[1], t4 = fy * a.m[4];
+  const float mx = t1 + a.m[2], my = t4 + a.m[5];
+  const int64_t nb = a.lanes > 0 ? (a.OW / a.lanes) * a.lanes : 0;
+  int64_t x = 0;
+#ifdef PG_CV_AVX2
+  const __m256 m0 = _mm256_set1_ps(a.m[0]), m3 = _mm256_set1_ps(a.m[3]);
+  const __m256 vmx = _mm256_set1_ps(mx), vmy = _mm256_set1_ps(my);
+  const __m256 iota = _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7);
+  for (; x + 8 <= nb; x += 8) {
+    const __m256 xs = _mm256_add_ps(_mm256_set1_ps(static_cast<float>(x)), iota);
+    _mm256_storeu_ps(sx + x, _mm256_fmadd_ps(m0, xs, vmx));
+    _mm256_storeu_ps(sy + x, _mm256_fmadd_ps(m3, xs, vmy));
+  }
+#endif
+  for (; x < nb; ++x) {
+    sx[x] = std::fma(a.m[0], static_cast<float>(x), mx);
+    sy[x] = std::fma(a.m[3], static_cast<float>(x), my);
+  }
+  for (; x < a.OW; ++x) {
+    const float fx = static_cast<float>(x);
+    sx[x] = std::fma(fx, a.m[0], t1) + a.m[2];
+    sy[x] = std::fma(fx, a.m[3], t4) + a.m[5];
+  }
+}
+
+#ifdef PG_CV_AVX2
+// Bytes past a tap pair's first element that the gathers of group() read in the lower
+// row (beyond the last pixel only where the pair ends the buffer: guarded).
+template <class T, int C>
+constexpr int64_t over_bytes() {
+  if constexpr (std::is_same_v<T, uint8_t>) return C == 1 ? 4 : (C == 2 ? C + 4 : 8);
+  else if constexpr (std::is_same_v<T, uint16_t>) return 4 * C + 2;
+  else return C == 3 || C == 4 ? 4 * (C + 4) : 8 * C;  // pairs_f32 reads 4 floats per tap
+}
+
+// One channel's four taps of 8 pixels (element offsets off of p00) as floats.
+template <class T, int C>
+inline void gather_taps(const T* src, __m256i off, int64_t row, int c, __m256& p00, __m256& p01,
+                        __m256& p10, __m256& p11, const __m256i* g) {
+  if constexpr (std::is_same_v<T, float>) {
+    const __m256i o1 = _mm256_add_epi32(off, _mm256_set1_epi32(int32_t(row)));
+    p00 = _mm256_i32gather_ps(src + c, off, 4);
+    p01 = _mm256_i32gather_ps(src + C + c, off, 4);
+    p10 = _mm256_i32gather_ps(src + c, o1, 4);
+    p11 = _mm256_i32gather_ps(src + C + c, o1, 4);
+  } else if constexpr (std::is_same_v<T, uint16_t>) {
+    const __m256i o1 = _mm256_add_epi32(off, _mm256_set1_epi32(int32_t(row)));
+    const __m256i k = _mm256_set1_epi32(0xFFFF);
+    auto g16 = [&](int64_t e, __m256i o) {
+      return _mm256_cvtepi32_ps(
+          _mm256_and_si256(_mm256_i32gather_epi32(reinterpret_cast<const int*>(src + e), o, 2), k));
+    };
+    p00 = g16(c, off);
+    p01 = g16(C + c, off);
+    p10 = g16(c, o1);
+    p11 = g16(C + c, o1);
+  } else {  // uint8: g = the 32-bit words at p00, p01 (row 0) and p10, p11 (row 1)
+    // byte c of each 32-bit word, zero-extended (one shuffle)
+    const int8_t z = -128;
+    const __m256i pick = _mm256_setr_epi8(
+        int8_t(c), z, z, z, int8_t(c + 4), z, z, z, int8_t(c + 8), z, z, z, int8_t(c + 12), z, z, z,
+        int8_t(c), z, z, z, int8_t(c + 4), z, z, z, int8_t(c + 8), z, z, z, int8_t(c + 12), z, z, z);
+    auto byte = [&](__m256i w) { return _mm256_cvtepi32_ps(_mm256_shuffle_epi8(w, pick)); };
+    p00 = byte(g[0]);
+    p01 = byte(g[1]);
+    p10 = byte(g[2]);
+    p11 = byte(g[3]);
+  }
+}
+
+// 8 LINEAR pixels whose four taps all lie inside the input; false: not all inside (or a
+// gather could read past the buffer), the caller computes them one by one.
+// float32 with 3 or 4 channels: two pixels per register, each tap's channels loaded as 4
+// floats (one past the pixel for C == 3: guarded by lim); stores of 4 floats overlap the
+// next pixel, which is stored after (the group's last pixel: C floats when it ends the row).
+template <int C>
+inline void pairs_f32(const float* src, int64_t row, const int32_t* o, __m256 fa, __m256 fb,
+                      float* out, bool ends_row) {
+  for (int i = 0; i < 8; i += 2) {
+    const float* pa = src + o[i];
+    const float* pb = src + o[i + 1];
+    auto two = [](const float* lo, const float* hi) {
+      return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(lo)), _mm_loadu_ps(hi), 1);
+    };
+    const __m256 p00 = two(pa, pb), p01 = two(pa + C, pb + C);
+    const __m256 p10 = two(pa + row, pb + row), p11 = two(pa + row + C, pb + row + C);
+    const __m256i sel = _mm256_setr_epi32(i, i, i, i, i + 1, i + 1, i + 1, i + 1);
+    const __m256 va = _mm256_permutevar8x32_ps(fa, sel), vb = _mm256_permutevar8x32_ps(fb, sel);
+    const __m256 r0 = _mm256_fmadd_ps(va, _mm256_sub_ps(p01, p00), p00);
+    const __m256 r1 = _mm256_fmadd_ps(va, _mm256_sub_ps(p11, p10), p10);
+    const __m256 r = _mm256_fmadd_ps(vb, _mm256_sub_ps(r1, r0), r0);
+    _mm_storeu_ps(out + i * C, _mm256_castps256_ps128(r));
+    const __m128 hi = _mm256_extractf128_ps(r, 1);
+    if (C == 4 || i < 6 || !ends_row) {
+      _mm_storeu_ps(out + (i + 1) * C, hi);
+    } else {
+      _mm_storel_pi(reinterpret_cast<__m64*>(out + (i + 1) * C), hi);
+      _mm_store_ss(out + (i + 1) * C + 2, _mm_movehl_ps(hi, hi));
+    }
+  }
+}
+
+// uint8 with 3 or 4 channels: two pixels per register; per pixel and row the 8 bytes from
+// p00 (p00's and p01's channels; 2 bytes past p01 for C == 3: guarded by lim), widened by
+// byte shuffles; stored 4 bytes per pixel in order (the row's last pixel: C bytes).
+template <int C>
+inline void pairs_u8(const uint8_t* src, int64_t row, const int32_t* o, __m256 fa, __m256 fb,
+                     uint8_t* out, bool ends_row) {
+  const int8_t z = -128;
+  // lane 0: pixel A (bytes 0-7), lane 1: pixel B (bytes 8-15); channel c of p00 / p01
+  const __m256i k00 = _mm256_setr_epi8(0, z, z, z, 1, z, z, z, 2, z, z, z, int8_t(C == 4 ? 3 : -128), z, z, z,
+                                       8, z, z, z, 9, z, z, z, 10, z, z, z, int8_t(C == 4 ? 11 : -128), z, z, z);
+  const __m256i k01 = _mm256_setr_epi8(int8_t(C), z, z, z, int8_t(C + 1), z, z, z, int8_t(C + 2), z, z, z,
+                                       int8_t(C == 4 ? 7 : -128), z, z, z, int8_t(8 + C), z, z, z,
+                                       int8_t(9 + C), z, z, z, int8_t(10 + C), z, z, z,
+                                       int8_t(C == 4 ? 15 : -128), z, z, z);
+  for (int i = 0; i < 8; i += 2) {
+    const uint8_t* pa = src + o[i];
+    const uint8_t* pb = src + o[i + 1];
+    auto both = [](const uint8_t* p, const uint8_t* q) {
+      int64_t u, v;
+      std::memcpy(&u, p, 8);
+      std::memcpy(&v, q, 8);
+      return _mm256_broadcastsi128_si256(_mm_set_epi64x(v, u));
+    };
+    const __m256i w0 = both(pa, pb), w1 = both(pa + row, pb + row);
+    const __m256 p00 = _mm256_cvtepi32_ps(_mm256_shuffle_epi8(w0, k00));
+    const __m256 p01 = _mm256_cvtepi32_ps(_mm256_shuffle_epi8(w0, k01));
+    const __m256 p10 = _mm256_cvtepi32_ps(_mm256_shuffle_epi8(w1, k00));
+    const __m256 p11 = _mm256_cvtepi32_ps(_mm256_shuffle_epi8(w1, k01));
+    const __m256i sel = _mm256_setr_epi32(i, i, i, i, i + 1, i + 1, i + 1, i + 1);
+    const __m256 va = _mm256_permutevar8x32_ps(fa, sel), vb = _mm256_permutevar8x32_ps(fb, sel);
+    const __m256 r0 = _mm256_fmadd_ps(va, _mm256_sub_ps(p01, p00), p00);
+    const __m256 r1 = _mm256_fmadd_ps(va, _mm256_sub_ps(p11, p10), p10);
+    const __m256 r = _mm256_fmadd_ps(vb, _mm256_sub_ps(r1, r0), r0);
+    // cvtps2dq rounds half to even; packs saturate to 0..255 (INT_MIN -> 0)
+    __m256i q = _mm256_cvtps_epi32(r);
+    q = _mm256_packus_epi32(q, q);
+    q = _mm256_packus_epi16(q, q);
+    const int32_t ua = _mm_cvtsi128_si32(_mm256_castsi256_si128(q));
+    const int32_t ub = _mm_cvtsi128_si32(_mm256_extracti128_si256(q, 1));
+    std::memcpy(out + i * C, &ua, 4);
+    std::memcpy(out + (i + 1) * C, &ub, (C == 4 || i < 6 || !ends_row) ? 4 : C);
+  }
+}
+
+template <class T, int C>
+inline bool group(const CvWarpArgs& a, const T* src, const float* sx, const float* sy, T* out,
+                  int64_t lim, bool ends_row, const T* fill8) {
+  const __m256 vsx = _mm256_loadu_ps(sx), vsy = _mm256_loadu_ps(sy);
+  const __m256i ix = _mm256_cvttps_epi32(_mm256_floor_ps(vsx));
+  const __m256i iy = _mm256_cvttps_epi32(_mm256_floor_ps(vsy));
+  const __m256i m1 = _mm256_set1_epi32(-1);
+  if (a.border == 0) {  // all four taps of all 8 pixels outside: fma(a, f - f, f) = f
+    __m256i far = _mm256_or_si256(_mm256_cmpgt_epi32(m1, ix),
+                                  _mm256_cmpgt_epi32(ix, _mm256_set1_epi32(int32_t(a.W - 1))));
+    far = _mm256_or_si256(far, _mm256_cmpgt_epi32(m1, iy));
+    far = _mm256_or_si256(far, _mm256_cmpgt_epi32(iy, _mm256_set1_epi32(int32_t(a.H - 1))));
+    if (_mm256_movemask_ps(_mm256_castsi256_ps(far)) == 0xFF) {
+      std::memcpy(out, fill8, sizeof(T) * 8 * C);
+      return true;
+    }
+  }
+  __m256i ok = _mm256_and_si256(_mm256_cmpgt_epi32(ix, m1),
+                                _mm256_cmpgt_epi32(_mm256_set1_epi32(int32_t(a.W - 1)), ix));
+  ok = _mm256_and_si256(ok, _mm256_cmpgt_epi32(iy, m1));
+  ok = _mm256_and_si256(ok, _mm256_cmpgt_epi32(_mm256_set1_epi32(int32_t(a.H - 1)), iy));
+  const int64_t row = a.W * C;
+  const __m256i off = _mm256_add_epi32(_mm256_mullo_epi32(iy, _mm256_set1_epi32(int32_t(row))),
+                                       _mm256_mullo_epi32(ix, _mm256_set1_epi32(C)));
+  ok = _mm256_andnot_si256(_mm256_cmpgt_epi32(off, _mm256_set1_epi32(int32_t(lim))), ok);
+  if (_mm256_movemask_ps(_mm256_castsi256_ps(ok)) != 0xFF) return false;
+  const __m256 fa = _mm256_sub_ps(vsx, _mm256_cvtepi32_ps(ix));
+  const __m256 fb = _mm256_sub_ps(vsy, _mm256_cvtepi32_ps(iy));
+  if constexpr (std::is_same_v<T, float> && (C == 3 || C == 4)) {
+    alignas(32) int32_t o[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(o), off);
+    pairs_f32<C>(src, row, o, fa, fb, out, ends_row);
+    return true;
+  }
+  if constexpr (std::is_same_v<T, uint8_t> && (C == 3 || C == 4)) {
+    alignas(32) int32_t o[8];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(o), off);
+    pairs_u8<C>(src, row, o, fa, fb, out, ends_row);
+    return true;
+  }
+  __m256i g[4];
+  if constexpr (std::is_same_v<T, uint8_t>) {
+    const int* b0 = reinterpret_cast<const int*>(src);
+    const int* b1 = reinterpret_cast<const int*>(src + row);
+    g[0] = _mm256_i32gather_epi32(b0, off, 1);
+    g[2] = _mm256_i32gather_epi32(b1, off, 1);
+    if constexpr (C == 1) {
+      g[1] = _mm256_srli_epi32(g[0], 8);
+      g[3] = _mm256_srli_epi32(g[2], 8);
+    } else {
+      g[1] = _mm256_i32gather_epi32(reinterpret_cast<const int*>(src + C), off, 1);
+      g[3] = _mm256_i32gather_epi32(reinterpret_cast<const int*>(src + row + C), off, 1);
+    }
+  }
+  __m256 r[C];
+  for (int c = 0; c < C; ++c) {
+    __m256 p00, p01, p10, p11;
+    gather_taps<T, C>(src, off, row, c, p00, p01, p10, p11, g);
+    const __m256 r0 = _mm256_fmadd_ps(fa, _mm256_sub_ps(p01, p00), p00);
+    const __m256 r1 = _mm256_fmadd_ps(fa, _mm256_sub_ps(p11, p10), p10);
+    r[c] = _mm256_fmadd_ps(fb, _mm256_sub_ps(r1, r0), r0);
+  }
+  if constexpr (std::is_same_v<T, float>) {
+    if constexpr (C == 1) {
+      _mm256_storeu_ps(out, r[0]);
+    } else {
+      alignas(32) float t[C][8];
+      for (int c = 0; c < C; ++c) _mm256_store_ps(t[c], r[c]);
+      for (int i = 0; i < 8; ++i)
+        for (int c = 0; c < C; ++c) out[i * C + c] = t[c][i];
+    }
+  } else {
+    constexpr int32_t hi = std::is_same_v<T, uint8_t> ? 255 : 65535;
+    __m256i q[C];
+    for (int c = 0; c < C; ++c)  // cvtps2dq rounds half to even; out of range: INT_MIN -> 0
+      q[c] = _mm256_min_epi32(_mm256_max_epi32(_mm256_cvtps_epi32(r[c]), _mm256_setzero_si256()),
+                              _mm256_set1_epi32(hi));
+    if constexpr (std::is_same_v<T, uint8_t> && (C == 3 || C == 4)) {
+      __m256i w = _mm256_or_si256(q[0], _mm256_slli_epi32(q[1], 8));
+      w = _mm256_or_si256(w, _mm256_slli_epi32(q[2], 16));
+      if constexpr (C == 4) {
+        w = _mm256_or_si256(w, _mm256_slli_epi32(q[3], 24));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), w);
+      } else {
+        const __m256i pk = _mm256_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
+                                            0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+        w = _mm256_shuffle_epi8(w, pk);
+        const __m128i lo = _mm256_castsi256_si128(w), up = _mm256_extracti128_si256(w, 1);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out), lo);  // bytes 12-15: rewritten next
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(out + 12), up);
+        const int32_t last = _mm_extract_epi32(up, 2);
+        std::memcpy(out + 20, &last, 4);
+      }
+    } else {
+      alignas(32) int32_t t[C][8];
+      for (int c = 0; c < C; ++c) _mm256_store_si256(reinterpret_cast<__m256i*>(t[c]), q[c]);
+      for (int i = 0; i < 8; ++i)
+        for (int c = 0; c < C; ++c) out[i * C + c] = static_cast<T>(t[c][i]);
+    }
+  }
+  return true;
+}
+#endif
+
+template <class T, int C, bool LIN>
+void rows(const CvWarpArgs& a, int64_t y0, int64_t y1) {
+  std::vector<float> buf(static_cast<size_t>(2 * a.OW + 16));
+  float* sx = buf.data();
+  float* sy = sx + a.OW + 8;
+  const T* src = static_cast<const T*>(a.src);
+  T* dst = static_cast<T*>(a.dst);
+#ifdef PG_CV_AVX2
+  // the gathers use int32 element offsets; the last tap pairs' gathers are guarded
+  const int64_t total = a.H * a.W * C;
+  const bool vec = LIN && a.W >= 2 && a.H >= 2 && total < (int64_t(1) << 30);
+  const int64_t lim = (total * int64_t(sizeof(T)) - over_bytes<T, C>()) / int64_t(sizeof(T)) - a.W * C;
+  T fill8[8 * C];  // 8 pixels of the border value (as store() gives it)
+  for (int i = 0; i < 8; ++i)
+    for (int c = 0; c < C; ++c) fill8[i * C + c] = store<T>(a.fill[c]);
+#endif
+  for (int64_t y = y0; y < y1; ++y) {
+    row_positions(a, y, sx, sy);
+    T* out = dst + y * a.OW * C;
+    int64_t x = 0;
+#ifdef PG_CV_AVX2
+    if (vec) {
+      for (; x + 8 <= a.OW; x += 8) {
+        if (!group<T, C>(a, src, sx + x, sy + x, out + x * C, lim, x + 8 == a.OW, fill8)) {
+          for (int64_t i = x; i < x + 8; ++i) pixel<T, C, LIN>(a, src, sx[i], sy[i], out + i * C);
+        }
+      }
+    }
+#endif
+    for (; x < a.OW; ++x) pixel<T, C, LIN>(a, src, sx[x], sy[x], out + x * C);
+  }
+}
+
+template <class T, bool LIN>
+void by_channels(const CvWarpArgs& a, int64_t y0, int64_t y1) {
+  switch (a.C) {
+    case 1: rows<T, 1, LIN>(a, y0, y1); break;
+    case 2: rows<T, 2, LIN>(a, y0, y1); break;
+    case 3: rows<T, 3, LIN>(a, y0, y1); break;
+    default: rows<T, 4, LIN>(a, y0, y1); break;
+  }
+}
+
+template <class T>
+void by_mode(const CvWarpArgs& a, int64_t y0, int64_t y1) {
+  if (a.linear) by_channels<T, true>(a, y0, y1);
+  else by_channels<T, false>(a, y0, y1);
+}
+
+}  // namespace
+
+void warp_rows(const CvWarpArgs& a, int64_t y0, int64_t y1) {
+  if (a.dtype == 0) by_mode<uint8_t>(a, y0, y1);
+  else if (a.dtype == 1) by_mode<uint16_t>(a, y0, y1);
+  else by_mode<float>(a, y0, y1);
+}
+
+}  // namespace PG_CVNS
+}  // namespace cvwarp
+}  // namespace pg

@@ -1,0 +1,45 @@
+"""OpenCV's own ``warpAffine`` model (:mod:`pixelgrid._cv_warp`) in the compiled engine.
+
+``csrc/cv_warp.h``: the same operations on the same float32 operands as the numpy
+oracle, bit for bit; output rows split over threads, 8 ``INTER_LINEAR`` pixels per
+step with AVX2 gathers where the CPU has AVX2 and FMA (a scalar build otherwise).
+:func:`warp` returns ``None`` for what it does not run (the caller uses the oracle).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from .._cv_warp import OPENCV_WARP_BOUNDARIES, OPENCV_WARP_DTYPES, opencv_fill
+from . import native
+
+__all__ = ["available", "warp"]
+
+
+def available() -> bool:
+    """True when the compiled engine has the OpenCV warp kernel."""
+    return native._ext is not None and hasattr(native._ext, "cv_warp_affine")
+
+
+def warp(xm: NDArray[Any], back: Any, h: int, w: int, linear: bool, boundary: str,
+         fill: Sequence[float], lanes: int, threads: int | None = None,
+         simd: bool = True) -> NDArray[Any] | None:
+    """``xm`` ``(H, W, C)`` warped to ``(h, w, C)`` by OpenCV's model, or ``None``."""
+    if (not available() or xm.dtype.name not in OPENCV_WARP_DTYPES or xm.ndim != 3
+            or not 1 <= xm.shape[2] <= 4 or 0 in xm.shape):
+        return None
+    c = xm.shape[2]
+    src = np.ascontiguousarray(xm)
+    out = np.empty((h, w, c), dtype=xm.dtype)
+    m = np.asarray(back, dtype=np.float64).reshape(6).astype(np.float32)
+    fv = np.zeros(4, dtype=np.float32)
+    fv[:c] = opencv_fill(fill, xm.dtype, c)
+    native._ext.cv_warp_affine(
+        src=src, dst=out, m=[float(v) for v in m], fill=[float(v) for v in fv],
+        linear=bool(linear), border=OPENCV_WARP_BOUNDARIES[boundary], lanes=int(lanes),
+        threads=native._resolve_threads(threads), simd=simd)
+    return out
