@@ -219,6 +219,38 @@ _warp("warp_affine_u8", "uint8", 2)
 _warp("warp_affine_f32", "float32", 1e-5)
 
 
+def _cv_warp(name: str, dtype: str, ipp: bool, tol: float) -> None:
+    # compat.opencv.warpAffine reproduces OpenCV's own kernels, which cv2 runs with IPP off;
+    # with IPP on (the wheel's default) cv2 hands INTER_LINEAR to IPP (not reproduced)
+    @case(name, f"compat.opencv.warpAffine {dtype} 1024^2x3, rotate 30 deg + scale 1.1",
+          f"cv2.warpAffine INTER_LINEAR, BORDER_CONSTANT, IPP {'on' if ipp else 'off'}", tol)
+    def build(scale: float, T: int) -> tuple[Fn, Fn | None]:
+        cv2 = _cv2()
+        import pixelgrid
+        from pixelgrid.compat import opencv as pgo
+        n = S(1024, scale)
+        x = C.image(n, n, 3, dtype, seed=22)
+        m = pixelgrid.rotation(30, pixelgrid.image_center((n, n)), scale=1.1)
+        mcv = pixelgrid.affine_to_cv2(m)
+
+        def lib() -> Any:
+            old = cv2.ipp.useIPP()
+            cv2.ipp.setUseIPP(ipp)
+            try:
+                return cv2.warpAffine(x, mcv, (n, n), flags=cv2.INTER_LINEAR)
+            finally:
+                cv2.ipp.setUseIPP(old)
+
+        return (lambda: pgo.warpAffine(x, mcv, (n, n), flags=pgo.INTER_LINEAR), lib)
+
+
+_cv_warp("opencv_warp_affine_u8", "uint8", False, 0)
+_cv_warp("opencv_warp_affine_f32", "float32", False, 0)
+# IPP on: uint8 differs by 1 level on ~0.02 % of the pixels, float32 by up to ~7e-5
+_cv_warp("opencv_warp_affine_ipp_u8", "uint8", True, 1)
+_cv_warp("opencv_warp_affine_ipp_f32", "float32", True, 1e-4)
+
+
 # ---------------------------------------------------------------------------------------
 # compat.torch (CPU tensors in, tensors out)
 # ---------------------------------------------------------------------------------------
