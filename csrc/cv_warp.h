@@ -2,7 +2,8 @@
 // uint16 and float32 with 1-4 channels, INTER_NEAREST and INTER_LINEAR: the compiled form
 // of pixelgrid/_cv_warp.py (the numpy oracle; same rules, bit-identical).  Built twice:
 // cv_warp_base.cpp (scalar) and cv_warp_avx2.cpp (-mavx2 -mfma, PG_CV_AVX2: 8-lane
-// positions; LINEAR in groups of 8 output pixels: a constant-border group whose taps are
+// positions; NEAREST in groups of 8 (all outside a constant border: the border value; all
+// inside: copied through vector-computed offsets); LINEAR in groups of 8 output pixels: a constant-border group whose taps are
 // all outside is the border value, a group whose taps are all inside is computed with
 // vectors (uint8/float32 with 3-4 channels: two pixels per register, each tap's channels
 // loaded at once; otherwise per-channel gathers), any other group pixel by pixel).
@@ -373,6 +374,33 @@ inline bool group(const CvWarpArgs& a, const T* src, const float* sx, const floa
   }
   return true;
 }
+// 8 NEAREST pixels: all outside a constant border (the border value) or all inside (copied
+// through their offsets); false: the caller computes them one by one.
+template <class T, int C>
+inline bool group_nearest(const CvWarpArgs& a, const T* src, const float* sx, const float* sy,
+                          T* out, const T* fill8) {
+  // cvtps2dq rounds half to even (cvRound); out of range: INT_MIN
+  const __m256i ix = _mm256_cvtps_epi32(_mm256_loadu_ps(sx));
+  const __m256i iy = _mm256_cvtps_epi32(_mm256_loadu_ps(sy));
+  const __m256i m1 = _mm256_set1_epi32(-1);
+  const __m256i wl = _mm256_set1_epi32(int32_t(a.W)), hl = _mm256_set1_epi32(int32_t(a.H));
+  const __m256i in = _mm256_and_si256(
+      _mm256_and_si256(_mm256_cmpgt_epi32(ix, m1), _mm256_cmpgt_epi32(wl, ix)),
+      _mm256_and_si256(_mm256_cmpgt_epi32(iy, m1), _mm256_cmpgt_epi32(hl, iy)));
+  const int mask = _mm256_movemask_ps(_mm256_castsi256_ps(in));
+  if (mask == 0 && a.border == 0) {
+    std::memcpy(out, fill8, sizeof(T) * 8 * C);
+    return true;
+  }
+  if (mask != 0xFF) return false;
+  const __m256i off = _mm256_add_epi32(
+      _mm256_mullo_epi32(iy, _mm256_set1_epi32(int32_t(a.W * C))),
+      _mm256_mullo_epi32(ix, _mm256_set1_epi32(C)));
+  alignas(32) int32_t o[8];
+  _mm256_store_si256(reinterpret_cast<__m256i*>(o), off);
+  for (int i = 0; i < 8; ++i) std::memcpy(out + i * C, src + o[i], sizeof(T) * C);
+  return true;
+}
 #endif
 
 template <class T, int C, bool LIN>
@@ -385,7 +413,7 @@ void rows(const CvWarpArgs& a, int64_t y0, int64_t y1) {
 #ifdef PG_CV_AVX2
   // the gathers use int32 element offsets; the last tap pairs' gathers are guarded
   const int64_t total = a.H * a.W * C;
-  const bool vec = LIN && a.W >= 2 && a.H >= 2 && total < (int64_t(1) << 30);
+  const bool vec = (LIN ? a.W >= 2 && a.H >= 2 : true) && total < (int64_t(1) << 30);
   const int64_t lim = (total * int64_t(sizeof(T)) - over_bytes<T, C>()) / int64_t(sizeof(T)) - a.W * C;
   T fill8[8 * C];  // 8 pixels of the border value (as store() gives it)
   for (int i = 0; i < 8; ++i)
@@ -398,7 +426,10 @@ void rows(const CvWarpArgs& a, int64_t y0, int64_t y1) {
 #ifdef PG_CV_AVX2
     if (vec) {
       for (; x + 8 <= a.OW; x += 8) {
-        if (!group<T, C>(a, src, sx + x, sy + x, out + x * C, lim, x + 8 == a.OW, fill8)) {
+        const bool done =
+            LIN ? group<T, C>(a, src, sx + x, sy + x, out + x * C, lim, x + 8 == a.OW, fill8)
+                : group_nearest<T, C>(a, src, sx + x, sy + x, out + x * C, fill8);
+        if (!done) {
           for (int64_t i = x; i < x + 8; ++i) pixel<T, C, LIN>(a, src, sx[i], sy[i], out + i * C);
         }
       }
