@@ -210,6 +210,8 @@ def test_far_points_and_degenerate_matrix() -> None:
     # beyond 2**30 a mapped border meets OpenCV's int32 overflows: refused
     with pytest.raises(ValueError, match=r"positions must stay within 2\*\*30"):
         pgo.warpAffine(x, far[0], (5, 2), flags=16, borderMode=1)
+    with pytest.raises(ValueError, match=r"within 2\*\*100"):
+        pgo.warpAffine(x, np.array([[1e-35, 0, 0], [0, 1, 0]]), (5, 2))
 
 
 # --- errors ---------------------------------------------------------------------------------

@@ -91,16 +91,23 @@ def opencv_warp_positions(back: Any, h: int, w: int, lanes: int = OPENCV_WARP_LA
 def opencv_check_positions(back: Any, h: int, w: int, boundary: str) -> None:
     """Refuse maps whose source positions leave ``[-2**30, 2**30]`` under a mapped border.
 
+    (And any map beyond ``2**100``, near float32's overflow, where ``inf - inf`` in
+    the lerp is not modelled.)
+
     Positions beyond the int32 range meet OpenCV's integer overflows in its border
     arithmetic (``BORDER_REPLICATE`` at ``+3e9`` reads the last column, ``BORDER_WRAP``
     at ``-3e9`` a column no modulo gives), which are not reproduced; a constant
     border reads the border value there, as here.
     """
-    if boundary == "constant":
-        return
     m = np.asarray(back, dtype=np.float64).reshape(2, 3)
     corners = np.array([[0, 0, 1], [w - 1, 0, 1], [0, h - 1, 1], [w - 1, h - 1, 1]], np.float64)
     far = float(np.max(np.abs(corners @ m.T)))
+    if not np.all(np.abs(m) < 2.0**100) or far >= 2.0**100:
+        # float32 positions near the overflow (inf - inf in the lerp) are not modelled
+        raise ValueError(f"the map reaches source positions up to {far:.3g}; they must stay "
+                         "within 2**100 (float32 arithmetic)")
+    if boundary == "constant":
+        return
     if far >= 2.0**30:
         raise ValueError(
             f"the map reaches source positions up to {far:.3g}; with boundary={boundary!r} "
