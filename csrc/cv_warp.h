@@ -228,34 +228,41 @@ inline void pairs_f32(const float* src, int64_t row, const int32_t* o, __m256 fa
   }
 }
 
-// uint8 with 3 or 4 channels: two pixels per register; per pixel and row the 8 bytes from
-// p00 (p00's and p01's channels; 2 bytes past p01 for C == 3: guarded by lim), widened by
-// byte shuffles; stored 4 bytes per pixel in order (the row's last pixel: C bytes).
+// uint8 with 3 or 4 channels: two pixels per register, one per 128-bit lane holding the
+// 8 bytes from p00 (p00's and p01's channels; 2 bytes past p01 for C == 3: guarded by lim)
+// and the 8 from p10; taps widened by byte shuffles; stored 4 bytes per pixel in order
+// (the row's last pixel: C bytes).
 template <int C>
 inline void pairs_u8(const uint8_t* src, int64_t row, const int32_t* o, __m256 fa, __m256 fb,
                      uint8_t* out, bool ends_row) {
   const int8_t z = -128;
-  // lane 0: pixel A (bytes 0-7), lane 1: pixel B (bytes 8-15); channel c of p00 / p01
-  const __m256i k00 = _mm256_setr_epi8(0, z, z, z, 1, z, z, z, 2, z, z, z, int8_t(C == 4 ? 3 : -128), z, z, z,
-                                       8, z, z, z, 9, z, z, z, 10, z, z, z, int8_t(C == 4 ? 11 : -128), z, z, z);
-  const __m256i k01 = _mm256_setr_epi8(int8_t(C), z, z, z, int8_t(C + 1), z, z, z, int8_t(C + 2), z, z, z,
-                                       int8_t(C == 4 ? 7 : -128), z, z, z, int8_t(8 + C), z, z, z,
-                                       int8_t(9 + C), z, z, z, int8_t(10 + C), z, z, z,
-                                       int8_t(C == 4 ? 15 : -128), z, z, z);
+  const int8_t c3 = int8_t(C == 4 ? 3 : -128), c7 = int8_t(C == 4 ? 7 : -128);
+  const int8_t c11 = int8_t(C == 4 ? 11 : -128), c15 = int8_t(C == 4 ? 15 : -128);
+  const __m256i k00 = _mm256_setr_epi8(0, z, z, z, 1, z, z, z, 2, z, z, z, c3, z, z, z,
+                                       0, z, z, z, 1, z, z, z, 2, z, z, z, c3, z, z, z);
+  const __m256i k01 = _mm256_setr_epi8(int8_t(C), z, z, z, int8_t(C + 1), z, z, z,
+                                       int8_t(C + 2), z, z, z, c7, z, z, z,
+                                       int8_t(C), z, z, z, int8_t(C + 1), z, z, z,
+                                       int8_t(C + 2), z, z, z, c7, z, z, z);
+  const __m256i k10 = _mm256_setr_epi8(8, z, z, z, 9, z, z, z, 10, z, z, z, c11, z, z, z,
+                                       8, z, z, z, 9, z, z, z, 10, z, z, z, c11, z, z, z);
+  const __m256i k11 = _mm256_setr_epi8(int8_t(8 + C), z, z, z, int8_t(9 + C), z, z, z,
+                                       int8_t(10 + C), z, z, z, c15, z, z, z,
+                                       int8_t(8 + C), z, z, z, int8_t(9 + C), z, z, z,
+                                       int8_t(10 + C), z, z, z, c15, z, z, z);
   for (int i = 0; i < 8; i += 2) {
     const uint8_t* pa = src + o[i];
     const uint8_t* pb = src + o[i + 1];
-    auto both = [](const uint8_t* p, const uint8_t* q) {
-      int64_t u, v;
-      std::memcpy(&u, p, 8);
-      std::memcpy(&v, q, 8);
-      return _mm256_broadcastsi128_si256(_mm_set_epi64x(v, u));
-    };
-    const __m256i w0 = both(pa, pb), w1 = both(pa + row, pb + row);
-    const __m256 p00 = _mm256_cvtepi32_ps(_mm256_shuffle_epi8(w0, k00));
-    const __m256 p01 = _mm256_cvtepi32_ps(_mm256_shuffle_epi8(w0, k01));
-    const __m256 p10 = _mm256_cvtepi32_ps(_mm256_shuffle_epi8(w1, k00));
-    const __m256 p11 = _mm256_cvtepi32_ps(_mm256_shuffle_epi8(w1, k01));
+    int64_t a0, a1, b0, b1;
+    std::memcpy(&a0, pa, 8);
+    std::memcpy(&a1, pa + row, 8);
+    std::memcpy(&b0, pb, 8);
+    std::memcpy(&b1, pb + row, 8);
+    const __m256i w = _mm256_set_epi64x(b1, b0, a1, a0);
+    const __m256 p00 = _mm256_cvtepi32_ps(_mm256_shuffle_epi8(w, k00));
+    const __m256 p01 = _mm256_cvtepi32_ps(_mm256_shuffle_epi8(w, k01));
+    const __m256 p10 = _mm256_cvtepi32_ps(_mm256_shuffle_epi8(w, k10));
+    const __m256 p11 = _mm256_cvtepi32_ps(_mm256_shuffle_epi8(w, k11));
     const __m256i sel = _mm256_setr_epi32(i, i, i, i, i + 1, i + 1, i + 1, i + 1);
     const __m256 va = _mm256_permutevar8x32_ps(fa, sel), vb = _mm256_permutevar8x32_ps(fb, sel);
     const __m256 r0 = _mm256_fmadd_ps(va, _mm256_sub_ps(p01, p00), p00);
