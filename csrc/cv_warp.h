@@ -93,34 +93,45 @@ inline void tap(const CvWarpArgs& a, const T* src, int64_t iy, int64_t ix, float
   for (int c = 0; c < C; ++c) v[c] = static_cast<float>(p[c]);
 }
 
-template <class T, int C, bool LIN>
-inline void pixel(const CvWarpArgs& a, const T* src, float sx, float sy, T* out) {
-  if constexpr (LIN) {
-    const int32_t ix = to_i32(std::floor(sx)), iy = to_i32(std::floor(sy));
-    const float fa = sx - static_cast<float>(ix), fb = sy - static_cast<float>(iy);
-    float p00[C], p01[C], p10[C], p11[C];
-    tap<T, C>(a, src, iy, ix, p00);
-    tap<T, C>(a, src, iy, int64_t(ix) + 1, p01);
-    tap<T, C>(a, src, int64_t(iy) + 1, ix, p10);
-    tap<T, C>(a, src, int64_t(iy) + 1, int64_t(ix) + 1, p11);
-    for (int c = 0; c < C; ++c) {
-      const float r0 = std::fma(fa, p01[c] - p00[c], p00[c]);
-      const float r1 = std::fma(fa, p11[c] - p10[c], p10[c]);
-      out[c] = store<T>(std::fma(fb, r1 - r0, r0));
+template <bool VF>
+inline float lerp1(float fa, float fb, float p00, float p01, float p10, float p11) {
+  if constexpr (VF) {  // vertical first (the ipp model)
+    const float c0 = std::fma(fb, p10 - p00, p00), c1 = std::fma(fb, p11 - p01, p01);
+    return std::fma(fa, c1 - c0, c0);
+  } else {
+    const float r0 = std::fma(fa, p01 - p00, p00), r1 = std::fma(fa, p11 - p10, p10);
+    return std::fma(fb, r1 - r0, r0);
+  }
+}
+
+template <class T, int C, bool VF>
+inline void pixel_lin(const CvWarpArgs& a, const T* src, int32_t ix, int32_t iy, float fa,
+                      float fb, T* out) {
+  float p00[C], p01[C], p10[C], p11[C];
+  tap<T, C>(a, src, iy, ix, p00);
+  tap<T, C>(a, src, iy, int64_t(ix) + 1, p01);
+  tap<T, C>(a, src, int64_t(iy) + 1, ix, p10);
+  tap<T, C>(a, src, int64_t(iy) + 1, int64_t(ix) + 1, p11);
+  for (int c = 0; c < C; ++c) out[c] = store<T>(lerp1<VF>(fa, fb, p00[c], p01[c], p10[c], p11[c]));
+}
+
+template <class T, int C>
+inline void pixel_nearest(const CvWarpArgs& a, const T* src, float sx, float sy, T* out) {
+  int64_t ix = to_i32(std::nearbyint(sx)), iy = to_i32(std::nearbyint(sy));
+  if (a.border == 0) {
+    if (ix < 0 || ix >= a.W || iy < 0 || iy >= a.H) {
+      for (int c = 0; c < C; ++c) out[c] = static_cast<T>(a.fill[c]);
+      return;
     }
   } else {
-    int64_t ix = to_i32(std::nearbyint(sx)), iy = to_i32(std::nearbyint(sy));
-    if (a.border == 0) {
-      if (ix < 0 || ix >= a.W || iy < 0 || iy >= a.H) {
-        for (int c = 0; c < C; ++c) out[c] = static_cast<T>(a.fill[c]);
-        return;
-      }
-    } else {
-      ix = border_index(ix, a.W, a.border);
-      iy = border_index(iy, a.H, a.border);
-    }
-    std::memcpy(out, src + (iy * a.W + ix) * C, sizeof(T) * C);
+    ix = border_index(ix, a.W, a.border);
+    iy = border_index(iy, a.H, a.border);
   }
+  std::memcpy(out, src + (iy * a.W + ix) * C, sizeof(T) * C);
+}
+
+inline int32_t to_i32d(double f) {
+  return (f >= -2147483648.0 && f < 2147483648.0) ? static_cast<int32_t>(f) : INT32_MIN;
 }
 
 // Source positions of output row y (see the header comment).
@@ -151,7 +162,84 @@ inline void row_positions(const CvWarpArgs& a, int64_t y, float* sx, float* sy) 
   }
 }
 
+// LINEAR taps and fractions of output row y: OpenCV's float32 positions (floor, a = sx - ix
+// in float32) or, for the ipp model, double positions (rounded to float32 for uint8, as
+// IPP's 8-bit kernels do; floor, a = f32(dx - floor(dx))).
+inline void lin_row(const CvWarpArgs& a, int64_t y, float* sx, float* sy, int32_t* ix,
+                    int32_t* iy, float* fa, float* fb) {
+  int64_t x = 0;
+  if (!a.ipp) {
+    row_positions(a, y, sx, sy);
 #ifdef PG_CV_AVX2
+    for (; x + 8 <= a.OW; x += 8) {
+      const __m256 vx = _mm256_loadu_ps(sx + x), vy = _mm256_loadu_ps(sy + x);
+      const __m256i jx = _mm256_cvttps_epi32(_mm256_floor_ps(vx));
+      const __m256i jy = _mm256_cvttps_epi32(_mm256_floor_ps(vy));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(ix + x), jx);
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(iy + x), jy);
+      _mm256_storeu_ps(fa + x, _mm256_sub_ps(vx, _mm256_cvtepi32_ps(jx)));
+      _mm256_storeu_ps(fb + x, _mm256_sub_ps(vy, _mm256_cvtepi32_ps(jy)));
+    }
+#endif
+    for (; x < a.OW; ++x) {
+      ix[x] = to_i32(std::floor(sx[x]));
+      iy[x] = to_i32(std::floor(sy[x]));
+      fa[x] = sx[x] - static_cast<float>(ix[x]);
+      fb[x] = sy[x] - static_cast<float>(iy[x]);
+    }
+    return;
+  }
+  const double u = static_cast<double>(y) * a.md[1], v = static_cast<double>(y) * a.md[4];
+  const bool r32 = a.dtype == 0;  // IPP's 8-bit kernels round the positions to float32
+#ifdef PG_CV_AVX2
+  const __m256d m0 = _mm256_set1_pd(a.md[0]), m3 = _mm256_set1_pd(a.md[3]);
+  const __m256d vu = _mm256_set1_pd(u), vv = _mm256_set1_pd(v);
+  const __m256d m2 = _mm256_set1_pd(a.md[2]), m5 = _mm256_set1_pd(a.md[5]);
+  const __m256d iota = _mm256_setr_pd(0, 1, 2, 3);
+  for (; x + 4 <= a.OW; x += 4) {
+    const __m256d xs = _mm256_add_pd(_mm256_set1_pd(static_cast<double>(x)), iota);
+    __m256d dx = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(xs, m0), vu), m2);
+    __m256d dy = _mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(xs, m3), vv), m5);
+    if (r32) {
+      dx = _mm256_cvtps_pd(_mm256_cvtpd_ps(dx));
+      dy = _mm256_cvtps_pd(_mm256_cvtpd_ps(dy));
+    }
+    const __m256d fx = _mm256_floor_pd(dx), fy = _mm256_floor_pd(dy);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(ix + x), _mm256_cvttpd_epi32(fx));
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(iy + x), _mm256_cvttpd_epi32(fy));
+    _mm_storeu_ps(fa + x, _mm256_cvtpd_ps(_mm256_sub_pd(dx, fx)));
+    _mm_storeu_ps(fb + x, _mm256_cvtpd_ps(_mm256_sub_pd(dy, fy)));
+  }
+#endif
+  for (; x < a.OW; ++x) {
+    const double xd = static_cast<double>(x);
+    double dx = (xd * a.md[0] + u) + a.md[2], dy = (xd * a.md[3] + v) + a.md[5];
+    if (r32) {
+      dx = static_cast<double>(static_cast<float>(dx));
+      dy = static_cast<double>(static_cast<float>(dy));
+    }
+    const double fx = std::floor(dx), fy = std::floor(dy);
+    ix[x] = to_i32d(fx);
+    iy[x] = to_i32d(fy);
+    fa[x] = static_cast<float>(dx - fx);
+    fb[x] = static_cast<float>(dy - fy);
+  }
+}
+
+#ifdef PG_CV_AVX2
+template <bool VF>
+inline __m256 lerp8(__m256 fa, __m256 fb, __m256 p00, __m256 p01, __m256 p10, __m256 p11) {
+  if constexpr (VF) {
+    const __m256 c0 = _mm256_fmadd_ps(fb, _mm256_sub_ps(p10, p00), p00);
+    const __m256 c1 = _mm256_fmadd_ps(fb, _mm256_sub_ps(p11, p01), p01);
+    return _mm256_fmadd_ps(fa, _mm256_sub_ps(c1, c0), c0);
+  } else {
+    const __m256 r0 = _mm256_fmadd_ps(fa, _mm256_sub_ps(p01, p00), p00);
+    const __m256 r1 = _mm256_fmadd_ps(fa, _mm256_sub_ps(p11, p10), p10);
+    return _mm256_fmadd_ps(fb, _mm256_sub_ps(r1, r0), r0);
+  }
+}
+
 // Bytes past a tap pair's first element that the gathers of group() read in the lower
 // row (beyond the last pixel only where the pair ends the buffer: guarded).
 template <class T, int C>
@@ -201,7 +289,7 @@ inline void gather_taps(const T* src, __m256i off, int64_t row, int c, __m256& p
 // float32 with 3 or 4 channels: two pixels per register, each tap's channels loaded as 4
 // floats (one past the pixel for C == 3: guarded by lim); stores of 4 floats overlap the
 // next pixel, which is stored after (the group's last pixel: C floats when it ends the row).
-template <int C>
+template <int C, bool VF>
 inline void pairs_f32(const float* src, int64_t row, const int32_t* o, __m256 fa, __m256 fb,
                       float* out, bool ends_row) {
   for (int i = 0; i < 8; i += 2) {
@@ -214,9 +302,7 @@ inline void pairs_f32(const float* src, int64_t row, const int32_t* o, __m256 fa
     const __m256 p10 = two(pa + row, pb + row), p11 = two(pa + row + C, pb + row + C);
     const __m256i sel = _mm256_setr_epi32(i, i, i, i, i + 1, i + 1, i + 1, i + 1);
     const __m256 va = _mm256_permutevar8x32_ps(fa, sel), vb = _mm256_permutevar8x32_ps(fb, sel);
-    const __m256 r0 = _mm256_fmadd_ps(va, _mm256_sub_ps(p01, p00), p00);
-    const __m256 r1 = _mm256_fmadd_ps(va, _mm256_sub_ps(p11, p10), p10);
-    const __m256 r = _mm256_fmadd_ps(vb, _mm256_sub_ps(r1, r0), r0);
+    const __m256 r = lerp8<VF>(va, vb, p00, p01, p10, p11);
     _mm_storeu_ps(out + i * C, _mm256_castps256_ps128(r));
     const __m128 hi = _mm256_extractf128_ps(r, 1);
     if (C == 4 || i < 6 || !ends_row) {
@@ -232,7 +318,7 @@ inline void pairs_f32(const float* src, int64_t row, const int32_t* o, __m256 fa
 // 8 bytes from p00 (p00's and p01's channels; 2 bytes past p01 for C == 3: guarded by lim)
 // and the 8 from p10; taps widened by byte shuffles; stored 4 bytes per pixel in order
 // (the row's last pixel: C bytes).
-template <int C>
+template <int C, bool VF>
 inline void pairs_u8(const uint8_t* src, int64_t row, const int32_t* o, __m256 fa, __m256 fb,
                      uint8_t* out, bool ends_row) {
   const int8_t z = -128;
@@ -265,9 +351,7 @@ inline void pairs_u8(const uint8_t* src, int64_t row, const int32_t* o, __m256 f
     const __m256 p11 = _mm256_cvtepi32_ps(_mm256_shuffle_epi8(w, k11));
     const __m256i sel = _mm256_setr_epi32(i, i, i, i, i + 1, i + 1, i + 1, i + 1);
     const __m256 va = _mm256_permutevar8x32_ps(fa, sel), vb = _mm256_permutevar8x32_ps(fb, sel);
-    const __m256 r0 = _mm256_fmadd_ps(va, _mm256_sub_ps(p01, p00), p00);
-    const __m256 r1 = _mm256_fmadd_ps(va, _mm256_sub_ps(p11, p10), p10);
-    const __m256 r = _mm256_fmadd_ps(vb, _mm256_sub_ps(r1, r0), r0);
+    const __m256 r = lerp8<VF>(va, vb, p00, p01, p10, p11);
     // cvtps2dq rounds half to even; packs saturate to 0..255 (INT_MIN -> 0)
     __m256i q = _mm256_cvtps_epi32(r);
     q = _mm256_packus_epi32(q, q);
@@ -279,12 +363,12 @@ inline void pairs_u8(const uint8_t* src, int64_t row, const int32_t* o, __m256 f
   }
 }
 
-template <class T, int C>
-inline bool group(const CvWarpArgs& a, const T* src, const float* sx, const float* sy, T* out,
-                  int64_t lim, bool ends_row, const T* fill8) {
-  const __m256 vsx = _mm256_loadu_ps(sx), vsy = _mm256_loadu_ps(sy);
-  const __m256i ix = _mm256_cvttps_epi32(_mm256_floor_ps(vsx));
-  const __m256i iy = _mm256_cvttps_epi32(_mm256_floor_ps(vsy));
+template <class T, int C, bool VF>
+inline bool group(const CvWarpArgs& a, const T* src, const int32_t* jx, const int32_t* jy,
+                  const float* ja, const float* jb, T* out, int64_t lim, bool ends_row,
+                  const T* fill8) {
+  const __m256i ix = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(jx));
+  const __m256i iy = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(jy));
   const __m256i m1 = _mm256_set1_epi32(-1);
   if (a.border == 0) {  // all four taps of all 8 pixels outside: fma(a, f - f, f) = f
     __m256i far = _mm256_or_si256(_mm256_cmpgt_epi32(m1, ix),
@@ -305,18 +389,17 @@ inline bool group(const CvWarpArgs& a, const T* src, const float* sx, const floa
                                        _mm256_mullo_epi32(ix, _mm256_set1_epi32(C)));
   ok = _mm256_andnot_si256(_mm256_cmpgt_epi32(off, _mm256_set1_epi32(int32_t(lim))), ok);
   if (_mm256_movemask_ps(_mm256_castsi256_ps(ok)) != 0xFF) return false;
-  const __m256 fa = _mm256_sub_ps(vsx, _mm256_cvtepi32_ps(ix));
-  const __m256 fb = _mm256_sub_ps(vsy, _mm256_cvtepi32_ps(iy));
+  const __m256 fa = _mm256_loadu_ps(ja), fb = _mm256_loadu_ps(jb);
   if constexpr (std::is_same_v<T, float> && (C == 3 || C == 4)) {
     alignas(32) int32_t o[8];
     _mm256_store_si256(reinterpret_cast<__m256i*>(o), off);
-    pairs_f32<C>(src, row, o, fa, fb, out, ends_row);
+    pairs_f32<C, VF>(src, row, o, fa, fb, out, ends_row);
     return true;
   }
   if constexpr (std::is_same_v<T, uint8_t> && (C == 3 || C == 4)) {
     alignas(32) int32_t o[8];
     _mm256_store_si256(reinterpret_cast<__m256i*>(o), off);
-    pairs_u8<C>(src, row, o, fa, fb, out, ends_row);
+    pairs_u8<C, VF>(src, row, o, fa, fb, out, ends_row);
     return true;
   }
   __m256i g[4];
@@ -337,9 +420,7 @@ inline bool group(const CvWarpArgs& a, const T* src, const float* sx, const floa
   for (int c = 0; c < C; ++c) {
     __m256 p00, p01, p10, p11;
     gather_taps<T, C>(src, off, row, c, p00, p01, p10, p11, g);
-    const __m256 r0 = _mm256_fmadd_ps(fa, _mm256_sub_ps(p01, p00), p00);
-    const __m256 r1 = _mm256_fmadd_ps(fa, _mm256_sub_ps(p11, p10), p10);
-    r[c] = _mm256_fmadd_ps(fb, _mm256_sub_ps(r1, r0), r0);
+    r[c] = lerp8<VF>(fa, fb, p00, p01, p10, p11);
   }
   if constexpr (std::is_same_v<T, float>) {
     if constexpr (C == 1) {
@@ -410,11 +491,17 @@ inline bool group_nearest(const CvWarpArgs& a, const T* src, const float* sx, co
 }
 #endif
 
-template <class T, int C, bool LIN>
+template <class T, int C, bool LIN, bool VF>
 void rows(const CvWarpArgs& a, int64_t y0, int64_t y1) {
-  std::vector<float> buf(static_cast<size_t>(2 * a.OW + 16));
+  const size_t n = static_cast<size_t>(a.OW + 8);
+  std::vector<float> buf(4 * n);
+  std::vector<int32_t> ibuf(LIN ? 2 * n : 0);
   float* sx = buf.data();
-  float* sy = sx + a.OW + 8;
+  float* sy = sx + n;
+  float* fa = sy + n;
+  float* fb = fa + n;
+  int32_t* ix = ibuf.data();
+  int32_t* iy = LIN ? ix + n : nullptr;
   const T* src = static_cast<const T*>(a.src);
   T* dst = static_cast<T*>(a.dst);
 #ifdef PG_CV_AVX2
@@ -427,39 +514,47 @@ void rows(const CvWarpArgs& a, int64_t y0, int64_t y1) {
     for (int c = 0; c < C; ++c) fill8[i * C + c] = store<T>(a.fill[c]);
 #endif
   for (int64_t y = y0; y < y1; ++y) {
-    row_positions(a, y, sx, sy);
+    if constexpr (LIN) lin_row(a, y, sx, sy, ix, iy, fa, fb);
+    else row_positions(a, y, sx, sy);
     T* out = dst + y * a.OW * C;
+    auto one = [&](int64_t i) {
+      if constexpr (LIN) pixel_lin<T, C, VF>(a, src, ix[i], iy[i], fa[i], fb[i], out + i * C);
+      else pixel_nearest<T, C>(a, src, sx[i], sy[i], out + i * C);
+    };
     int64_t x = 0;
 #ifdef PG_CV_AVX2
     if (vec) {
       for (; x + 8 <= a.OW; x += 8) {
-        const bool done =
-            LIN ? group<T, C>(a, src, sx + x, sy + x, out + x * C, lim, x + 8 == a.OW, fill8)
-                : group_nearest<T, C>(a, src, sx + x, sy + x, out + x * C, fill8);
-        if (!done) {
-          for (int64_t i = x; i < x + 8; ++i) pixel<T, C, LIN>(a, src, sx[i], sy[i], out + i * C);
-        }
+        bool done;
+        if constexpr (LIN)
+          done = group<T, C, VF>(a, src, ix + x, iy + x, fa + x, fb + x, out + x * C, lim,
+                                 x + 8 == a.OW, fill8);
+        else
+          done = group_nearest<T, C>(a, src, sx + x, sy + x, out + x * C, fill8);
+        if (!done)
+          for (int64_t i = x; i < x + 8; ++i) one(i);
       }
     }
 #endif
-    for (; x < a.OW; ++x) pixel<T, C, LIN>(a, src, sx[x], sy[x], out + x * C);
+    for (; x < a.OW; ++x) one(x);
   }
 }
 
-template <class T, bool LIN>
+template <class T, bool LIN, bool VF>
 void by_channels(const CvWarpArgs& a, int64_t y0, int64_t y1) {
   switch (a.C) {
-    case 1: rows<T, 1, LIN>(a, y0, y1); break;
-    case 2: rows<T, 2, LIN>(a, y0, y1); break;
-    case 3: rows<T, 3, LIN>(a, y0, y1); break;
-    default: rows<T, 4, LIN>(a, y0, y1); break;
+    case 1: rows<T, 1, LIN, VF>(a, y0, y1); break;
+    case 2: rows<T, 2, LIN, VF>(a, y0, y1); break;
+    case 3: rows<T, 3, LIN, VF>(a, y0, y1); break;
+    default: rows<T, 4, LIN, VF>(a, y0, y1); break;
   }
 }
 
 template <class T>
 void by_mode(const CvWarpArgs& a, int64_t y0, int64_t y1) {
-  if (a.linear) by_channels<T, true>(a, y0, y1);
-  else by_channels<T, false>(a, y0, y1);
+  if (!a.linear) by_channels<T, false, false>(a, y0, y1);
+  else if (a.ipp) by_channels<T, true, true>(a, y0, y1);
+  else by_channels<T, true, false>(a, y0, y1);
 }
 
 }  // namespace

@@ -55,20 +55,23 @@ int dtype_code(const nb::dlpack::dtype& d) {
 }
 
 // src (H, W, C) -> dst (OH, OW, C), same dtype, C in 1..4; m: the inverse map as 6
-// float32 values, fill: 4 per-channel border values (saturated to the dtype).
+// float32 values, fill: 4 per-channel border values (saturated to the dtype); ipp: the
+// approximate IPP model (LINEAR), md: the inverse map in double.
 void cv_warp_affine(const In& src, Out& dst, const std::vector<float>& m,
                     const std::vector<float>& fill, bool linear, int border, int64_t lanes,
-                    int64_t threads, bool simd) {
+                    int64_t threads, bool simd, bool ipp, const std::vector<double>& md) {
   const int code = dtype_code(src.dtype());
   need(dtype_code(dst.dtype()) == code, "dst must have the dtype of src");
   const int64_t H = src.shape(0), W = src.shape(1), C = src.shape(2);
   const int64_t OH = dst.shape(0), OW = dst.shape(1);
   need(H >= 1 && W >= 1 && C >= 1 && C <= 4, "src must be (H, W, C) with 1-4 channels");
   need(dst.shape(2) == size_t(C) && OH >= 1 && OW >= 1, "dst must be (OH, OW, C)");
-  need(m.size() == 6 && fill.size() == 4, "m needs 6 values, fill 4");
+  need(m.size() == 6 && fill.size() == 4 && md.size() == 6, "m and md need 6 values, fill 4");
   need(border >= 0 && border <= 4 && lanes >= 0 && threads >= 1, "bad border, lanes or threads");
-  CvWarpArgs a{H, W, C, OH, OW, code, linear, border, lanes, {}, {}, src.data(), dst.data()};
+  CvWarpArgs a{H, W, C, OH, OW, code, linear, border, lanes, {}, {}, src.data(), dst.data(),
+               ipp, {}};
   std::copy(m.begin(), m.end(), a.m);
+  std::copy(md.begin(), md.end(), a.md);
   std::copy(fill.begin(), fill.end(), a.fill);
   const int64_t nt = std::max<int64_t>(1, std::min({threads, OH, (OH * OW) / 16384 + 1}));
   const int64_t chunk = std::max<int64_t>(1, (OH + nt * 4 - 1) / (nt * 4));
@@ -82,7 +85,8 @@ void cv_warp_affine(const In& src, Out& dst, const std::vector<float>& m,
 void register_cv_warp(nb::module_& m) {
   m.def("cv_warp_affine", &cv_warp_affine, nb::arg("src"), nb::arg("dst"), nb::arg("m"),
         nb::arg("fill"), nb::arg("linear"), nb::arg("border"), nb::arg("lanes"),
-        nb::arg("threads"), nb::arg("simd") = true);
+        nb::arg("threads"), nb::arg("simd") = true, nb::arg("ipp") = false,
+        nb::arg("md") = std::vector<double>(6, 0.0));
 }
 
 }  // namespace pg

@@ -12,6 +12,10 @@ namespace pg {
 // border: 0 constant (taps outside read fill[c]), 1 replicate, 2 reflect (fedcba|abcdef),
 // 3 wrap, 4 reflect-101 (gfedcb|abcdef).  fill: the border value per channel, already
 // saturated to the dtype.
+// ipp (LINEAR only): the approximate model of Intel IPP's kernel instead: positions
+// (x * md0 + y * md1) + md2 in double (md: the inverse map in double; uint8: rounded to
+// float32), taps from their
+// floor, fractions rounded to float32, the lerp vertical first.
 struct CvWarpArgs {
   int64_t H, W, C, OH, OW;
   int dtype;
@@ -22,6 +26,8 @@ struct CvWarpArgs {
   float fill[4];
   const void* src;
   void* dst;
+  bool ipp;
+  double md[6];
 };
 
 }  // namespace pg

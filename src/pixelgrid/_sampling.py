@@ -57,8 +57,10 @@ FloatArray = NDArray[np.float64]
 #: summed in float32 tap by tap with fused multiply-adds (the first product
 #: rounded), as PyTorch's vectorised 2-D ``grid_sample`` kernel does; ``"opencv_warp"``:
 #: OpenCV's own ``warpAffine`` kernels (float32 positions, taps and lerps, one rule:
-#: :mod:`pixelgrid._cv_warp`; affine warps of ``(H, W, C)`` data, nearest or linear).
-SAMPLE_ARITHMETICS = ("float64", "float32_fma", "opencv_warp")
+#: :mod:`pixelgrid._cv_warp`; affine warps of ``(H, W, C)`` data, nearest or linear);
+#: ``"opencv_warp_ipp"``: the approximate model of Intel IPP's linear warp that cv2 uses
+#: with IPP on (double positions, vertical-first lerp; nearest as ``"opencv_warp"``).
+SAMPLE_ARITHMETICS = ("float64", "float32_fma", "opencv_warp", "opencv_warp_ipp")
 #: How :func:`grid_positions` maps normalised grid values to pixel positions:
 #: ``"dtype"``: PyTorch's ``GridSampler.h`` formulas in the grid's own precision,
 #: ``"float32_fma"``: its vectorised 2-D float32 kernel (``ComputeLocation``).
@@ -241,12 +243,14 @@ def sample_points(
     ``grid_points(g, S, align_corners, padding, rule)`` instead of ``pts`` (``g``:
     ``(M, k)`` normalised ``(x, y[, z])``); the compiled sampler computes them point by
     point as it samples instead of storing them first.
-    ``arithmetic="opencv_warp"`` (``affine`` only; ``fill_channels``: a border value per
-    channel) returns ``xm``'s dtype, stored as OpenCV stores it (:mod:`pixelgrid._cv_warp`).
+    ``arithmetic="opencv_warp"``/``"opencv_warp_ipp"`` (``affine`` only;
+    ``fill_channels``: a border value per channel) returns ``xm``'s dtype, stored as
+    OpenCV stores it (:mod:`pixelgrid._cv_warp`).
     """
     check_choice("arithmetic", arithmetic, SAMPLE_ARITHMETICS)
-    if arithmetic == "opencv_warp":
-        yw = _opencv_warp(xm, kernels, boundaries, fill_value, affine, engine, fill_channels)
+    if arithmetic in ("opencv_warp", "opencv_warp_ipp"):
+        yw = _opencv_warp(xm, kernels, boundaries, fill_value, affine, engine, fill_channels,
+                          arithmetic == "opencv_warp_ipp")
         if out is not None:
             out[...] = yw
             return out
@@ -298,8 +302,8 @@ def sample_points(
 
 def _opencv_warp(xm: NDArray[Any], kernels: Sequence[Kernel], boundaries: Sequence[str],
                  fill_value: float, affine: tuple[FloatArray, int, int] | None, engine: str,
-                 fill_channels: Sequence[float] | None) -> NDArray[Any]:
-    """:func:`sample_points` under ``arithmetic="opencv_warp"``: ``(h * w, C)``."""
+                 fill_channels: Sequence[float] | None, ipp: bool = False) -> NDArray[Any]:
+    """:func:`sample_points` under ``arithmetic="opencv_warp"`` (``_ipp``): ``(h * w, C)``."""
     from ._cv_warp import (
         OPENCV_WARP_BOUNDARIES,
         OPENCV_WARP_LANES,
@@ -308,7 +312,7 @@ def _opencv_warp(xm: NDArray[Any], kernels: Sequence[Kernel], boundaries: Sequen
     )
 
     if affine is None or xm.ndim != 3 or len(kernels) != 2:
-        raise ValueError("arithmetic='opencv_warp' samples an affine warp (affine=...) of "
+        raise ValueError("arithmetic='opencv_warp' (_ipp) samples an affine warp (affine=...) of "
                          "(H, W, C) data")
     if not (all(k.name == "linear" for k in kernels) or all(k.is_nearest for k in kernels)):
         raise ValueError("arithmetic='opencv_warp' takes kernel 'linear' or 'nearest' on "
@@ -324,13 +328,14 @@ def _opencv_warp(xm: NDArray[Any], kernels: Sequence[Kernel], boundaries: Sequen
     if engine != "reference":
         from ._engines import native_cv_warp
 
-        y = native_cv_warp.warp(xm, back, h, w, linear, boundaries[0], fill, OPENCV_WARP_LANES)
+        y = native_cv_warp.warp(xm, back, h, w, linear, boundaries[0], fill, OPENCV_WARP_LANES,
+                                ipp=ipp)
         if y is not None:
             return y.reshape(h * w, -1)
         if engine == "native":
             raise ValueError(f"engine='native' cannot run arithmetic='opencv_warp' on dtype "
                              f"{xm.dtype} with {xm.shape[2]} channels; use engine='auto'")
-    y = opencv_warp_reference(xm, back, h, w, linear, boundaries[0], fill)
+    y = opencv_warp_reference(xm, back, h, w, linear, boundaries[0], fill, ipp=ipp)
     return y.reshape(h * w, -1)
 
 

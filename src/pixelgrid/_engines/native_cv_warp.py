@@ -27,8 +27,11 @@ def available() -> bool:
 
 def warp(xm: NDArray[Any], back: Any, h: int, w: int, linear: bool, boundary: str,
          fill: Sequence[float], lanes: int, threads: int | None = None,
-         simd: bool = True) -> NDArray[Any] | None:
-    """``xm`` ``(H, W, C)`` warped to ``(h, w, C)`` by OpenCV's model, or ``None``."""
+         simd: bool = True, ipp: bool = False) -> NDArray[Any] | None:
+    """``xm`` ``(H, W, C)`` warped to ``(h, w, C)`` by OpenCV's model, or ``None``.
+
+    ``ipp``: the approximate model of IPP's ``INTER_LINEAR`` (``opencv_warp_reference``).
+    """
     if (not available() or xm.dtype.name not in OPENCV_WARP_DTYPES or xm.ndim != 3
             or not 1 <= xm.shape[2] <= 4 or 0 in xm.shape):
         return None
@@ -41,5 +44,6 @@ def warp(xm: NDArray[Any], back: Any, h: int, w: int, linear: bool, boundary: st
     native._ext.cv_warp_affine(
         src=src, dst=out, m=[float(v) for v in m], fill=[float(v) for v in fv],
         linear=bool(linear), border=OPENCV_WARP_BOUNDARIES[boundary], lanes=int(lanes),
-        threads=native._resolve_threads(threads), simd=simd)
+        threads=native._resolve_threads(threads), simd=simd, ipp=bool(ipp),
+        md=[float(v) for v in np.asarray(back, dtype=np.float64).reshape(6)])
     return out
