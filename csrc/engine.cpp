@@ -1,7 +1,8 @@
 // pixelgrid._native: compiled CPU engine that applies per-axis resampling plans.
 //
 // The Python wrapper (pixelgrid/_engines/native.py) validates the input, prepares the
-// plans (contiguous tap windows, typed weights) and splits the work into steps; each
+// plans (contiguous tap windows, typed weights; the SIMD tables the kernels read are
+// built here, beside those kernels: engine_tables.h) and splits the work into steps; each
 // step is one call here: a pass along one axis, a fused pass over two adjacent axes, or
 // a pure gather.  Work is split over output rows between std::threads with the GIL
 // released.  Kernels are compiled twice (baseline and AVX2+FMA) and picked at import.
@@ -25,6 +26,7 @@
 #include <thread>
 #include <vector>
 
+#include "engine_tables.h"
 #include "engine_types.h"
 #include "sampler.h"
 
@@ -78,7 +80,6 @@ Kernels pick_kernels(bool allow_simd) {
 
 Kernels g_kernels = pick_kernels(true);
 
-using RoArray = nb::ndarray<nb::ro, nb::c_contig, nb::device::cpu>;
 using RwArray = nb::ndarray<nb::c_contig, nb::device::cpu>;
 
 int64_t acc_size(int dtype, int acc64) {
@@ -112,54 +113,28 @@ void check(bool ok, const char* what) {
   if (!ok) throw std::invalid_argument(what);
 }
 
-// ---- The engine's boundary: one axis of a plan in kernel form, as named, read-only
-// objects (pixelgrid._native.AxisTables and its tables), built by
-// pixelgrid/_engines/native.py.  PlanArgs (engine_types.h) documents what each table
-// holds and how the kernels read it; unpack_plan checks every size and range, so a
-// bad table is a ValueError, never an out-of-bounds read.
+// ---- The engine's boundary: AxisTables and its SIMD tables (engine_tables.h; the
+// tables are built beside the kernels that read them, u8_avx2_tables.cpp and
+// f32_avx2_tables.cpp).  unpack_plan below checks every size and range.
 
-// Byte-pair tables of the 8-bit horizontal kernel (PlanArgs::sbase, smask, sw, sbias).
-struct SmallGroupTables {
-  int shift;  // PlanArgs::sbits: the int16 sum is shifted right by this (left if < 0)
-  RoArray base, mask, weight, bias;
-};
+PlanArgs unpack_plan(const AxisTables& t, int64_t accsz);
 
-// Group tables of the 8-bit horizontal kernel for interleaved channels
-// (PlanArgs::gC, gnp, gbase, gmask, gw, gbias).
-struct GroupTables {
-  int64_t channels, pairs;
-  RoArray base, mask, weight, bias;
-  std::optional<SmallGroupTables> small;
-};
-
-// Two-phase tables of the float32 kernel (PlanArgs::fe0..fb1, foff, fw, fbias).
-struct TwoPhaseTables {
-  int64_t e0, e1, b0, b1;
-  RoArray offset, weight, bias;
-};
-
-// Permute tables of the float32 kernel for interleaved channels (PlanArgs::pC, pbase,
-// prel, pw, pbias; with `blocks`, variable blocks PlanArgs::pstart).
-struct PermTables {
-  int64_t channels;
-  RoArray base, rel, weight, bias;
-  std::optional<RoArray> blocks;
-  std::optional<TwoPhaseTables> two_phase;
-};
-
-// One axis: taps at start[o] + t (windowed) or index[o, t], their weights (float32,
-// float64, int32 or int64 as the accumulator), per-output bias, and the optional SIMD
-// tables.
-struct AxisTables {
-  int64_t n_in, n_out, taps;
-  int bits;       // fixed-point shift of the sums (0 for floats)
-  bool windowed;  // start (contiguous taps) rather than index
-  bool split;     // quads hold int16 hi/lo weight parts (PlanArgs::wsplit)
-  std::optional<RoArray> start, index, quads;
-  RoArray weight, bias;
-  std::optional<GroupTables> groups;
-  std::optional<PermTables> perm;
-};
+// A getter of an array field as a read-only numpy array (a view: the array's owner,
+// the caller's numpy array or a builder's vector, stays alive with it).
+// (kView: no copy and no reference_internal, which an array with an owner refuses.)
+using NumpyRo = nb::ndarray<nb::numpy, nb::ro>;
+constexpr auto kView = nb::rv_policy::reference;
+template <class C>
+auto table_field(RoArray C::*f) {
+  return [f](const C& c) { return NumpyRo(c.*f); };
+}
+template <class C>
+auto table_field(std::optional<RoArray> C::*f) {
+  return [f](const C& c) -> std::optional<NumpyRo> {
+    if (!(c.*f)) return std::nullopt;
+    return NumpyRo(*(c.*f));
+  };
+}
 
 void bind_tables(nb::module_& m) {
   using nb::arg;
@@ -170,10 +145,10 @@ void bind_tables(nb::module_& m) {
               RoArray bias) { new (t) SmallGroupTables{shift, base, mask, weight, bias}; },
            arg("shift"), arg("base"), arg("mask"), arg("weight"), arg("bias"))
       .def_ro("shift", &SmallGroupTables::shift)
-      .def_ro("base", &SmallGroupTables::base)
-      .def_ro("mask", &SmallGroupTables::mask)
-      .def_ro("weight", &SmallGroupTables::weight)
-      .def_ro("bias", &SmallGroupTables::bias);
+      .def_prop_ro("base", table_field(&SmallGroupTables::base), kView)
+      .def_prop_ro("mask", table_field(&SmallGroupTables::mask), kView)
+      .def_prop_ro("weight", table_field(&SmallGroupTables::weight), kView)
+      .def_prop_ro("bias", table_field(&SmallGroupTables::bias), kView);
   nb::class_<GroupTables>(m, "GroupTables",
                           "Group tables of the 8-bit horizontal kernel (read-only).")
       .def("__init__",
@@ -185,10 +160,10 @@ void bind_tables(nb::module_& m) {
            arg("bias"), arg("small") = nb::none())
       .def_ro("channels", &GroupTables::channels)
       .def_ro("pairs", &GroupTables::pairs)
-      .def_ro("base", &GroupTables::base)
-      .def_ro("mask", &GroupTables::mask)
-      .def_ro("weight", &GroupTables::weight)
-      .def_ro("bias", &GroupTables::bias)
+      .def_prop_ro("base", table_field(&GroupTables::base), kView)
+      .def_prop_ro("mask", table_field(&GroupTables::mask), kView)
+      .def_prop_ro("weight", table_field(&GroupTables::weight), kView)
+      .def_prop_ro("bias", table_field(&GroupTables::bias), kView)
       .def_ro("small", &GroupTables::small);
   nb::class_<TwoPhaseTables>(m, "TwoPhaseTables",
                              "Two-phase tables of the float32 kernel (read-only).")
@@ -203,9 +178,9 @@ void bind_tables(nb::module_& m) {
       .def_ro("e1", &TwoPhaseTables::e1)
       .def_ro("b0", &TwoPhaseTables::b0)
       .def_ro("b1", &TwoPhaseTables::b1)
-      .def_ro("offset", &TwoPhaseTables::offset)
-      .def_ro("weight", &TwoPhaseTables::weight)
-      .def_ro("bias", &TwoPhaseTables::bias);
+      .def_prop_ro("offset", table_field(&TwoPhaseTables::offset), kView)
+      .def_prop_ro("weight", table_field(&TwoPhaseTables::weight), kView)
+      .def_prop_ro("bias", table_field(&TwoPhaseTables::bias), kView);
   nb::class_<PermTables>(m, "PermTables", "Permute tables of the float32 kernel (read-only).")
       .def("__init__",
            [](PermTables* t, int64_t channels, RoArray base, RoArray rel, RoArray weight,
@@ -216,24 +191,32 @@ void bind_tables(nb::module_& m) {
            arg("channels"), arg("base"), arg("rel"), arg("weight"), arg("bias"),
            arg("blocks") = nb::none(), arg("two_phase") = nb::none())
       .def_ro("channels", &PermTables::channels)
-      .def_ro("base", &PermTables::base)
-      .def_ro("rel", &PermTables::rel)
-      .def_ro("weight", &PermTables::weight)
-      .def_ro("bias", &PermTables::bias)
-      .def_ro("blocks", &PermTables::blocks)
+      .def_prop_ro("base", table_field(&PermTables::base), kView)
+      .def_prop_ro("rel", table_field(&PermTables::rel), kView)
+      .def_prop_ro("weight", table_field(&PermTables::weight), kView)
+      .def_prop_ro("bias", table_field(&PermTables::bias), kView)
+      .def_prop_ro("blocks", table_field(&PermTables::blocks), kView)
       .def_ro("two_phase", &PermTables::two_phase);
   nb::class_<AxisTables>(m, "AxisTables",
                          "One axis of a plan in kernel form (read-only; see native.py _make).")
       .def("__init__",
            [](AxisTables* t, int64_t n_in, int64_t n_out, int64_t taps, int bits, bool windowed,
               RoArray weight, RoArray bias, std::optional<RoArray> start,
-              std::optional<RoArray> index, std::optional<RoArray> quads, bool split) {
+              std::optional<RoArray> index) {
+             // int32 weights in windows (8-bit and 16-bit data): their packed int16 pairs
+             // for the AVX2 kernels (build_quads, u8_avx2_tables.cpp)
+             std::optional<RoArray> quads;
+             bool split = false;
+             if (windowed && weight.dtype() == nb::dtype<int32_t>() && n_out >= 1 && taps >= 0) {
+               check(nbytes(weight) == n_out * taps * 4, "plan weight array has the wrong size");
+               quads = build_quads(static_cast<const int32_t*>(weight.data()), n_out, taps,
+                                   &split);
+             }
              new (t) AxisTables{n_in,  n_out, taps,   bits, windowed, split,       start,
                                 index, quads, weight, bias, std::nullopt, std::nullopt};
            },
            arg("n_in"), arg("n_out"), arg("taps"), arg("bits"), arg("windowed"),
-           arg("weight"), arg("bias"), arg("start") = nb::none(), arg("index") = nb::none(),
-           arg("quads") = nb::none(), arg("split") = false)
+           arg("weight"), arg("bias"), arg("start") = nb::none(), arg("index") = nb::none())
       .def(
           "with_tables",
           [](const AxisTables& t, std::optional<GroupTables> groups,
@@ -245,17 +228,44 @@ void bind_tables(nb::module_& m) {
           },
           arg("groups") = nb::none(), arg("perm") = nb::none(),
           "A copy with these SIMD tables added.")
+      .def(
+          "with_groups",
+          [](const AxisTables& t, int64_t channels, bool left) {
+            check(t.weight.dtype() == nb::dtype<int32_t>() &&
+                      t.bias.dtype() == nb::dtype<int32_t>(),
+                  "group tables need int32 weights and bias");
+            unpack_plan(t, 4);  // every size and range checked before the builder reads them
+            AxisTables c = t;
+            c.groups = build_groups(t, channels, left);
+            return c;
+          },
+          arg("channels"), arg("left") = false,
+          "A copy with the 8-bit group tables for this many interleaved channels, where "
+          "they pay (left: the wide model's first pass).")
+      .def(
+          "with_perm",
+          [](const AxisTables& t, int64_t channels) {
+            check(t.weight.dtype() == nb::dtype<float>() && t.bias.dtype() == nb::dtype<float>(),
+                  "perm tables need float32 weights and bias");
+            unpack_plan(t, 4);  // every size and range checked before the builder reads them
+            AxisTables c = t;
+            c.perm = build_perm(t, channels);
+            return c;
+          },
+          arg("channels"),
+          "A copy with the float32 permute tables for this many interleaved channels, "
+          "where they pay.")
       .def_ro("n_in", &AxisTables::n_in)
       .def_ro("n_out", &AxisTables::n_out)
       .def_ro("taps", &AxisTables::taps)
       .def_ro("bits", &AxisTables::bits)
       .def_ro("windowed", &AxisTables::windowed)
       .def_ro("split", &AxisTables::split)
-      .def_ro("start", &AxisTables::start)
-      .def_ro("index", &AxisTables::index)
-      .def_ro("quads", &AxisTables::quads)
-      .def_ro("weight", &AxisTables::weight)
-      .def_ro("bias", &AxisTables::bias)
+      .def_prop_ro("start", table_field(&AxisTables::start), kView)
+      .def_prop_ro("index", table_field(&AxisTables::index), kView)
+      .def_prop_ro("quads", table_field(&AxisTables::quads), kView)
+      .def_prop_ro("weight", table_field(&AxisTables::weight), kView)
+      .def_prop_ro("bias", table_field(&AxisTables::bias), kView)
       .def_ro("groups", &AxisTables::groups)
       .def_ro("perm", &AxisTables::perm);
 }

@@ -13,7 +13,9 @@ enum DType : int { U8 = 0, I8 = 1, U16 = 2, I16 = 3, F32 = 4, F64 = 5, I32 = 6 }
 // dispatcher picks at most this many and sizes the kernels' row buffers for it.
 constexpr int64_t kMaxSweepRows = 16;
 
-// One axis plan, prepared by the Python wrapper.
+// One axis plan: its windows or indices, weights and bias prepared by the Python
+// wrapper, its optional SIMD tables built in C++ (u8_avx2_tables.cpp, f32_avx2_tables.cpp;
+// engine_tables.h), all unpacked and checked by unpack_plan (engine.cpp).
 //   contig: out[o] = bias[o] + sum_t weight[o*K+t] * in[start[o] + t]
 //   else:   out[o] = bias[o] + sum_t weight[o*K+t] * in[index[o*K+t]]
 // weight/bias have the accumulator type of the step: float (F32), double (F64),

@@ -1,5 +1,7 @@
 // AVX2 + FMA kernels for float32 rows.  Included by kernels.h inside its anonymous
 // namespace, in the AVX2 build only.
+// The permute, variable-block and two-phase tables the horizontal kernels below read
+// (PlanArgs::pbase, pstart, fw) are built beside them in f32_avx2_tables.cpp.
 
 // Outputs before dst's first 32-byte boundary (done without SIMD, so that every vector
 // store of a row is aligned).  NumPy's large arrays start 16 bytes past a page boundary:

@@ -1,6 +1,8 @@
 // AVX2 kernels for 8-bit data with int16 fixed-point weights and an int32 accumulator
 // (exact: every product and pair sum fits int32, and the caller proved the total does).
 // Included by kernels.h inside its anonymous namespace, in the AVX2 build only.
+// The weight quads, group and byte-pair tables they read (PlanArgs::wq, gbase, sbase)
+// are built beside them in u8_avx2_tables.cpp.
 
 
 template <class T>

@@ -872,6 +872,106 @@ def test_small_weights_byte_pairs_bad_tables() -> None:
             native._ext.single(x, out, 0, 0, 1, 3, bad, 1)
 
 
+# ----------------------------------------------------------------------------------------
+# The SIMD tables, built in C++ beside the kernels that read them (csrc/*_tables.cpp)
+# ----------------------------------------------------------------------------------------
+def test_two_phase_tables_of_2x_bilinear_by_hand() -> None:
+    # 2x bilinear on the half-pixel grid: output o samples input o/2 - 1/4, so output 2j
+    # reads inputs j-1, j with weights 1/4, 3/4 and output 2j+1 reads j, j+1 with 3/4,
+    # 1/4 (offsets -1 and 0, no bias).  The clamped first and last outputs read one
+    # pixel and break the pattern: the range is outputs 2 .. 2n-2, cut to whole steps
+    # of 16 outputs from 2.
+    from pixelgrid._plan import plan
+
+    for n in (64, 100, 257):
+        ph = native._with_perm(plan(n, 2 * n), 1).perm.two_phase
+        assert ph is not None
+        np.testing.assert_array_equal(np.asarray(ph.offset), [-1, 0])
+        np.testing.assert_array_equal(np.asarray(ph.weight).reshape(2, 2),
+                                      [[0.25, 0.75], [0.75, 0.25]])
+        np.testing.assert_array_equal(np.asarray(ph.bias), [0.0, 0.0])
+        assert (ph.e0, ph.e1) == (2, 2 + (2 * n - 3) // 16 * 16)
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+def test_float32_fixed_block_tables_match_oracle(channels: int) -> None:
+    # Downsampling by about 2: variable blocks would hold few outputs each, so the
+    # float32 horizontal kernel takes fixed blocks of 8 (two permutes and a blend per
+    # tap) instead; both pass orders, against the oracle.
+    from pixelgrid._plan import plan
+
+    n, m, kernel = {1: (100, 51, "linear"), 2: (100, 48, "linear"), 3: (64, 27, "box"),
+                    4: (100, 42, "linear")}[channels]
+    rng = np.random.default_rng(61 + channels)
+    pw, ph = plan(n, m, kernel=kernel), plan(9, 13, kernel=kernel)
+    tables = native._with_perm(pw, channels)
+    assert tables.perm is not None and tables.perm.blocks is None
+    assert tables.perm.two_phase is None
+    x = random_input(rng, (9, n, channels), np.float32)
+    for plans in ([(1, pw)], [(0, ph), (1, pw)], [(1, pw), (0, ph)]):
+        for threads in (1, 2):
+            y = native.apply_plans(x, plans, threads=threads)
+            check(y, oracle(x, plans), x, plans)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.int8])
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+def test_group_tables_with_split_weights_match_oracle(dtype: type, channels: int) -> None:
+    # 22-bit weights (Pillow's precision) do not fit int16: the 8-bit kernels take each
+    # as hi * 256 + lo and the weight quads and group tables hold both parts.  Up and
+    # down, 2 to 6 taps, against the oracle.
+    from pixelgrid._plan import fixed_point, plan
+
+    rng = np.random.default_rng(71 + channels)
+    for n, m, kernel in ((40, 67, "cubic"), (97, 130, "linear"), (64, 50, "lanczos3")):
+        pw = fixed_point(plan(n, m, kernel=kernel), 22)
+        ph = fixed_point(plan(7, 12, kernel=kernel), 22)
+        pr = native._prepare(pw, "i32")
+        assert pr.tables.split and pr.tables.quads is not None
+        tables = native._with_groups(pw, pr, channels)
+        assert tables.groups is not None and tables.groups.channels == channels
+        x = random_input(rng, (7, n, channels), dtype)
+        for plans in ([(1, pw)], [(0, ph), (1, pw)], [(1, pw), (0, ph)]):
+            y = native.apply_plans(x, plans, threads=2)
+            check(y, oracle(x, plans), x, plans)
+
+
+def test_wide_model_first_pass_byte_pair_tables() -> None:
+    # pixelgrid's own uint8 2x bilinear resize (the wide model, W first into an int16
+    # intermediate): the first pass takes the byte-pair tables with a left shift
+    # (shift < 0); the result must be the model's definition.
+    from pixelgrid._arrays import own_fixed
+    from pixelgrid._resize import make_plans
+
+    rng = np.random.default_rng(81)
+    x = random_input(rng, (32, 40, 3), np.uint8)
+    plans = own_fixed(make_plans(x.shape, (64, 80), kernel="linear", antialias=False),
+                      x.dtype)
+    calls = native._calls_for(x, [(a, p) for a, p in plans if not p.is_identity])
+    shifts = [t.groups.small.shift for c in calls for t in c.args
+              if type(t).__name__ == "AxisTables" and t.groups is not None
+              and t.groups.small is not None]
+    assert shifts and min(shifts) < 0
+    check(native.apply_plans(x, plans, threads=2), wide_oracle(x, plans), x, plans)
+
+
+def test_simd_tables_are_built_once_per_plan_and_checked() -> None:
+    # The tables are cached per plan and channel count; the builders refuse weights of
+    # another accumulator type (they would misread them).
+    from pixelgrid._plan import fixed_point, plan
+
+    p = plan(75, 100)
+    assert native._with_perm(p, 3) is native._with_perm(p, 3)
+    assert native._with_perm(p, 3) is not native._with_perm(p, 2)
+    pf = fixed_point(p, 14)
+    pr = native._prepare(pf, "i32")
+    assert native._with_groups(pf, pr, 3) is native._with_groups(pf, pr, 3)
+    with pytest.raises(ValueError, match="perm tables need float32"):
+        pr.tables.with_perm(channels=3)
+    with pytest.raises(ValueError, match="group tables need int32"):
+        native._prepare(p, "f32").tables.with_groups(channels=3)
+
+
 def test_wide_rows_small_batches_match_oracle() -> None:
     # Rows of ~48 KiB: the engine batches 4 of them (its buffer holds ~192 KiB), or
     # rings 3 ahead when the W axis goes first.

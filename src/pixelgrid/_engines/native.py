@@ -30,7 +30,7 @@ import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, NamedTuple
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
@@ -147,9 +147,11 @@ def _resolve_threads(threads: int | None) -> int:
 class _Prepared:
     """A plan in kernel form for one accumulator kind.
 
-    Its arrays by name (the SIMD table builders below read them) and :attr:`tables`,
-    the read-only ``pixelgrid._native.AxisTables`` the kernels receive (csrc/engine.cpp
-    documents each field and checks every size and range).
+    Its arrays by name and :attr:`tables`, the read-only ``pixelgrid._native.AxisTables``
+    the kernels receive (csrc/engine_tables.h documents each field; csrc/engine.cpp checks
+    every size and range).  The SIMD tables the kernels also read are built in C++ beside
+    them: the 8-bit weight quads with the ``AxisTables``, the group and permute tables by
+    its ``with_groups`` and ``with_perm`` (cached per plan and channel count below).
     """
 
     n_in: int
@@ -160,8 +162,6 @@ class _Prepared:
     index: NDArray[np.int32] | None  # else: output o reads index[o, t]
     weight: NDArray[Any]  # (n_out, taps) in the accumulator's type
     bias: NDArray[Any]  # (n_out,)
-    quads: NDArray[np.int32] | None  # int16-pair weights of the 8-bit kernels (_quads)
-    split: bool  # quads hold hi/lo parts (_split)
     absmax: float  # max over outputs of sum |w| (integer kinds: of the fixed weights)
     biasmax: float
 
@@ -171,12 +171,11 @@ class _Prepared:
 
     @cached_property
     def tables(self) -> Any:
-        """The ``pixelgrid._native.AxisTables`` of this plan (no SIMD tables yet)."""
+        """The ``pixelgrid._native.AxisTables`` of this plan (no group or permute tables)."""
         assert _ext is not None
         return _ext.AxisTables(n_in=self.n_in, n_out=self.n_out, taps=self.taps,
                                bits=self.bits, windowed=self.windowed, weight=self.weight,
-                               bias=self.bias, start=self.start, index=self.index,
-                               quads=self.quads, split=self.split)
+                               bias=self.bias, start=self.start, index=self.index)
 
 
 _cache: weakref.WeakKeyDictionary[AxisPlan, dict[str, Any]] = weakref.WeakKeyDictionary()
@@ -282,7 +281,7 @@ def _prepare(p: AxisPlan, kind: str) -> _Prepared:
     if kind == "gather":
         idx = np.ascontiguousarray(index[:, 0], dtype=np.int32)
         zero = np.zeros(0)
-        res = _Prepared(n_in, n_out, 1, 0, None, idx, zero, zero, None, False, 1.0, 0.0)
+        res = _Prepared(n_in, n_out, 1, 0, None, idx, zero, zero, 1.0, 0.0)
     elif kind in ("f32", "f64"):
         w = np.asarray(p.weight, dtype=np.float64)
         fill = np.asarray(p.fill, dtype=np.float64)
@@ -321,326 +320,45 @@ def _make(
     if win is None:
         return _Prepared(n_in, n_out, int(w.shape[1]), bits, None,
                          np.ascontiguousarray(index, dtype=np.int32),
-                         np.ascontiguousarray(w, dtype=acc), b, None, False, absmax, biasmax)
+                         np.ascontiguousarray(w, dtype=acc), b, absmax, biasmax)
     start, dense = win
-    wq, wsplit = _quads(dense) if acc is np.int32 else (None, 0)
     return _Prepared(n_in, n_out, int(dense.shape[1]), bits, np.ascontiguousarray(start), None,
-                     np.ascontiguousarray(dense, dtype=acc), b, wq, bool(wsplit), absmax, biasmax)
-
-
-def _split(w: NDArray[Any]) -> tuple[int, list[NDArray[np.int64]]]:
-    """Weights as int16 parts for ``madd``.
-
-    ``[w]`` if they fit int16, else ``[hi, lo]`` with ``w = hi * 256 + lo`` and
-    ``0 <= lo < 256`` (needs ``|w| < 2**23``: 22-bit Pillow-precision weights).
-    Returns ``(wsplit, parts)``; wsplit -1: too large.
-    """
-    w = np.asarray(w, dtype=np.int64)
-    if w.size == 0 or (w.min() >= -(2**15) and w.max() < 2**15):
-        return 0, [w]
-    if w.min() < -(2**23) or w.max() >= 2**23:
-        return -1, []
-    return 1, [w >> 8, w & 255]
-
-
-def _pairs(w: NDArray[np.int64]) -> NDArray[np.int32]:
-    """Adjacent columns as packed int16 pairs ``(w0 & 0xffff) | (w1 << 16)``."""
-    w16 = w.astype(np.int16).view(np.uint16).astype(np.uint32)
-    return (w16[..., 0::2] | (w16[..., 1::2] << np.uint32(16))).view(np.int32)
-
-
-def _quads(dense: NDArray[Any]) -> tuple[NDArray[np.int32] | None, int]:
-    """Weights as packed int16 pairs for the 8-bit SIMD kernels, or None if too large.
-
-    For each output and group of 4 taps: 8 int32 ``[p01]*4 + [p23]*4`` with
-    ``p01 = (w0 & 0xffff) | (w1 << 16)``; with split weights (see :func:`_split`)
-    the 8 of the high parts are followed by 8 of the low parts.
-    """
-    n_out, taps = dense.shape
-    wsplit, parts = _split(dense)
-    if taps == 0 or wsplit < 0:
-        return None, 0
-    nq = (taps + 3) // 4
-    out = []
-    for part in parts:
-        w = np.zeros((n_out, nq * 4), np.int64)
-        w[:, :taps] = part
-        pairs = _pairs(w).reshape(n_out, nq, 2, 1)  # (n_out, nq, [p01, p23])
-        out.append(np.broadcast_to(pairs, (n_out, nq, 2, 4)).reshape(n_out, nq, 8))
-    return np.ascontiguousarray(np.concatenate(out, axis=2).reshape(n_out, -1)), wsplit
-
-
-def _lane_windows(
-    start: Any, n_in: int, c: int, ng: int, lane: int, shift: int, reach: int
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.int64], NDArray[np.bool_]]:
-    """Where the 8-bit group kernels load: groups of two lanes of ``lane`` elements.
-
-    Each lane loads 16 bytes at ``base`` (then also at ``base + shift`` and so on for
-    later tap pairs, which must stay in the row); element ``j`` reads bytes ``rel[j]``
-    and ``rel[j] + reach``.  Returns the output pixel of every element, ``base`` per lane
-    (``(ng, 2)``), ``rel`` (``(ng, 2, lane)``, 0 where not ok) and per group whether its
-    lanes' taps fit their 16 bytes.
-    """
-    e = np.arange(ng * 2 * lane)
-    o = e // c
-    s0 = (np.asarray(start, dtype=np.int64)[o] * c + e % c).reshape(ng, 2, lane)
-    base = np.minimum(s0.min(axis=2), n_in * c - 16 - shift)
-    rel = s0 - base[:, :, None]
-    ok = ((base >= 0).all(axis=1) & (rel.min(axis=(1, 2)) >= 0)
-          & (rel.max(axis=(1, 2)) + reach <= 15))
-    return o, base, np.where(ok[:, None, None], rel, 0), ok
-
-
-def _groups(pr: _Prepared, c: int, left: bool = False) -> Any:
-    """Group tables of the 8-bit horizontal kernel for ``c`` interleaved channels.
-
-    The output row is cut into groups of 8 elements, two lanes of 4; the taps of a
-    lane's elements must lie in 16 bytes (shifted by ``2c`` per tap pair).  None when
-    fewer than half the groups qualify (fast downsampling: the per-pixel kernel wins).
-    Returns a ``pixelgrid._native.GroupTables`` (PlanArgs::gbase and the rest).
-    """
-    n_in, n_out = pr.n_in, pr.n_out
-    start, dense, bias = pr.start, pr.weight, pr.bias
-    if start is None or pr.quads is None or not 1 <= c <= 4 or dense.shape[1] == 0:
-        return None
-    taps = dense.shape[1]
-    npair = (taps + 1) // 2
-    ng = n_out * c // 8
-    if ng == 0:
-        return None
-    o, base, rel, ok = _lane_windows(start, n_in, c, ng, 4, 2 * c * (npair - 1), c)
-    if ok.mean() < 0.5:
-        return None
-    mask = np.full((ng, 2, 4, 4), -128, np.int8)
-    mask[..., 0] = rel
-    mask[..., 2] = rel + c
-    w = np.zeros((n_out, 2 * npair), np.int64)
-    w[:, :taps] = dense
-    _, parts = _split(w)
-    # (ng, npair, part, 8 elements)
-    gw = np.stack([_pairs(part)[o].reshape(ng, 8, npair).transpose(0, 2, 1) for part in parts],
-                  axis=2)
-    gbase = np.where(ok[:, None], base, -1).astype(np.int32)
-    return _ext.GroupTables(
-        channels=c, pairs=npair, base=np.ascontiguousarray(gbase),
-        mask=np.ascontiguousarray(mask), weight=np.ascontiguousarray(gw, dtype=np.int32),
-        bias=np.ascontiguousarray(bias[o].reshape(ng, 8), dtype=np.int32),
-        small=_small_groups(pr, c, left))
-
-
-def _small_groups(pr: _Prepared, c: int, left: bool = False) -> Any:
-    """Byte-pair tables of the 8-bit horizontal kernel (``SmallGroupTables``), or None.
-
-    For at most 2 taps whose weights and biases are small integers times a common power
-    of two (2x bilinear: 0.25 and 0.75 are 1 and 3 times 2**-2): dividing all of them and
-    ``bits`` by that power gives the same ``(acc >> bits)`` exactly.  The kernel sums both
-    taps with ``_mm256_maddubs_epi16``, which saturates its pair sums, then adds the bias
-    in int16: so the reduced weights must fit int8, ``255 * (|w0| + |w1|)`` must not
-    saturate and the total must fit int16 for uint8 and for int8 data (offset by 128).
-    Groups of 16 outputs, two lanes of 8 whose taps lie in 16 bytes.
-    ``left`` (the wide model's first pass, int16 output, ``bits == 0``): the weights'
-    common power of two ``2**l`` is taken out and the kernel computes
-    ``(sum << l) + bias`` (``sbits = -l``), exact modulo 2**16, the bias in int16.
-    """
-    n_in, n_out, bits = pr.n_in, pr.n_out, pr.bits
-    start, dense = pr.start, np.asarray(pr.weight, dtype=np.int64)
-    bias = np.asarray(pr.bias, dtype=np.int64)
-    taps = dense.shape[1]
-    ngs = n_out * c // 16
-    if taps > 2 or ngs < 2 or n_in * c < 16:
-        return None
-    w = np.zeros((n_out, 2), np.int64)
-    w[:, :taps] = dense
-    if left and bits == 0:
-        vals = np.abs(w[w != 0])
-        if vals.size == 0 or bias.min() < -32768 or bias.max() > 32767:
-            return None
-        ls = int(np.log2(vals & -vals).min())
-        wr, br = w >> ls, bias
-        mag = np.abs(wr).sum(1)
-        if wr.min() < -128 or wr.max() > 127 or 255 * mag.max() > 32767 or ls > 15:
-            return None
-        shift = bits + ls  # sbits = bits - shift = -ls
-    else:
-        vals = np.concatenate([w.ravel(), bias])
-        vals = np.abs(vals[vals != 0])
-        shift = bits if vals.size == 0 else min(bits, int(np.log2(vals & -vals).min()))
-        wr, br = w >> shift, bias >> shift
-        mag = np.abs(wr).sum(1)
-        # uint8: sum in [-255 * mag, 255 * mag] + bias; int8 (x + 128): the bias is reduced
-        # by 128 * (w0 + w1), the sum of the weighted offsets
-        span = np.maximum(255 * mag + np.abs(br), 255 * mag + np.abs(br - 128 * wr.sum(1)))
-        if wr.min() < -128 or wr.max() > 127 or span.max() > 32767 or bits - shift > 15:
-            return None
-    tap1 = c if taps == 2 else 0
-    o, base, rel, ok = _lane_windows(start, n_in, c, ngs, 8, 0, tap1)
-    if ok.mean() < 0.5:
-        return None
-    smask = np.stack([rel, rel + tap1], axis=-1).astype(np.int8)
-    sw = wr[o].reshape(ngs, 2, 8, 2).astype(np.int8)
-    sbase = np.where(ok[:, None], base, -1).astype(np.int32)
-    return _ext.SmallGroupTables(
-        shift=bits - shift, base=np.ascontiguousarray(sbase), mask=np.ascontiguousarray(smask),
-        weight=np.ascontiguousarray(sw),
-        bias=np.ascontiguousarray(br[o].reshape(ngs, 16), dtype=np.int16))
+                     np.ascontiguousarray(dense, dtype=acc), b, absmax, biasmax)
 
 
 def _with_groups(p: AxisPlan, pr: _Prepared, c: int) -> Any:
-    """The ``AxisTables`` of ``p`` (int32 form ``pr``) with its 8-bit group tables for ``c``."""
+    """The ``AxisTables`` of ``p`` (int32 form ``pr``) with its 8-bit group tables for ``c``.
+
+    Built once per plan and channel count (``AxisTables.with_groups``,
+    csrc/u8_avx2_tables.cpp): none where they do not pay.
+    """
     key = f"groups{c}"
     with _cache_lock:
         entry = _cache.get(p)
         if entry is not None and key in entry:
             return entry[key]
-    g = _groups(pr, c)
-    res = pr.tables if g is None else pr.tables.with_tables(groups=g)
+    res = pr.tables.with_groups(channels=c)
     with _cache_lock:
         _cache.setdefault(p, {})[key] = res
     return res
 
 
 def _with_perm(p: AxisPlan, c: int) -> Any:
-    """The float32 ``AxisTables`` of ``p`` with the permute tables for ``c`` channels."""
+    """The float32 ``AxisTables`` of ``p`` with the permute tables for ``c`` channels.
+
+    Built once per plan and channel count (``AxisTables.with_perm``,
+    csrc/f32_avx2_tables.cpp): fixed or variable blocks, two-phase tables for one
+    channel, none where they do not pay.
+    """
     key = f"perm{c}"
     with _cache_lock:
         entry = _cache.get(p)
         if entry is not None and key in entry:
             return entry[key]
-    pr = _prepare(p, "f32")
-    res = pr.tables
-    if pr.start is not None and 1 <= pr.taps <= 8 and c <= 4:
-        start = np.asarray(pr.start, dtype=np.int64)
-        w = pr.weight
-        bias = pr.bias
-        n_out, k = w.shape
-        n = n_out * c
-        nb = (n + 7) // 8
-        e = np.minimum(np.arange(nb * 8), n - 1)
-        o = e // c
-        s0 = (start[o] * c + e % c).reshape(nb, 8)
-        base = np.minimum(s0.min(axis=1), p.in_size * c - 16)
-        rel = s0 - base[:, None]
-        ok = (base >= 0) & (rel.max(axis=1) + (k - 1) * c <= 15) & (rel.min(axis=1) >= 0)
-        var = _var_blocks(start, w, bias, p.in_size, c)
-        if var is not None and ok.mean() >= 0.5:
-            # ops per 8 outputs: fixed blocks 2 loads + k (2 permutes, blend, FMA) + store;
-            # variable blocks k (load, permute, FMA) + store per m_avg outputs
-            m_avg = n / len(var.base)
-            if (3 * k + 1) * 8 / m_avg > 0.9 * (5 * k + 3):
-                var = None
-        if var is not None:
-            phase = _phase_tables(start, w, bias, p.in_size, var.starts) if c == 1 else None
-            res = res.with_tables(perm=_ext.PermTables(
-                channels=c, base=var.base, rel=var.rel, weight=var.weight, bias=var.bias,
-                blocks=var.starts, two_phase=phase))
-        elif ok.mean() >= 0.5:
-            res = res.with_tables(perm=_ext.PermTables(
-                channels=c, base=np.where(ok, base, -1).astype(np.int32),
-                rel=np.ascontiguousarray(np.where(ok[:, None], rel, 0), dtype=np.int32),
-                weight=np.ascontiguousarray(w[o].reshape(nb, 8, k).transpose(0, 2, 1)),
-                bias=np.ascontiguousarray(bias[o].reshape(nb, 8))))
+    res = _prepare(p, "f32").tables.with_perm(channels=c)
     with _cache_lock:
         _cache.setdefault(p, {})[key] = res
     return res
-
-
-class _Blocks(NamedTuple):
-    """Variable-block permute tables (``PermTables`` with ``blocks``)."""
-
-    base: NDArray[np.int32]  # (nb,) first float a block loads, -1: no SIMD
-    rel: NDArray[np.int32]  # (nb, 8) element of those 8 floats each lane takes
-    weight: NDArray[Any]  # (nb, taps, 8)
-    bias: NDArray[Any]  # (nb, 8)
-    starts: NDArray[np.int32]  # (nb + 1,) first output element of each block
-
-
-def _var_blocks(
-    start: NDArray[np.int64], w: NDArray[Any], bias: NDArray[Any], n_in: int, c: int
-) -> _Blocks | None:
-    """Variable-block permute tables (PlanArgs::pstart) for ``c`` interleaved channels.
-
-    Blocks are cut greedily: a block takes up to 8 consecutive output elements whose
-    first-tap source elements lie within 8 floats, so every tap needs one load and one
-    permute (tap ``t`` reads the same 8 floats shifted by ``t * c``).  Blocks whose
-    8-float store or loads would leave the row are computed without SIMD.
-    """
-    n_out, k = w.shape
-    n = n_out * c
-    if k == 0 or n_in * c < 8 + (k - 1) * c:
-        return None
-    e = np.arange(n)
-    s0 = start[e // c] * c + e % c
-    # m[i]: how many elements from i fit one 8-float window (range of s0 <= 7)
-    pad = np.concatenate([s0, np.full(8, s0[-1])])
-    win = np.lib.stride_tricks.sliding_window_view(pad, 8)[:n]
-    rng = np.maximum.accumulate(win, axis=1) - np.minimum.accumulate(win, axis=1)
-    m = (rng <= 7).sum(axis=1)
-    m = np.minimum(m, n - e)
-    starts = [0]
-    i = 0
-    ml = m.tolist()
-    while i < n:
-        i += ml[i]
-        starts.append(i)
-    bst = np.asarray(starts, dtype=np.int64)
-    lo = bst[:-1]
-    lanes = lo[:, None] + np.arange(8)
-    valid = lanes < bst[1:, None]
-    lane = np.minimum(lanes, n - 1)
-    sv = s0[lane]
-    base = np.where(valid, sv, np.iinfo(np.int64).max).min(axis=1)
-    base = np.minimum(base, n_in * c - 8 - (k - 1) * c)
-    rel = np.where(valid, sv - base[:, None], 0)
-    ok = (base >= 0) & (rel.min(axis=1) >= 0) & (rel.max(axis=1) <= 7) & (lo + 8 <= n)
-    o = lane // c
-    return _Blocks(
-        np.where(ok, base, -1).astype(np.int32),
-        np.ascontiguousarray(rel, dtype=np.int32),
-        np.ascontiguousarray(np.where(valid[:, None, :], w[o].transpose(0, 2, 1), 0),
-                             dtype=w.dtype),
-        np.ascontiguousarray(np.where(valid, bias[o], 0), dtype=bias.dtype),
-        bst.astype(np.int32),
-    )
-
-
-def _phase_tables(
-    start: NDArray[np.int64], w: NDArray[Any], bias: NDArray[Any], n_in: int,
-    pstart: NDArray[np.int32],
-) -> Any:
-    """Two-phase tables (``TwoPhaseTables``, PlanArgs::fw) for one channel, or None.
-
-    Where the plan repeats every two outputs, one input further on (2x upsampling:
-    output ``2j + q`` reads inputs from ``j + off[q]`` with the same weights for every
-    ``j``), the kernel computes 8 values of ``j`` per phase and interleaves them.  The
-    range is the longest run of outputs around the middle of the row that follow the
-    pattern exactly (bitwise-equal weights and bias), cut to whole steps of 16 outputs;
-    the variable blocks before and after it cover the rest of the row.
-    """
-    n_out, k = w.shape
-    if k == 0 or k > 8 or n_out < 64:
-        return None
-    m = (n_out // 2) & ~1
-    o = np.arange(n_out)
-    q = o % 2
-    off = np.array([start[m] - m // 2, start[m + 1] - m // 2], dtype=np.int64)
-    fw = w[[m, m + 1]]
-    fb = bias[[m, m + 1]]
-    ok = (start == o // 2 + off[q]) & (w == fw[q]).all(axis=1) & (bias == fb[q])
-    bad = np.flatnonzero(~ok)
-    lo = int(bad[bad < m].max(initial=-1)) + 1
-    hi = int(bad[bad > m].min(initial=n_out))
-    fe0 = lo + lo % 2
-    fe1 = fe0 + (hi - fe0) // 16 * 16
-    if fe1 - fe0 < 32:
-        return None
-    if fe0 // 2 + off.min() < 0 or fe1 // 2 + off.max() + k - 1 > n_in:
-        return None  # cannot happen for a valid plan: each load reads the range's inputs
-    ps = np.asarray(pstart, dtype=np.int64)
-    fb0 = int(np.searchsorted(ps, fe0, side="left"))  # first block starting at >= fe0
-    fb1 = int(np.searchsorted(ps, fe1, side="right")) - 1  # last block starting <= fe1
-    return _ext.TwoPhaseTables(e0=fe0, e1=fe1, b0=fb0, b1=fb1, offset=off.astype(np.int32),
-                               weight=np.ascontiguousarray(fw, dtype=np.float32),
-                               bias=np.ascontiguousarray(fb, dtype=np.float32))
 
 
 def _int_kind(p: AxisPlan, dtype: np.dtype[Any]) -> str:
@@ -856,9 +574,7 @@ def _compile_wide(dtype: np.dtype[Any], items: list[tuple[int, AxisPlan]],
         # (H windows that are not contiguous cannot be W first: two single steps)
         if not h_first or f2.windowed:
             if h_first and not acc64 and dtype.itemsize == 1:
-                g = _groups(f1, c, left=True)
-                if g is not None:
-                    t1 = t1.with_tables(groups=g)
+                t1 = t1.with_groups(channels=c, left=True)
             th, tw = (t2, t1) if h_first else (t1, t2)
             out = list(cur)
             out[a1], out[a2] = p1.out_size, p2.out_size
