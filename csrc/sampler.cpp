@@ -4,9 +4,12 @@
 #include "sampler.h"
 
 #include <nanobind/ndarray.h>
+#include <nanobind/stl/optional.h>
+#include <nanobind/stl/vector.h>
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -75,16 +78,46 @@ void check(bool ok, const char* what) {
   if (!ok) throw std::invalid_argument(what);
 }
 
-// src: (S_0..S_{k-1}, C) any strides >= 0; dst: (M, C) any strides >= 0.
-// params: (k, 8) float64 rows [kernel, boundary, tie, table, a, radius, margin, 0].
+// ---- The sampler's boundary: named, read-only objects (pixelgrid._native.SampleAxis,
+// GivenTaps, SampleGrid), made by pixelgrid/_engines/native_sampler.py.
+
+// How one axis is sampled (sampler_types.h Axis): kernel (KGIVEN: taps given, KNEAREST,
+// KLINEAR, KCUBIC, KCUBIC_PILLOW), boundary (BRENORMALIZE .. BWRAP), tie rule (nearest),
+// table (cubic: Pillow-style table precision, 0 none), a (cubic coefficient), radius
+// (the kernel's support) and margin (how far outside the axis a point still reads it).
+struct SampleAxis {
+  int kernel, boundary, tie;
+  double table, a, radius, margin;
+};
+
+// Taps computed by the oracle for an axis whose kernel the sampler does not evaluate:
+// (M, T) indices and weights, and optionally (M, T) uint8 inside flags.
+struct GivenTaps {
+  I64Ro index;
+  F64Ro weight;
+  std::optional<U8Ro> inside;
+};
+
+// Points given as a grid_sample grid: (M, 2) float32/float64 C-contiguous, turned into
+// positions point by point (align_corners, padding 0 zeros / 1 border / 2 reflection,
+// fma: the float32 fused rule).
+struct SampleGrid {
+  AnyRo points;
+  bool align_corners;
+  int padding;
+  bool fma;
+};
+
+// src: (S_0..S_{k-1}, C) any strides >= 0; dst: (M, C) any strides >= 0; one SampleAxis
+// per source axis; given[i]: the taps of axis i when its kernel is KGIVEN.
 void run_sample(const ParFor& par, const AnyRo& src, AnyRw& dst, int dt, int out, int gather,
-                const F64Ro& params, nb::object pts, nb::object affine, nb::list given,
-                double fill, nb::object fill_bytes, int window, int omit, int fma32,
-                int64_t threads, nb::object grid) {
+                const std::vector<SampleAxis>& axes, nb::object pts, nb::object affine,
+                const std::vector<std::optional<GivenTaps>>& given, double fill,
+                nb::object fill_bytes, int window, int omit, int fma32, int64_t threads,
+                const std::optional<SampleGrid>& grid) {
   Args a;
-  const int64_t k = static_cast<int64_t>(params.shape(0));
-  check(params.ndim() == 2 && params.shape(1) == 8 && k >= 1 && k <= kMaxAxes,
-        "sample_points: params must be (k, 8) with 1 <= k <= 8");
+  const int64_t k = static_cast<int64_t>(axes.size());
+  check(k >= 1 && k <= kMaxAxes, "sample_points: 1 to 8 axes");
   check(static_cast<int64_t>(src.ndim()) == k + 1, "sample_points: src must be (S..., C)");
   check(dst.ndim() == 2, "sample_points: dst must be (M, C)");
   a.k = static_cast<int>(k);
@@ -96,19 +129,20 @@ void run_sample(const ParFor& par, const AnyRo& src, AnyRw& dst, int dt, int out
   a.dc = dst.stride(1);
   check(a.cstride >= 0 && a.dp >= 0 && a.dc >= 0, "sample_points: negative strides");
   a.itemsize = static_cast<int64_t>(src.itemsize());
-  const double* pr = params.data();
+  check(static_cast<int64_t>(given.size()) == k, "sample_points: one given entry per axis");
   for (int i = 0; i < a.k; ++i) {
     Axis& A = a.ax[i];
+    const SampleAxis& S = axes[size_t(i)];
     A.n = static_cast<int64_t>(src.shape(i));
     A.stride = src.stride(i);
     check(A.n >= 1 && A.stride >= 0, "sample_points: bad source axis");
-    A.kernel = static_cast<int>(pr[i * 8 + 0]);
-    A.boundary = static_cast<int>(pr[i * 8 + 1]);
-    A.tie = static_cast<int>(pr[i * 8 + 2]);
-    A.table = pr[i * 8 + 3];
-    A.a = pr[i * 8 + 4];
-    A.radius = pr[i * 8 + 5];
-    A.margin = pr[i * 8 + 6];
+    A.kernel = S.kernel;
+    A.boundary = S.boundary;
+    A.tie = S.tie;
+    A.table = S.table;
+    A.a = S.a;
+    A.radius = S.radius;
+    A.margin = S.margin;
     A.ap2 = A.a + 2;
     A.ap3 = A.a + 3;
     A.a5 = 5 * A.a;
@@ -124,9 +158,10 @@ void run_sample(const ParFor& par, const AnyRo& src, AnyRw& dst, int dt, int out
   std::vector<nb::object> keep;
   for (int i = 0; i < a.k; ++i) {
     if (a.ax[i].kernel != KGIVEN) continue;
-    nb::tuple t = nb::cast<nb::tuple>(given[i]);
-    I64Ro gi = nb::cast<I64Ro>(t[0]);
-    F64Ro gw = nb::cast<F64Ro>(t[1]);
+    check(given[size_t(i)].has_value(), "sample_points: given taps missing");
+    const GivenTaps& t = *given[size_t(i)];  // (its arrays live as long as `given`)
+    const I64Ro& gi = t.index;
+    const F64Ro& gw = t.weight;
     check(gi.ndim() == 2 && static_cast<int64_t>(gi.shape(0)) == a.M && gw.ndim() == 2 &&
               gw.shape(0) == gi.shape(0) && gw.shape(1) == gi.shape(1) && gi.shape(1) >= 1 &&
               static_cast<int64_t>(gi.shape(1)) <= kMaxT,
@@ -138,29 +173,25 @@ void run_sample(const ParFor& par, const AnyRo& src, AnyRw& dst, int dt, int out
     const int64_t n = A.n;
     for (int64_t q = 0; q < a.M * A.gT; ++q)
       check(A.gidx[q] >= 0 && A.gidx[q] < n, "sample_points: given tap index out of range");
-    if (!t[2].is_none()) {
-      U8Ro gm = nb::cast<U8Ro>(t[2]);
+    if (t.inside) {
+      const U8Ro& gm = *t.inside;
       check(static_cast<int64_t>(gm.size()) == a.M * A.gT, "sample_points: bad inside mask");
       A.gin = gm.data();
     }
-    keep.push_back(t);
   }
-  if (!grid.is_none()) {  // (g (M, 2) float32/64 C-contiguous, align_corners, padding, fma)
-    nb::tuple t = nb::cast<nb::tuple>(grid);
-    check(nb::len(t) == 4, "sample_points: grid must be (g, align_corners, padding, fma)");
-    AnyRo g = nb::cast<AnyRo>(t[0]);
+  if (grid) {
+    const AnyRo& g = grid->points;
     a.grid_f64 = g.dtype() == nb::dtype<double>();
     check(a.grid_f64 || g.dtype() == nb::dtype<float>(), "sample_points: grid must be float");
     check(k == 2 && g.ndim() == 2 && static_cast<int64_t>(g.shape(0)) == a.M &&
               g.shape(1) == 2 && g.stride(1) == 1 && g.stride(0) == 2,
           "sample_points: grid must be (M, 2) C-contiguous");
-    a.grid_ac = nb::cast<bool>(t[1]);
-    a.grid_pad = nb::cast<int>(t[2]);
-    a.grid_fma = nb::cast<bool>(t[3]);
+    a.grid_ac = grid->align_corners;
+    a.grid_pad = grid->padding;
+    a.grid_fma = grid->fma;
     check(a.grid_pad >= 0 && a.grid_pad <= 2 && (!a.grid_fma || !a.grid_f64),
           "sample_points: bad grid padding or rule");
     a.grid = g.data();
-    keep.push_back(t);
   } else if (!pts.is_none()) {
     F64Ro p = nb::cast<F64Ro>(pts);
     check(p.ndim() == 2 && static_cast<int64_t>(p.shape(0)) == a.M &&
@@ -443,17 +474,38 @@ void bind(nb::module_& m, ParFor par) {
         return was;
       },
       nb::arg("on"));
+  using nb::arg;
+  nb::class_<SampleAxis>(m, "SampleAxis", "How the point sampler reads one axis (read-only).")
+      .def(nb::init<int, int, int, double, double, double, double>(), arg("kernel"),
+           arg("boundary"), arg("tie"), arg("table"), arg("a"), arg("radius"), arg("margin"))
+      .def_ro("kernel", &SampleAxis::kernel)
+      .def_ro("boundary", &SampleAxis::boundary)
+      .def_ro("tie", &SampleAxis::tie)
+      .def_ro("table", &SampleAxis::table)
+      .def_ro("a", &SampleAxis::a)
+      .def_ro("radius", &SampleAxis::radius)
+      .def_ro("margin", &SampleAxis::margin);
+  nb::class_<GivenTaps>(m, "GivenTaps", "Taps of one axis computed by the oracle (read-only).")
+      .def(nb::init<I64Ro, F64Ro, std::optional<U8Ro>>(), arg("index"), arg("weight"),
+           arg("inside") = nb::none());
+  nb::class_<SampleGrid>(m, "SampleGrid", "Points given as a grid_sample grid (read-only).")
+      .def(nb::init<AnyRo, bool, int, bool>(), arg("points"), arg("align_corners"),
+           arg("padding"), arg("fma"))
+      .def_ro("align_corners", &SampleGrid::align_corners)
+      .def_ro("padding", &SampleGrid::padding)
+      .def_ro("fma", &SampleGrid::fma);
   m.def(
       "sample_points",
-      [par](const AnyRo& src, AnyRw& dst, int dt, int out, int gather, const F64Ro& params,
-            nb::object pts, nb::object affine, nb::list given, double fill,
+      [par](const AnyRo& src, AnyRw& dst, int dt, int out, int gather,
+            const std::vector<SampleAxis>& axes, nb::object pts, nb::object affine,
+            const std::vector<std::optional<GivenTaps>>& given, double fill,
             nb::object fill_bytes, int window, int omit, int fma32, int64_t threads,
-            nb::object grid) {
-        run_sample(par, src, dst, dt, out, gather, params, pts, affine, given, fill,
+            const std::optional<SampleGrid>& grid) {
+        run_sample(par, src, dst, dt, out, gather, axes, pts, affine, given, fill,
                    fill_bytes, window, omit, fma32, threads, grid);
       },
       nb::arg("src"), nb::arg("dst"), nb::arg("dtype"), nb::arg("out"), nb::arg("gather"),
-      nb::arg("params"), nb::arg("pts").none(), nb::arg("affine").none(), nb::arg("given"),
+      nb::arg("axes"), nb::arg("pts").none(), nb::arg("affine").none(), nb::arg("given"),
       nb::arg("fill"), nb::arg("fill_bytes").none(), nb::arg("window"), nb::arg("omit"),
       nb::arg("fma32"), nb::arg("threads"), nb::arg("grid").none() = nb::none());
 }

@@ -368,3 +368,32 @@ def test_nearest_gather_layouts_and_bits() -> None:
               pg.resize(x, size, kernel="nearest", axes=axes, engine="reference"))
     y = pg.resize_labels(x, (80, 100))  # -0.0 and NaN keep their bits
     assert np.signbit(y[10:12, 14:16, 1]).all() and np.isnan(y[18:20, 18:20, 2]).all()
+
+
+def test_sampler_boundary_is_named_and_checked() -> None:
+    # The compiled sampler receives named objects (SampleAxis, GivenTaps, SampleGrid), not
+    # positional rows: an axis whose kernel needs given taps but gets none, or an entry
+    # count that does not match the axes, is a ValueError naming what is wrong.
+    ext = native_sampler._ext
+    if ext is None:
+        pytest.skip("extension not built")
+    ax = ext.SampleAxis(kernel=2, boundary=2, tie=0, table=0.0, a=0.0, radius=1.0, margin=3.0)
+    assert (ax.kernel, ax.boundary, ax.radius, ax.margin) == (2, 2, 1.0, 3.0)
+    given_ax = ext.SampleAxis(kernel=0, boundary=2, tie=0, table=0.0, a=0.0, radius=1.0,
+                              margin=0.0)
+    src = np.zeros((5, 1))
+    dst = np.empty((2, 1))
+    pts = np.array([[1.5], [2.0]])
+    kw = dict(src=src, dst=dst, dtype=7, out=0, gather=0, pts=pts, affine=None, fill=0.0,
+              fill_bytes=None, window=0, omit=0, fma32=0, threads=1)
+    ext.sample_points(axes=[ax], given=[None], **kw)  # linear along one axis: runs
+    np.testing.assert_array_equal(dst, 0.0)
+    with pytest.raises(ValueError, match="given taps missing"):
+        ext.sample_points(axes=[given_ax], given=[None], **kw)
+    with pytest.raises(ValueError, match="one given entry per axis"):
+        ext.sample_points(axes=[ax], given=[], **kw)
+    taps = ext.GivenTaps(index=np.array([[1, 2], [2, 3]]), weight=np.array([[0.5, 0.5],
+                                                                            [1.0, 0.0]]))
+    src[:, 0] = np.arange(5.0)
+    ext.sample_points(axes=[given_ax], given=[taps], **kw)
+    np.testing.assert_array_equal(dst[:, 0], [1.5, 2.0])  # 0.5*1 + 0.5*2; 1.0*2

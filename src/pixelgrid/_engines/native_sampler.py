@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -72,6 +73,14 @@ def kernel_row(kernel: Kernel, tie: str) -> list[float] | None:
     return None
 
 
+@lru_cache(maxsize=256)
+def _axis(kernel: int, boundary: int, tie: int, table: float, a: float, radius: float,
+          margin: float) -> Any:
+    """The ``pixelgrid._native.SampleAxis`` of these codes (made once: calls reuse them)."""
+    return _ext.SampleAxis(kernel=kernel, boundary=boundary, tie=tie, table=table, a=a,
+                           radius=radius, margin=margin)
+
+
 def _strided(a: NDArray[Any]) -> NDArray[Any]:
     """``a`` itself when its strides are non-negative whole elements, else a C copy."""
     if all(s >= 0 and s % a.itemsize == 0 for s in a.strides):
@@ -115,15 +124,16 @@ def sample(
         return None
     gather = all(kk.is_nearest for kk in kernels)
     dt = xm.dtype
-    rows = []
+    # (kernel, boundary, tie, table, a, radius, margin): the SampleAxis fields
+    rows: list[tuple[int, int, int, float, float, float, float]] = []
     for kk, b in zip(kernels, boundaries, strict=True):
-        r = kernel_row(kk, tie or kk.tie or "round_prefer_ceil")
-        if r is None:
-            rows.append([0.0, _BOUND[b], 0, 0.0, 0.0, 1.0, 0.0, 0.0])
+        kr = kernel_row(kk, tie or kk.tie or "round_prefer_ceil")
+        if kr is None:
+            rows.append((0, _BOUND[b], 0, 0.0, 0.0, 1.0, 0.0))
         else:
-            code, tcode, table, a, radius = r
-            rows.append([code, _BOUND[b], tcode, table, a, radius,
-                         float(kk.radius) + 2.0, 0.0])
+            code, tcode, table, a, radius = kr
+            rows.append((int(code), _BOUND[b], int(tcode), table, a, radius,
+                         float(kk.radius) + 2.0))
     if grid is not None:
         m = grid[0].shape[0]
         if any(r[0] == 0 for r in rows):  # the oracle's taps need the points
@@ -172,9 +182,10 @@ def sample(
             if t.index.shape[1] > 64:
                 return None
             inside = None if t.inside is None else np.ascontiguousarray(t.inside, np.uint8)
-            given[i] = (np.ascontiguousarray(t.index, np.int64),
-                        np.ascontiguousarray(t.weight, np.float64), inside)
-    params = np.asarray(rows, dtype=np.float64)
+            given[i] = _ext.GivenTaps(index=np.ascontiguousarray(t.index, np.int64),
+                                      weight=np.ascontiguousarray(t.weight, np.float64),
+                                      inside=inside)
+    axes = [_axis(*r) for r in rows]
     src = _strided(xm)
     fill_bytes = np.frombuffer(np.asarray(fill_value).astype(dt).tobytes(), np.uint8) \
         if gather else None
@@ -182,8 +193,8 @@ def sample(
     gridarg = None
     if grid is not None:
         g, ac, padding, rule = grid
-        gridarg = (np.ascontiguousarray(g), bool(ac), _PADDING[padding],
-                   rule == "float32_fma")
+        gridarg = _ext.SampleGrid(points=np.ascontiguousarray(g), align_corners=bool(ac),
+                                  padding=_PADDING[padding], fma=rule == "float32_fma")
     elif pts is None:
         assert affine is not None
         aff = np.array([*back[0, :3], *back[1, :3], float(affine[2])], dtype=np.float64)
@@ -191,11 +202,12 @@ def sample(
         return out
     omit = int(nan_policy == "omit" and (dt.kind == "f"))
     _ext.sample_points(
-        src, out, _DT.get(dt, -1), out_code, int(gather), params,
-        None if pts is None else np.ascontiguousarray(pts, np.float64), aff, given,
-        float(fill_value), fill_bytes, int(window == "floor"), omit,
-        int(arithmetic == "float32_fma" and not gather), _resolve_threads(threads),
-        *(() if gridarg is None else (gridarg,)))
+        src=src, dst=out, dtype=_DT.get(dt, -1), out=out_code, gather=int(gather), axes=axes,
+        pts=None if pts is None else np.ascontiguousarray(pts, np.float64), affine=aff,
+        given=given, fill=float(fill_value), fill_bytes=fill_bytes,
+        window=int(window == "floor"), omit=omit,
+        fma32=int(arithmetic == "float32_fma" and not gather), threads=_resolve_threads(threads),
+        grid=gridarg)
     return out
 
 
