@@ -136,6 +136,137 @@ auto table_field(std::optional<RoArray> C::*f) {
   };
 }
 
+// ---- The kernel form of one plan axis (AxisTables.from_plan): the plan's (n_out, K)
+// int64 indices and float64 or int64 weights, and the per-output bias already in the
+// accumulator type (float32, float64, int32 or int64), which the weights take too.
+
+// True when every row's non-zero taps, in plan order, read strictly increasing indices:
+// a window then adds the same products in the same order as the plan (the zeros it
+// inserts add nothing), so float64 sums are those of the reference engine; otherwise
+// (wrap-around rows, a clamped edge pixel read twice) merging or reordering taps would
+// round differently, and float64 plans take the per-tap path in plan order.
+template <class W>
+bool taps_ordered(const int64_t* ix, const W* w, int64_t O, int64_t K) {
+  for (int64_t o = 0; o < O; ++o) {
+    int64_t run = -1;  // the largest index read so far (by a non-zero tap)
+    for (int64_t t = 0; t < K; ++t) {
+      if (w[o * K + t] == 0) continue;
+      if (t > 0 && ix[o * K + t] <= run) return false;
+      run = std::max(run, ix[o * K + t]);
+    }
+  }
+  return true;
+}
+
+// Taps as contiguous windows start[o] + t when they are compact: duplicate indices
+// (clamped borders) are merged by adding their weights in plan order (exact for integer
+// weights).  False when the windows would be much wider than the taps (wrap-around
+// borders): the kernels then gather per tap.
+template <class W>
+bool tap_windows(const int64_t* ix, const W* w, int64_t O, int64_t K, int64_t n_in,
+                 std::vector<int32_t>& start, std::vector<W>& dense, int64_t& width) {
+  start.assign(static_cast<size_t>(O), 0);
+  if (K == 0) {
+    width = 0;
+    return true;
+  }
+  std::vector<int64_t> mn(static_cast<size_t>(O), 0);
+  width = 1;
+  for (int64_t o = 0; o < O; ++o) {
+    int64_t lo = 0, hi = 0;
+    bool has = false;
+    for (int64_t t = 0; t < K; ++t) {
+      if (w[o * K + t] == 0) continue;
+      const int64_t i = ix[o * K + t];
+      lo = has ? std::min(lo, i) : i;
+      hi = has ? std::max(hi, i) : i;
+      has = true;
+    }
+    mn[static_cast<size_t>(o)] = lo;
+    width = std::max(width, hi - lo + 1);
+  }
+  if (width > std::max(K + 4, 2 * K)) return false;
+  dense.assign(static_cast<size_t>(O * width), W(0));
+  for (int64_t o = 0; o < O; ++o) {
+    const int64_t s = std::min(mn[static_cast<size_t>(o)], n_in - width);
+    start[static_cast<size_t>(o)] = static_cast<int32_t>(s);
+    for (int64_t t = 0; t < K; ++t)
+      if (w[o * K + t] != 0)
+        dense[static_cast<size_t>(o * width + ix[o * K + t] - s)] += w[o * K + t];
+  }
+  return true;
+}
+
+// Weights in the accumulator type A (float64 -> float32 rounds, int64 -> int32 keeps
+// the low bits, as numpy's astype).
+template <class A, class W>
+RoArray acc_weights(const W* w, int64_t n) {
+  std::vector<A> out(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) out[static_cast<size_t>(i)] = static_cast<A>(w[i]);
+  return table_array(std::move(out));
+}
+
+template <class W>
+AxisTables axis_from_plan_w(int64_t n_in, int64_t n_out, int bits, const int64_t* ix,
+                            const W* w, int64_t K, const RoArray& bias) {
+  const auto acc = bias.dtype();
+  const bool f64 = acc == nb::dtype<double>(), f32 = acc == nb::dtype<float>();
+  const bool i32 = acc == nb::dtype<int32_t>(), i64 = acc == nb::dtype<int64_t>();
+  check(f32 || f64 || i32 || i64, "bias must be float32, float64, int32 or int64");
+  check(nbytes(bias) == n_out * static_cast<int64_t>(acc.bits / 8),
+        "plan bias array has the wrong size");
+  auto convert = [&](const W* v, int64_t n) {
+    if (f32) return acc_weights<float>(v, n);
+    if (f64) return acc_weights<double>(v, n);
+    if (i32) return acc_weights<int32_t>(v, n);
+    return acc_weights<int64_t>(v, n);
+  };
+  for (int64_t i = 0; i < n_out * K; ++i)
+    check(ix[i] >= 0 && ix[i] < n_in, "plan index out of range");
+  std::vector<int32_t> start;
+  std::vector<W> dense;
+  int64_t width = 0;
+  const bool windowed = (!f64 || taps_ordered(ix, w, n_out, K)) &&
+                        tap_windows(ix, w, n_out, K, n_in, start, dense, width);
+  AxisTables t{n_in, n_out, K, bits, windowed, false, std::nullopt, std::nullopt,
+               std::nullopt, RoArray(), bias, std::nullopt, std::nullopt};
+  if (windowed) {
+    t.taps = width;
+    t.start = table_array(std::move(start));
+    t.weight = convert(dense.data(), n_out * width);
+    if (i32)  // the packed int16 pairs of the 8-bit kernels (u8_avx2_tables.cpp)
+      t.quads = build_quads(static_cast<const int32_t*>(t.weight.data()), n_out, width,
+                            &t.split);
+  } else {
+    std::vector<int32_t> index(static_cast<size_t>(n_out * K));
+    for (int64_t i = 0; i < n_out * K; ++i)
+      index[static_cast<size_t>(i)] = static_cast<int32_t>(ix[i]);
+    t.index = table_array(std::move(index));
+    t.weight = convert(w, n_out * K);
+  }
+  return t;
+}
+
+AxisTables axis_from_plan(int64_t n_in, int64_t n_out, int bits, const RoArray& index,
+                          const RoArray& weight, const RoArray& bias) {
+  check(n_in >= 1 && n_out >= 1 && n_in < (int64_t(1) << 31) && bits >= 0 && bits <= 62,
+        "bad plan sizes");
+  check(index.ndim() == 2 && static_cast<int64_t>(index.shape(0)) == n_out &&
+            index.dtype() == nb::dtype<int64_t>(),
+        "plan index must be int64 (n_out, taps)");
+  const int64_t K = static_cast<int64_t>(index.shape(1));
+  check(weight.ndim() == 2 && static_cast<int64_t>(weight.shape(0)) == n_out &&
+            static_cast<int64_t>(weight.shape(1)) == K,
+        "plan weight must match the index");
+  const int64_t* ix = static_cast<const int64_t*>(index.data());
+  if (weight.dtype() == nb::dtype<double>())
+    return axis_from_plan_w(n_in, n_out, bits, ix, static_cast<const double*>(weight.data()), K,
+                            bias);
+  check(weight.dtype() == nb::dtype<int64_t>(), "plan weight must be float64 or int64");
+  return axis_from_plan_w(n_in, n_out, bits, ix, static_cast<const int64_t*>(weight.data()), K,
+                          bias);
+}
+
 void bind_tables(nb::module_& m) {
   using nb::arg;
   nb::class_<SmallGroupTables>(m, "SmallGroupTables",
@@ -217,6 +348,11 @@ void bind_tables(nb::module_& m) {
            },
            arg("n_in"), arg("n_out"), arg("taps"), arg("bits"), arg("windowed"),
            arg("weight"), arg("bias"), arg("start") = nb::none(), arg("index") = nb::none())
+      .def_static("from_plan", &axis_from_plan, arg("n_in"), arg("n_out"), arg("bits"),
+                  arg("index"), arg("weight"), arg("bias"),
+                  "The kernel form of one plan axis: contiguous windows where they are "
+                  "compact (and, for float64, keep the taps' order), else per-tap indices; "
+                  "weights in the bias's (accumulator) type.")
       .def(
           "with_tables",
           [](const AxisTables& t, std::optional<GroupTables> groups,

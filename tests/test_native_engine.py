@@ -955,6 +955,38 @@ def test_wide_model_first_pass_byte_pair_tables() -> None:
     check(native.apply_plans(x, plans, threads=2), wide_oracle(x, plans), x, plans)
 
 
+def test_kernel_form_from_plan_by_hand() -> None:
+    # AxisTables.from_plan turns a plan's taps into windows: a clamped edge read twice
+    # merges its weights (1 + 2 at input 0), a wrap-around row (inputs 4 then 0 of 5)
+    # becomes one 5-wide window with zeros in between, but not for float64, whose sums
+    # must keep the plan's tap order: it keeps per-tap indices there.
+    ext = native._ext
+    idx = np.array([[0, 0, 1], [1, 2, 3]], np.int64)
+    t = ext.AxisTables.from_plan(n_in=5, n_out=2, bits=2, index=idx,
+                                 weight=np.array([[1, 2, 3], [1, 1, 2]], np.int64),
+                                 bias=np.array([7, 8], np.int32))
+    assert t.windowed and t.taps == 3 and t.quads is not None and not t.split
+    np.testing.assert_array_equal(t.start, [0, 1])
+    np.testing.assert_array_equal(t.weight, [3, 3, 0, 1, 1, 2])
+    assert t.weight.dtype == np.int32
+    wrap = np.array([[4, 0]], np.int64)
+    half = np.array([[0.5, 0.5]])
+    f32 = ext.AxisTables.from_plan(n_in=5, n_out=1, bits=0, index=wrap, weight=half,
+                                   bias=np.zeros(1, np.float32))
+    assert f32.windowed and f32.taps == 5
+    np.testing.assert_array_equal(f32.weight, [0.5, 0, 0, 0, 0.5])
+    f64 = ext.AxisTables.from_plan(n_in=5, n_out=1, bits=0, index=wrap, weight=half,
+                                   bias=np.zeros(1))
+    assert not f64.windowed and f64.taps == 2
+    np.testing.assert_array_equal(f64.index, [4, 0])
+    with pytest.raises(ValueError, match="bias must be"):
+        ext.AxisTables.from_plan(n_in=5, n_out=1, bits=0, index=wrap, weight=half,
+                                 bias=np.zeros(1, np.int16))
+    with pytest.raises(ValueError, match="plan index out of range"):
+        ext.AxisTables.from_plan(n_in=4, n_out=1, bits=0, index=wrap, weight=half,
+                                 bias=np.zeros(1))
+
+
 def test_simd_tables_are_built_once_per_plan_and_checked() -> None:
     # The tables are cached per plan and channel count; the builders refuse weights of
     # another accumulator type (they would misread them).

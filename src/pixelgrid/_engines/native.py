@@ -29,7 +29,6 @@ import threading
 import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -147,11 +146,13 @@ def _resolve_threads(threads: int | None) -> int:
 class _Prepared:
     """A plan in kernel form for one accumulator kind.
 
-    Its arrays by name and :attr:`tables`, the read-only ``pixelgrid._native.AxisTables``
-    the kernels receive (csrc/engine_tables.h documents each field; csrc/engine.cpp checks
-    every size and range).  The SIMD tables the kernels also read are built in C++ beside
-    them: the 8-bit weight quads with the ``AxisTables``, the group and permute tables by
-    its ``with_groups`` and ``with_perm`` (cached per plan and channel count below).
+    :attr:`tables` is the read-only ``pixelgrid._native.AxisTables`` the kernels receive,
+    built in C++ from the plan's indices and weights (``AxisTables.from_plan``: windows,
+    weights in the accumulator type, the 8-bit weight quads); csrc/engine_tables.h
+    documents each field and csrc/engine.cpp checks every size and range.  The other
+    SIMD tables are built in C++ beside their kernels by its ``with_groups`` and
+    ``with_perm`` (cached per plan and channel count below).  The arrays by name are
+    read-only views of the tables' (gather plans: only ``index``).
     """
 
     n_in: int
@@ -164,18 +165,11 @@ class _Prepared:
     bias: NDArray[Any]  # (n_out,)
     absmax: float  # max over outputs of sum |w| (integer kinds: of the fixed weights)
     biasmax: float
+    tables: Any = None  # pixelgrid._native.AxisTables (None for gather plans)
 
     @property
     def windowed(self) -> bool:
         return self.start is not None
-
-    @cached_property
-    def tables(self) -> Any:
-        """The ``pixelgrid._native.AxisTables`` of this plan (no group or permute tables)."""
-        assert _ext is not None
-        return _ext.AxisTables(n_in=self.n_in, n_out=self.n_out, taps=self.taps,
-                               bits=self.bits, windowed=self.windowed, weight=self.weight,
-                               bias=self.bias, start=self.start, index=self.index)
 
 
 _cache: weakref.WeakKeyDictionary[AxisPlan, dict[str, Any]] = weakref.WeakKeyDictionary()
@@ -224,50 +218,6 @@ def _validate_cached(p: AxisPlan) -> None:
         _cache.setdefault(p, {})["valid"] = True
 
 
-def _windows(
-    index: NDArray[np.int64], w: NDArray[Any], n_in: int
-) -> tuple[NDArray[np.int32], NDArray[Any]] | None:
-    """Turn taps into contiguous windows ``start[o] + t`` when they are compact.
-
-    Duplicate indices (clamped borders) are merged by adding their weights, which
-    is exact for integer weights.  Returns ``None`` when the windows would be much
-    wider than the taps (wrap-around borders): the kernels then gather per tap.
-    """
-    n_out, taps = index.shape
-    nz = w != 0
-    if taps == 0:
-        return np.zeros(n_out, np.int32), np.zeros((n_out, 0), w.dtype)
-    has = nz.any(axis=1)
-    mn = np.where(nz, index, np.iinfo(np.int64).max).min(axis=1)
-    mx = np.where(nz, index, -1).max(axis=1)
-    mn = np.where(has, mn, 0)
-    mx = np.where(has, mx, 0)
-    width = int((mx - mn).max()) + 1
-    if width > max(taps + 4, 2 * taps):
-        return None
-    start = np.minimum(mn, n_in - width)
-    dense = np.zeros((n_out, width), dtype=w.dtype)
-    rows = np.broadcast_to(np.arange(n_out)[:, None], index.shape)
-    np.add.at(dense, (rows[nz], (index - start[:, None])[nz]), w[nz])
-    return start.astype(np.int32), dense
-
-
-def _ordered(index: NDArray[np.int64], w: NDArray[Any]) -> bool:
-    """True when every row's non-zero taps, in plan order, read strictly increasing indices.
-
-    A window then adds the same products in the same order as the plan (the zeros it
-    inserts add nothing), so float64 sums are those of the reference engine; otherwise
-    (wrap-around rows, a clamped edge pixel read twice) merging or reordering taps would
-    round differently, and float64 plans take the per-tap path in plan order.
-    """
-    nz = w != 0
-    if index.shape[1] < 2:
-        return True
-    masked = np.where(nz, index, -1)
-    run = np.maximum.accumulate(masked, axis=1)  # the largest index read so far
-    return bool(np.all(~nz[:, 1:] | (index[:, 1:] > run[:, :-1])))
-
-
 def _prepare(p: AxisPlan, kind: str) -> _Prepared:
     """Kernel form of ``p`` for ``kind`` in {'f32', 'f64', 'i32', 'i64', 'gather'}."""
     with _cache_lock:
@@ -313,17 +263,21 @@ def _make(
     bits: int,
     acc: type[np.generic],
 ) -> _Prepared:
-    win = None if acc is np.float64 and not _ordered(index, w) else _windows(index, w, n_in)
+    """Kernel form of plan data: ``index`` and ``w`` (float64 or int64), ``bias`` as ``acc``.
+
+    The windows (or per-tap indices) and the weights in the accumulator type are made in
+    C++ (``AxisTables.from_plan``, csrc/engine.cpp); only the accumulator bounds that
+    choose int32 or int64 sums (:func:`_int_kind`) are taken here.
+    """
+    assert _ext is not None
     absmax = float(np.abs(w).sum(axis=1).max()) if w.size else 0.0
     biasmax = float(np.abs(bias).max()) if bias.size else 0.0
     b = np.ascontiguousarray(bias, dtype=acc)
-    if win is None:
-        return _Prepared(n_in, n_out, int(w.shape[1]), bits, None,
-                         np.ascontiguousarray(index, dtype=np.int32),
-                         np.ascontiguousarray(w, dtype=acc), b, absmax, biasmax)
-    start, dense = win
-    return _Prepared(n_in, n_out, int(dense.shape[1]), bits, np.ascontiguousarray(start), None,
-                     np.ascontiguousarray(dense, dtype=acc), b, absmax, biasmax)
+    t = _ext.AxisTables.from_plan(n_in=n_in, n_out=n_out, bits=bits,
+                                  index=np.ascontiguousarray(index, dtype=np.int64),
+                                  weight=np.ascontiguousarray(w), bias=b)
+    return _Prepared(n_in, n_out, t.taps, bits, t.start, t.index, t.weight, t.bias, absmax,
+                     biasmax, t)
 
 
 def _with_groups(p: AxisPlan, pr: _Prepared, c: int) -> Any:
