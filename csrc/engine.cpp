@@ -3,9 +3,9 @@
 // The Python wrapper (pixelgrid/_engines/native.py) validates the input, prepares the
 // plans (contiguous tap windows, typed weights; the SIMD tables the kernels read are
 // built here, beside those kernels: engine_tables.h) and splits the work into steps; each
-// step is one call here: a pass along one axis, a fused pass over two adjacent axes, or
-// a pure gather.  Work is split over output rows between std::threads with the GIL
-// released.  Kernels are compiled twice (baseline and AVX2+FMA) and picked at import.
+// step is one call here: a pass along one axis or a fused pass over two adjacent axes
+// (gathers: gather.cpp).  Work is split over output rows between std::threads with the
+// GIL released.  Kernels are compiled twice (baseline and AVX2+FMA) and picked at import.
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/optional.h>
@@ -38,7 +38,6 @@ void single_range(const SingleArgs& a, int64_t u0, int64_t u1, void* scratch);
 void pair_range(const PairArgs& a, int64_t r0, int64_t r1, void* scratch);
 void wide_single_range(const SingleArgs& a, int64_t u0, int64_t u1, void* scratch);
 void wide_pair_range(const PairArgs& a, int64_t r0, int64_t r1, void* scratch);
-void gather_range(const GatherArgs& g, int64_t u0, int64_t u1);
 }  // namespace base
 #ifdef PG_HAVE_AVX2
 namespace avx2 {
@@ -46,7 +45,6 @@ void single_range(const SingleArgs& a, int64_t u0, int64_t u1, void* scratch);
 void pair_range(const PairArgs& a, int64_t r0, int64_t r1, void* scratch);
 void wide_single_range(const SingleArgs& a, int64_t u0, int64_t u1, void* scratch);
 void wide_pair_range(const PairArgs& a, int64_t r0, int64_t r1, void* scratch);
-void gather_range(const GatherArgs& g, int64_t u0, int64_t u1);
 }  // namespace avx2
 #endif
 
@@ -54,12 +52,10 @@ namespace {
 
 using SingleFn = void (*)(const SingleArgs&, int64_t, int64_t, void*);
 using PairFn = void (*)(const PairArgs&, int64_t, int64_t, void*);
-using GatherFn = void (*)(const GatherArgs&, int64_t, int64_t);
 
 struct Kernels {
   SingleFn single;
   PairFn pair;
-  GatherFn gather;
   SingleFn wide_single;
   PairFn wide_pair;
   const char* isa;
@@ -69,12 +65,12 @@ Kernels pick_kernels(bool allow_simd) {
 #ifdef PG_HAVE_AVX2
   __builtin_cpu_init();
   if (allow_simd && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
-    return {avx2::single_range, avx2::pair_range, avx2::gather_range,
+    return {avx2::single_range, avx2::pair_range,
             avx2::wide_single_range, avx2::wide_pair_range, "avx2"};
 #else
   (void)allow_simd;
 #endif
-  return {base::single_range, base::pair_range, base::gather_range,
+  return {base::single_range, base::pair_range,
           base::wide_single_range, base::wide_pair_range, "baseline"};
 }
 
@@ -706,6 +702,7 @@ void parallel_run(int64_t n, int64_t threads, int64_t chunk,
   parallel_for(n, threads, chunk, fn);
 }
 void register_models(nb::module_& m);
+void register_gather(nb::module_& m);
 
 namespace {
 
@@ -836,24 +833,6 @@ void run_pair(const RoArray& src, RwArray& dst, int dtype, int acc64, int h_firs
   });
 }
 
-void run_gather(const RoArray& src, RwArray& dst, int64_t B, int64_t L, int64_t elem_bytes,
-                const RoArray& index, int64_t threads) {
-  check(B >= 1 && L >= 1 && elem_bytes >= 1 && threads >= 1, "bad gather sizes");
-  const int64_t O = nbytes(index) / 4;
-  check(O >= 1 && nbytes(index) == O * 4, "bad gather index");
-  check(nbytes(src) == B * L * elem_bytes, "source array has the wrong size");
-  check(static_cast<int64_t>(dst.nbytes()) == B * O * elem_bytes,
-        "destination has the wrong size");
-  const int32_t* ix = static_cast<const int32_t*>(index.data());
-  for (int64_t o = 0; o < O; ++o) check(ix[o] >= 0 && ix[o] < L, "gather index out of range");
-  GatherArgs g{B, L, O, elem_bytes, ix, src.data(), dst.data()};
-  const int64_t nt = cap_threads(threads, double(B) * O * elem_bytes / 4.0);
-  const Kernels k = g_kernels;
-  nb::gil_scoped_release release;
-  parallel_for(B * O, nt, chunk_of(B * O, nt, 64),
-               [&](int64_t u0, int64_t u1, int64_t) { k.gather(g, u0, u1); });
-}
-
 }  // namespace
 }  // namespace pg
 
@@ -880,10 +859,10 @@ NB_MODULE(_native, m) {
   m.def("pair", &pg::run_pair, nb::arg("src"), nb::arg("dst"), nb::arg("dtype"),
         nb::arg("acc64"), nb::arg("h_first"), nb::arg("B"), nb::arg("C"), nb::arg("plan_h"),
         nb::arg("plan_w"), nb::arg("threads"), nb::arg("mdtype") = -1);
-  m.def("gather", &pg::run_gather, nb::arg("src"), nb::arg("dst"), nb::arg("B"), nb::arg("L"),
-        nb::arg("elem_bytes"), nb::arg("index"), nb::arg("threads"));
+  // ---- nearest gather over every axis at once (csrc/gather.cpp)
+  pg::register_gather(m);
 
-  // ---- point sampler and multi-axis nearest gather (csrc/sampler.cpp) ----
+  // ---- point sampler (csrc/sampler.cpp) ----
   pg::sampler::bind(m, [](int64_t n, int64_t threads, int64_t chunk,
                           const std::function<void(int64_t, int64_t)>& fn) {
     const int64_t nt = pg::cap_threads(threads, double(n) * 16.0);

@@ -1,4 +1,4 @@
-// pixelgrid point sampler and multi-axis nearest gather (compiled form).
+// pixelgrid point sampler (compiled form).
 //
 // The rules are those of src/pixelgrid/_sampling.py (the numpy oracle): per axis a
 // point's taps and weights (nearest with its tie rule, linear, Keys cubic), the boundary

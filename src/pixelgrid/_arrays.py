@@ -287,11 +287,10 @@ def _run_engine(
         engine = "native"
     if engine != "reference" and all(p.is_gather for _, p in plans):
         # nearest on every axis: one pass over the output (compiled multi-axis gather)
-        from ._engines.native_sampler import gather_plans
-
-        y = gather_plans(x, plans, threads)
+        native = _native_module()
+        y = None if native is None else native.gather_all(x, plans, threads=threads)
         if y is not None:
-            return y
+            return y  # type: ignore[no-any-return]
     if engine != "reference":
         native = _native_module()
         if native is not None and native.supports(x.dtype, [p for _, p in plans]):

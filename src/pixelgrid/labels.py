@@ -258,9 +258,9 @@ def resize_labels(
 def _gather(arr: NDArray[Any], plans: list[tuple[int, Any]]) -> NDArray[Any]:
     # Nearest plans on every axis: the compiled multi-axis gather copies each element's
     # bytes (a NaN payload or -0.0 label survives bit for bit, any dtype), in one pass.
-    from ._engines.native_sampler import gather_plans
+    from ._engines import native
 
-    y = gather_plans(arr, [(a, p) for a, p in plans if not p.is_identity])
+    y = native.gather_all(arr, [(a, p) for a, p in plans if not p.is_identity])
     if y is not None:
         return y
     return run_plans(arr, plans, engine="reference")

@@ -8,7 +8,8 @@ the accumulator type) and splits the work into *steps*:
 * a pass along one axis of a ``(B, L, C)`` view of the array,
 * a fused pass over two adjacent axes of a ``(B, H, W, C)`` view (the first axis
   resampled into a small per-thread buffer of rows, then the second), and
-* a pure gather (copy) along one axis, for nearest-type plans and any dtype.
+* a pure gather (copy) along one axis, for nearest-type plans and any dtype; plans
+  that are all gathers are applied together in one pass (:func:`gather_all`).
 
 Integer dtypes use the plan's fixed-point weights and are bit-exact with the
 reference formula: plans are applied in the order given and the result is
@@ -42,7 +43,7 @@ try:  # pragma: no cover - depends on whether the extension was built
 except ImportError:  # pragma: no cover
     _ext = None
 
-__all__ = ["apply_plans", "available", "supports"]
+__all__ = ["apply_plans", "available", "gather_all", "supports"]
 
 _DTYPE_CODES: dict[np.dtype[Any], int] = {
     np.dtype(np.uint8): 0,
@@ -615,8 +616,10 @@ def _run_calls(x: NDArray[Any], calls: list[_Call], threads: int) -> NDArray[Any
             cur = out
             continue
         if call.kind == "gather":
-            _ext.gather(cur.reshape(-1).view(np.uint8), out.reshape(-1).view(np.uint8),
-                        *call.args, threads)
+            b, n, e, index = call.args
+            _ext.gather_fused(cur.reshape(-1).view(np.uint8).reshape(b, n, e),
+                              out.reshape(-1).view(np.uint8).reshape(b, index.size, e),
+                              [None, index, None], threads)
         elif call.kind == "single":
             _ext.single(cur, out, *call.args, threads, *call.tail)
         else:
@@ -670,6 +673,64 @@ def _calls_for(work: NDArray[Any], items: list[tuple[int, AxisPlan]]) -> list[_C
             _calls.pop(next(iter(_calls)))
         _calls[key] = (tuple(p for _, p in items), calls)
     return calls
+
+
+def gather_all(
+    x: NDArray[Any],
+    plans: Sequence[tuple[int, AxisPlan]],
+    *,
+    threads: int | None = None,
+) -> NDArray[Any] | None:
+    """Apply gather (nearest) plans to all their axes in one pass over the output.
+
+    ``csrc/gather.cpp``: each output element is copied from the input element
+    that the plans' indices (``AxisPlan.index[:, 0]``, tie rules included) name,
+    so every dtype keeps its bits (NaN payloads, -0.0, byte order, structured
+    and complex dtypes); ``x`` may have any strides.
+
+    Parameters
+    ----------
+    x : ndarray
+        Input array, ``ndim >= 1``, any layout.
+    plans : sequence of (int, AxisPlan)
+        ``(axis, plan)`` pairs on distinct axes with ``plan.in_size ==
+        x.shape[axis]``; every plan a gather (``plan.is_gather``).
+    threads : int, optional
+        Worker threads (``None``: as for :func:`apply_plans`).
+
+    Returns
+    -------
+    ndarray or None
+        A new C-contiguous array of ``x.dtype``; ``None`` when the extension is
+        not available, a plan is not a gather, an axis is planned twice or the
+        dtype holds Python objects (the caller then takes another engine).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from pixelgrid._plan_types import AxisPlan
+    >>> p = AxisPlan(2, 3, np.array([[0], [0], [1]]), np.ones((3, 1)), np.zeros(3), 0.0,
+    ...              np.array([0.0, 0.4, 1.0]))
+    >>> gather_all(np.array([[1, 2], [3, 4]], np.int16), [(1, p)]).tolist()
+    [[1, 1, 2], [3, 3, 4]]
+
+    """
+    dt = x.dtype
+    if _ext is None or dt.hasobject or dt.itemsize == 0 or not 1 <= x.ndim <= 63:
+        return None
+    tables: list[Any] = [None] * (x.ndim + 1)
+    shape = list(x.shape)
+    for a, p in plans:
+        if not p.is_gather or tables[a] is not None or int(p.in_size) != shape[a]:
+            return None
+        tables[a] = _prepare(p, "gather").index  # int32, validated and cached per plan
+        shape[a] = int(p.out_size)
+    out = np.empty(shape, dtype=dt)
+    if out.size:
+        # byte views (the element's bytes as a last axis): one kernel for every dtype
+        _ext.gather_fused(x[..., None].view(np.uint8), out[..., None].view(np.uint8), tables,
+                          _resolve_threads(threads))
+    return out
 
 
 def apply_plans(
@@ -787,6 +848,11 @@ def apply_plans(
         return np.empty(out_shape, dtype=dtype)
 
     items = [(a, p) for a, p in items if not p.is_identity]
+    if not weighted:
+        # nearest on every axis: one pass over the output, any layout, no copy of x
+        gathered = gather_all(x, items, threads=nthreads)
+        assert gathered is not None
+        return gathered
     work = x
     if native != dtype:
         work = x.astype(native)

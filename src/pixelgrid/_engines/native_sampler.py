@@ -211,35 +211,6 @@ def sample(
     return out
 
 
-_UINT = {1: np.uint8, 2: np.uint16, 4: np.uint32, 8: np.uint64}
-
-
-def gather_plans(x: NDArray[Any], plans: Sequence[tuple[int, Any]],
-                 threads: int | None = None) -> NDArray[Any] | None:
-    """Apply nearest (gather) plans to every axis at once; ``None`` if not supported.
-
-    One pass over the output (``csrc/sampler.cpp``, ``gather_nd``): each output
-    element is copied from the input element its plans' indices name, so any
-    dtype keeps its bits (NaN payloads, -0.0).  The plans are those of
-    :func:`pixelgrid.plan` (``AxisPlan.index[:, 0]``), tie rules included.
-    """
-    if not supported() or x.itemsize not in _UINT or x.ndim > 64:
-        return None
-    tables: list[Any] = [None] * x.ndim
-    out_shape = list(x.shape)
-    for ax, p in plans:
-        if not p.is_gather or tables[ax] is not None:
-            return None
-        tables[ax] = np.ascontiguousarray(np.asarray(p.index)[:, 0], dtype=np.int64)
-        out_shape[ax] = int(p.out_size)
-    src = np.ascontiguousarray(x)
-    out = np.empty(out_shape, dtype=x.dtype)
-    if out.size:
-        u = _UINT[x.itemsize]
-        _ext.gather_nd(src.view(u), out.view(u), tables, _resolve_threads(threads))
-    return out
-
-
 _PADDING = {"zeros": 0, "border": 1, "reflection": 2}
 
 
