@@ -319,6 +319,12 @@ def resample_tensor(x: torch.Tensor, plans: Sequence[tuple[int, AxisPlan]], *,
 # ----------------------------------------------------------------------------------------
 # Engine choice for tensors
 # ----------------------------------------------------------------------------------------
+# Tensor dtypes that have a numpy dtype (Tensor.numpy() views them without a copy).
+_NUMPY_DTYPES = frozenset((torch.bool, torch.uint8, torch.int8, torch.int16, torch.int32,
+                           torch.int64, torch.float16, torch.float32, torch.float64,
+                           torch.complex64, torch.complex128))
+
+
 def _engine_for(x: torch.Tensor, plans: Sequence[tuple[int, AxisPlan]], engine: str) -> str:
     """The engine a tensor call runs on: "torch", or a name for :func:`run_plans`."""
     check_choice("engine", engine, ENGINES)
@@ -332,10 +338,12 @@ def _engine_for(x: torch.Tensor, plans: Sequence[tuple[int, AxisPlan]], engine: 
     if engine == "auto":
         if x.device.type != "cpu":
             return "torch"  # CUDA & co: the torch engine, on the tensor's device
-        if all(p.taps == 1 and p.is_gather for _, p in plans):
-            # copies only: one index_select over the gathered axes (torch engine) is
-            # 3-6x faster than the compiled engine's per-axis gathers (8x3x256^2 -> 512^2
-            # nearest float32, 1 thread: 1.8 ms vs 7.0 ms; torch's interpolate 2.2 ms)
+        if all(p.taps == 1 and p.is_gather for _, p in plans) and (
+                x.dtype not in _NUMPY_DTYPES or (x.requires_grad and torch.is_grad_enabled())):
+            # copies only, on a dtype numpy lacks or with a gradient to record: index_select
+            # over the gathered axes (torch engine; its backward is torch's index_add).
+            # Otherwise the compiled engine's one-pass gather on a numpy view (8x3x256^2 ->
+            # 512^2 nearest float32: it scales with threads, index_select did not).
             return "torch"
     return engine
 
