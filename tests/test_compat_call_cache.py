@@ -88,3 +88,44 @@ def test_torch_invalid_after_valid() -> None:
         with pytest.raises(TypeError, match="size"):
             pgt.interpolate(t, size=bad, mode="bilinear")
     assert pgt.interpolate(t, size=(5, 5), mode="bilinear").shape == (1, 3, 5, 5)
+
+
+def test_pillow_repeated_and_interleaved_calls() -> None:
+    Image = pytest.importorskip("PIL.Image")
+    from pixelgrid.compat import pillow as pc
+
+    rng = np.random.default_rng(4)
+    x = rng.integers(0, 256, (41, 57, 3), dtype=np.uint8)
+    img = Image.fromarray(x)
+    calls = [((20, 13), Image.Resampling.NEAREST, None), ((20, 13), Image.Resampling.BILINEAR,
+                                                          None),
+             ((90, 70), Image.Resampling.NEAREST, (3.5, 2.0, 50.25, 40.0)),
+             ((20, 13), Image.Resampling.NEAREST, (0.0, 0.0, 57.0, 41.0))]
+    for _ in range(2):
+        for size, f, box in calls:
+            want = np.asarray(img.resize(size, f, box=box))
+            assert np.array_equal(pc.resize(x, size, f, box=box), want)
+
+
+def test_onnx_repeated_calls_and_keys() -> None:
+    from pixelgrid.compat import onnx as po
+
+    x = np.arange(30, dtype=np.float32).reshape(1, 1, 5, 6)
+    # the same call with its vectors as a list, a tuple and int64/float32 arrays
+    want = po.resize(x, sizes=[1, 1, 8, 9], mode="nearest")
+    for sizes in ([1, 1, 8, 9], (1, 1, 8, 9), np.array([1, 1, 8, 9])):
+        assert np.array_equal(po.resize(x, sizes=sizes, mode="nearest"), want)
+    # the fill is part of the key: outside the crop box each call writes its own
+    kw = dict(scales=[1, 1, 1.5, 1.5], roi=[0, 0, 0.5, 0.5, 1, 1, 1.5, 1.5], mode="linear",
+              coordinate_transformation_mode="tf_crop_and_resize")
+    zero = po.resize(x, extrapolation_value=0.0, **kw)
+    seven = po.resize(x, extrapolation_value=7.0, **kw)
+    outside = zero != seven
+    assert outside.any() and (zero[outside] == 0).all() and (seven[outside] == 7).all()
+    # floats are keyed by their bits (-0.0 and 0.0 are equal, not the same argument)
+    assert po._call_key((-0.0,)) != po._call_key((0.0,))
+    assert po._call_key((1,)) != po._call_key((1.0,)) != po._call_key((True,))
+    # an invalid call still raises after its valid neighbour was kept
+    with pytest.raises(ValueError, match="mode"):
+        po.resize(x, sizes=[1, 1, 8, 9], mode="area")
+    assert po._call_key((np.zeros((2, 2)),)) is None  # 2-D: planned afresh, not keyed
