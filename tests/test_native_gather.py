@@ -194,3 +194,29 @@ def test_kernel_checks_its_arguments() -> None:
         _ext.gather_fused(x, out, [None, bad[:5]], 1)
     with pytest.raises(ValueError, match="keeps its length"):
         _ext.gather_fused(x, np.zeros((3, 6), np.uint8), [None, bad % 5], 1)
+
+
+@pytest.mark.parametrize("threads", [1, 2])
+def test_large_outputs_streamed(threads: int) -> None:
+    """Outputs of 8 MiB and more take non-temporal stores (and recompute repeated rows)."""
+    rng = np.random.default_rng(21)
+    cases = [((3, 700, 900), "float32", (1, 2), (1050, 1350)),    # 4-byte blocks, x1.5
+             ((1500, 1600), "uint8", (0, 1), (3000, 3200)),       # 1-byte blocks, x2
+             ((600, 700, 2), "uint16", (0, 1), (2000, 1100)),     # 4-byte blocks (2 x u16)
+             ((700, 800), "float64", (0, 1), (1400, 1000)),       # 8-byte blocks
+             ((2, 2_500_000), "float32", (1,), (3_100_001,)),     # few long rows: segments
+             ((900, 1000, 3), "uint8", (0, 1), (1800, 2000))]     # 3-byte blocks: not streamed
+    for shape, dtype, axes, size in cases:
+        x = _data(rng, shape, dtype)
+        plans = [(a, pg.plan(shape[a], n, kernel="nearest")) for a, n in zip(axes, size,
+                                                                             strict=True)]
+        want = _take_all(x, plans)
+        assert want.nbytes >= 8 << 20
+        for stream in (True, False):
+            _ext.gather_stream(stream)
+            try:
+                got = native.gather_all(x, plans, threads=threads)
+            finally:
+                _ext.gather_stream(True)
+            assert got is not None
+            _bytes_equal(got, want)
