@@ -245,14 +245,23 @@ def _run_engine(
     """
     if engine not in ENGINES:
         check_choice("engine", engine, ENGINES)
-    name = _dtype_name(x.dtype)
-    if name in GATHER_ONLY_DTYPES and not all(p.is_gather for _, p in plans):
+    gathers = all(p.is_gather for _, p in plans)
+    if not gathers and _dtype_name(x.dtype) in GATHER_ONLY_DTYPES:
         raise TypeError(
             f"dtype {x.dtype} can only be resized with kernel='nearest' "
             f"(weights would change its values); cast it to a float dtype first"
         )
     engine = resolve_engine(engine)
-    if any(p.arithmetic.ordered for _, p in plans):
+    ordered = any(p.arithmetic.ordered for _, p in plans)
+    if gathers and not ordered and engine in ("auto", "native", "compiled"):
+        # nearest on every axis: one pass over the output (compiled multi-axis gather),
+        # before the fixed-point and identity bookkeeping that copies do not need
+        native = _native_module()
+        y = None if native is None else native.gather_all(
+            x, [(ax, p) for ax, p in plans if not p.is_identity], threads=threads)
+        if y is not None:
+            return y  # type: ignore[no-any-return]
+    if ordered:
         # A library's own summation order (float32 taps, unshifted integer sums, block
         # sums): the compiled engine's model kernels where they cover the plans, else the
         # numpy model engines (their definition; engine="reference").
@@ -265,7 +274,7 @@ def _run_engine(
         from ._engines.models import apply_model
 
         return apply_model(x, plans)
-    if name in FIXED_POINT_DTYPES:
+    if _dtype_name(x.dtype) in FIXED_POINT_DTYPES:
         plans = own_fixed(plans, x.dtype)
     plans = [(ax, p) for ax, p in plans if not p.is_identity]
     if not plans:
@@ -285,12 +294,6 @@ def _run_engine(
         return np.ascontiguousarray(run_plans_torch(torch.from_numpy(a), plans).numpy())
     if engine == "compiled":
         engine = "native"
-    if engine != "reference" and all(p.is_gather for _, p in plans):
-        # nearest on every axis: one pass over the output (compiled multi-axis gather)
-        native = _native_module()
-        y = None if native is None else native.gather_all(x, plans, threads=threads)
-        if y is not None:
-            return y  # type: ignore[no-any-return]
     if engine != "reference":
         native = _native_module()
         if native is not None and native.supports(x.dtype, [p for _, p in plans]):

