@@ -122,12 +122,4 @@ struct PairArgs {
   PlanArgs pw;  // along W (axis a+1)
 };
 
-// Pure gather (copy) of elem_bytes-sized items along one axis of a (B, L, C) array.
-struct GatherArgs {
-  int64_t B, L, O, elem_bytes;  // elem_bytes = C * itemsize
-  const int32_t* index;         // [O]
-  const void* src;
-  void* dst;
-};
-
 }  // namespace pg

@@ -515,16 +515,6 @@ void wide_pair_impl(const PairArgs& a, int64_t r0, int64_t r1, void* scratch) {
   }
 }
 
-template <class E>
-void gather_rows(const GatherArgs& g, int64_t u0, int64_t u1) {
-  const E* src = static_cast<const E*>(g.src);
-  E* dst = static_cast<E*>(g.dst);
-  for (int64_t u = u0; u < u1; ++u) {
-    const int64_t b = u / g.O, o = u % g.O;
-    dst[u] = src[b * g.L + g.index[o]];
-  }
-}
-
 }  // namespace
 
 void single_range(const SingleArgs& a, int64_t u0, int64_t u1, void* scratch) {
@@ -602,28 +592,6 @@ void wide_pair_range(const PairArgs& a, int64_t r0, int64_t r1, void* scratch) {
   PG_W(U16, I32, uint16_t, int32_t)
   PG_W(I16, I32, int16_t, int32_t)
 #undef PG_W
-}
-
-void gather_range(const GatherArgs& g, int64_t u0, int64_t u1) {
-  switch (g.elem_bytes) {
-    case 1:
-      return gather_rows<uint8_t>(g, u0, u1);
-    case 2:
-      return gather_rows<uint16_t>(g, u0, u1);
-    case 4:
-      return gather_rows<uint32_t>(g, u0, u1);
-    case 8:
-      return gather_rows<uint64_t>(g, u0, u1);
-    default:
-      break;
-  }
-  const char* src = static_cast<const char*>(g.src);
-  char* dst = static_cast<char*>(g.dst);
-  const int64_t E = g.elem_bytes;
-  for (int64_t u = u0; u < u1; ++u) {
-    const int64_t b = u / g.O, o = u % g.O;
-    std::memcpy(dst + u * E, src + (b * g.L + g.index[o]) * E, static_cast<size_t>(E));
-  }
 }
 
 }  // namespace PG_KNS
