@@ -180,6 +180,11 @@ def test_gather_all_declines_what_it_cannot_copy() -> None:
     assert native.gather_all(np.zeros(4), [(0, pg.plan(4, 6, kernel="linear"))]) is None
     assert native.gather_all(np.zeros(4), [(0, g), (0, g)]) is None
     assert native.gather_all(np.zeros(5), [(0, g)]) is None  # in_size != shape
+    assert native.gather_all(np.zeros(4), [(1, g)]) is None  # no such axis
+    x = rng.random((3, 4))
+    y = native.gather_all(x, [(-1, g)])  # negative axes count from the end
+    assert y is not None
+    _bytes_equal(y, _take_all(x, [(1, g)]))
     y = native.gather_all(np.zeros((0, 4)), [(1, g)])
     assert y is not None and y.shape == (0, 6)
 

@@ -727,8 +727,10 @@ def gather_all(
         return None
     tables: list[Any] = [None] * (x.ndim + 1)
     shape = list(x.shape)
-    for a, p in plans:
-        if not p.is_gather or tables[a] is not None or int(p.in_size) != shape[a]:
+    for ax, p in plans:
+        a = int(ax) + x.ndim if int(ax) < 0 else int(ax)  # (tables[-1] is the byte axis)
+        if (not 0 <= a < x.ndim or not p.is_gather or tables[a] is not None
+                or int(p.in_size) != shape[a]):
             return None
         tables[a] = _prepare(p, "gather").index  # int32, validated and cached per plan
         shape[a] = int(p.out_size)
