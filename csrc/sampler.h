@@ -19,7 +19,7 @@ namespace sampler {
 using ParFor = std::function<void(int64_t n, int64_t threads, int64_t chunk,
                                   const std::function<void(int64_t, int64_t)>& fn)>;
 
-// Adds sample_points / gather_nd / sampler_abi to the module (engine.cpp's NB_MODULE).
+// Adds sample_points / grid_positions / sampler_abi to the module (engine.cpp's NB_MODULE).
 void bind(nanobind::module_& m, ParFor par);
 
 }  // namespace sampler
