@@ -202,23 +202,24 @@ def test_kernel_checks_its_arguments() -> None:
 
 
 @pytest.mark.parametrize("threads", [1, 2])
-def test_large_outputs_streamed(threads: int) -> None:
-    """Outputs of 8 MiB and more take non-temporal stores (and recompute repeated rows)."""
+def test_streamed_outputs(threads: int) -> None:
+    """Non-temporal stores (forced from 0 bytes here; by default from 16 MiB) and not."""
     rng = np.random.default_rng(21)
-    cases = [((3, 700, 900), "float32", (1, 2), (1050, 1350)),    # 4-byte blocks, x1.5
-             ((1500, 1600), "uint8", (0, 1), (3000, 3200)),       # 1-byte blocks, x2
-             ((600, 700, 2), "uint16", (0, 1), (2000, 1100)),     # 4-byte blocks (2 x u16)
-             ((700, 800), "float64", (0, 1), (1400, 1000)),       # 8-byte blocks
-             ((2, 2_500_000), "float32", (1,), (3_100_001,)),     # few long rows: segments
-             ((900, 1000, 3), "uint8", (0, 1), (1800, 2000))]     # 3-byte blocks: not streamed
+    cases = [((3, 70, 90), "float32", (1, 2), (105, 135)),        # 4-byte blocks, x1.5
+             ((150, 160), "uint8", (0, 1), (300, 321)),           # 1-byte blocks, x2
+             ((60, 70, 2), "uint16", (0, 1), (200, 110)),         # 4-byte blocks (2 x u16)
+             ((70, 80), "float64", (0, 1), (140, 100)),           # 8-byte blocks
+             ((50, 60), "int16", (0, 1), (77, 61)),               # 2-byte blocks
+             ((2, 25_000), "float32", (1,), (31_001,)),           # few long rows: segments
+             ((90, 100, 3), "uint8", (0, 1), (180, 200)),         # 3-byte blocks: not streamed
+             ((3, 700, 1300), "float32", (1, 2), (1100, 1600))]   # 21 MB: the default path
     for shape, dtype, axes, size in cases:
         x = _data(rng, shape, dtype)
         plans = [(a, pg.plan(shape[a], n, kernel="nearest")) for a, n in zip(axes, size,
                                                                              strict=True)]
         want = _take_all(x, plans)
-        assert want.nbytes >= 8 << 20
-        for stream in (True, False):
-            _ext.gather_stream(stream)
+        for stream, min_bytes in ((True, 0), (False, 0), (True, 16 << 20)):
+            _ext.gather_stream(stream, min_bytes)
             try:
                 got = native.gather_all(x, plans, threads=threads)
             finally:
