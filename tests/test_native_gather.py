@@ -226,3 +226,27 @@ def test_streamed_outputs(threads: int) -> None:
                 _ext.gather_stream(True)
             assert got is not None
             _bytes_equal(got, want)
+
+
+@pytest.mark.parametrize("threads", [2, 3])
+def test_threads_on_large_outputs(simd: bool, threads: int) -> None:
+    """Outputs of several MiB (1 MiB of output per thread): rows, segments, row gathers."""
+    rng = np.random.default_rng(30 + threads)
+    cases = [((3_000_003,), (0,), (4_500_001,)),       # one long row: segments
+             ((3, 900_000), (1,), (1_300_001,)),        # few long rows: segments
+             ((700, 900, 4), (0, 1), (1100, 1300)),     # many rows, 4-byte blocks
+             ((1_000, 1_500), (0,), (3_001,)),          # row gather: whole rows are blocks
+             ((40, 300, 300), (1, 2), (450, 451))]      # leading axis, 1-byte blocks
+    for dtype in ("uint8", "float32"):
+        for shape, axes, sizes in cases:
+            x = _data(rng, shape, dtype)
+            plans = [(a, _random_plan(rng, shape[a], n)) for a, n in zip(axes, sizes,
+                                                                          strict=True)]
+            got = native.gather_all(x, plans, threads=threads)
+            assert got is not None and got.nbytes >= 2 << 20
+            _bytes_equal(got, _take_all(x, plans))
+            sorted_plans = [(a, pg.plan(shape[a], n, kernel="nearest"))
+                            for a, n in zip(axes, sizes, strict=True)]  # windows, streaming
+            got = native.gather_all(x, sorted_plans, threads=threads)
+            assert got is not None
+            _bytes_equal(got, _take_all(x, sorted_plans))
