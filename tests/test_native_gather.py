@@ -236,7 +236,8 @@ def test_threads_on_large_outputs(simd: bool, threads: int) -> None:
              ((3, 900_000), (1,), (1_300_001,)),        # few long rows: segments
              ((700, 900, 4), (0, 1), (1100, 1300)),     # many rows, 4-byte blocks
              ((1_000, 1_500), (0,), (3_001,)),          # row gather: whole rows are blocks
-             ((40, 300, 300), (1, 2), (450, 451))]      # leading axis, 1-byte blocks
+             ((40, 300, 300), (1, 2), (450, 451)),      # leading axis, 1-byte blocks
+             ((2, 4_000_000), (1,), (4_500_001,))]      # float32: 36 MB, streamed on 2
     for dtype in ("uint8", "float32"):
         for shape, axes, sizes in cases:
             x = _data(rng, shape, dtype)
