@@ -155,3 +155,12 @@ def test_plan_cache_keys_fresh_kernels_by_value() -> None:
     assert n1 is not n2 and not np.array_equal(n1.index, n2.index)
     assert n1.is_gather and n1.is_gather  # the remembered answer is the computed one
     assert not p1.is_gather
+
+
+def test_plan_cache_keeps_the_sign_of_a_zero_fill() -> None:
+    # 0.0 == -0.0 and they hash alike: a -0.0 fill asked after a 0.0 one got the cached
+    # plan's +0.0 (found through compat.onnx's extrapolation_value=-0.0)
+    a = pg.plan(4, 8, kernel="linear", boundary="constant", fill_value=0.0)
+    b = pg.plan(4, 8, kernel="linear", boundary="constant", fill_value=-0.0)
+    assert not np.signbit(a.fill_value) and np.signbit(b.fill_value)
+    assert pg.plan(4, 8, kernel="linear", boundary="constant", fill_value=-0.0) is b

@@ -354,6 +354,10 @@ def _key_part(v: Any, depth: int = 0) -> Any:
             items = sorted(v.items(), key=lambda kv: repr(kv[0]))
             return (dict, *((k, _key_part(x, depth + 1)) for k, x in items))
         return _Ident(v)
+    if isinstance(v, (float, np.floating)):
+        # by the bits: 0.0 == -0.0 (a fill of -0.0 would get a cached fill of 0.0) and
+        # NaN != NaN (a NaN fill would never hit)
+        return (type(v), float(v).hex())
     return (type(v), v)  # the type keeps 1, 1.0 and True apart
 
 
