@@ -410,10 +410,10 @@ inline __m256 pair_u8_vf(const uint8_t* src, int64_t row, const int32_t* o, __m2
   __m256 c1;
   if constexpr (C == 4) {
     c1 = _mm256_permute2f128_ps(ca, cb, 0x31);
-  } else {  // c1 of 2k: dwords 3-5 of ca; of 2k+1: dwords 3-5 of cb
-    c1 = _mm256_blend_ps(
-        _mm256_permutevar8x32_ps(ca, _mm256_setr_epi32(3, 4, 5, 5, 3, 4, 5, 5)),
-        _mm256_permutevar8x32_ps(cb, _mm256_setr_epi32(3, 4, 5, 5, 3, 4, 5, 5)), 0xF0);
+  } else {  // c1: dwords 3-5 of ca and of cb, i.e. dword 3 of c0's lanes and 0-1 of the next
+    const __m256 up = _mm256_permute2f128_ps(ca, cb, 0x31);
+    c1 = _mm256_castsi256_ps(
+        _mm256_alignr_epi8(_mm256_castps_si256(up), _mm256_castps_si256(c0), 12));
   }
   const __m256i sel = _mm256_setr_epi32(i, i, i, i, i + 1, i + 1, i + 1, i + 1);
   const __m256 va = _mm256_permutevar8x32_ps(fa, sel);
