@@ -7,7 +7,8 @@
 // all outside is the border value, a group whose taps are all inside is computed with
 // vectors (uint8/float32 with 3-4 channels: two pixels per register, each tap's channels
 // loaded at once; otherwise per-channel gathers), any other group pixel by pixel; the
-// ipp model: row_ipp, positions per group in registers).
+// ipp model: row_ipp, positions per group in registers; cv_warp_avx512.cpp, the same
+// with PG_CV_AVX512: uint8 3-4 channel all-inside groups in 512-bit registers).
 //
 // The rules (one definition each, in the oracle):
 //   * per output row y: t1 = f32(y * m1), Mx = f32(t1 + m2) (not fused), the same for y;
@@ -420,6 +421,59 @@ inline __m256 pair_u8_vf(const uint8_t* src, int64_t row, const int32_t* o, __m2
   return _mm256_fmadd_ps(va, _mm256_sub_ps(c1, c0), c0);
 }
 
+#ifdef PG_CV_AVX512
+// AVX-512 form of pair_u8_vf and store8_u8 for all 8 pixels of an all-inside group: the
+// vertical step of pixels 2k, 2k+1 in one register ([row0 taps of 2k | of 2k+1]: the two
+// 8-byte runs zero-extended at once), the horizontal step of 4 pixels in one register
+// (c0 of each in a 128-bit lane, c1 beside it), the same operations on the same values.
+template <int C>
+inline void group8_u8_vf512(const uint8_t* src, int64_t row, const int32_t* o, __m256 fa,
+                            __m256 fb, uint8_t* out) {
+  const __m512 fa16 = _mm512_zextps256_ps512(fa), fb16 = _mm512_zextps256_ps512(fb);
+  __m512 cc[4];
+  for (int k = 0; k < 4; ++k) {
+    const uint8_t* pa = src + o[2 * k];
+    const uint8_t* pb = src + o[2 * k + 1];
+    auto two = [](const uint8_t* p, const uint8_t* q) {
+      const __m128i v = _mm_castpd_si128(_mm_loadh_pd(
+          _mm_castsi128_pd(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(p))),
+          reinterpret_cast<const double*>(q)));
+      return _mm512_cvtepi32_ps(_mm512_cvtepu8_epi32(v));
+    };
+    const __m512 r0 = two(pa, pb), r1 = two(pa + row, pb + row);
+    const __m512 vb = _mm512_permutexvar_ps(
+        _mm512_set_epi32(2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1, 2 * k + 1,
+                         2 * k + 1, 2 * k + 1, 2 * k, 2 * k, 2 * k, 2 * k, 2 * k, 2 * k, 2 * k,
+                         2 * k), fb16);
+    cc[k] = _mm512_fmadd_ps(vb, _mm512_sub_ps(r1, r0), r0);  // [c0 c1 of 2k | c0 c1 of 2k+1]
+  }
+  __m512i q[2];
+  for (int h = 0; h < 2; ++h) {
+    const __m512 c0 = _mm512_shuffle_f32x4(cc[2 * h], cc[2 * h + 1], 0x88);  // lanes 0 2 | 0 2
+    __m512 c1 = _mm512_shuffle_f32x4(cc[2 * h], cc[2 * h + 1], 0xDD);        // lanes 1 3 | 1 3
+    if constexpr (C == 3)
+      c1 = _mm512_castsi512_ps(_mm512_alignr_epi8(_mm512_castps_si512(c1),
+                                                  _mm512_castps_si512(c0), 12));
+    const int b = 4 * h;
+    const __m512 va = _mm512_permutexvar_ps(
+        _mm512_set_epi32(b + 3, b + 3, b + 3, b + 3, b + 2, b + 2, b + 2, b + 2, b + 1, b + 1,
+                         b + 1, b + 1, b, b, b, b), fa16);
+    const __m512 r = _mm512_fmadd_ps(va, _mm512_sub_ps(c1, c0), c0);
+    // cvtps2dq rounds half to even; below 0 (INT_MIN included) -> 0, above 255 -> 255
+    q[h] = _mm512_max_epi32(_mm512_cvtps_epi32(r), _mm512_setzero_si512());
+  }
+  const __m128i lo = _mm512_cvtusepi32_epi8(q[0]), hi = _mm512_cvtusepi32_epi8(q[1]);
+  if constexpr (C == 4) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), lo);
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out + 16), hi);
+  } else {
+    const __m128i pk = _mm_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+    _mm_mask_storeu_epi8(out, 0x0FFF, _mm_shuffle_epi8(lo, pk));
+    _mm_mask_storeu_epi8(out + 12, 0x0FFF, _mm_shuffle_epi8(hi, pk));
+  }
+}
+#endif
+
 template <class T, int C, bool VF>
 inline bool group(const CvWarpArgs& a, const T* src, const int32_t* jx, const int32_t* jy,
                   const float* ja, const float* jb, T* out, int64_t lim, bool ends_row,
@@ -617,6 +671,10 @@ void row_ipp(const CvWarpArgs& a, int64_t y, int64_t x0, int64_t x1, const T* sr
               _mm256_andnot_si256(_mm256_cmpgt_epi32(off, vlim), ok))) == 0xFF) {
         _mm256_store_si256(reinterpret_cast<__m256i*>(o), off);
         if constexpr (u8) {
+#ifdef PG_CV_AVX512
+          group8_u8_vf512<C>(src, row, o, fa, fb, po);
+          continue;
+#endif
           _mm256_store_ps(jb, fb);
           __m256 r[4];
           for (int k = 0; k < 4; ++k) r[k] = pair_u8_vf<C>(src, row, o, fa, jb, 2 * k);

@@ -23,6 +23,7 @@ namespace cvwarp {
 namespace base { void warp_rows(const CvWarpArgs& a, int64_t y0, int64_t y1); }
 #ifdef PG_HAVE_AVX2
 namespace avx2 { void warp_rows(const CvWarpArgs& a, int64_t y0, int64_t y1); }
+namespace avx512 { void warp_rows(const CvWarpArgs& a, int64_t y0, int64_t y1); }
 #endif
 }  // namespace cvwarp
 
@@ -37,13 +38,20 @@ void need(bool ok, const char* what) {
 
 using Kernel = void (*)(const CvWarpArgs&, int64_t, int64_t);
 
-Kernel pick(bool simd) {
+// simd: the AVX2 build where the CPU has AVX2 and FMA; avx512: the AVX-512 build where it
+// also has AVX-512 F, BW, VL and DQ (all bit-identical: the tests run each)
+Kernel pick(bool simd, bool avx512) {
 #ifdef PG_HAVE_AVX2
   __builtin_cpu_init();
-  if (simd && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"))
+  if (simd && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+    if (avx512 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
+      return cvwarp::avx512::warp_rows;
     return cvwarp::avx2::warp_rows;
+  }
 #endif
   (void)simd;
+  (void)avx512;
   return cvwarp::base::warp_rows;
 }
 
@@ -59,7 +67,8 @@ int dtype_code(const nb::dlpack::dtype& d) {
 // approximate IPP model (LINEAR), md: the inverse map in double.
 void cv_warp_affine(const In& src, Out& dst, const std::vector<float>& m,
                     const std::vector<float>& fill, bool linear, int border, int64_t lanes,
-                    int64_t threads, bool simd, bool ipp, const std::vector<double>& md) {
+                    int64_t threads, bool simd, bool ipp, const std::vector<double>& md,
+                    bool avx512) {
   const int code = dtype_code(src.dtype());
   need(dtype_code(dst.dtype()) == code, "dst must have the dtype of src");
   const int64_t H = src.shape(0), W = src.shape(1), C = src.shape(2);
@@ -75,7 +84,7 @@ void cv_warp_affine(const In& src, Out& dst, const std::vector<float>& m,
   std::copy(fill.begin(), fill.end(), a.fill);
   const int64_t nt = std::max<int64_t>(1, std::min({threads, OH, (OH * OW) / 16384 + 1}));
   const int64_t chunk = std::max<int64_t>(1, (OH + nt * 4 - 1) / (nt * 4));
-  const Kernel fn = pick(simd);
+  const Kernel fn = pick(simd, avx512);
   nb::gil_scoped_release release;
   parallel_run(OH, nt, chunk, [&](int64_t y0, int64_t y1, int64_t) { fn(a, y0, y1); });
 }
@@ -86,7 +95,7 @@ void register_cv_warp(nb::module_& m) {
   m.def("cv_warp_affine", &cv_warp_affine, nb::arg("src"), nb::arg("dst"), nb::arg("m"),
         nb::arg("fill"), nb::arg("linear"), nb::arg("border"), nb::arg("lanes"),
         nb::arg("threads"), nb::arg("simd") = true, nb::arg("ipp") = false,
-        nb::arg("md") = std::vector<double>(6, 0.0));
+        nb::arg("md") = std::vector<double>(6, 0.0), nb::arg("avx512") = true);
 }
 
 }  // namespace pg

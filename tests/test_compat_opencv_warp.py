@@ -221,10 +221,12 @@ def test_native_matches_oracle(dtype: str, channels: int, lin: bool) -> None:
         fill = list(rng.uniform(-5, 70000, 4))
         for ipp in (False, True):
             want = opencv_warp_reference(x, back, oh, ow, lin, border, fill, ipp=ipp)
-            for simd in (True, False):
+            # the AVX-512, AVX2 and scalar builds (where the CPU has them)
+            for simd, avx512 in ((True, True), (True, False), (False, False)):
                 for threads in (1, 3):
                     got = native_cv_warp.warp(x, back, oh, ow, lin, border, fill, 16,
-                                              threads=threads, simd=simd, ipp=ipp)
+                                              threads=threads, simd=simd, ipp=ipp,
+                                              avx512=avx512)
                     assert got is not None
                     _same(got, want)
 
@@ -233,7 +235,8 @@ def test_native_matches_oracle(dtype: str, channels: int, lin: bool) -> None:
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("channels", [1, 2, 3, 4])
 def test_native_ipp_rows_match_oracle(dtype: str, channels: int) -> None:
-    # the ipp fast path (positions per group of 8 in registers; uint8 packed stores):
+    # the ipp fast path (positions per group of 8 in registers; uint8 3-4 channels: packed
+    # stores, and 512-bit registers in the AVX-512 build):
     # images large enough that most groups are all inside, some straddle the edges or lie
     # all outside; odd widths (row tails of 1-7 pixels), constant and mapped borders,
     # forward and inverse maps, through compat.opencv.warpAffine (the compiled kernel) and
@@ -258,9 +261,9 @@ def test_native_ipp_rows_match_oracle(dtype: str, channels: int) -> None:
                                  flags=pgo.INTER_LINEAR | (pgo.WARP_INVERSE_MAP if inv else 0),
                                  borderMode=border, borderValue=fill)
             _same(got.reshape(want.shape), want)
-        for threads in (1, 2):
+        for threads, avx512 in ((1, True), (2, True), (1, False)):  # AVX-512 and AVX2 builds
             got = native_cv_warp.warp(x, back, oh, ow, True, name, fill, 16, threads=threads,
-                                      ipp=True)
+                                      ipp=True, avx512=avx512)
             assert got is not None
             _same(got, want)
 

@@ -2,7 +2,8 @@
 
 ``csrc/cv_warp.h``: the same operations on the same float32 operands as the numpy
 oracle, bit for bit; output rows split over threads, 8 ``INTER_LINEAR`` pixels per
-step with AVX2 gathers where the CPU has AVX2 and FMA (a scalar build otherwise).
+step with AVX2 gathers where the CPU has AVX2 and FMA (a scalar build otherwise; an
+AVX-512 build for the ipp model's uint8 3-4 channel groups where it has AVX-512).
 :func:`warp` returns ``None`` for what it does not run (the caller uses the oracle).
 """
 
@@ -27,10 +28,12 @@ def available() -> bool:
 
 def warp(xm: NDArray[Any], back: Any, h: int, w: int, linear: bool, boundary: str,
          fill: Sequence[float], lanes: int, threads: int | None = None,
-         simd: bool = True, ipp: bool = False) -> NDArray[Any] | None:
+         simd: bool = True, ipp: bool = False, avx512: bool = True) -> NDArray[Any] | None:
     """``xm`` ``(H, W, C)`` warped to ``(h, w, C)`` by OpenCV's model, or ``None``.
 
     ``ipp``: the approximate model of IPP's ``INTER_LINEAR`` (``opencv_warp_reference``).
+    ``simd``/``avx512``: allow the AVX2 / AVX-512 builds where the CPU has them (every
+    build gives the same bits; the tests run each).
     """
     if (not available() or xm.dtype.name not in OPENCV_WARP_DTYPES or xm.ndim != 3
             or not 1 <= xm.shape[2] <= 4 or 0 in xm.shape):
@@ -45,5 +48,6 @@ def warp(xm: NDArray[Any], back: Any, h: int, w: int, linear: bool, boundary: st
         src=src, dst=out, m=[float(v) for v in m], fill=[float(v) for v in fv],
         linear=bool(linear), border=OPENCV_WARP_BOUNDARIES[boundary], lanes=int(lanes),
         threads=native._resolve_threads(threads), simd=simd, ipp=bool(ipp),
-        md=[float(v) for v in np.asarray(back, dtype=np.float64).reshape(6)])
+        md=[float(v) for v in np.asarray(back, dtype=np.float64).reshape(6)],
+        avx512=bool(avx512))
     return out
