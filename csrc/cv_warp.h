@@ -628,10 +628,39 @@ void row_ipp(const CvWarpArgs& a, int64_t y, int64_t x0, int64_t x1, const T* sr
   alignas(32) int32_t jx[8], jy[8], o[8];
   alignas(32) float ja[8], jb[8];
   int64_t x = x0;
+#ifdef PG_CV_AVX512
+  const __m512d m0w = _mm512_set1_pd(a.md[0]), m3w = _mm512_set1_pd(a.md[3]);
+  const __m512d vuw = _mm512_set1_pd(u), vvw = _mm512_set1_pd(v);
+  const __m512d m2w = _mm512_set1_pd(a.md[2]), m5w = _mm512_set1_pd(a.md[5]);
+  const __m512d eightw = _mm512_set1_pd(8.0);
+  __m512d xw = _mm512_add_pd(_mm512_set1_pd(xd0), _mm512_setr_pd(0, 1, 2, 3, 4, 5, 6, 7));
+#endif
   for (; x + 8 <= x1; x += 8) {
     const __m256d xh = _mm256_add_pd(xs, four);
     __m256i ix, iy;
     __m256 fa, fb;
+#ifdef PG_CV_AVX512
+    if constexpr (true) {  // the same operations, 8 doubles per register (AVX2 form unused)
+      const __m512d dx = _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(xw, m0w), vuw), m2w);
+      const __m512d dy = _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(xw, m3w), vvw), m5w);
+      xw = _mm512_add_pd(xw, eightw);
+      if constexpr (u8) {
+        const __m256 sx = _mm512_cvtpd_ps(dx), sy = _mm512_cvtpd_ps(dy);
+        const __m256 flx = _mm256_floor_ps(sx), fly = _mm256_floor_ps(sy);
+        ix = _mm256_cvttps_epi32(flx);
+        iy = _mm256_cvttps_epi32(fly);
+        fa = _mm256_sub_ps(sx, flx);
+        fb = _mm256_sub_ps(sy, fly);
+      } else {
+        constexpr int dn = _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC;
+        const __m512d flx = _mm512_roundscale_pd(dx, dn), fly = _mm512_roundscale_pd(dy, dn);
+        ix = _mm512_cvttpd_epi32(flx);
+        iy = _mm512_cvttpd_epi32(fly);
+        fa = _mm512_cvtpd_ps(_mm512_sub_pd(dx, flx));
+        fb = _mm512_cvtpd_ps(_mm512_sub_pd(dy, fly));
+      }
+    } else
+#endif
     if constexpr (u8) {
       auto pos = [&](__m256d m, __m256d t, __m256d s) {
         const __m128 lo = _mm256_cvtpd_ps(_mm256_add_pd(_mm256_add_pd(_mm256_mul_pd(xs, m), t), s));
