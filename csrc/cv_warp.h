@@ -365,6 +365,18 @@ inline void pairs_u8(const uint8_t* src, int64_t row, const int32_t* o, __m256 f
   }
 }
 
+// 8 pixels held as the low 3 bytes of each dword of w, stored as 24 packed bytes at out.
+inline void store8_rgb(__m256i w, uint8_t* out) {
+  const __m256i pk = _mm256_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
+                                      0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
+  w = _mm256_shuffle_epi8(w, pk);
+  const __m128i lo = _mm256_castsi256_si128(w), up = _mm256_extracti128_si256(w, 1);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(out), lo);  // bytes 12-15: rewritten next
+  _mm_storel_epi64(reinterpret_cast<__m128i*>(out + 12), up);
+  const int32_t last = _mm_extract_epi32(up, 2);
+  std::memcpy(out + 20, &last, 4);
+}
+
 // uint8 with 3 or 4 channels: the 4 pairs' lerp results (pixels 2k, 2k+1 in r[k], one per
 // 128-bit lane) stored as 8 * C bytes: cvtps2dq rounds half to even, the packs saturate
 // (INT_MIN -> 0); the packs leave pixels in the dword order 0 2 4 6 | 1 3 5 7.
@@ -377,14 +389,7 @@ inline void store8_u8(const __m256* r, uint8_t* out) {
   if constexpr (C == 4) {
     _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), w);
   } else {
-    const __m256i pk = _mm256_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
-                                        0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
-    w = _mm256_shuffle_epi8(w, pk);
-    const __m128i lo = _mm256_castsi256_si128(w), up = _mm256_extracti128_si256(w, 1);
-    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), lo);  // bytes 12-15: rewritten next
-    _mm_storel_epi64(reinterpret_cast<__m128i*>(out + 12), up);
-    const int32_t last = _mm_extract_epi32(up, 2);
-    std::memcpy(out + 20, &last, 4);
+    store8_rgb(w, out);
   }
 }
 
@@ -555,14 +560,7 @@ inline bool group(const CvWarpArgs& a, const T* src, const int32_t* jx, const in
         w = _mm256_or_si256(w, _mm256_slli_epi32(q[3], 24));
         _mm256_storeu_si256(reinterpret_cast<__m256i*>(out), w);
       } else {
-        const __m256i pk = _mm256_setr_epi8(0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
-                                            0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1);
-        w = _mm256_shuffle_epi8(w, pk);
-        const __m128i lo = _mm256_castsi256_si128(w), up = _mm256_extracti128_si256(w, 1);
-        _mm_storeu_si128(reinterpret_cast<__m128i*>(out), lo);  // bytes 12-15: rewritten next
-        _mm_storel_epi64(reinterpret_cast<__m128i*>(out + 12), up);
-        const int32_t last = _mm_extract_epi32(up, 2);
-        std::memcpy(out + 20, &last, 4);
+        store8_rgb(w, out);
       }
     } else {
       alignas(32) int32_t t[C][8];
