@@ -1418,7 +1418,8 @@ def _agreement_order(scored: list[_Scored], targets: dict[str, Array], tol: floa
     order changes many).  A near-tie takes the lead when it reproduces clearly more
     samples than the leader: a paired sign test over the samples that exactly one of
     the two reproduces, at two standard deviations (a coin toss would not).  Only the
-    first ``top`` groups matter for the listing.
+    first groups matter for the listing of ``top`` candidates (``4 * top`` of them are
+    ordered: the listing folds identical outputs and a library's own near-ties).
     """
     def exact(sc: _Scored) -> NDArray[np.bool_] | None:
         t = targets.get(sc.note)
@@ -1426,9 +1427,9 @@ def _agreement_order(scored: list[_Scored], targets: dict[str, Array], tol: floa
 
     left = list(scored)
     ordered: list[_Scored] = []
-    while left:
-        if len({id(sc.spec) for sc in ordered}) >= 4 * top:
-            return ordered + left
+    for _ in range(4 * top):
+        if not left:
+            break
         head, rest = left[0], left[1:]
         # |a - y| <= |a - head| + |head - y|: a cheap bound before comparing outputs
         near = [sc for sc in rest if sc.max_diff <= head.max_diff + tol
@@ -1444,7 +1445,7 @@ def _agreement_order(scored: list[_Scored], targets: dict[str, Array], tol: floa
         ordered += [lead] + [sc for sc in [head, *near] if sc is not lead]
         taken = {id(sc) for sc in near}
         left = [sc for sc in rest if id(sc) not in taken]
-    return ordered
+    return ordered + left
 
 
 #: Libraries whose plans build in well under a millisecond (no spline prefilter or
