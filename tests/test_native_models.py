@@ -196,6 +196,46 @@ def test_ipp_cubic_fused_warp_steps_and_wide_rows(cn: int) -> None:
     _check(x, _ipp_plans(6, 2111, 5, 1003, cn))
 
 
+def _cpu_flags() -> set[str]:
+    try:
+        with open("/proc/cpuinfo") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    return set(line.split(":", 1)[1].split())
+    except OSError:
+        pass
+    return set()
+
+
+@pytest.mark.parametrize("build", ["avx2", "scalar"])
+@pytest.mark.parametrize("cn", [1, 3, 4])
+def test_ipp_cubic_each_build(monkeypatch: pytest.MonkeyPatch, build: str, cn: int) -> None:
+    # each compiled build of the fused IPP cubic kernel (AVX2 and scalar) against the
+    # numpy model: odd widths (16- and 8-element steps and tails mixed), up and down, and
+    # an output of 4 MiB or more (non-temporal stores); builds the CPU lacks are skipped
+    from functools import partial
+
+    from pixelgrid._engines import native
+
+    flags = _cpu_flags()
+    if build == "avx2" and not {"avx2", "fma"} <= flags:
+        pytest.skip("the CPU lacks AVX2/FMA")
+    if not native.available():
+        pytest.skip("compiled engine not built")
+    monkeypatch.setattr(native._ext, "ipp_cubic",
+                        partial(native._ext.ipp_cubic, simd=build != "scalar"))
+    rng = np.random.default_rng(zlib.crc32(f"ipp build {build} {cn}".encode()))
+    for h, w, dh, dw in [(37, 41, 55, 62), (33, 97, 101, 35), (6, 2111, 9, 3001),
+                         (5, 1999, 4, 1003), (17, 23, 170, 230)]:
+        shape = (h, w) if cn == 1 else (h, w, cn)
+        plans = _ipp_plans(h, w, dh, dw, cn)
+        _check(rng.integers(0, 256, shape, dtype=np.uint8), plans)
+        _check(np.where(rng.random(shape) < 0.5, 0, 255).astype(np.uint8), plans)
+    h, w, dh, dw = 300, 700, 450, 3500 // cn  # 4.7 MB out: the streamed stores
+    shape = (h, w) if cn == 1 else (h, w, cn)
+    _check(rng.integers(0, 256, shape, dtype=np.uint8), _ipp_plans(h, w, dh, dw, cn))
+
+
 def test_ipp_cubic_fused_declines_other_layouts() -> None:
     # 2 channels never reach IPP; a plan pair in another axis order, and dtypes other
     # than uint8 and float32, are left to numpy
