@@ -161,16 +161,14 @@ def _axis_plan(name: str, n_in: int, n_out: int, inv_scale: Fraction, translatio
                      "scale_and_translate(edge_padding)")
         return plan(n_in, n_out, kernel=m.kernel, grid=aff, boundary="renormalize",
                     edge_pad=2, arithmetic=arithmetic)
-    if m is _CUBIC and arithmetic.accumulate == "taps" and (not antialias or inv_scale <= 1):
-        # Unstretched, XLA:CPU contracts Keys' polynomials into multiply-adds, the form of
-        # the "float32_keys_fma" rule (measured on the weight matrices); stretched, it folds
-        # 1 / stretch into the constants, which no rule declares yet.
-        arithmetic = replace(arithmetic, weights="float32_keys_fma")
-    if name.startswith("lanczos") and arithmetic.accumulate == "taps" \
-            and (not antialias or inv_scale <= 1):
-        # Unstretched, XLA:CPU's Lanczos: the C library's sinf, pi x / r as one product
-        # (measured on the kernel alone); stretched, constants folded further (not declared).
-        arithmetic = replace(arithmetic, weights="float32_lanczos_libm")
+    # XLA:CPU's own float32 kernels, measured where the kernel is not stretched: Keys'
+    # polynomials contracted into multiply-adds (on the weight matrices); Lanczos with the
+    # C library's sinf and pi x / r as one product (on the kernel alone).  Stretched, it
+    # folds 1 / stretch into the constants, which no rule declares yet.
+    xla = "float32_keys_fma" if m is _CUBIC else \
+        "float32_lanczos_libm" if name.startswith("lanczos") else None
+    if xla and arithmetic.accumulate == "taps" and (not antialias or inv_scale <= 1):
+        arithmetic = replace(arithmetic, weights=xla)
     # Outside [-0.5, in - 0.5] (judged at the float32 position) JAX zeroes the weights.
     aff = Affine(inv_scale, Fraction(1, 2) - translation, Fraction(-1, 2),
                  "scale_and_translate", valid=(Fraction(-1, 2), n_in - Fraction(1, 2)))
