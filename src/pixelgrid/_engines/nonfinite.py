@@ -83,20 +83,12 @@ def _suspect(x: NDArray[Any], y: NDArray[Any], threads: int | None = None) -> bo
     if x.dtype in (np.float32, np.float64) and x.flags.c_contiguous \
             and hasattr(native._ext, "all_below"):
         # one threaded pass on the caller's threads, stopping at the first bad block
-        if native._ext.all_below(x.reshape(-1), _SAFE[x.dtype],
-                                 native._resolve_threads(threads)):
-            return False
-        return not bool(np.isfinite(y).all())
-    if x.dtype in (np.float32, np.float64) and x.flags.c_contiguous:
-        # One pass instead of max and min: a finite sum of squares means every value is
-        # finite and |x| < sqrt(finfo.max) (2**64 in float32), far below _SAFE.
-        v = x.reshape(-1)
-        if np.isfinite(np.dot(v, v)):
-            return False
-    hi, lo = x.max(), x.min()  # NaN propagates; comparisons with NaN are False
-    if bool(np.abs(hi) < _SAFE[x.dtype]) and bool(np.abs(lo) < _SAFE[x.dtype]):
-        return False
-    return not bool(np.isfinite(y).all())
+        below = native._ext.all_below(x.reshape(-1), _SAFE[x.dtype],
+                                      native._resolve_threads(threads))
+    else:
+        hi, lo = x.max(), x.min()  # NaN propagates; comparisons with NaN are False
+        below = bool(np.abs(hi) < _SAFE[x.dtype]) and bool(np.abs(lo) < _SAFE[x.dtype])
+    return not below and not bool(np.isfinite(y).all())
 
 
 def finish(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]], y: NDArray[Any],
