@@ -125,14 +125,14 @@ def _centroid(img):
     return np.array([(img * xx).sum(), (img * yy).sum()]) / img.sum()
 
 
-def _check_blob(grid, sx, sy, cx, cy, kernel):
+def _check_blob(grid, sx, sy, cx, cy, kernel, tol=0.01):
     shape = (40, 48)
     img = _blob(shape, (cx, cy), 3.0)
     opts = {"scale": (sy, sx), "grid": grid, "coordinate_scale": "factor", "kernel": kernel,
             "antialias": True}
     out = pixelgrid.resize(img, **opts)
     want = resize_map(shape, **opts).points([[cx, cy]])[0]
-    assert np.abs(_centroid(out) - want).max() < 0.01
+    assert np.abs(_centroid(out) - want).max() < tol
     # and back: the inverse map returns the original point
     np.testing.assert_allclose(resize_map(shape, **opts).points([want], inverse=True)[0],
                                [cx, cy], atol=1e-9)
@@ -141,15 +141,19 @@ def _check_blob(grid, sx, sy, cx, cy, kernel):
 # Linear interpolation at a scale near 1 moves the centroid of a smooth blob by up to
 # ~0.014 px by itself (its weights are not shift invariant: measured 0.013 at s = 0.94 and
 # 1.03 for sigma = 3, exactly 0 at integer factors), so the linear property is checked
-# away from 1 and the (smoother) cubic kernel covers the whole range including 1.
+# away from 1 and the (smoother) cubic kernel covers the whole range including 1.  Away
+# from 1 the antialiased (stretched) linear kernel still moves it by up to 0.0104 px
+# (measured on a 0.005 grid of factors: half_pixel_symmetric, s = 0.545; Hypothesis found
+# 0.0101 there), hence _LINEAR_TOL.
 _far = st.one_of(st.floats(0.45, 0.8), st.floats(1.3, 3.0))
+_LINEAR_TOL = 0.012
 
 
 @settings(max_examples=40, deadline=None)
 @given(grid=st.sampled_from(GRIDS), sx=_far, sy=_far, cx=st.floats(18, 30),
        cy=st.floats(15, 25))
 def test_blob_centroid_follows_point_map_linear(grid, sx, sy, cx, cy):
-    _check_blob(grid, sx, sy, cx, cy, "linear")
+    _check_blob(grid, sx, sy, cx, cy, "linear", _LINEAR_TOL)
 
 
 @settings(max_examples=40, deadline=None)
