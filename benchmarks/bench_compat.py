@@ -45,6 +45,21 @@ after start-up still get that many cores):
 Cases are named ``<module>_<what>``; ``--cases`` takes names or prefixes
 (``--cases opencv,pillow_rgb``).  Inputs are the deterministic synthetic images of
 ``benchmarks/cases.py``.  ``compat.matlab`` has no reference library: it is timed only.
+
+**Pillow-SIMD.**  The fastest Pillow-compatible resizer replaces Pillow (same ``PIL``
+package), so it is timed from a side virtual environment that sees this one's packages::
+
+    python -m venv ../pillow-simd && CC="cc -mavx2" ../pillow-simd/bin/pip install \
+        --no-binary :all: pillow-simd
+    python -c "import site; print(site.getsitepackages()[0])" \
+        > ../pillow-simd/lib/python3.11/site-packages/zz_main.pth
+    ../pillow-simd/bin/python benchmarks/bench_compat.py --cases pillow
+
+(with an editable pixelgrid install, also append the ``import _editable_...`` line of this
+environment's editable-install ``.pth`` file to ``zz_main.pth``).  The header names
+``pillow-simd`` when it is the imported ``PIL``.  Pillow-SIMD's rounding of some filters'
+coefficients differs from Pillow's, so on antialiased bicubic and Lanczos its output is
+up to one level off Pillow's (and so off compat.pillow's, which is bit-exact with Pillow).
 """
 
 from __future__ import annotations
@@ -674,6 +689,14 @@ def versions() -> str:
                  "scipy"):
         with contextlib.suppress(metadata.PackageNotFoundError):
             out.append(f"{dist} {metadata.version(dist)}")
+    # Pillow-SIMD installs the same ``PIL`` package: name the one that imports (a side
+    # venv with Pillow-SIMD may also see Pillow's metadata through a .pth path).
+    with contextlib.suppress(metadata.PackageNotFoundError, ImportError):
+        import PIL
+        simd = metadata.distribution("pillow-simd")
+        if os.path.samefile(str(simd.locate_file("PIL/__init__.py")), str(PIL.__file__)):
+            out = [v for v in out if not v.startswith("pillow ")]
+            out.append(f"pillow-simd {simd.version} (imported as PIL)")
     return ", ".join(out)
 
 
