@@ -2,5 +2,4 @@
 // -mfma and only called when the CPU reports both (models_bind.cpp).
 #define PG_KNS mavx2
 #include "models.h"
-#include "ipp_cubic.h"
 #include "torch_corners.h"

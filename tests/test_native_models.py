@@ -207,33 +207,59 @@ def _cpu_flags() -> set[str]:
     return set()
 
 
-@pytest.mark.parametrize("build", ["avx2", "scalar"])
+@pytest.mark.parametrize("build", ["avx512", "avx2", "scalar"])
 @pytest.mark.parametrize("cn", [1, 3, 4])
 def test_ipp_cubic_each_build(monkeypatch: pytest.MonkeyPatch, build: str, cn: int) -> None:
-    # each compiled build of the fused IPP cubic kernel (AVX2 and scalar) against the
-    # numpy model: odd widths (16- and 8-element steps and tails mixed), up and down, and
-    # an output of 4 MiB or more (non-temporal stores); builds the CPU lacks are skipped
+    # each compiled build of the fused IPP cubic kernel (AVX-512, AVX2, scalar) against the
+    # numpy model: odd widths (16- and 8-element steps and tails mixed), up and down
+    # (down by 3: a window per 4 elements; by 4.5: gathers), and an output of 4 MiB or
+    # more split over threads; builds the CPU lacks are skipped
     from functools import partial
 
     from pixelgrid._engines import native
 
     flags = _cpu_flags()
-    if build == "avx2" and not {"avx2", "fma"} <= flags:
+    if build != "scalar" and not {"avx2", "fma"} <= flags:
         pytest.skip("the CPU lacks AVX2/FMA")
+    if build == "avx512" and not {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= flags:
+        pytest.skip("the CPU lacks AVX-512 F/BW/VL/DQ")
     if not native.available():
         pytest.skip("compiled engine not built")
     monkeypatch.setattr(native._ext, "ipp_cubic",
-                        partial(native._ext.ipp_cubic, simd=build != "scalar"))
+                        partial(native._ext.ipp_cubic, simd=build != "scalar",
+                                avx512=build == "avx512"))
     rng = np.random.default_rng(zlib.crc32(f"ipp build {build} {cn}".encode()))
     for h, w, dh, dw in [(37, 41, 55, 62), (33, 97, 101, 35), (6, 2111, 9, 3001),
-                         (5, 1999, 4, 1003), (17, 23, 170, 230)]:
+                         (5, 1999, 4, 1003), (17, 23, 170, 230), (40, 700, 20, 233),
+                         (40, 900, 20, 200), (30, 1001, 61, 1999)]:
         shape = (h, w) if cn == 1 else (h, w, cn)
         plans = _ipp_plans(h, w, dh, dw, cn)
         _check(rng.integers(0, 256, shape, dtype=np.uint8), plans)
         _check(np.where(rng.random(shape) < 0.5, 0, 255).astype(np.uint8), plans)
-    h, w, dh, dw = 300, 700, 450, 3500 // cn  # 4.7 MB out: the streamed stores
+    h, w, dh, dw = 300, 700, 450, 3500 // cn  # 4.7 MB out, in chunks over threads
     shape = (h, w) if cn == 1 else (h, w, cn)
     _check(rng.integers(0, 256, shape, dtype=np.uint8), _ipp_plans(h, w, dh, dw, cn))
+
+
+@pytest.mark.parametrize("cn", [1, 3, 4])
+@pytest.mark.parametrize("threads", [3, 8])
+@pytest.mark.parametrize("h,w,dh,dw", [(64, 300, 600, 700), (1200, 1500, 400, 500),
+                                       (41, 400, 301, 799)])
+def test_ipp_cubic_fused_many_chunks(cn: int, threads: int, h: int, w: int, dh: int,
+                                     dw: int) -> None:
+    # many chunks of output rows per thread: each thread's cache of horizontal rows is
+    # kept from one chunk to the next (also chunks taken from another thread's share), and
+    # consecutive output rows are stored in pairs where they share input rows (up: the
+    # same rows or shifted by one; down by 3: no pairs, byte gathers along the width)
+    rng = np.random.default_rng(zlib.crc32(f"ipp chunks {cn} {threads} {h} {w}".encode()))
+    shape = (h, w) if cn == 1 else (h, w, cn)
+    x = rng.integers(0, 256, shape, dtype=np.uint8)
+    plans = _ipp_plans(h, w, dh, dw, cn)
+    want = models.apply_model(x, plans)
+    for _ in range(3):  # the chunks each thread takes vary from run to run
+        got = native_models.apply_model(x, plans, threads=threads)
+        assert got is not None
+        _same(got, want)
 
 
 def test_ipp_cubic_fused_declines_other_layouts() -> None:
