@@ -8,6 +8,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -63,34 +64,62 @@ Kernel pick(bool simd, bool avx512, int64_t& lanes) {
   return mbase::ipp_cubic_range;
 }
 
-// src (H, W, C) uint8 -> dst (OH, OW, C) uint8.  index_x/weight_x: (OW, 4) int32/float32,
-// order_x: (OW,) uint8 (IppOrder of each output pixel); index_y/weight_y: (OH, 4).
-void ipp_cubic(const Ro& src, Rw& dst, int64_t H, int64_t W, int64_t C, int64_t OH,
-               int64_t OW, const Ro& index_x, const Ro& weight_x, const Ro& order_x,
-               const Ro& index_y, const Ro& weight_y, int64_t threads, bool f32, bool simd,
-               bool avx512) {
-  const int64_t isz = f32 ? 4 : 1;
-  need(H >= 1 && W >= 1 && C >= 1 && OH >= 1 && OW >= 1 && threads >= 1, "bad sizes");
+// The width pass's arrays: index_x/weight_x (OW, 4) int32/float32, order_x (OW,) uint8
+// (IppOrder of each output pixel), indices in [0, W).
+void check_x(int64_t W, int64_t C, int64_t OW, const Ro& index_x, const Ro& weight_x,
+             const Ro& order_x) {
+  need(W >= 1 && C >= 1 && OW >= 1, "bad sizes");
   need(W * C < (int64_t(1) << 31) && OW * C < (int64_t(1) << 31), "rows too long");
-  need(int64_t(src.nbytes()) == H * W * C * isz, "src has the wrong size");
-  need(int64_t(dst.nbytes()) == OH * OW * C * isz, "dst has the wrong size");
   need(int64_t(index_x.nbytes()) == OW * 16 && int64_t(weight_x.nbytes()) == OW * 16,
        "index_x/weight_x must be (OW, 4) int32/float32");
   need(int64_t(order_x.nbytes()) == OW, "order_x must be (OW,) uint8");
+  const int32_t* ix = static_cast<const int32_t*>(index_x.data());
+  const uint8_t* ox = static_cast<const uint8_t*>(order_x.data());
+  for (int64_t i = 0; i < OW * 4; ++i) need(ix[i] >= 0 && ix[i] < W, "index_x out of range");
+  for (int64_t o = 0; o < OW; ++o) need(ox[o] <= IPP_C4_TAIL, "bad order_x");
+}
+
+// The width pass's tables for the kernel simd/avx512 pick, built once per plan by the
+// caller (native_models._ipp caches them: ~65 us for a 1536-pixel row of 3 channels,
+// 5% of the call).
+IppCubicTables* ipp_cubic_tables(int64_t W, int64_t C, int64_t OW, const Ro& index_x,
+                                 const Ro& weight_x, const Ro& order_x, bool f32, bool simd,
+                                 bool avx512) {
+  check_x(W, C, OW, index_x, weight_x, order_x);
+  int64_t lanes = 8;
+  pick(simd, avx512 && !f32, lanes);
+  return new IppCubicTables(W, C, OW, static_cast<const int32_t*>(index_x.data()),
+                            static_cast<const float*>(weight_x.data()),
+                            static_cast<const uint8_t*>(order_x.data()), f32, lanes);
+}
+
+// src (H, W, C) uint8 -> dst (OH, OW, C) uint8.  index_x/weight_x/order_x as check_x;
+// index_y/weight_y: (OH, 4).  tables: ipp_cubic_tables of the same arrays (or None: built
+// here; also where they were built for another kernel).
+void ipp_cubic(const Ro& src, Rw& dst, int64_t H, int64_t W, int64_t C, int64_t OH,
+               int64_t OW, const Ro& index_x, const Ro& weight_x, const Ro& order_x,
+               const Ro& index_y, const Ro& weight_y, int64_t threads, bool f32, bool simd,
+               bool avx512, const IppCubicTables* tables) {
+  const int64_t isz = f32 ? 4 : 1;
+  need(H >= 1 && OH >= 1 && threads >= 1, "bad sizes");
+  check_x(W, C, OW, index_x, weight_x, order_x);
+  need(int64_t(src.nbytes()) == H * W * C * isz, "src has the wrong size");
+  need(int64_t(dst.nbytes()) == OH * OW * C * isz, "dst has the wrong size");
   need(int64_t(index_y.nbytes()) == OH * 16 && int64_t(weight_y.nbytes()) == OH * 16,
        "index_y/weight_y must be (OH, 4) int32/float32");
-  const int32_t* ix = static_cast<const int32_t*>(index_x.data());
-  const float* wx = static_cast<const float*>(weight_x.data());
-  const uint8_t* ox = static_cast<const uint8_t*>(order_x.data());
   const int32_t* iy = static_cast<const int32_t*>(index_y.data());
-  for (int64_t i = 0; i < OW * 4; ++i) need(ix[i] >= 0 && ix[i] < W, "index_x out of range");
   for (int64_t i = 0; i < OH * 4; ++i) need(iy[i] >= 0 && iy[i] < H, "index_y out of range");
-  for (int64_t o = 0; o < OW; ++o) need(ox[o] <= IPP_C4_TAIL, "bad order_x");
   int64_t lanes = 8;
   const Kernel fn = pick(simd, avx512 && !f32, lanes);
-  const IppCubicTables tab(W, C, OW, ix, wx, ox, f32, lanes);
-  const IppCubicArgs a = tab.args(H, W, C, OH, OW, iy, static_cast<const float*>(weight_y.data()),
-                                  src.data(), dst.data(), f32);
+  std::optional<IppCubicTables> own;
+  if (tables == nullptr || tables->lanes != lanes || tables->width != W ||
+      tables->channels != C || tables->out_width != OW || tables->f32 != f32)
+    tables = &own.emplace(W, C, OW, static_cast<const int32_t*>(index_x.data()),
+                          static_cast<const float*>(weight_x.data()),
+                          static_cast<const uint8_t*>(order_x.data()), f32, lanes);
+  const IppCubicArgs a = tables->args(H, W, C, OH, OW, iy,
+                                      static_cast<const float*>(weight_y.data()), src.data(),
+                                      dst.data());
   // Chunks of output rows: a thread keeps its cache of horizontal rows from one chunk to
   // the next, so only the first rows of its share and of chunks it takes from another
   // thread's share are resampled again.
@@ -107,10 +136,15 @@ void ipp_cubic(const Ro& src, Rw& dst, int64_t H, int64_t W, int64_t C, int64_t 
 }  // namespace
 
 void register_ipp_cubic(nb::module_& m) {
+  nb::class_<IppCubicTables>(m, "IppCubicTables");
+  m.def("ipp_cubic_tables", &ipp_cubic_tables, nb::arg("W"), nb::arg("C"), nb::arg("OW"),
+        nb::arg("index_x"), nb::arg("weight_x"), nb::arg("order_x"), nb::arg("f32") = false,
+        nb::arg("simd") = true, nb::arg("avx512") = true, nb::rv_policy::take_ownership);
   m.def("ipp_cubic", &ipp_cubic, nb::arg("src"), nb::arg("dst"), nb::arg("H"), nb::arg("W"),
         nb::arg("C"), nb::arg("OH"), nb::arg("OW"), nb::arg("index_x"), nb::arg("weight_x"),
         nb::arg("order_x"), nb::arg("index_y"), nb::arg("weight_y"), nb::arg("threads"),
-        nb::arg("f32") = false, nb::arg("simd") = true, nb::arg("avx512") = true);
+        nb::arg("f32") = false, nb::arg("simd") = true, nb::arg("avx512") = true,
+        nb::arg("tables").none() = nb::none());
 }
 
 }  // namespace pg

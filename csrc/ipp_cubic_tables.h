@@ -20,12 +20,18 @@ struct IppCubicTables {
   std::vector<IppRun> runs;
 
   int64_t lanes = 8;
+  int64_t width = 0, channels = 0, out_width = 0;  // what they were built for
+  bool f32 = false;
 
   // ix, wx: (OW, 4) index/weight of the width pass; ox: (OW,) IppOrder; f32: float32 data;
   // L: the elements of a group (8: AVX2 and float32, 16: the AVX-512 build for uint8)
   IppCubicTables(int64_t W, int64_t C, int64_t OW, const int32_t* ix, const float* wx,
-                 const uint8_t* ox, bool f32, int64_t L = 8) {
+                 const uint8_t* ox, bool f32_, int64_t L = 8) {
     lanes = L;
+    width = W;
+    channels = C;
+    out_width = OW;
+    f32 = f32_;
     const int64_t Q = OW * C;
     off.assign(size_t(4 * Q), 0);
     w.assign(size_t(4 * Q), 0.0f);
@@ -115,8 +121,8 @@ struct IppCubicTables {
 
   // The kernel's arguments (the tables stay owned by this object).
   IppCubicArgs args(int64_t H, int64_t W, int64_t C, int64_t OH, int64_t OW,
-                    const int32_t* index_y, const float* weight_y, const void* src, void* dst,
-                    bool f32) const {
+                    const int32_t* index_y, const float* weight_y, const void* src,
+                    void* dst) const {
     return IppCubicArgs{H, W, C, OH, OW, off.data(), w.data(), order.data(), group.data(),
                         gbase.data(), gmask.data(), index_y, weight_y,
                         static_cast<const uint8_t*>(src), static_cast<uint8_t*>(dst),

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import zlib
 from fractions import Fraction
+from typing import Any
 
 import numpy as np
 import pytest
@@ -260,6 +261,45 @@ def test_ipp_cubic_fused_many_chunks(cn: int, threads: int, h: int, w: int, dh: 
         got = native_models.apply_model(x, plans, threads=threads)
         assert got is not None
         _same(got, want)
+
+
+def test_ipp_cubic_tables_checked_and_matched() -> None:
+    # the width pass's tables are built once per plan (native_models._ipp caches them):
+    # the binding checks the arrays, and a call given tables built for another row (or
+    # another kernel) builds its own instead of reading them
+    from pixelgrid._engines import native
+
+    if not native.available():
+        pytest.skip("compiled engine not built")
+    ext = native._ext
+    ix, wx, ox = np.zeros((5, 4), np.int32), np.zeros((5, 4), np.float32), np.zeros(5, np.uint8)
+    ix[2, 1] = 7
+    with pytest.raises(ValueError, match="index_x out of range"):
+        ext.ipp_cubic_tables(W=7, C=3, OW=5, index_x=ix, weight_x=wx, order_x=ox)
+    ix[2, 1], ox[0] = 6, 9
+    with pytest.raises(ValueError, match="bad order_x"):
+        ext.ipp_cubic_tables(W=7, C=3, OW=5, index_x=ix, weight_x=wx, order_x=ox)
+    rng = np.random.default_rng(7)
+    x = rng.integers(0, 256, (20, 30, 3), dtype=np.uint8)
+    (_, px), (_, py) = _ipp_plans(20, 30, 25, 35, 3)
+    (_, qx), _ = _ipp_plans(20, 31, 25, 35, 3)
+
+    def arrays(p: Any) -> dict[str, np.ndarray]:
+        return {"index_x": np.ascontiguousarray(p.index, np.int32),
+                "weight_x": np.ascontiguousarray(p.weight, np.float32),
+                "order_x": np.zeros(p.out_size, np.uint8)}  # (3 channels: all IPP_CHAIN)
+
+    other = ext.ipp_cubic_tables(W=31, C=3, OW=35, **arrays(qx))
+    outs = []
+    for tables in (None, other):
+        out = np.empty((25, 35, 3), np.uint8)
+        ext.ipp_cubic(src=x, dst=out, H=20, W=30, C=3, OH=25, OW=35, **arrays(px),
+                      index_y=np.ascontiguousarray(py.index, np.int32),
+                      weight_y=np.ascontiguousarray(py.weight, np.float32), threads=1,
+                      tables=tables)
+        outs.append(out)
+    _same(outs[1], outs[0])
+    _same(outs[0], models.apply_model(x, [(1, px), (0, py)]))
 
 
 def test_ipp_cubic_fused_declines_other_layouts() -> None:
