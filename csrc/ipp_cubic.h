@@ -80,13 +80,13 @@ inline __m256 ipp_h_sum(uint8_t ord, const __m256* x, const __m256* w) {
 // Groups [g0, g1) of one kind and order of a uint8 row (see ipp_h_bytes) into h (h[0]:
 // the first element of group g0), 8 elements a group (a.lanes == 8).
 #ifdef __AVX2__
-template <uint8_t ORD, uint8_t KIND>
+template <uint8_t ORD, uint8_t KIND, bool C4>
 inline void ipp_h_run(const IppCubicArgs& a, const uint8_t* sp, float* h, int64_t g0,
                       int64_t g1) {
   const int64_t Q = a.OW * a.C, C = a.C;
   const __m256i lo8 = _mm256_set1_epi32(0xff);
   for (int64_t g = g0; g < g1; ++g) {
-    const float* P = a.group_pack + g * 40;
+    const float* P = a.group_pack + g * (C4 ? 16 : 40);
     __m256 x[4], w[4];
     if (KIND == IPP_WINDOW) {  // byte shuffles of a 16-byte window per tap
       const __m256i mask = _mm256_load_si256(reinterpret_cast<const __m256i*>(P));
@@ -113,7 +113,15 @@ inline void ipp_h_run(const IppCubicArgs& a, const uint8_t* sp, float* h, int64_
             _mm256_i32gather_epi32(reinterpret_cast<const int*>(sp), o, 1), lo8));
       }
     }
-    for (int t = 0; t < 4; ++t) w[t] = _mm256_load_ps(P + 8 + 8 * t);
+    if (C4) {  // 2 pixels' 4 taps: tap t broadcast in each 128-bit lane (pixel)
+      const __m256 wp = _mm256_load_ps(P + 8);
+      w[0] = _mm256_permute_ps(wp, 0x00);
+      w[1] = _mm256_permute_ps(wp, 0x55);
+      w[2] = _mm256_permute_ps(wp, 0xaa);
+      w[3] = _mm256_permute_ps(wp, 0xff);
+    } else {
+      for (int t = 0; t < 4; ++t) w[t] = _mm256_load_ps(P + 8 + 8 * t);
+    }
     _mm256_storeu_ps(h + (g - g0) * 8, ipp_h_sum(ORD, x, w));
   }
 }
@@ -141,13 +149,13 @@ inline __m512 ipp_h_sum16(uint8_t ord, const __m512* x, const __m512* w) {
 }
 
 // ipp_h_run in groups of 16 elements (a.lanes == 16)
-template <uint8_t ORD, uint8_t KIND>
+template <uint8_t ORD, uint8_t KIND, bool C4>
 inline void ipp_h_run16(const IppCubicArgs& a, const uint8_t* sp, float* h, int64_t g0,
                         int64_t g1) {
   const int64_t Q = a.OW * a.C, C = a.C;
   const __m512i lo8 = _mm512_set1_epi32(0xff);
   for (int64_t g = g0; g < g1; ++g) {
-    const float* P = a.group_pack + g * 80;
+    const float* P = a.group_pack + g * (C4 ? 32 : 80);
     __m512 x[4], w[4];
     if (KIND == IPP_WINDOW) {
       const __m512i mask = _mm512_load_si512(P);
@@ -175,7 +183,15 @@ inline void ipp_h_run16(const IppCubicArgs& a, const uint8_t* sp, float* h, int6
         x[t] = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_i32gather_epi32(o, sp, 1), lo8));
       }
     }
-    for (int t = 0; t < 4; ++t) w[t] = _mm512_load_ps(P + 16 + 16 * t);
+    if (C4) {  // 4 pixels' 4 taps: tap t broadcast in each 128-bit lane (pixel)
+      const __m512 wp = _mm512_load_ps(P + 16);
+      w[0] = _mm512_permute_ps(wp, 0x00);
+      w[1] = _mm512_permute_ps(wp, 0x55);
+      w[2] = _mm512_permute_ps(wp, 0xaa);
+      w[3] = _mm512_permute_ps(wp, 0xff);
+    } else {
+      for (int t = 0; t < 4; ++t) w[t] = _mm512_load_ps(P + 16 + 16 * t);
+    }
     _mm512_storeu_ps(h + (g - g0) * 16, ipp_h_sum16(ORD, x, w));
   }
 }
@@ -184,16 +200,26 @@ inline void ipp_h_run16(const IppCubicArgs& a, const uint8_t* sp, float* h, int6
 #define PG_IPP_RUN ipp_h_run
 #endif
 
+template <uint8_t KIND, bool C4>
+inline void ipp_h_run_ord4(uint8_t ord, const IppCubicArgs& a, const uint8_t* sp, float* h,
+                           int64_t g0, int64_t g1) {
+  switch (ord) {
+    case IPP_C1_GROUP: return PG_IPP_RUN<IPP_C1_GROUP, KIND, C4>(a, sp, h, g0, g1);
+    case IPP_C1_TAIL: return PG_IPP_RUN<IPP_C1_TAIL, KIND, C4>(a, sp, h, g0, g1);
+    case IPP_C4_GROUP: return PG_IPP_RUN<IPP_C4_GROUP, KIND, C4>(a, sp, h, g0, g1);
+    case IPP_C4_TAIL: return PG_IPP_RUN<IPP_C4_TAIL, KIND, C4>(a, sp, h, g0, g1);
+    default: return PG_IPP_RUN<IPP_CHAIN, KIND, C4>(a, sp, h, g0, g1);
+  }
+}
+
+// C4: 4 channels (the pack holds per-pixel weights)
 template <uint8_t KIND>
 inline void ipp_h_run_ord(uint8_t ord, const IppCubicArgs& a, const uint8_t* sp, float* h,
                           int64_t g0, int64_t g1) {
-  switch (ord) {
-    case IPP_C1_GROUP: return PG_IPP_RUN<IPP_C1_GROUP, KIND>(a, sp, h, g0, g1);
-    case IPP_C1_TAIL: return PG_IPP_RUN<IPP_C1_TAIL, KIND>(a, sp, h, g0, g1);
-    case IPP_C4_GROUP: return PG_IPP_RUN<IPP_C4_GROUP, KIND>(a, sp, h, g0, g1);
-    case IPP_C4_TAIL: return PG_IPP_RUN<IPP_C4_TAIL, KIND>(a, sp, h, g0, g1);
-    default: return PG_IPP_RUN<IPP_CHAIN, KIND>(a, sp, h, g0, g1);
-  }
+  if (a.C == 4)
+    ipp_h_run_ord4<KIND, true>(ord, a, sp, h, g0, g1);
+  else
+    ipp_h_run_ord4<KIND, false>(ord, a, sp, h, g0, g1);
 }
 #endif
 

@@ -61,7 +61,9 @@ struct IppCubicArgs {
   // uint8 data: groups of `lanes` (L) elements, 8 (AVX2) or 16 (AVX-512 build), where
   // group_order, group_base and group_mask (4L bytes a group) then count in groups of L;
   // group_pack[5L*g ..]: group g's byte shuffles (its 4L group_mask bytes) then its
-  // weights w[t*Q + L*g + j] at L + L*t + j (one 64-byte aligned stream per row);
+  // weights w[t*Q + L*g + j] at L + L*t + j (one 64-byte aligned stream per row); 4
+  // channels: group_pack[2L*g ..], the shuffles then, at L + 4p + t, the weight of tap t
+  // of the group's pixel p (p < L/4);
   // runs[0 .. nruns): the row's groups in runs (the last Q % L elements: one by one)
   const float* group_pack;
   const IppRun* runs;
