@@ -80,13 +80,14 @@ inline __m256 ipp_h_sum(uint8_t ord, const __m256* x, const __m256* w) {
 // Groups [g0, g1) of one kind and order of a uint8 row (see ipp_h_bytes) into h (h[0]:
 // the first element of group g0), 8 elements a group (a.lanes == 8).
 #ifdef __AVX2__
-template <uint8_t ORD, uint8_t KIND, bool C4>
+// WM: the weights in the pack, 0 per element, 1 per pixel of 4 channels
+template <uint8_t ORD, uint8_t KIND, int WM>
 inline void ipp_h_run(const IppCubicArgs& a, const uint8_t* sp, float* h, int64_t g0,
                       int64_t g1) {
   const int64_t Q = a.OW * a.C, C = a.C;
   const __m256i lo8 = _mm256_set1_epi32(0xff);
   for (int64_t g = g0; g < g1; ++g) {
-    const float* P = a.group_pack + g * (C4 ? 16 : 40);
+    const float* P = a.group_pack + g * (WM == 1 ? 16 : 40);
     __m256 x[4], w[4];
     if (KIND == IPP_WINDOW) {  // byte shuffles of a 16-byte window per tap
       const __m256i mask = _mm256_load_si256(reinterpret_cast<const __m256i*>(P));
@@ -113,7 +114,7 @@ inline void ipp_h_run(const IppCubicArgs& a, const uint8_t* sp, float* h, int64_
             _mm256_i32gather_epi32(reinterpret_cast<const int*>(sp), o, 1), lo8));
       }
     }
-    if (C4) {  // 2 pixels' 4 taps: tap t broadcast in each 128-bit lane (pixel)
+    if (WM == 1) {  // 2 pixels' 4 taps: tap t broadcast in each 128-bit lane (pixel)
       const __m256 wp = _mm256_load_ps(P + 8);
       w[0] = _mm256_permute_ps(wp, 0x00);
       w[1] = _mm256_permute_ps(wp, 0x55);
@@ -149,13 +150,15 @@ inline __m512 ipp_h_sum16(uint8_t ord, const __m512* x, const __m512* w) {
 }
 
 // ipp_h_run in groups of 16 elements (a.lanes == 16)
-template <uint8_t ORD, uint8_t KIND, bool C4>
+// WM: the weights, 0 per element (pack), 1 per pixel of 4 channels (pack), 2 per pixel
+// of 3 channels (a.pixel_w, selected by the pack's indices)
+template <uint8_t ORD, uint8_t KIND, int WM>
 inline void ipp_h_run16(const IppCubicArgs& a, const uint8_t* sp, float* h, int64_t g0,
                         int64_t g1) {
   const int64_t Q = a.OW * a.C, C = a.C;
   const __m512i lo8 = _mm512_set1_epi32(0xff);
   for (int64_t g = g0; g < g1; ++g) {
-    const float* P = a.group_pack + g * (C4 ? 32 : 80);
+    const float* P = a.group_pack + g * (WM == 0 ? 80 : 32);
     __m512 x[4], w[4];
     if (KIND == IPP_WINDOW) {
       const __m512i mask = _mm512_load_si512(P);
@@ -183,7 +186,13 @@ inline void ipp_h_run16(const IppCubicArgs& a, const uint8_t* sp, float* h, int6
         x[t] = _mm512_cvtepi32_ps(_mm512_and_si512(_mm512_i32gather_epi32(o, sp, 1), lo8));
       }
     }
-    if (C4) {  // 4 pixels' 4 taps: tap t broadcast in each 128-bit lane (pixel)
+    if (WM == 2) {  // the group's (up to 6) pixels' 4 taps: element j's at idx[j] + t
+      const float* wp = a.pixel_w + (g * 16 / 3) * 4;
+      const __m512 lo = _mm512_loadu_ps(wp), hi = _mm512_loadu_ps(wp + 16);
+      const __m512i idx = _mm512_load_si512(P + 16);
+      for (int t = 0; t < 4; ++t)
+        w[t] = _mm512_permutex2var_ps(lo, _mm512_add_epi32(idx, _mm512_set1_epi32(t)), hi);
+    } else if (WM == 1) {  // 4 pixels' 4 taps: tap t broadcast in each 128-bit lane (pixel)
       const __m512 wp = _mm512_load_ps(P + 16);
       w[0] = _mm512_permute_ps(wp, 0x00);
       w[1] = _mm512_permute_ps(wp, 0x55);
@@ -200,26 +209,30 @@ inline void ipp_h_run16(const IppCubicArgs& a, const uint8_t* sp, float* h, int6
 #define PG_IPP_RUN ipp_h_run
 #endif
 
-template <uint8_t KIND, bool C4>
+template <uint8_t KIND, int WM>
 inline void ipp_h_run_ord4(uint8_t ord, const IppCubicArgs& a, const uint8_t* sp, float* h,
                            int64_t g0, int64_t g1) {
   switch (ord) {
-    case IPP_C1_GROUP: return PG_IPP_RUN<IPP_C1_GROUP, KIND, C4>(a, sp, h, g0, g1);
-    case IPP_C1_TAIL: return PG_IPP_RUN<IPP_C1_TAIL, KIND, C4>(a, sp, h, g0, g1);
-    case IPP_C4_GROUP: return PG_IPP_RUN<IPP_C4_GROUP, KIND, C4>(a, sp, h, g0, g1);
-    case IPP_C4_TAIL: return PG_IPP_RUN<IPP_C4_TAIL, KIND, C4>(a, sp, h, g0, g1);
-    default: return PG_IPP_RUN<IPP_CHAIN, KIND, C4>(a, sp, h, g0, g1);
+    case IPP_C1_GROUP: return PG_IPP_RUN<IPP_C1_GROUP, KIND, WM>(a, sp, h, g0, g1);
+    case IPP_C1_TAIL: return PG_IPP_RUN<IPP_C1_TAIL, KIND, WM>(a, sp, h, g0, g1);
+    case IPP_C4_GROUP: return PG_IPP_RUN<IPP_C4_GROUP, KIND, WM>(a, sp, h, g0, g1);
+    case IPP_C4_TAIL: return PG_IPP_RUN<IPP_C4_TAIL, KIND, WM>(a, sp, h, g0, g1);
+    default: return PG_IPP_RUN<IPP_CHAIN, KIND, WM>(a, sp, h, g0, g1);
   }
 }
 
-// C4: 4 channels (the pack holds per-pixel weights)
+// the pack's weights: per pixel for 4 channels, and for 3 channels in groups of 16
 template <uint8_t KIND>
 inline void ipp_h_run_ord(uint8_t ord, const IppCubicArgs& a, const uint8_t* sp, float* h,
                           int64_t g0, int64_t g1) {
   if (a.C == 4)
-    ipp_h_run_ord4<KIND, true>(ord, a, sp, h, g0, g1);
+    ipp_h_run_ord4<KIND, 1>(ord, a, sp, h, g0, g1);
+#ifdef PG_IPP512
+  else if (a.C == 3)
+    ipp_h_run_ord4<KIND, 2>(ord, a, sp, h, g0, g1);
+#endif
   else
-    ipp_h_run_ord4<KIND, false>(ord, a, sp, h, g0, g1);
+    ipp_h_run_ord4<KIND, 0>(ord, a, sp, h, g0, g1);
 }
 #endif
 

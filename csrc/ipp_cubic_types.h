@@ -69,6 +69,9 @@ struct IppCubicArgs {
   const IppRun* runs;
   int64_t nruns;
   int64_t lanes;
+  // 3 channels in groups of 16: pixel_w[4p + t] = the weight of tap t of pixel p, and
+  // group_pack[32g + 16 + j] = 4 * (pixel of element 16g + j - pixel of element 16g)
+  const float* pixel_w;
   // groups of kind IPP_WINDOW4: group_base4[4g + k], the window of elements 4k .. 4k+3
   // (k < L/4; group_mask's bytes of those elements count from it)
   const int32_t* group_base4;
