@@ -1039,6 +1039,35 @@ def test_float32_rows_at_every_alignment_give_the_same_values() -> None:
             np.testing.assert_array_equal(alone, y[b:b + 1])
 
 
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+def test_float32_h_first_pairs_prefetching_the_next_block_match_oracle(channels: int) -> None:
+    # A float32 pair with the H axis first combines a block of output rows, then sweeps
+    # them horizontally while prefetching the input rows of the next block (csrc/kernels.h,
+    # Prefetch).  The next block may start in the next image, lie past the thread's chunk
+    # or not exist; rows hold NaN and infinities.  Every thread count must give the same
+    # values, and the oracle's to float32 precision on finite rows.
+    from pixelgrid._plan import plan
+
+    rng = np.random.default_rng(31 + channels)
+    h, w = 61, 97
+    x = random_input(rng, (3, h, w, channels), np.float32)
+    bad = x.copy()
+    bad[1, 7, 5] = np.nan
+    bad[2, 30, 11] = np.inf
+    bad[0, 60, 96] = -np.inf
+    for oh, ow, kernel in ((80, 131, "linear"), (47, 75, "cubic"), (122, 201, "lanczos3")):
+        ph, pw = plan(h, oh, kernel=kernel), plan(w, ow, kernel=kernel)
+        plans = [(1, ph), (2, pw)]
+        calls = native._calls_for(x, plans)
+        assert [c.kind for c in calls] == ["pair"] and calls[0].args[2] == 0  # H first
+        y1 = native.apply_plans(x, plans, threads=1)
+        check(y1, oracle(x, plans), x, plans)
+        yb = native.apply_plans(bad, plans, threads=1)
+        for threads in (2, 3):
+            np.testing.assert_array_equal(native.apply_plans(x, plans, threads=threads), y1)
+            np.testing.assert_array_equal(native.apply_plans(bad, plans, threads=threads), yb)
+
 # ----------------------------------------------------------------------------------------
 # The wide model (pixelgrid's own integer resize: one rounding at the end)
 # ----------------------------------------------------------------------------------------
