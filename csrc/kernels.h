@@ -90,7 +90,9 @@ struct Prefetch {
   const char* end = nullptr;
   int64_t per_step = 0;
   void step() {
-    for (int64_t q = 0; q < per_step && p < end; ++q, p += 64) __builtin_prefetch(p, 0, 2);
+    const char* c = p;  // a local: the loop then keeps it in a register
+    for (int64_t q = 0; q < per_step && c < end; ++q, c += 64) __builtin_prefetch(c, 0, 2);
+    p = c;
   }
 };
 
