@@ -72,38 +72,13 @@ inline void hf32_scalar(const float* src, int64_t ss, float* dst, int64_t ds, in
     }
 }
 
-// One variable block of KK taps (compile-time: the weights stay in registers, two rows
-// per trip) over R rows: the same FMA order as the generic loop in hf32_var_rows, so the
-// values are identical.  (Bicubic, 3x 512 -> 1536 one channel, 4608 rows into a fresh
-// output: 1.15 -> 0.91 ms.)
-template <int KK>
-inline void var_block_rows(const float* s, int64_t ss, float* d, int64_t ds, int64_t R,
-                           int64_t C, __m256i idx, __m256 vb, const float* wb) {
-  __m256 w[KK];
-  for (int t = 0; t < KK; ++t) w[t] = _mm256_loadu_ps(wb + 8 * t);
-  auto row = [&](const float* sr, float* dr) {
-    __m256 acc = vb;
-    for (int t = 0; t < KK; ++t)
-      acc = _mm256_fmadd_ps(_mm256_permutevar8x32_ps(_mm256_loadu_ps(sr + t * C), idx), w[t],
-                            acc);
-    _mm256_storeu_ps(dr, acc);
-  };
-  int64_t r = 0;
-  for (; r + 2 <= R; r += 2, s += 2 * ss, d += 2 * ds) {
-    row(s, d);
-    row(s + ss, d + ds);
-  }
-  if (r < R) row(s, d);
-}
-
 // Horizontal float32 pass over R whole rows at fixed strides (row r: src + r*ss ->
 // dst + r*ds) using in-register permutes (see PlanArgs).  The tables of a block are read
 // once for all R rows, and the row loop only advances two pointers.
 // Variable-block form (PlanArgs::pstart), blocks [b0, b1): one load, one permute and
 // one FMA per tap for each block of up to 8 outputs.
 inline void hf32_var_rows(const float* src, int64_t ss, float* dst, int64_t ds, int64_t R,
-                          const PlanArgs& p, int64_t C, int64_t b0, int64_t b1,
-                          Prefetch* pf = nullptr) {
+                          const PlanArgs& p, int64_t C, int64_t b0, int64_t b1) {
   // The table pointers are copied to locals: the stores below could alias the plan
   // struct as far as the compiler knows, which would reload them for every block.
   const int64_t K = p.K;
@@ -113,7 +88,6 @@ inline void hf32_var_rows(const float* src, int64_t ss, float* dst, int64_t ds, 
   const float* const pw = p.pw;
   const float* const pbias = p.pbias;
   for (int64_t b = b0; b < b1; ++b) {
-    if (pf != nullptr) pf->step();
     const int64_t e0 = pstart[b], e1 = pstart[b + 1];
     const int32_t base = pbase[b];
     if (base < 0) {
@@ -138,12 +112,6 @@ inline void hf32_var_rows(const float* src, int64_t ss, float* dst, int64_t ds, 
         row(s + ss, d + ds);
       }
       if (r < R) row(s, d);
-    } else if (K == 3) {
-      var_block_rows<3>(s, ss, d, ds, R, C, idx, vb, wb);
-    } else if (K == 4) {
-      var_block_rows<4>(s, ss, d, ds, R, C, idx, vb, wb);
-    } else if (K == 6) {
-      var_block_rows<6>(s, ss, d, ds, R, C, idx, vb, wb);
     } else {
       for (int64_t r = 0; r < R; ++r, s += ss, d += ds) {
         __m256 acc = vb;
@@ -164,9 +132,9 @@ inline void hf32_var_rows(const float* src, int64_t ss, float* dst, int64_t ds, 
 // 1024 floats in L2: 0.21 -> 0.11 ns per output; the blocks need two cross-lane
 // permutes per 8 outputs, the phases two in-lane unpacks and two permutes per 16.)
 inline void hf32_phase_rows(const float* src, int64_t ss, float* dst, int64_t ds, int64_t R,
-                            const PlanArgs& p, Prefetch* pf = nullptr) {
+                            const PlanArgs& p) {
   const int64_t K = p.K;
-  hf32_var_rows(src, ss, dst, ds, R, p, 1, 0, p.fb0, pf);
+  hf32_var_rows(src, ss, dst, ds, R, p, 1, 0, p.fb0);
   __m256 we[8], wo[8];
   for (int64_t t = 0; t < K; ++t) {
     we[t] = _mm256_set1_ps(p.fw[t]);
@@ -175,7 +143,6 @@ inline void hf32_phase_rows(const float* src, int64_t ss, float* dst, int64_t ds
   const __m256 be = _mm256_set1_ps(p.fbias[0]), bo = _mm256_set1_ps(p.fbias[1]);
   const int64_t j0 = p.fe0 / 2, j1 = p.fe1 / 2;
   for (int64_t r = 0; r < R; ++r) {
-    if (pf != nullptr) pf->step();
     const float* se = src + r * ss + p.foff[0];
     const float* so = src + r * ss + p.foff[1];
     float* d = dst + r * ds;
@@ -197,24 +164,22 @@ inline void hf32_phase_rows(const float* src, int64_t ss, float* dst, int64_t ds
       _mm256_storeu_ps(d + 2 * j + 8, _mm256_permute2f128_ps(lo, hi, 0x31));
     }
   }
-  hf32_var_rows(src, ss, dst, ds, R, p, 1, p.fb1, p.pnb, pf);
+  hf32_var_rows(src, ss, dst, ds, R, p, 1, p.fb1, p.pnb);
 }
 
 // Horizontal float32 pass with the permute tables: the two-phase or variable-block form
 // when the plan has those tables, else fixed blocks of 8 outputs reading 16 floats at
 // pbase[b] (two permutes and a blend per tap).
-// pf (optional): lines to prefetch a few at a time during the sweep (see Prefetch).
 inline void hf32_perm_rows(const float* src, int64_t ss, float* dst, int64_t ds, int64_t R,
-                           const PlanArgs& p, int64_t C, Prefetch* pf = nullptr) {
-  if (p.fw != nullptr && C == 1) return hf32_phase_rows(src, ss, dst, ds, R, p, pf);
-  if (p.pstart != nullptr) return hf32_var_rows(src, ss, dst, ds, R, p, C, 0, p.pnb, pf);
+                           const PlanArgs& p, int64_t C) {
+  if (p.fw != nullptr && C == 1) return hf32_phase_rows(src, ss, dst, ds, R, p);
+  if (p.pstart != nullptr) return hf32_var_rows(src, ss, dst, ds, R, p, C, 0, p.pnb);
   const int64_t n = p.out_size * C;
   const int64_t nb = (n + 7) / 8;
   const int64_t K = p.K;
   const __m256i seven = _mm256_set1_epi32(7);
   const __m256i stepC = _mm256_set1_epi32(static_cast<int>(C));
   for (int64_t b = 0; b < nb; ++b) {
-    if (pf != nullptr) pf->step();
     const int32_t base = p.pbase[b];
     if (base < 0 || 8 * b + 8 > n) {
       hf32_scalar(src, ss, dst, ds, R, p, C, 8 * b, imin(n, 8 * b + 8));

@@ -81,21 +81,6 @@ void axis_small(const T* __restrict src, To* __restrict dst, const PlanArgs& p, 
   }
 }
 
-// Cache lines prefetched (into L2) a few at a time while a horizontal sweep runs: the
-// pair that combines rows first (H axis first, !h_first) prefetches the input rows of
-// its next block of output rows, so that their vertical combine reads cached rows
-// instead of waiting on memory.
-struct Prefetch {
-  const char* p = nullptr;
-  const char* end = nullptr;
-  int64_t per_step = 0;
-  void step() {
-    const char* c = p;  // a local: the loop then keeps it in a register
-    for (int64_t q = 0; q < per_step && c < end; ++q, c += 64) __builtin_prefetch(c, 0, 2);
-    p = c;
-  }
-};
-
 #ifdef PG_AVX2_U8
 #include "u8_avx2.h"
 #include "f32_avx2.h"
@@ -247,11 +232,9 @@ bool row_tables(const PlanArgs& p, int64_t C) {
 
 // Horizontal pass over R whole rows at fixed strides (row r: src + r*ss -> dst + r*ds);
 // the SIMD kernels with tables read them once for all R rows.
-// pf (optional): lines to prefetch during the sweep (float32 kernels with tables only).
 template <class T, class Acc, class To = T>
 void h_rows(const T* src, int64_t ss, To* dst, int64_t ds, int64_t R, int64_t C,
-            const PlanArgs& p, void* scratch, Prefetch* pf = nullptr) {
-  (void)pf;
+            const PlanArgs& p, void* scratch) {
 #ifdef PG_AVX2_U8
   if (row_tables<T, Acc>(p, C)) {
     if constexpr (sizeof(T) == 1 && sizeof(Acc) == 4 && !is_float_v<Acc> &&
@@ -259,7 +242,7 @@ void h_rows(const T* src, int64_t ss, To* dst, int64_t ds, int64_t R, int64_t C,
       return h8_groups<T, To>(src, ss, dst, ds, R, p);
     if constexpr (std::is_same_v<T, float> && std::is_same_v<Acc, float> &&
                   std::is_same_v<T, To>)
-      return hf32_perm_rows(src, ss, dst, ds, R, p, C, pf);
+      return hf32_perm_rows(src, ss, dst, ds, R, p, C);
   }
 #endif
   for (int64_t j = 0; j < R; ++j)
@@ -416,59 +399,14 @@ void pair_impl(const PairArgs& a, int64_t r0, int64_t r1, void* scratch) {
       // one horizontal sweep that reads each table once for the whole block.
       const int64_t bs = a.bstride;
       const int64_t RB = sweep_rows(a.rows);
-      Prefetch pf;
       for (int64_t rb = r0; rb < r1; rb += RB) {
         const int64_t R = imin(RB, r1 - rb);
         for (int64_t i = 0; i < R; ++i) {
           const int64_t r = rb + i, b = r / OH, oh = r % OH;
           const int64_t k = taps_of<T, Acc>(ph, oh, src + b * H * in_row, in_row, rows, ws);
-#ifdef PG_AVX2_U8
-          if constexpr (std::is_same_v<T, float> && std::is_same_v<Acc, float>) {
-            // Upsampling: the next output row often reads the same input rows; both in
-            // one sweep, loading each input vector once (identical values: vf32_two).
-            if (i + 1 < R && oh + 1 < OH && ph.contig && ph.start[oh + 1] == ph.start[oh] &&
-                k >= 2 && k <= 16) {
-              const Acc* w = wv + oh * KV;
-              const Acc* w2 = w + KV;
-              float ws2[16];
-              int64_t k2 = 0;
-              bool same = true;
-              for (int64_t t = 0; t < KV && same; ++t) {
-                same = (w[t] == Acc(0)) == (w2[t] == Acc(0));
-                if (w2[t] != Acc(0)) ws2[k2++] = w2[t];
-              }
-              if (same) {
-                vf32_two(rows, ws, ws2, k, bv[oh], bv[oh + 1], buf + i * bs, buf + (i + 1) * bs,
-                         in_row);
-                ++i;
-                continue;
-              }
-            }
-          }
-#endif
           combine<T, Acc>(rows, ws, k, bv[oh], ph.bits, buf + i * bs, in_row);
         }
-        // The input rows of the next block (windows: from the first row's window start to
-        // the last row's window end, when that span is short), prefetched during this
-        // block's horizontal sweep.  Only a hint: the values are the same either way
-        // (1000x750x3 -> 1333x999 float32 bilinear, both passes alone in a C++ loop with
-        // input and output beyond L2: 0.87 -> 0.80 ms; a whole call, pinned: -3%).
-        const int64_t n0 = rb + R, n1 = imin(r1, n0 + RB);
-        pf.p = pf.end = nullptr;
-        if (std::is_same_v<T, float> && ph.contig && n0 < n1) {
-          const int64_t lo = (n0 / OH) * H + ph.start[n0 % OH];
-          const int64_t hi = ((n1 - 1) / OH) * H + ph.start[(n1 - 1) % OH] + KV;
-          if (hi > lo && hi - lo <= 4 * (n1 - n0) + 2 * KV) {
-            pf.p = reinterpret_cast<const char*>(src + lo * in_row);
-            pf.end = reinterpret_cast<const char*>(src + hi * in_row);
-            // the sweep's steps (see hf32_perm_rows): blocks, and rows in the two-phase range
-            const int64_t steps = pw.fw != nullptr && C == 1 ? pw.fb0 + pw.pnb - pw.fb1 + R
-                                  : pw.pstart != nullptr ? pw.pnb
-                                                         : (out_row + 7) / 8;
-            pf.per_step = ((pf.end - pf.p) / 64) / (steps > 0 ? steps : 1) + 1;
-          }
-        }
-        h_rows<T, Acc>(buf, bs, dst + rb * out_row, out_row, R, C, pw, ax_scratch, &pf);
+        h_rows<T, Acc>(buf, bs, dst + rb * out_row, out_row, R, C, pw, ax_scratch);
       }
       return;
     }

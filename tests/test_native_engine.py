@@ -1041,12 +1041,12 @@ def test_float32_rows_at_every_alignment_give_the_same_values() -> None:
 
 
 @pytest.mark.parametrize("channels", [1, 2, 3, 4])
-def test_float32_h_first_pairs_prefetching_the_next_block_match_oracle(channels: int) -> None:
-    # A float32 pair with the H axis first combines a block of output rows, then sweeps
-    # them horizontally while prefetching the input rows of the next block (csrc/kernels.h,
-    # Prefetch).  The next block may start in the next image, lie past the thread's chunk
-    # or not exist; rows hold NaN and infinities.  Every thread count must give the same
-    # values, and the oracle's to float32 precision on finite rows.
+def test_float32_h_first_pairs_over_images_and_chunks_match_oracle(channels: int) -> None:
+    # A float32 pair with the H axis first (csrc/kernels.h pair_impl, !h_first) combines
+    # blocks of output rows, then sweeps each block horizontally with the row tables.
+    # Blocks and threads' chunks cross image boundaries (3 images of odd sizes, 1-3
+    # threads); rows hold NaN and infinities.  Every thread count must give the same
+    # values, and the oracle's to float32 precision on finite data.
     from pixelgrid._plan import plan
 
     rng = np.random.default_rng(31 + channels)
