@@ -570,3 +570,32 @@ def test_compiled_scan_finds_every_bad_value() -> None:
             assert not native._ext.all_below(y.astype(np.float64), 2.0**108, 1), (at, bad)
     with pytest.raises(ValueError, match="float32 or float64"):
         native._ext.all_below(x.astype(np.float16), 1.0, 1)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_compiled_scan_agrees_with_numpy_at_the_limit(dtype: type) -> None:
+    # the float32 scan decides on the bits (|v| as an unsigned integer against the
+    # limit's bits); the decision must be numpy's all(|v| < lim) for every kind of value:
+    # the limit itself and its neighbours, both signs, zeros, subnormals, inf, NaNs with
+    # any payload or sign, and limits that are zero, negative, tiny or beyond the dtype
+    from pixelgrid._engines import native
+
+    if not hasattr(native._ext, "all_below"):
+        pytest.skip("compiled engine not built")
+    info = np.finfo(dtype)
+    nan_bits = np.array([0x7FC00000, 0xFFC00001, 0x7F800001, 0xFFFFFFFF], np.uint32)
+    nans = nan_bits.view(np.float32).astype(dtype) if dtype == np.float32 else \
+        np.array([np.nan, -np.nan], dtype)
+    for limit in (2.0**108, 1.0, 3.5, 0.0, -1.0, float(info.tiny), 1e300, float(info.max)):
+        lim = dtype(min(limit, float(info.max)))
+        with np.errstate(over="ignore"):  # the neighbour above the largest float is inf
+            up = np.nextafter(lim, dtype(np.inf))
+        specials = [lim, np.nextafter(lim, dtype(0)), up, -lim, dtype(0), dtype(-0.0),
+                    info.smallest_subnormal, info.max, dtype(np.inf), dtype(-np.inf), *nans]
+        for v in specials:
+            y = np.full(5000, dtype(0.25) if lim > 0.25 else dtype(0), dtype)
+            y[4321] = v
+            want = bool(np.all(np.abs(y) < lim)) if not np.isnan(lim) else False
+            with np.errstate(invalid="ignore"):
+                got = native._ext.all_below(y, limit, 1)
+            assert got == want, (limit, v)
