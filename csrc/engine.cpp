@@ -834,6 +834,69 @@ void run_pair(const RoArray& src, RwArray& dst, int dtype, int acc64, int h_firs
 }
 
 }  // namespace
+
+// ---- The boundary of the resampling kernels: each step a named object ------------------
+// SingleStep / PairStep (keyword-only constructors; native.py builds one per compiled call
+// and caches it with the call): the arguments of run_single / run_pair after (src, dst) and
+// before the thread count, by name.  The plans are AxisTables (engine_tables.h); every size
+// and range is checked by run_single / run_pair on each call, as before.
+namespace {
+
+// One pass along the middle axis of a C-contiguous (B, L, C) array: dtype (DType code of
+// the data), acc64 (int64 sums), plan, and odtype (the wide model's output type, -1: dtype).
+struct SingleStep {
+  int dtype, acc64;
+  int64_t B, C;
+  AxisTables plan;
+  int odtype;
+};
+
+// A fused pass over the middle axes of a (B, H, W, C) array: plan_h along H, plan_w along
+// W, h_first (W first, then H), and mdtype (the wide model's intermediate type, -1: dtype).
+struct PairStep {
+  int dtype, acc64, h_first;
+  int64_t B, C;
+  AxisTables plan_h, plan_w;
+  int mdtype;
+};
+
+void bind_steps(nb::module_& m) {
+  using nb::arg;
+  nb::class_<SingleStep>(m, "SingleStep", "One single-axis pass (native.py _Call; read-only).")
+      .def(nb::init<int, int, int64_t, int64_t, AxisTables, int>(), nb::kw_only(),
+           arg("dtype"), arg("acc64"), arg("B"), arg("C"), arg("plan"), arg("odtype") = -1)
+      .def_ro("dtype", &SingleStep::dtype)
+      .def_ro("acc64", &SingleStep::acc64)
+      .def_ro("B", &SingleStep::B)
+      .def_ro("C", &SingleStep::C)
+      .def_ro("plan", &SingleStep::plan)
+      .def_ro("odtype", &SingleStep::odtype);
+  nb::class_<PairStep>(m, "PairStep", "One fused two-axis pass (native.py _Call; read-only).")
+      .def(nb::init<int, int, int, int64_t, int64_t, AxisTables, AxisTables, int>(),
+           nb::kw_only(), arg("dtype"), arg("acc64"), arg("h_first"), arg("B"), arg("C"),
+           arg("plan_h"), arg("plan_w"), arg("mdtype") = -1)
+      .def_ro("dtype", &PairStep::dtype)
+      .def_ro("acc64", &PairStep::acc64)
+      .def_ro("h_first", &PairStep::h_first)
+      .def_ro("B", &PairStep::B)
+      .def_ro("C", &PairStep::C)
+      .def_ro("plan_h", &PairStep::plan_h)
+      .def_ro("plan_w", &PairStep::plan_w)
+      .def_ro("mdtype", &PairStep::mdtype);
+  m.def("single",
+        [](const RoArray& src, RwArray& dst, const SingleStep& s, int64_t threads) {
+          run_single(src, dst, s.dtype, s.acc64, s.B, s.C, s.plan, threads, s.odtype);
+        },
+        arg("src"), arg("dst"), arg("step"), arg("threads"));
+  m.def("pair",
+        [](const RoArray& src, RwArray& dst, const PairStep& s, int64_t threads) {
+          run_pair(src, dst, s.dtype, s.acc64, s.h_first, s.B, s.C, s.plan_h, s.plan_w, threads,
+                   s.mdtype);
+        },
+        arg("src"), arg("dst"), arg("step"), arg("threads"));
+}
+
+}  // namespace
 }  // namespace pg
 
 NB_MODULE(_native, m) {
@@ -853,12 +916,8 @@ NB_MODULE(_native, m) {
   // ---- the plan tables the resampling kernels below read (AxisTables, ...)
   pg::bind_tables(m);
   // ----
-  m.def("single", &pg::run_single, nb::arg("src"), nb::arg("dst"), nb::arg("dtype"),
-        nb::arg("acc64"), nb::arg("B"), nb::arg("C"), nb::arg("plan"), nb::arg("threads"),
-        nb::arg("odtype") = -1);
-  m.def("pair", &pg::run_pair, nb::arg("src"), nb::arg("dst"), nb::arg("dtype"),
-        nb::arg("acc64"), nb::arg("h_first"), nb::arg("B"), nb::arg("C"), nb::arg("plan_h"),
-        nb::arg("plan_w"), nb::arg("threads"), nb::arg("mdtype") = -1);
+  // single(src, dst, step: SingleStep, threads), pair(src, dst, step: PairStep, threads)
+  pg::bind_steps(m);
   // ---- nearest gather over every axis at once (csrc/gather.cpp)
   pg::register_gather(m);
 

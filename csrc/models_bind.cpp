@@ -1,8 +1,10 @@
 // Bindings of the arithmetic-model kernels (models.h): float32_taps, the store rules,
-// wide_fixed and box_sum passes.  Every entry point takes keyword arguments named as the
-// fields of its struct in models_types.h; arrays are checked for size and indices for
-// range here, then the work is split over threads (engine.cpp's pool) with the GIL
-// released.  Called from src/pixelgrid/_engines/native_models.py.
+// wide_fixed and box_sum passes.  A float32_taps or wide_fixed pass is a named object
+// (TapsStep, WideStep: the fields of its struct in models_types.h, checked and prepared
+// once); the other entry points take keyword arguments named as their struct's fields.
+// Arrays are checked for size and indices for range here, then the work is split over
+// threads (engine.cpp's pool) with the GIL released.  Called from
+// src/pixelgrid/_engines/native_models.py.
 #include <nanobind/nanobind.h>
 #include <nanobind/ndarray.h>
 #include <nanobind/stl/optional.h>
@@ -255,22 +257,49 @@ void prepare_taps(TapsPrep& p, int wtype, int fma, int64_t B, int64_t L, int64_t
   }
 }
 
-void taps_pass(const Ro& src, Rw& dst, int wtype, int fma, int64_t B, int64_t L, int64_t O,
-               int64_t M, int64_t K, int64_t limit, const Ro& index, const Ro& weight,
-               std::optional<Ro> fused_from, int64_t threads, int zero_start, double start,
-               int io32) {
-  need(threads >= 1, "bad pass sizes");
-  TapsPrep p;
-  prepare_taps(p, wtype, fma, B, L, O, M, K, limit, index, weight, fused_from, zero_start,
-               start, io32);
-  const int64_t isz = io32 ? 4 : msize(wtype);
-  need(bytes(src) == B * L * M * isz, "src has the wrong size");
-  need(static_cast<int64_t>(dst.nbytes()) == B * O * M * isz, "dst has the wrong size");
-  TapsPass& a = p.a;
+// ---- The boundary: a pass as a named, prepared object -----------------------------------
+// TapsStep and WideStep (pixelgrid._native, keyword-only constructors) hold the fields of
+// one TapsPass / WidePass (models_types.h) by name.  The constructor checks them and
+// builds the pass's row tables once, and the step keeps its own copies of the plan arrays
+// the kernels read (so a cached step cannot be changed under them); native_models.py
+// caches one step per plan and shape, and each call passes only src, dst and threads.
+template <class T>
+const T* own_copy(std::vector<T>& dst, const void* src, int64_t n) {
+  const T* p = static_cast<const T*>(src);
+  dst.assign(p, p + n);
+  return dst.data();
+}
+
+struct TapsStep {
+  TapsPrep prep;
+  std::vector<int32_t> index, fused_from;
+  std::vector<float> w32;
+  std::vector<double> w64;
+  TapsStep(int wtype, int fma, int64_t B, int64_t L, int64_t O, int64_t M, int64_t K,
+           int64_t limit, const Ro& index_, const Ro& weight, const std::optional<Ro>& ff,
+           int zero_start, double start, int io32) {
+    prepare_taps(prep, wtype, fma, B, L, O, M, K, limit, index_, weight, ff, zero_start,
+                 start, io32);
+    TapsPass& a = prep.a;
+    a.index = own_copy(index, a.index, O * K);
+    if (wtype == MF32) a.weight = own_copy(w32, a.weight, O * K);
+    else a.weight = own_copy(w64, a.weight, O * K);
+    if (a.fused_from) a.fused_from = own_copy(fused_from, a.fused_from, O);
+  }
+  TapsStep(const TapsStep&) = delete;
+  TapsStep& operator=(const TapsStep&) = delete;
+};
+
+void taps_pass(const Ro& src, Rw& dst, const TapsStep& step, int64_t threads) {
+  need(threads >= 1, "threads must be >= 1");
+  TapsPass a = step.prep.a;  // (a copy: a step may run in several calls at once)
+  const int64_t isz = a.io32 ? 4 : msize(a.wtype);
+  need(bytes(src) == a.B * a.L * a.M * isz, "src has the wrong size");
+  need(static_cast<int64_t>(dst.nbytes()) == a.B * a.O * a.M * isz, "dst has the wrong size");
   a.src = src.data();
   a.dst = dst.data();
-  const int64_t units = a.off != nullptr ? B : B * O;
-  const int64_t nt = threads_for(threads, double(B) * O * M * K, units);
+  const int64_t units = a.off != nullptr ? a.B : a.B * a.O;
+  const int64_t nt = threads_for(threads, double(a.B) * a.O * a.M * a.K, units);
   const auto fn = g_models.taps;
   nb::gil_scoped_release release;
   parallel_run(units, nt, chunk_for(units, nt),
@@ -352,21 +381,34 @@ void prepare_wide(WidePrep& p, int first, int itype, int otype, int acc64, int64
   }
 }
 
-void wide_pass(const Ro& src, Rw& dst, int first, int itype, int otype, int acc64, int64_t B,
-               int64_t L, int64_t O, int64_t M, int64_t K, int64_t limit, int pre, int term,
-               int shift, int64_t offset, const Ro& index, const Ro& w, std::optional<Ro> fw,
-               int64_t threads, int i16, int f64) {
-  need(threads >= 1, "bad pass sizes");
-  WidePrep p;
-  prepare_wide(p, first, itype, otype, acc64, B, L, O, M, K, limit, pre, term, shift, offset,
-               index, w, fw, i16, f64);
-  need(bytes(src) == B * L * M * msize(itype), "src has the wrong size");
-  need(static_cast<int64_t>(dst.nbytes()) == B * O * M * msize(otype), "dst has the wrong size");
-  WidePass& a = p.a;
+struct WideStep {
+  WidePrep prep;
+  std::vector<int32_t> index, w;
+  std::vector<float> fw;
+  WideStep(int first, int itype, int otype, int acc64, int64_t B, int64_t L, int64_t O,
+           int64_t M, int64_t K, int64_t limit, int pre, int term, int shift, int64_t offset,
+           const Ro& index_, const Ro& w_, const std::optional<Ro>& fw_, int i16, int f64) {
+    prepare_wide(prep, first, itype, otype, acc64, B, L, O, M, K, limit, pre, term, shift,
+                 offset, index_, w_, fw_, i16, f64);
+    WidePass& a = prep.a;
+    a.index = own_copy(index, a.index, O * K);
+    a.w = own_copy(w, a.w, O * K);
+    if (a.fw) a.fw = own_copy(fw, a.fw, O * K);
+  }
+  WideStep(const WideStep&) = delete;
+  WideStep& operator=(const WideStep&) = delete;
+};
+
+void wide_pass(const Ro& src, Rw& dst, const WideStep& step, int64_t threads) {
+  need(threads >= 1, "threads must be >= 1");
+  WidePass a = step.prep.a;  // (a copy: a step may run in several calls at once)
+  need(bytes(src) == a.B * a.L * a.M * msize(a.itype), "src has the wrong size");
+  need(static_cast<int64_t>(dst.nbytes()) == a.B * a.O * a.M * msize(a.otype),
+       "dst has the wrong size");
   a.src = src.data();
   a.dst = dst.data();
-  const int64_t units = a.off != nullptr ? B : B * O;
-  const int64_t nt = threads_for(threads, double(B) * O * M * K, units);
+  const int64_t units = a.off != nullptr ? a.B : a.B * a.O;
+  const int64_t nt = threads_for(threads, double(a.B) * a.O * a.M * a.K, units);
   const auto fn = g_models.wide;
   nb::gil_scoped_release release;
   parallel_run(units, nt, chunk_for(units, nt),
@@ -430,23 +472,10 @@ void run_streamed(const P& a1, const P& a2, void (*fn)(const P&, int64_t, int64_
   });
 }
 
-void taps_streamed(const Ro& src, Rw& dst, nb::dict first, nb::dict second,
+void taps_streamed(const Ro& src, Rw& dst, const TapsStep& first, const TapsStep& second,
                    int64_t threads) {
   need(threads >= 1, "threads must be >= 1");
-  TapsPrep p[2];
-  nb::dict* d[2] = {&first, &second};
-  for (int i = 0; i < 2; ++i) {
-    nb::dict& k = *d[i];
-    prepare_taps(p[i], nb::cast<int>(k["wtype"]), nb::cast<int>(k["fma"]),
-                 nb::cast<int64_t>(k["B"]), nb::cast<int64_t>(k["L"]), nb::cast<int64_t>(k["O"]),
-                 nb::cast<int64_t>(k["M"]), nb::cast<int64_t>(k["K"]),
-                 nb::cast<int64_t>(k["limit"]), nb::cast<Ro>(k["index"]),
-                 nb::cast<Ro>(k["weight"]), nb::cast<std::optional<Ro>>(k["fused_from"]),
-                 k.contains("zero_start") ? nb::cast<int>(k["zero_start"]) : 0,
-                 k.contains("start") ? nb::cast<double>(k["start"]) : 0.0,
-                 k.contains("io32") ? nb::cast<int>(k["io32"]) : 0);
-  }
-  TapsPass &a1 = p[0].a, &a2 = p[1].a;
+  TapsPass a1 = first.prep.a, a2 = second.prep.a;  // copies, as taps_pass
   need(a1.off != nullptr && a2.off == nullptr && a1.wtype == a2.wtype && a2.B == 1 &&
            a2.L == a1.B && a2.M == a1.O * a1.M && a1.io32 == a2.io32,
        "streamed passes: (H, W, C) along W with C < 16, then along H");
@@ -458,25 +487,11 @@ void taps_streamed(const Ro& src, Rw& dst, nb::dict first, nb::dict second,
   run_streamed<TapsPass>(a1, a2, g_models.taps, isz, isz, threads);
 }
 
-void wide_streamed(const Ro& src, Rw& dst, nb::dict first, nb::dict second,
+void wide_streamed(const Ro& src, Rw& dst, const WideStep& first, const WideStep& second,
                    int64_t threads) {
   need(threads >= 1, "threads must be >= 1");
-  WidePrep p[2];
-  nb::dict* d[2] = {&first, &second};
-  for (int i = 0; i < 2; ++i) {
-    nb::dict& k = *d[i];
-    prepare_wide(p[i], i == 0, nb::cast<int>(k["itype"]), nb::cast<int>(k["otype"]),
-                 nb::cast<int>(k["acc64"]), nb::cast<int64_t>(k["B"]),
-                 nb::cast<int64_t>(k["L"]), nb::cast<int64_t>(k["O"]),
-                 nb::cast<int64_t>(k["M"]), nb::cast<int64_t>(k["K"]),
-                 nb::cast<int64_t>(k["limit"]), nb::cast<int>(k["pre"]),
-                 nb::cast<int>(k["term"]), nb::cast<int>(k["shift"]),
-                 nb::cast<int64_t>(k["offset"]), nb::cast<Ro>(k["index"]),
-                 nb::cast<Ro>(k["w"]), nb::cast<std::optional<Ro>>(k["fw"]),
-                 k.contains("i16") ? nb::cast<int>(k["i16"]) : 0,
-                 k.contains("f64") ? nb::cast<int>(k["f64"]) : 0);
-  }
-  WidePass &a1 = p[0].a, &a2 = p[1].a;
+  WidePass a1 = first.prep.a, a2 = second.prep.a;  // copies, as wide_pass
+  need(a1.first && !a2.first, "streamed passes: a first pass, then a second");
   need(a1.off != nullptr && a2.off == nullptr && a1.otype == a2.itype && a2.B == 1 &&
            a2.L == a1.B && a2.M == a1.O * a1.M,
        "streamed passes: (H, W, C) along W with C < 16, then along H");
@@ -647,22 +662,62 @@ void register_models(nb::module_& m) {
     g_models = pick(allow);
     return std::string(g_models.isa);
   });
-  m.def("taps_pass", &taps_pass, nb::arg("src"), nb::arg("dst"), nb::arg("wtype"),
-        nb::arg("fma"), nb::arg("B"), nb::arg("L"), nb::arg("O"), nb::arg("M"), nb::arg("K"),
-        nb::arg("limit"), nb::arg("index"), nb::arg("weight"), nb::arg("fused_from").none(),
-        nb::arg("threads"), nb::arg("zero_start") = 0, nb::arg("start") = 0.0,
-        nb::arg("io32") = 0);
-  m.def("store", &store, nb::arg("src"), nb::arg("dst"), nb::arg("stype"), nb::arg("dtype"),
-        nb::arg("rule"), nb::arg("threads"));
-  m.def("wide_pass", &wide_pass, nb::arg("src"), nb::arg("dst"), nb::arg("first"),
-        nb::arg("itype"), nb::arg("otype"), nb::arg("acc64"), nb::arg("B"), nb::arg("L"),
-        nb::arg("O"), nb::arg("M"), nb::arg("K"), nb::arg("limit"), nb::arg("pre"),
-        nb::arg("term"), nb::arg("shift"), nb::arg("offset"), nb::arg("index"), nb::arg("w"),
-        nb::arg("fw").none(), nb::arg("threads"), nb::arg("i16") = 0, nb::arg("f64") = 0);
-  m.def("taps_streamed", &taps_streamed, nb::arg("src"), nb::arg("dst"), nb::arg("first"),
-        nb::arg("second"), nb::arg("threads"));
-  m.def("wide_streamed", &wide_streamed, nb::arg("src"), nb::arg("dst"), nb::arg("first"),
-        nb::arg("second"), nb::arg("threads"));
+  using nb::arg;
+  nb::class_<TapsStep>(m, "TapsStep",
+                       "One float32_taps pass (models_types.h TapsPass), checked and with its "
+                       "row tables built once; read-only.")
+      .def(nb::init<int, int, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t, const Ro&,
+                    const Ro&, const std::optional<Ro>&, int, double, int>(),
+           nb::kw_only(), arg("wtype"), arg("fma"), arg("B"), arg("L"), arg("O"), arg("M"),
+           arg("K"), arg("limit"), arg("index"), arg("weight"), arg("fused_from").none(),
+           arg("zero_start") = 0, arg("start") = 0.0, arg("io32") = 0)
+      .def_prop_ro("wtype", [](const TapsStep& s) { return s.prep.a.wtype; })
+      .def_prop_ro("fma", [](const TapsStep& s) { return s.prep.a.fma; })
+      .def_prop_ro("B", [](const TapsStep& s) { return s.prep.a.B; })
+      .def_prop_ro("L", [](const TapsStep& s) { return s.prep.a.L; })
+      .def_prop_ro("O", [](const TapsStep& s) { return s.prep.a.O; })
+      .def_prop_ro("M", [](const TapsStep& s) { return s.prep.a.M; })
+      .def_prop_ro("K", [](const TapsStep& s) { return s.prep.a.K; })
+      .def_prop_ro("limit", [](const TapsStep& s) { return s.prep.a.limit; })
+      .def_prop_ro("zero_start", [](const TapsStep& s) { return s.prep.a.zero_start; })
+      .def_prop_ro("start", [](const TapsStep& s) { return s.prep.a.start; })
+      .def_prop_ro("io32", [](const TapsStep& s) { return s.prep.a.io32; })
+      .def_prop_ro("row_tables", [](const TapsStep& s) { return s.prep.a.off != nullptr; });
+  nb::class_<WideStep>(m, "WideStep",
+                       "One wide_fixed pass (models_types.h WidePass), checked and with its "
+                       "row tables built once; read-only.")
+      .def(nb::init<int, int, int, int, int64_t, int64_t, int64_t, int64_t, int64_t, int64_t,
+                    int, int, int, int64_t, const Ro&, const Ro&, const std::optional<Ro>&, int,
+                    int>(),
+           nb::kw_only(), arg("first"), arg("itype"), arg("otype"), arg("acc64"), arg("B"),
+           arg("L"), arg("O"), arg("M"), arg("K"), arg("limit"), arg("pre"), arg("term"),
+           arg("shift"), arg("offset"), arg("index"), arg("w"), arg("fw").none(),
+           arg("i16") = 0, arg("f64") = 0)
+      .def_prop_ro("first", [](const WideStep& s) { return s.prep.a.first; })
+      .def_prop_ro("itype", [](const WideStep& s) { return s.prep.a.itype; })
+      .def_prop_ro("otype", [](const WideStep& s) { return s.prep.a.otype; })
+      .def_prop_ro("acc64", [](const WideStep& s) { return s.prep.a.acc64; })
+      .def_prop_ro("B", [](const WideStep& s) { return s.prep.a.B; })
+      .def_prop_ro("L", [](const WideStep& s) { return s.prep.a.L; })
+      .def_prop_ro("O", [](const WideStep& s) { return s.prep.a.O; })
+      .def_prop_ro("M", [](const WideStep& s) { return s.prep.a.M; })
+      .def_prop_ro("K", [](const WideStep& s) { return s.prep.a.K; })
+      .def_prop_ro("limit", [](const WideStep& s) { return s.prep.a.limit; })
+      .def_prop_ro("pre", [](const WideStep& s) { return s.prep.a.pre; })
+      .def_prop_ro("term", [](const WideStep& s) { return s.prep.a.term; })
+      .def_prop_ro("shift", [](const WideStep& s) { return s.prep.a.shift; })
+      .def_prop_ro("offset", [](const WideStep& s) { return s.prep.a.offset; })
+      .def_prop_ro("i16", [](const WideStep& s) { return s.prep.a.i16; })
+      .def_prop_ro("f64", [](const WideStep& s) { return s.prep.a.f64; })
+      .def_prop_ro("row_tables", [](const WideStep& s) { return s.prep.a.off != nullptr; });
+  m.def("taps_pass", &taps_pass, arg("src"), arg("dst"), arg("step"), arg("threads"));
+  m.def("store", &store, arg("src"), arg("dst"), arg("stype"), arg("dtype"), arg("rule"),
+        arg("threads"));
+  m.def("wide_pass", &wide_pass, arg("src"), arg("dst"), arg("step"), arg("threads"));
+  m.def("taps_streamed", &taps_streamed, arg("src"), arg("dst"), arg("first"), arg("second"),
+        arg("threads"));
+  m.def("wide_streamed", &wide_streamed, arg("src"), arg("dst"), arg("first"), arg("second"),
+        arg("threads"));
   m.def("box", &box, nb::arg("src"), nb::arg("dst"), nb::arg("dtype"), nb::arg("store"),
         nb::arg("H"), nb::arg("W"), nb::arg("C"), nb::arg("kx"), nb::arg("ky"), nb::arg("dh"),
         nb::arg("dw"), nb::arg("full_w"), nb::arg("full_h"), nb::arg("limit"), nb::arg("inv"),

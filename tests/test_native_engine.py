@@ -66,6 +66,14 @@ def oracle(x: np.ndarray, plans: list[tuple[int, AxisPlan]]) -> np.ndarray:
 # ----------------------------------------------------------------------------------------
 # Random plans
 # ----------------------------------------------------------------------------------------
+def _single(src: np.ndarray, dst: np.ndarray, *, dtype: int, B: int, C: int, plan: Any,
+            odtype: int = -1) -> None:
+    """One ``single`` extension call, its step named (csrc/engine.cpp ``bind_steps``)."""
+    ext = native._ext
+    ext.single(src=src, dst=dst, threads=1, step=ext.SingleStep(dtype=dtype, acc64=0, B=B, C=C,
+                                                                 plan=plan, odtype=odtype))
+
+
 def random_plan(
     rng: np.random.Generator,
     n_in: int,
@@ -568,7 +576,7 @@ def test_float32_variable_blocks_bad_tables() -> None:
     for change in ({"blocks": bad_starts}, {"base": bad_base}):
         bad = native._prepare(pw, "f32").tables.with_tables(perm=_perm_with(perm, **change))
         with pytest.raises(ValueError, match="perm"):
-            native._ext.single(x, out, 4, 0, 1, 3, bad, 1)
+            _single(x, out, dtype=4, B=1, C=3, plan=bad)
 
 
 _PERM_FIELDS = ("channels", "base", "rel", "weight", "bias", "blocks", "two_phase")
@@ -614,8 +622,8 @@ def test_float32_two_phase_tables(kernel: str, boundary: str) -> None:
         x = random_input(rng, (7, w, 1), np.float32)
         out = np.empty((1, 7, 2 * w, 1), np.float32)
         blocks = np.empty_like(out)
-        native._ext.single(x[None], out, 4, 0, 7, 1, tables, 1)
-        native._ext.single(x[None], blocks, 4, 0, 7, 1, _without_phase(pw, tables), 1)
+        _single(x[None], out, dtype=4, B=7, C=1, plan=tables)
+        _single(x[None], blocks, dtype=4, B=7, C=1, plan=_without_phase(pw, tables))
         np.testing.assert_array_equal(out, blocks)
         for plans in ([(1, pw)], [(0, ph), (1, pw)], [(1, pw), (0, ph)]):
             for threads in (1, 2):
@@ -628,8 +636,8 @@ def test_float32_two_phase_tables(kernel: str, boundary: str) -> None:
     x = random_input(rng, (3, 257, 1), np.float32)
     out = np.empty((1, 3, 513, 1), np.float32)
     blocks = np.empty_like(out)
-    native._ext.single(x[None], out, 4, 0, 3, 1, tables, 1)
-    native._ext.single(x[None], blocks, 4, 0, 3, 1, _without_phase(pa, tables), 1)
+    _single(x[None], out, dtype=4, B=3, C=1, plan=tables)
+    _single(x[None], blocks, dtype=4, B=3, C=1, plan=_without_phase(pa, tables))
     np.testing.assert_array_equal(out, blocks)
     check(out[0], oracle(x, [(1, pa)]), x, [(1, pa)])
     # Not periodic: align_corners=True 512 -> 1024, 3x, several channels.
@@ -661,7 +669,7 @@ def test_float32_two_phase_bad_tables() -> None:
         bad = native._prepare(pw, "f32").tables.with_tables(
             perm=_perm_with(tables.perm, two_phase=phase))
         with pytest.raises(ValueError, match="two-phase"):
-            native._ext.single(x, out, 4, 0, 1, 1, bad, 1)
+            _single(x, out, dtype=4, B=1, C=1, plan=bad)
 
 
 def test_compiled_calls_cache_is_keyed_by_plans_shape_and_dtype() -> None:
@@ -859,7 +867,7 @@ def test_small_weights_byte_pairs_bad_tables() -> None:
     assert g.small is not None
     x = np.zeros((1, 50, 3), np.uint8)
     out = np.empty((1, 100, 3), np.uint8)
-    native._ext.single(x, out, 0, 0, 1, 3, tables, 1)  # the good tables run
+    _single(x, out, dtype=0, B=1, C=3, plan=tables)  # the good tables run
     bad_mask = np.array(g.small.mask)
     bad_mask.reshape(-1)[5] = 16
     bad_base = np.array(g.small.base)
@@ -869,7 +877,7 @@ def test_small_weights_byte_pairs_bad_tables() -> None:
         bad = native._prepare(pw, "i32").tables.with_tables(
             groups=_remade(native._ext.GroupTables, g, _GROUP_FIELDS, small=small))
         with pytest.raises(ValueError, match="small-weight"):
-            native._ext.single(x, out, 0, 0, 1, 3, bad, 1)
+            _single(x, out, dtype=0, B=1, C=3, plan=bad)
 
 
 # ----------------------------------------------------------------------------------------
@@ -948,9 +956,10 @@ def test_wide_model_first_pass_byte_pair_tables() -> None:
     plans = own_fixed(make_plans(x.shape, (64, 80), kernel="linear", antialias=False),
                       x.dtype)
     calls = native._calls_for(x, [(a, p) for a, p in plans if not p.is_identity])
-    shifts = [t.groups.small.shift for c in calls for t in c.args
-              if type(t).__name__ == "AxisTables" and t.groups is not None
-              and t.groups.small is not None]
+    tables = [t for c in calls if c.kind != "gather"
+              for t in ((c.step.plan,) if c.kind == "single" else (c.step.plan_h, c.step.plan_w))]
+    shifts = [t.groups.small.shift for t in tables
+              if t.groups is not None and t.groups.small is not None]
     assert shifts and min(shifts) < 0
     check(native.apply_plans(x, plans, threads=2), wide_oracle(x, plans), x, plans)
 
@@ -1184,13 +1193,14 @@ def test_wide_model_bad_dtype_codes() -> None:
     p = random_plan(np.random.default_rng(1), 5, 3, bits=14)
     tables = native._prepare(p, "i32").tables
     with pytest.raises(ValueError, match="bad wide pass dtypes"):
-        ext.single(x, np.zeros((4, 3), np.float32), 0, 0, 4, 1, tables, 1, 4)
+        _single(x, np.zeros((4, 3), np.float32), dtype=0, B=4, C=1, plan=tables, odtype=4)
     with pytest.raises(ValueError, match="bad wide pass dtypes"):  # int32 needs int64 sums
-        ext.single(x, np.zeros((4, 3), np.int32), 0, 0, 4, 1, tables, 1, 6)
+        _single(x, np.zeros((4, 3), np.int32), dtype=0, B=4, C=1, plan=tables, odtype=6)
     ph = random_plan(np.random.default_rng(2), 4, 3, bits=14)
     with pytest.raises(ValueError, match="bad wide pair dtypes"):
-        ext.pair(x, np.zeros((3, 3), np.uint8), 0, 0, 0, 1, 1,
-                 native._prepare(ph, "i32").tables, tables, 1, 5)
+        ext.pair(src=x, dst=np.zeros((3, 3), np.uint8), threads=1, step=ext.PairStep(
+            dtype=0, acc64=0, h_first=0, B=1, C=1, plan_h=native._prepare(ph, "i32").tables,
+            plan_w=tables, mdtype=5))
 
 
 # ----------------------------------------------------------------------------------------

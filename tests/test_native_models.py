@@ -521,8 +521,10 @@ def test_streamed_two_pass_images(interp: str, dtype: str, monkeypatch: pytest.M
         x = _data(rng, shape, dtype)
         got = _check(x, plans)
         monkeypatch.setattr(native_models, "_streamable", lambda *a: False)
+        native_models._runs.clear()  # (apply_model keeps the runner of a repeated call)
         _same(got, native_models.apply_model(x, plans, threads=2))
         monkeypatch.setattr(native_models, "_streamable", spy)
+        native_models._runs.clear()
     assert any(streamed), "no case took the streamed path"
 
 
@@ -672,7 +674,9 @@ def test_opencv_linear_row_gathers(dtype: str, cn: int, monkeypatch: pytest.Monk
         got = _check(x, plans)
         with monkeypatch.context() as m:  # pass by pass
             m.setattr(native_models, "_streamable", lambda *a: False)
+            native_models._runs.clear()  # (apply_model keeps the runner of a repeated call)
             _same(got, native_models.apply_model(x, plans, threads=2))
+        native_models._runs.clear()
         # a batch axis in front: rows (b, y) of the same passes
         _check(np.stack([x, x[::-1]]), [(ax + 1, p) for ax, p in plans], threads=1)
 

@@ -444,14 +444,28 @@ def _float_order(step: _Step, shape: tuple[int, ...], kind: str) -> bool:
 
 
 @dataclass(frozen=True)
+class _Gather:
+    """A gather along the middle axis of a ``(B, n, e)`` byte view: ``index`` (int32)."""
+
+    B: int
+    n: int
+    e: int  # bytes per element of the gathered axis
+    index: NDArray[np.int32]
+
+
+@dataclass(frozen=True)
 class _Call:
-    """One extension call: its function, output shape and arguments after (src, dst)."""
+    """One extension call: its function, output shape and its step.
+
+    ``step`` is the named, typed object the extension reads: ``_ext.SingleStep`` or
+    ``_ext.PairStep`` (csrc/engine.cpp ``bind_steps``: dtype code, accumulator, sizes,
+    ``AxisTables``), or a :class:`_Gather`.
+    """
 
     kind: str  # 'single', 'pair', 'gather'
     shape: tuple[int, ...]
-    args: tuple[Any, ...]  # without the trailing thread count
+    step: Any
     odtype: np.dtype[Any] | None = None  # output dtype when not the input's (wide model)
-    tail: tuple[Any, ...] = ()  # arguments after the thread count (wide model dtypes)
 
 
 # ----------------------------------------------------------------------------------------
@@ -509,11 +523,12 @@ def _compile_wide(dtype: np.dtype[Any], items: list[tuple[int, AxisPlan]],
     def gather(a: int, p: AxisPlan) -> None:
         nonlocal cur
         pr = _prepare(p, "gather")
+        assert pr.index is not None
         out = list(cur)
         out[a] = p.out_size
-        calls.append(_Call("gather", tuple(out), (_prod(cur[:a]), p.in_size,
-                                                  _prod(cur[a + 1:]) * dtype.itemsize,
-                                                  pr.index)))
+        calls.append(_Call("gather", tuple(out),
+                           _Gather(_prod(cur[:a]), p.in_size,
+                                   _prod(cur[a + 1:]) * dtype.itemsize, pr.index)))
         cur = tuple(out)
 
     for a, p in gathers:
@@ -540,9 +555,9 @@ def _compile_wide(dtype: np.dtype[Any], items: list[tuple[int, AxisPlan]],
             th, tw = (t2, t1) if h_first else (t1, t2)
             out = list(cur)
             out[a1], out[a2] = p1.out_size, p2.out_size
-            calls.append(_Call("pair", tuple(out),
-                               (_DTYPE_CODES[dtype], int(acc64), int(h_first), _prod(cur[:a]),
-                                c, th, tw), None, (_code(mid),)))
+            calls.append(_Call("pair", tuple(out), _ext.PairStep(
+                dtype=_DTYPE_CODES[dtype], acc64=int(acc64), h_first=int(h_first),
+                B=_prod(cur[:a]), C=c, plan_h=th, plan_w=tw, mdtype=_code(mid))))
             cur = tuple(out)
             weighted = []
     if weighted:
@@ -551,9 +566,9 @@ def _compile_wide(dtype: np.dtype[Any], items: list[tuple[int, AxisPlan]],
             form, acc64 = _wide_form(p, r, reads)
             out = list(cur)
             out[a] = p.out_size
-            calls.append(_Call("single", tuple(out),
-                               (_code(reads), int(acc64), _prod(cur[:a]), _prod(cur[a + 1:]),
-                                form.tables), r.dtype, (_code(r.dtype),)))
+            calls.append(_Call("single", tuple(out), _ext.SingleStep(
+                dtype=_code(reads), acc64=int(acc64), B=_prod(cur[:a]), C=_prod(cur[a + 1:]),
+                plan=form.tables, odtype=_code(r.dtype)), r.dtype))
             reads = r.dtype
             cur = tuple(out)
     for a, p in gathers:
@@ -576,13 +591,13 @@ def _compile_steps(dtype: np.dtype[Any], steps: list[_Step],
             out[a + k] = p.out_size
         if _prod(out) * dtype.itemsize >= _MAX_ELEMENTS:
             raise ValueError(f"output shape {tuple(out)} is too large to index")
-        args: tuple[Any, ...]
+        step: Any
         if st.kind == "gather":
             p = st.plans[0]
             pr = _prepare(p, "gather")
-            b = _prod(cur[:a])
-            e = _prod(cur[a + 1:]) * dtype.itemsize
-            args = (b, p.in_size, e, pr.index)
+            assert pr.index is not None
+            step = _Gather(_prod(cur[:a]), p.in_size, _prod(cur[a + 1:]) * dtype.itemsize,
+                           pr.index)
         elif st.kind == "single":
             p = st.plans[0]
             kind = _int_kind(p, dtype) if is_int else fkind
@@ -592,7 +607,8 @@ def _compile_steps(dtype: np.dtype[Any], steps: list[_Step],
             tables = _with_perm(p, c) if kind == "f32" and c <= 4 else pr.tables
             if kind == "i32" and dtype.itemsize == 1 and c <= 4:
                 tables = _with_groups(p, pr, c)
-            args = (_DTYPE_CODES[dtype], int(kind == "i64"), b, c, tables)
+            step = _ext.SingleStep(dtype=_DTYPE_CODES[dtype], acc64=int(kind == "i64"), B=b,
+                                   C=c, plan=tables)
         else:
             ph, pw = st.plans
             if is_int:
@@ -608,9 +624,10 @@ def _compile_steps(dtype: np.dtype[Any], steps: list[_Step],
             tw = _with_perm(pw, c) if kind == "f32" and c <= 4 else prw.tables
             if kind == "i32" and dtype.itemsize == 1 and c <= 4:
                 tw = _with_groups(pw, prw, c)
-            args = (_DTYPE_CODES[dtype], int(kind == "i64"), int(h_first), b, c, prh.tables, tw)
+            step = _ext.PairStep(dtype=_DTYPE_CODES[dtype], acc64=int(kind == "i64"),
+                                 h_first=int(h_first), B=b, C=c, plan_h=prh.tables, plan_w=tw)
         cur = tuple(out)
-        calls.append(_Call(st.kind, cur, args))
+        calls.append(_Call(st.kind, cur, step))
     return calls
 
 
@@ -623,14 +640,14 @@ def _run_calls(x: NDArray[Any], calls: list[_Call], threads: int) -> NDArray[Any
             cur = out
             continue
         if call.kind == "gather":
-            b, n, e, index = call.args
-            _ext.gather_fused(cur.reshape(-1).view(np.uint8).reshape(b, n, e),
-                              out.reshape(-1).view(np.uint8).reshape(b, index.size, e),
-                              [None, index, None], threads)
+            g = call.step
+            _ext.gather_fused(src=cur.reshape(-1).view(np.uint8).reshape(g.B, g.n, g.e),
+                              dst=out.reshape(-1).view(np.uint8).reshape(g.B, g.index.size, g.e),
+                              tables=[None, g.index, None], threads=threads)
         elif call.kind == "single":
-            _ext.single(cur, out, *call.args, threads, *call.tail)
+            _ext.single(src=cur, dst=out, step=call.step, threads=threads)
         else:
-            _ext.pair(cur, out, *call.args, threads, *call.tail)
+            _ext.pair(src=cur, dst=out, step=call.step, threads=threads)
         cur = out
     return cur
 
@@ -646,10 +663,16 @@ _calls: dict[tuple[Any, ...], tuple[tuple[AxisPlan, ...], list[_Call]]] = {}
 # with a C-contiguous array of a kernel dtype goes straight to its compiled calls.
 _fast: dict[tuple[Any, ...], tuple[tuple[AxisPlan, ...], list[_Call]]] = {}
 
+# gather_all calls that passed its checks (any dtype and layout: the key holds the shape
+# and dtype, the gather reads any strides): their tables and output shape.
+_gathers: dict[tuple[Any, ...], tuple[tuple[AxisPlan, ...], list[Any], list[int]]] = {}
 
-def _fast_key(x: Any, plans: Sequence[tuple[int, AxisPlan]]) -> tuple[Any, ...] | None:
-    if (type(x) is not np.ndarray or not isinstance(plans, (list, tuple))
-            or not x.flags.c_contiguous or x.dtype not in _DTYPE_CODES):
+
+def _fast_key(x: Any, plans: Sequence[tuple[int, AxisPlan]],
+              any_dtype: bool = False) -> tuple[Any, ...] | None:
+    if type(x) is not np.ndarray or not isinstance(plans, (list, tuple)):
+        return None
+    if not any_dtype and (not x.flags.c_contiguous or x.dtype not in _DTYPE_CODES):
         return None
     try:
         ids = tuple((a, id(p)) for a, p in plans)
@@ -725,15 +748,26 @@ def gather_all(
     dt = x.dtype
     if _ext is None or dt.hasobject or dt.itemsize == 0 or not 1 <= x.ndim <= 63:
         return None
-    tables: list[Any] = [None] * (x.ndim + 1)
-    shape = list(x.shape)
-    for ax, p in plans:
-        a = int(ax) + x.ndim if int(ax) < 0 else int(ax)  # (tables[-1] is the byte axis)
-        if (not 0 <= a < x.ndim or not p.is_gather or tables[a] is not None
-                or int(p.in_size) != shape[a]):
-            return None
-        tables[a] = _prepare(p, "gather").index  # int32, validated and cached per plan
-        shape[a] = int(p.out_size)
+    key = _fast_key(x, plans, any_dtype=True)
+    hit = None if key is None else _gathers.get(key)
+    tables: list[Any]
+    if hit is not None and all(q is p for q, (_, p) in zip(hit[0], plans, strict=True)):
+        tables, shape = hit[1], hit[2]  # checked by an earlier call of these plans
+    else:
+        tables = [None] * (x.ndim + 1)
+        shape = list(x.shape)
+        for ax, p in plans:
+            a = int(ax) + x.ndim if int(ax) < 0 else int(ax)  # (tables[-1] is the byte axis)
+            if (not 0 <= a < x.ndim or not p.is_gather or tables[a] is not None
+                    or int(p.in_size) != shape[a]):
+                return None
+            tables[a] = _prepare(p, "gather").index  # int32, validated and cached per plan
+            shape[a] = int(p.out_size)
+        if key is not None:
+            with _cache_lock:
+                if len(_gathers) >= _CALLS_MAX:
+                    _gathers.pop(next(iter(_gathers)))
+                _gathers[key] = (tuple(p for _, p in plans), tables, shape)
     out = np.empty(shape, dtype=dt)
     if out.size:
         # byte views (the element's bytes as a last axis): one kernel for every dtype

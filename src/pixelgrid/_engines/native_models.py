@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 import threading
 import weakref
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -62,10 +62,13 @@ _MAXABS = {np.dtype(np.uint8): 255, np.dtype(np.int8): 128, np.dtype(np.uint16):
            np.dtype(np.int16): 32768}
 _I32 = 2**31 - 1
 
+#: A prepared model run: ``run(x, threads)`` on data of the shape and dtype it was made for.
+Runner = Callable[[NDArray[Any], int], NDArray[Any] | None]
+
 
 def available() -> bool:
     """True when the compiled engine has the model kernels."""
-    return native._ext is not None and hasattr(native._ext, "taps_pass")
+    return native._ext is not None and hasattr(native._ext, "TapsStep")
 
 
 # Per plan object: the arrays the kernels read, built once (plans are cached and reused).
@@ -73,7 +76,7 @@ _prep: weakref.WeakKeyDictionary[AxisPlan, dict[str, Any]] = weakref.WeakKeyDict
 _prep_lock = threading.Lock()
 
 
-def _prepared(p: AxisPlan, key: str, make: Any) -> Any:
+def _prepared(p: AxisPlan, key: Any, make: Any) -> Any:
     with _prep_lock:
         entry = _prep.get(p)
         if entry is not None and key in entry:
@@ -81,6 +84,30 @@ def _prepared(p: AxisPlan, key: str, make: Any) -> Any:
     value = make()
     with _prep_lock:
         _prep.setdefault(p, {})[key] = value
+    return value
+
+
+_STEPS_PER_PLAN = 16
+
+
+def _step(p: AxisPlan, key: tuple[Any, ...], make: Any) -> Any:
+    """The kernel step (``TapsStep``/``WideStep``) of ``p`` for ``key`` (its shape and form).
+
+    A step is checked and its row tables built once in C++ (csrc/models_bind.cpp), then
+    reused by every call of that plan and shape; at most :data:`_STEPS_PER_PLAN` shapes
+    are kept per plan (the oldest goes first).
+    """
+    with _prep_lock:
+        entry = _prep.get(p)
+        steps = None if entry is None else entry.get("steps")
+        if steps is not None and key in steps:
+            return steps[key]
+    value = make()
+    with _prep_lock:
+        steps = _prep.setdefault(p, {}).setdefault("steps", {})
+        if len(steps) >= _STEPS_PER_PLAN:
+            steps.pop(next(iter(steps)))
+        steps[key] = value
     return value
 
 
@@ -178,27 +205,69 @@ def apply_model(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]], *,
     """
     if not available() or not plans or x.dtype.byteorder not in "=|":
         return None
+    nt = native._resolve_threads(threads)
+    # a call like a recent one (same plan objects, shape, dtype and strides): its runner
+    key = _run_key(x, plans)
+    if key is not None:
+        hit = _runs.get(key)
+        if hit is not None and all(q is p for q, (_, p) in zip(hit[0], plans, strict=True)):
+            return hit[1](x, nt)
+    run = _runner(x, plans)
+    if run is None:
+        return None
+    if key is not None:
+        with _prep_lock:
+            if len(_runs) >= _RUNS_MAX:
+                _runs.pop(next(iter(_runs)))
+            _runs[key] = (tuple(p for _, p in plans), run)
+    return run(x, nt)
+
+
+def _runner(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> Runner | None:
+    """How :func:`apply_model` runs ``plans`` on arrays like ``x`` (None: not covered)."""
     a = plans[-1][1].arithmetic
     kinds = {(p.arithmetic.accumulate, p.arithmetic.intermediate == "unshifted",
               p.arithmetic.block_mean) for _, p in plans}
     if len(kinds) > 1 or not _plans_ok(x, plans):
         return None
-    nt = native._resolve_threads(threads)
+    items = tuple(plans)
+    f: Callable[[NDArray[Any], Sequence[tuple[int, AxisPlan]], int], NDArray[Any] | None]
     if a.block_mean is not None:
-        return _block_mean(x, plans, nt)
-    if a.accumulate in ("float64_per_axis", "taps_per_axis"):
-        return _per_axis(x, plans, nt)
-    if a.intermediate == "unshifted" and x.dtype.kind in "iu":
-        return _wide(x, plans, nt)
-    if a.accumulate == "block":
-        return _box(x, plans, nt)
-    if a.accumulate == "taps" and a.fma in ("ipp_cubic", "pairs"):
-        return _ipp(x, plans, nt)
-    if a.accumulate == "taps":
-        return _taps(x, plans, nt)
-    if a.accumulate in ("corner_sum", "corner_sum_q10"):
-        return _corner(x, plans, nt)
-    return None
+        f = _block_mean
+    elif a.accumulate in ("float64_per_axis", "taps_per_axis"):
+        f = _per_axis
+    elif a.intermediate == "unshifted" and x.dtype.kind in "iu":
+        return _wide_runner(x.shape, x.dtype, plans)
+    elif a.accumulate == "block":
+        f = _box
+    elif a.accumulate == "taps" and a.fma in ("ipp_cubic", "pairs"):
+        f = _ipp
+    elif a.accumulate == "taps":
+        return _taps_runner(x.shape, x.dtype, plans)
+    elif a.accumulate in ("corner_sum", "corner_sum_q10"):
+        f = _corner
+    else:
+        return None
+    return lambda y, nt: f(y, items, nt)
+
+
+# Runners of recent apply_model calls, keyed by the plans' identities (the value holds
+# the plans, so their ids cannot be reused while the entry lives), shape, dtype and
+# strides: a repeated small call skips the model checks and the step look-ups.
+_RUNS_MAX = 64
+_runs: dict[tuple[Any, ...], tuple[tuple[AxisPlan, ...], Runner]] = {}
+
+
+def _run_key(x: Any, plans: Sequence[tuple[int, AxisPlan]]) -> tuple[Any, ...] | None:
+    if type(x) is not np.ndarray or not isinstance(plans, (list, tuple)):
+        return None
+    try:
+        ids = tuple((a, id(p)) for a, p in plans)
+    except (TypeError, ValueError):
+        return None
+    if not all(type(a) is int for a, _ in ids):
+        return None
+    return (ids, x.shape, x.dtype.str, x.strides)
 
 
 # ------------------------------------------------------------------ float32_taps.py
@@ -211,10 +280,21 @@ def _fused_from(p: AxisPlan, w: NDArray[Any]) -> NDArray[np.int32]:
 
 def _taps(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
           nt: int) -> NDArray[Any] | None:
-    if x.dtype not in _TAPS_DTYPES:
+    run = _taps_runner(x.shape, x.dtype, plans)
+    return None if run is None else run(x, nt)
+
+
+def _taps_runner(shape: tuple[int, ...], dtype: np.dtype[Any],
+                 plans: Sequence[tuple[int, AxisPlan]]) -> Runner | None:
+    """The float32_taps passes of ``plans`` on data of ``shape``/``dtype``, as a runner.
+
+    Every check and every kernel step is made here, once per plans, shape and dtype
+    (:func:`apply_model` keeps the runner); the runner only allocates and calls.
+    """
+    if dtype not in _TAPS_DTYPES:
         return None
-    f64 = x.dtype == np.float64
-    work = np.float64 if f64 else np.float32
+    f64 = dtype == np.float64
+    work = np.dtype(np.float64 if f64 else np.float32)
     for _, p in plans:
         if _any_fill(p):
             return None  # the numpy model raises
@@ -224,29 +304,52 @@ def _taps(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
             return None  # the numpy model raises
         if p.arithmetic.fma in ("lerp", "lerp_mul") and p.taps != 2:
             return None  # the numpy model raises
-    if x.ndim == 4 and x.shape[0] == 1 and all(ax % 4 in (1, 2) for ax, _ in plans):
+    if len(shape) == 4 and shape[0] == 1 and all(ax % 4 in (1, 2) for ax, _ in plans):
         # one (1, H, W, C) image (TensorFlow's NHWC): stream it as the (H, W, C) it is
-        out = _taps(x[0], [(ax % 4 - 1, p) for ax, p in plans], nt)
-        return None if out is None else out[None]
-    y: NDArray[Any] = np.ascontiguousarray(x, dtype=work)
-    integer = x.dtype.kind in "iu"
-    if _streamable(y.shape, plans) and hasattr(native._ext, "taps_streamed"):  # one call
+        inner = _taps_runner(shape[1:], dtype, [(ax % 4 - 1, p) for ax, p in plans])
+        if inner is None:
+            return None
+        return lambda x, nt: inner(x[0], nt)[None]  # type: ignore[index]
+    integer = dtype.kind in "iu"
+    rule = plans[-1][1].arithmetic.store
+    shape = tuple(int(n) for n in shape)
+    if _streamable(shape, plans):  # one call: the intermediate stays in cache
         (_, p1), (_, p2) = plans
-        first = _taps_args(y.shape, 1, p1, work)
-        second = _taps_args((y.shape[0], p1.out_size, *y.shape[2:]), 0, p2, work)
-        shape = (p2.out_size, p1.out_size, *y.shape[2:])
-        out = _scratch(shape, work) if integer else np.empty(shape, dtype=work)
-        native._ext.taps_streamed(src=y, dst=out, first=first, second=second, threads=nt)
-        y = out
-        passes: Sequence[tuple[int, AxisPlan]] = ()
-    else:
-        passes = plans
-    for i, (axis, p) in enumerate(passes):
-        # every pass but the result the caller gets writes into a scratch buffer
-        y = _taps_pass(y, axis, p, nt, scratch=i % 2 if integer or i + 1 < len(plans) else None)
-    if integer:
-        return _store(y, x.dtype, plans[-1][1].arithmetic.store, nt)
-    return y if y.dtype == x.dtype else y.astype(x.dtype)
+        first = _taps_step(shape, 1, p1, work)
+        second = _taps_step((shape[0], p1.out_size, *shape[2:]), 0, p2, work)
+        out_shape = (p2.out_size, p1.out_size, *shape[2:])
+        ext = native._ext
+
+        def streamed(x: NDArray[Any], nt: int) -> NDArray[Any]:
+            y = np.ascontiguousarray(x, dtype=work)
+            out = _scratch(out_shape, work) if integer else np.empty(out_shape, dtype=work)
+            ext.taps_streamed(src=y, dst=out, first=first, second=second, threads=nt)
+            if integer:
+                return _store(out, dtype, rule, nt)
+            return out if work == dtype else out.astype(dtype)
+
+        return streamed
+    # every pass but the result the caller gets writes into a scratch buffer
+    passes = []
+    cur = shape
+    for i, (axis, p) in enumerate(plans):
+        out_shape = (*cur[:axis], p.out_size, *cur[axis + 1:])
+        slot = i % 2 if integer or i + 1 < len(plans) else None
+        passes.append((_taps_step(cur, axis, p, work), out_shape, slot))
+        cur = out_shape
+
+    def each(x: NDArray[Any], nt: int) -> NDArray[Any]:
+        y = np.ascontiguousarray(x, dtype=work)
+        for step, out_shape, slot in passes:
+            out = np.empty(out_shape, dtype=work) if slot is None else \
+                _scratch(out_shape, work, slot)
+            native._ext.taps_pass(src=y, dst=out, step=step, threads=nt)
+            y = out
+        if integer:
+            return _store(y, dtype, rule, nt)
+        return y if y.dtype == dtype else y.astype(dtype)
+
+    return each
 
 
 def _taps_pass(y: NDArray[Any], axis: int, p: AxisPlan, nt: int, *,
@@ -262,28 +365,42 @@ def _taps_pass(y: NDArray[Any], axis: int, p: AxisPlan, nt: int, *,
     work = y.dtype
     shape = (*y.shape[:axis], p.out_size, *y.shape[axis + 1:])
     out = np.empty(shape, dtype=work) if scratch is None else _scratch(shape, work, scratch)
-    native._ext.taps_pass(src=y, dst=out, threads=nt, zero_start=int(start is not None),
-                          start=0.0 if start is None else start,
-                          **_taps_args(y.shape, axis, p, work, f32_weights=f32_weights,
-                                       model_order=start is None))
+    step = _taps_step(y.shape, axis, p, work, f32_weights=f32_weights,
+                      model_order=start is None, start=start)
+    native._ext.taps_pass(src=y, dst=out, step=step, threads=nt)
     return out
 
 
-def _taps_args(shape: tuple[int, ...], axis: int, p: AxisPlan,
+def _taps_step(shape: tuple[int, ...], axis: int, p: AxisPlan,
                work: Any = np.float32, *, f32_weights: bool = True,
-               model_order: bool = True) -> dict[str, Any]:
-    """The fields of a ``TapsPass`` (csrc/models_types.h) for a pass of ``p`` over ``shape``."""
+               model_order: bool = True, start: float | None = None,
+               io32: bool = False) -> Any:
+    """The ``TapsStep`` (csrc/models_types.h ``TapsPass``) of a pass of ``p`` over ``shape``.
+
+    ``start``: the sum starts from this value (the per-axis float64 model), else from the
+    first product; ``io32``: float32 data around float64 sums.  Cached per plan and shape.
+    """
     work = np.dtype(work)
     b, n_in, m = _shape_split(shape, axis)
-    key = f"w{work.itemsize}{int(f32_weights)}"
-    w = _prepared(p, key, lambda: np.ascontiguousarray(
-        np.asarray(p.weight).astype(np.float32 if f32_weights else np.float64).astype(work)))
-    fma = p.arithmetic.fma if model_order else "none"
-    ff = _prepared(p, "ff", lambda: _fused_from(p, w)) if fma == "tail4" else None
-    lanes = p.arithmetic.simd_lanes if model_order else 0
-    limit = (b * m // lanes) * lanes if lanes else 0
-    return dict(wtype=_MTYPE[work], fma=_FMA[fma], B=b, L=n_in, O=p.out_size, M=m, K=p.taps,
-                limit=limit, index=_index(p), weight=w, fused_from=ff)
+    # (start by its bits: -0.0 and 0.0 start different sums)
+    key = ("taps", b, n_in, m, work.char, f32_weights, model_order,
+           None if start is None else start.hex(), io32)
+
+    def make() -> Any:
+        w = _prepared(p, f"w{work.itemsize}{int(f32_weights)}", lambda: np.ascontiguousarray(
+            np.asarray(p.weight).astype(np.float32 if f32_weights else np.float64)
+            .astype(work)))
+        fma = p.arithmetic.fma if model_order else "none"
+        ff = _prepared(p, "ff", lambda: _fused_from(p, w)) if fma == "tail4" else None
+        lanes = p.arithmetic.simd_lanes if model_order else 0
+        limit = (b * m // lanes) * lanes if lanes else 0
+        return native._ext.TapsStep(
+            wtype=_MTYPE[work], fma=_FMA[fma], B=b, L=n_in, O=p.out_size, M=m, K=p.taps,
+            limit=limit, index=_index(p), weight=w, fused_from=ff,
+            zero_start=int(start is not None), start=0.0 if start is None else start,
+            io32=int(io32))
+
+    return _step(p, key, make)
 
 
 def _streamable(shape: tuple[int, ...], plans: Sequence[tuple[int, AxisPlan]]) -> bool:
@@ -317,7 +434,7 @@ def _per_axis(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
         elif (integer and p.fixed is not None) or _any_fill(p) \
                 or not np.isfinite(p.fill_value):
             return None
-    if x.dtype == np.float32 and _io32():
+    if x.dtype == np.float32:
         y32 = _per_axis_f32(x, plans, nt)
         if y32 is not None:
             return y32
@@ -340,17 +457,6 @@ def _per_axis(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
     return np.ascontiguousarray(out)
 
 
-def _io32() -> bool:
-    """True when ``taps_pass``/``taps_streamed`` read and write float32 around double sums."""
-    ok: bool | None = _io32_ok.get("ok")
-    if ok is None:
-        ok = _io32_ok["ok"] = available() and "io32" in (native._ext.taps_pass.__doc__ or "")
-    return ok
-
-
-_io32_ok: dict[str, bool] = {}
-
-
 def _per_axis_f32(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
                   nt: int) -> NDArray[np.float32] | None:
     """The ``float64_per_axis`` passes of float32 data, float32 in and out of each pass.
@@ -364,16 +470,15 @@ def _per_axis_f32(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
     if any(p.is_gather or p.arithmetic.accumulate != "float64_per_axis" for _, p in plans):
         return None
 
-    def args(shape: tuple[int, ...], axis: int, p: AxisPlan) -> dict[str, Any]:
-        kw = _taps_args(shape, axis, p, np.float64, f32_weights=False, model_order=False)
-        kw.update(zero_start=1, start=float(np.float64(0.0) * p.fill_value), io32=1)
-        return kw
+    def step(shape: tuple[int, ...], axis: int, p: AxisPlan) -> Any:
+        return _taps_step(shape, axis, p, np.float64, f32_weights=False, model_order=False,
+                          start=float(np.float64(0.0) * p.fill_value), io32=True)
 
     y: NDArray[Any] = np.ascontiguousarray(x)
     if _streamable(y.shape, plans):  # one call: the intermediate stays in cache
         (_, p1), (_, p2) = plans
-        first = args(y.shape, 1, p1)
-        second = args((y.shape[0], p1.out_size, *y.shape[2:]), 0, p2)
+        first = step(y.shape, 1, p1)
+        second = step((y.shape[0], p1.out_size, *y.shape[2:]), 0, p2)
         out = np.empty((p2.out_size, p1.out_size, *y.shape[2:]), dtype=np.float32)
         native._ext.taps_streamed(src=y, dst=out, first=first, second=second, threads=nt)
         return out
@@ -381,7 +486,7 @@ def _per_axis_f32(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
         shape = (*y.shape[:axis], p.out_size, *y.shape[axis + 1:])
         dst = np.empty(shape, np.float32) if i + 1 == len(plans) else \
             _scratch(shape, np.float32, i % 2)
-        native._ext.taps_pass(src=y, dst=dst, threads=nt, **args(y.shape, axis, p))
+        native._ext.taps_pass(src=y, dst=dst, step=step(y.shape, axis, p), threads=nt)
         y = dst
     return y
 
@@ -459,7 +564,14 @@ def _abs_row_sum(w: NDArray[np.int32]) -> int:
 
 def _wide(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
           nt: int) -> NDArray[Any] | None:
-    if x.dtype not in _SMALL_INT or len(plans) != 2:
+    run = _wide_runner(x.shape, x.dtype, plans)
+    return None if run is None else run(x, nt)
+
+
+def _wide_runner(shape: tuple[int, ...], dtype: np.dtype[Any],
+                 plans: Sequence[tuple[int, AxisPlan]]) -> Runner | None:
+    """The two wide_fixed passes of ``plans`` on data of ``shape``/``dtype``, as a runner."""
+    if dtype not in _SMALL_INT or len(plans) != 2:
         return None
     (ax1, p1), (ax2, p2) = plans
     if p1.fixed is None or p2.fixed is None or _any_fill(p1, True) or _any_fill(p2, True):
@@ -475,18 +587,20 @@ def _wide(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
     if w1 is None or w2 is None:
         return None
     # Bounds: int32 first-pass sums and second-pass accumulators where they cannot overflow.
-    hmax = _prepared(p1, "wsum", lambda: _abs_row_sum(w1)) * _MAXABS[x.dtype]
+    hmax = _prepared(p1, "wsum", lambda: _abs_row_sum(w1)) * _MAXABS[dtype]
     h64 = hmax > _I32
     acc_max = _prepared(p2, "wsum", lambda: _abs_row_sum(w2)) * ((hmax >> pre) + 1)
     acc64 = h64 or acc_max + (1 << (shift - 1)) > _I32
-    y: NDArray[Any] = np.ascontiguousarray(x)
+    shape = tuple(int(n) for n in shape)
     htype = np.dtype(np.int64 if h64 else np.int32)
-    # the fields of the two WidePass structs (csrc/models_types.h)
-    b, n_in, m = _shape_split(y.shape, ax1)
-    first = dict(itype=_MTYPE[x.dtype], otype=_MTYPE[htype], acc64=1, B=b, L=n_in,
-                 O=p1.out_size, M=m, K=p1.taps, limit=0, pre=0, term=0, shift=1, offset=0,
-                 index=_index(p1), w=w1, fw=None)
-    h_shape = (*y.shape[:ax1], p1.out_size, *y.shape[ax1 + 1:])
+    # the two WidePass structs (csrc/models_types.h) as WideStep objects
+    b, n_in, m = _shape_split(shape, ax1)
+    first = _step(p1, ("wide1", b, n_in, m, dtype.char, htype.char),
+                  lambda: native._ext.WideStep(
+                      first=1, itype=_MTYPE[dtype], otype=_MTYPE[htype], acc64=1, B=b,
+                      L=n_in, O=p1.out_size, M=m, K=p1.taps, limit=0, pre=0, term=0,
+                      shift=1, offset=0, index=_index(p1), w=w1, fw=None))
+    h_shape = (*shape[:ax1], p1.out_size, *shape[ax1 + 1:])
     b, n_in, m = _shape_split(h_shape, ax2)
     lanes = a.simd_lanes
     limit = (b * m // lanes) * lanes if lanes else 0
@@ -498,7 +612,7 @@ def _wide(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
     # mulhi_epi16, exact when h >> pre, w and every partial sum (+ offset) fit int16
     hs = (hmax >> pre) + 1
     i16 = 0
-    if x.dtype.itemsize == 1 and term == 16 and not acc64 and hs <= 32767:
+    if dtype.itemsize == 1 and term == 16 and not acc64 and hs <= 32767:
         def bound() -> int:  # the largest |sum| of one output's terms (each rounded down)
             aw = np.abs(w2.astype(np.int64))
             if aw.size and int(aw.max()) > 32767:
@@ -508,17 +622,35 @@ def _wide(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
     # int64 sums of int32 terms: exact in float64 lanes when every |term| and partial sum
     # (+ offset) stays below 2**53 (acc_max bounds them)
     f64 = int(not h64 and acc64 and acc_max + (1 << (shift - 1)) < 2**53)
-    second = dict(itype=_MTYPE[htype], otype=_MTYPE[x.dtype], acc64=int(acc64), B=b, L=n_in,
-                  O=p2.out_size, M=m, K=p2.taps, limit=limit, pre=pre, term=term, shift=shift,
-                  offset=1 << (shift - 1), index=_index(p2), w=w2, fw=fw, i16=i16, f64=f64)
-    out = np.empty((*h_shape[:ax2], p2.out_size, *h_shape[ax2 + 1:]), dtype=x.dtype)
-    if _streamable(y.shape, plans) and hasattr(native._ext, "wide_streamed"):
-        native._ext.wide_streamed(src=y, dst=out, first=first, second=second, threads=nt)
+    second = _step(p2, ("wide2", b, n_in, m, htype.char, dtype.char, acc64, limit, pre, term,
+                        shift, i16, f64),
+                   lambda: native._ext.WideStep(
+                       first=0, itype=_MTYPE[htype], otype=_MTYPE[dtype], acc64=int(acc64),
+                       B=b, L=n_in, O=p2.out_size, M=m, K=p2.taps, limit=limit, pre=pre,
+                       term=term, shift=shift, offset=1 << (shift - 1), index=_index(p2),
+                       w=w2, fw=fw, i16=i16, f64=f64))
+    out_shape = (*h_shape[:ax2], p2.out_size, *h_shape[ax2 + 1:])
+    ext = native._ext
+    if _streamable(shape, plans):
+
+        def streamed(x: NDArray[Any], nt: int) -> NDArray[Any]:
+            out = np.empty(out_shape, dtype=dtype)
+            ext.wide_streamed(src=np.ascontiguousarray(x), dst=out, first=first,
+                              second=second, threads=nt)
+            return out
+
+        return streamed
+
+    def two_passes(x: NDArray[Any], nt: int) -> NDArray[Any]:
+        h = _scratch(h_shape, htype)
+        ext.wide_pass(src=np.ascontiguousarray(x), dst=h, step=first, threads=nt)
+        out = np.empty(out_shape, dtype=dtype)
+        ext.wide_pass(src=h, dst=out, step=second, threads=nt)
         return out
-    h = _scratch(h_shape, htype)
-    native._ext.wide_pass(src=y, dst=h, first=1, threads=nt, **first)
-    native._ext.wide_pass(src=h, dst=out, first=0, threads=nt, **second)
-    return out
+
+    return two_passes
+
+
 
 
 # ------------------------------------------------------------------ box_sum.py
