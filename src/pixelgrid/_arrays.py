@@ -101,6 +101,16 @@ def _native_module() -> Any:
     return _NATIVE[0] if _NATIVE[0].available() else None
 
 
+@functools.cache
+def _engine_modules() -> Any:
+    """The engine modules run_plans calls on every call (an import statement costs ~0.3 us)."""
+    import types
+
+    from ._engines import native_models, nonfinite
+
+    return types.SimpleNamespace(native_models=native_models, nonfinite=nonfinite)
+
+
 def own_fixed(plans: Sequence[tuple[int, AxisPlan]],
               dtype: np.dtype[Any]) -> list[tuple[int, AxisPlan]]:
     """The fixed-point weights of 8/16-bit data: a declared rule, or pixelgrid's own model.
@@ -187,8 +197,7 @@ def run_plans(
     the engines read every tap a plan holds, and the compiled one sums float32
     in float32.  Finite results are returned as the engine gives them.
     """
-    from ._engines import nonfinite
-
+    nonfinite = _engine_modules().nonfinite
     if is_dask(x):
         # compat calls on Dask arrays: lazy, block by block, bit-identical (pixelgrid._dask;
         # a library's ordered model runs whole along each resampled axis)
@@ -201,9 +210,10 @@ def run_plans(
         return _run_engine(x, plans, engine=engine, threads=threads)
     with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf data is handled below
         y = _run_engine(x, plans, engine=engine, threads=threads)
-        return nonfinite.finish(x, [(ax % x.ndim, p) for ax, p in plans], y,
-                                lambda a, ps: _run_engine(a, ps, engine=engine,
-                                                          threads=threads), threads)
+        out: NDArray[Any] = nonfinite.finish(
+            x, [(ax % x.ndim, p) for ax, p in plans], y,
+            lambda a, ps: _run_engine(a, ps, engine=engine, threads=threads), threads)
+        return out
 
 
 def resolve_engine(engine: str) -> str:
@@ -266,11 +276,9 @@ def _run_engine(
         # sums): the compiled engine's model kernels where they cover the plans, else the
         # numpy model engines (their definition; engine="reference").
         if engine in ("auto", "native", "compiled") and _native_module() is not None:
-            from ._engines.native_models import apply_model as native_model
-
-            y = native_model(x, plans, threads=threads)
-            if y is not None:
-                return y
+            ym = _engine_modules().native_models.apply_model(x, plans, threads=threads)
+            if ym is not None:
+                return ym  # type: ignore[no-any-return]
         from ._engines.models import apply_model
 
         return apply_model(x, plans)
