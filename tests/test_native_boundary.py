@@ -158,3 +158,32 @@ def test_pillow_repeated_calls_match_pillow() -> None:
     assert ppil._call_key(rgba, (30, 20), 2, None, None) not in ppil._direct_calls  # alpha
     with pytest.raises(ValueError, match="resample"):
         ppil.resize(rgb, (30, 20), 99)
+
+
+def test_run_plans_routes_follow_the_engine_and_nan_rules(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from pixelgrid import _arrays
+
+    cv2 = pytest.importorskip("cv2")
+    from pixelgrid.compat import opencv as cvc
+
+    rng = np.random.default_rng(11)
+    x = rng.random((37, 53, 3), dtype=np.float32)
+    x[5, 7, 1] = np.nan
+    x[20, 30, 2] = np.inf
+    for interp in (cv2.INTER_LINEAR, cv2.INTER_NEAREST, cv2.INTER_CUBIC):
+        first = cvc.resize(x, (80, 61), interpolation=interp)  # the full path
+        if interp != cv2.INTER_CUBIC:  # (float32 CUBIC: IPP's, within 4.8e-7)
+            np.testing.assert_array_equal(first, cv2.resize(x, (80, 61), interpolation=interp))
+        for _ in range(2):  # the route the first call built
+            np.testing.assert_array_equal(cvc.resize(x, (80, 61), interpolation=interp), first)
+    # PIXELGRID_ENGINE=reference: another key, the numpy model engines (same bytes)
+    want = cv2.resize(x, (80, 61), interpolation=cv2.INTER_LINEAR)
+    n = len(_arrays._ROUTES)
+    monkeypatch.setenv("PIXELGRID_ENGINE", "reference")
+    np.testing.assert_array_equal(cvc.resize(x, (80, 61), interpolation=cv2.INTER_LINEAR), want)
+    assert len(_arrays._ROUTES) == n  # no compiled route for the reference engine
+    # pixelgrid's own model (zero_taps="skip"): never routed past nonfinite.finish
+    y1 = pixelgrid.resize(x, (61, 80))
+    y2 = pixelgrid.resize(x, (61, 80), engine="reference")
+    np.testing.assert_array_equal(np.isnan(y1), np.isnan(y2))

@@ -197,6 +197,13 @@ def run_plans(
     the engines read every tap a plan holds, and the compiled one sums float32
     in float32.  Finite results are returned as the engine gives them.
     """
+    key = _route_key(x, plans, engine)
+    if key is not None:
+        hit = _ROUTES.get(key)
+        if hit is not None and all(q is p for q, (_, p) in zip(hit[0], plans, strict=True)):
+            y = hit[1](x, threads)
+            if y is not None:
+                return y
     nonfinite = _engine_modules().nonfinite
     if is_dask(x):
         # compat calls on Dask arrays: lazy, block by block, bit-identical (pixelgrid._dask;
@@ -206,6 +213,14 @@ def run_plans(
         return _dask.apply_plans(  # type: ignore[no-any-return]
             x, [(ax % x.ndim, p) for ax, p in plans], engine=engine,
             threads=1 if threads is None else threads)
+    if key is not None:
+        route = _make_route(x, plans, key[-1])
+        if route is not None:
+            if len(_ROUTES) >= 64:
+                # (another thread may change the dict meanwhile: then nothing is dropped)
+                with contextlib.suppress(RuntimeError, StopIteration, KeyError):
+                    _ROUTES.pop(next(iter(_ROUTES)))
+            _ROUTES[key] = (tuple(p for _, p in plans), route)
     if not nonfinite.needs_check(x, plans):
         return _run_engine(x, plans, engine=engine, threads=threads)
     with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf data is handled below
@@ -214,6 +229,73 @@ def run_plans(
             x, [(ax % x.ndim, p) for ax, p in plans], y,
             lambda a, ps: _run_engine(a, ps, engine=engine, threads=threads), threads)
         return out
+
+
+# The compiled path of recent run_plans calls, by the plans' identities (the value holds
+# the plans, so their ids stay unique), shape, dtype, strides and resolved engine: a
+# repeated small call goes straight to its compiled runner (the ~10 us of dispatch
+# checks and look-ups were most of a 64^2x3 -> 96^2 compat call).
+_Route = Callable[[NDArray[Any], "int | None"], "NDArray[Any] | None"]
+_ROUTES: dict[tuple[Any, ...], tuple[tuple[AxisPlan, ...], _Route]] = {}
+
+
+def _route_key(x: Any, plans: Sequence[tuple[int, AxisPlan]],
+               engine: str) -> tuple[Any, ...] | None:
+    if type(x) is not np.ndarray or type(plans) not in (list, tuple) or engine not in ENGINES:
+        return None
+    try:
+        ids = tuple((a, id(p)) for a, p in plans)
+    except (TypeError, ValueError):
+        return None
+    if not all(type(a) is int for a, _ in ids):
+        return None
+    return (ids, x.shape, x.dtype.str, x.strides, resolve_engine(engine))
+
+
+def _make_route(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
+                engine: str) -> _Route | None:
+    """What :func:`run_plans` does with ``plans`` on arrays like ``x``, when it is one call.
+
+    Two cases, exactly as :func:`run_plans`/:func:`_run_engine` decide them: gathers
+    only (the compiled one-pass gather), and plans with a library's order that the
+    compiled model kernels run (:func:`native_models.runner_for`) and whose result
+    :func:`nonfinite.finish` keeps as it is.  Anything else: None (the full path).
+    """
+    if engine not in ("auto", "native", "compiled") or not plans:
+        return None
+    native = _native_module()
+    if native is None:
+        return None
+    ordered = any(p.arithmetic.ordered for _, p in plans)
+    if all(p.is_gather for _, p in plans) and not ordered:
+        found = native.gather_tables(x, [(ax, p) for ax, p in plans if not p.is_identity])
+        if found is None:
+            return None
+        tables, shape = found
+        gather = native.gather_run
+        return lambda a, threads: gather(a, tables, shape, threads=threads)
+    if not ordered:
+        return None
+    weighted = [p for _, p in plans if not p.is_gather]
+    floating = x.dtype.kind == "f"
+    if floating and weighted and not (any(p.arithmetic.ordered for p in weighted)
+                                      and all(p.arithmetic.zero_taps == "read" for p in weighted)):
+        return None  # nonfinite.finish may repair the result
+    if weighted and _dtype_name(x.dtype) in GATHER_ONLY_DTYPES:
+        return None  # an error (_run_engine)
+    run = _engine_modules().native_models.runner_for(x, plans)
+    if run is None:
+        return None
+    resolve = native._resolve_threads
+
+    def route(a: NDArray[Any], threads: int | None) -> NDArray[Any] | None:
+        nt = resolve(threads)
+        if floating:
+            with np.errstate(invalid="ignore", over="ignore"):
+                return run(a, nt)  # type: ignore[no-any-return]
+        return run(a, nt)  # type: ignore[no-any-return]
+
+    return route
 
 
 def resolve_engine(engine: str) -> str:

@@ -44,7 +44,7 @@ try:  # pragma: no cover - depends on whether the extension was built
 except ImportError:  # pragma: no cover
     _ext = None
 
-__all__ = ["apply_plans", "available", "gather_all", "supports"]
+__all__ = ["apply_plans", "available", "gather_all", "gather_run", "gather_tables", "supports"]
 
 _DTYPE_CODES: dict[np.dtype[Any], int] = {
     np.dtype(np.uint8): 0,
@@ -745,6 +745,16 @@ def gather_all(
     [[1, 1, 2], [3, 3, 4]]
 
     """
+    found = gather_tables(x, plans)
+    return None if found is None else gather_run(x, *found, threads=threads)
+
+
+def gather_tables(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]
+                  ) -> tuple[list[Any], list[int]] | None:
+    """:func:`gather_all`'s checks: the tables ``gather_fused`` reads and the output shape.
+
+    ``None`` where :func:`gather_all` returns ``None``.  Kept per plans, shape and dtype.
+    """
     dt = x.dtype
     if _ext is None or dt.hasobject or dt.itemsize == 0 or not 1 <= x.ndim <= 63:
         return None
@@ -752,23 +762,29 @@ def gather_all(
     hit = None if key is None else _gathers.get(key)
     tables: list[Any]
     if hit is not None and all(q is p for q, (_, p) in zip(hit[0], plans, strict=True)):
-        tables, shape = hit[1], hit[2]  # checked by an earlier call of these plans
-    else:
-        tables = [None] * (x.ndim + 1)
-        shape = list(x.shape)
-        for ax, p in plans:
-            a = int(ax) + x.ndim if int(ax) < 0 else int(ax)  # (tables[-1] is the byte axis)
-            if (not 0 <= a < x.ndim or not p.is_gather or tables[a] is not None
-                    or int(p.in_size) != shape[a]):
-                return None
-            tables[a] = _prepare(p, "gather").index  # int32, validated and cached per plan
-            shape[a] = int(p.out_size)
-        if key is not None:
-            with _cache_lock:
-                if len(_gathers) >= _CALLS_MAX:
-                    _gathers.pop(next(iter(_gathers)))
-                _gathers[key] = (tuple(p for _, p in plans), tables, shape)
-    out = np.empty(shape, dtype=dt)
+        return hit[1], hit[2]  # checked by an earlier call of these plans
+    tables = [None] * (x.ndim + 1)
+    shape = list(x.shape)
+    for ax, p in plans:
+        a = int(ax) + x.ndim if int(ax) < 0 else int(ax)  # (tables[-1] is the byte axis)
+        if (not 0 <= a < x.ndim or not p.is_gather or tables[a] is not None
+                or int(p.in_size) != shape[a]):
+            return None
+        tables[a] = _prepare(p, "gather").index  # int32, validated and cached per plan
+        shape[a] = int(p.out_size)
+    if key is not None:
+        with _cache_lock:
+            if len(_gathers) >= _CALLS_MAX:
+                _gathers.pop(next(iter(_gathers)))
+            _gathers[key] = (tuple(p for _, p in plans), tables, shape)
+    return tables, shape
+
+
+def gather_run(x: NDArray[Any], tables: list[Any], shape: list[int], *,
+               threads: int | None = None) -> NDArray[Any]:
+    """The gather of :func:`gather_tables`'s ``(tables, shape)`` (for ``x``'s shape and dtype)."""
+    assert _ext is not None
+    out = np.empty(shape, dtype=x.dtype)
     if out.size:
         # byte views (the element's bytes as a last axis): one kernel for every dtype
         _ext.gather_fused(x[..., None].view(np.uint8), out[..., None].view(np.uint8), tables,
