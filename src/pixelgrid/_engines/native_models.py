@@ -46,7 +46,7 @@ from .._plan_types import AxisPlan
 from . import native
 from .float32_taps import ipp_row_kinds
 
-__all__ = ["apply_model", "available"]
+__all__ = ["apply_model", "available", "runner_for"]
 
 # element type codes of csrc/models_types.h (MType)
 _MTYPE = {np.dtype(np.uint8): 0, np.dtype(np.int8): 1, np.dtype(np.uint16): 2,
@@ -206,21 +206,31 @@ def apply_model(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]], *,
     if not available() or not plans or x.dtype.byteorder not in "=|":
         return None
     nt = native._resolve_threads(threads)
-    # a call like a recent one (same plan objects, shape, dtype and strides): its runner
+    run = runner_for(x, plans)
+    return None if run is None else run(x, nt)
+
+
+def runner_for(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> Runner | None:
+    """How :func:`apply_model` runs ``plans`` on arrays like ``x``: ``run(x, threads)``.
+
+    ``None`` when the compiled kernels do not cover the plans; a runner may still return
+    ``None`` (a model these kernels decline on this data).  Kept per plan objects, shape,
+    dtype and strides (a repeated call skips every check and step look-up).
+    """
+    if not available() or not plans or x.dtype.byteorder not in "=|":
+        return None
     key = _run_key(x, plans)
     if key is not None:
         hit = _runs.get(key)
         if hit is not None and all(q is p for q, (_, p) in zip(hit[0], plans, strict=True)):
-            return hit[1](x, nt)
+            return hit[1]
     run = _runner(x, plans)
-    if run is None:
-        return None
-    if key is not None:
+    if run is not None and key is not None:
         with _prep_lock:
             if len(_runs) >= _RUNS_MAX:
                 _runs.pop(next(iter(_runs)))
             _runs[key] = (tuple(p for _, p in plans), run)
-    return run(x, nt)
+    return run
 
 
 def _runner(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> Runner | None:
@@ -717,6 +727,26 @@ _CORNER_DTYPES = _SMALL_INT | frozenset(np.dtype(t) for t in (np.int32, np.float
                                                                  np.float32, np.float64))
 
 
+def _corner_tables(p: AxisPlan, q10: bool, work: Any) -> tuple[Any, ...]:
+    """``(i0, i1, w0, w1, outside or None)`` of one cell axis (``corner_sum`` arguments)."""
+    idx = _index(p)
+    w = np.asarray(p.weight, dtype=np.float64)
+    if p.taps == 1:  # a one-tap row: the right tap weighs nothing
+        idx = np.concatenate([idx, idx], axis=1)
+        w = np.concatenate([w, np.zeros_like(w)], axis=1)
+    if q10:
+        right = np.floor(w[:, 1].astype(np.float32) * np.float32(1024)).astype(np.int64)
+        wi = np.stack([1024 - right, right], axis=1)
+        wi[idx[:, 0] == idx[:, 1]] = 512
+        ws = wi
+    else:
+        ws = w.astype(np.float32).astype(work)
+    fill = np.asarray(p.fill)
+    return (np.ascontiguousarray(idx[:, 0]), np.ascontiguousarray(idx[:, 1]),
+            np.ascontiguousarray(ws[:, 0]), np.ascontiguousarray(ws[:, 1]),
+            np.ascontiguousarray(fill > 0, dtype=np.uint8) if np.any(fill) else None)
+
+
 def _corner(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
             nt: int) -> NDArray[Any] | None:
     rule = plans[0][1].arithmetic.accumulate
@@ -734,24 +764,14 @@ def _corner(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
     work = np.int64 if q10 else np.float64 if f64 else np.float32
     i0, i1, w0, w1, outside = [], [], [], [], []
     for _, p in cell:
-        idx = _index(p)
-        w = np.asarray(p.weight, dtype=np.float64)
-        if p.taps == 1:  # a one-tap row: the right tap weighs nothing
-            idx = np.concatenate([idx, idx], axis=1)
-            w = np.concatenate([w, np.zeros_like(w)], axis=1)
-        if q10:
-            right = np.floor(w[:, 1].astype(np.float32) * np.float32(1024)).astype(np.int64)
-            wi = np.stack([1024 - right, right], axis=1)
-            wi[idx[:, 0] == idx[:, 1]] = 512
-            ws = wi
-        else:
-            ws = w.astype(np.float32).astype(work)
-        i0.append(np.ascontiguousarray(idx[:, 0]))
-        i1.append(np.ascontiguousarray(idx[:, 1]))
-        w0.append(np.ascontiguousarray(ws[:, 0]))
-        w1.append(np.ascontiguousarray(ws[:, 1]))
-        fill = np.asarray(p.fill)
-        outside.append(np.ascontiguousarray(fill > 0, dtype=np.uint8) if np.any(fill) else None)
+        # the plan's corner tables, made once per plan and working type
+        c0, c1, v0, v1, out = _prepared(p, ("corner", q10, np.dtype(work).char),
+                                        lambda p=p: _corner_tables(p, q10, work))
+        i0.append(c0)
+        i1.append(c1)
+        w0.append(v0)
+        w1.append(v1)
+        outside.append(out)
     fill_value = float(plans[0][1].fill_value)
     out_shape = list(x.shape)
     for ax, p in cell:

@@ -96,6 +96,7 @@ integer model (:func:`_ort_aa_for_dtype`).
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import numbers
@@ -744,9 +745,12 @@ def resize(
     if run.antialias_kernel:
         return _ort_separable_aa(arr, plans, run)
     if plans[0][1].arithmetic.accumulate == "corner_sum":  # ORT's linear
-        return run_plans(arr, _cell_for_dtype(plans, arr.dtype, arr.ndim))
+        return run_plans(arr, _derived(("cell", arr.dtype.itemsize == 1, arr.ndim), plans,
+                                       lambda: _cell_for_dtype(plans, arr.dtype, arr.ndim)))
     if arr.dtype.kind not in "iu":  # NCHW cubic (and linear in a layout ORT refuses)
-        return _write_fill(run_plans(arr, _without_fill(plans)), run, arr.ndim, False)
+        return _write_fill(run_plans(arr, _derived(("nofill",), plans,
+                                                   lambda: _without_fill(plans))),
+                           run, arr.ndim, False)
     # Integer NCHW cubic: ORT refuses 8-bit (the reference's rounding is used there)
     # and casts (truncates) its float32 result for int32.
     y = run_plans(arr.astype(np.float64), plans)
@@ -797,8 +801,31 @@ def _ort_separable_aa(arr: NDArray[Any], plans: list[tuple[int, AxisPlan]],
     reproduced).  Other data: float32 weights summed tap by tap in float32; int32
     rounds half away from zero after every pass (``round_up``), float32 is kept.
     """
-    y = run_plans(arr, [(a, _ort_aa_for_dtype(p, arr.dtype)) for a, p in plans])
+    y = run_plans(arr, _derived(("aa", arr.dtype), plans, lambda: [
+        (a, _ort_aa_for_dtype(p, arr.dtype)) for a, p in plans]))
     return _write_fill(y, run, arr.ndim, True)
+
+
+# Plans derived from a call's (cached) plans, by what they are derived for and the
+# plans' identities (the entry holds the plans, so their ids stay unique): a fresh copy
+# per call defeated the engines' per-plan tables and per-call memos (a 1x64^2x3 uint8
+# linear call rebuilt its 10-bit corner weights every time, ~half of it).
+_DERIVED: dict[tuple[Any, ...], tuple[tuple[AxisPlan, ...], list[tuple[int, AxisPlan]]]] = {}
+
+
+def _derived(tag: tuple[Any, ...], plans: list[tuple[int, AxisPlan]],
+             make: Any) -> list[tuple[int, AxisPlan]]:
+    key = (tag, tuple((a, id(p)) for a, p in plans))
+    hit = _DERIVED.get(key)
+    if hit is not None and all(q is p for q, (_, p) in zip(hit[0], plans, strict=True)):
+        return list(hit[1])
+    out: list[tuple[int, AxisPlan]] = list(make())
+    if len(_DERIVED) >= 256:
+        # (another thread may change the dict meanwhile: then nothing is dropped)
+        with contextlib.suppress(RuntimeError, StopIteration, KeyError):
+            _DERIVED.pop(next(iter(_DERIVED)))
+    _DERIVED[key] = (tuple(p for _, p in plans), out)
+    return list(out)
 
 
 def like_plans(shape: tuple[int, ...], size: Any = None, *, sizes: Any = None,
