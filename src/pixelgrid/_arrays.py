@@ -256,10 +256,11 @@ def _make_route(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
                 engine: str) -> _Route | None:
     """What :func:`run_plans` does with ``plans`` on arrays like ``x``, when it is one call.
 
-    Two cases, exactly as :func:`run_plans`/:func:`_run_engine` decide them: gathers
-    only (the compiled one-pass gather), and plans with a library's order that the
+    Three cases, exactly as :func:`run_plans`/:func:`_run_engine` decide them: gathers
+    only (the compiled one-pass gather); plans with a library's order that the
     compiled model kernels run (:func:`native_models.runner_for`) and whose result
-    :func:`nonfinite.finish` keeps as it is.  Anything else: None (the full path).
+    :func:`nonfinite.finish` keeps as it is; pixelgrid's own model on the compiled
+    engine (:func:`_native_route`).  Anything else: None (the full path).
     """
     if engine not in ("auto", "native", "compiled") or not plans:
         return None
@@ -274,15 +275,15 @@ def _make_route(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
         tables, shape = found
         gather = native.gather_run
         return lambda a, threads: gather(a, tables, shape, threads=threads)
-    if not ordered:
-        return None
     weighted = [p for _, p in plans if not p.is_gather]
+    if weighted and _dtype_name(x.dtype) in GATHER_ONLY_DTYPES:
+        return None  # an error (_run_engine)
+    if not ordered:
+        return _native_route(x, plans, engine, native)
     floating = x.dtype.kind == "f"
     if floating and weighted and not (any(p.arithmetic.ordered for p in weighted)
                                       and all(p.arithmetic.zero_taps == "read" for p in weighted)):
         return None  # nonfinite.finish may repair the result
-    if weighted and _dtype_name(x.dtype) in GATHER_ONLY_DTYPES:
-        return None  # an error (_run_engine)
     run = _engine_modules().native_models.runner_for(x, plans)
     if run is None:
         return None
@@ -294,6 +295,37 @@ def _make_route(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
             with np.errstate(invalid="ignore", over="ignore"):
                 return run(a, nt)  # type: ignore[no-any-return]
         return run(a, nt)  # type: ignore[no-any-return]
+
+    return route
+
+
+def _native_route(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]], engine: str,
+                  native: Any) -> _Route | None:
+    """:func:`_make_route` for plans of pixelgrid's own model: the compiled engine's call.
+
+    The plans :func:`_run_engine` would hand :func:`native.apply_plans` (fixed-point
+    weights for 8/16-bit data, identities dropped), then :func:`nonfinite.finish` as
+    :func:`run_plans` applies it (float data: the scan, and the repair when needed).
+    """
+    items = list(plans)
+    if _dtype_name(x.dtype) in FIXED_POINT_DTYPES:
+        items = own_fixed(items, x.dtype)
+    items = [(ax, p) for ax, p in items if not p.is_identity]
+    if not items or not native.supports(x.dtype, [p for _, p in items]):
+        return None
+    apply = native.apply_plans
+    nonfinite = _engine_modules().nonfinite
+    if not nonfinite.needs_check(x, plans):
+        return lambda a, threads: apply(a, items, threads=threads)
+    finish = nonfinite.finish
+    cells = [(ax % x.ndim, p) for ax, p in plans]
+
+    def route(a: NDArray[Any], threads: int | None) -> NDArray[Any] | None:
+        with np.errstate(invalid="ignore", over="ignore"):  # as run_plans
+            y = apply(a, items, threads=threads)
+            return finish(a, cells, y,  # type: ignore[no-any-return]
+                          lambda b, ps: _run_engine(b, ps, engine=engine, threads=threads),
+                          threads)
 
     return route
 
