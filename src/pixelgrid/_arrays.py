@@ -199,8 +199,9 @@ def run_plans(
     """
     key = _route_key(x, plans, engine)
     if key is not None:
+        # (the entry holds the plans: while it lives their ids are theirs alone)
         hit = _ROUTES.get(key)
-        if hit is not None and all(q is p for q, (_, p) in zip(hit[0], plans, strict=True)):
+        if hit is not None:
             y = hit[1](x, threads)
             if y is not None:
                 return y
@@ -241,15 +242,22 @@ _ROUTES: dict[tuple[Any, ...], tuple[tuple[AxisPlan, ...], _Route]] = {}
 
 def _route_key(x: Any, plans: Sequence[tuple[int, AxisPlan]],
                engine: str) -> tuple[Any, ...] | None:
-    if type(x) is not np.ndarray or type(plans) not in (list, tuple) or engine not in ENGINES:
+    if type(x) is not np.ndarray or type(plans) not in (list, tuple):
         return None
-    try:
-        ids = tuple((a, id(p)) for a, p in plans)
-    except (TypeError, ValueError):
+    ids: list[int] = []
+    for item in plans:
+        if type(item) is not tuple or len(item) != 2 or type(item[0]) is not int:
+            return None
+        ids += (item[0], id(item[1]))
+    if engine == "auto":  # resolve_engine, inline: PIXELGRID_ENGINE chooses for "auto"
+        env = os.environ.get("PIXELGRID_ENGINE")
+        if env and env.strip():
+            engine = env.strip()
+            if engine not in ENGINES:
+                return None  # (the full path raises)
+    elif engine not in ENGINES:
         return None
-    if not all(type(a) is int for a, _ in ids):
-        return None
-    return (ids, x.shape, x.dtype.str, x.strides, resolve_engine(engine))
+    return (tuple(ids), x.shape, x.dtype.str, x.strides, engine)
 
 
 def _make_route(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
