@@ -127,9 +127,27 @@ def _cpu_count() -> int:
     return os.cpu_count() or 1
 
 
+# PIXELGRID_NUM_THREADS values already read (the variable is read on every call; its
+# parsed, checked value is kept per string).
+_ENV_THREADS: dict[str, int] = {}
+
+
 def _resolve_threads(threads: int | None) -> int:
     if threads is None:
         env = os.environ.get("PIXELGRID_NUM_THREADS")
+        if env is not None:
+            known = _ENV_THREADS.get(env)
+            if known is not None:
+                return known
+            n = _resolve_threads_from(env)
+            if len(_ENV_THREADS) < 64:
+                _ENV_THREADS[env] = n
+            return n
+    return _resolve_threads_from(None, threads)
+
+
+def _resolve_threads_from(env: str | None, threads: int | None = None) -> int:
+    if threads is None:
         if env is not None and env.strip():
             try:
                 threads = int(env)

@@ -446,18 +446,17 @@ def resize(
                 with contextlib.suppress(RuntimeError, StopIteration, KeyError):
                     _checked_calls.pop(next(iter(_checked_calls)))
             _checked_calls[key] = hit
-    dw, dh, inv_x, inv_y, interp, squeeze, cn = hit
+    squeeze, plans = hit
     x = src[:, :, 0] if squeeze else src
-    h, w = x.shape[:2]
-    y = x.copy() if (dw, dh) == (w, h) else _resize(x, dw, dh, inv_x, inv_y, interp, cn,
-                                                    bool(ipp))
+    # (the plans carry OpenCV's arithmetic: run_plans hands them to the engine of that model)
+    y = x.copy() if plans is None else run_plans(x, list(plans))
     if isinstance(dst, np.ndarray) and dst.shape == y.shape and dst.dtype == y.dtype:
         dst[...] = y
         return dst
     return y
 
 
-# The checked arguments of recent resize calls (output size, scales, effective flag), by
+# The checked arguments and plans of recent resize calls, by
 # the call's exact argument values and types and the array's shape and dtype: the checks
 # were ~7 us of a ~10 us 64^2x3 call (dtype names, ABC isinstance, memory limits).
 _checked_calls: dict[tuple[Any, ...], tuple[Any, ...]] = {}
@@ -485,7 +484,11 @@ def _call_key(src: Any, dsize: Any, fx: Any, fy: Any, interpolation: Any,
 
 def _check_call(src: Any, dsize: Any, fx: Any, fy: Any, interpolation: Any,
                 ipp: Any) -> tuple[Any, ...]:
-    """The argument checks of resize: ``(dw, dh, inv_x, inv_y, flag, squeeze, channels)``."""
+    """The argument checks and plans of a resize call: ``(squeeze, plans)``.
+
+    ``squeeze``: an ``(H, W, 1)`` input resized as ``(H, W)``; ``plans``: those of
+    :func:`_routed` for the call, or None (an output of the input's size: a copy).
+    """
     x = _check_src(src)
     if isinstance(interpolation, bool) or not isinstance(interpolation, numbers.Integral) \
             or int(interpolation) not in INTERPOLATIONS:
@@ -508,8 +511,10 @@ def _check_call(src: Any, dsize: Any, fx: Any, fy: Any, interpolation: Any,
     if interp == INTER_LINEAR_EXACT and dt.kind == "f":
         interp = INTER_LINEAR  # OpenCV: float data falls back to the generic path
     squeeze = x.ndim == 3 and x.shape[2] == 1
-    cn = 1 if x.ndim == 2 else int(x.shape[2])
-    return dw, dh, inv_x, inv_y, interp, squeeze, cn
+    cn = 1 if x.ndim == 2 or squeeze else int(x.shape[2])
+    plans = None if (dw, dh) == (w, h) else tuple(
+        _routed(w, h, dw, dh, inv_x, inv_y, interp, dt, cn, bool(ipp))[2])
+    return squeeze, plans
 
 
 def _area_plan(n_in: int, n_out: int, inv_scale: float, arithmetic: Arithmetic) -> AxisPlan:
@@ -642,15 +647,6 @@ def _route(w: int, h: int, dw: int, dh: int, inv_x: float, inv_y: float, interp:
 # ~0.25 ms there (64x64x3 uint8 -> 48x48 linear, measured).  The cached plans are never
 # changed (like_plans, which annotates its plans, calls _route itself).
 _routed = functools.lru_cache(maxsize=256, typed=True)(_route)
-
-
-def _resize(x: NDArray[Any], dw: int, dh: int, inv_x: float, inv_y: float, interp: int,
-            cn: int, ipp: bool = True) -> NDArray[Any]:
-    h, w = x.shape[:2]
-    _, _, plans = _routed(w, h, dw, dh, inv_x, inv_y, interp, x.dtype, cn, ipp)
-    # The plans carry OpenCV's arithmetic (their ``arithmetic`` records): run_plans hands
-    # them to the engine that implements that model.
-    return run_plans(x, plans)
 
 
 # ----------------------------------------------------------------------------- explain
