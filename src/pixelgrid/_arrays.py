@@ -214,7 +214,15 @@ def run_plans(
         return _dask.apply_plans(  # type: ignore[no-any-return]
             x, [(ax % x.ndim, p) for ax, p in plans], engine=engine,
             threads=1 if threads is None else threads)
-    if key is not None:
+    if not nonfinite.needs_check(x, plans):
+        out: NDArray[Any] = _run_engine(x, plans, engine=engine, threads=threads)
+    else:
+        with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf data is handled below
+            y = _run_engine(x, plans, engine=engine, threads=threads)
+            out = nonfinite.finish(
+                x, [(ax % x.ndim, p) for ax, p in plans], y,
+                lambda a, ps: _run_engine(a, ps, engine=engine, threads=threads), threads)
+    if key is not None:  # a call that succeeded: its route for the next one like it
         route = _make_route(x, plans, key[-1])
         if route is not None:
             if len(_ROUTES) >= 64:
@@ -222,14 +230,7 @@ def run_plans(
                 with contextlib.suppress(RuntimeError, StopIteration, KeyError):
                     _ROUTES.pop(next(iter(_ROUTES)))
             _ROUTES[key] = (tuple(p for _, p in plans), route)
-    if not nonfinite.needs_check(x, plans):
-        return _run_engine(x, plans, engine=engine, threads=threads)
-    with np.errstate(invalid="ignore", over="ignore"):  # NaN/inf data is handled below
-        y = _run_engine(x, plans, engine=engine, threads=threads)
-        out: NDArray[Any] = nonfinite.finish(
-            x, [(ax % x.ndim, p) for ax, p in plans], y,
-            lambda a, ps: _run_engine(a, ps, engine=engine, threads=threads), threads)
-        return out
+    return out
 
 
 # The compiled path of recent run_plans calls, by the plans' identities (the value holds
@@ -322,6 +323,11 @@ def _native_route(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]], engine
     if not items or not native.supports(x.dtype, [p for _, p in items]):
         return None
     apply = native.apply_plans
+    # after a first call: its compiled calls directly (apply_plans' own fast path, without
+    # its checks and look-ups)
+    kept = native.run_kept(x, items)
+    if kept is not None:
+        apply = lambda a, ps, threads: kept(a, threads)  # noqa: E731
     nonfinite = _engine_modules().nonfinite
     if not nonfinite.needs_check(x, plans):
         return lambda a, threads: apply(a, items, threads=threads)

@@ -701,6 +701,22 @@ def _fast_key(x: Any, plans: Sequence[tuple[int, AxisPlan]],
     return (ids, x.shape, x.dtype.str)
 
 
+def run_kept(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]
+             ) -> Callable[[NDArray[Any], int | None], NDArray[Any]] | None:
+    """``run(x, threads)``: what :func:`apply_plans` does for a call it has checked before.
+
+    For a C-contiguous array of a kernel dtype whose plans and shape passed every check
+    of an earlier :func:`apply_plans` call: its compiled calls, run directly (the caller
+    keeps the function per plans, shape, dtype and strides).  ``None`` otherwise.
+    """
+    key = _fast_key(x, plans)
+    hit = None if key is None else _fast.get(key)
+    if hit is None or not all(q is p for q, (_, p) in zip(hit[0], plans, strict=True)):
+        return None
+    calls = hit[1]
+    return lambda a, threads: _run_calls(a, calls, _resolve_threads(threads))
+
+
 def _calls_for(work: NDArray[Any], items: list[tuple[int, AxisPlan]]) -> list[_Call]:
     shape = tuple(work.shape)
     key = (tuple((a, id(p)) for a, p in items), shape, work.dtype.str)
