@@ -420,6 +420,13 @@ def _leaf_key(v: Any) -> Any:
     raise TypeError
 
 
+def _is_empty(v: Any) -> bool:
+    """``np.asarray(v).size == 0`` (without the array for a flat list of numbers)."""
+    if type(v) in (list, tuple) and v and all(type(e) in (int, float) for e in v):
+        return False
+    return bool(np.asarray(v).size == 0)
+
+
 def _call_key(args: tuple[Any, ...]) -> tuple[Any, ...] | None:
     """``args`` as a hashable key with every element's type, or None (planned afresh).
 
@@ -427,9 +434,16 @@ def _call_key(args: tuple[Any, ...]) -> tuple[Any, ...] | None:
     with their dtype); anything else (nested, objects, numpy scalars) has no key.
     """
     key: list[Any] = []
+    leaves = _KEY_LEAVES
     try:
         for v in args:
-            if isinstance(v, (tuple, list)):
+            t = type(v)
+            if t in leaves:  # (the common leaves inline: this runs on every call)
+                key.append((t, v))
+            elif t is tuple or t is list:
+                key.append((t, tuple([(type(e), e) if type(e) in leaves else _leaf_key(e)
+                                      for e in v])))
+            elif isinstance(v, (tuple, list)):
                 key.append((type(v), tuple(_leaf_key(e) for e in v)))
             elif type(v) is np.ndarray:
                 if v.ndim != 1 or v.dtype.kind not in "iuf" or v.size > 64:
@@ -724,9 +738,9 @@ def resize(
             and not is_dask(X):  # Dask: lazy (run_plans)
         X = np.asarray(X)
     arr = check_array(X, "X")
-    if scales is not None and np.asarray(scales).size == 0:
+    if scales is not None and _is_empty(scales):
         scales = None  # an empty input means "absent", as in ONNX
-    if sizes is not None and np.asarray(sizes).size == 0:
+    if sizes is not None and _is_empty(sizes):
         sizes = None
     if arr.dtype.kind in "iu" and not reference:
         extrapolation_value = _ort_integer_fill(extrapolation_value, arr.dtype)
