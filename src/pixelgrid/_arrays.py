@@ -293,10 +293,12 @@ def _make_route(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
     if floating and weighted and not (any(p.arithmetic.ordered for p in weighted)
                                       and all(p.arithmetic.zero_taps == "read" for p in weighted)):
         return None  # nonfinite.finish may repair the result
-    run = _engine_modules().native_models.runner_for(x, plans)
+    models = _engine_modules().native_models
+    run = models.runner_for(x, plans)
     if run is None:
         return None
     resolve = native._resolve_threads
+    floating = floating and not models.quiet(run)  # (kernels only: no numpy warning)
 
     def route(a: NDArray[Any], threads: int | None) -> NDArray[Any] | None:
         nt = resolve(threads)

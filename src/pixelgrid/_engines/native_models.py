@@ -46,7 +46,7 @@ from .._plan_types import AxisPlan
 from . import native
 from .float32_taps import ipp_row_kinds
 
-__all__ = ["apply_model", "available", "runner_for"]
+__all__ = ["apply_model", "available", "quiet", "runner_for"]
 
 # element type codes of csrc/models_types.h (MType)
 _MTYPE = {np.dtype(np.uint8): 0, np.dtype(np.int8): 1, np.dtype(np.uint16): 2,
@@ -261,6 +261,16 @@ def _runner(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> Runner | 
     return lambda y, nt: f(y, items, nt)
 
 
+# Runners that do no numpy arithmetic (compiled kernels only): no floating-point warning
+# can come from them (the caller may skip np.errstate around them).
+_quiet: weakref.WeakSet[Runner] = weakref.WeakSet()
+
+
+def quiet(run: Runner) -> bool:
+    """True when ``run`` (of :func:`runner_for`) only calls compiled kernels."""
+    return run in _quiet
+
+
 # Runners of recent apply_model calls, keyed by the plans' identities (the value holds
 # the plans, so their ids cannot be reused while the entry lives), shape, dtype and
 # strides: a repeated small call skips the model checks and the step look-ups.
@@ -338,6 +348,8 @@ def _taps_runner(shape: tuple[int, ...], dtype: np.dtype[Any],
                 return _store(out, dtype, rule, nt)
             return out if work == dtype else out.astype(dtype)
 
+        if work == dtype or dtype in _SMALL_INT:
+            _quiet.add(streamed)
         return streamed
     # every pass but the result the caller gets writes into a scratch buffer
     passes = []
@@ -359,6 +371,8 @@ def _taps_runner(shape: tuple[int, ...], dtype: np.dtype[Any],
             return _store(y, dtype, rule, nt)
         return y if y.dtype == dtype else y.astype(dtype)
 
+    if work == dtype or dtype in _SMALL_INT:
+        _quiet.add(each)
     return each
 
 
@@ -649,6 +663,7 @@ def _wide_runner(shape: tuple[int, ...], dtype: np.dtype[Any],
                               second=second, threads=nt)
             return out
 
+        _quiet.add(streamed)
         return streamed
 
     def two_passes(x: NDArray[Any], nt: int) -> NDArray[Any]:
@@ -658,6 +673,7 @@ def _wide_runner(shape: tuple[int, ...], dtype: np.dtype[Any],
         ext.wide_pass(src=h, dst=out, step=second, threads=nt)
         return out
 
+    _quiet.add(two_passes)
     return two_passes
 
 
