@@ -230,9 +230,10 @@ def agreement(a: Any, b: Any) -> str:
     return f"max diff {float(np.max(np.abs(x.astype(np.float64) - y.astype(np.float64)))):.3g}"
 
 
-def time_case(ours: Fn, lib: Fn, calls: int) -> tuple[list[float], list[float]]:
+def time_case(ours: Fn, lib: Fn, calls: int,
+              warm: int = 20) -> tuple[list[float], list[float]]:
     """Per-call seconds of ``calls`` alternating calls of each (after a warm-up)."""
-    for _ in range(20):
+    for _ in range(warm):
         ours()
         lib()
     t_ours, t_lib = [], []
@@ -252,7 +253,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--calls", type=int, default=200, help="timed calls of each (200)")
     ap.add_argument("--json", default="", help="also write the results to this file")
     ap.add_argument("--list", action="store_true", help="list the cases and exit")
+    ap.add_argument("--dry", action="store_true",
+                    help="smoke run: 3 calls each, no warm-up (nothing worth reading)")
     args = ap.parse_args(argv)
+    if args.dry:
+        args.calls = 3
     if args.list:
         for c in CASES:
             print(f"{c.name:24s} {c.what}")
@@ -272,7 +277,7 @@ def main(argv: list[str] | None = None) -> int:
         except ImportError as e:
             print(f"# {c.name}: skipped, not installed: {e.name or e}", file=sys.stderr)
             continue
-        t_ours, t_lib = time_case(ours, lib, args.calls)
+        t_ours, t_lib = time_case(ours, lib, args.calls, 0 if args.dry else 20)
         r = dict(name=c.name, what=c.what, library=c.library, agreement=agree,
                  ours_med_us=median(t_ours) * 1e6, lib_med_us=median(t_lib) * 1e6,
                  ours_min_us=min(t_ours) * 1e6, lib_min_us=min(t_lib) * 1e6)

@@ -67,3 +67,10 @@ def test_bench_compat_markdown_table() -> None:
     rows = [ln for ln in out.splitlines() if ln.startswith("| pillow_rgb_nearest_down |")]
     assert len(rows) == 1
     assert rows[0].count("|") == out.splitlines()[2].count("|")  # same columns as the header
+
+
+def test_bench_small_dry_run() -> None:
+    pytest.importorskip("cv2")
+    out = _run("bench_small.py", "--cases", "opencv_u8_linear,opencv_f32_nearest")
+    lines = [ln for ln in out.splitlines() if ln.startswith("| compat.opencv.resize")]
+    assert len(lines) == 2 and all("bit-exact" in ln for ln in lines), out
