@@ -196,3 +196,27 @@ def test_run_plans_routes_follow_the_engine_and_nan_rules(
     want = pixelgrid.resize(x8, (61, 80), engine="reference")
     for _ in range(2):
         np.testing.assert_array_equal(pixelgrid.resize(x8, (61, 80)), want)
+
+
+def test_torch_calls_kept_per_layout_and_grad() -> None:
+    torch = pytest.importorskip("torch")
+    import torch.nn.functional as F
+
+    from pixelgrid.compat import torch as pgt
+
+    g = torch.Generator().manual_seed(5)
+    base = torch.rand(1, 5, 9, 7, generator=g)
+    # the same shape in both memory formats: torch's channels-last nearest kernel (C > 3)
+    # differs, so each layout keeps its own plans
+    for t in (base, base.contiguous(memory_format=torch.channels_last), base, base[:, :4]):
+        for mode in ("nearest", "bilinear"):
+            want = F.interpolate(t, size=(13, 4), mode=mode)
+            for _ in range(2):
+                got = pgt.interpolate(t, size=(13, 4), mode=mode)
+                assert torch.equal(got, want) or mode == "bilinear"
+                torch.testing.assert_close(got, want, rtol=0, atol=1.2e-7)
+    x = base.clone().requires_grad_(True)
+    for _ in range(2):
+        y = pgt.interpolate(x, size=(13, 4), mode="bilinear", align_corners=False)
+        assert y.requires_grad
+        y.sum().backward()

@@ -53,6 +53,7 @@ PyTorch facts this module encodes (checked against torch in the tests):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import math
@@ -433,6 +434,12 @@ def interpolate(
     if is_torch(input):
         import torch
 
+        # a call like a recent one (shape, strides, dtype, device, arguments): its plans
+        key = _tensor_key(torch, input, size, scale_factor, mode, align_corners,
+                          recompute_scale_factor, antialias)
+        kept = None if key is None else _tensor_calls.get(key)
+        if kept is not None:
+            return apply_plans(input, list(kept))
         # torch picks a kernel by the tensor's memory format (suggest_memory_format):
         # channels-last strides that are not also the contiguous ones
         memory_cl = input.dim() == 4 and not input.is_contiguous() and input.is_contiguous(
@@ -443,11 +450,33 @@ def interpolate(
         plans = _interpolate_plans(tuple(input.shape), plans_dtype(input), size,
                                    scale_factor, mode, align_corners, recompute_scale_factor,
                                    antialias, channels_last, memory_cl)
+        if key is not None:
+            if len(_tensor_calls) >= 256:
+                # (another thread may change the dict meanwhile: then nothing is dropped)
+                with contextlib.suppress(RuntimeError, StopIteration, KeyError):
+                    _tensor_calls.pop(next(iter(_tensor_calls)))
+            _tensor_calls[key] = tuple(plans)
         return apply_plans(input, plans)
     arr = check_array(input, "input")
     plans = _interpolate_plans(arr.shape, arr.dtype, size, scale_factor, mode, align_corners,
                                recompute_scale_factor, antialias, False, False)
     return run_plans(arr, plans)
+
+
+# The plans of recent interpolate calls on tensors, by the tensor's shape, strides, dtype,
+# device and gradient flag, torch's thread setting (one thread: another kernel) and the
+# call's arguments with their types: a repeated call skips the memory-format tests, the
+# tensor checks and the argument key (~4 us of a ~24 us 1x3x64^2 -> 128^2 nearest call).
+_tensor_calls: dict[tuple[Any, ...], tuple[tuple[int, AxisPlan], ...]] = {}
+
+
+def _tensor_key(torch: Any, t: Any, *args: Any) -> tuple[Any, ...] | None:
+    """The memo key of an interpolate call on tensor ``t``, or None (planned afresh)."""
+    key = _call_key(args)
+    if key is None:
+        return None
+    return (tuple(t.shape), t.stride(), t.dtype, t.device.type, t.requires_grad,
+            torch.get_num_threads() == 1, key)
 
 
 def _interpolate_plans(
