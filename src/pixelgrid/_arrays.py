@@ -34,6 +34,7 @@ WEIGHTED_DTYPES = ("uint8", "int8", "uint16", "int16", "int32", "uint32",
 #: dtypes that only nearest-neighbour (gather) plans can resample.
 GATHER_ONLY_DTYPES = ("bool", "int64", "uint64")
 FIXED_POINT_DTYPES = ("uint8", "int8", "uint16", "int16")
+_ANY_DTYPE = frozenset(WEIGHTED_DTYPES + GATHER_ONLY_DTYPES)  # (made once, not per call)
 
 
 # dtype -> dtype.name (numpy builds the name string on every access, ~2.5 us).
@@ -63,7 +64,7 @@ def check_array(x: Any, name: str = "x") -> NDArray[Any]:
         raise TypeError(
             f"{name} must be a numpy array or torch tensor, got {type(x).__name__}"
         )
-    if _dtype_name(x.dtype) not in WEIGHTED_DTYPES + GATHER_ONLY_DTYPES:
+    if _dtype_name(x.dtype) not in _ANY_DTYPE:
         raise TypeError(
             f"{name} has dtype {x.dtype}, which is not supported; expected one of "
             f"{sorted(WEIGHTED_DTYPES + GATHER_ONLY_DTYPES)}"
