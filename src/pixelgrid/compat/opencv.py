@@ -469,7 +469,7 @@ def _call_key(src: Any, dsize: Any, fx: Any, fy: Any, interpolation: Any,
     if type(src) is not np.ndarray:
         return None
     if type(dsize) in (tuple, list):
-        if not all(type(v) is int for v in dsize):
+        if len(dsize) != 2 or type(dsize[0]) is not int or type(dsize[1]) is not int:
             return None
         dk: Any = (type(dsize), tuple(dsize))
     elif dsize is None:

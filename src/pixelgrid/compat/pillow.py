@@ -381,8 +381,8 @@ _KEY_SCALARS = frozenset((int, float, bool, type(None)))
 def _call_key(image: Any, size: Any, resample: Any, box: Any,
               reducing_gap: Any) -> tuple[Any, ...] | None:
     """The memo key of a resize call, or None (not a numpy array, unusual argument types)."""
-    if type(image) is not np.ndarray or type(size) not in (tuple, list) \
-            or not all(type(v) is int for v in size):
+    if type(image) is not np.ndarray or type(size) not in (tuple, list) or len(size) != 2 \
+            or type(size[0]) is not int or type(size[1]) is not int:
         return None
     if box is None:
         bk: Any = None
