@@ -1069,7 +1069,7 @@ def test_float32_h_first_pairs_over_images_and_chunks_match_oracle(channels: int
         ph, pw = plan(h, oh, kernel=kernel), plan(w, ow, kernel=kernel)
         plans = [(1, ph), (2, pw)]
         calls = native._calls_for(x, plans)
-        assert [c.kind for c in calls] == ["pair"] and calls[0].args[2] == 0  # H first
+        assert [c.kind for c in calls] == ["pair"] and calls[0].step.h_first == 0  # H first
         y1 = native.apply_plans(x, plans, threads=1)
         check(y1, oracle(x, plans), x, plans)
         yb = native.apply_plans(bad, plans, threads=1)
