@@ -29,6 +29,9 @@ void grid_positions(const void* g, bool f64, int dim, const int64_t* sizes, bool
 namespace fast {  // sampler_fast.cpp: 4 points at a time, or null
 RangeFn pick(int dt, int out, bool fma32, const Args& a);
 }  // namespace fast
+namespace fast512 {  // sampler_avx512.cpp: warp_affine 8 points at a time, or null
+RangeFn pick(int dt, int out, bool fma32, const Args& a);
+}  // namespace fast512
 namespace avx2 {
 RangeFn pick(int dt, int out, bool fma32, const Args& a);
 void gather_points(const Args& a, int64_t m0, int64_t m1);
@@ -49,9 +52,23 @@ bool use_avx2() {
 #endif
 }
 
+bool use_avx512() {
+#ifdef PG_HAVE_AVX2
+  __builtin_cpu_init();
+  static const bool ok = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+                         __builtin_cpu_supports("avx512vbmi");
+  return ok;
+#else
+  return false;
+#endif
+}
+
 // Whether the AVX2 4-point kernels may run (sampler_fast(False) turns them off, so that
-// tests can compare them with the point-by-point kernels on the same machine).
+// tests can compare them with the point-by-point kernels on the same machine), and the
+// AVX-512 8-point kernel (sampler_avx512(False): then the AVX2 kernels take its calls).
 bool g_fast = true;
+bool g_avx512 = true;
 
 RangeFn pick(int dt, int out, bool fma32, const Args& a) {
 #ifdef PG_HAVE_AVX2
@@ -223,7 +240,9 @@ void run_sample(const ParFor& par, const AnyRo& src, AnyRw& dst, int dt, int out
   RangeFn fn = gather ? gather_fn() : nullptr;
   bool fast_fn = false;
 #ifdef PG_HAVE_AVX2
-  if (!gather && g_fast && use_avx2()) {
+  if (!gather && g_fast && g_avx512 && use_avx2() && use_avx512())
+    fn = fast512::pick(dt, out, fma32 != 0, a);
+  if (fn == nullptr && !gather && g_fast && use_avx2()) {
     fn = fast::pick(dt, out, fma32 != 0, a);
     fast_fn = fn != nullptr;
   }
@@ -296,6 +315,15 @@ void bind(nb::module_& m, ParFor par) {
       nb::arg("grid"), nb::arg("out"), nb::arg("sizes"), nb::arg("align_corners"),
       nb::arg("padding"), nb::arg("fma"), nb::arg("threads"));
   m.def("sampler_abi", []() { return 1; });
+  m.def(
+      "sampler_avx512",
+      [](bool on) {
+        const bool was = g_avx512;
+        g_avx512 = on;
+        return was;
+      },
+      nb::arg("on"));
+  m.def("sampler_avx512_supported", []() { return use_avx512(); });
   m.def(
       "sampler_fast",
       [](bool on) {

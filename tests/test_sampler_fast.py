@@ -72,10 +72,23 @@ def _data(rng: np.random.Generator, shape: tuple[int, ...], dtype: str,
     return rng.integers(info.min, int(info.max) + 1, shape).astype(dt)
 
 
+@contextmanager
+def _without_avx512() -> Iterator[None]:
+    """The compiled sampler without its AVX-512 8-point warp kernel (the AVX2 kernels)."""
+    was = _EXT.sampler_avx512(False)
+    try:
+        yield
+    finally:
+        _EXT.sampler_avx512(was)
+
+
 def _all_engines(fn: Any) -> None:
-    """fn(engine) on the oracle, the 4-point kernels and the point-by-point kernels."""
+    """fn(engine) on the oracle, the 8-point (AVX-512 CPUs) and 4-point kernels and the
+    point-by-point kernels."""
     ref = fn("reference")
     _same(fn("native"), ref)
+    with _without_avx512():
+        _same(fn("native"), ref)
     with _point_by_point():
         _same(fn("native"), ref)
 
