@@ -27,9 +27,15 @@ namespace {
 using Flat = nb::ndarray<nb::ro, nb::ndim<1>, nb::c_contig, nb::device::cpu>;
 
 // |v| < lim is false for NaN and for |v| >= lim (inf included): one compare per value,
-// ORed over a block (a loop the compiler vectorises) before the early exit.
+// ORed over a block (a loop the compiler vectorises) before the early exit.  Always
+// inlined, so that a caller compiled for AVX2 vectorises it for AVX2.
+#if defined(__GNUC__) || defined(__clang__)
+#define PG_SCAN_INLINE __attribute__((always_inline)) inline
+#else
+#define PG_SCAN_INLINE inline
+#endif
 template <class T>
-bool block_below(const T* p, int64_t n, T lim) {
+PG_SCAN_INLINE bool block_below(const T* p, int64_t n, T lim) {
   constexpr int64_t kBlock = 4096;
   for (int64_t s = 0; s < n; s += kBlock) {
     const int64_t e = std::min(n, s + kBlock);
@@ -65,14 +71,7 @@ __attribute__((target("avx2"))) bool block_below_bits_avx2(const float* p, int64
 // float64: the compare loop compiled for AVX2 (4 lanes instead of SSE's 2); no unsigned
 // 64-bit max before AVX-512.
 __attribute__((target("avx2"))) bool block_below_avx2(const double* p, int64_t n, double lim) {
-  constexpr int64_t kBlock = 4096;
-  for (int64_t s = 0; s < n; s += kBlock) {
-    const int64_t e = std::min(n, s + kBlock);
-    int bad = 0;
-    for (int64_t i = s; i < e; ++i) bad |= !(std::fabs(p[i]) < lim);
-    if (bad) return false;
-  }
-  return true;
+  return block_below(p, n, lim);
 }
 
 const bool g_scan_avx2 = (__builtin_cpu_init(), __builtin_cpu_supports("avx2"));
