@@ -7,7 +7,6 @@ reached through it from the plans' :class:`~pixelgrid.Arithmetic` records.
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import os
 import sys
@@ -17,6 +16,7 @@ from typing import Any, ParamSpec, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
+from ._memo import remember
 from ._plan import declared_fixed_point, default_bits, fixed_point
 from ._plan_types import AxisPlan
 from ._validate import as_array, check_choice
@@ -134,11 +134,7 @@ def own_fixed(plans: Sequence[tuple[int, AxisPlan]],
     if hit is not None and all(q is p for q, (_, p) in zip(hit[0], plans, strict=True)):
         return list(hit[1])
     out = _own_fixed(plans, dtype)
-    if len(_OWN_FIXED) >= 64:
-        # (another thread may change the dict meanwhile: then nothing is dropped)
-        with contextlib.suppress(RuntimeError, StopIteration):
-            _OWN_FIXED.pop(next(iter(_OWN_FIXED)), None)
-    _OWN_FIXED[key] = (tuple(p for _, p in plans), tuple(out))
+    remember(_OWN_FIXED, key, (tuple(p for _, p in plans), tuple(out)), 64)
     return out
 
 
@@ -226,11 +222,7 @@ def run_plans(
     if key is not None:  # a call that succeeded: its route for the next one like it
         route = _make_route(x, plans, key[-1])
         if route is not None:
-            if len(_ROUTES) >= 64:
-                # (another thread may change the dict meanwhile: then nothing is dropped)
-                with contextlib.suppress(RuntimeError, StopIteration, KeyError):
-                    _ROUTES.pop(next(iter(_ROUTES)))
-            _ROUTES[key] = (tuple(p for _, p in plans), route)
+            remember(_ROUTES, key, (tuple(p for _, p in plans), route), 64)
     return out
 
 

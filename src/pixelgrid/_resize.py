@@ -16,6 +16,7 @@ from ._arrays import check_array, containers, is_torch, run_plans
 from ._dask import is_dask
 from ._grid import Affine, output_size
 from ._kernels import Kernel
+from ._memo import remember
 from ._plan import plan
 from ._plan_types import AxisPlan
 from ._validate import (
@@ -309,9 +310,7 @@ def resize(
                                size_rounding=size_rounding, coordinate_scale=coordinate_scale)
             if key is not None:
                 with _PLANS_LOCK:
-                    if len(_PLANS_MEMO) >= 128:
-                        _PLANS_MEMO.pop(next(iter(_PLANS_MEMO)))
-                    _PLANS_MEMO[key] = plans
+                    remember(_PLANS_MEMO, key, plans, 128)
         # CPU: the compiled engine on a numpy view of the tensor, zero-copy, autograd by
         # the transposed plans; other devices (or engine="torch"): the torch engine
         if nan_policy == "omit" and t.is_floating_point():
@@ -335,9 +334,7 @@ def resize(
                            size_rounding=size_rounding, coordinate_scale=coordinate_scale)
         if key is not None:
             with _PLANS_LOCK:
-                if len(_PLANS_MEMO) >= 128:
-                    _PLANS_MEMO.pop(next(iter(_PLANS_MEMO)))
-                _PLANS_MEMO[key] = plans
+                remember(_PLANS_MEMO, key, plans, 128)
     return _finish(arr, list(plans), dtype, engine, threads, nan_policy)
 
 

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
+from pixelgrid._memo import remember
 from pixelgrid._plan_types import AxisPlan
 
 _ext: Any
@@ -733,9 +734,7 @@ def _calls_for(work: NDArray[Any], items: list[tuple[int, AxisPlan]]) -> list[_C
     else:
         calls = _compile_steps(work.dtype, _plan_steps(work.dtype, items, shape), shape)
     with _cache_lock:
-        if len(_calls) >= _CALLS_MAX:
-            _calls.pop(next(iter(_calls)))
-        _calls[key] = (tuple(p for _, p in items), calls)
+        remember(_calls, key, (tuple(p for _, p in items), calls), _CALLS_MAX)
     return calls
 
 
@@ -808,9 +807,7 @@ def gather_tables(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]
         shape[a] = int(p.out_size)
     if key is not None:
         with _cache_lock:
-            if len(_gathers) >= _CALLS_MAX:
-                _gathers.pop(next(iter(_gathers)))
-            _gathers[key] = (tuple(p for _, p in plans), tables, shape)
+            remember(_gathers, key, (tuple(p for _, p in plans), tables, shape), _CALLS_MAX)
     return tables, shape
 
 
@@ -955,9 +952,7 @@ def apply_plans(
     calls = _calls_for(work, items)
     if fast is not None and work is x and calls:
         with _cache_lock:
-            if len(_fast) >= _CALLS_MAX:
-                _fast.pop(next(iter(_fast)))
-            _fast[fast] = (tuple(p for _, p in plans), calls)
+            remember(_fast, fast, (tuple(p for _, p in plans), calls), _CALLS_MAX)
     res = _run_calls(work, calls, nthreads)
     if res.dtype != dtype:
         res = res.astype(dtype)

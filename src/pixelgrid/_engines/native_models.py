@@ -42,6 +42,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._arithmetic import store
+from .._memo import remember
 from .._plan_types import AxisPlan
 from . import native
 from .float32_taps import ipp_row_kinds
@@ -105,9 +106,7 @@ def _step(p: AxisPlan, key: tuple[Any, ...], make: Any) -> Any:
     value = make()
     with _prep_lock:
         steps = _prep.setdefault(p, {}).setdefault("steps", {})
-        if len(steps) >= _STEPS_PER_PLAN:
-            steps.pop(next(iter(steps)))
-        steps[key] = value
+        remember(steps, key, value, _STEPS_PER_PLAN)
     return value
 
 
@@ -227,9 +226,7 @@ def runner_for(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> Runner
     run = _runner(x, plans)
     if run is not None and key is not None:
         with _prep_lock:
-            if len(_runs) >= _RUNS_MAX:
-                _runs.pop(next(iter(_runs)))
-            _runs[key] = (tuple(p for _, p in plans), run)
+            remember(_runs, key, (tuple(p for _, p in plans), run), _RUNS_MAX)
     return run
 
 

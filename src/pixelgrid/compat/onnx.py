@@ -96,7 +96,6 @@ integer model (:func:`_ort_aa_for_dtype`).
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import numbers
@@ -110,6 +109,7 @@ from .._arithmetic import EXACT, Arithmetic, sample_positions, store
 from .._arrays import check_array, is_dask, run_plans
 from .._grid import Affine
 from .._kernels import Kernel, cubic, linear, nearest
+from .._memo import remember
 from .._plan import fixed_point, outside_valid, plan
 from .._plan_types import AxisPlan
 
@@ -834,11 +834,7 @@ def _derived(tag: tuple[Any, ...], plans: list[tuple[int, AxisPlan]],
     if hit is not None and all(q is p for q, (_, p) in zip(hit[0], plans, strict=True)):
         return list(hit[1])
     out: list[tuple[int, AxisPlan]] = list(make())
-    if len(_DERIVED) >= 256:
-        # (another thread may change the dict meanwhile: then nothing is dropped)
-        with contextlib.suppress(RuntimeError, StopIteration, KeyError):
-            _DERIVED.pop(next(iter(_DERIVED)))
-    _DERIVED[key] = (tuple(p for _, p in plans), out)
+    remember(_DERIVED, key, (tuple(p for _, p in plans), out), 256)
     return list(out)
 
 

@@ -109,7 +109,6 @@ OpenCV facts this module encodes (checked against cv2 in the tests):
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import math
 import numbers
@@ -124,6 +123,7 @@ from .._arithmetic import Arithmetic
 from .._arrays import is_dask, run_plans
 from .._grid import Affine
 from .._kernels import Kernel, area, cubic, lanczos, linear, nearest
+from .._memo import remember
 from .._plan import fixed_point, plan
 from .._plan_types import AxisPlan
 from .._validate import check_memory
@@ -441,11 +441,7 @@ def resize(
     if hit is None:
         hit = _check_call(src, dsize, fx, fy, interpolation, ipp)
         if key is not None:
-            if len(_checked_calls) >= 256:
-                # (another thread may change the dict meanwhile: then nothing is dropped)
-                with contextlib.suppress(RuntimeError, StopIteration, KeyError):
-                    _checked_calls.pop(next(iter(_checked_calls)))
-            _checked_calls[key] = hit
+            remember(_checked_calls, key, hit, 256)
     squeeze, plans = hit
     x = src[:, :, 0] if squeeze else src
     # (the plans carry OpenCV's arithmetic: run_plans hands them to the engine of that model)

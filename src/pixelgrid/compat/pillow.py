@@ -64,7 +64,6 @@ Pillow facts this module encodes (checked against Pillow in the tests):
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import math
@@ -90,6 +89,7 @@ from .._kernels import (
     mks2021,
     nearest,
 )
+from .._memo import remember
 from .._plan import compose_plans, fixed_point, plan
 from .._plan_types import AxisPlan
 
@@ -361,11 +361,7 @@ def resize(
     if key is not None:
         direct = _direct_passes(x, mode, (out_w, out_h), resample, bx, reducing_gap)
         if direct is not None:
-            if len(_direct_calls) >= 256:
-                # (another thread may change the dict meanwhile: then nothing is dropped)
-                with contextlib.suppress(RuntimeError, StopIteration, KeyError):
-                    _direct_calls.pop(next(iter(_direct_calls)))
-            _direct_calls[key] = direct
+            remember(_direct_calls, key, direct, 256)
     return _output(_resize(x, mode, (out_w, out_h), resample, bx, reducing_gap), mode,
                    pil_image)
 

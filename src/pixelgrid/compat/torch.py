@@ -53,7 +53,6 @@ PyTorch facts this module encodes (checked against torch in the tests):
 
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 import functools
 import math
@@ -69,6 +68,7 @@ from .._arithmetic import EXACT, Arithmetic
 from .._arrays import apply_plans, check_array, check_input, is_torch, plans_dtype, run_plans
 from .._grid import Affine
 from .._kernels import Kernel, adaptive_pool, cubic, lanczos, linear, nearest
+from .._memo import remember
 from .._plan import plan
 from .._plan_types import AxisPlan
 
@@ -451,11 +451,7 @@ def interpolate(
                                    scale_factor, mode, align_corners, recompute_scale_factor,
                                    antialias, channels_last, memory_cl)
         if key is not None:
-            if len(_tensor_calls) >= 256:
-                # (another thread may change the dict meanwhile: then nothing is dropped)
-                with contextlib.suppress(RuntimeError, StopIteration, KeyError):
-                    _tensor_calls.pop(next(iter(_tensor_calls)))
-            _tensor_calls[key] = tuple(plans)
+            remember(_tensor_calls, key, tuple(plans), 256)
         return apply_plans(input, plans)
     arr = check_array(input, "input")
     plans = _interpolate_plans(arr.shape, arr.dtype, size, scale_factor, mode, align_corners,

@@ -1,0 +1,34 @@
+"""Bounded memos: the one rule every per-call cache of pixelgrid follows.
+
+Plans, compiled call sequences and checked arguments of recent calls are kept in plain
+dicts (insertion ordered) of a fixed size; when one is full its oldest entry goes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from typing import TypeVar
+
+K = TypeVar("K")
+V = TypeVar("V")
+
+
+def remember(memo: dict[K, V], key: K, value: V, limit: int) -> V:
+    """Store ``value`` under ``key``, dropping the oldest entry of a full ``memo``.
+
+    Safe without a lock: when another thread changes the dict meanwhile, nothing is
+    dropped this time (the memo may then hold a few entries more than ``limit``).
+
+    Examples
+    --------
+    >>> memo: dict[str, int] = {"a": 1, "b": 2}
+    >>> remember(memo, "c", 3, limit=2)
+    3
+    >>> memo
+    {'b': 2, 'c': 3}
+    """
+    if len(memo) >= limit:
+        with contextlib.suppress(RuntimeError, StopIteration, KeyError):
+            memo.pop(next(iter(memo)))
+    memo[key] = value
+    return value
