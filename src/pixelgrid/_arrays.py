@@ -16,7 +16,7 @@ from typing import Any, ParamSpec, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from ._memo import remember
+from ._memo import remember, same_plans
 from ._plan import declared_fixed_point, default_bits, fixed_point
 from ._plan_types import AxisPlan
 from ._validate import as_array, check_choice
@@ -131,7 +131,7 @@ def own_fixed(plans: Sequence[tuple[int, AxisPlan]],
     # stay unique): a repeated 8-bit call skips ~30 us of bit choices
     key = (tuple((ax, id(p)) for ax, p in plans), np.dtype(dtype).str)
     hit = _OWN_FIXED.get(key)
-    if hit is not None and all(q is p for q, (_, p) in zip(hit[0], plans, strict=True)):
+    if hit is not None and same_plans(hit[0], plans):
         return list(hit[1])
     out = _own_fixed(plans, dtype)
     remember(_OWN_FIXED, key, (tuple(p for _, p in plans), tuple(out)), 64)

@@ -7,6 +7,7 @@ dicts (insertion ordered) of a fixed size; when one is full its oldest entry goe
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Sequence
 from typing import TypeVar
 
 K = TypeVar("K")
@@ -32,3 +33,18 @@ def remember(memo: dict[K, V], key: K, value: V, limit: int) -> V:
             memo.pop(next(iter(memo)))
     memo[key] = value
     return value
+
+
+def same_plans(kept: Sequence[object], plans: Sequence[tuple[int, object]]) -> bool:
+    """Whether a memo entry keyed by the plans' ``id`` holds these very plans.
+
+    Entries keep their plans alive, so an ``id`` in a live key is theirs; the identity
+    test guards the look-up against an ``id`` reused after an entry was dropped.
+
+    Examples
+    --------
+    >>> p = object()
+    >>> same_plans((p,), [(0, p)]), same_plans((p,), [(0, object())])
+    (True, False)
+    """
+    return all(q is p for q, (_, p) in zip(kept, plans, strict=True))

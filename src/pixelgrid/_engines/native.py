@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from pixelgrid._memo import remember
+from pixelgrid._memo import remember, same_plans
 from pixelgrid._plan_types import AxisPlan
 
 _ext: Any
@@ -712,7 +712,7 @@ def run_kept(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]
     """
     key = _fast_key(x, plans)
     hit = None if key is None else _fast.get(key)
-    if hit is None or not all(q is p for q, (_, p) in zip(hit[0], plans, strict=True)):
+    if hit is None or not same_plans(hit[0], plans):
         return None
     calls = hit[1]
     return lambda a, threads: _run_calls(a, calls, _resolve_threads(threads))
@@ -723,7 +723,7 @@ def _calls_for(work: NDArray[Any], items: list[tuple[int, AxisPlan]]) -> list[_C
     key = (tuple((a, id(p)) for a, p in items), shape, work.dtype.str)
     with _cache_lock:
         hit = _calls.get(key)
-    if hit is not None and all(q is p for q, (_, p) in zip(hit[0], items, strict=True)):
+    if hit is not None and same_plans(hit[0], items):
         return hit[1]
     from .reference import is_wide, wide_passes
 
@@ -794,7 +794,7 @@ def gather_tables(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]
     key = _fast_key(x, plans, any_dtype=True)
     hit = None if key is None else _gathers.get(key)
     tables: list[Any]
-    if hit is not None and all(q is p for q, (_, p) in zip(hit[0], plans, strict=True)):
+    if hit is not None and same_plans(hit[0], plans):
         return hit[1], hit[2]  # checked by an earlier call of these plans
     tables = [None] * (x.ndim + 1)
     shape = list(x.shape)
@@ -881,7 +881,7 @@ def apply_plans(
     if fast is not None:
         with _cache_lock:
             hit = _fast.get(fast)
-        if hit is not None and all(q is p for q, (_, p) in zip(hit[0], plans, strict=True)):
+        if hit is not None and same_plans(hit[0], plans):
             # same plans, shape and dtype as a call that passed every check below
             res = _run_calls(x, hit[1], nthreads)
             return res.copy() if res is x else res

@@ -42,7 +42,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._arithmetic import store
-from .._memo import remember
+from .._memo import remember, same_plans
 from .._plan_types import AxisPlan
 from . import native
 from .float32_taps import ipp_row_kinds
@@ -221,7 +221,7 @@ def runner_for(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> Runner
     key = _run_key(x, plans)
     if key is not None:
         hit = _runs.get(key)
-        if hit is not None and all(q is p for q, (_, p) in zip(hit[0], plans, strict=True)):
+        if hit is not None and same_plans(hit[0], plans):
             return hit[1]
     run = _runner(x, plans)
     if run is not None and key is not None:

@@ -109,7 +109,7 @@ from .._arithmetic import EXACT, Arithmetic, sample_positions, store
 from .._arrays import check_array, is_dask, run_plans
 from .._grid import Affine
 from .._kernels import Kernel, cubic, linear, nearest
-from .._memo import remember
+from .._memo import remember, same_plans
 from .._plan import fixed_point, outside_valid, plan
 from .._plan_types import AxisPlan
 
@@ -831,7 +831,7 @@ def _derived(tag: tuple[Any, ...], plans: list[tuple[int, AxisPlan]],
              make: Any) -> list[tuple[int, AxisPlan]]:
     key = (tag, tuple((a, id(p)) for a, p in plans))
     hit = _DERIVED.get(key)
-    if hit is not None and all(q is p for q, (_, p) in zip(hit[0], plans, strict=True)):
+    if hit is not None and same_plans(hit[0], plans):
         return list(hit[1])
     out: list[tuple[int, AxisPlan]] = list(make())
     remember(_DERIVED, key, (tuple(p for _, p in plans), out), 256)
