@@ -99,7 +99,7 @@ def test_repeated_calls_reuse_the_runner(dtype: str) -> None:
             got = native_models.apply_model(x, plans, threads=1)
             assert got is not None and got.dtype == want.dtype
             np.testing.assert_array_equal(got, want)
-    key = native_models._run_key(x, plans)
+    key = native_models.plans_key(x, plans)
     assert key is not None and key in native_models._runs
     # the same shape with other strides is a different call (its own runner)
     xt = np.ascontiguousarray((rng.random((5, 23, 19)) * 255).astype(dtype)).transpose(2, 1, 0)

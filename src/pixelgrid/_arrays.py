@@ -16,7 +16,7 @@ from typing import Any, ParamSpec, TypeVar
 import numpy as np
 from numpy.typing import NDArray
 
-from ._memo import remember, same_plans
+from ._memo import plans_key, remember, same_plans
 from ._plan import declared_fixed_point, default_bits, fixed_point
 from ._plan_types import AxisPlan
 from ._validate import as_array, check_choice
@@ -236,13 +236,9 @@ _ROUTES: dict[tuple[Any, ...], tuple[tuple[AxisPlan, ...], _Route]] = {}
 
 def _route_key(x: Any, plans: Sequence[tuple[int, AxisPlan]],
                engine: str) -> tuple[Any, ...] | None:
-    if type(x) is not np.ndarray or type(plans) not in (list, tuple):
+    key = plans_key(x, plans)
+    if key is None:
         return None
-    ids: list[int] = []
-    for item in plans:
-        if type(item) is not tuple or len(item) != 2 or type(item[0]) is not int:
-            return None
-        ids += (item[0], id(item[1]))
     if engine == "auto":  # resolve_engine, inline: PIXELGRID_ENGINE chooses for "auto"
         env = os.environ.get("PIXELGRID_ENGINE")
         if env and env.strip():
@@ -251,7 +247,7 @@ def _route_key(x: Any, plans: Sequence[tuple[int, AxisPlan]],
                 return None  # (the full path raises)
     elif engine not in ENGINES:
         return None
-    return (tuple(ids), x.shape, x.dtype.str, x.strides, engine)
+    return (*key, engine)
 
 
 def _make_route(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],

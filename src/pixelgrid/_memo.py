@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Sequence
-from typing import TypeVar
+from typing import Any, TypeVar
+
+import numpy as np
 
 K = TypeVar("K")
 V = TypeVar("V")
@@ -48,3 +50,28 @@ def same_plans(kept: Sequence[object], plans: Sequence[tuple[int, object]]) -> b
     (True, False)
     """
     return all(q is p for q, (_, p) in zip(kept, plans, strict=True))
+
+
+def plans_key(x: Any, plans: Any) -> tuple[Any, ...] | None:
+    """The memo key of plans applied to a numpy array: which plans, and the array's layout.
+
+    ``((axis, id(plan)), ...), shape, dtype, strides``; None for anything else (a tensor,
+    a Dask array, malformed plans: those take the full, checked path).
+
+    Examples
+    --------
+    >>> x = np.zeros((2, 3), np.uint8)
+    >>> plans_key(x, [(1, "p")])[1:]
+    ((2, 3), '|u1', (3, 1))
+    >>> plans_key([1, 2], []) is None
+    True
+    """
+    if type(x) is not np.ndarray or not isinstance(plans, (list, tuple)):
+        return None
+    try:
+        ids = tuple((a, id(p)) for a, p in plans)
+    except (TypeError, ValueError):
+        return None
+    if not all(type(a) is int for a, _ in ids):
+        return None
+    return (ids, x.shape, x.dtype.str, x.strides)

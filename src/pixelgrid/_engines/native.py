@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from pixelgrid._memo import remember, same_plans
+from pixelgrid._memo import plans_key, remember, same_plans
 from pixelgrid._plan_types import AxisPlan
 
 _ext: Any
@@ -693,13 +693,7 @@ def _fast_key(x: Any, plans: Sequence[tuple[int, AxisPlan]],
         return None
     if not any_dtype and (not x.flags.c_contiguous or x.dtype not in _DTYPE_CODES):
         return None
-    try:
-        ids = tuple((a, id(p)) for a, p in plans)
-    except (TypeError, ValueError):
-        return None
-    if not all(type(a) is int for a, _ in ids):
-        return None
-    return (ids, x.shape, x.dtype.str)
+    return plans_key(x, plans)
 
 
 def run_kept(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]

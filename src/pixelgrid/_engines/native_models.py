@@ -42,7 +42,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._arithmetic import store
-from .._memo import remember, same_plans
+from .._memo import plans_key, remember, same_plans
 from .._plan_types import AxisPlan
 from . import native
 from .float32_taps import ipp_row_kinds
@@ -218,7 +218,7 @@ def runner_for(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> Runner
     """
     if not available() or not plans or x.dtype.byteorder not in "=|":
         return None
-    key = _run_key(x, plans)
+    key = plans_key(x, plans)
     if key is not None:
         hit = _runs.get(key)
         if hit is not None and same_plans(hit[0], plans):
@@ -275,16 +275,6 @@ _RUNS_MAX = 64
 _runs: dict[tuple[Any, ...], tuple[tuple[AxisPlan, ...], Runner]] = {}
 
 
-def _run_key(x: Any, plans: Sequence[tuple[int, AxisPlan]]) -> tuple[Any, ...] | None:
-    if type(x) is not np.ndarray or not isinstance(plans, (list, tuple)):
-        return None
-    try:
-        ids = tuple((a, id(p)) for a, p in plans)
-    except (TypeError, ValueError):
-        return None
-    if not all(type(a) is int for a, _ in ids):
-        return None
-    return (ids, x.shape, x.dtype.str, x.strides)
 
 
 # ------------------------------------------------------------------ float32_taps.py
