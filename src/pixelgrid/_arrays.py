@@ -8,6 +8,7 @@ reached through it from the plans' :class:`~pixelgrid.Arithmetic` records.
 from __future__ import annotations
 
 import functools
+import math
 import os
 import sys
 from collections.abc import Callable, Sequence
@@ -21,8 +22,8 @@ from ._plan import declared_fixed_point, default_bits, fixed_point
 from ._plan_types import AxisPlan
 from ._validate import as_array, check_choice
 
-__all__ = ["ENGINES", "apply_plans", "check_array", "check_input", "is_dask", "is_torch",
-           "own_fixed", "plans_dtype", "run_plans"]
+__all__ = ["ENGINES", "apply_plans", "check_array", "check_input", "engine_from_env", "is_dask",
+           "is_torch", "known_route", "own_fixed", "plans_dtype", "run_plans", "threads_now"]
 
 #: Names ``engine=`` accepts: "compiled" is "native" (the C++ engine); "torch" the torch
 #: engine (tensors on any device; numpy arrays are wrapped with ``torch.from_numpy``).
@@ -48,6 +49,75 @@ def _dtype_name(dt: np.dtype[Any]) -> str:
         if len(_DTYPE_NAMES) < 256:
             _DTYPE_NAMES[dt] = name
     return name
+
+
+# The environment variables read on every call, read from os.environ's own table of
+# encoded names (every change made through os.environ updates it): os.environ.get encodes
+# the name and decodes the value each time, ~0.8 us, three times in a small resize.
+_ENVIRON = os.environ
+_ENV_TABLE: Any = getattr(os.environ, "_data", None)
+_ENCODE: Any = getattr(os.environ, "encodekey", None)
+
+
+def _env_key(name: str) -> Any:
+    try:
+        return None if _ENV_TABLE is None or _ENCODE is None else _ENCODE(name)
+    except Exception:  # pragma: no cover - an unusual os.environ
+        return None
+
+
+_ENGINE_VAR = _env_key("PIXELGRID_ENGINE")
+_THREADS_VAR = _env_key("PIXELGRID_NUM_THREADS")
+
+
+def _env_raw(name: str, key: Any) -> Any:
+    """Environment variable ``name``: None when unset, else its value (encoded or not).
+
+    Only for telling values apart (a cache key) and unset from set; read the value with
+    ``os.environ.get``.
+    """
+    if key is None or os.environ is not _ENVIRON:  # (os.environ replaced: read it)
+        return os.environ.get(name)
+    return _ENV_TABLE.get(key)
+
+
+def engine_from_env() -> bool:
+    """Whether ``engine="auto"`` takes its engine from ``PIXELGRID_ENGINE`` (set, not blank).
+
+    Examples
+    --------
+    >>> import os
+    >>> engine_from_env() == bool(os.environ.get("PIXELGRID_ENGINE", "").strip())
+    True
+    """
+    raw = _env_raw("PIXELGRID_ENGINE", _ENGINE_VAR)
+    return raw is not None and bool(raw.strip())
+
+
+# PIXELGRID_NUM_THREADS values (raw) already resolved by the compiled engine's rule
+_THREADS_BY_ENV: dict[Any, int] = {}
+
+
+def threads_now(threads: int | None) -> int:
+    """The compiled engine's thread count for ``threads`` (``native._resolve_threads``).
+
+    Same value and errors; ``None`` reads ``PIXELGRID_NUM_THREADS`` on every call, but
+    parses and checks each value once (an invalid one raises every call).  Only while
+    the compiled engine is available.
+    """
+    native = _NATIVE[0]
+    if threads is None:
+        raw = _env_raw("PIXELGRID_NUM_THREADS", _THREADS_VAR)
+        n = _THREADS_BY_ENV.get(raw)
+        if n is None:
+            n = native._resolve_threads(None)
+            if len(_THREADS_BY_ENV) < 64 and _env_raw("PIXELGRID_NUM_THREADS",
+                                                      _THREADS_VAR) == raw:
+                _THREADS_BY_ENV[raw] = n
+        return n
+    if type(threads) is int and 1 <= threads <= native.MAX_THREADS:
+        return threads
+    return native._resolve_threads(threads)  # type: ignore[no-any-return]
 
 
 def is_torch(x: Any) -> bool:
@@ -240,14 +310,29 @@ def _route_key(x: Any, plans: Sequence[tuple[int, AxisPlan]],
     if key is None:
         return None
     if engine == "auto":  # resolve_engine, inline: PIXELGRID_ENGINE chooses for "auto"
-        env = os.environ.get("PIXELGRID_ENGINE")
-        if env and env.strip():
-            engine = env.strip()
+        if engine_from_env():
+            engine = os.environ.get("PIXELGRID_ENGINE", "").strip()
             if engine not in ENGINES:
                 return None  # (the full path raises)
     elif engine not in ENGINES:
         return None
     return (*key, engine)
+
+
+def known_route(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
+                engine: str) -> _Route | None:
+    """The route a :func:`run_plans` call like this one made, if it made one.
+
+    ``route(x, threads)`` gives what ``run_plans(x, plans, engine=engine,
+    threads=threads)`` gives, or None (then run_plans takes its full path), for
+    arrays of ``x``'s shape, dtype and strides, while ``engine`` resolves as it does
+    now (for ``"auto"``: :func:`engine_from_env` unchanged).
+    """
+    key = _route_key(x, plans, engine)
+    hit = None if key is None else _ROUTES.get(key)
+    if hit is None or not same_plans(hit[0], plans):
+        return None
+    return hit[1]
 
 
 def _make_route(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
@@ -272,7 +357,7 @@ def _make_route(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
             return None
         tables, shape = found
         gather = native.gather_run
-        return lambda a, threads: gather(a, tables, shape, threads=threads)
+        return lambda a, threads: gather(a, tables, shape, threads=threads_now(threads))
     weighted = [p for _, p in plans if not p.is_gather]
     if weighted and _dtype_name(x.dtype) in GATHER_ONLY_DTYPES:
         return None  # an error (_run_engine)
@@ -286,11 +371,10 @@ def _make_route(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
     run = models.runner_for(x, plans)
     if run is None:
         return None
-    resolve = native._resolve_threads
     floating = floating and not models.quiet(run)  # (kernels only: no numpy warning)
 
     def route(a: NDArray[Any], threads: int | None) -> NDArray[Any] | None:
-        nt = resolve(threads)
+        nt = threads_now(threads)
         if floating:
             with np.errstate(invalid="ignore", over="ignore"):
                 return run(a, nt)  # type: ignore[no-any-return]
@@ -313,26 +397,49 @@ def _native_route(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]], engine
     items = [(ax, p) for ax, p in items if not p.is_identity]
     if not items or not native.supports(x.dtype, [p for _, p in items]):
         return None
-    apply = native.apply_plans
+    nonfinite = _engine_modules().nonfinite
+    finish = nonfinite.finish
+    cells = [(ax % x.ndim, p) for ax, p in plans]
     # after a first call: its compiled calls directly (apply_plans' own fast path, without
     # its checks and look-ups)
     kept = native.run_kept(x, items)
-    if kept is not None:
-        apply = lambda a, ps, threads: kept(a, threads)  # noqa: E731
-    nonfinite = _engine_modules().nonfinite
+    if kept is None:
+        apply = native.apply_plans
+        if not nonfinite.needs_check(x, plans):
+            return lambda a, threads: apply(a, items, threads=threads)
+
+        def checked(a: NDArray[Any], threads: int | None) -> NDArray[Any] | None:
+            with np.errstate(invalid="ignore", over="ignore"):  # as run_plans
+                y = apply(a, items, threads=threads)
+                return finish(a, cells, y,  # type: ignore[no-any-return]
+                              lambda b, ps: _run_engine(b, ps, engine=engine, threads=threads),
+                              threads)
+
+        return checked
     if not nonfinite.needs_check(x, plans):
-        return lambda a, threads: apply(a, items, threads=threads)
-    finish = nonfinite.finish
-    cells = [(ax % x.ndim, p) for ax, p in plans]
+        return lambda a, threads: kept(a, threads_now(threads))
+    # finish's scan, specialised for these plans and arrays like x: when it finds nothing
+    # finish returns y as it is, so only a suspect result enters finish (and errstate:
+    # the compiled calls alone raise no numpy warning)
+    suspect = nonfinite.suspect_for(x, math.prod(_out_shape(x.shape, items)))
 
     def route(a: NDArray[Any], threads: int | None) -> NDArray[Any] | None:
+        nt = threads_now(threads)
+        y = kept(a, nt)
+        if not suspect(a, y, nt):
+            return y  # type: ignore[no-any-return]
         with np.errstate(invalid="ignore", over="ignore"):  # as run_plans
-            y = apply(a, items, threads=threads)
             return finish(a, cells, y,  # type: ignore[no-any-return]
-                          lambda b, ps: _run_engine(b, ps, engine=engine, threads=threads),
-                          threads)
+                          lambda b, ps: _run_engine(b, ps, engine=engine, threads=threads), nt)
 
     return route
+
+
+def _out_shape(shape: Sequence[int], plans: Sequence[tuple[int, AxisPlan]]) -> list[int]:
+    out = list(shape)
+    for ax, p in plans:
+        out[ax] = p.out_size
+    return out
 
 
 def resolve_engine(engine: str) -> str:

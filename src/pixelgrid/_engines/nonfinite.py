@@ -50,7 +50,7 @@ from .._arithmetic import EXACT
 from .._plan_types import AxisPlan
 
 __all__ = ["NAN_POLICIES", "check_nan_policy", "finish", "needs_check", "nonzero_plans", "omit",
-           "reads"]
+           "reads", "suspect_for"]
 
 #: Accepted values of ``nan_policy`` (``pixelgrid.resize``, ``sample`` and the warps).
 NAN_POLICIES = ("propagate", "omit")
@@ -89,6 +89,39 @@ def _suspect(x: NDArray[Any], y: NDArray[Any], threads: int | None = None) -> bo
         hi, lo = x.max(), x.min()  # NaN propagates; comparisons with NaN are False
         below = bool(np.abs(hi) < _SAFE[x.dtype]) and bool(np.abs(lo) < _SAFE[x.dtype])
     return not below and not bool(np.isfinite(y).all())
+
+
+def suspect_for(x: NDArray[Any], out_size: int
+                ) -> Callable[[NDArray[Any], NDArray[Any], int], bool]:
+    """:func:`_suspect` for arrays like ``x`` (dtype, shape, strides) and results of ``out_size``.
+
+    ``suspect(a, y, threads)`` (``threads`` resolved) decides as ``_suspect`` does, with its
+    branches chosen once: a repeated small call scans in one compiled call.  A result
+    is finite when ``all_below(y, inf)`` holds (it tests ``|v| < max float``; a value
+    of exactly the largest float is finite too: ``np.isfinite`` then decides).
+    """
+    from . import native
+
+    scan = getattr(native._ext, "all_below", None)
+    isfinite = np.isfinite
+    if out_size <= x.size or x.dtype not in _SAFE:
+        if scan is None or x.dtype not in (np.float32, np.float64):
+            return lambda a, y, threads: not bool(isfinite(y).all())
+        inf, dt = float("inf"), x.dtype
+
+        def result_scan(a: NDArray[Any], y: NDArray[Any], threads: int) -> bool:
+            return not (y.dtype is dt and y.flags.c_contiguous
+                        and scan(y.ravel(), inf, threads)) and not bool(isfinite(y).all())
+
+        return result_scan
+    if scan is None or x.dtype not in (np.float32, np.float64) or not x.flags.c_contiguous:
+        return _suspect
+    safe = _SAFE[x.dtype]
+
+    def input_scan(a: NDArray[Any], y: NDArray[Any], threads: int) -> bool:
+        return not scan(a.ravel(), safe, threads) and not bool(isfinite(y).all())
+
+    return input_scan
 
 
 def finish(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]], y: NDArray[Any],
