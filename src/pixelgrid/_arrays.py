@@ -22,8 +22,9 @@ from ._plan import declared_fixed_point, default_bits, fixed_point
 from ._plan_types import AxisPlan
 from ._validate import as_array, check_choice
 
-__all__ = ["ENGINES", "apply_plans", "check_array", "check_input", "engine_from_env", "is_dask",
-           "is_torch", "known_route", "own_fixed", "plans_dtype", "run_plans", "threads_now"]
+__all__ = ["ENGINES", "KeptPlans", "apply_plans", "check_array", "check_input", "engine_from_env",
+           "is_dask", "is_torch", "known_route", "own_fixed", "plans_dtype", "run_plans",
+           "threads_now"]
 
 #: Names ``engine=`` accepts: "compiled" is "native" (the C++ engine); "torch" the torch
 #: engine (tensors on any device; numpy arrays are wrapped with ``torch.from_numpy``).
@@ -333,6 +334,45 @@ def known_route(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
     if hit is None or not same_plans(hit[0], plans):
         return None
     return hit[1]
+
+
+class KeptPlans:
+    """Plans a call memo keeps, with the routes :func:`run_plans` made for them.
+
+    ``kept(x)`` is ``run_plans(x, list(kept.plans))``: a numpy array of a shape, dtype
+    and strides it ran on before goes straight to the route run_plans made then (no
+    plan key, ~1 us of a ~7 us small call), while ``PIXELGRID_ENGINE`` leaves
+    ``engine="auto"`` alone.  At most 8 routes (array layouts) per plans.
+
+    Examples
+    --------
+    >>> import pixelgrid
+    >>> kept = KeptPlans([(0, pixelgrid.plan(2, 4, kernel="linear"))])
+    >>> kept(np.array([0.0, 1.0])).tolist()
+    [0.0, 0.25, 0.75, 1.0]
+    """
+
+    __slots__ = ("_routes", "plans")
+
+    def __init__(self, plans: Sequence[tuple[int, AxisPlan]]) -> None:
+        self.plans = tuple(plans)
+        self._routes: dict[tuple[Any, ...], _Route] = {}
+
+    def __call__(self, x: Any) -> NDArray[Any]:
+        if type(x) is not np.ndarray:
+            return run_plans(x, list(self.plans))
+        key = (x.shape, x.dtype, x.strides)
+        route = self._routes.get(key)
+        if route is not None and not engine_from_env():
+            hit = route(x, None)
+            if hit is not None:
+                return hit
+        y = run_plans(x, list(self.plans))
+        if route is None and not engine_from_env():
+            made = known_route(x, self.plans, "auto")
+            if made is not None:
+                remember(self._routes, key, made, 8)
+        return y
 
 
 def _make_route(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],

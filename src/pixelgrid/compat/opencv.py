@@ -120,7 +120,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._arithmetic import Arithmetic
-from .._arrays import is_dask, run_plans
+from .._arrays import KeptPlans, is_dask
 from .._grid import Affine
 from .._kernels import Kernel, area, cubic, lanczos, linear, nearest
 from .._memo import remember
@@ -442,10 +442,10 @@ def resize(
         hit = _check_call(src, dsize, fx, fy, interpolation, ipp)
         if key is not None:
             remember(_checked_calls, key, hit, 256)
-    squeeze, plans = hit
+    squeeze, kept = hit
     x = src[:, :, 0] if squeeze else src
     # (the plans carry OpenCV's arithmetic: run_plans hands them to the engine of that model)
-    y = x.copy() if plans is None else run_plans(x, list(plans))
+    y: NDArray[Any] = x.copy() if kept is None else kept(x)
     if isinstance(dst, np.ndarray) and dst.shape == y.shape and dst.dtype == y.dtype:
         dst[...] = y
         return dst
@@ -483,7 +483,8 @@ def _check_call(src: Any, dsize: Any, fx: Any, fy: Any, interpolation: Any,
     """The argument checks and plans of a resize call: ``(squeeze, plans)``.
 
     ``squeeze``: an ``(H, W, 1)`` input resized as ``(H, W)``; ``plans``: those of
-    :func:`_routed` for the call, or None (an output of the input's size: a copy).
+    :func:`_routed` for the call (:class:`KeptPlans`), or None (an output of the input's
+    size: a copy).
     """
     x = _check_src(src)
     if isinstance(interpolation, bool) or not isinstance(interpolation, numbers.Integral) \
@@ -508,7 +509,7 @@ def _check_call(src: Any, dsize: Any, fx: Any, fy: Any, interpolation: Any,
         interp = INTER_LINEAR  # OpenCV: float data falls back to the generic path
     squeeze = x.ndim == 3 and x.shape[2] == 1
     cn = 1 if x.ndim == 2 or squeeze else int(x.shape[2])
-    plans = None if (dw, dh) == (w, h) else tuple(
+    plans = None if (dw, dh) == (w, h) else KeptPlans(
         _routed(w, h, dw, dh, inv_x, inv_y, interp, dt, cn, bool(ipp))[2])
     return squeeze, plans
 

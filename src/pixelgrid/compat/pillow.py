@@ -76,7 +76,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._arithmetic import Arithmetic, BlockMean, premultiply_alpha, unpremultiply_alpha
-from .._arrays import is_dask, run_plans
+from .._arrays import KeptPlans, is_dask, run_plans
 from .._grid import Affine
 from .._kernels import (
     Kernel,
@@ -338,9 +338,9 @@ def resize(
 
     """
     key = _call_key(image, size, resample, box, reducing_gap)
-    plans = None if key is None else _direct_calls.get(key)
-    if plans is not None:  # checked before; no crop, alpha or reduce: the plans alone
-        return run_plans(image, list(plans))
+    kept = None if key is None else _direct_calls.get(key)
+    if kept is not None:  # checked before; no crop, alpha or reduce: the plans alone
+        return kept(image)
     x, mode, pil_image = _as_image(image)
     if resample is None:
         resample = BICUBIC
@@ -361,7 +361,7 @@ def resize(
     if key is not None:
         direct = _direct_passes(x, mode, (out_w, out_h), resample, bx, reducing_gap)
         if direct is not None:
-            remember(_direct_calls, key, direct, 256)
+            remember(_direct_calls, key, KeptPlans(direct), 256)
     return _output(_resize(x, mode, (out_w, out_h), resample, bx, reducing_gap), mode,
                    pil_image)
 
@@ -369,8 +369,9 @@ def resize(
 # The plans of recent resize calls on numpy arrays that are one run of plans (no crop,
 # premultiplied alpha, reduce, squeeze or copy), by the call's exact argument values and
 # types and the array's shape and dtype: the argument checks were ~8 us of a ~15 us
-# RGB 256^2 -> 128^2 NEAREST call.
-_direct_calls: dict[tuple[Any, ...], tuple[tuple[int, AxisPlan], ...]] = {}
+# RGB 256^2 -> 128^2 NEAREST call.  (KeptPlans: with the compiled route of each array
+# layout they ran on.)
+_direct_calls: dict[tuple[Any, ...], KeptPlans] = {}
 _KEY_SCALARS = frozenset((int, float, bool, type(None)))
 
 
