@@ -7,7 +7,7 @@ dicts (insertion ordered) of a fixed size; when one is full its oldest entry goe
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import numpy as np
@@ -79,3 +79,54 @@ def plans_key(x: Any, plans: Any) -> tuple[Any, ...] | None:
     # (the dtype itself, not its .str, which numpy builds on every access: equal dtypes
     # have equal layouts, and a structured dtype is told apart from another of its size)
     return (ids, x.shape, x.dtype, x.strides)
+
+
+def typed_keys(leaves: frozenset[type]) -> Callable[[tuple[Any, ...]], tuple[Any, ...] | None]:
+    """``key(args)``: ``args`` and their types, as a memo key of a call (None: unkeyable).
+
+    Equal values of different types are checked differently (``1``, ``1.0`` and ``True``
+    are equal, ``size=1.0`` is an error): the key holds each argument's type, and the
+    element types of a tuple or list argument (a list is keyed as a tuple, its type
+    kept).  Every value must be of a type in ``leaves`` (equal values of such a type
+    behave alike), or a tuple or list of them; anything else gives None.
+
+    Examples
+    --------
+    >>> key = typed_keys(frozenset((int, float, str)))
+    >>> key((2, "a")) == key((2.0, "a"))
+    False
+    >>> key(([1, 2], 3))[0]
+    ((1, 2), 3)
+    >>> key((object(),)) is None
+    True
+    """
+    # the positions of the tuple and list arguments of recent argument types, or
+    # `unkeyed`: a call's types are checked in one look-up
+    known: dict[tuple[type, ...], tuple[int, ...]] = {}
+    unkeyed: tuple[int, ...] = (-1,)
+
+    def key(args: tuple[Any, ...]) -> tuple[Any, ...] | None:
+        types = tuple(map(type, args))
+        seqs = known.get(types)
+        if seqs is None:
+            if all(t in leaves or t is tuple or t is list for t in types):
+                seqs = tuple(i for i, t in enumerate(types) if t is tuple or t is list)
+            else:
+                seqs = unkeyed
+            remember(known, types, seqs, 256)
+        if not seqs:
+            return (args, types)
+        if seqs is unkeyed:
+            return None
+        values = args
+        for i in seqs:
+            v = args[i]
+            inner = tuple(map(type, v))
+            if not leaves.issuperset(inner):
+                return None
+            types += inner
+            if type(v) is list:
+                values = (*values[:i], tuple(v), *values[i + 1:])
+        return (values, types)
+
+    return key

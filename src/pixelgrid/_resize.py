@@ -23,7 +23,7 @@ from ._arrays import (
 from ._dask import is_dask
 from ._grid import Affine, output_size
 from ._kernels import Kernel
-from ._memo import remember
+from ._memo import remember, typed_keys
 from ._plan import plan
 from ._plan_types import AxisPlan
 from ._validate import (
@@ -406,36 +406,20 @@ def _call_key(x: NDArray[Any], args: tuple[Any, ...]) -> Any:
     """The :data:`_CALLS` key of a resize call: the array's layout, the values and types.
 
     Types keep ``1``, ``1.0`` and ``True`` apart (their checks differ), also inside a
-    tuple.  Only plain values are keyed (:data:`_KEY_TYPES`, and tuples of them): None
-    for anything else (a list, a numpy scalar, a subclass), which takes the checked path.
+    tuple or list (:func:`~pixelgrid._memo.typed_keys`).  Only plain values are keyed
+    (:data:`_KEY_TYPES`): None for anything else (a numpy scalar, a subclass, nested
+    sequences), which takes the checked path.
     """
-    types = tuple(map(type, args))
-    tuples = _SIGNATURES.get(types)
-    if tuples is None:
-        tuples = _signature(types)
-    if tuples:
-        if tuples is _UNKEYED:
-            return None
-        for i in tuples:
-            inner = tuple(map(type, args[i]))
-            if not _KEY_TYPES.issuperset(inner):
-                return None
-            types += inner
-    return (x.shape, x.dtype, x.strides, args, types)
+    typed = _typed_key(args)
+    if typed is None:
+        return None
+    return (x.shape, x.dtype, x.strides, typed)
 
 
 # Argument types a call is keyed on: equal values of one of these types are checked and
 # planned alike (Kernel and Affine: frozen dataclasses, equal fields)
-_KEY_TYPES = frozenset((int, float, bool, str, type(None), type, Kernel, Affine))
-_UNKEYED: tuple[int, ...] = (-1,)
-# the argument types of recent calls: the positions of their tuples, or _UNKEYED
-_SIGNATURES: dict[tuple[type, ...], tuple[int, ...]] = {}
-
-
-def _signature(types: tuple[type, ...]) -> tuple[int, ...]:
-    ok = all(t in _KEY_TYPES or t is tuple for t in types)
-    tuples = tuple(i for i, t in enumerate(types) if t is tuple) if ok else _UNKEYED
-    return remember(_SIGNATURES, types, tuples, 64)
+_KEY_TYPES: frozenset[type] = frozenset((int, float, bool, str, type(None), type, Kernel, Affine))
+_typed_key = typed_keys(_KEY_TYPES)
 
 
 def _memo_key(args: tuple[Any, ...]) -> Any:

@@ -106,7 +106,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._arithmetic import EXACT, Arithmetic, sample_positions, store
-from .._arrays import check_array, is_dask, run_plans
+from .._arrays import KeptPlans, check_array, is_dask, run_plans
 from .._grid import Affine
 from .._kernels import Kernel, cubic, linear, nearest
 from .._memo import remember, same_plans
@@ -405,6 +405,11 @@ def onnx_plans(
 @functools.lru_cache(maxsize=256)
 def _cached_setup(key: tuple[Any, ...]) -> tuple[list[tuple[int, AxisPlan]], _OrtRun]:
     return _setup(*(_unkey(k) for k in key))
+
+
+# The plans of recent calls that are one run of plans (nearest, or nothing resized), by
+# _call_key, as KeptPlans: a repeated call runs the compiled route of its array layout.
+_kept_runs: dict[tuple[Any, ...], KeptPlans] = {}
 
 
 # Scalars a call may be cached on (exact types); floats by their bits (-0.0 is a
@@ -751,7 +756,12 @@ def resize(
     plans, run = _setup(*args) if key is None else _cached_setup(key)
     plans = list(plans)
     if mode == "nearest" or not plans:
-        return run_plans(arr, plans)
+        if key is None:
+            return run_plans(arr, plans)
+        kept = _kept_runs.get(key)  # (the plans with the routes of their array layouts)
+        if kept is None:
+            kept = remember(_kept_runs, key, KeptPlans(plans), 256)
+        return kept(arr)
     if reference:  # onnx.reference: float64, integers rounded half to even
         if arr.dtype.kind not in "iu":
             return run_plans(arr, plans)

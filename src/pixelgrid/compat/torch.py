@@ -68,7 +68,7 @@ from .._arithmetic import EXACT, Arithmetic
 from .._arrays import apply_plans, check_array, check_input, is_torch, plans_dtype, run_plans
 from .._grid import Affine
 from .._kernels import Kernel, adaptive_pool, cubic, lanczos, linear, nearest
-from .._memo import remember
+from .._memo import remember, typed_keys
 from .._plan import plan
 from .._plan_types import AxisPlan
 
@@ -468,10 +468,10 @@ _tensor_calls: dict[tuple[Any, ...], tuple[tuple[int, AxisPlan], ...]] = {}
 
 def _tensor_key(torch: Any, t: Any, *args: Any) -> tuple[Any, ...] | None:
     """The memo key of an interpolate call on tensor ``t``, or None (planned afresh)."""
-    key = _call_key(args)
+    key = _typed_key(args)  # (as _call_key, in one look-up of the types)
     if key is None:
         return None
-    return (tuple(t.shape), t.stride(), t.dtype, t.device.type, t.requires_grad,
+    return (t.shape, t.stride(), t.dtype, t.device.type, t.requires_grad,
             torch.get_num_threads() == 1, key)
 
 
@@ -510,7 +510,8 @@ def _cached_plans(key: tuple[Any, ...]) -> tuple[tuple[int, AxisPlan], ...]:
 
 # Scalars a call's plans may be cached on (exact types); anything else (tensors, arrays,
 # numpy scalars, deeper nesting) is planned afresh.
-_KEY_LEAVES = frozenset((int, float, str, bool, type(None)))
+_KEY_LEAVES: frozenset[type] = frozenset((int, float, str, bool, type(None)))
+_typed_key = typed_keys(_KEY_LEAVES)
 
 
 def _call_key(args: tuple[Any, ...]) -> tuple[Any, ...] | None:
