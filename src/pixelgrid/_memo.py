@@ -55,30 +55,28 @@ def same_plans(kept: Sequence[object], plans: Sequence[tuple[int, object]]) -> b
 def plans_key(x: Any, plans: Any) -> tuple[Any, ...] | None:
     """The memo key of plans applied to a numpy array: which plans, and the array's layout.
 
-    ``((axis, id(plan)), ...), shape, dtype, strides``; None for anything else (a tensor,
-    a Dask array, malformed plans: those take the full, checked path).
+    ``((axis, plan), ...), shape, dtype, strides``: plans compare and hash by identity
+    (``AxisPlan`` has ``eq=False``), so the key names these very plans (and keeps them
+    alive while it is stored); None for anything else (a tensor, a Dask array, malformed
+    plans, an axis that is not an ``int``: those take the full, checked path).
 
     Examples
     --------
     >>> x = np.zeros((2, 3), np.uint8)
-    >>> plans_key(x, [(1, "p")])[1:]
-    ((2, 3), dtype('uint8'), (3, 1))
+    >>> plans_key(x, [(1, "p")])
+    (((1, 'p'),), (2, 3), dtype('uint8'), (3, 1))
     >>> plans_key([1, 2], []) is None
     True
     """
     if type(x) is not np.ndarray or not isinstance(plans, (list, tuple)):
         return None
-    try:
-        # (a list comprehension, then one type test per axis: half the time of generators)
-        ids = tuple([(a, id(p)) for a, p in plans])
-    except (TypeError, ValueError):
-        return None
-    for a, _ in ids:
-        if type(a) is not int:
+    items = tuple(plans)
+    for item in items:
+        if type(item) is not tuple or len(item) != 2 or type(item[0]) is not int:
             return None
     # (the dtype itself, not its .str, which numpy builds on every access: equal dtypes
     # have equal layouts, and a structured dtype is told apart from another of its size)
-    return (ids, x.shape, x.dtype, x.strides)
+    return (items, x.shape, x.dtype, x.strides)
 
 
 def typed_keys(leaves: frozenset[type]) -> Callable[[tuple[Any, ...]], tuple[Any, ...] | None]:
