@@ -91,7 +91,10 @@ def engine_from_env() -> bool:
     >>> engine_from_env() == bool(os.environ.get("PIXELGRID_ENGINE", "").strip())
     True
     """
-    raw = _env_raw("PIXELGRID_ENGINE", _ENGINE_VAR)
+    if _ENGINE_VAR is not None and os.environ is _ENVIRON:  # (_env_raw, inline)
+        raw = _ENV_TABLE.get(_ENGINE_VAR)
+    else:
+        raw = os.environ.get("PIXELGRID_ENGINE")
     return raw is not None and bool(raw.strip())
 
 
@@ -108,7 +111,10 @@ def threads_now(threads: int | None) -> int:
     """
     native = _NATIVE[0]
     if threads is None:
-        raw = _env_raw("PIXELGRID_NUM_THREADS", _THREADS_VAR)
+        if _THREADS_VAR is not None and os.environ is _ENVIRON:  # (_env_raw, inline)
+            raw = _ENV_TABLE.get(_THREADS_VAR)
+        else:
+            raw = os.environ.get("PIXELGRID_NUM_THREADS")
         n = _THREADS_BY_ENV.get(raw)
         if n is None:
             n = native._resolve_threads(None)
