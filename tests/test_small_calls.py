@@ -123,6 +123,20 @@ def test_invalid_after_valid_raises_as_fresh(good: dict[str, Any], bad: dict[str
         assert str(info.value) == fresh[1]
 
 
+def test_equal_arguments_of_other_types_alternate() -> None:
+    """``scale=(2, 2)`` and ``(2.0, 2.0)`` are equal keys with other element types."""
+    x = _data((6, 7, 3), "float32")
+    for scale in ((2, 2), (2.0, 2.0), (2, 2.0), (2, 2), (2.0, 2.0)):
+        want = pixelgrid.resize(x, scale=scale, engine="reference")
+        np.testing.assert_allclose(pixelgrid.resize(x, scale=scale), want, rtol=0, atol=1e-6)
+    for size in ((9, 9), (9.0, 9), (9, 9), (True, 9)):
+        if all(type(v) is int for v in size):
+            assert pixelgrid.resize(x, size).shape == (9, 9, 3)
+        else:
+            with pytest.raises(TypeError, match="size"):
+                pixelgrid.resize(x, size)
+
+
 def test_invalid_data_after_valid_call_of_the_same_shape() -> None:
     x8 = np.zeros((6, 7, 3), np.uint8)
     pixelgrid.resize(x8.astype(np.float32), (9, 9), boundary="constant", fill_value=1e12)

@@ -23,7 +23,7 @@ from ._arrays import (
 from ._dask import is_dask
 from ._grid import Affine, output_size
 from ._kernels import Kernel
-from ._memo import remember, typed_keys
+from ._memo import remember
 from ._plan import plan
 from ._plan_types import AxisPlan
 from ._validate import (
@@ -294,29 +294,32 @@ def resize(
     elif chunks is None:
         # a call like a recent one that succeeded (argument values and types, the array's
         # shape, dtype and strides): its plans, and the compiled route run_plans made
-        args = (size, scale, axes, kernel, grid, align_corners, antialias, boundary,
-                fill_value, size_rounding, coordinate_scale, dtype, engine, threads, nan_policy)
-        key = _call_key(x, args)
+        args: tuple[Any, ...] = (size, scale, axes, kernel, grid, align_corners, antialias,
+                                 boundary, fill_value, size_rounding, coordinate_scale, dtype,
+                                 engine, threads, nan_policy)
+        key: Any = (x.shape, x.dtype, x.strides, args, tuple(map(type, args)))
         try:
-            hit = None if key is None else _CALLS.get(key)
-        except TypeError:  # an unhashable value (a Kernel with a dict of parameters)
+            hit = _CALLS.get(key)
+        except TypeError:  # an unhashable value (a list, a Kernel with a dict of parameters)
             hit = key = None
-        if hit is not None:
-            plans, route = hit
+        # the element types of its tuples, as in the kept call (1, 1.0 and True are equal)
+        if hit is not None and all(tuple(map(type, args[i])) == t for i, t in hit[2]):
+            plans, route = hit[0], hit[1]
             if route is not None and (engine != "auto" or not engine_from_env()):
                 y = route(x, threads)
                 if y is not None:
                     return y
             return _finish(x, list(plans), dtype, engine, threads, nan_policy)
         y = _resize(x, *args)
-        if key is not None:  # (an error raised above is never kept)
+        inner = None if key is None else _inner_types(args)
+        if inner is not None:  # plain argument types (an error raised above is never kept)
             made = _PLANS_MEMO.get(_memo_key((x.shape, *args[:11])))
             if made is not None:
                 simple = dtype is None and (nan_policy == "propagate" or x.dtype.kind != "f")
                 route = known_route(x, made, engine) if simple and (
                     engine != "auto" or not engine_from_env()) else None
                 with _PLANS_LOCK:
-                    remember(_CALLS, key, (made, route), 128)
+                    remember(_CALLS, key, (made, route, inner), 128)
         return y
     return _resize(x, size, scale, axes, kernel, grid, align_corners, antialias, boundary,
                    fill_value, size_rounding, coordinate_scale, dtype, engine, threads,
@@ -396,30 +399,36 @@ def _resize(x: Any, size: Any, scale: Any, axes: Any, kernel: Any, grid: Any,
 _PLANS_MEMO: dict[Any, list[tuple[int, AxisPlan]]] = {}
 _PLANS_LOCK = threading.Lock()
 
-# Recent resize calls of numpy arrays that succeeded, by _call_key: their plans and the
-# route run_plans made for them (None: run_plans' full path).  Checks, keys and plan
-# look-ups were ~8 us of a ~15 us 64^2x3 -> 96^2 uint8 call.  The entries hold no array.
-_CALLS: dict[Any, tuple[list[tuple[int, AxisPlan]], Any]] = {}
+# Recent resize calls of numpy arrays that succeeded: their plans, the route run_plans
+# made for them (None: run_plans' full path) and the element types of their tuple
+# arguments, keyed by the array's shape, dtype and strides and the argument values and
+# types.  Checks, keys and plan look-ups were ~8 us of a ~15 us 64^2x3 -> 96^2 uint8
+# call.  The entries hold no array.
+_CALLS: dict[Any, tuple[list[tuple[int, AxisPlan]], Any, tuple[tuple[int, Any], ...]]] = {}
 
-
-def _call_key(x: NDArray[Any], args: tuple[Any, ...]) -> Any:
-    """The :data:`_CALLS` key of a resize call: the array's layout, the values and types.
-
-    Types keep ``1``, ``1.0`` and ``True`` apart (their checks differ), also inside a
-    tuple or list (:func:`~pixelgrid._memo.typed_keys`).  Only plain values are keyed
-    (:data:`_KEY_TYPES`): None for anything else (a numpy scalar, a subclass, nested
-    sequences), which takes the checked path.
-    """
-    typed = _typed_key(args)
-    if typed is None:
-        return None
-    return (x.shape, x.dtype, x.strides, typed)
-
-
-# Argument types a call is keyed on: equal values of one of these types are checked and
-# planned alike (Kernel and Affine: frozen dataclasses, equal fields)
+# Argument types a call is kept for: equal values of one of these types are checked and
+# planned alike (Kernel and Affine: frozen dataclasses, equal fields); tuples of them
 _KEY_TYPES: frozenset[type] = frozenset((int, float, bool, str, type(None), type, Kernel, Affine))
-_typed_key = typed_keys(_KEY_TYPES)
+
+
+def _inner_types(args: tuple[Any, ...]) -> tuple[tuple[int, Any], ...] | None:
+    """``(position, element types)`` of the tuple arguments; None unless every type is plain.
+
+    A call is kept only when its arguments are of :data:`_KEY_TYPES` or tuples of them
+    (not a numpy scalar, a subclass, a list, nested tuples): equal values and types are
+    then checked and planned alike.
+    """
+    inner = []
+    for i, v in enumerate(args):
+        t = type(v)
+        if t is tuple:
+            types = tuple(map(type, v))
+            if not _KEY_TYPES.issuperset(types):
+                return None
+            inner.append((i, types))
+        elif t not in _KEY_TYPES:
+            return None
+    return tuple(inner)
 
 
 def _memo_key(args: tuple[Any, ...]) -> Any:
