@@ -276,22 +276,43 @@ void bind_tables(nb::module_& m) {
       .def_prop_ro("mask", table_field(&SmallGroupTables::mask), kView)
       .def_prop_ro("weight", table_field(&SmallGroupTables::weight), kView)
       .def_prop_ro("bias", table_field(&SmallGroupTables::bias), kView);
+  nb::class_<VnniTables>(m, "VnniTables",
+                         "Tables of the AVX-512 VNNI 8-bit horizontal kernel (read-only).")
+      .def("__init__",
+           [](VnniTables* t, int parts, int window, int64_t quads, RoArray base, RoArray mask,
+              RoArray weight, RoArray bias) {
+             new (t) VnniTables{parts, window, quads, base, mask, weight, bias};
+           },
+           arg("parts"), arg("window"), arg("quads"), arg("base"), arg("mask"), arg("weight"),
+           arg("bias"))
+      .def_ro("parts", &VnniTables::parts)
+      .def_ro("window", &VnniTables::window)
+      .def_ro("quads", &VnniTables::quads)
+      .def_prop_ro("base", table_field(&VnniTables::base), kView)
+      .def_prop_ro("mask", table_field(&VnniTables::mask), kView)
+      .def_prop_ro("weight", table_field(&VnniTables::weight), kView)
+      .def_prop_ro("bias", table_field(&VnniTables::bias), kView);
+  // the AVX-512 VNNI kernel's switch (u8_avx512(False): the AVX2 kernels take its calls)
+  m.def("u8_avx512", &set_u8_avx512, arg("on"));
+  m.def("u8_avx512_supported", &u8_avx512_supported);
   nb::class_<GroupTables>(m, "GroupTables",
                           "Group tables of the 8-bit horizontal kernel (read-only).")
       .def("__init__",
            [](GroupTables* t, int64_t channels, int64_t pairs, RoArray base, RoArray mask,
-              RoArray weight, RoArray bias, std::optional<SmallGroupTables> small) {
-             new (t) GroupTables{channels, pairs, base, mask, weight, bias, small};
+              RoArray weight, RoArray bias, std::optional<SmallGroupTables> small,
+              std::optional<VnniTables> vnni) {
+             new (t) GroupTables{channels, pairs, base, mask, weight, bias, small, vnni};
            },
            arg("channels"), arg("pairs"), arg("base"), arg("mask"), arg("weight"),
-           arg("bias"), arg("small") = nb::none())
+           arg("bias"), arg("small") = nb::none(), arg("vnni") = nb::none())
       .def_ro("channels", &GroupTables::channels)
       .def_ro("pairs", &GroupTables::pairs)
       .def_prop_ro("base", table_field(&GroupTables::base), kView)
       .def_prop_ro("mask", table_field(&GroupTables::mask), kView)
       .def_prop_ro("weight", table_field(&GroupTables::weight), kView)
       .def_prop_ro("bias", table_field(&GroupTables::bias), kView)
-      .def_ro("small", &GroupTables::small);
+      .def_ro("small", &GroupTables::small)
+      .def_ro("vnni", &GroupTables::vnni);
   nb::class_<TwoPhaseTables>(m, "TwoPhaseTables",
                              "Two-phase tables of the float32 kernel (read-only).")
       .def("__init__",
@@ -473,6 +494,29 @@ PlanArgs unpack_plan(const AxisTables& t, int64_t accsz) {
       p.smask = sm;
       p.sw = ptr<int8_t>(s.weight);
       p.sbias = ptr<int16_t>(s.bias);
+    }
+    if (g.vnni && u8_avx512_usable()) {
+      const VnniTables& v = *g.vnni;
+      const int64_t nvb = (O * gC + 15) / 16, nq = v.quads, W = v.window;
+      check((v.parts == 2 || v.parts == 3) && (W == 64 || W == 128) && nq >= 1 &&
+                4 * nq >= K && nq <= 4096,
+            "bad VNNI tables");
+      check(nbytes(v.base) == nvb * 4 && nbytes(v.mask) == nvb * 64 &&
+                nbytes(v.weight) == nvb * nq * v.parts * 64 && nbytes(v.bias) == nvb * 64,
+            "VNNI arrays have the wrong size");
+      // loads past the row's end are masked off (u8_avx512.cpp): a base inside the row and
+      // mask bytes inside the window keep every read in the row
+      const int32_t* vb = ptr<int32_t>(v.base);
+      const int8_t* vm = ptr<int8_t>(v.mask);
+      for (int64_t i = 0; i < nvb; ++i) check(vb[i] >= 0 && vb[i] < L * gC, "VNNI base out of range");
+      for (int64_t i = 0; i < nvb * 64; ++i) check(vm[i] >= 0 && vm[i] < W, "VNNI mask out of range");
+      p.vparts = v.parts;
+      p.vwin = v.window;
+      p.vnq = nq;
+      p.vbase = vb;
+      p.vmask = vm;
+      p.vw = ptr<int8_t>(v.weight);
+      p.vbias = ptr<int32_t>(v.bias);
     }
   }
   if (t.perm) {

@@ -26,12 +26,21 @@ struct SmallGroupTables {
   RoArray base, mask, weight, bias;
 };
 
+// Tables of the AVX-512 VNNI 8-bit horizontal kernel (PlanArgs::vparts, vwin, vnq, vbase,
+// vmask, vw, vbias; u8_avx512_tables.cpp).
+struct VnniTables {
+  int parts, window;
+  int64_t quads;
+  RoArray base, mask, weight, bias;
+};
+
 // Group tables of the 8-bit horizontal kernel for interleaved channels
-// (PlanArgs::gC, gnp, gbase, gmask, gw, gbias).
+// (PlanArgs::gC, gnp, gbase, gmask, gw, gbias), with the AVX-512 ones where they apply.
 struct GroupTables {
   int64_t channels, pairs;
   RoArray base, mask, weight, bias;
   std::optional<SmallGroupTables> small;
+  std::optional<VnniTables> vnni;
 };
 
 // Two-phase tables of the float32 kernel (PlanArgs::fe0..fb1, foff, fw, fbias).
@@ -83,6 +92,16 @@ std::optional<RoArray> build_quads(const int32_t* weight, int64_t n_out, int64_t
 // horizontal kernel for `channels` interleaved channels, or nothing where they do not
 // pay.  `left`: the wide model's first pass (int16 output, see h8_small).
 std::optional<GroupTables> build_groups(const AxisTables& t, int64_t channels, bool left);
+
+// ---- u8_avx512_tables.cpp (uint8 data and output, AVX-512 F/BW/VL/DQ/VBMI/VNNI)
+// The VNNI tables for `channels` interleaved channels, or nothing (no such CPU, weights
+// of 2^23 and more, windows too wide, or where the AVX2 kernel is as fast).
+std::optional<VnniTables> build_vnni(const AxisTables& t, int64_t channels);
+// Whether the CPU has the instructions; whether the kernel is also switched on (then
+// unpack_plan hands its tables to the kernels); the switch (returns its old state).
+bool u8_avx512_supported();
+bool u8_avx512_usable();
+bool set_u8_avx512(bool on);
 
 // ---- f32_avx2_tables.cpp (float32, contiguous windows)
 // The permute tables (fixed or variable blocks, with two-phase tables for one channel

@@ -60,6 +60,19 @@ struct PlanArgs {
   const int8_t* smask;   // [ngs*32]
   const int8_t* sw;      // [ngs*32]
   const int16_t* sbias;  // [ngs*16]
+  // Optional with the group tables (uint8 in and out, AVX-512 VNNI + VBMI, weights below
+  // 2^23 in magnitude; u8_avx512.cpp): the output row in nvb = ceil(out_size*gC/16)
+  // blocks of 16 elements, one int32 lane each.  For tap quad q (taps 4q..4q+3, vnq of
+  // them) block b loads vwin (64 or 128) bytes at vbase[b] + 4*gC*q (bytes past the row
+  // masked off) and vpermb puts lane j's 4 bytes (vmask[64b+4j+k], tap 4q+k) together;
+  // vw holds per block, quad and part 64 int8: weight = p0 + p1*2^8 (+ p2*2^16), vparts
+  // 2 or 3 parts; vbias 16 int32 per block.
+  int vparts, vwin;
+  int64_t vnq;
+  const int32_t* vbase;  // [nvb]
+  const int8_t* vmask;   // [nvb*64]
+  const int8_t* vw;      // [nvb*vnq*vparts*64]
+  const int32_t* vbias;  // [nvb*16]
   // Optional (float32, AVX2): the output row (out_size*pC floats) in blocks of 8; block
   // b reads 16 floats at pbase[b] (-1: compute it without SIMD) and tap t of lane j
   // takes element prel[b*8+j] + t*pC of them, with weight pw[(b*K+t)*8+j].
@@ -84,6 +97,13 @@ struct PlanArgs {
   const float* fw;       // [2*K] or null
   const float* fbias;    // [2]
 };
+
+// The AVX-512 VNNI horizontal pass over R rows at fixed strides (u8_avx512.cpp), called
+// by the AVX2 build's 8-bit group kernel where unpack_plan gave p its tables (p.vbase).
+namespace u8avx512 {
+void h8_rows(const uint8_t* src, int64_t ss, uint8_t* dst, int64_t ds, int64_t R,
+             const PlanArgs& p);
+}  // namespace u8avx512
 
 // One pass along one axis of a C-contiguous (B, L, C) array -> (B, out, C).
 // rows: whole rows per horizontal sweep (the kernels with tables read them once per

@@ -361,6 +361,10 @@ void h8_small(const T* src, int64_t ss, To* dst, int64_t ds, int64_t R, const Pl
 template <class T, class To = T>
 void h8_groups(const T* src, int64_t ss, To* dst, int64_t ds, int64_t R, const PlanArgs& p) {
   if (p.sbase != nullptr) return h8_small<T, To>(src, ss, dst, ds, R, p);
+  // the AVX-512 VNNI kernel (u8_avx512.cpp) where unpack_plan gave its tables
+  if constexpr (std::is_same_v<T, uint8_t> && std::is_same_v<To, uint8_t>) {
+    if (p.vbase != nullptr) return u8avx512::h8_rows(src, ss, dst, ds, R, p);
+  }
   if (p.wsplit) {
     if (p.gnp == 1) return h8_groups_impl<T, true, 1, To>(src, ss, dst, ds, R, p);
     return h8_groups_impl<T, true, 0, To>(src, ss, dst, ds, R, p);

@@ -237,7 +237,10 @@ std::optional<GroupTables> build_groups(const AxisTables& t, int64_t c, bool lef
                      table_array(std::move(mask)),
                      table_array(std::move(gw)),
                      table_array(std::move(gbias)),
-                     build_small(t, c, left)};
+                     build_small(t, c, left),
+                     // the AVX-512 tables (u8_avx512_tables.cpp); not for the wide model's
+                     // int16 first pass
+                     left ? std::nullopt : build_vnni(t, c)};
 }
 
 }  // namespace pg
