@@ -451,9 +451,11 @@ PlanArgs unpack_plan(const AxisTables& t, int64_t accsz) {
   if (t.groups) {
     const GroupTables& g = *t.groups;
     const int64_t gC = g.channels, gnp = g.pairs;
-    check(gC >= 1 && gC <= 4 && gnp >= 1 && accsz == 4 && t.windowed, "bad group tables");
-    check(2 * gC * gnp >= K, "group tables cover too few taps");
-    const int64_t ng = O * gC / 8;
+    // pairs 0: the AVX-512 tables alone, with empty AVX2 ones (u8_avx2_tables.cpp)
+    check(gC >= 1 && gC <= 4 && gnp >= 0 && accsz == 4 && t.windowed, "bad group tables");
+    check(gnp == 0 ? g.vnni.has_value() && !g.small && t.quads.has_value() : 2 * gC * gnp >= K,
+          "group tables cover too few taps");
+    const int64_t ng = gnp == 0 ? 0 : O * gC / 8;
     check(nbytes(g.base) == ng * 8 && nbytes(g.mask) == ng * 32 &&
               nbytes(g.weight) == ng * gnp * 32 * (1 + p.wsplit) && nbytes(g.bias) == ng * 32,
           "group arrays have the wrong size");
@@ -518,6 +520,9 @@ PlanArgs unpack_plan(const AxisTables& t, int64_t accsz) {
       p.vw = ptr<int8_t>(v.weight);
       p.vbias = ptr<int32_t>(v.bias);
     }
+    // AVX-512 tables alone: the group kernel is reached (it takes the VNNI kernel, or the
+    // per-pixel kernels for other dtypes) only where they are used, else the per-pixel ones
+    if (gnp == 0) p.gbase = p.vbase;
   }
   if (t.perm) {
     const PermTables& pt = *t.perm;

@@ -66,7 +66,8 @@ struct PlanArgs {
   // them) block b loads vwin (64 or 128) bytes at vbase[b] + 4*gC*q (bytes past the row
   // masked off) and vpermb puts lane j's 4 bytes (vmask[64b+4j+k], tap 4q+k) together;
   // vw holds per block, quad and part 64 int8: weight = p0 + p1*2^8 (+ p2*2^16), vparts
-  // 2 or 3 parts; vbias 16 int32 per block.
+  // 2 or 3 parts; vbias 16 int32 per block.  gnp == 0: these tables alone (no AVX2 group
+  // tables; gbase is then vbase, or null where the VNNI kernel is not used).
   int vparts, vwin;
   int64_t vnq;
   const int32_t* vbase;  // [nvb]

@@ -365,6 +365,19 @@ void h8_groups(const T* src, int64_t ss, To* dst, int64_t ds, int64_t R, const P
   if constexpr (std::is_same_v<T, uint8_t> && std::is_same_v<To, uint8_t>) {
     if (p.vbase != nullptr) return u8avx512::h8_rows(src, ss, dst, ds, R, p);
   }
+  if (p.gnp == 0) {  // AVX-512 tables alone (another dtype here): the per-pixel kernels
+    for (int64_t r = 0; r < R; ++r) {
+      const T* s = src + r * ss;
+      To* d = dst + r * ds;
+      switch (p.gC) {
+        case 1: axis_small<T, int32_t, 1, true, To>(s, d, p, 0, p.out_size); break;
+        case 2: axis_small<T, int32_t, 2, true, To>(s, d, p, 0, p.out_size); break;
+        case 3: h8_avx2<T, 3, To>(s, d, p, 0, p.out_size); break;
+        default: h8_avx2<T, 4, To>(s, d, p, 0, p.out_size); break;
+      }
+    }
+    return;
+  }
   if (p.wsplit) {
     if (p.gnp == 1) return h8_groups_impl<T, true, 1, To>(src, ss, dst, ds, R, p);
     return h8_groups_impl<T, true, 0, To>(src, ss, dst, ds, R, p);

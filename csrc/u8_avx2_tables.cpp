@@ -203,7 +203,20 @@ std::optional<GroupTables> build_groups(const AxisTables& t, int64_t c, bool lef
   if (ng == 0) return std::nullopt;
   const int32_t* start = static_cast<const int32_t*>(t.start->data());
   const LaneWindows lw = lane_windows(start, n_in, c, ng, 4, 2 * c * (npair - 1), c);
-  if (2 * lw.nok < ng) return std::nullopt;
+  if (2 * lw.nok < ng) {
+    // The AVX2 group kernel does not pay (3 channels downsampled by more than 4): the
+    // AVX-512 tables alone where they apply (pairs 0, empty AVX2 tables).
+    std::optional<VnniTables> v = left ? std::nullopt : build_vnni(t, c);
+    if (!v) return std::nullopt;
+    return GroupTables{c,
+                       0,
+                       table_array(std::vector<int32_t>()),
+                       table_array(std::vector<int8_t>()),
+                       table_array(std::vector<int32_t>()),
+                       table_array(std::vector<int32_t>()),
+                       std::nullopt,
+                       std::move(v)};
+  }
   const int32_t* wt = static_cast<const int32_t*>(t.weight.data());
   const int32_t* bt = static_cast<const int32_t*>(t.bias.data());
   const int ws = t.split ? 1 : 0, nparts = 1 + ws;

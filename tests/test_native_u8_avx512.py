@@ -95,6 +95,11 @@ def test_tables_where_they_pay() -> None:
     v = _vnni(pil(1920, 640, P.LANCZOS), 3)
     assert v is not None and (v.parts, v.window) == (3, 64)
     assert _vnni(pil(1024, 2048, P.BILINEAR), 3) is not None
+    # 5x bicubic RGB: the AVX2 group tables do not pay, the VNNI ones alone (pairs 0)
+    p5 = pil(2500, 500, P.BICUBIC)
+    g = native._with_groups(p5, native._prepare(p5, "i32"), 3).groups
+    assert g is not None and g.pairs == 0 and g.vnni is not None and g.small is None
+    assert np.asarray(g.base).size == 0 and g.vnni.window == 128
     # 10x bicubic RGB: blocks span more than 128 bytes -> the AVX2 kernels
     assert _vnni(pil(2000, 200, P.BICUBIC), 3) is None
     # int16 weights: 2 parts from 5 taps on; 4 taps or fewer stay with AVX2
@@ -160,13 +165,17 @@ def test_extreme_pixels_and_weights() -> None:
             check(y, oracle(x, plans), x, plans)
 
 
-def test_int8_data_keeps_the_avx2_kernels() -> None:
-    # the tables are built per plan, the kernel runs only for uint8: int8 stays exact
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+def test_int8_data_keeps_the_avx2_kernels(channels: int) -> None:
+    # the tables are built per plan, the kernel runs only for uint8: int8 stays exact, also
+    # where the plan has the AVX-512 tables alone (5x, the per-pixel kernels then)
     rng = np.random.default_rng(11)
-    p = fixed_plan(rng, 200, 60, 17)
-    x = random_input(rng, (4, 200, 3), np.int8)
-    y = _both(lambda: native.apply_plans(x, [(1, p)], threads=1))
-    check(y, oracle(x, [(1, p)]), x, [(1, p)])
+    for n_in, n_out, taps in ((200, 60, 17), (500, 100, 21)):
+        p = fixed_plan(rng, n_in, n_out, taps)
+        x = random_input(rng, (4, n_in, channels), np.int8)
+        for plans in ([(1, p)], [(1, p), (0, fixed_plan(rng, 4, 3, 2))]):
+            y = _both(lambda: native.apply_plans(x, plans, threads=1))  # noqa: B023
+            check(y, oracle(x, plans), x, plans)
 
 
 @pytest.mark.parametrize("mode", ["L", "LA", "RGB", "RGBA"])
