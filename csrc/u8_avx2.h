@@ -236,6 +236,10 @@ void h8_groups_impl(const T* src, int64_t ss, To* dst, int64_t ds, int64_t R,
     const char* s = reinterpret_cast<const char*>(src);
     To* d = dst + 8 * g;
     for (int64_t r = 0; r < R; ++r, s += ss * sizeof(T), d += ds) {
+      // lines some groups ahead along each of the R rows (as u8_avx512.cpp: the hardware
+      // prefetchers do not follow R rows read a group at a time)
+      _mm_prefetch(s + o0 + 384, _MM_HINT_T0);
+      _mm_prefetch(s + o0 + 448, _MM_HINT_T0);
       __m256i a0 = _mm256_setzero_si256(), a1 = a0, l0 = a0, l1 = a0;
       for (int64_t j = 0; j < np; ++j) {
         const int64_t off = 2 * C * j;
