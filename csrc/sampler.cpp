@@ -31,6 +31,8 @@ RangeFn pick(int dt, int out, bool fma32, const Args& a);
 }  // namespace fast
 namespace fast512 {  // sampler_avx512.cpp: warp_affine 8 points at a time, or null
 RangeFn pick(int dt, int out, bool fma32, const Args& a);
+bool u8_float32(bool on);
+double u8_margin(double b);
 }  // namespace fast512
 namespace avx2 {
 RangeFn pick(int dt, int out, bool fma32, const Args& a);
@@ -324,6 +326,30 @@ void bind(nb::module_& m, ParFor par) {
       },
       nb::arg("on"));
   m.def("sampler_avx512_supported", []() { return use_avx512(); });
+  // the AVX-512 uint8 linear kernel's float32 sums (with their exact fallback): on/off and
+  // the margin around halves below which a point takes the exact code (tests only)
+  m.def(
+      "sampler_u8_float32",
+      [](bool on) {
+#ifdef PG_HAVE_AVX2
+        return fast512::u8_float32(on);
+#else
+        (void)on;
+        return false;
+#endif
+      },
+      nb::arg("on"));
+  m.def(
+      "sampler_u8_margin",
+      [](double b) {
+        check(b >= 0 && b <= 0.5, "sampler_u8_margin: 0 <= b <= 0.5");
+#ifdef PG_HAVE_AVX2
+        return fast512::u8_margin(b);
+#else
+        return b;
+#endif
+      },
+      nb::arg("b"));
   m.def(
       "sampler_fast",
       [](bool on) {

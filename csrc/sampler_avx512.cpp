@@ -23,6 +23,15 @@
 // one permute and a masked store; and the blocks of a row are software-pipelined (see
 // prepare()), which alone took the uint8 warp from 3.3 to 2.2 ms.
 //
+// Two more things (measured on the same warp, one thread, min of 25-40 calls on a busy
+// 2-core machine, ms pixelgrid / cv2.warpAffine in the same loop):
+// - uint8 linear (LinU8 below) sums in float32, 16 points at a time, and stores them
+//   where a bound proves the rounding equal to the float64 model's, else runs the exact
+//   code (2.3 -> 1.8-1.9 ms; cv2 1.8-1.9);
+// - runs of output points wholly outside a constant axis with fill 0 are cleared
+//   (outside_cols) instead of sampled (every dtype and kernel; an all-outside 1024^2 x 3
+//   uint8 warp took 0.79 ms, cv2 0.04 ms).
+//
 // Blocks: a lane is *interior* when all its taps are inside on both axes (no boundary
 // rule applies, every tap is read) and *outside* when, at a constant boundary, all its
 // taps are outside a constant axis (the fill: acc = 0 + fill_w * fill, fill_w the sum of
@@ -36,6 +45,7 @@
 #include <immintrin.h>
 
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 namespace pg {
@@ -124,7 +134,7 @@ struct Ctx {
   bool const0, const1;             // constant boundary per axis (the fill lanes)
   bool fill_path;                  // lanes wholly outside a constant axis take the fill
   bool mask_zero;  // "support" window with float data: a weight-0 tap is not read
-  __m512d next0, next1;  // the move of a position to the next output row (b4, b1)
+  __m512d next0, next1;  // the move of a position to the same point of the next tile
   __m512d pmax0, pmax1;  // the largest first-tap row and column a prefetch names
 };
 
@@ -246,6 +256,52 @@ PG_INLINE inline void store8(void* dst, int64_t m, __mmask8 lm, const __m512d* a
   }
 }
 
+// Columns [o0, o1) of output row r outside which every point is wholly outside a
+// constant axis (Kernel8's `out` lanes: all T taps outside), or [0, W) where that cannot
+// be told safely.  With r = T / 2, a point of computed position P on a constant axis of
+// n pixels has every tap outside when P < -r or P > n - 1 + r, under either window rule
+// (floor: first tap floor(P) - (r - 1); support: ceil(P - r)) and after the clamp of
+// far positions to [-(r + 2), n - 1 + r + 2].  P = (b0 j + b1 i) + b2 is within 2^-11
+// of the exact position p while |b0| W, |b1 i| and |b2| stay below 2^40, so p < -r - 1/2
+// or p > n - 1 + r + 1/2 is enough; the columns' interval ends are widened by one or
+// two, which also covers their own rounding.
+inline void outside_cols(const Args& a, int radius, bool const0, bool const1, int64_t r,
+                         int64_t& o0, int64_t& o1) {
+  const int64_t W = a.W;
+  o0 = 0;
+  o1 = W;
+  double lo = -1.0, hi = double(W) + 1.0;  // the columns (as reals) that may be inside
+  const double big = 1099511627776.0;      // 2^40
+  for (int ax = 0; ax < 2; ++ax) {
+    if (!(ax == 0 ? const0 : const1)) continue;
+    const double s = ax == 0 ? a.aff[3] : a.aff[0];
+    const double u = (ax == 0 ? a.aff[4] : a.aff[1]) * double(r);
+    const double v = ax == 0 ? a.aff[5] : a.aff[2];
+    // each term bounded (not only their sum, which may cancel)
+    if (!(std::fabs(u) < big && std::fabs(v) < big && std::fabs(s) * double(W + 1) < big))
+      return;
+    const double t = u + v, n = double(a.ax[ax].n);
+    const double L = -double(radius) - 0.5, H = n - 1.0 + double(radius) + 0.5;
+    if (s == 0) {
+      if (t < L || t > H) {  // the whole row
+        o1 = 0;
+        return;
+      }
+      continue;
+    }
+    double x0 = (L - t) / s, x1 = (H - t) / s;
+    if (s < 0) std::swap(x0, x1);
+    lo = std::max(lo, x0);
+    hi = std::min(hi, x1);
+  }
+  if (!(lo <= hi)) {
+    o1 = 0;
+    return;
+  }
+  o0 = std::min<int64_t>(W, std::max<int64_t>(0, static_cast<int64_t>(std::floor(lo)) - 1));
+  o1 = std::min<int64_t>(W, std::max<int64_t>(o0, static_cast<int64_t>(std::ceil(hi)) + 2));
+}
+
 template <class Tin, int OUT, int KIND, int C>
 struct Kernel8 {
   static constexpr int T = taps_of<KIND>();
@@ -305,11 +361,13 @@ struct Kernel8 {
     }
     b.in = in;
     b.out = out;
-    // float32/float64: prefetch the source rows the same points of the next output row
-    // will read (a hint: addresses only, no value): a rotated warp walks the source
-    // across its rows, and the lines a tile's last rows read first otherwise come one
-    // load at a time (measured: float32 bench warp 7.4 -> 5.8 ms in the harness's
-    // whole-image runs; no gain for uint8, whose source is 4x smaller)
+    // float32/float64: prefetch the source row the same point of the next tile will read
+    // (k.next0/next1; a hint: addresses only, no value).  A rotated warp walks the source
+    // across its rows, so the lines a tile reads first otherwise come one load at a time;
+    // one tile ahead (64 blocks) leaves them time to arrive (measured on the float32
+    // bench warp, 1024^2 x 3, one thread: no prefetch 6.2-8.4 ms, the next output row's
+    // point 4.7-6.9 ms, the next tile's 4.7-5.3 ms; no gain for uint8, whose source is 4x
+    // smaller)
     if constexpr (sizeof(Tin) >= 4) {
       const __m512d pr = _mm512_min_pd(k.pmax0, _mm512_max_pd(zero, _mm512_roundscale_pd(
           _mm512_add_pd(c0x, k.next0), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC)));
@@ -446,9 +504,8 @@ struct Kernel8 {
                    : _mm512_shuffle_f32x4(s[e - 4], s[e - 4], _MM_SHUFFLE(2, 0, 3, 1));
   }
 
-  static void run(const Args& a, int64_t m0, int64_t m1) {
-    const Tin* src = static_cast<const Tin*>(a.src);
-    Ctx k;
+  // the per-call constants of Ctx
+  static void init(const Args& a, Ctx& k) {
     k.s0 = a.ax[0].stride;
     k.hi0 = _mm512_set1_pd(double(a.ax[0].n - T));
     k.hi1 = _mm512_set1_pd(double(a.ax[1].n - T));
@@ -473,10 +530,15 @@ struct Kernel8 {
     k.top0 = _mm512_set1_pd(double(a.ax[0].n - 1));
     k.top1 = _mm512_set1_pd(double(a.ax[1].n - 1));
     k.mask_zero = a.window == 0 && std::is_floating_point<Tin>::value;
-    k.next0 = _mm512_set1_pd(a.aff[4]);
-    k.next1 = _mm512_set1_pd(a.aff[1]);
+    k.next0 = k.next1 = _mm512_setzero_pd();  // set per tile (run)
     k.pmax0 = _mm512_set1_pd(double(a.ax[0].n - 1));
     k.pmax1 = _mm512_set1_pd(double(a.ax[1].n - 1));
+  }
+
+  static void run(const Args& a, int64_t m0, int64_t m1) {
+    const Tin* src = static_cast<const Tin*>(a.src);
+    Ctx k;
+    init(a, k);
     double sacc[C];
     const int64_t W = a.W;
     auto one = [&](int64_t r, int64_t c) {
@@ -493,14 +555,45 @@ struct Kernel8 {
                   b4 = _mm512_set1_pd(a.aff[4]), b5 = _mm512_set1_pd(a.aff[5]);
     const __m512d lanes = _mm512_set_pd(7.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0, 0.0);
     const int64_t r0 = m0 / W, r1 = m1 / W;
+    // points wholly outside a constant axis store 0 when the fill is 0 (finish(): acc = 0,
+    // no fill added): whole runs of them are cleared (outside_cols)
+    const bool zero_out = k.fill_path && a.fill == 0;
+    constexpr size_t esize = OUT == OUT_F64 ? 8 : OUT == OUT_F32 ? 4 : sizeof(Tin);
+    char* dst = static_cast<char*>(a.dst);
+    int64_t o0s[kTileRows], o1s[kTileRows];
     for (int64_t rb = r0; rb < r1; rb += kTileRows) {
       const int64_t re = std::min(rb + kTileRows, r1);
+      for (int64_t r = rb; r < re; ++r) {
+        o0s[r - rb] = 0;
+        o1s[r - rb] = W;
+        if (zero_out) outside_cols(a, T / 2, k.const0, k.const1, r, o0s[r - rb], o1s[r - rb]);
+      }
       for (int64_t cb = 0; cb < W; cb += kTileCols) {
         const int64_t ce = std::min(cb + kTileCols, W);
-        const int64_t cv = cb + (ce - cb) / 8 * 8;  // the whole blocks of a tile row end here
+        {  // the move to the same point of the next tile (to the right, else the first of
+           // the next band): prepare() prefetches the source lines it will read there
+          const bool last_col = cb + kTileCols >= W;
+          const double dcol = last_col ? double(-cb) : double(kTileCols);
+          const double drow = last_col ? double(kTileRows) : 0.0;
+          k.next0 = _mm512_set1_pd(a.aff[3] * dcol + a.aff[4] * drow);
+          k.next1 = _mm512_set1_pd(a.aff[0] * dcol + a.aff[1] * drow);
+        }
+        // per row: blocks over [cs, cv), single points over [cv, he), zeros outside [cs, he)
+        int64_t cs[kTileRows], cvr[kTileRows], he[kTileRows];
+        for (int64_t r = rb; r < re; ++r) {
+          const int64_t lo_c = std::min(std::max(cb, o0s[r - rb]), ce);
+          const int64_t hi_c = std::max(std::min(ce, o1s[r - rb]), lo_c);
+          if (lo_c > cb) std::memset(dst + (r * W + cb) * C * esize, 0, size_t((lo_c - cb) * C) * esize);
+          if (hi_c < ce) std::memset(dst + (r * W + hi_c) * C * esize, 0, size_t((ce - hi_c) * C) * esize);
+          cs[r - rb] = lo_c;
+          cvr[r - rb] = lo_c + (hi_c - lo_c) / 8 * 8;
+          he[r - rb] = hi_c;
+        }
         // the tile's blocks row by row, prepare(next) before finish(this): two blocks in
         // flight, also across the tile's rows
-        int64_t r = rb, c = cb;
+        int64_t r = rb;
+        while (r < re && cs[r - rb] == cvr[r - rb]) ++r;
+        int64_t c = r < re ? cs[r - rb] : 0;
         auto prep = [&](Block& blk) {
           const __m512d i = _mm512_set1_pd(double(r));
           const __m512d j = _mm512_add_pd(_mm512_set1_pd(double(c)), lanes);
@@ -511,12 +604,13 @@ struct Kernel8 {
               _mm512_add_pd(_mm512_mul_pd(b3, j), _mm512_mul_pd(b4, i)), b5);
           prepare(a, k, r * W + c, sy, sx, blk);
           c += 8;
-          if (c == cv) {
-            c = cb;
-            ++r;
+          if (c == cvr[r - rb]) {
+            do ++r;
+            while (r < re && cs[r - rb] == cvr[r - rb]);
+            if (r < re) c = cs[r - rb];
           }
         };
-        if (cv > cb) {
+        if (r < re) {
           Block ba, bb;
           prep(ba);
           for (;;) {
@@ -531,14 +625,266 @@ struct Kernel8 {
           }
         }
         for (int64_t rr = rb; rr < re; ++rr)
-          for (int64_t cc = cv; cc < ce; ++cc) one(rr, cc);
+          for (int64_t cc = cvr[rr - rb]; cc < he[rr - rb]; ++cc) one(rr, cc);
       }
     }
   }
 };
 
+// ---- uint8, linear on both axes: float32 sums, exact where they could round otherwise ----
+//
+// The stored value is round_half_even(clip(E)), E the float64 sum of the model (Kernel8).
+// This kernel takes 16 points at a time and computes an approximation F of E in float32
+// (16 lanes, so half the vector operations of Kernel8's float64 sums), then stores
+// round(F) wherever that is provably round(E) and runs the exact Kernel8 code elsewhere.
+//
+// The bound (u = 2^-24, the float32 unit roundoff; interior points only, so lo is the
+// model's first tap and f = x - lo is exact, by Sterbenz for lo >= 1 and trivially for
+// lo = 0).  Per axis the model's weights w = (1 - |lo - x|, 1 - |lo + 1 - x|), divided by
+// their float64 sum when it is not 1, are within 4 * 2^-53 of (1 - f, f); here w64 =
+// (fl64(1 - f), f), within 2^-53 of (1 - f, f), and w32 = fl32(w64) = w64 (1 + e), |e| <= u.
+// The tap weight W = fl32(w32_row * w32_col) is w64_row w64_col (1 + e)^3, each term
+// fl32(W v) or fma(W, v, acc) adds one more rounding and each partial sum of the 4 terms
+// (all >= 0: weights and v are) at most 3 more, so F = sum w64_row w64_col v (1 + t) with
+// |t| <= (1 + u)^7 - 1 < 7.01 u.  With sum w64 <= 1 + 2^-52 per axis and v <= 255,
+// |F - sum w64 w64 v| <= 255 * 7.01 u (1 + 2^-50) < 1.066e-4, the w64/model weight gap
+// moves the exact sum by at most 255 * 4 * 3 * 4 * 2^-53 < 1.4e-12, and E is within
+// 6 roundings of 2^-53 * 256 of it (< 1e-12).  So |F - E| < 1.07e-4 < 2^-13.  Underflow
+// (a float32 product below 2^-126, flushed or not) adds at most 4 * 255 * 2^-126.
+// Where F lies farther than B = 2^-12 from every k + 1/2, E lies in the same open
+// interval (k - 1/2, k + 1/2) as F, so clip(round(E)) = clip(k) = clip(round(F)) (clip is
+// monotone and 0, 255 are whole).  A point whose F is within B of a half (any channel),
+// or whose taps are not all inside, goes to the exact Kernel8 code (its block of 8).
+//
+// Which points are interior is decided on the unclamped positions; this is the same set
+// as Kernel8's (an interior point's position is inside the axis, where the clamp is the
+// identity; a point the clamp moves is not interior either way).
+bool g_u8_float32 = true;
+float g_u8_margin = 1.0f / 4096;  // B; a test switch may widen it (never below the bound)
+
+template <int C>
+struct LinU8 {
+  using K8 = Kernel8<uint8_t, OUT_SAME, KLINEAR, C>;
+  using Block = typename K8::Block;
+
+  // byte-permute indices: dword l of element e (e < 2C) takes byte 8 l + e of the 16
+  // qwords (g_lo, g_hi): tap e / C, channel e % C of point l
+  struct alignas(64) Spread {
+    uint8_t v[8][64];
+    constexpr Spread() : v() {
+      for (int e = 0; e < 8; ++e)
+        for (int l = 0; l < 16; ++l) v[e][4 * l] = static_cast<uint8_t>(8 * l + e);
+    }
+  };
+  // byte o = p * C + ch of the stored pixels takes byte ch * 16 + p of the channel vectors
+  struct alignas(64) Weave {
+    uint8_t v[64];
+    constexpr Weave() : v() {
+      for (int o = 0; o < 16 * C; ++o) v[o] = static_cast<uint8_t>((o % C) * 16 + o / C);
+    }
+  };
+
+  // the 8 bytes at b + off[l] in qword l (plain loads: faster than a gather here)
+  static PG_INLINE inline __m512i qwords8(const char* b, const int32_t* off) {
+    __m128d x[4];
+    for (int h = 0; h < 4; ++h)
+      x[h] = _mm_loadh_pd(_mm_castsi128_pd(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(b + off[2 * h]))),
+                          reinterpret_cast<const double*>(b + off[2 * h + 1]));
+    const __m256d y0 = _mm256_insertf128_pd(_mm256_castpd128_pd256(x[0]), x[1], 1);
+    const __m256d y1 = _mm256_insertf128_pd(_mm256_castpd128_pd256(x[2]), x[3], 1);
+    return _mm512_castpd_si512(_mm512_insertf64x4(_mm512_castpd256_pd512(y0), y1, 1));
+  }
+
+  static PG_INLINE inline __m512 join(__m512d lo, __m512d hi) {
+    return _mm512_insertf32x8(_mm512_castps256_ps512(_mm512_cvtpd_ps(lo)), _mm512_cvtpd_ps(hi), 1);
+  }
+
+  static void run(const Args& a, int64_t m0, int64_t m1) {
+    const uint8_t* src = static_cast<const uint8_t*>(a.src);
+    Ctx k;
+    K8::init(a, k);
+    double sacc[C];
+    const int64_t W = a.W;
+    auto one = [&](int64_t r, int64_t c) {
+      double x[2];
+      affine_xy(a, r, c, x);
+      point2d<uint8_t, OUT_SAME, KLINEAR>(a, src, C, sacc, r * W + c, x);
+    };
+    if (m0 % W != 0 || m1 % W != 0) {
+      for (int64_t m = m0; m < m1; ++m) one(m / W, m % W);
+      return;
+    }
+    const __m512d b0 = _mm512_set1_pd(a.aff[0]), b2 = _mm512_set1_pd(a.aff[2]),
+                  b3 = _mm512_set1_pd(a.aff[3]), b5 = _mm512_set1_pd(a.aff[5]);
+    const __m512d b1 = _mm512_set1_pd(a.aff[1]), b4 = _mm512_set1_pd(a.aff[4]);
+    const __m512d lanes = _mm512_set_pd(7.0, 6.0, 5.0, 4.0, 3.0, 2.0, 1.0, 0.0);
+    const __m512d zero = _mm512_setzero_pd(), one1 = _mm512_set1_pd(1.0);
+    const __m512d sC = _mm512_set1_pd(double(C)), sS0 = _mm512_set1_pd(double(k.s0));
+    const bool floor_win = a.window != 0;
+    // points wholly outside a constant axis store 0 when the fill is 0 (Kernel8's `out`
+    // lanes: acc = 0, no fill added): whole runs of them are cleared (outside_cols)
+    const bool zero_out = k.fill_path && a.fill == 0;
+    const __m512 half_b = _mm512_set1_ps(0.5f - g_u8_margin);
+    static constexpr Spread sp{};
+    static constexpr Weave wv{};
+    const __mmask64 smask = 0x1111111111111111ull;
+    const __mmask64 bytes = C == 4 ? ~__mmask64(0) : (__mmask64(1) << (16 * C)) - 1;
+    const char* base = reinterpret_cast<const char*>(src);
+    const int64_t row_bytes = k.s0;  // uint8: elements are bytes
+    uint8_t* dst = static_cast<uint8_t*>(a.dst);
+    // the exact Kernel8 code for the 8 points from column c of row r
+    auto exact8 = [&](int64_t r, int64_t c, __m512d sy, __m512d sx) {
+      Block blk;
+      K8::prepare(a, k, r * W + c, sy, sx, blk);
+      K8::finish(a, k, src, blk, sacc);
+    };
+    auto exact_run = [&](int64_t r, int64_t c, int64_t ce, __m512d ri0, __m512d ri1) {
+      for (; c + 8 <= ce; c += 8) {
+        const __m512d j = _mm512_add_pd(_mm512_set1_pd(double(c)), lanes);
+        exact8(r, c, _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(b3, j), ri1), b5),
+               _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(b0, j), ri0), b2));
+      }
+      for (; c < ce; ++c) one(r, c);
+    };
+    const int64_t r0 = m0 / W, r1 = m1 / W;
+    int64_t o0s[kTileRows], o1s[kTileRows];
+    for (int64_t rb = r0; rb < r1; rb += kTileRows) {
+      const int64_t re = std::min(rb + kTileRows, r1);
+      for (int64_t r = rb; r < re; ++r) {
+        o0s[r - rb] = 0;
+        o1s[r - rb] = W;
+        if (zero_out) outside_cols(a, 1, k.const0, k.const1, r, o0s[r - rb], o1s[r - rb]);
+      }
+      for (int64_t cb = 0; cb < W; cb += kTileCols) {
+        const int64_t ce = std::min(cb + kTileCols, W);
+        // tie-heavy data (e.g. an exact 2x zoom of an image: sums on halves) sends most
+        // units to the exact code after their float32 sums: such a tile runs exact
+        int64_t units = 0, ambs = 0;
+        for (int64_t r = rb; r < re; ++r) {
+          const __m512d i = _mm512_set1_pd(double(r));
+          const __m512d ri0 = _mm512_mul_pd(b1, i), ri1 = _mm512_mul_pd(b4, i);
+          const int64_t lo_c = std::min(std::max(cb, o0s[r - rb]), ce);
+          const int64_t hi_c = std::max(std::min(ce, o1s[r - rb]), lo_c);
+          if (lo_c > cb) std::memset(dst + (r * W + cb) * C, 0, size_t((lo_c - cb) * C));
+          if (hi_c < ce) std::memset(dst + (r * W + hi_c) * C, 0, size_t((ce - hi_c) * C));
+          int64_t c = lo_c;
+          if (units >= 8 && ambs * 4 > units) {
+            exact_run(r, c, hi_c, ri0, ri1);
+            continue;
+          }
+          for (; c + 16 <= hi_c; c += 16) {
+            __m512d sx[2], sy[2], lo0[2], lo1[2], first[2];
+            __mmask8 in[2];
+            for (int h = 0; h < 2; ++h) {
+              const __m512d j = _mm512_add_pd(_mm512_set1_pd(double(c + 8 * h)), lanes);
+              // (b0 j + b1 i) + b2: affine_xy's expression
+              sx[h] = _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(b0, j), ri0), b2);
+              sy[h] = _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(b3, j), ri1), b5);
+              if (floor_win) {
+                lo0[h] = _mm512_roundscale_pd(sy[h], _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+                lo1[h] = _mm512_roundscale_pd(sx[h], _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC);
+              } else {  // ceil(x - 1), as axis8 (radius 1)
+                lo0[h] = _mm512_roundscale_pd(_mm512_sub_pd(sy[h], one1),
+                                              _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC);
+                lo1[h] = _mm512_roundscale_pd(_mm512_sub_pd(sx[h], one1),
+                                              _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC);
+              }
+              first[h] = _mm512_add_pd(_mm512_mul_pd(lo0[h], sS0), _mm512_mul_pd(lo1[h], sC));
+              in[h] = _mm512_cmp_pd_mask(lo0[h], zero, _CMP_GE_OQ) &
+                      _mm512_cmp_pd_mask(lo0[h], k.hi0, _CMP_LE_OQ) &
+                      _mm512_cmp_pd_mask(lo1[h], zero, _CMP_GE_OQ) &
+                      _mm512_cmp_pd_mask(lo1[h], k.hi1, _CMP_LE_OQ) &
+                      _mm512_cmp_pd_mask(first[h], k.lim, _CMP_LE_OQ);
+            }
+            if ((in[0] & in[1]) != 0xFF) {  // taps across the border (or outside): exact
+              exact8(r, c, sy[0], sx[0]);
+              exact8(r, c + 8, sy[1], sx[1]);
+              continue;
+            }
+            const __mmask16 amb = sums16(base, row_bytes, sy, sx, lo0, lo1, first, half_b, sp,
+                                         wv, smask, bytes, dst + (r * W + c) * C);
+            ++units;
+            if (amb != 0) {
+              ++ambs;
+              if (amb & 0xFF) exact8(r, c, sy[0], sx[0]);
+              if (amb >> 8) exact8(r, c + 8, sy[1], sx[1]);
+            }
+          }
+          exact_run(r, c, hi_c, ri0, ri1);
+        }
+      }
+    }
+  }
+
+  // The float32 sums of 16 interior points (two blocks of 8: positions sy, sx, first taps
+  // lo0, lo1, element offsets first), stored rounded at d; returns the points whose sum
+  // lies within B of a half in some channel (their stored value may be wrong).
+  static PG_INLINE inline __mmask16 sums16(const char* base, int64_t row_bytes, const __m512d* sy,
+                                           const __m512d* sx, const __m512d* lo0,
+                                           const __m512d* lo1, const __m512d* first,
+                                           __m512 half_b, const Spread& sp, const Weave& wv,
+                                           __mmask64 smask, __mmask64 bytes, uint8_t* d) {
+    const __m512d one1 = _mm512_set1_pd(1.0);
+    // weights: (1 - f, f) per axis in float64 (f = x - lo, exact), then float32
+    const __m512d f0a = _mm512_sub_pd(sy[0], lo0[0]), f0b = _mm512_sub_pd(sy[1], lo0[1]);
+    const __m512d f1a = _mm512_sub_pd(sx[0], lo1[0]), f1b = _mm512_sub_pd(sx[1], lo1[1]);
+    const __m512 wr0 = join(_mm512_sub_pd(one1, f0a), _mm512_sub_pd(one1, f0b));
+    const __m512 wr1 = join(f0a, f0b);
+    const __m512 wc0 = join(_mm512_sub_pd(one1, f1a), _mm512_sub_pd(one1, f1b));
+    const __m512 wc1 = join(f1a, f1b);
+    const __m512 wt[4] = {_mm512_mul_ps(wr0, wc0), _mm512_mul_ps(wr0, wc1),
+                          _mm512_mul_ps(wr1, wc0), _mm512_mul_ps(wr1, wc1)};
+    alignas(64) int32_t offs[16];
+    _mm256_store_si256(reinterpret_cast<__m256i*>(offs), _mm512_cvtpd_epi32(first[0]));
+    _mm256_store_si256(reinterpret_cast<__m256i*>(offs + 8), _mm512_cvtpd_epi32(first[1]));
+    // read back from memory (the compiler would otherwise move the 16 offsets to general
+    // registers one extract at a time, three times the operations of 16 loads)
+    asm("" : "+m"(offs));
+    __m512 acc[C];
+#pragma GCC unroll 2
+    for (int c0 = 0; c0 < 2; ++c0) {
+      const char* row = base + c0 * row_bytes;
+      const __m512i ga = qwords8(row, offs), gb = qwords8(row, offs + 8);
+#pragma GCC unroll 8
+      for (int e = 0; e < 2 * C; ++e) {
+        const __m512i ix = _mm512_load_si512(sp.v[e]);
+        const __m512 v = _mm512_cvtepi32_ps(_mm512_maskz_permutex2var_epi8(smask, ga, ix, gb));
+        const __m512 w = wt[c0 * 2 + e / C];
+        if (c0 == 0 && e < C)
+          acc[e] = _mm512_mul_ps(w, v);
+        else
+          acc[e % C] = _mm512_fmadd_ps(w, v, acc[e % C]);
+      }
+    }
+    __mmask16 amb = 0;
+    __m128i q[4];
+    for (int ch = 0; ch < C; ++ch) {
+      const __m512 n = _mm512_roundscale_ps(acc[ch], _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+      amb |= _mm512_cmp_ps_mask(_mm512_abs_ps(_mm512_sub_ps(acc[ch], n)), half_b, _CMP_GE_OQ);
+      // 0 <= n <= 256 (the terms are >= 0, F < 255.01): unsigned saturation is the clip
+      q[ch] = _mm512_cvtusepi32_epi8(_mm512_cvttps_epi32(n));
+    }
+    for (int ch = C; ch < 4; ++ch) q[ch] = q[0];
+    const __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_set_m128i(q[1], q[0])),
+                                         _mm256_set_m128i(q[3], q[2]), 1);
+    _mm512_mask_storeu_epi8(d, bytes, _mm512_permutexvar_epi8(_mm512_load_si512(wv.v), z));
+    return amb;
+  }
+};
+
 template <class Tin, int OUT, int KIND>
 RangeFn pick_c(int64_t C) {
+  if constexpr (std::is_same<Tin, uint8_t>::value && KIND == KLINEAR) {
+    if (g_u8_float32) {
+      switch (C) {
+        case 1: return LinU8<1>::run;
+        case 2: return LinU8<2>::run;
+        case 3: return LinU8<3>::run;
+        case 4: return LinU8<4>::run;
+        default: return nullptr;
+      }
+    }
+  }
   switch (C) {
     case 1: return Kernel8<Tin, OUT, KIND, 1>::run;
     case 2: return Kernel8<Tin, OUT, KIND, 2>::run;
@@ -583,6 +929,21 @@ RangeFn pick(int dt, int out, bool fma32, const Args& a) {
     case F64: return out == OUT_F64 ? pick_kind<double, OUT_F64>(kind, C) : nullptr;
     default: return nullptr;
   }
+}
+
+// Test switches of the uint8 linear float32 kernel (LinU8): on/off, and its margin B
+// (exact for B >= 2^-13; tests widen it to send more points to the exact code, or set
+// it to 0 to show that the fallback is needed).  Each returns the previous setting.
+bool u8_float32(bool on) {
+  const bool was = g_u8_float32;
+  g_u8_float32 = on;
+  return was;
+}
+
+double u8_margin(double b) {
+  const double was = g_u8_margin;
+  g_u8_margin = static_cast<float>(b);
+  return was;
 }
 
 }  // namespace fast512

@@ -14,6 +14,8 @@ source rows with padding (a strided view), a source sampled up to its last byte 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -128,3 +130,134 @@ def test_threads_and_large_warp(monkeypatch: pytest.MonkeyPatch) -> None:
         with _without_avx512():
             _same(warp_affine(x, m), one)
         _same(warp_affine(x, m, engine="reference"), one)
+
+
+# ---- uint8 linear: float32 sums with an exact fallback (LinU8 in sampler_avx512.cpp) ----
+
+@contextmanager
+def _u8_float32(on: bool = True, margin: float | None = None) -> Iterator[None]:
+    """The uint8 linear kernel's float32 sums on/off, and its margin around halves."""
+    was = _EXT.sampler_u8_float32(on)
+    old = None if margin is None else _EXT.sampler_u8_margin(margin)
+    try:
+        yield
+    finally:
+        _EXT.sampler_u8_float32(was)
+        if old is not None:
+            _EXT.sampler_u8_margin(old)
+
+
+def _u8_all(fn: Any) -> None:
+    """fn(engine) equal on the oracle, the float32-sum kernel (default margin and a wide
+    one that sends most points to the exact code), its exact float64 code, and the AVX2
+    kernels."""
+    ref = fn("reference")
+    _same(fn("native"), ref)
+    with _u8_float32(True, 0.3):
+        _same(fn("native"), ref)
+    with _u8_float32(False):
+        _same(fn("native"), ref)
+    with _without_avx512():
+        _same(fn("native"), ref)
+
+
+@pytest.mark.parametrize("channels", [1, 2, 3, 4])
+def test_u8_float32_sums_random_warps(channels: int) -> None:
+    # many interior 16-point units (rotations, zooms, shears), plus their borders, both
+    # window rules (the "floor" window of the compat layers runs through sample_points)
+    rng = np.random.default_rng(40)
+    x = _data(rng, (97, 131, channels), "uint8")
+    for angle, scale in ((30, 1.1), (-7, 0.93), (63, 2.7), (180, 1.0), (1e-3, 0.5)):
+        m = rotation(angle, image_center(x.shape), scale) @ np.array(
+            [[1.0, 0.13, -1.7], [0.05, 1.0, 2.2], [0.0, 0.0, 1.0]])
+        for boundary, fill in (("constant", 0.0), ("constant", 9.0), ("clamp", 0.0),
+                               ("renormalize", 0.0)):
+            _u8_all(lambda e: warp_affine(x, m, (89, 147), boundary=boundary,  # noqa: B023
+                                          fill_value=fill, engine=e))  # noqa: B023
+
+
+@pytest.mark.parametrize("zoom", [2.0, 4.0, 0.5])
+def test_u8_float32_sums_on_ties(zoom: float) -> None:
+    # exact zooms put points on halves and quarters of pixels: many sums are exact ties
+    # (k + 1/2), which the float32 sums cannot round: they take the exact code (and a
+    # tile where most do runs exact); smooth data (equal neighbours) and random data
+    rng = np.random.default_rng(41)
+    yy, xx = np.mgrid[0:80, 0:90]
+    smooth = np.stack([(yy + 2 * xx + c) // 3 for c in range(3)], -1).astype(np.uint8)
+    for x in (smooth, _data(rng, (80, 90, 3), "uint8")):
+        for shift in (0.0, 0.5, 0.25):
+            m = np.array([[zoom, 0.0, shift], [0.0, zoom, -shift], [0.0, 0.0, 1.0]])
+            _u8_all(lambda e: warp_affine(x, m, (75, 160), engine=e))  # noqa: B023
+
+
+def test_u8_float32_sums_fallback_is_needed() -> None:
+    # A sum whose float64 value lies just above a half while its float32 approximation
+    # lies just below: every output point samples the source at (5, 3 + f) (an inverse
+    # map with zero slopes), between the pixels 67 and 2 (all channels).  The model's sum
+    # (1 - f) 67 + 2 f is 46.5000003 (stored 47); the float32 sum is 46.4999962 (46).
+    # With the margin B = 2^-12 the point takes the exact code (47, as the oracle); with
+    # the margin 0 the float32 result shows, proving that the test reaches the fallback.
+    # (f = 0.3153846107667606 was found by searching f in [0, 1) and pixel pairs with an
+    # emulation of both sums in numpy.)
+    rng = np.random.default_rng(42)
+    x = _data(rng, (12, 10, 3), "uint8")
+    x[5, 3], x[5, 4] = 67, 2
+    back = np.array([[0.0, 0.0, 3.3153846107667606], [0.0, 0.0, 5.0], [0.0, 0.0, 1.0]])
+
+    def fn(e: str) -> np.ndarray:
+        return warp_affine(x, back, (8, 48), inverse_map=True, engine=e)  # 16-point units
+
+    ref = fn("reference")
+    assert (ref == 47).all()
+    _u8_all(fn)
+    if _EXT.sampler_avx512_supported():
+        with _u8_float32(True, 0.0):
+            assert (fn("native") == 46).all()
+
+
+def test_u8_margin_switch_checks_its_argument() -> None:
+    with pytest.raises(ValueError, match="sampler_u8_margin"):
+        _EXT.sampler_u8_margin(0.75)
+
+
+# ---- runs of points wholly outside a constant axis, cleared without sampling ----
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_outside_runs_are_cleared_as_sampled(dtype: str) -> None:
+    # rows whose left and right parts map wholly outside (the output is larger than the
+    # rotated source), rows wholly outside, points just inside the margin (positions at
+    # -r - 1/2 .. n - 1 + r + 1/2 along the row), one constant axis with the other
+    # clamped, every kernel; fill 0 clears the runs, a fill value samples them
+    rng = np.random.default_rng(43)
+    x = _data(rng, (41, 53, 3), dtype, nan=True)
+    for kernel in ("linear", "cubic", "cubic_pillow"):
+        for m, size in ((rotation(37, image_center(x.shape), 0.6), (70, 90)),
+                        (np.array([[1.0, 0.0, -1.5], [0.0, 1.0, -20.0], [0.0, 0.0, 1.0]]),
+                         (80, 60)),
+                        (np.array([[1.0, 0.0, 0.0], [0.0, 1.0, 45.0], [0.0, 0.0, 1.0]]),
+                         (40, 70)),
+                        (np.array([[0.25, 0.0, -2.0], [0.0, 0.25, -3.5], [0.0, 0.0, 1.0]]),
+                         (24, 40))):
+            for boundary, fill in (("constant", 0.0), ("constant", 3.0),
+                                   (("constant", "clamp"), 0.0), (("reflect", "constant"), 0.0),
+                                   (("renormalize", "constant"), 0.0)):
+                _all_engines(lambda e: warp_affine(
+                    x, m, size, kernel=KERNELS[kernel], boundary=boundary,  # noqa: B023
+                    fill_value=fill, engine=e))  # noqa: B023
+
+
+def test_outside_runs_far_and_flat_maps() -> None:
+    # an inverse map with (nearly) zero slopes (the whole row on one side of the margin),
+    # and positions too large for the run bounds (then every point is sampled)
+    rng = np.random.default_rng(44)
+    x = _data(rng, (30, 40, 3), "uint8")
+    for back in ([[1e-12, 0.0, -1.5000000001], [0.0, 1.0, 0.0]],
+                 [[0.0, 0.0, -1.4999999], [0.0, 0.0, 3.0]],
+                 [[0.0, 0.0, 40.5000001], [0.0, 1.0, 0.0]],
+                 [[1.0, 0.0, 3e13], [0.0, 1.0, 0.0]],
+                 [[1.0, 3e13, -3e14 + 0.3], [0.0, 1.0, -5.0]],  # b1 i cancels b2 on row 10
+                 [[-1.0, 0.0, 45.0], [0.0, -1.0, 31.0]]):
+        b = np.array([*back, [0.0, 0.0, 1.0]])
+        for kernel in ("linear", "cubic"):
+            _all_engines(lambda e: warp_affine(x, b, (20, 70), kernel=kernel,  # noqa: B023
+                                               inverse_map=True, engine=e))
