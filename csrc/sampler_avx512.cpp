@@ -365,9 +365,10 @@ struct Kernel8 {
     // (k.next0/next1; a hint: addresses only, no value).  A rotated warp walks the source
     // across its rows, so the lines a tile reads first otherwise come one load at a time;
     // one tile ahead (64 blocks) leaves them time to arrive (measured on the float32
-    // bench warp, 1024^2 x 3, one thread: no prefetch 6.2-8.4 ms, the next output row's
-    // point 4.7-6.9 ms, the next tile's 4.7-5.3 ms; no gain for uint8, whose source is 4x
-    // smaller)
+    // bench warp, 1024^2 x 3, one thread, interleaved calls while other processes loaded
+    // the machine: no prefetch 9.1-9.5 ms, the next output row's point 7.6-8.1 ms, the
+    // next tile's 6.1-6.9 ms, cv2 3.1-3.4 ms; into L2 instead of L1, or the tap's second
+    // row too: no better; uint8 prefetches in LinU8)
     if constexpr (sizeof(Tin) >= 4) {
       const __m512d pr = _mm512_min_pd(k.pmax0, _mm512_max_pd(zero, _mm512_roundscale_pd(
           _mm512_add_pd(c0x, k.next0), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC)));
@@ -382,6 +383,7 @@ struct Kernel8 {
       alignas(64) int64_t pa[8];
       _mm512_store_si512(pa, po);
       for (int l = 0; l < 8; ++l) _mm_prefetch(base + pa[l], _MM_HINT_T0);
+
     }
     // byte offsets (0 outside `in`: a read inside, as lim >= 0 when a lane is in), moved
     // to general registers lane by lane (a vector store read back by scalar loads would
@@ -757,6 +759,11 @@ struct LinU8 {
       }
       for (int64_t cb = 0; cb < W; cb += kTileCols) {
         const int64_t ce = std::min(cb + kTileCols, W);
+        const bool last_col = cb + kTileCols >= W;
+        const double dcol = last_col ? double(-cb) : double(kTileCols);
+        const double drow = last_col ? double(kTileRows) : 0.0;
+        const __m512d pdx = _mm512_set1_pd(a.aff[0] * dcol + a.aff[1] * drow);
+        const __m512d pdy = _mm512_set1_pd(a.aff[3] * dcol + a.aff[4] * drow);
         // tie-heavy data (e.g. an exact 2x zoom of an image: sums on halves) sends most
         // units to the exact code after their float32 sums: such a tile runs exact
         int64_t units = 0, ambs = 0;
@@ -795,6 +802,21 @@ struct LinU8 {
                       _mm512_cmp_pd_mask(lo1[h], zero, _CMP_GE_OQ) &
                       _mm512_cmp_pd_mask(lo1[h], k.hi1, _CMP_LE_OQ) &
                       _mm512_cmp_pd_mask(first[h], k.lim, _CMP_LE_OQ);
+            }
+            {  // prefetch the source row the same points of the next tile will read (as
+               // Kernel8::prepare; every other point: neighbours share lines.  Measured with
+               // the machine's other core busy: 4.5 -> 2.8 ms, cv2 3.5 ms)
+              alignas(64) int32_t pf[16];
+              for (int h = 0; h < 2; ++h) {
+                const __m512d py = _mm512_min_pd(k.pmax0, _mm512_max_pd(zero, _mm512_roundscale_pd(
+                    _mm512_add_pd(sy[h], pdy), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC)));
+                const __m512d px = _mm512_min_pd(k.pmax1, _mm512_max_pd(zero, _mm512_roundscale_pd(
+                    _mm512_add_pd(sx[h], pdx), _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC)));
+                _mm256_store_si256(reinterpret_cast<__m256i*>(pf + 8 * h), _mm512_cvtpd_epi32(
+                    _mm512_add_pd(_mm512_mul_pd(py, sS0), _mm512_mul_pd(px, sC))));
+              }
+              asm("" : "+m"(pf));
+              for (int l = 0; l < 16; l += 2) _mm_prefetch(base + pf[l], _MM_HINT_T0);
             }
             if ((in[0] & in[1]) != 0xFF) {  // taps across the border (or outside): exact
               exact8(r, c, sy[0], sx[0]);
