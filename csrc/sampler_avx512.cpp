@@ -265,28 +265,26 @@ PG_INLINE inline void store8(void* dst, int64_t m, __mmask8 lm, const __m512d* a
 // of the exact position p while |b0| W, |b1 i| and |b2| stay below 2^40, so p < -r - 1/2
 // or p > n - 1 + r + 1/2 is enough; the columns' interval ends are widened by one or
 // two, which also covers their own rounding.
-inline void outside_cols(const Args& a, int radius, bool const0, bool const1, int64_t r,
-                         int64_t& o0, int64_t& o1) {
+// The columns (as reals, within [-1, W + 1]) of output row r whose exact positions lie in
+// [L0, H0] on the axes with on0 and in [L1, H1] on those with on1 (axis 0: rows, 1:
+// columns); false where the positions are too large to tell (see outside_cols).
+inline bool cols_within(const Args& a, int64_t r, bool on0, double L0, double H0, bool on1,
+                        double L1, double H1, double& lo, double& hi) {
   const int64_t W = a.W;
-  o0 = 0;
-  o1 = W;
-  double lo = -1.0, hi = double(W) + 1.0;  // the columns (as reals) that may be inside
-  const double big = 1099511627776.0;      // 2^40
+  lo = -1.0;
+  hi = double(W) + 1.0;
+  const double big = 1099511627776.0;  // 2^40
   for (int ax = 0; ax < 2; ++ax) {
-    if (!(ax == 0 ? const0 : const1)) continue;
+    if (!(ax == 0 ? on0 : on1)) continue;
     const double s = ax == 0 ? a.aff[3] : a.aff[0];
     const double u = (ax == 0 ? a.aff[4] : a.aff[1]) * double(r);
     const double v = ax == 0 ? a.aff[5] : a.aff[2];
     // each term bounded (not only their sum, which may cancel)
     if (!(std::fabs(u) < big && std::fabs(v) < big && std::fabs(s) * double(W + 1) < big))
-      return;
-    const double t = u + v, n = double(a.ax[ax].n);
-    const double L = -double(radius) - 0.5, H = n - 1.0 + double(radius) + 0.5;
+      return false;
+    const double t = u + v, L = ax == 0 ? L0 : L1, H = ax == 0 ? H0 : H1;
     if (s == 0) {
-      if (t < L || t > H) {  // the whole row
-        o1 = 0;
-        return;
-      }
+      if (t < L || t > H) hi = -2.0;  // no column
       continue;
     }
     double x0 = (L - t) / s, x1 = (H - t) / s;
@@ -294,6 +292,19 @@ inline void outside_cols(const Args& a, int radius, bool const0, bool const1, in
     lo = std::max(lo, x0);
     hi = std::min(hi, x1);
   }
+  return true;
+}
+
+inline void outside_cols(const Args& a, int radius, bool const0, bool const1, int64_t r,
+                         int64_t& o0, int64_t& o1) {
+  const int64_t W = a.W;
+  o0 = 0;
+  o1 = W;
+  const double L = -double(radius) - 0.5;
+  double lo, hi;
+  if (!cols_within(a, r, const0, L, double(a.ax[0].n) - 1.0 + double(radius) + 0.5, const1, L,
+                   double(a.ax[1].n) - 1.0 + double(radius) + 0.5, lo, hi))
+    return;
   if (!(lo <= hi)) {
     o1 = 0;
     return;
@@ -753,13 +764,23 @@ struct LinU8 {
     // keeps them on the source)
     const __m512i pf_last = _mm512_set1_epi32(static_cast<int32_t>(
         (a.ax[0].n - 1) * k.s0 + (a.ax[1].n - 1) * C));
-    int64_t o0s[kTileRows], o1s[kTileRows];
+    int64_t o0s[kTileRows], o1s[kTileRows], i0s[kTileRows], i1s[kTileRows];
     for (int64_t rb = r0; rb < r1; rb += kTileRows) {
       const int64_t re = std::min(rb + kTileRows, r1);
       for (int64_t r = rb; r < re; ++r) {
         o0s[r - rb] = 0;
         o1s[r - rb] = W;
         if (zero_out) outside_cols(a, 1, k.const0, k.const1, r, o0s[r - rb], o1s[r - rb]);
+        // columns whose points are interior for sure (positions within 2^-11 of exact
+        // ones in [1/2, n0 - 5/2] x [1/2, n1 - 3/2]: first taps in [0, n0 - 3] x
+        // [0, n1 - 2], either window rule): their units test only the buffer's end
+        i0s[r - rb] = i1s[r - rb] = 0;
+        double lo, hi;
+        if (cols_within(a, r, true, 0.5, double(a.ax[0].n) - 2.5, true, 0.5,
+                        double(a.ax[1].n) - 1.5, lo, hi) && lo <= hi) {
+          i0s[r - rb] = std::min<int64_t>(W, std::max<int64_t>(0, static_cast<int64_t>(std::ceil(lo)) + 1));
+          i1s[r - rb] = std::min<int64_t>(W, std::max<int64_t>(i0s[r - rb], static_cast<int64_t>(std::floor(hi))));
+        }
       }
       for (int64_t cb = 0; cb < W; cb += kTileCols) {
         const int64_t ce = std::min(cb + kTileCols, W);
@@ -786,6 +807,7 @@ struct LinU8 {
             continue;
           }
           for (; c + 16 <= hi_c; c += 16) {
+            const bool sure = c >= i0s[r - rb] && c + 16 <= i1s[r - rb];
             __m512d sx[2], sy[2], lo0[2], lo1[2], first[2];
             __mmask8 in[2];
             for (int h = 0; h < 2; ++h) {
@@ -803,11 +825,12 @@ struct LinU8 {
                                               _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC);
               }
               first[h] = _mm512_add_pd(_mm512_mul_pd(lo0[h], sS0), _mm512_mul_pd(lo1[h], sC));
-              in[h] = _mm512_cmp_pd_mask(lo0[h], zero, _CMP_GE_OQ) &
-                      _mm512_cmp_pd_mask(lo0[h], k.hi0, _CMP_LE_OQ) &
-                      _mm512_cmp_pd_mask(lo1[h], zero, _CMP_GE_OQ) &
-                      _mm512_cmp_pd_mask(lo1[h], k.hi1, _CMP_LE_OQ) &
-                      _mm512_cmp_pd_mask(first[h], k.lim, _CMP_LE_OQ);
+              in[h] = _mm512_cmp_pd_mask(first[h], k.lim, _CMP_LE_OQ);
+              if (!sure)
+                in[h] &= _mm512_cmp_pd_mask(lo0[h], zero, _CMP_GE_OQ) &
+                         _mm512_cmp_pd_mask(lo0[h], k.hi0, _CMP_LE_OQ) &
+                         _mm512_cmp_pd_mask(lo1[h], zero, _CMP_GE_OQ) &
+                         _mm512_cmp_pd_mask(lo1[h], k.hi1, _CMP_LE_OQ);
             }
             {  // prefetch the source row the same points of the next tile will read (as
                // Kernel8::prepare; every other point: neighbours share lines.  Measured with
