@@ -27,7 +27,8 @@
 // 2-core machine, ms pixelgrid / cv2.warpAffine in the same loop):
 // - uint8 linear (LinU8 below) sums in float32, 16 points at a time, and stores them
 //   where a bound proves the rounding equal to the float64 model's, else runs the exact
-//   code (2.3 -> 1.8-1.9 ms; cv2 1.8-1.9);
+//   code; with its next-tile prefetch: 2.3-2.5 -> 1.8 ms, cv2 1.75-1.85 (under load from
+//   other processes pixelgrid / cv2 went from 1.2-1.4 to 0.7-1.0);
 // - runs of output points wholly outside a constant axis with fill 0 are cleared
 //   (outside_cols) instead of sampled (every dtype and kernel; an all-outside 1024^2 x 3
 //   uint8 warp took 0.79 ms, cv2 0.04 ms).
