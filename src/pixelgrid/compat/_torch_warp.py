@@ -260,11 +260,41 @@ def _affine_grid_numpy(
     if not np.all(np.isfinite(th)):
         raise ValueError(f"{tname} must be finite")
     spatial = sz[2:]
-    # before allocating: the float64 grid and its base, (N, *spatial, dim) each
-    check_memory(f"{sname}={tuple(sz)}", 8 * (2 * sz[0] + 2) * (dim + 1) * math.prod(spatial))
-    # Base grid (D, H, W, dim + 1) holding (x, y, [z,] 1): x varies along the last axis.
-    axes = [_base(s, ac) for s in spatial]
-    mesh = np.meshgrid(*axes, indexing="ij")
-    base = np.stack([*reversed(mesh), np.ones(mesh[0].shape)], axis=-1)
-    grid: NDArray[Any] = np.einsum("...k,njk->n...j", base, th.astype(np.float64))
-    return grid.astype(th.dtype)
+    t64 = th.astype(np.float64)
+    if not t64.flags.c_contiguous or th.dtype not in (np.float32, np.float64):
+        # (einsum's loop over k is another one then; float16 is rounded by astype)
+        # before allocating: the float64 grid and its base, (N, *spatial, dim) each
+        check_memory(f"{sname}={tuple(sz)}",
+                     8 * (2 * sz[0] + 2) * (dim + 1) * math.prod(spatial))
+        # Base grid (D, H, W, dim + 1) holding (x, y, [z,] 1): x varies along the last axis.
+        mesh = np.meshgrid(*[_base(s, ac) for s in spatial], indexing="ij")
+        base = np.stack([*reversed(mesh), np.ones(mesh[0].shape)], axis=-1)
+        grid: NDArray[Any] = np.einsum("...k,njk->n...j", base, t64)
+        return grid.astype(th.dtype)
+    check_memory(f"{sname}={tuple(sz)}", (8 + th.dtype.itemsize) * sz[0] * dim
+                 * math.prod(spatial))
+    # grid[n, ..., j] = sum_k base[..., k] theta[n, j, k] over base = (x, y, [z,] 1), in
+    # float64 and in the order of the einsum this replaces (its contiguous dot loop keeps
+    # two sums, of the even and of the odd k, added last: bit-identical, measured), from
+    # per-axis terms broadcast once at the end: 4x3x512^2 113 -> 6 ms (torch 10 ms).
+    out = np.empty((sz[0], *spatial, dim), th.dtype)
+    axes = []
+    for k in range(dim):  # base component k (x first) varies along spatial axis dim-1-k
+        shape = [1] * dim
+        shape[dim - 1 - k] = spatial[dim - 1 - k]
+        axes.append(_base(spatial[dim - 1 - k], ac).reshape(shape))
+    for b in range(sz[0]):
+        for j in range(dim):
+            row = t64[b, j]
+            terms = [axes[k] * row[k] for k in range(dim)] + [row[dim]]  # 1 * theta: exact
+            # einsum adds to a zeroed output: -0.0 only where every term is; odd + 0.0
+            # turns a -0.0 odd sum into +0.0, which changes even + odd only there
+            even, odd = terms[0], terms[1] + 0.0
+            for k in range(2, dim + 1):
+                if k % 2:
+                    odd = odd + terms[k]
+                else:
+                    even = even + terms[k]
+            # one float64 add, rounded to the output dtype as it is stored (as astype)
+            np.add(even, odd, out=out[b, ..., j], casting="unsafe")
+    return out
