@@ -63,3 +63,83 @@ def test_affine_grid_tensor_matches_torch(ac: bool) -> None:
     assert isinstance(got, torch.Tensor) and got.dtype == torch.float32
     want = F.affine_grid(th, size, align_corners=ac)
     assert float((got - want).abs().max()) <= 2.4e-7  # the module's documented bound
+
+
+# ---------------------------------------------------------------------------------------
+# pixelgrid.resize on tensors: repeated calls (kept plans, checks skipped) behave as fresh
+# ---------------------------------------------------------------------------------------
+def test_resize_tensor_repeated_calls_match_torch() -> None:
+    torch = pytest.importorskip("torch")
+    import pixelgrid
+
+    F = torch.nn.functional
+    g = torch.Generator().manual_seed(0)
+    for i in range(4):  # new data, same shape and arguments: the kept call's plans
+        x = torch.rand((2, 3, 33, 45), generator=g, dtype=torch.float32)
+        if i % 2:
+            x = x.contiguous(memory_format=torch.channels_last)
+        # 2x nearest: pixelgrid's half-pixel nearest picks floor(o / 2), as torch does
+        got = pixelgrid.resize(x, (66, 90), kernel="nearest")
+        assert torch.equal(got, F.interpolate(x, size=(66, 90), mode="nearest"))
+        # bilinear 2x, half-pixel, clamped edges: torch's (within float32 rounding)
+        got = pixelgrid.resize(x, (66, 90), kernel="linear", antialias=False)
+        want = F.interpolate(x.double(), size=(66, 90), mode="bilinear").float()
+        assert float((got - want).abs().max()) <= 2e-7
+
+
+def test_resize_tensor_invalid_after_valid_raises_each_time(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    torch = pytest.importorskip("torch")
+    import pixelgrid
+
+    x = torch.rand(1, 3, 8, 8)
+    pixelgrid.resize(x, (16, 16), kernel="linear")
+    pixelgrid.resize(x, (16, 16), kernel="linear")
+    for _ in range(2):  # same shape and arguments as a kept call
+        with pytest.raises(TypeError, match="complex64"):
+            pixelgrid.resize(torch.zeros(1, 3, 8, 8, dtype=torch.complex64), (16, 16),
+                             kernel="linear")
+        with pytest.raises(TypeError, match="kernel='nearest'"):
+            pixelgrid.resize(torch.zeros(1, 3, 8, 8, dtype=torch.bool), (16, 16),
+                             kernel="linear")
+        with pytest.raises(ValueError, match="size"):
+            pixelgrid.resize(x, (16, 0), kernel="linear")
+    monkeypatch.setenv("PIXELGRID_NUM_THREADS", "abc")
+    for _ in range(2):
+        with pytest.raises(ValueError, match="PIXELGRID_NUM_THREADS"):
+            pixelgrid.resize(x, (16, 16), kernel="linear")
+    monkeypatch.setenv("PIXELGRID_NUM_THREADS", "1")
+    monkeypatch.setenv("PIXELGRID_ENGINE", "nonsense")
+    with pytest.raises(ValueError, match="PIXELGRID_ENGINE"):
+        pixelgrid.resize(x, (16, 16), kernel="linear")
+    monkeypatch.setenv("PIXELGRID_ENGINE", "  ")  # blank: unset
+    assert pixelgrid.resize(x, (16, 16), kernel="linear").shape == (1, 3, 16, 16)
+
+
+@pytest.mark.parametrize("kernel", ["linear", "cubic", "area", "nearest"])
+def test_resize_tensor_gradcheck_on_repeated_calls(kernel: str) -> None:
+    torch = pytest.importorskip("torch")
+    import pixelgrid
+
+    x = torch.rand(1, 2, 7, 9, dtype=torch.float64, requires_grad=True)
+    for size in ((11, 4), (11, 4)):  # the second call takes the kept plans
+        assert torch.autograd.gradcheck(
+            lambda t, size=size: pixelgrid.resize(t, size, kernel=kernel), (x,))
+
+
+def test_bench_torch_dry_run_from_another_directory() -> None:
+    pytest.importorskip("torch")
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    script = root / "benchmarks" / "bench_torch.py"
+    assert "/work/" not in script.read_text()  # no path outside the clone
+    env = dict(os.environ, PIXELGRID_NUM_THREADS="1", OMP_NUM_THREADS="1")
+    proc = subprocess.run([sys.executable, str(script), "--dry", "--cases",
+                           "64x64 -> 128x128 bilinear,affine_grid"], capture_output=True,
+                          text=True, timeout=120, env=env, cwd=root.parent)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "| fwd f32 affine_grid" in proc.stdout and "grad " in proc.stdout
