@@ -143,3 +143,58 @@ def test_bench_torch_dry_run_from_another_directory() -> None:
                           text=True, timeout=120, env=env, cwd=root.parent)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "| fwd f32 affine_grid" in proc.stdout and "grad " in proc.stdout
+
+
+# ---------------------------------------------------------------------------------------
+# float16 tensors: converted to float32 by torch, resampled, rounded back once
+# ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("layout", ["contiguous", "channels_last", "strided"])
+@pytest.mark.parametrize(("mode", "size"), [("bilinear", (3, 5000)), ("bicubic", (3, 2000)),
+                                            ("nearest", (3, 5000))])
+def test_float16_interpolate_is_torch_float32_rounded_once(layout: str, mode: str,
+                                                           size: tuple[int, int]) -> None:
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    g = torch.Generator().manual_seed(1)
+    x = torch.rand((1, 4, 2, 2011), generator=g).half()
+    if layout == "channels_last":
+        x = x.contiguous(memory_format=torch.channels_last)
+    elif layout == "strided":
+        x = torch.rand((1, 4, 2, 4022), generator=g).half()[..., ::2]
+    if layout == "contiguous":
+        x.view(-1)[0] = float("nan")
+    got = ctorch.interpolate(x, size=size, mode=mode)
+    assert got.dtype == torch.float16 and got.shape == (1, 4, *size)
+    # float32 bilinear/nearest are bit-exact with torch (compat/torch.py), so float16
+    # computed in float32 and rounded once is torch's float32 result rounded to float16;
+    # bicubic float32 is within 4.8e-7 of torch: at most one float16 rounding apart
+    # (torch's generic float32 kernel: a contiguous input; the channels-last float32
+    # bilinear kernel is declared for float32 tensors only)
+    want = F.interpolate(x.float().contiguous(), size=size, mode=mode).half()
+    if mode == "bicubic":
+        assert float((got.float() - want.float()).abs().nan_to_num(0).max()) <= 2 ** -11
+    else:
+        assert torch.equal(got.isnan(), want.isnan())
+        assert torch.equal(got.nan_to_num(0), want.nan_to_num(0))
+    if layout == "channels_last":
+        assert got.is_contiguous(memory_format=torch.channels_last)
+
+
+def test_float16_backward_matches_torch_float64() -> None:
+    torch = pytest.importorskip("torch")
+    import pixelgrid
+
+    F = torch.nn.functional
+    g = torch.Generator().manual_seed(2)
+    x = torch.rand((1, 3, 2, 2011), generator=g)
+    up = torch.rand((1, 3, 2, 5000), generator=g)
+    x16 = x.half().requires_grad_(True)
+    ctorch.interpolate(x16, size=(2, 5000), mode="bilinear").backward(up.half())
+    x64 = x.half().double().requires_grad_(True)
+    F.interpolate(x64, size=(2, 5000), mode="bilinear").backward(up.half().double())
+    assert x16.grad is not None and x16.grad.dtype == torch.float16
+    # float32 sums of <= 4 terms rounded once to float16: within one float16 ulp (<= 2**-10
+    # relative, the gradients are below 4)
+    assert float((x16.grad.double() - x64.grad).abs().max()) <= 4 * 2 ** -10
+    y = pixelgrid.resize(x16, (2, 5000), kernel="linear")
+    assert y.dtype == torch.float16 and y.requires_grad
