@@ -49,7 +49,11 @@ def test_affine_grid_equals_float64_einsum(size: tuple[int, ...], dtype: Any,
         for got in (ctorch.affine_grid(th, size, align_corners=ac),
                     _onnx_warp.affine_grid(th, np.array(size), align_corners=int(ac))):
             assert got.dtype == want.dtype and got.shape == want.shape
-            assert got.tobytes() == want.tobytes()  # bit-exact, signs of zeros included
+            if got.tobytes() != want.tobytes():  # bit-exact, signs of zeros included
+                # numpy 2.4's einsum adds the terms in this order (measured); another
+                # numpy's einsum may add its 3-4 float64 terms in another order
+                assert not np.__version__.startswith("2.4."), "not bit-exact"
+                np.testing.assert_array_max_ulp(got, want, maxulp=2)
 
 
 @pytest.mark.parametrize("ac", [False, True])
