@@ -202,3 +202,63 @@ def test_float16_backward_matches_torch_float64() -> None:
     assert float((x16.grad.double() - x64.grad).abs().max()) <= 4 * 2 ** -10
     y = pixelgrid.resize(x16, (2, 5000), kernel="linear")
     assert y.dtype == torch.float16 and y.requires_grad
+
+
+# ---------------------------------------------------------------------------------------
+# Gathers with gradients: compiled gather forward, torch's index_add backward
+# ---------------------------------------------------------------------------------------
+@pytest.mark.parametrize("dtype", ["float32", "float64", "float16"])
+@pytest.mark.parametrize(("shape", "size", "mode"), [
+    ((2, 3, 16, 20), (32, 40), "nearest"),        # both axes: one flat index_add
+    ((1, 2, 15, 17), (15, 40), "nearest"),        # one axis changes
+    ((2, 3, 21, 19), (8, 45), "nearest-exact"),   # down and up, duplicates and skips
+    ((1, 2, 5, 6, 7), (9, 4, 14), "nearest"),     # 3-D
+    ((2, 4, 33), (70,), "nearest"),               # 1-D
+])
+def test_gather_gradients_match_torch(shape: tuple[int, ...], size: tuple[int, ...],
+                                      mode: str, dtype: str) -> None:
+    torch = pytest.importorskip("torch")
+    F = torch.nn.functional
+    dt = getattr(torch, dtype)
+    g = torch.Generator().manual_seed(len(shape) + sum(size))
+    x = torch.rand(shape, generator=g, dtype=torch.float64).to(dt).requires_grad_(True)
+    y = ctorch.interpolate(x, size=size, mode=mode)
+    assert y.requires_grad
+    up = torch.rand(y.shape, generator=g, dtype=torch.float64).to(dt)
+    (gx,) = torch.autograd.grad(y, x, up)
+    xt = x.detach().clone().requires_grad_(True)
+    yt = F.interpolate(xt, size=size, mode=mode)
+    (gt,) = torch.autograd.grad(yt, xt, up)
+    assert torch.equal(y.detach(), yt.detach())  # copies: bit-exact
+    if dtype == "float16":  # sums of a few float16 terms, in another order than torch's
+        assert float((gx.double() - gt.double()).abs().max()) <= 4 * 2 ** -10
+    else:
+        assert float((gx.double() - gt.double()).abs().max()) <= 1e-6
+
+
+@pytest.mark.parametrize(("shape", "size"), [((1, 2, 5, 4), (9, 7)), ((1, 2, 7), (4,))])
+def test_gather_gradcheck(shape: tuple[int, ...], size: tuple[int, ...]) -> None:
+    torch = pytest.importorskip("torch")
+    x = torch.rand(shape, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(
+        lambda t: ctorch.interpolate(t, size=size, mode="nearest"), (x,))
+    assert torch.autograd.gradgradcheck(
+        lambda t: ctorch.interpolate(t, size=size, mode="nearest"), (x,))
+
+
+def test_gather_gradient_bit_identical_to_index_select_autograd() -> None:
+    torch = pytest.importorskip("torch")
+    import pixelgrid
+
+    g = torch.Generator().manual_seed(7)
+    x = torch.rand((2, 3, 37, 29), generator=g).requires_grad_(True)
+    up = torch.randn((2, 3, 80, 61), generator=g)
+    (got,) = torch.autograd.grad(pixelgrid.resize(x, (80, 61), kernel="nearest"), x, up)
+    # the same gathers as index_select calls, differentiated by torch's autograd
+    idx_h = torch.from_numpy(pixelgrid.plan(37, 80, kernel="nearest").index[:, 0].copy())
+    idx_w = torch.from_numpy(pixelgrid.plan(29, 61, kernel="nearest").index[:, 0].copy())
+    flat = (idx_h[:, None] * 29 + idx_w[None, :]).reshape(-1)
+    xt = x.detach().clone().requires_grad_(True)
+    yt = xt.reshape(6, -1).index_select(1, flat).reshape(2, 3, 80, 61)
+    (want,) = torch.autograd.grad(yt, xt, up)
+    assert torch.equal(got, want)

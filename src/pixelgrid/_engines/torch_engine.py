@@ -428,6 +428,51 @@ def _gather_all(x: torch.Tensor, plans: Sequence[tuple[int, AxisPlan]]) -> torch
     return y.reshape(out_shape)
 
 
+def gather_all_backward(grad: torch.Tensor, shape: tuple[int, ...],
+                        plans: Sequence[tuple[int, AxisPlan]]) -> torch.Tensor:
+    """The gradient torch's autograd gives ``x`` through :func:`_gather_all` (``x`` contiguous).
+
+    The same ``index_add_`` calls on zeros of the same shapes that autograd runs for the
+    ``index_select`` calls of :func:`_gather_all` (``index_select_backward``), so the
+    same sums in the same order: bit-identical to ``_gather_all``'s own backward, without
+    its forward ``index_select`` (the compiled gather copies the same values, faster).
+    """
+    byaxis = dict(plans)
+    lo, hi = min(byaxis), max(byaxis)
+    out_shape = list(shape)
+    for d, p in byaxis.items():
+        out_shape[d] = p.out_size
+    n_flat = 1
+    for d in range(lo, hi + 1):
+        n_flat *= out_shape[d]
+    if len(byaxis) == 1 or n_flat > _MAX_FLAT:
+        shapes = [tuple(shape)]
+        for axis, p in plans:
+            cur = list(shapes[-1])
+            cur[axis] = p.out_size
+            shapes.append(tuple(cur))
+        g = grad
+        for (axis, p), in_shape in zip(reversed(plans), reversed(shapes[:-1]), strict=True):
+            gi: _Gather = _cached("gather", p, g.device, torch.int64, _build_gather)
+            g = g.new_zeros(in_shape).index_add_(axis, gi.index, g)
+        return g
+    idx = _flat_index(byaxis, tuple(shape), lo, hi, grad.device)
+    a = 1
+    for s in shape[:lo]:
+        a *= s
+    c = 1
+    for s in shape[hi + 1:]:
+        c *= s
+    n_in = 1
+    for d in range(lo, hi + 1):
+        n_in *= shape[d]
+    if c == 1:
+        g2 = grad.reshape(a, n_flat)
+        return g2.new_zeros((a, n_in)).index_add_(1, idx, g2).reshape(shape)
+    g3 = grad.reshape(a, n_flat, c)
+    return g3.new_zeros((a, n_in, c)).index_add_(1, idx, g3).reshape(shape)
+
+
 def apply_plans_torch(x: torch.Tensor, plans: Sequence[tuple[int, AxisPlan]]) -> torch.Tensor:
     """Apply ``(axis, plan)`` pairs in order; a new tensor of ``x``'s dtype, device, format.
 
