@@ -357,6 +357,13 @@ _pillow("pillow_rgb_bicubic_aa_down", "RGB 2048^2 -> 512^2 BICUBIC (antialiased)
         lambda s: C.get_input("down4_aa_bicubic_u8", s), (512, 512))
 _pillow("pillow_rgb_lanczos_1080p", "RGB 1920x1080 -> 640x360 LANCZOS", "LANCZOS",
         lambda s: C.get_input("down_lanczos_u8", s), (640, 360))
+# RGBA / LA: Pillow resamples premultiplied colour (RGBA -> RGBa -> resize -> RGBA)
+_pillow("pillow_rgba_bicubic_down", "RGBA 2048^2 -> 512^2 BICUBIC (antialiased)", "BICUBIC",
+        lambda s: C.image(S(2048, s), S(2048, s), 4, "uint8", 52), (512, 512))
+_pillow("pillow_rgba_bilinear_up", "RGBA 1024^2 -> 2048^2 BILINEAR", "BILINEAR",
+        lambda s: C.image(S(1024, s), S(1024, s), 4, "uint8", 53), (2048, 2048))
+_pillow("pillow_la_lanczos_down", "LA 2048^2 -> 683^2 LANCZOS", "LANCZOS",
+        lambda s: C.image(S(2048, s), S(2048, s), 2, "uint8", 54), (683, 683))
 
 
 # ---------------------------------------------------------------------------------------

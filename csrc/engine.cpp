@@ -752,6 +752,7 @@ void parallel_run(int64_t n, int64_t threads, int64_t chunk,
 }
 void register_models(nb::module_& m);
 void register_gather(nb::module_& m);
+void register_alpha(nb::module_& m);  // alpha.cpp: Pillow's premultiplied alpha
 
 namespace {
 
@@ -969,6 +970,8 @@ NB_MODULE(_native, m) {
   pg::bind_steps(m);
   // ---- nearest gather over every axis at once (csrc/gather.cpp)
   pg::register_gather(m);
+  // ---- premultiply / unpremultiply 8-bit alpha (csrc/alpha.cpp)
+  pg::register_alpha(m);
 
   // ---- point sampler (csrc/sampler.cpp) ----
   pg::sampler::bind(m, [](int64_t n, int64_t threads, int64_t chunk,

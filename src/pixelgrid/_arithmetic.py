@@ -325,6 +325,7 @@ __all__ = [
     "ZERO_TAPS",
     "Arithmetic",
     "BlockMean",
+    "apply_alpha",
     "as_arithmetic",
     "box_overlaps",
     "fma_float32",
@@ -969,3 +970,34 @@ def unpremultiply_alpha(x: NDArray[np.uint8], rule: str = "muldiv255") -> NDArra
         c = x[..., ch].astype(np.int32)
         out[..., ch] = np.where(keep, c, np.minimum((c * 255) // div, 255))
     return out
+
+
+def apply_alpha(x: NDArray[np.uint8], direction: str, rule: str = "muldiv255"
+                ) -> NDArray[np.uint8]:
+    """:func:`premultiply_alpha` or :func:`unpremultiply_alpha` (``direction``), run by an engine.
+
+    The compiled engine runs the rule bit for bit (threaded, SIMD) unless
+    ``PIXELGRID_ENGINE`` names another engine or it cannot; then the numpy forms above
+    (the oracle) run.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> apply_alpha(np.array([[201, 100]], np.uint8), "premultiply").tolist()
+    [[79, 100]]
+
+    """
+    if direction not in ("premultiply", "unpremultiply"):
+        raise ValueError(
+            f"direction={direction!r} is not valid; expected 'premultiply' or 'unpremultiply'")
+    if rule != "muldiv255":
+        raise ValueError(f"rule={rule!r} is not valid; expected 'muldiv255'")
+    from ._arrays import resolve_engine
+
+    if resolve_engine("auto") in ("auto", "native"):
+        from ._engines import native
+
+        y = native.alpha(x, direction)
+        if y is not None:
+            return y
+    return (premultiply_alpha if direction == "premultiply" else unpremultiply_alpha)(x, rule)

@@ -953,3 +953,20 @@ def apply_plans(
     elif np.may_share_memory(res, x):
         res = res.copy()
     return np.ascontiguousarray(res)
+
+
+def alpha(x: NDArray[Any], direction: str, threads: int | None = None) -> NDArray[Any] | None:
+    """Pillow's premultiplied alpha (rule ``"muldiv255"``) by the compiled engine, or ``None``.
+
+    ``direction``: ``"premultiply"`` or ``"unpremultiply"``; the compiled form of
+    :func:`pixelgrid._arithmetic.premultiply_alpha` / ``unpremultiply_alpha`` (csrc/alpha.cpp,
+    bit-identical: tests/test_native_alpha.py checks every (colour, alpha) byte pair).
+    ``None`` when the extension lacks it or ``x`` is not a uint8 numpy array with channels.
+    """
+    fn = getattr(_ext, "alpha", None)
+    if fn is None or type(x) is not np.ndarray or x.dtype != np.uint8 or x.ndim < 1:
+        return None
+    src = np.ascontiguousarray(x)
+    out = np.empty_like(src)
+    fn(src, out, 0 if direction == "premultiply" else 1, _resolve_threads(threads))
+    return out

@@ -21,7 +21,8 @@ It only *declares* Pillow's model; the arithmetic is pixelgrid's:
 * ``Image.reduce``: two box plans declaring a :class:`~pixelgrid._arithmetic.BlockMean`
   record per mode (:data:`REDUCE_MODELS`, ``Arithmetic(block_mean=...)``);
 * RGBA/LA: premultiplied with Pillow's ``MULDIV255`` rounding
-  (:func:`pixelgrid._arithmetic.premultiply_alpha`).
+  (:func:`pixelgrid._arithmetic.premultiply_alpha`; run by the engine through
+  :func:`pixelgrid._arithmetic.apply_alpha`).
 
 Every plan goes through ``pixelgrid._arrays.run_plans``, which hands it to the
 engine for the model its arithmetic record declares.
@@ -75,7 +76,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._arithmetic import Arithmetic, BlockMean, premultiply_alpha, unpremultiply_alpha
+from .._arithmetic import Arithmetic, BlockMean, apply_alpha
 from .._arrays import KeptPlans, is_dask, run_plans
 from .._grid import Affine
 from .._kernels import (
@@ -467,7 +468,8 @@ def reduce(image: Any, factor: Any, box: Any = None) -> Any:
     if (fx, fy) == (1, 1):
         y = np.ascontiguousarray(xs[y0:y1, x0:x1])
     elif mode in ("RGBA", "LA"):
-        y = unpremultiply_alpha(_reduce(premultiply_alpha(xs), fx, fy, (x0, y0, x1, y1), mode))
+        y = apply_alpha(_reduce(apply_alpha(xs, "premultiply"), fx, fy, (x0, y0, x1, y1), mode),
+                        "unpremultiply")
     else:
         y = _reduce(xs, fx, fy, (x0, y0, x1, y1), mode)
     return _output(y[:, :, None] if squeeze else y, mode, pil_image)
@@ -522,8 +524,8 @@ def _resize(x: NDArray[Any], mode: str, size: tuple[int, int], resample: int,
     elif x.size == 0:  # Pillow: an empty image resizes to black
         y = np.zeros((size[1], size[0], *x.shape[2:]), dtype=x.dtype)
     elif mode in ("RGBA", "LA") and resample != NEAREST:
-        y = unpremultiply_alpha(
-            _resample(premultiply_alpha(x), mode, size, resample, bx, reducing_gap))
+        y = apply_alpha(_resample(apply_alpha(x, "premultiply"), mode, size, resample, bx,
+                                  reducing_gap), "unpremultiply")
     else:
         y = _resample(x, mode, size, resample, bx, reducing_gap)
     return y[:, :, None] if squeeze else y
