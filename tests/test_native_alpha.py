@@ -122,3 +122,20 @@ def test_reduce_matches_pillow_on_long_axes(mode: str, factor: Any) -> None:
     x = _image(6, 2417, 4 if mode == "RGBA" else 2, 12)
     want = np.asarray(Image.fromarray(x).reduce(factor))
     np.testing.assert_array_equal(ppil.reduce(x, factor), want)
+
+
+@pytest.mark.parametrize("direction", ["premultiply", "unpremultiply"])
+def test_apply_alpha_overwrite(direction: str) -> None:
+    x = np.random.default_rng(4).integers(0, 256, (33, 47, 4), dtype=np.uint8)
+    expect = ORACLE[direction](x)
+    y = x.copy()
+    np.testing.assert_array_equal(apply_alpha(y, direction, overwrite=True), expect)
+    ro = x.copy()
+    ro.flags.writeable = False  # a read-only array is never written
+    np.testing.assert_array_equal(apply_alpha(ro, direction, overwrite=True), expect)
+    np.testing.assert_array_equal(ro, x)
+    view = x.copy()[:, ::2]  # a strided view: copied, left as it was
+    before = view.copy()
+    np.testing.assert_array_equal(apply_alpha(view, direction, overwrite=True),
+                                  ORACLE[direction](before))
+    np.testing.assert_array_equal(view, before)

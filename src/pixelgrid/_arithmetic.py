@@ -972,13 +972,14 @@ def unpremultiply_alpha(x: NDArray[np.uint8], rule: str = "muldiv255") -> NDArra
     return out
 
 
-def apply_alpha(x: NDArray[np.uint8], direction: str, rule: str = "muldiv255"
-                ) -> NDArray[np.uint8]:
+def apply_alpha(x: NDArray[np.uint8], direction: str, rule: str = "muldiv255", *,
+                overwrite: bool = False) -> NDArray[np.uint8]:
     """:func:`premultiply_alpha` or :func:`unpremultiply_alpha` (``direction``), run by an engine.
 
     The compiled engine runs the rule bit for bit (threaded, SIMD) unless
     ``PIXELGRID_ENGINE`` names another engine or it cannot; then the numpy forms above
-    (the oracle) run.
+    (the oracle) run.  ``overwrite``: ``x`` may be overwritten with the result (the
+    caller's own temporary); the result is returned either way.
 
     Examples
     --------
@@ -997,7 +998,7 @@ def apply_alpha(x: NDArray[np.uint8], direction: str, rule: str = "muldiv255"
     if resolve_engine("auto") in ("auto", "native"):
         from ._engines import native
 
-        y = native.alpha(x, direction)
+        y = native.alpha(x, direction, overwrite=overwrite)
         if y is not None:
             return y
     return (premultiply_alpha if direction == "premultiply" else unpremultiply_alpha)(x, rule)

@@ -469,7 +469,7 @@ def reduce(image: Any, factor: Any, box: Any = None) -> Any:
         y = np.ascontiguousarray(xs[y0:y1, x0:x1])
     elif mode in ("RGBA", "LA"):
         y = apply_alpha(_reduce(apply_alpha(xs, "premultiply"), fx, fy, (x0, y0, x1, y1), mode),
-                        "unpremultiply")
+                        "unpremultiply", overwrite=True)
     else:
         y = _reduce(xs, fx, fy, (x0, y0, x1, y1), mode)
     return _output(y[:, :, None] if squeeze else y, mode, pil_image)
@@ -525,7 +525,7 @@ def _resize(x: NDArray[Any], mode: str, size: tuple[int, int], resample: int,
         y = np.zeros((size[1], size[0], *x.shape[2:]), dtype=x.dtype)
     elif mode in ("RGBA", "LA") and resample != NEAREST:
         y = apply_alpha(_resample(apply_alpha(x, "premultiply"), mode, size, resample, bx,
-                                  reducing_gap), "unpremultiply")
+                                  reducing_gap), "unpremultiply", overwrite=True)
     else:
         y = _resample(x, mode, size, resample, bx, reducing_gap)
     return y[:, :, None] if squeeze else y
