@@ -104,7 +104,12 @@ struct PlanArgs {
 namespace u8avx512 {
 void h8_rows(const uint8_t* src, int64_t ss, uint8_t* dst, int64_t ds, int64_t R,
              const PlanArgs& p);
+// The vertical 8-bit combine (uint8 rows -> uint8, int32 weights whose signed-byte digits
+// fit three bytes); false where it does not apply.  Only where u8_avx512_usable().
+bool v8_rows(const uint8_t* const* rows, const int32_t* w, int64_t K, int32_t bias, int bits,
+             uint8_t* dst, int64_t n);
 }  // namespace u8avx512
+bool u8_avx512_usable();  // u8_avx512_tables.cpp: CPU support and the switch
 
 // One pass along one axis of a C-contiguous (B, L, C) array -> (B, out, C).
 // rows: whole rows per horizontal sweep (the kernels with tables read them once per

@@ -473,8 +473,18 @@ bool v8_avx2(const T* const* rows, const int32_t* w, int64_t K, int32_t bias, in
     if (w[t] < -(1 << 23) || w[t] >= (1 << 23)) return false;
     fits16 = fits16 && w[t] >= -32768 && w[t] <= 32767;
   }
-  if (!fits16) return v8_split<T>(rows, w, K, bias, bits, dst, n);
+  // uint8 with AVX-512 VNNI (and the switch on): 4 taps per vpdpbusd (u8_avx512.cpp)
+  constexpr bool u8 = std::is_same_v<T, uint8_t>;
+  if (!fits16) {
+    if constexpr (u8) {
+      if (u8_avx512_usable() && u8avx512::v8_rows(rows, w, K, bias, bits, dst, n)) return true;
+    }
+    return v8_split<T>(rows, w, K, bias, bits, dst, n);
+  }
   if (v8_small<T>(rows, w, K, bias, bits, dst, n)) return true;
+  if constexpr (u8) {
+    if (u8_avx512_usable() && u8avx512::v8_rows(rows, w, K, bias, bits, dst, n)) return true;
+  }
   const int64_t np = (K + 1) / 2;
   alignas(32) int32_t wp[MAXP];
   const T* rp[2 * MAXP];

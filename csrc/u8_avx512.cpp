@@ -171,7 +171,88 @@ void rows_np(const uint8_t* src, int64_t ss, uint8_t* dst, int64_t ds, int64_t R
   }
 }
 
+// ---- vertical pass: dst[i] = finish(bias + sum_t w[t] * rows[t][i]), uint8 -> uint8 ----
+// Four rows' bytes interleaved into quads (two unpack levels), one vpdpbusd per weight
+// part per 16 lanes: 4 taps x 64 elements in 4 x NP vpdpbusd, where the AVX2 split
+// kernel (u8_avx2.h v8_split) needs 32 vpmaddwd + 32 vpaddd.  The unpacks work within
+// 128-bit lanes: quad vector k holds elements 4k..4k+3 of each lane, and the two packs
+// at the end restore the order (as in v8_avx2).
+template <int NP>
+void v8_impl(const uint8_t* const* rp, const int32_t* wd, int64_t nq, int32_t bias, int bits,
+             uint8_t* dst, int64_t n) {
+  const __m128i sh = _mm_cvtsi32_si128(bits);
+  const __m512i vb = _mm512_set1_epi32(bias);
+  for (int64_t i = 0; i < n; i += 64) {
+    const __mmask64 m = first_bytes(n - i);
+    __m512i a[4][NP];
+    for (int k = 0; k < 4; ++k)
+      for (int j = 0; j < NP; ++j) a[k][j] = _mm512_setzero_si512();
+    for (int64_t q = 0; q < nq; ++q) {
+      const uint8_t* const* r = rp + 4 * q;
+      __m512i x0, x1, x2, x3;
+      if (n - i >= 64) {
+        x0 = _mm512_loadu_si512(r[0] + i);
+        x1 = _mm512_loadu_si512(r[1] + i);
+        x2 = _mm512_loadu_si512(r[2] + i);
+        x3 = _mm512_loadu_si512(r[3] + i);
+      } else {
+        x0 = _mm512_maskz_loadu_epi8(m, r[0] + i);
+        x1 = _mm512_maskz_loadu_epi8(m, r[1] + i);
+        x2 = _mm512_maskz_loadu_epi8(m, r[2] + i);
+        x3 = _mm512_maskz_loadu_epi8(m, r[3] + i);
+      }
+      const __m512i l01 = _mm512_unpacklo_epi8(x0, x1), h01 = _mm512_unpackhi_epi8(x0, x1);
+      const __m512i l23 = _mm512_unpacklo_epi8(x2, x3), h23 = _mm512_unpackhi_epi8(x2, x3);
+      const __m512i qd[4] = {_mm512_unpacklo_epi16(l01, l23), _mm512_unpackhi_epi16(l01, l23),
+                             _mm512_unpacklo_epi16(h01, h23), _mm512_unpackhi_epi16(h01, h23)};
+      for (int j = 0; j < NP; ++j) {
+        const __m512i wv = _mm512_set1_epi32(wd[q * 3 + j]);
+        for (int k = 0; k < 4; ++k) a[k][j] = _mm512_dpbusd_epi32(a[k][j], qd[k], wv);
+      }
+    }
+    __m512i r[4];
+    for (int k = 0; k < 4; ++k) {
+      __m512i t = _mm512_add_epi32(vb, a[k][0]);
+      t = _mm512_add_epi32(t, _mm512_slli_epi32(a[k][1], 8));
+      if constexpr (NP == 3) t = _mm512_add_epi32(t, _mm512_slli_epi32(a[k][2], 16));
+      r[k] = _mm512_sra_epi32(t, sh);
+    }
+    const __m512i out = _mm512_packus_epi16(_mm512_packs_epi32(r[0], r[1]),
+                                            _mm512_packs_epi32(r[2], r[3]));
+    if (n - i >= 64) _mm512_storeu_si512(dst + i, out);
+    else _mm512_mask_storeu_epi8(dst + i, m, out);
+  }
+}
+
 }  // namespace
+
+bool v8_rows(const uint8_t* const* rows, const int32_t* w, int64_t K, int32_t bias, int bits,
+             uint8_t* dst, int64_t n) {
+  constexpr int64_t MAXQ = 32;
+  if (K < 1 || K > 4 * MAXQ || n < 1) return false;
+  const int64_t nq = (K + 3) / 4;
+  alignas(64) int32_t wd[3 * MAXQ] = {};
+  const uint8_t* rp[4 * MAXQ];
+  int np = 2;
+  for (int64_t t = 0; t < 4 * nq; ++t) {
+    const int32_t v = t < K ? w[t] : 0;  // padding taps: weight 0 on row 0
+    rp[t] = t < K ? rows[t] : rows[0];
+    // v = d0 + d1 * 2^8 + d2 * 2^16 with signed-byte digits
+    const int32_t d0 = ((v + 128) & 255) - 128;
+    const int32_t r1 = (v - d0) >> 8;
+    const int32_t d1 = ((r1 + 128) & 255) - 128;
+    const int32_t d2 = (r1 - d1) >> 8;
+    if (d2 < -128 || d2 > 127) return false;
+    if (d2 != 0) np = 3;
+    const int64_t q = t / 4, b = 8 * (t % 4);
+    const uint32_t ds[3] = {uint32_t(d0) & 255u, uint32_t(d1) & 255u, uint32_t(d2) & 255u};
+    for (int j = 0; j < 3; ++j)
+      wd[q * 3 + j] = int32_t(uint32_t(wd[q * 3 + j]) | (ds[j] << b));
+  }
+  if (np == 3) v8_impl<3>(rp, wd, nq, bias, bits, dst, n);
+  else v8_impl<2>(rp, wd, nq, bias, bits, dst, n);
+  return true;
+}
 
 void h8_rows(const uint8_t* src, int64_t ss, uint8_t* dst, int64_t ds, int64_t R,
              const PlanArgs& p) {
