@@ -1,4 +1,5 @@
-// AVX-512 VNNI build of the 8-bit horizontal pass (uint8 in and out, int32 fixed-point
+// AVX-512 VNNI builds of the 8-bit passes; the vertical combine v8_rows (called by
+// u8_avx2.h v8_avx2) is near the end.  The horizontal pass (uint8 in and out, int32 fixed-point
 // weights below 2^23 in magnitude: Pillow's 22-bit coefficients, and plans of 5 or more
 // taps whose weights fit int16).  Compiled with -mavx512f/bw/vl/dq/vbmi/vnni and reached
 // only through PlanArgs::vbase, which unpack_plan (engine.cpp) sets where the CPU has them
