@@ -104,10 +104,10 @@ __attribute__((target("avx2"))) void premul_avx2(const uint8_t* s, uint8_t* d, i
 // pixel gives M = trunc(65536 / a) + 1 (>= 65536 / a, less than 1 above it: the float
 // quotient is correctly rounded and 65536 / a is an integer or at least 1/255 from one),
 // so q = (x * M) >> 16 for x = c * 255 <= 65025 is floor(x / a) or one more
-// (x * (M - 65536 / a) / 65536 < 1); the sign of x - q * a finds the second case.  M for a = 1
-// (65537) does not fit 16 bits: clamped to 65535, and alpha 1 is done apart.  RGBA
-// 1536^2, 1T: a float division per byte took ~1.37 ms, this form ~0.9 ms (premultiply,
-// memory-bound: ~0.37 ms).
+// (x * (M - 65536 / a) / 65536 < 1); the sign of x - q * a finds the second case.
+// M for a = 1 (65537) does not fit 16 bits: clamped to 65535, and alpha 1 is done
+// apart.  RGBA 1536^2, 1T: a float division per byte took ~1.37 ms, this form ~0.9 ms
+// (premultiply, memory-bound: ~0.37 ms).
 __attribute__((target("avx2"))) inline __m256i recip16(__m256i a32) {
   const __m256 q = _mm256_div_ps(_mm256_set1_ps(65536.0f),
                                  _mm256_cvtepi32_ps(_mm256_max_epi32(a32, _mm256_set1_epi32(1))));
