@@ -249,6 +249,6 @@ def test_vertical_pass_matches_oracle(channels: int) -> None:
                 for plans in ([(0, pv)], [(0, pv), (1, ph)], [(1, ph), (0, pv)]):
                     ref = oracle(x, plans)
                     for threads in (1, 2):
-                        y = _both(lambda: native.apply_plans(  # noqa: B023
+                        y = _both(lambda: native.apply_plans(
                             x, plans, threads=threads))  # noqa: B023
                         check(y, ref, x, plans)
