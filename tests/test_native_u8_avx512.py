@@ -236,19 +236,17 @@ def test_vertical_pass_matches_oracle(channels: int) -> None:
     # the VNNI vertical combine (u8avx512::v8_rows): 1 to 40 taps (padding to whole quads),
     # 22-bit (three weight bytes) and 14-bit (two) weights, weights up to 2^23 (the digits
     # of the largest do not fit: AVX2 then), rows of fewer than 64 bytes and rows with a
-    # masked last block, both pass orders, two threads
+    # masked last block, both pass orders, two threads' chunks
     rng = np.random.default_rng(700 + channels)
     for n_in, n_out, taps in ((40, 13, 1), (50, 17, 2), (61, 20, 3), (90, 30, 4), (97, 31, 5),
                               (120, 40, 7), (200, 50, 16), (300, 77, 21), (400, 90, 40),
                               (37, 111, 4), (20, 61, 6)):
         for bits, wmax in ((22, 1 << 22), (14, 1 << 14), (22, 1 << 23)):
             pv = fixed_plan(rng, n_in, n_out, taps, bits=bits, wmax=wmax)
-            for width in (5, 21, 67, 130):
+            for width in (7, 67):  # 7 * C < 64 bytes: masked loads only; 67 * C: a tail
                 x = random_input(rng, (n_in, width, channels), np.uint8)
                 ph = fixed_plan(rng, width, width + 3, 2, bits=bits, wmax=wmax)
                 for plans in ([(0, pv)], [(0, pv), (1, ph)], [(1, ph), (0, pv)]):
                     ref = oracle(x, plans)
-                    for threads in (1, 2):
-                        y = _both(lambda: native.apply_plans(
-                            x, plans, threads=threads))  # noqa: B023
-                        check(y, ref, x, plans)
+                    y = _both(lambda: native.apply_plans(x, plans, threads=2))  # noqa: B023
+                    check(y, ref, x, plans)
