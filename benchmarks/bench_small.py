@@ -112,6 +112,31 @@ for _dt in ("uint8", "float32"):
 
 
 # ---------------------------------------------------------------------------------------
+# pixelgrid.warp_affine: 64^2x3 -> 64^2, rotation 17 deg + scale 1.07 about the centre
+# (pixelgrid's own float64 sampling, not cv2's fixed-point one: the values differ by
+# rounding; this times the Python path of a call against a whole small cv2 call)
+# ---------------------------------------------------------------------------------------
+def _warp_affine(dtype: str) -> None:
+    short = {"uint8": "u8", "float32": "f32"}[dtype]
+
+    @case(f"warp_affine_{short}_linear",
+          f"pixelgrid.warp_affine {short} 64^2x3 rotate 17 deg, scale 1.07, linear",
+          "cv2.warpAffine INTER_LINEAR")
+    def build() -> tuple[Fn, Fn]:
+        cv2 = _cv2()
+        import pixelgrid as pg
+        x = image(64, 64, 3, dtype, 5)
+        m = pg.rotation(17, pg.image_center(x.shape), 1.07)
+        m2 = np.ascontiguousarray(m[:2])
+        return (lambda: pg.warp_affine(x, m),
+                lambda: cv2.warpAffine(x, m2, (64, 64), flags=cv2.INTER_LINEAR))
+
+
+_warp_affine("uint8")
+_warp_affine("float32")
+
+
+# ---------------------------------------------------------------------------------------
 # compat.pillow: RGB 256^2 -> 128^2 (numpy in/out vs PIL Image -> Image)
 # ---------------------------------------------------------------------------------------
 def _pillow(filt: str) -> None:

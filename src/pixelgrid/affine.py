@@ -8,14 +8,16 @@ torch ``affine_grid`` and ``scipy.ndimage.affine_transform`` expect.
 from __future__ import annotations
 
 import math
+import os
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
-from ._arrays import check_array, containers, is_torch
+from ._arrays import check_array, containers, is_torch, resolve_engine
 from ._dask import is_dask
 from ._kernels import Kernel
+from ._memo import remember, typed_keys
 from ._sampling import (
     POINT_CONVENTIONS,
     SAMPLE_TIES,
@@ -23,7 +25,9 @@ from ._sampling import (
     _axes,
     _boundaries,
     _fill,
+    _place,
     _point_offset,
+    _prepare,
     _run,
     _sample_kernel,
     affine_corners,
@@ -307,6 +311,30 @@ def affine_to_theta(
     return theta[:2].copy()
 
 
+#: Recent warp_affine calls that the compiled sampler ran: the call's arguments (with
+#: their types), the environment's engine choice and the image's layout -> what was
+#: derived from them (checked axes, sizes, the destination -> source map as 6 floats,
+#: the sampler's settings; no arrays).  An entry is stored only after a call succeeded,
+#: and everything it holds is a function of its key, so a repeated call skips the checks
+#: and conversions and gives the same result; a call that fails never leaves one.
+_WARP_MEMO: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+_WARP_ARGS = typed_keys(frozenset((str, int, float, bool, type(None))))
+
+
+def _warp_key(x: Any, matrix: Any, args: tuple[Any, ...]) -> tuple[Any, ...] | None:
+    """The memo key of a ``warp_affine`` call on a numpy image (None: not kept)."""
+    if type(matrix) is not np.ndarray or matrix.dtype.kind not in "fiu":
+        return None
+    a = _WARP_ARGS(args)
+    if a is None:
+        return None
+    # fill_value -0.0 equals 0.0 but fills float outputs with -0.0: its sign is kept too
+    fill = args[3]
+    sign = math.copysign(1.0, fill) if type(fill) is float else 1.0
+    return (a, sign, matrix.tobytes(), matrix.shape, matrix.dtype, x.shape, x.dtype,
+            x.strides, os.environ.get("PIXELGRID_ENGINE"))
+
+
 @containers
 def warp_affine(
     x: Any,
@@ -367,6 +395,19 @@ def warp_affine(
     [[2.0, 5.0, 8.0], [1.0, 4.0, 7.0], [0.0, 3.0, 6.0]]
 
     """
+    key = None
+    if type(x) is np.ndarray and chunks is None:
+        key = _warp_key(x, matrix, (size, kernel, boundary, fill_value, convention,
+                                    inverse_map, axes, tie, nan_policy, engine))
+        got = None if key is None else _WARP_MEMO.get(key)
+        if got is not None:
+            setup, ax0, h, w, back6, fill, omit = got
+            from ._engines import native_sampler
+
+            xm = (x.reshape(x.shape[0], x.shape[1], -1) if ax0 == (0, 1)
+                  else _prepare(x, list(ax0), []))
+            y = native_sampler.sample_affine(setup, xm, back6, h, w, fill, omit)
+            return _place(y, x, list(ax0), (h, w))
     if is_torch(x):
         import torch
 
@@ -412,6 +453,16 @@ def warp_affine(
 
         return _dask_warp.sample(arr, None, ax, k_obj, bounds, fill, tie, nan_policy,
                                  engine, affine=(back[:2], h, w), chunks=chunks)
-    return _run(arr, None, ax, k_obj, bounds, fill, tie, nan_policy, engine,
-                affine=(back[:2], h, w))
+    y = _run(arr, None, ax, k_obj, bounds, fill, tie, nan_policy, engine,
+             affine=(back[:2], h, w))
+    if key is not None and resolve_engine(engine) != "reference" and arr.dtype != np.float16:
+        # the compiled sampler ran this call: keep what a repeat needs (see _WARP_MEMO)
+        from ._engines import native_sampler
+
+        setup = native_sampler.affine_setup(arr.dtype, [k_obj] * 2, bounds, tie, fill)
+        if setup is not None:
+            remember(_WARP_MEMO, key, (setup, tuple(ax), h, w,
+                                       tuple(float(v) for v in back[:2].ravel()), fill,
+                                       nan_policy == "omit"), 64)
+    return y
 

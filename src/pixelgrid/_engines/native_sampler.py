@@ -227,3 +227,49 @@ def grid_positions(g: NDArray[Any], sizes: Sequence[int], align_corners: bool, p
     _ext.grid_positions(gc, out, np.asarray(sizes, dtype=np.int64), bool(align_corners),
                         _PADDING[padding], rule == "float32_fma", _resolve_threads(threads))
     return out
+
+
+def affine_setup(dt: np.dtype[Any], kernels: Sequence[Kernel], boundaries: Sequence[str],
+                 tie: str | None, fill_value: float) -> tuple[Any, ...] | None:
+    """What :func:`sample` derives from its arguments for a 2-D affine warp, once.
+
+    For ``sample(xm, None, kernels, boundaries, fill_value, tie, "float64", "support",
+    nan_policy, out_dtype=dt, affine=...)`` of ``dt`` data: ``(axes, dtype code,
+    gather, fill bytes, output code)`` (no arrays: a memo may keep it), or None where :func:`sample`
+    takes another path (taps from the oracle, a dtype it does not sum, float16) and the
+    caller must call :func:`sample` itself.  :func:`sample_affine` runs it.
+    """
+    if not supported() or len(kernels) != 2 or dt not in _DT:
+        return None
+    gather = all(kk.is_nearest for kk in kernels)
+    axes = []
+    for kk, b in zip(kernels, boundaries, strict=True):
+        kr = kernel_row(kk, tie or kk.tie or "round_prefer_ceil")
+        if kr is None:
+            return None
+        code, tcode, table, a, radius = kr
+        axes.append(_axis(int(code), _BOUND[b], int(tcode), table, a, radius,
+                          float(kk.radius) + 2.0))
+    fill_bytes = np.asarray(fill_value).astype(dt).tobytes() if gather else None
+    out_code = 2 if gather or dt.kind != "f" else 0 if dt == np.float64 else 1
+    return (tuple(axes), _DT[dt], int(gather), fill_bytes, out_code)
+
+
+def sample_affine(setup: tuple[Any, ...], xm: NDArray[Any], back: tuple[float, ...], h: int,
+                  w: int, fill_value: float, omit: bool) -> NDArray[Any]:
+    """:func:`sample` of an :func:`affine_setup` (``back``: the 6 entries of the 2x3 map).
+
+    The result is ``(h * w, C)`` in ``xm``'s dtype, as :func:`sample` with
+    ``out_dtype=xm.dtype`` gives it.
+    """
+    axes, dcode, gather, fill_bytes, out_code = setup
+    dt = xm.dtype
+    out = np.empty((h * w, xm.shape[2]), dtype=dt)
+    _ext.sample_points(
+        src=_strided(xm), dst=out, dtype=dcode, out=out_code, gather=gather, axes=list(axes),
+        pts=None, affine=np.array((*back, float(w)), dtype=np.float64), given=[None, None],
+        fill=fill_value,
+        fill_bytes=None if fill_bytes is None else np.frombuffer(fill_bytes, np.uint8),
+        window=0, omit=int(omit and dt.kind == "f"), fma32=0,
+        threads=_resolve_threads(None), grid=None)
+    return out
