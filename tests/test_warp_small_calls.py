@@ -149,3 +149,54 @@ def test_changed_engine_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PIXELGRID_ENGINE", "reference")
     b = pg.warp_affine(x, m, kernel="cubic")
     assert a.tobytes() == b.tobytes()
+
+
+MATRICES = [
+    pg.rotation(17, (9.1, 8.3), 1.07),
+    pg.rotation(-40, (3.0, 12.5), 0.8),
+    pg.rotation(90, (10.0, 10.0)),
+    np.array([[-0.0, 1.0, 0.0], [1.0, -0.0, -0.0]]),  # -0.0 entries (inverse_map keeps them)
+    np.array([[1, 0, 3], [0, 1, -2]]),  # integers
+    [[1.0, 0.2, 0.5], [0.1, 1.0, -0.5]],  # a list
+    np.eye(3, dtype=np.float32),
+]
+
+
+BAD_MATRICES = [
+    np.zeros((2, 3)),  # singular (fine with inverse_map)
+    np.array([[1e300, 0, 0], [0, 1e300, 0]]),  # beyond float range one way or the other
+    np.array([[1.0, 0.0, 2.0**53], [0.0, 1.0, 0.0]]),  # too far for a periodic boundary
+    np.array([[1.0, 0.0, np.nan], [0.0, 1.0, 0.0]]),
+    np.ones((3, 3)),
+]
+
+
+def _outcome(x: np.ndarray, m: object, kw: dict[str, object]) -> tuple[object, ...]:
+    try:
+        return ("ok", pg.warp_affine(x, m, (17, 23), **kw).tobytes())
+    except ValueError as e:
+        return (type(e), str(e))
+
+
+@pytest.mark.parametrize("convention", ["index", "continuous"])
+@pytest.mark.parametrize("inverse_map", [False, True])
+@pytest.mark.parametrize("boundary", ["constant", "wrap"])
+def test_new_matrices_after_memoised_arguments(convention: str, inverse_map: bool,
+                                               boundary: str) -> None:
+    # the arguments but the matrix are memoised after the first call; each new matrix is
+    # checked and converted again (and found in _BACK_MEMO when it repeats)
+    x = _img((21, 19, 3), "float32")
+    kw = dict(boundary=boundary, convention=convention, inverse_map=inverse_map,
+              fill_value=-1.5)
+    fresh = {}
+    for bad in BAD_MATRICES:
+        _affine._WARP_MEMO.clear()
+        _affine._BACK_MEMO.clear()
+        fresh[id(bad)] = _outcome(x, bad, kw)
+    for _ in range(2):
+        for m in MATRICES:
+            got = pg.warp_affine(x, m, (17, 23), **kw)
+            ref = pg.warp_affine(x, m, (17, 23), engine="reference", **kw)
+            assert got.tobytes() == ref.tobytes()
+        for bad in BAD_MATRICES:  # what a call with an empty memo gives, error or array
+            assert _outcome(x, bad, kw) == fresh[id(bad)]

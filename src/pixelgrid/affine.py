@@ -311,28 +311,63 @@ def affine_to_theta(
     return theta[:2].copy()
 
 
-#: Recent warp_affine calls that the compiled sampler ran: the call's arguments (with
-#: their types), the environment's engine choice and the image's layout -> what was
-#: derived from them (checked axes, sizes, the destination -> source map as 6 floats,
-#: the sampler's settings; no arrays).  An entry is stored only after a call succeeded,
-#: and everything it holds is a function of its key, so a repeated call skips the checks
-#: and conversions and gives the same result; a call that fails never leaves one.
+#: Recent warp_affine calls that the compiled sampler ran: the call's arguments but the
+#: matrix (with their types), the environment's engine choice and the image's layout ->
+#: what was derived from them (checked axes, sizes, fill, the sampler's settings; no
+#: arrays).  An entry is stored only after a call succeeded, and everything it holds is a
+#: function of its key, so a call with the same arguments skips their checks and
+#: conversions and gives the same result; a call that fails never leaves one.  The
+#: matrix is checked and converted on every call (:func:`_back6`), or found in
+#: ``_BACK_MEMO`` (keyed by its bytes, shape and dtype and what the conversion reads).
 _WARP_MEMO: dict[tuple[Any, ...], tuple[Any, ...]] = {}
+_BACK_MEMO: dict[tuple[Any, ...], tuple[float, ...]] = {}
 _WARP_ARGS = typed_keys(frozenset((str, int, float, bool, type(None))))
 
 
-def _warp_key(x: Any, matrix: Any, args: tuple[Any, ...]) -> tuple[Any, ...] | None:
+def _warp_key(x: Any, args: tuple[Any, ...]) -> tuple[Any, ...] | None:
     """The memo key of a ``warp_affine`` call on a numpy image (None: not kept)."""
-    if type(matrix) is not np.ndarray or matrix.dtype.kind not in "fiu":
-        return None
     a = _WARP_ARGS(args)
     if a is None:
         return None
     # fill_value -0.0 equals 0.0 but fills float outputs with -0.0: its sign is kept too
     fill = args[3]
     sign = math.copysign(1.0, fill) if type(fill) is float else 1.0
-    return (a, sign, matrix.tobytes(), matrix.shape, matrix.dtype, x.shape, x.dtype,
-            x.strides, os.environ.get("PIXELGRID_ENGINE"))
+    return (a, sign, x.shape, x.dtype, x.strides, os.environ.get("PIXELGRID_ENGINE"))
+
+
+def _back6(matrix: Any, inverse_map: bool, convention: str, h: int, w: int,
+           periodic: tuple[bool, bool]) -> tuple[float, ...] | None:
+    """The destination -> source 2x3 map of a call whose other arguments were checked.
+
+    The six entries ``warp_affine`` computes (the same functions, in its order, so a bad
+    matrix raises what it raises there), or None where its corner checks would raise
+    (the caller then takes the full path, which raises).
+    """
+    key = None
+    if type(matrix) is np.ndarray and matrix.dtype.kind in "fiu":
+        key = (matrix.tobytes(), matrix.shape, matrix.dtype, inverse_map, convention, h, w,
+               periodic)
+        got = _BACK_MEMO.get(key)
+        if got is not None:
+            return got
+    m = _matrix(matrix)
+    back = m if inverse_map else invert(m)
+    # convert_affine(back, "index", "index") multiplies by identity matrices: every entry
+    # is itself plus exact zero products, one of them +0.0 (the last row is [0, 0, 1]),
+    # so the result is exactly back + 0.0 (-0.0 turns into 0.0)
+    back = back + 0.0 if convention == "index" else convert_affine(back, convention, "index")
+    b = tuple(float(v) for v in back[:2].ravel())
+    # affine_corners and the sampler's periodic-coordinate rule, in float64 as there
+    for i, j in ((0.0, 0.0), (0.0, w - 1.0), (h - 1.0, 0.0), (h - 1.0, w - 1.0)):
+        sx = b[0] * j + b[1] * i + b[2]
+        sy = b[3] * j + b[4] * i + b[5]
+        if not (math.isfinite(sx) and math.isfinite(sy)):
+            return None
+        if (periodic[0] and abs(sy) >= 2.0**52) or (periodic[1] and abs(sx) >= 2.0**52):
+            return None
+    if key is not None:
+        remember(_BACK_MEMO, key, b, 64)
+    return b
 
 
 @containers
@@ -397,16 +432,20 @@ def warp_affine(
     """
     key = None
     if type(x) is np.ndarray and chunks is None:
-        key = _warp_key(x, matrix, (size, kernel, boundary, fill_value, convention,
-                                    inverse_map, axes, tie, nan_policy, engine))
+        key = _warp_key(x, (size, kernel, boundary, fill_value, convention, inverse_map,
+                            axes, tie, nan_policy, engine))
         got = None if key is None else _WARP_MEMO.get(key)
-        if got is not None:
-            setup, ax0, h, w, back6, fill, omit = got
+        back6 = None if got is None else _back6(matrix, inverse_map, convention, got[2],
+                                                got[3], got[6])
+        if got is not None and back6 is not None:
+            setup, ax0, h, w, fill, omit, _ = got
             from ._engines import native_sampler
 
             xm = (x.reshape(x.shape[0], x.shape[1], -1) if ax0 == (0, 1)
                   else _prepare(x, list(ax0), []))
             y = native_sampler.sample_affine(setup, xm, back6, h, w, fill, omit)
+            if ax0 == (0, 1):
+                return y.reshape((h, w, *x.shape[2:]))
             return _place(y, x, list(ax0), (h, w))
     if is_torch(x):
         import torch
@@ -461,8 +500,8 @@ def warp_affine(
 
         setup = native_sampler.affine_setup(arr.dtype, [k_obj] * 2, bounds, tie, fill)
         if setup is not None:
-            remember(_WARP_MEMO, key, (setup, tuple(ax), h, w,
-                                       tuple(float(v) for v in back[:2].ravel()), fill,
-                                       nan_policy == "omit"), 64)
+            periodic = tuple(bd in ("wrap", "reflect", "symmetric") for bd in bounds)
+            remember(_WARP_MEMO, key, (setup, tuple(ax), h, w, fill, nan_policy == "omit",
+                                       periodic), 64)
     return y
 
