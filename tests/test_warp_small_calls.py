@@ -200,3 +200,30 @@ def test_new_matrices_after_memoised_arguments(convention: str, inverse_map: boo
             assert got.tobytes() == ref.tobytes()
         for bad in BAD_MATRICES:  # what a call with an empty memo gives, error or array
             assert _outcome(x, bad, kw) == fresh[id(bad)]
+
+
+def test_opencv_warp_affine_repeats_equal_fresh_calls() -> None:
+    # compat.opencv.warpAffine keeps the compiled kernel's arguments of a call that
+    # succeeded (pixelgrid._sampling._CV_MEMO): repeats equal the numpy oracle's model
+    from pixelgrid import _sampling
+    from pixelgrid.compat import opencv as pco
+
+    x = _img((23, 29, 3), "float32")
+    x[~np.isfinite(x)] = 0.5
+    m = pg.rotation(17, (14.0, 11.0), 1.07)[:2]
+    m[0, 2] += 9.0  # some outputs read the border value (-0.0 or 0.0)
+    _sampling._CV_MEMO.clear()
+    for fill in (0.0, -0.0, (1.5, -0.0, 2.0), -0.0, 0.0):
+        for flags in (pco.INTER_LINEAR, pco.INTER_NEAREST | pco.WARP_INVERSE_MAP):
+            kw = dict(flags=flags, borderMode=pco.BORDER_CONSTANT, borderValue=fill,
+                      ipp=False)
+            saved = dict(_sampling._CV_MEMO)
+            _sampling._CV_MEMO.clear()
+            fresh = pco.warpAffine(x, m, (31, 19), **kw)  # the full path
+            _sampling._CV_MEMO.update(saved)
+            for _ in range(2):  # stored, then found (after entries of other fills)
+                assert pco.warpAffine(x, m, (31, 19), **kw).tobytes() == fresh.tobytes()
+    with pytest.raises(ValueError, match="2\\*\\*30"):
+        pco.warpAffine(x, np.array([[1.0, 0, 3e9], [0, 1, 0]]), (31, 19),
+                       borderMode=pco.BORDER_WRAP)
+    assert 0 < len(_sampling._CV_MEMO) <= 64

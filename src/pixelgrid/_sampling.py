@@ -39,6 +39,7 @@ from numpy.typing import NDArray
 from ._arithmetic import fma_float32, store
 from ._arrays import is_torch
 from ._kernels import NEAREST_TIES, Kernel, get_kernel
+from ._memo import remember
 from ._plan import BOUNDARIES, boundary_taps
 from ._validate import as_array, check_axes, check_choice, check_positive_int
 
@@ -300,6 +301,10 @@ def sample_points(
     return y
 
 
+#: compiled cv2.warpAffine calls that succeeded -> their kernel arguments (lists, no arrays)
+_CV_MEMO: dict[tuple[Any, ...], dict[str, Any]] = {}
+
+
 def _opencv_warp(xm: NDArray[Any], kernels: Sequence[Kernel], boundaries: Sequence[str],
                  fill_value: float, affine: tuple[FloatArray, int, int] | None, engine: str,
                  fill_channels: Sequence[float] | None, ipp: bool = False) -> NDArray[Any]:
@@ -321,16 +326,30 @@ def _opencv_warp(xm: NDArray[Any], kernels: Sequence[Kernel], boundaries: Sequen
         raise ValueError(f"arithmetic='opencv_warp' takes one boundary of "
                          f"{list(OPENCV_WARP_BOUNDARIES)} for both axes, got {list(boundaries)}")
     back, h, w = affine
-    opencv_check_positions(back, h, w, boundaries[0])
     linear = not kernels[0].is_nearest
     fill = list(fill_channels) if fill_channels is not None else [fill_value] * xm.shape[2]
     engine = _resolve_engine(engine)
+    key = None
+    if engine != "reference" and type(back) is np.ndarray:
+        # a repeated call: the compiled kernel's arguments of a call that succeeded (the
+        # position check passed; the fill's -0.0 told from 0.0 by its hex form)
+        key = (back.tobytes(), back.shape, back.dtype, h, w, linear, boundaries[0],
+               tuple(float(v).hex() for v in fill), xm.dtype, xm.shape, ipp)
+        got = _CV_MEMO.get(key)
+        if got is not None:
+            from ._engines import native_cv_warp
+
+            return native_cv_warp.run(xm, h, w, got).reshape(h * w, -1)
+    opencv_check_positions(back, h, w, boundaries[0])
     if engine != "reference":
         from ._engines import native_cv_warp
 
         y = native_cv_warp.warp(xm, back, h, w, linear, boundaries[0], fill, OPENCV_WARP_LANES,
                                 ipp=ipp)
         if y is not None:
+            if key is not None:
+                remember(_CV_MEMO, key, native_cv_warp.arguments(
+                    xm, back, linear, boundaries[0], fill, OPENCV_WARP_LANES, ipp=ipp), 64)
             return y.reshape(h * w, -1)
         if engine == "native":
             raise ValueError(f"engine='native' cannot run arithmetic='opencv_warp' on dtype "

@@ -38,16 +38,29 @@ def warp(xm: NDArray[Any], back: Any, h: int, w: int, linear: bool, boundary: st
     if (not available() or xm.dtype.name not in OPENCV_WARP_DTYPES or xm.ndim != 3
             or not 1 <= xm.shape[2] <= 4 or 0 in xm.shape):
         return None
+    return run(xm, h, w, arguments(xm, back, linear, boundary, fill, lanes, threads, simd, ipp,
+                                   avx512))
+
+
+def arguments(xm: NDArray[Any], back: Any, linear: bool, boundary: str, fill: Sequence[float],
+              lanes: int, threads: int | None = None, simd: bool = True, ipp: bool = False,
+              avx512: bool = True) -> dict[str, Any]:
+    """The kernel's arguments but the arrays and the thread count (a memo may keep them)."""
     c = xm.shape[2]
-    src = np.ascontiguousarray(xm)
-    out = np.empty((h, w, c), dtype=xm.dtype)
     m = np.asarray(back, dtype=np.float64).reshape(6).astype(np.float32)
     fv = np.zeros(4, dtype=np.float32)
     fv[:c] = opencv_fill(fill, xm.dtype, c)
-    native._ext.cv_warp_affine(
-        src=src, dst=out, m=[float(v) for v in m], fill=[float(v) for v in fv],
-        linear=bool(linear), border=OPENCV_WARP_BOUNDARIES[boundary], lanes=int(lanes),
-        threads=native._resolve_threads(threads), simd=simd, ipp=bool(ipp),
-        md=[float(v) for v in np.asarray(back, dtype=np.float64).reshape(6)],
-        avx512=bool(avx512))
+    return dict(m=[float(v) for v in m], fill=[float(v) for v in fv], linear=bool(linear),
+                border=OPENCV_WARP_BOUNDARIES[boundary], lanes=int(lanes), threads=threads,
+                simd=simd, ipp=bool(ipp),
+                md=[float(v) for v in np.asarray(back, dtype=np.float64).reshape(6)],
+                avx512=bool(avx512))
+
+
+def run(xm: NDArray[Any], h: int, w: int, args: dict[str, Any]) -> NDArray[Any]:
+    """Warp ``xm`` (``(H, W, C)``, a dtype and channel count :func:`warp` runs) by ``args``."""
+    src = np.ascontiguousarray(xm)
+    out = np.empty((h, w, xm.shape[2]), dtype=xm.dtype)
+    native._ext.cv_warp_affine(src=src, dst=out, **{
+        **args, "threads": native._resolve_threads(args["threads"])})
     return out
