@@ -39,6 +39,7 @@ OpenCV paths, not reproduced: 2-channel results differ) and ``BORDER_TRANSPARENT
 
 from __future__ import annotations
 
+import math
 import numbers
 from typing import Any
 
@@ -79,6 +80,7 @@ _BORDER_NAMES = {BORDER_CONSTANT: "BORDER_CONSTANT", BORDER_REPLICATE: "BORDER_R
 _INTERP = {0: True, 1: False, 3: False}
 _INTERP_NAMES = {0: "INTER_NEAREST", 1: "INTER_LINEAR", 3: "INTER_AREA"}
 _DTYPES = ("uint8", "uint16", "float32")
+_NEAREST, _LINEAR = nearest(), linear()  # frozen records, made once (not per call)
 
 
 def _int_arg(name: str, v: Any) -> int:
@@ -105,7 +107,7 @@ def _border_value(v: Any) -> list[float]:
         raise TypeError(f"borderValue={v!r} must be a number or a sequence of 1-4 numbers "
                         "(a cv2 Scalar)")
     out = [float(e) for e in vals] + [0.0] * (4 - len(vals))  # a number is (v, 0, 0, 0)
-    if not all(np.isfinite(out)):
+    if not all(math.isfinite(e) for e in out):
         raise ValueError(f"borderValue={v!r} must be finite")
     return out
 
@@ -186,7 +188,7 @@ def warpAffine(
     if dw == 0 or dh == 0:  # cv2: an empty dsize means the input's size
         dw, dh = w, h
     x = src if src.ndim == 3 else src[:, :, None]
-    k = nearest() if _INTERP[f & 7] else linear()
+    k = _NEAREST if _INTERP[f & 7] else _LINEAR
     boundary = BORDER_MODES[b]
     arith = "opencv_warp_ipp" if ipp and not _INTERP[f & 7] else "opencv_warp"
     y = sample_points(x, None, [k, k], [boundary, boundary], 0.0, arithmetic=arith,
