@@ -133,6 +133,34 @@ def is_torch(x: Any) -> bool:
     return torch is not None and isinstance(x, torch.Tensor)
 
 
+def tensor_values(t: Any, name: str, where: str, *, float64: bool = False) -> NDArray[Any]:
+    """The values of torch tensor ``t`` as a CPU numpy array, for a call without gradients.
+
+    The point samplers (``warp_affine``, ``sample``, ``resample_region``, ``roi_align``,
+    ``compat.torch.grid_sample`` / ``affine_grid``) run the compiled engine on the
+    tensor's values and compute no gradients.  A tensor that requires grad while
+    autograd records would come back without a ``grad_fn``: a silent wrong answer in
+    training, so it is refused with a ValueError naming ``name`` and ``where``.
+    ``float64=True`` converts in torch first (coordinates of any dtype, bfloat16 too).
+
+    >>> import torch
+    >>> tensor_values(torch.ones(2, requires_grad=True), "x", "f")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: x requires grad, but f computes no gradients ...
+    >>> with torch.no_grad():
+    ...     tensor_values(torch.ones(2, requires_grad=True), "x", "f").tolist()
+    [1.0, 1.0]
+    """
+    if t.requires_grad and sys.modules["torch"].is_grad_enabled():
+        raise ValueError(
+            f"{name} requires grad, but {where} computes no gradients (it samples a "
+            f"detached copy of the values): pass {name}.detach(), call it under "
+            "torch.no_grad(), or use torch's differentiable op where you train")
+    t = t.detach().cpu()
+    return (t.double() if float64 else t).numpy()  # type: ignore[no-any-return]
+
+
 def check_array(x: Any, name: str = "x") -> NDArray[Any]:
     """Return ``x`` as a numpy array of a supported dtype, or raise a clear error."""
     if isinstance(x, (list, tuple, np.generic)):

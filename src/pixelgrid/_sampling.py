@@ -37,7 +37,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._arithmetic import fma_float32, store
-from ._arrays import is_torch
+from ._arrays import is_torch, tensor_values
 from ._kernels import NEAREST_TIES, Kernel, get_kernel
 from ._memo import remember
 from ._plan import BOUNDARIES, boundary_taps
@@ -658,7 +658,7 @@ def _fill(fill_value: Any, name: str = "fill_value") -> float:
 
 def _coords_array(coords: Any, name: str = "coords") -> FloatArray:
     if is_torch(coords):
-        coords = coords.detach().cpu().double().numpy()
+        coords = tensor_values(coords, name, "pixelgrid's point sampler", float64=True)
     arr = as_array(name, coords)  # ragged lists, strings: an error naming ``name``
     if arr.dtype == object or not (np.issubdtype(arr.dtype, np.floating)
                                    or np.issubdtype(arr.dtype, np.integer)):

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import check_array, containers, is_torch, resolve_engine
+from ._arrays import check_array, containers, is_torch, resolve_engine, tensor_values
 from ._dask import is_dask
 from ._kernels import Kernel
 from ._memo import remember, typed_keys
@@ -450,7 +450,7 @@ def warp_affine(
     if is_torch(x):
         import torch
 
-        arr = x.detach().cpu().numpy()
+        arr = tensor_values(x, "x", "warp_affine")
         if axes is None:  # the last two axes, (H, W) of (N, C, H, W), unless they look like C
             axes = default_axes("warp_affine", arr.shape, 2, torch=True)
         y = warp_affine(arr, matrix, size, kernel=kernel, boundary=boundary,

@@ -17,7 +17,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._arithmetic import sample_positions
-from ._arrays import check_array, is_torch
+from ._arrays import check_array, is_torch, tensor_values
 from ._grid import Affine
 from ._kernels import Kernel, get_kernel, nearest
 from ._sampling import (
@@ -220,7 +220,7 @@ def resample_region(
     if is_torch(x):
         import torch
 
-        arr = x.detach().cpu().numpy()
+        arr = tensor_values(x, "x", "resample_region")
         if axes is None:  # the trailing k axes, unless one of them looks like channels
             k = _box_array(box).shape[-2]
             axes = default_axes(f"resample_region with a box of {k} axes", arr.shape, k,
@@ -321,10 +321,11 @@ def roi_align(
 
         b = boxes
         if isinstance(b, (list, tuple)):
-            b = [t.detach().cpu().double().numpy() if is_torch(t) else t for t in b]
+            b = [tensor_values(t, "boxes", "roi_align", float64=True)
+                 if is_torch(t) else t for t in b]
         elif is_torch(b):
-            b = b.detach().cpu().double().numpy()
-        arr = input.detach().cpu().numpy()
+            b = tensor_values(b, "boxes", "roi_align", float64=True)
+        arr = tensor_values(input, "input", "roi_align")
         y = roi_align(arr, b, output_size, spatial_scale, sampling_ratio, aligned)
         return torch.from_numpy(y).to(input.device)
     arr = check_array(input, "input")

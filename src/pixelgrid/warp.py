@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ._arrays import check_array, containers, is_torch
+from ._arrays import check_array, containers, is_torch, tensor_values
 from ._dask import is_dask
 from ._kernels import Kernel
 from ._sampling import (
@@ -167,7 +167,7 @@ def sample(
     if is_torch(x):
         import torch
 
-        arr = x.detach().cpu().numpy()
+        arr = tensor_values(x, "x", "sample")
         k = _coords_array(coords).shape[-1]
         if axes is None and k <= arr.ndim:  # the trailing k axes, unless they look like C
             axes = default_axes(f"sample with {k} coordinates per point", arr.shape, k,

@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._arrays import is_torch
+from .._arrays import is_torch, tensor_values
 from .._kernels import Kernel, cubic, linear, nearest
 from .._sampling import reflect_coordinates, sample_points, unnormalize
 from .._validate import check_memory
@@ -82,15 +82,14 @@ _TAP_BOUNDARY = {
 }
 
 
-def _to_numpy(v: Any, name: str) -> tuple[NDArray[Any], Any]:
+def _to_numpy(v: Any, name: str, where: str) -> tuple[NDArray[Any], Any]:
     if is_torch(v):
         import torch
 
-        t = v.detach().cpu()
-        if t.dtype in (torch.float16, torch.bfloat16):
-            raise TypeError(f"{name} has dtype {t.dtype}; this emulation supports float32 "
+        if v.dtype in (torch.float16, torch.bfloat16):
+            raise TypeError(f"{name} has dtype {v.dtype}; this emulation supports float32 "
                             "and float64")
-        return t.numpy(), v
+        return tensor_values(v, name, where), v
     if isinstance(v, np.ndarray):
         return v, None
     raise TypeError(f"{name} must be a numpy array or torch tensor, got {type(v).__name__}")
@@ -129,8 +128,8 @@ def grid_sample(
     [[[[1.5, 0.0]]]]
 
     """
-    x, x_t = _to_numpy(input, "input")
-    g, _ = _to_numpy(grid, "grid")
+    x, x_t = _to_numpy(input, "input", "compat.torch.grid_sample")
+    g, _ = _to_numpy(grid, "grid", "compat.torch.grid_sample")
     if mode not in GRID_SAMPLE_MODES:
         raise ValueError(
             f"mode={mode!r} is not valid; expected one of {sorted(GRID_SAMPLE_MODES)}"
@@ -226,7 +225,7 @@ def affine_grid(theta: Any, size: Any, align_corners: bool | None = None) -> Any
     [[-0.5, 0.0], [0.5, 0.0]]
 
     """
-    th, th_t = _to_numpy(theta, "theta")
+    th, th_t = _to_numpy(theta, "theta", "compat.torch.affine_grid")
     ac = _check_align(align_corners)
     grid = _affine_grid_numpy(th, size, ac, "theta", "size")
     if th_t is not None:
