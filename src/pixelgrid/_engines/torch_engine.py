@@ -371,6 +371,24 @@ def _fixed_axis(x: torch.Tensor, axis: int, p: AxisPlan) -> torch.Tensor:
 # ----------------------------------------------------------------------------------------
 # Public entry points
 # ----------------------------------------------------------------------------------------
+def _gather_layout(shape: tuple[int, ...], plans: Sequence[tuple[int, AxisPlan]]
+                   ) -> tuple[dict[int, AxisPlan], int, int, list[int], int]:
+    """``(plans by axis, first axis, last axis, output shape, output size lo..hi)``.
+
+    The layout :func:`_gather_all` gathers over and :func:`gather_all_backward` undoes:
+    the axes ``lo..hi`` flattened into one.
+    """
+    byaxis = dict(plans)
+    lo, hi = min(byaxis), max(byaxis)
+    out_shape = list(shape)
+    for d, p in byaxis.items():
+        out_shape[d] = p.out_size
+    n_flat = 1
+    for d in range(lo, hi + 1):
+        n_flat *= out_shape[d]
+    return byaxis, lo, hi, out_shape, n_flat
+
+
 def _flat_index(plans: dict[int, AxisPlan], shape: tuple[int, ...], lo: int, hi: int,
                 device: torch.device) -> torch.Tensor:
     """Flat index, over axes ``lo..hi`` of ``shape``, of every output of the gathers."""
@@ -398,15 +416,8 @@ def _flat_index(plans: dict[int, AxisPlan], shape: tuple[int, ...], lo: int, hi:
 
 def _gather_all(x: torch.Tensor, plans: Sequence[tuple[int, AxisPlan]]) -> torch.Tensor:
     """Gather-only plans on a contiguous ``x``: one ``index_select`` over the axes they span."""
-    byaxis = dict(plans)
-    lo, hi = min(byaxis), max(byaxis)
     shape = tuple(int(s) for s in x.shape)
-    out_shape = list(shape)
-    for d, p in byaxis.items():
-        out_shape[d] = p.out_size
-    n_flat = 1
-    for d in range(lo, hi + 1):
-        n_flat *= out_shape[d]
+    byaxis, lo, hi, out_shape, n_flat = _gather_layout(shape, plans)
     if len(byaxis) == 1 or n_flat > _MAX_FLAT:
         out = x
         for axis, p in plans:
@@ -437,14 +448,7 @@ def gather_all_backward(grad: torch.Tensor, shape: tuple[int, ...],
     same sums in the same order: bit-identical to ``_gather_all``'s own backward, without
     its forward ``index_select`` (the compiled gather copies the same values, faster).
     """
-    byaxis = dict(plans)
-    lo, hi = min(byaxis), max(byaxis)
-    out_shape = list(shape)
-    for d, p in byaxis.items():
-        out_shape[d] = p.out_size
-    n_flat = 1
-    for d in range(lo, hi + 1):
-        n_flat *= out_shape[d]
+    byaxis, lo, hi, _, n_flat = _gather_layout(tuple(shape), plans)
     if len(byaxis) == 1 or n_flat > _MAX_FLAT:
         shapes = [tuple(shape)]
         for axis, p in plans:
