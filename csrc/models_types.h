@@ -27,7 +27,9 @@ enum FmaMode : int { FMA_NONE = 0, FMA_CHAIN = 1, FMA_REVERSE = 2, FMA_TAIL4 = 3
 // 2j + 1 (the window in both 128-bit halves: elements 0-3 in the low half, 4-7 in the
 // high), w16[16g ..] the int16 weights (w0, w1) of each element.  Float32: sel[16g ..]
 // the window positions of tap 0 of the 8 elements, then of tap 1; wf[8g ..] the weight
-// of tap 1 (fma="lerp").  Built by the bindings (models_bind.cpp), read-only.
+// of tap 1 (fma="lerp"), and wf0[8g ..] that of tap 0 (2-tap passes that multiply both
+// taps: fma none, chain, tail4; null for lerp).  Built by the bindings (models_bind.cpp),
+// read-only.
 struct Gather2 {
   int64_t groups;
   const int32_t* base;
@@ -35,6 +37,7 @@ struct Gather2 {
   const int16_t* w16;
   const int32_t* sel;
   const float* wf;
+  const float* wf0;
 };
 
 // One tap-order pass along the middle axis of a C-contiguous (B, L, M) array of the
