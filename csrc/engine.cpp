@@ -753,6 +753,7 @@ void parallel_run(int64_t n, int64_t threads, int64_t chunk,
 void register_models(nb::module_& m);
 void register_gather(nb::module_& m);
 void register_alpha(nb::module_& m);  // alpha.cpp: Pillow's premultiplied alpha
+bool scan_below(const void* p, int64_t n, bool f64, double limit);  // finite_scan_bind.cpp
 
 namespace {
 
@@ -789,6 +790,36 @@ int64_t batch_rows(int64_t stride_bytes) {
   return g == 0 ? kMaxSweepRows : std::min<int64_t>(kMaxSweepRows, 4 * (4096 / g));
 }
 
+// A pass that also scans its float input (all_below's test, |v| < limit for every value)
+// while it reads it: each piece of output units [u0, u1) of n first scans its share
+// [u0 * N / n, u1 * N / n) of the N input values (the shares partition the input, and
+// each is about what those units read: the kernel then finds it in cache), then runs.
+// Pieces of about 256 KiB of input.  `below` is false once a scanned value is not.
+struct InputScan {
+  const char* src;
+  int64_t N, n, isz;
+  bool f64;
+  double limit;
+  std::atomic<bool> below{true};
+  template <class F>
+  void run(int64_t u0, int64_t u1, int64_t align, F&& fn) {
+    const int64_t per = std::max<int64_t>(1, N * isz / std::max<int64_t>(1, n));
+    const int64_t piece = std::max<int64_t>(1, (int64_t(1) << 18) / per / align) * align;
+    for (int64_t s = u0; s < u1; s += piece) {
+      const int64_t e = std::min(u1, s + piece);
+      if (below.load(std::memory_order_relaxed)) {
+        const int64_t e0 = share(s), e1 = share(e);
+        if (!scan_below(src + e0 * isz, e1 - e0, f64, limit))
+          below.store(false, std::memory_order_relaxed);
+      }
+      fn(s, e);
+    }
+  }
+  int64_t share(int64_t u) const {
+    return static_cast<int64_t>(static_cast<__int128>(u) * N / n);
+  }
+};
+
 // Caps the thread count so that each thread gets at least ~min_work multiply-adds.
 int64_t cap_threads(int64_t threads, double work) {
   const double min_work = 65536.0;
@@ -796,8 +827,9 @@ int64_t cap_threads(int64_t threads, double work) {
   return std::max<int64_t>(1, std::min(threads, cap));
 }
 
-void run_single(const RoArray& src, RwArray& dst, int dtype, int acc64, int64_t B, int64_t C,
-                const AxisTables& plan, int64_t threads, int odtype) {
+std::optional<bool> run_single(const RoArray& src, RwArray& dst, int dtype, int acc64,
+                               int64_t B, int64_t C, const AxisTables& plan, int64_t threads,
+                               int odtype, double scan) {
   if (odtype < 0) odtype = dtype;
   const bool wide = odtype != dtype || dtype == I32;
   // the wide model's passes: integers only, and an int32 intermediate needs int64 sums
@@ -820,14 +852,22 @@ void run_single(const RoArray& src, RwArray& dst, int dtype, int acc64, int64_t 
   // Whole rows per chunk when there are enough of them: the row kernels then batch rows.
   const int64_t align = B >= 4 * nt ? O : 8;
   const SingleFn fn = wide ? k.wide_single : k.single;
+  if (scan > 0 && (dtype == F32 || dtype == F64)) {
+    InputScan sc{static_cast<const char*>(src.data()), B * L * C, B * O, isz, dtype == F64, scan};
+    parallel_for(B * O, nt, chunk_of(B * O, nt, align), [&](int64_t u0, int64_t u1, int64_t tid) {
+      sc.run(u0, u1, align, [&](int64_t s, int64_t e) { fn(a, s, e, scratch.get(tid)); });
+    });
+    return sc.below.load();
+  }
   parallel_for(B * O, nt, chunk_of(B * O, nt, align), [&](int64_t u0, int64_t u1, int64_t tid) {
     fn(a, u0, u1, scratch.get(tid));
   });
+  return std::nullopt;
 }
 
-void run_pair(const RoArray& src, RwArray& dst, int dtype, int acc64, int h_first, int64_t B,
-              int64_t C, const AxisTables& plan_h, const AxisTables& plan_w, int64_t threads,
-              int mdtype) {
+std::optional<bool> run_pair(const RoArray& src, RwArray& dst, int dtype, int acc64,
+                             int h_first, int64_t B, int64_t C, const AxisTables& plan_h,
+                             const AxisTables& plan_w, int64_t threads, int mdtype, double scan) {
   if (mdtype < 0) mdtype = dtype;
   const bool wide = mdtype != dtype;
   check(!wide || (mdtype == I16 && (dtype == U8 || dtype == I8)) ||
@@ -878,9 +918,18 @@ void run_pair(const RoArray& src, RwArray& dst, int dtype, int acc64, int h_firs
   nb::gil_scoped_release release;
   Scratch scratch(nt, scratch_bytes);
   const PairFn fn = wide ? k.wide_pair : k.pair;
+  if (scan > 0 && (dtype == F32 || dtype == F64)) {
+    InputScan sc{static_cast<const char*>(src.data()), B * H * W * C, B * OH, isz, dtype == F64,
+                 scan};
+    parallel_for(B * OH, nt, chunk_of(B * OH, nt, rows), [&](int64_t r0, int64_t r1, int64_t tid) {
+      sc.run(r0, r1, rows, [&](int64_t s, int64_t e) { fn(a, s, e, scratch.get(tid)); });
+    });
+    return sc.below.load();
+  }
   parallel_for(B * OH, nt, chunk_of(B * OH, nt, rows), [&](int64_t r0, int64_t r1, int64_t tid) {
     fn(a, r0, r1, scratch.get(tid));
   });
+  return std::nullopt;
 }
 
 }  // namespace
@@ -933,17 +982,20 @@ void bind_steps(nb::module_& m) {
       .def_ro("plan_h", &PairStep::plan_h)
       .def_ro("plan_w", &PairStep::plan_w)
       .def_ro("mdtype", &PairStep::mdtype);
+  // scan > 0 (float data): the pass also tests every input value as all_below(src, scan)
+  // does while it reads it, and returns the answer (else None)
   m.def("single",
-        [](const RoArray& src, RwArray& dst, const SingleStep& s, int64_t threads) {
-          run_single(src, dst, s.dtype, s.acc64, s.B, s.C, s.plan, threads, s.odtype);
+        [](const RoArray& src, RwArray& dst, const SingleStep& s, int64_t threads, double scan) {
+          return run_single(src, dst, s.dtype, s.acc64, s.B, s.C, s.plan, threads, s.odtype,
+                            scan);
         },
-        arg("src"), arg("dst"), arg("step"), arg("threads"));
+        arg("src"), arg("dst"), arg("step"), arg("threads"), arg("scan") = 0.0);
   m.def("pair",
-        [](const RoArray& src, RwArray& dst, const PairStep& s, int64_t threads) {
-          run_pair(src, dst, s.dtype, s.acc64, s.h_first, s.B, s.C, s.plan_h, s.plan_w, threads,
-                   s.mdtype);
+        [](const RoArray& src, RwArray& dst, const PairStep& s, int64_t threads, double scan) {
+          return run_pair(src, dst, s.dtype, s.acc64, s.h_first, s.B, s.C, s.plan_h, s.plan_w,
+                          threads, s.mdtype, scan);
         },
-        arg("src"), arg("dst"), arg("step"), arg("threads"));
+        arg("src"), arg("dst"), arg("step"), arg("threads"), arg("scan") = 0.0);
 }
 
 }  // namespace

@@ -116,6 +116,19 @@ bool all_below(const Flat& src, double limit, int64_t threads) {
 
 }  // namespace
 
+// The same test on [p, p + n) in the calling thread, for the resampling passes that scan
+// their input while they read it (engine.cpp, run_single / run_pair `scan`): float32 when
+// f64 is false, else float64.
+bool scan_below(const void* p, int64_t n, bool f64, double limit) {
+  if (f64) {
+    const double lim = std::min<double>(limit, std::numeric_limits<double>::max());
+    return scan_block(static_cast<const double*>(p), n, lim);
+  }
+  const float lim =
+      static_cast<float>(std::min<double>(limit, double(std::numeric_limits<float>::max())));
+  return scan_block(static_cast<const float*>(p), n, lim);
+}
+
 void register_finite_scan(nb::module_& m) {
   m.def("all_below", &all_below, nb::arg("src"), nb::arg("limit"), nb::arg("threads"),
         "Whether every value is finite with |v| < limit (one threaded pass).");

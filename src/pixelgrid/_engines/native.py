@@ -39,6 +39,8 @@ from numpy.typing import NDArray
 from pixelgrid._memo import plans_key, remember, same_plans
 from pixelgrid._plan_types import AxisPlan
 
+from . import nonfinite
+
 _ext: Any
 try:  # pragma: no cover - depends on whether the extension was built
     _ext = importlib.import_module("pixelgrid._native")
@@ -653,6 +655,12 @@ def _compile_steps(dtype: np.dtype[Any], steps: list[_Step],
 def _run_calls(x: NDArray[Any], calls: list[_Call], threads: int) -> NDArray[Any]:
     assert _ext is not None
     cur = x
+    # float data: the first pass also scans x as nonfinite._suspect would, and the answer
+    # is recorded with the result (nonfinite.note_scan)
+    scan = 0.0
+    if x.dtype.kind == "f" and calls and calls[0].kind != "gather":
+        scan = nonfinite.scan_limit(x, _prod(calls[-1].shape))
+    below = None
     for call in calls:
         out = np.empty(call.shape, dtype=x.dtype if call.odtype is None else call.odtype)
         if out.size == 0:
@@ -664,10 +672,15 @@ def _run_calls(x: NDArray[Any], calls: list[_Call], threads: int) -> NDArray[Any
                               dst=out.reshape(-1).view(np.uint8).reshape(g.B, g.index.size, g.e),
                               tables=[None, g.index, None], threads=threads)
         elif call.kind == "single":
-            _ext.single(src=cur, dst=out, step=call.step, threads=threads)
+            r = _ext.single(src=cur, dst=out, step=call.step, threads=threads, scan=scan)
+            below = r if cur is x else below
         else:
-            _ext.pair(src=cur, dst=out, step=call.step, threads=threads)
+            r = _ext.pair(src=cur, dst=out, step=call.step, threads=threads, scan=scan)
+            below = r if cur is x else below
+        scan = 0.0
         cur = out
+    if below is not None:
+        nonfinite.note_scan(x, cur, below)
     return cur
 
 
