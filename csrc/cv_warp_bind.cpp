@@ -83,7 +83,10 @@ void cv_warp_affine(const In& src, Out& dst, const std::vector<float>& m,
   std::copy(md.begin(), md.end(), a.md);
   std::copy(fill.begin(), fill.end(), a.fill);
   const int64_t nt = std::max<int64_t>(1, std::min({threads, OH, (OH * OW) / 16384 + 1}));
-  const int64_t chunk = std::max<int64_t>(1, (OH + nt * 4 - 1) / (nt * 4));
+  // about 16 chunks per thread (as engine.cpp's chunk_of): a thread that loses its core
+  // on a shared machine, or rows of unequal cost (border rows of a rotation), then delay
+  // the call by one small chunk, not by a quarter of a thread's share
+  const int64_t chunk = std::max<int64_t>(1, (OH + nt * 16 - 1) / (nt * 16));
   const Kernel fn = pick(simd, avx512);
   nb::gil_scoped_release release;
   parallel_run(OH, nt, chunk, [&](int64_t y0, int64_t y1, int64_t) { fn(a, y0, y1); });
