@@ -154,7 +154,10 @@ def suspect_for(x: NDArray[Any], out_size: int
     safe = _SAFE[x.dtype]
 
     def input_scan(a: NDArray[Any], y: NDArray[Any], threads: int) -> bool:
-        return not scan(a.ravel(), safe, threads) and not bool(isfinite(y).all())
+        below = _scanned(a, y)  # scanned by the pass that made y (note_scan), else here
+        if below is None:
+            below = scan(a.ravel(), safe, threads)
+        return not below and not bool(isfinite(y).all())
 
     return input_scan
 
