@@ -232,6 +232,32 @@ def test_reduce_matches_pillow(mode: str) -> None:
         assert got.dtype == ref.dtype and np.array_equal(got, ref), (x.shape, factor, box)
 
 
+@pytest.mark.parametrize("mode", ["L", "LA", "RGB", "RGBA"])
+def test_reduce_8bit_fast_factors_match_pillow(mode: str) -> None:
+    # the uint8 fast path (x factor <= 4, 1-4 channels, fx * fy <= 257) on 2000+ px axes
+    # kept thin, odd sizes, boxes, short last blocks, and reducing_gap resizes through it
+    rng = np.random.default_rng([31, len(mode)])
+    c = {"L": 0, "LA": 2, "RGB": 3, "RGBA": 4}[mode]
+    shape = (9, 2011) if c == 0 else (9, 2011, c)
+    x = rng.integers(0, 256, shape).astype(np.uint8)
+    if c in (2, 4):
+        x[:, ::7, -1] = 0  # premultiplied blocks with transparent pixels
+    im = Image.fromarray(x)
+    for factor in (2, 3, 4, (2, 1), (1, 2), (1, 3), (3, 4), (4, 2), (5, 4)):
+        for box in (None, (3, 1, 2008, 8), (0, 2, 1999, 9)):
+            ref = np.asarray(im.reduce(factor, box))
+            assert np.array_equal(pp.reduce(x, factor, box), ref), (factor, box)
+    for size, gap in (((1005, 4), 2.0), ((670, 3), 1.5), ((1006, 9), 2.0)):
+        ref = np.asarray(im.resize(size, Image.BICUBIC, reducing_gap=gap))
+        assert np.array_equal(pp.resize(x, size, Image.BICUBIC, reducing_gap=gap), ref), size
+    # the edges of the 16-bit block sums and 32-bit products: fx * fy = 256 and 257 of 255s
+    tall = np.full((260, 9) if c == 0 else (260, 9, c), 255, dtype=np.uint8)
+    tall[-1] = rng.integers(0, 256, tall.shape[1:]).astype(np.uint8)
+    for factor in ((1, 257), (4, 64), (2, 128), (1, 256), (3, 86)):
+        ref = np.asarray(Image.fromarray(tall).reduce(factor))
+        assert np.array_equal(pp.reduce(tall, factor), ref), factor
+
+
 def test_reduce_mode_i_wraps_like_pillow() -> None:
     # Pillow's bug, reproduced: full blocks add l0[x] + l0[x+1] + l1[x] + l1[x+1] in int32
     # before the double total.  Four pixels of 2**30: 2**30 + 2**30 wraps to -2**31, + 2**30

@@ -425,6 +425,38 @@ def test_pillow_reduce_blocks(dtype: str) -> None:
         _check(_data(rng, shape, dtype), plans)
 
 
+@pytest.mark.parametrize("cn", [0, 1, 2, 3, 4, 5])
+def test_pillow_reduce_uint8_fast_path(cn: int) -> None:
+    # uint8 x factors 1-4 with fy * fx <= 257 take 16/32-bit lanes: every x factor, short
+    # last blocks both ways, crops, a 5-channel fallback, and all-255 blocks at the edges
+    # of the lanes (fy * fx = 256, 257: sums of 65535, products just under 2**32)
+    import dataclasses
+
+    from pixelgrid.compat import pillow as pil
+
+    rng = np.random.default_rng(cn)
+    model = pil.REDUCE_MODELS["8bit"]
+
+    def plans(h: int, w: int, fy: int, fx: int, y0: int, y1: int, x0: int, x1: int) -> list:
+        return [(ax, dataclasses.replace(p, arithmetic=p.arithmetic.replace(block_mean=model)))
+                for ax, p in ((0, pil._block_plan(h, fy, y0, y1)),
+                              (1, pil._block_plan(w, fx, x0, x1)))]
+
+    for fy in (1, 2, 3, 4, 7):
+        for fx in (1, 2, 3, 4):
+            h, w = 3 * fy + 2, 41
+            shape = (h, w) if cn == 0 else (h, w, cn)
+            _check(_data(rng, shape, "uint8"), plans(h, w, fy, fx, 0, h, 0, w))
+            _check(_data(rng, shape, "uint8"), plans(h, w, fy, fx, 1, h - 1, 2, w - 3))
+    for fy, fx in ((257, 1), (64, 4), (86, 3), (128, 2), (65, 4)):
+        h, w = 259, 13
+        shape = (h, w) if cn == 0 else (h, w, cn)
+        x = np.full(shape, 255, np.uint8)
+        x[-1] = 7
+        _check(x, plans(h, w, fy, fx, 0, h, 0, w))
+        _check(x, plans(h, w, fy, fx, 0, fy, 1, w))
+
+
 # ------------------------------------------------------------------ corner_sum (ONNX Runtime)
 CORNER_CASES = [  # (shape, scales, ctm, dtype)
     ((40, 33), [1.7, 0.6], "half_pixel", "float32"),
