@@ -366,6 +366,23 @@ _pillow("pillow_la_lanczos_down", "LA 2048^2 -> 683^2 LANCZOS", "LANCZOS",
         lambda s: C.image(S(2048, s), S(2048, s), 2, "uint8", 54), (683, 683))
 
 
+def _pillow_reduce(name: str, what: str, channels: int, factor: Any, seed: int) -> None:
+    @case(name, f"compat.pillow.reduce {what}", f"Image.reduce({factor})", 0)
+    def build(scale: float, T: int) -> tuple[Fn, Fn | None]:
+        from PIL import Image
+
+        from pixelgrid.compat import pillow as ppil
+        x = C.image(S(2048, scale), S(2048, scale), channels, "uint8", seed)
+        img = Image.fromarray(x)
+        return (lambda: ppil.reduce(x, factor), lambda: img.reduce(factor))
+
+
+# Image.reduce: block means (8-bit: the 24-bit reciprocal)
+_pillow_reduce("pillow_rgb_reduce2", "RGB 2048^2 by 2", 3, 2, 55)
+_pillow_reduce("pillow_rgb_reduce2x1", "RGB 2048^2 by (2, 1)", 3, (2, 1), 56)
+_pillow_reduce("pillow_rgba_reduce4", "RGBA 2048^2 by 4", 4, 4, 57)
+
+
 # ---------------------------------------------------------------------------------------
 # compat.onnx (vs onnxruntime, CPU execution provider)
 # ---------------------------------------------------------------------------------------

@@ -1407,6 +1407,20 @@ void block_mean_rows(const BlockMeanArgs& a, int64_t r0, int64_t r1) {
 // block_mean_rows runs in 16/32-bit lanes with compile-time strides the compiler vectorises.
 // The mean never exceeds 255: no clamp.  The last (short) column block: block_mean_rows'
 // loop.
+// the full blocks of one output row from its column sums rp (the row itself when ny = 1)
+template <int FX, int C, class T>
+void block_mean_u8_across(const T* __restrict rp, uint8_t* __restrict dp, int64_t nfull,
+                          uint32_t half, uint32_t mul) {
+  for (int64_t ox = 0; ox < nfull; ++ox) {
+    const T* r = rp + ox * FX * C;
+    for (int c = 0; c < C; ++c) {
+      uint32_t tot = r[c];
+      for (int sx = 1; sx < FX; ++sx) tot += r[sx * C + c];
+      dp[ox * C + c] = static_cast<uint8_t>(((tot + half) * mul) >> 24);
+    }
+  }
+}
+
 template <int FX, int C>
 void block_mean_u8_rows(const BlockMeanArgs& a, int64_t r0, int64_t r1) {
   const uint8_t* src = static_cast<const uint8_t*>(a.src);
@@ -1414,32 +1428,29 @@ void block_mean_u8_rows(const BlockMeanArgs& a, int64_t r0, int64_t r1) {
   const int64_t W = a.W, fy = a.fy, ow = a.ow, rowlen = W * C;
   const int64_t nfull = a.nx_last == FX ? ow : ow - 1;  // blocks of FX columns
   const int64_t E = nfull * FX * C;
-  std::vector<uint16_t> rs(static_cast<size_t>(E > 0 ? E : 1));
+  std::vector<uint16_t> rs(static_cast<size_t>(fy > 1 && E > 0 ? E : 1));
   for (int64_t oy = r0; oy < r1; ++oy) {
     const int64_t ny = oy + 1 == a.oh ? a.ny_last : fy;
     const uint8_t* base = src + (a.y0 + oy * fy) * rowlen + a.x0 * C;
     uint8_t* d = dst + oy * ow * C;
-    uint16_t* __restrict rp = rs.data();
-    {
-      const uint8_t* __restrict r0p = base;
-      for (int64_t i = 0; i < E; ++i) rp[i] = r0p[i];
-    }
-    for (int64_t sy = 1; sy < ny; ++sy) {
-      const uint8_t* __restrict row = base + sy * rowlen;
-      for (int64_t i = 0; i < E; ++i) rp[i] = uint16_t(rp[i] + row[i]);
-    }
     const int64_t n = FX * ny;
     const uint32_t mul = static_cast<uint32_t>(
         static_cast<int64_t>(4294967296.0f / (256.0f * static_cast<float>(n))));
     const uint32_t half = static_cast<uint32_t>(n / 2);
-    uint8_t* __restrict dp = d;
-    for (int64_t ox = 0; ox < nfull; ++ox) {
-      const uint16_t* r = rp + ox * FX * C;
-      for (int c = 0; c < C; ++c) {
-        uint32_t tot = r[c];
-        for (int sx = 1; sx < FX; ++sx) tot += r[sx * C + c];
-        dp[ox * C + c] = static_cast<uint8_t>(((tot + half) * mul) >> 24);
+    if (ny == 1) {
+      block_mean_u8_across<FX, C>(base, d, nfull, half, mul);
+    } else {
+      uint16_t* __restrict rp = rs.data();
+      {
+        const uint8_t* __restrict ra = base;
+        const uint8_t* __restrict rb = base + rowlen;
+        for (int64_t i = 0; i < E; ++i) rp[i] = uint16_t(ra[i] + rb[i]);
       }
+      for (int64_t sy = 2; sy < ny; ++sy) {
+        const uint8_t* __restrict row = base + sy * rowlen;
+        for (int64_t i = 0; i < E; ++i) rp[i] = uint16_t(rp[i] + row[i]);
+      }
+      block_mean_u8_across<FX, C>(static_cast<const uint16_t*>(rp), d, nfull, half, mul);
     }
     if (nfull < ow) {  // the short last block, as block_mean_rows
       const int64_t nx = a.nx_last, nn = nx * ny;
