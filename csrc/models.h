@@ -1421,6 +1421,32 @@ void block_mean_u8_across(const T* __restrict rp, uint8_t* __restrict dp, int64_
   }
 }
 
+// the same where n = 2**k: mul = 2**(24 - k) exactly (float32 holds it), so the mean is
+// (sum + n/2) >> k, in 16-bit lanes (n <= 256: at most 65280 + 128) at twice the width
+template <int FX, int C, class T>
+void block_mean_u8_across_pow2(const T* __restrict rp, uint8_t* __restrict dp, int64_t nfull,
+                               uint16_t half, int k) {
+  for (int64_t ox = 0; ox < nfull; ++ox) {
+    const T* r = rp + ox * FX * C;
+    for (int c = 0; c < C; ++c) {
+      uint16_t tot = r[c];
+      for (int sx = 1; sx < FX; ++sx) tot = uint16_t(tot + r[sx * C + c]);
+      dp[ox * C + c] = static_cast<uint8_t>(uint16_t(tot + half) >> k);
+    }
+  }
+}
+
+template <int FX, int C, class T>
+void block_mean_u8_row_out(const T* rp, uint8_t* dp, int64_t nfull, int64_t n, uint32_t mul) {
+  if ((n & (n - 1)) == 0) {
+    int k = 0;
+    while ((int64_t(1) << k) < n) ++k;
+    block_mean_u8_across_pow2<FX, C>(rp, dp, nfull, static_cast<uint16_t>(n / 2), k);
+  } else {
+    block_mean_u8_across<FX, C>(rp, dp, nfull, static_cast<uint32_t>(n / 2), mul);
+  }
+}
+
 template <int FX, int C>
 void block_mean_u8_rows(const BlockMeanArgs& a, int64_t r0, int64_t r1) {
   const uint8_t* src = static_cast<const uint8_t*>(a.src);
@@ -1436,9 +1462,8 @@ void block_mean_u8_rows(const BlockMeanArgs& a, int64_t r0, int64_t r1) {
     const int64_t n = FX * ny;
     const uint32_t mul = static_cast<uint32_t>(
         static_cast<int64_t>(4294967296.0f / (256.0f * static_cast<float>(n))));
-    const uint32_t half = static_cast<uint32_t>(n / 2);
     if (ny == 1) {
-      block_mean_u8_across<FX, C>(base, d, nfull, half, mul);
+      block_mean_u8_row_out<FX, C>(base, d, nfull, n, mul);
     } else {
       uint16_t* __restrict rp = rs.data();
       {
@@ -1450,7 +1475,7 @@ void block_mean_u8_rows(const BlockMeanArgs& a, int64_t r0, int64_t r1) {
         const uint8_t* __restrict row = base + sy * rowlen;
         for (int64_t i = 0; i < E; ++i) rp[i] = uint16_t(rp[i] + row[i]);
       }
-      block_mean_u8_across<FX, C>(static_cast<const uint16_t*>(rp), d, nfull, half, mul);
+      block_mean_u8_row_out<FX, C>(static_cast<const uint16_t*>(rp), d, nfull, n, mul);
     }
     if (nfull < ow) {  // the short last block, as block_mean_rows
       const int64_t nx = a.nx_last, nn = nx * ny;
