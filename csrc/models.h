@@ -1436,9 +1436,33 @@ void block_mean_u8_across_pow2(const T* __restrict rp, uint8_t* __restrict dp, i
   }
 }
 
-template <int FX, int C, class T>
-void block_mean_u8_row_out(const T* rp, uint8_t* dp, int64_t nfull, int64_t n, uint32_t mul) {
+// FX = 2: every adjacent pixel pair's mean in contiguous lanes into q (E - C values),
+// then the even pairs' copied out: cheaper than the interleaved loads of the loops above
+template <int C, class T>
+void block_mean_u8_pairs(const T* __restrict rp, uint8_t* __restrict q, uint8_t* __restrict dp,
+                         int64_t nfull, int64_t n, uint32_t mul) {
+  const int64_t E = nfull * 2 * C;
   if ((n & (n - 1)) == 0) {
+    int k = 0;
+    while ((int64_t(1) << k) < n) ++k;
+    const uint16_t half = static_cast<uint16_t>(n / 2);
+    for (int64_t i = 0; i < E - C; ++i)
+      q[i] = static_cast<uint8_t>(uint16_t(uint16_t(rp[i] + rp[i + C]) + half) >> k);
+  } else {
+    const uint32_t half = static_cast<uint32_t>(n / 2);
+    for (int64_t i = 0; i < E - C; ++i)
+      q[i] = static_cast<uint8_t>(((uint32_t(rp[i]) + rp[i + C] + half) * mul) >> 24);
+  }
+  for (int64_t ox = 0; ox < nfull; ++ox)
+    for (int c = 0; c < C; ++c) dp[ox * C + c] = q[2 * ox * C + c];
+}
+
+template <int FX, int C, class T>
+void block_mean_u8_row_out(const T* rp, uint8_t* q, uint8_t* dp, int64_t nfull, int64_t n,
+                           uint32_t mul) {
+  if constexpr (FX == 2) {
+    block_mean_u8_pairs<C>(rp, q, dp, nfull, n, mul);
+  } else if ((n & (n - 1)) == 0) {
     int k = 0;
     while ((int64_t(1) << k) < n) ++k;
     block_mean_u8_across_pow2<FX, C>(rp, dp, nfull, static_cast<uint16_t>(n / 2), k);
@@ -1455,6 +1479,7 @@ void block_mean_u8_rows(const BlockMeanArgs& a, int64_t r0, int64_t r1) {
   const int64_t nfull = a.nx_last == FX ? ow : ow - 1;  // blocks of FX columns
   const int64_t E = nfull * FX * C;
   std::vector<uint16_t> rs(static_cast<size_t>(fy > 1 && E > 0 ? E : 1));
+  std::vector<uint8_t> qs(static_cast<size_t>(FX == 2 && E > 0 ? E : 1));  // pair means
   for (int64_t oy = r0; oy < r1; ++oy) {
     const int64_t ny = oy + 1 == a.oh ? a.ny_last : fy;
     const uint8_t* base = src + (a.y0 + oy * fy) * rowlen + a.x0 * C;
@@ -1463,7 +1488,7 @@ void block_mean_u8_rows(const BlockMeanArgs& a, int64_t r0, int64_t r1) {
     const uint32_t mul = static_cast<uint32_t>(
         static_cast<int64_t>(4294967296.0f / (256.0f * static_cast<float>(n))));
     if (ny == 1) {
-      block_mean_u8_row_out<FX, C>(base, d, nfull, n, mul);
+      block_mean_u8_row_out<FX, C>(base, qs.data(), d, nfull, n, mul);
     } else {
       uint16_t* __restrict rp = rs.data();
       {
@@ -1475,7 +1500,8 @@ void block_mean_u8_rows(const BlockMeanArgs& a, int64_t r0, int64_t r1) {
         const uint8_t* __restrict row = base + sy * rowlen;
         for (int64_t i = 0; i < E; ++i) rp[i] = uint16_t(rp[i] + row[i]);
       }
-      block_mean_u8_row_out<FX, C>(static_cast<const uint16_t*>(rp), d, nfull, n, mul);
+      block_mean_u8_row_out<FX, C>(static_cast<const uint16_t*>(rp), qs.data(), d, nfull, n,
+                                   mul);
     }
     if (nfull < ow) {  // the short last block, as block_mean_rows
       const int64_t nx = a.nx_last, nn = nx * ny;
