@@ -257,7 +257,10 @@ void run_sample(const ParFor& par, const AnyRo& src, AnyRw& dst, int dt, int out
   if (a.M == 0 || a.C == 0) return;
   nb::gil_scoped_release release;
   std::vector<double> grid_pts;
-  if (a.grid != nullptr && !fast_fn) {  // the other kernels read positions: compute them
+  // a gather of two nearest axes reads the grid itself (grid_gather2d): no positions pass
+  const bool grid_gather = gather && a.k == 2 && !a.omit &&
+                           (a.itemsize == 1 || a.itemsize == 2 || a.itemsize == 4 || a.itemsize == 8);
+  if (a.grid != nullptr && !fast_fn && !grid_gather) {  // the other kernels read positions
     grid_pts.resize(static_cast<size_t>(a.M * 2));
     const int64_t sizes[2] = {a.ax[0].n, a.ax[1].n};
     const void* g = a.grid;

@@ -33,6 +33,10 @@
 #include <type_traits>
 #include <vector>
 
+#if defined(__AVX2__) && defined(__FMA__)
+#include <immintrin.h>
+#endif
+
 #include "sampler_types.h"
 
 #include "sampler_point.h"
@@ -284,11 +288,135 @@ void gather2d(const Args& a, int64_t m0, int64_t m1) {
   });
 }
 
+// Source offset (bytes) of the nearest pixel of grid point m, or -1 where it reads the
+// fill: the scalar rules of gather2d from the grid (grid_xy, axis_taps_k<KNEAREST>).
+PG_INLINE inline int64_t grid_nearest_offset(const Args& a, int64_t m, int64_t s0, int64_t s1) {
+  double x[2];
+  Taps t0, t1;
+  grid_xy(a, m, x);
+  axis_taps_k<KNEAREST>(a.ax[0], x[0], 0, t0);
+  axis_taps_k<KNEAREST>(a.ax[1], x[1], 0, t1);
+  const bool ok = (!t0.masked || t0.in[0]) && (!t1.masked || t1.in[0]);
+  return ok ? t0.j[0] * s0 + t1.j[0] * s1 : -1;
+}
+
+#if defined(__AVX2__) && defined(__FMA__)
+// 8 grid points of the float32 FMA rule with zeros padding (grid_coord: t = u + 1, then
+// t * f32((n - 1) / 2) with align_corners or fma(t, f32(n / 2), -0.5), each one IEEE float
+// operation per lane as in the scalar code), rounded half to even on the float value
+// (nearbyint of its exact float64 widening gives the same integer).  A lane whose two
+// rounded coordinates are inside [0, n - 1] has its offset here: the scalar clamp to
+// [-margin, n - 1 + margin] (margin >= 1, checked) cannot change such a rounding, and
+// BCONST reads it.  A lane with a coordinate rounded outside (inf included) reads the fill
+// in the scalar rule too: the clamp keeps it outside since round(-margin) <= -1 and
+// round(n - 1 + margin) >= n.  Lanes with a NaN are left to the scalar rule (*nan).
+PG_INLINE inline void grid_nearest8(const float* g, const float* cx, const float* cy,
+                                    const float* hx, const float* hy, bool ac,
+                                    int32_t* j0, int32_t* j1, int* inside, int* nan) {
+  const __m256 a = _mm256_loadu_ps(g), b = _mm256_loadu_ps(g + 8);
+  // [x0 y0 x1 y1 ..] -> x in order and y in order
+  const __m256 xs = _mm256_castpd_ps(
+      _mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8));
+  const __m256 ys = _mm256_castpd_ps(
+      _mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD)), 0xD8));
+  const __m256 one = _mm256_set1_ps(1.0f);
+  const __m256 tx = _mm256_add_ps(xs, one), ty = _mm256_add_ps(ys, one);
+  __m256 px, py;
+  if (ac) {
+    px = _mm256_mul_ps(tx, _mm256_set1_ps(*cx));
+    py = _mm256_mul_ps(ty, _mm256_set1_ps(*cy));
+  } else {
+    const __m256 h = _mm256_set1_ps(-0.5f);
+    px = _mm256_fmadd_ps(tx, _mm256_set1_ps(*cx), h);
+    py = _mm256_fmadd_ps(ty, _mm256_set1_ps(*cy), h);
+  }
+  const __m256 rx = _mm256_round_ps(px, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m256 ry = _mm256_round_ps(py, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  const __m256 zero = _mm256_setzero_ps();
+  const __m256 in = _mm256_and_ps(
+      _mm256_and_ps(_mm256_cmp_ps(rx, zero, _CMP_GE_OQ), _mm256_cmp_ps(rx, _mm256_set1_ps(*hx), _CMP_LE_OQ)),
+      _mm256_and_ps(_mm256_cmp_ps(ry, zero, _CMP_GE_OQ), _mm256_cmp_ps(ry, _mm256_set1_ps(*hy), _CMP_LE_OQ)));
+  *inside = _mm256_movemask_ps(in);
+  *nan = _mm256_movemask_ps(_mm256_cmp_ps(px, py, _CMP_UNORD_Q));
+  // only inside lanes are used: their values are small non-negative integers
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(j1), _mm256_cvtps_epi32(_mm256_and_ps(rx, in)));
+  _mm256_storeu_si256(reinterpret_cast<__m256i*>(j0), _mm256_cvtps_epi32(_mm256_and_ps(ry, in)));
+}
+#endif
+
+// gather_points of grid points (Args::grid) for two nearest axes and elements of E bytes:
+// the offsets of a block of points first (8 at a time in AVX2 for the common float32 FMA
+// zeros case, else point by point), then each channel plane copied in turn.  The same
+// offsets as gather2d on grid_positions' points (the same scalar rules or, in AVX2, the
+// same float operations per lane), so the result is bit-identical to it.
+template <int E>
+void grid_gather2d(const Args& a, int64_t m0, int64_t m1) {
+  const char* src = static_cast<const char*>(a.src);
+  char* dst = static_cast<char*>(a.dst);
+  const int64_t C = a.C;
+  const Axis& A0 = a.ax[0];
+  const Axis& A1 = a.ax[1];
+  const int64_t s0 = A0.stride * E, s1 = A1.stride * E, cs = a.cstride * E;
+  const int64_t dp = a.dp * E, dc = a.dc * E;
+  constexpr int64_t kB = 512;
+  int64_t off[kB];
+#if defined(__AVX2__) && defined(__FMA__)
+  const bool vec = !a.grid_f64 && a.grid_fma && a.grid_pad == 0 && A0.tie == THALF_EVEN &&
+                   A1.tie == THALF_EVEN && A0.boundary == BCONST && A1.boundary == BCONST &&
+                   A0.margin >= 1 && A1.margin >= 1 && A0.n < (int64_t(1) << 24) &&
+                   A1.n < (int64_t(1) << 24);
+  const float cx = a.grid_ac ? static_cast<float>(static_cast<double>(A1.n - 1) / 2)
+                             : static_cast<float>(static_cast<double>(A1.n) / 2);
+  const float cy = a.grid_ac ? static_cast<float>(static_cast<double>(A0.n - 1) / 2)
+                             : static_cast<float>(static_cast<double>(A0.n) / 2);
+  const float hx = static_cast<float>(A1.n - 1), hy = static_cast<float>(A0.n - 1);
+#endif
+  for (int64_t b0 = m0; b0 < m1; b0 += kB) {
+    const int64_t B = std::min(kB, m1 - b0);
+    int64_t i = 0;
+#if defined(__AVX2__) && defined(__FMA__)
+    if (vec) {
+      const float* g = static_cast<const float*>(a.grid);
+      alignas(32) int32_t j0[8], j1[8];
+      for (; i + 8 <= B; i += 8) {
+        int inside, nan;
+        grid_nearest8(g + 2 * (b0 + i), &cx, &cy, &hx, &hy, a.grid_ac, j0, j1, &inside, &nan);
+        if (inside == 0xFF) {
+          for (int l = 0; l < 8; ++l) off[i + l] = j0[l] * s0 + j1[l] * s1;
+          continue;
+        }
+        for (int l = 0; l < 8; ++l)
+          off[i + l] = (inside >> l) & 1 ? j0[l] * s0 + j1[l] * s1
+                       : (nan >> l) & 1  ? grid_nearest_offset(a, b0 + i + l, s0, s1)
+                                         : -1;
+      }
+    }
+#endif
+    for (; i < B; ++i) off[i] = grid_nearest_offset(a, b0 + i, s0, s1);
+    for (int64_t c = 0; c < C; ++c) {
+      const char* sp = src + c * cs;
+      char* d = dst + b0 * dp + c * dc;
+      for (int64_t q = 0; q < B; ++q) {
+        const int64_t o = off[q];
+        std::memcpy(d + q * dp, o >= 0 ? sp + o : reinterpret_cast<const char*>(a.fill_bytes), E);
+      }
+    }
+  }
+}
+
 void gather_generic(const Args& a, int64_t m0, int64_t m1);
 
 }  // namespace
 
 void gather_points(const Args& a, int64_t m0, int64_t m1) {
+  if (a.grid != nullptr) {  // run_sample passes the grid only where grid_gather2d applies
+    switch (a.itemsize) {
+      case 1: return grid_gather2d<1>(a, m0, m1);
+      case 2: return grid_gather2d<2>(a, m0, m1);
+      case 4: return grid_gather2d<4>(a, m0, m1);
+      default: return grid_gather2d<8>(a, m0, m1);
+    }
+  }
   if (a.k == 2 && !a.omit && a.ax[0].kernel == KNEAREST && a.ax[1].kernel == KNEAREST) {
     switch (a.itemsize) {
       case 1: return gather2d<1>(a, m0, m1);
