@@ -437,6 +437,14 @@ inline void gather2_i8_row(const X* row, const Gather2& g, int64_t Q, int32_t* d
 
 // A row of Q lerps fma(w1, f32(x1 - x0), x0) of a float32 row (Fused; else lerp_mul:
 // x0 + f32(w1 f32(x1 - x0))).
+// The 8 floats at window positions sel[0..7] (each 0..15) of the 16 floats (lo, hi).
+inline __m256 window_pick(__m256 lo, __m256 hi, const int32_t* sel) {
+  const __m256i s = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sel));
+  // positions 8..15 are in `hi`: bit 3 of the position, moved to the sign bit
+  return _mm256_blendv_ps(_mm256_permutevar8x32_ps(lo, s), _mm256_permutevar8x32_ps(hi, s),
+                          _mm256_castsi256_ps(_mm256_slli_epi32(s, 28)));
+}
+
 template <bool Fused, class F>
 inline void gather2_lerp_row(const float* row, const Gather2& g, int64_t Q, float* d, F&& one) {
   const int64_t G = g.groups;
@@ -447,15 +455,8 @@ inline void gather2_lerp_row(const float* row, const Gather2& g, int64_t Q, floa
     const int32_t b = base[k];
     if (b >= 0) {
       const __m256 lo = _mm256_loadu_ps(row + b), hi = _mm256_loadu_ps(row + b + 8);
-      const __m256i s0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sel + 16 * k));
-      const __m256i s1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sel + 16 * k + 8));
-      // positions 8..15 are in `hi`: bit 3 of the position, moved to the sign bit
-      const __m256 x0 = _mm256_blendv_ps(_mm256_permutevar8x32_ps(lo, s0),
-                                         _mm256_permutevar8x32_ps(hi, s0),
-                                         _mm256_castsi256_ps(_mm256_slli_epi32(s0, 28)));
-      const __m256 x1 = _mm256_blendv_ps(_mm256_permutevar8x32_ps(lo, s1),
-                                         _mm256_permutevar8x32_ps(hi, s1),
-                                         _mm256_castsi256_ps(_mm256_slli_epi32(s1, 28)));
+      const __m256 x0 = window_pick(lo, hi, sel + 16 * k);
+      const __m256 x1 = window_pick(lo, hi, sel + 16 * k + 8);
       const __m256 wv = _mm256_loadu_ps(wf + 8 * k), dv = _mm256_sub_ps(x1, x0);
       _mm256_storeu_ps(d + 8 * k, Fused ? _mm256_fmadd_ps(wv, dv, x0)
                                         : _mm256_add_ps(x0, _mm256_mul_ps(wv, dv)));
@@ -500,15 +501,8 @@ inline void gather2_taps_row(const float* row, const Gather2& g, int64_t Q, floa
       continue;
     }
     const __m256 lo = _mm256_loadu_ps(row + b), hi = _mm256_loadu_ps(row + b + 8);
-    const __m256i s0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sel + 16 * k));
-    const __m256i s1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(sel + 16 * k + 8));
-    // positions 8..15 are in `hi`: bit 3 of the position, moved to the sign bit
-    const __m256 x0 = _mm256_blendv_ps(_mm256_permutevar8x32_ps(lo, s0),
-                                       _mm256_permutevar8x32_ps(hi, s0),
-                                       _mm256_castsi256_ps(_mm256_slli_epi32(s0, 28)));
-    const __m256 x1 = _mm256_blendv_ps(_mm256_permutevar8x32_ps(lo, s1),
-                                       _mm256_permutevar8x32_ps(hi, s1),
-                                       _mm256_castsi256_ps(_mm256_slli_epi32(s1, 28)));
+    const __m256 x0 = window_pick(lo, hi, sel + 16 * k);
+    const __m256 x1 = window_pick(lo, hi, sel + 16 * k + 8);
     const __m256 p0 = _mm256_mul_ps(x0, _mm256_loadu_ps(wf0 + 8 * k));
     const __m256 w1 = _mm256_loadu_ps(wf1 + 8 * k);
     _mm256_storeu_ps(d + 8 * k, Fused ? _mm256_fmadd_ps(x1, w1, p0)

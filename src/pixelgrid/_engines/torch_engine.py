@@ -34,6 +34,7 @@ rebuilt for the same geometry reuses the tensors.
 from __future__ import annotations
 
 import hashlib
+import math
 import struct
 import threading
 import weakref
@@ -424,12 +425,7 @@ def _gather_all(x: torch.Tensor, plans: Sequence[tuple[int, AxisPlan]]) -> torch
             out = _gather(out, axis, p)
         return out
     idx = _flat_index(byaxis, shape, lo, hi, x.device)
-    a = 1
-    for s in shape[:lo]:
-        a *= s
-    c = 1
-    for s in shape[hi + 1:]:
-        c *= s
+    a, c = math.prod(shape[:lo]), math.prod(shape[hi + 1:])
     src = x.view(_SIGNED_VIEW[x.dtype]) if x.dtype in _SIGNED_VIEW else x
     # (a, block) gathers along dim 1 several times faster than (a, block, 1) on CPU
     y = (src.reshape(a, -1).index_select(1, idx) if c == 1
@@ -461,15 +457,8 @@ def gather_all_backward(grad: torch.Tensor, shape: tuple[int, ...],
             g = g.new_zeros(in_shape).index_add_(axis, gi.index, g)
         return g
     idx = _flat_index(byaxis, tuple(shape), lo, hi, grad.device)
-    a = 1
-    for s in shape[:lo]:
-        a *= s
-    c = 1
-    for s in shape[hi + 1:]:
-        c *= s
-    n_in = 1
-    for d in range(lo, hi + 1):
-        n_in *= shape[d]
+    a, c = math.prod(shape[:lo]), math.prod(shape[hi + 1:])
+    n_in = math.prod(shape[lo:hi + 1])
     if c == 1:
         g2 = grad.reshape(a, n_flat)
         return g2.new_zeros((a, n_in)).index_add_(1, idx, g2).reshape(shape)
