@@ -19,7 +19,7 @@ from numpy.typing import NDArray
 
 from ._memo import plans_key, remember, same_plans
 from ._plan import declared_fixed_point, default_bits, fixed_point
-from ._plan_types import AxisPlan
+from ._plan_types import AxisPlan, out_shape
 from ._validate import as_array, check_choice
 
 __all__ = ["ENGINES", "KeptPlans", "apply_plans", "check_array", "check_input", "engine_from_env",
@@ -495,7 +495,7 @@ def _native_route(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]], engine
     # finish's scan, specialised for these plans and arrays like x: when it finds nothing
     # finish returns y as it is, so only a suspect result enters finish (and errstate:
     # the compiled calls alone raise no numpy warning)
-    suspect = nonfinite.suspect_for(x, math.prod(_out_shape(x.shape, items)))
+    suspect = nonfinite.suspect_for(x, math.prod(out_shape(x.shape, items)))
 
     def route(a: NDArray[Any], threads: int | None) -> NDArray[Any] | None:
         nt = threads_now(threads)
@@ -507,13 +507,6 @@ def _native_route(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]], engine
                           lambda b, ps: _run_engine(b, ps, engine=engine, threads=threads), nt)
 
     return route
-
-
-def _out_shape(shape: Sequence[int], plans: Sequence[tuple[int, AxisPlan]]) -> list[int]:
-    out = list(shape)
-    for ax, p in plans:
-        out[ax] = p.out_size
-    return out
 
 
 def resolve_engine(engine: str) -> str:

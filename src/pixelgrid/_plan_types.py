@@ -19,6 +19,7 @@ axis (see :class:`FixedPoint`).
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +28,7 @@ from numpy.typing import NDArray
 
 from ._arithmetic import EXACT, Arithmetic
 
-__all__ = ["AxisPlan", "FixedPoint"]
+__all__ = ["AxisPlan", "FixedPoint", "out_shape"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,3 +151,18 @@ class AxisPlan:
         rows = np.repeat(np.arange(self.out_size), self.taps)
         np.add.at(m, (rows, self.index.ravel()), self.weight.ravel())
         return m
+
+
+def out_shape(shape: Sequence[int], plans: Iterable[tuple[int, AxisPlan]]) -> tuple[int, ...]:
+    """The shape ``(axis, plan)`` pairs make of an array of ``shape``.
+
+    Examples
+    --------
+    >>> import pixelgrid
+    >>> out_shape((4, 5, 3), [(0, pixelgrid.plan(4, 8)), (1, pixelgrid.plan(5, 2))])
+    (8, 2, 3)
+    """
+    out = list(shape)
+    for ax, p in plans:
+        out[ax] = p.out_size
+    return tuple(out)

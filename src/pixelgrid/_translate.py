@@ -43,6 +43,7 @@ from ._engines.reference import apply_plans
 from ._explain import _LIKE_ALIASES, Plans, _affine_of, _resolve_like, explain, like_plans
 from ._grid import Affine
 from ._plan_types import AxisPlan
+from ._plan_types import out_shape as plans_out_shape
 from ._resize import resize
 
 __all__ = ["EXACT_TOLERANCE", "FLOAT32_TOLERANCE", "TRANSLATORS", "Candidate", "DtypeResult",
@@ -533,13 +534,6 @@ def _why(target: Plans, cand: Plans, in_shape: tuple[int, ...]) -> str:
     return "; ".join(shown) + more
 
 
-def _out_shape(in_shape: tuple[int, ...], plans: Plans) -> tuple[int, ...]:
-    out = list(in_shape)
-    for ax, p in plans:
-        out[ax] = p.out_size
-    return tuple(out)
-
-
 @dataclass(frozen=True)
 class _Probe:
     """The probes and the target's results on them."""
@@ -604,7 +598,7 @@ def _translate_one(tr: Translator, in_shape: tuple[int, ...], out_shape: tuple[i
         except (ValueError, TypeError) as exc:
             refused.append(str(exc))  # the library refuses this combination
             continue
-        if _out_shape(in_shape, plans) != out_shape:
+        if plans_out_shape(in_shape, plans) != out_shape:
             continue
         scored.append((float(np.max(np.abs(_run(probe.x, plans) - probe.y))), cand, plans))
     if not scored:
