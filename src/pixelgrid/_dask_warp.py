@@ -35,17 +35,16 @@ import numpy as np
 from numpy.typing import NDArray
 
 from ._kernels import Kernel
+from ._sampling import PERIODIC_BOUNDARIES
 
 __all__ = ["sample"]
 
-#: Boundaries whose taps can land anywhere on the axis (the slab is the whole axis).
-_PERIODIC = ("wrap", "reflect", "symmetric")
 
 
 def _slab_range(lo_x: float, hi_x: float, n: int, radius: float,
                 boundary: str) -> tuple[int, int]:
     """The input range ``[lo, hi)`` points in ``[lo_x, hi_x]`` read (module docs)."""
-    if boundary in _PERIODIC:
+    if boundary in PERIODIC_BOUNDARIES:  # taps anywhere on the axis: the whole axis
         return 0, n
     r = max(float(radius), 1.0)
     lo = max(0, math.floor(lo_x - r))

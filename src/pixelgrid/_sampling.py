@@ -81,6 +81,11 @@ NAN_POLICIES = ("propagate", "omit")
 IntArray = NDArray[np.int64]
 _NO_KERNEL = get_kernel("linear")  # _check_periodic reads no kernel value
 
+#: Boundaries that fold any coordinate back onto the axis; their coordinates must stay
+#: below PERIODIC_LIMIT in magnitude, where float64 still holds the fraction exactly.
+PERIODIC_BOUNDARIES = ("wrap", "reflect", "symmetric")
+PERIODIC_LIMIT = 2.0**52
+
 
 
 # --------------------------------------------------------------------------------------
@@ -157,8 +162,8 @@ def _axis_taps(
 
 def _safe_coords(x: FloatArray, n: int, kernel: Kernel, boundary: str) -> FloatArray:
     """Bring far-away coordinates into int64 range without changing any result."""
-    if boundary in ("wrap", "reflect", "symmetric"):
-        if np.any(np.abs(x) >= 2.0**52):
+    if boundary in PERIODIC_BOUNDARIES:
+        if np.any(np.abs(x) >= PERIODIC_LIMIT):
             raise ValueError(
                 f"coordinates up to {float(np.max(np.abs(x))):.3g} are too large for "
                 f"boundary={boundary!r} (|coordinate| must be < 2**52)"
@@ -195,7 +200,7 @@ def affine_corners(back: FloatArray, h: int, w: int) -> FloatArray:
 def _check_periodic(pts: FloatArray, boundaries: Sequence[str]) -> None:
     """The ``|coordinate| < 2**52`` rule of :func:`_safe_coords` for periodic boundaries."""
     for i, b in enumerate(boundaries):
-        if b in ("wrap", "reflect", "symmetric"):
+        if b in PERIODIC_BOUNDARIES:
             _safe_coords(pts[:, i], 1, _NO_KERNEL, b)
 
 
@@ -262,7 +267,7 @@ def sample_points(
         raise ValueError("nan_policy='omit' needs window='support' and float64 arithmetic")
     engine = _resolve_engine(engine)
     if grid is not None and (engine == "reference" or grid[0].shape[1] != 2
-                             or any(b in ("wrap", "reflect", "symmetric") for b in boundaries)
+                             or any(b in PERIODIC_BOUNDARIES for b in boundaries)
                              or not _native_grid(grid[0], grid[3])):
         # the positions first (the oracle; 3-D grids; periodic taps, whose coordinates
         # _check_periodic bounds)

@@ -19,6 +19,8 @@ from ._dask import is_dask
 from ._kernels import Kernel
 from ._memo import remember, typed_keys
 from ._sampling import (
+    PERIODIC_BOUNDARIES,
+    PERIODIC_LIMIT,
     POINT_CONVENTIONS,
     SAMPLE_TIES,
     FloatArray,
@@ -363,7 +365,8 @@ def _back6(matrix: Any, inverse_map: bool, convention: str, h: int, w: int,
         sy = b[3] * j + b[4] * i + b[5]
         if not (math.isfinite(sx) and math.isfinite(sy)):
             return None
-        if (periodic[0] and abs(sy) >= 2.0**52) or (periodic[1] and abs(sx) >= 2.0**52):
+        if (periodic[0] and abs(sy) >= PERIODIC_LIMIT) or (periodic[1]
+                                                           and abs(sx) >= PERIODIC_LIMIT):
             return None
     if key is not None:
         remember(_BACK_MEMO, key, b, 64)
@@ -500,7 +503,7 @@ def warp_affine(
 
         setup = native_sampler.affine_setup(arr.dtype, [k_obj] * 2, bounds, tie, fill)
         if setup is not None:
-            periodic = tuple(bd in ("wrap", "reflect", "symmetric") for bd in bounds)
+            periodic = tuple(bd in PERIODIC_BOUNDARIES for bd in bounds)
             remember(_WARP_MEMO, key, (setup, tuple(ax), h, w, fill, nan_policy == "omit",
                                        periodic), 64)
     return y
