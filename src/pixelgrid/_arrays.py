@@ -82,6 +82,22 @@ def _env_raw(name: str, key: Any) -> Any:
     return _ENV_TABLE.get(key)
 
 
+def engine_env() -> Any:
+    """``PIXELGRID_ENGINE`` as a memo key: None when unset, else its value (encoded or not).
+
+    Equal for equal values (the variable's engine choice is read from the same value).
+
+    Examples
+    --------
+    >>> import os
+    >>> (engine_env() is None) == (os.environ.get("PIXELGRID_ENGINE") is None)
+    True
+    """
+    if _ENGINE_VAR is not None and os.environ is _ENVIRON:  # (_env_raw, inline)
+        return _ENV_TABLE.get(_ENGINE_VAR)
+    return os.environ.get("PIXELGRID_ENGINE")
+
+
 def engine_from_env() -> bool:
     """Whether ``engine="auto"`` takes its engine from ``PIXELGRID_ENGINE`` (set, not blank).
 
@@ -125,6 +141,13 @@ def threads_now(threads: int | None) -> int:
     if type(threads) is int and 1 <= threads <= native.MAX_THREADS:
         return threads
     return native._resolve_threads(threads)  # type: ignore[no-any-return]
+
+
+def threads_now_auto() -> int:
+    """``threads_now(None)``: the thread count of a call that does not choose one."""
+    if not _NATIVE:
+        _native_module()
+    return threads_now(None)
 
 
 def is_torch(x: Any) -> bool:

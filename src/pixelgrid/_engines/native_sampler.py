@@ -14,7 +14,7 @@ falls back to the oracle.
 from __future__ import annotations
 
 import importlib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -237,7 +237,7 @@ def affine_setup(dt: np.dtype[Any], kernels: Sequence[Kernel], boundaries: Seque
     nan_policy, out_dtype=dt, affine=...)`` of ``dt`` data: ``(axes, dtype code,
     gather, fill bytes, output code)`` (no arrays: a memo may keep it), or None where :func:`sample`
     takes another path (taps from the oracle, a dtype it does not sum, float16) and the
-    caller must call :func:`sample` itself.  :func:`sample_affine` runs it.
+    caller must call :func:`sample` itself.  :func:`affine_call` runs it.
     """
     if not supported() or len(kernels) != 2 or dt not in _DT:
         return None
@@ -255,21 +255,29 @@ def affine_setup(dt: np.dtype[Any], kernels: Sequence[Kernel], boundaries: Seque
     return (tuple(axes), _DT[dt], int(gather), fill_bytes, out_code)
 
 
-def sample_affine(setup: tuple[Any, ...], xm: NDArray[Any], back: tuple[float, ...], h: int,
-                  w: int, fill_value: float, omit: bool) -> NDArray[Any]:
-    """:func:`sample` of an :func:`affine_setup` (``back``: the 6 entries of the 2x3 map).
+def affine_call(setup: tuple[Any, ...], dt: np.dtype[Any], h: int, w: int, fill_value: float,
+                omit: bool, threads: Callable[[], int]
+                ) -> Callable[[NDArray[Any], NDArray[np.float64]], NDArray[Any]]:
+    """:func:`sample` of an :func:`affine_setup` of ``dt`` data, as ``call(xm, aff)``.
 
-    The result is ``(h * w, C)`` in ``xm``'s dtype, as :func:`sample` with
-    ``out_dtype=xm.dtype`` gives it.
+    ``xm``: the ``(H, W, C)`` source (``dt``, non-negative whole-element strides);
+    ``aff``: the 7 float64 values ``(*back, w)``, ``back`` the 6 entries of the 2x3
+    destination -> source map.  The result is ``(h * w, C)`` in ``dt``, as :func:`sample`
+    with ``out_dtype=dt`` gives it; ``threads()`` is read on every call.  Everything
+    but the two arrays is converted here, once (a repeated small warp spent ~2 us of
+    ~13 us on it).
     """
     axes, dcode, gather, fill_bytes, out_code = setup
-    dt = xm.dtype
-    out = np.empty((h * w, xm.shape[2]), dtype=dt)
-    _ext.sample_points(
-        src=_strided(xm), dst=out, dtype=dcode, out=out_code, gather=gather, axes=list(axes),
-        pts=None, affine=np.array((*back, float(w)), dtype=np.float64), given=[None, None],
-        fill=fill_value,
-        fill_bytes=None if fill_bytes is None else np.frombuffer(fill_bytes, np.uint8),
-        window=0, omit=int(omit and dt.kind == "f"), fma32=0,
-        threads=_resolve_threads(None), grid=None)
-    return out
+    run, empty, m = _ext.sample_points, np.empty, h * w
+    axis_list = list(axes)
+    fb = None if fill_bytes is None else np.frombuffer(fill_bytes, np.uint8)
+    om = int(omit and dt.kind == "f")
+
+    def call(xm: NDArray[Any], aff: NDArray[np.float64]) -> NDArray[Any]:
+        out = empty((m, xm.shape[2]), dtype=dt)
+        run(src=xm, dst=out, dtype=dcode, out=out_code, gather=gather, axes=axis_list,
+            pts=None, affine=aff, given=[None, None], fill=fill_value, fill_bytes=fb,
+            window=0, omit=om, fma32=0, threads=threads(), grid=None)
+        return out
+
+    return call
