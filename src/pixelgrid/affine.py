@@ -525,8 +525,9 @@ def warp_affine(
     if not isinstance(inverse_map, (bool, np.bool_)):
         raise TypeError(f"inverse_map={inverse_map!r} must be True or False")
     m = _matrix(matrix)
-    back = m if inverse_map else invert(m)
-    back = convert_affine(back, convention, "index")
+    back = m if inverse_map else _invert(m)
+    # (index -> index: exactly back + 0.0, as in _back7)
+    back = back + 0.0 if convention == "index" else convert_affine(back, convention, "index")
     # The coordinates are affine in (i, j): finite at the four corners means finite
     # everywhere (the corners bound every term).
     if not np.all(np.isfinite(affine_corners(back, h, w))):
