@@ -227,3 +227,28 @@ def test_gather_routes_after_other_dtypes(dtype: str) -> None:
                 _same(ppil.resize(y, (20, 30), ppil.NEAREST), first)
                 _same(ppil.resize(y[::-1], (20, 30), ppil.NEAREST),
                       ppil.resize(np.ascontiguousarray(y[::-1]), (20, 30), ppil.NEAREST))
+
+
+def test_positional_extension_calls_follow_the_signature(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pixelgrid._engines import native, native_sampler
+
+    def fake() -> None: ...
+
+    fake.__doc__ = ("fake(src: ndarray[device='cpu', writable=False], dst: int, "
+                    "grid: int | None = None) -> None")
+    assert native.takes_positional(fake, ("src", "dst", "grid"))
+    assert not native.takes_positional(fake, ("dst", "src", "grid"))
+    assert not native.takes_positional(fake, ("src", "dst"))
+    if native_sampler.supported():  # the compiled sampler's own signature is read as such
+        assert native.takes_positional(native_sampler._ext.sample_points,
+                                       native_sampler._SAMPLE_POINTS_ARGS)
+    # a binding whose parameters moved: keyword calls, the same results
+    x = _img((21, 19, 3), "float32", bad=True)
+    m = pg.rotation(12, (9.0, 10.0), 1.2)
+    for positional in (True, False):
+        monkeypatch.setattr(native_sampler, "takes_positional",
+                            lambda fn, names, p=positional: p)
+        _affine._WARP_MEMO.clear()
+        for _ in range(3):
+            _same(pg.warp_affine(x, m, kernel="cubic"),
+                  pg.warp_affine(x, m, kernel="cubic", engine="reference"))

@@ -22,7 +22,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from .._kernels import Kernel, cubic, linear
-from .native import _resolve_threads, available
+from .native import _resolve_threads, available, takes_positional
 
 try:
     _ext: Any = importlib.import_module("pixelgrid._native")
@@ -255,6 +255,10 @@ def affine_setup(dt: np.dtype[Any], kernels: Sequence[Kernel], boundaries: Seque
     return (tuple(axes), _DT[dt], int(gather), fill_bytes, out_code)
 
 
+_SAMPLE_POINTS_ARGS = ("src", "dst", "dtype", "out", "gather", "axes", "pts", "affine", "given",
+                       "fill", "fill_bytes", "window", "omit", "fma32", "threads", "grid")
+
+
 def affine_call(setup: tuple[Any, ...], dt: np.dtype[Any], h: int, w: int, fill_value: float,
                 omit: bool, threads: Callable[[], int]
                 ) -> Callable[[NDArray[Any], NDArray[np.float64]], NDArray[Any]]:
@@ -272,6 +276,15 @@ def affine_call(setup: tuple[Any, ...], dt: np.dtype[Any], h: int, w: int, fill_
     axis_list = list(axes)
     fb = None if fill_bytes is None else np.frombuffer(fill_bytes, np.uint8)
     om = int(omit and dt.kind == "f")
+
+    if takes_positional(run, _SAMPLE_POINTS_ARGS):
+        def by_position(xm: NDArray[Any], aff: NDArray[np.float64]) -> NDArray[Any]:
+            out = empty((m, xm.shape[2]), dtype=dt)
+            run(xm, out, dcode, out_code, gather, axis_list, None, aff, [None, None],
+                fill_value, fb, 0, om, 0, threads(), None)
+            return out
+
+        return by_position
 
     def call(xm: NDArray[Any], aff: NDArray[np.float64]) -> NDArray[Any]:
         out = empty((m, xm.shape[2]), dtype=dt)
