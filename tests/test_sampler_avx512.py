@@ -117,6 +117,34 @@ def test_padded_rows_and_the_buffer_end(channels: int) -> None:
         _all_engines(lambda e: warp_affine(end, m, (12, 19), engine=e))  # noqa: B023
 
 
+@pytest.mark.parametrize("kernel", ["linear", "cubic", "cubic_pillow"])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_interior_blocks_beside_the_border(kernel: str, dtype: str) -> None:
+    # prepare_in: rows whose middle blocks are interior for sure (sure_cols) and whose
+    # ends are not: their edges within a pixel of the window limits (maps that place the
+    # first and last interior columns on and beside whole positions), flips, shears,
+    # a far translation, and rows whose interior span is shorter than a block; NaN/inf
+    # data inside those blocks
+    rng = np.random.default_rng(37)
+    maps = [
+        rotation(30, (40.0, 55.0), 1.1),
+        np.array([[1.0, 0.0, 0.5], [0.0, 1.0, 1.5], [0.0, 0.0, 1.0]]),  # half-pixel shift
+        np.array([[1.0, 0.0, 1.0], [0.0, 1.0, 2.0], [0.0, 0.0, 1.0]]),  # whole shift
+        np.array([[-1.05, 0.1, 104.0], [0.07, -0.97, 81.0], [0.0, 0.0, 1.0]]),  # flips
+        np.array([[0.33, 0.9, -20.0], [-0.8, 0.25, 60.0], [0.0, 0.0, 1.0]]),
+        np.array([[2.7, 0.0, -5.0], [0.0, 3.1, -7.0], [0.0, 0.0, 1.0]]),  # short spans
+        np.array([[1.0, 0.0, 1e6], [0.0, 1.0, -1e6], [0.0, 0.0, 1.0]]),  # all outside
+    ]
+    for channels in (1, 3, 4):
+        x = _data(rng, (83, 109, channels), dtype, nan=True)
+        for m in maps:
+            for boundary in ("constant", "reflect"):
+                kw: dict[str, Any] = {"kernel": KERNELS[kernel], "boundary": boundary,
+                                      "fill_value": 1.5}
+                _all_engines(lambda e: warp_affine(x, m, (77, 101), engine=e,  # noqa: B023
+                                                   **kw))  # noqa: B023
+
+
 def test_threads_and_large_warp(monkeypatch: pytest.MonkeyPatch) -> None:
     # the benchmark's case, smaller: chunks of whole bands on two threads, fill, border
     rng = np.random.default_rng(36)
