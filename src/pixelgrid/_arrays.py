@@ -734,10 +734,15 @@ def apply_plans(x: Any, plans: Sequence[tuple[int, AxisPlan]], *, engine: str = 
     if is_torch(x):
         # CPU tensors: the compiled engine on a numpy view, with autograd; other devices:
         # the torch engine (engine= as for resize)
-        from ._engines.torch_autograd import run_tensor
+        if not _RUN_TENSOR:  # (imported once: an import statement costs ~0.4 us a call)
+            from ._engines.torch_autograd import run_tensor
 
-        return run_tensor(x, plans, engine=engine, threads=threads)
+            _RUN_TENSOR.append(run_tensor)
+        return _RUN_TENSOR[0](x, plans, engine=engine, threads=threads)
     return run_plans(x, plans, engine=engine, threads=threads)
+
+
+_RUN_TENSOR: list[Any] = []  # torch_autograd.run_tensor, once a tensor has come
 
 
 # --- Other array containers: PIL images and DLPack arrays (JAX, ...) ---------------------
