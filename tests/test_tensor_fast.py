@@ -162,3 +162,30 @@ def test_many_channel_float32_pass_matches_general_combine(
             np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
             continue
         assert got.tobytes() == np.ascontiguousarray(want).tobytes()
+
+
+@pytest.mark.parametrize("layout", ["c", "cl"])
+@pytest.mark.parametrize("dtype,kernel", [
+    ("uint8", "linear"), ("int16", "cubic"), ("float64", "cubic"), ("int32", "linear"),
+    ("float16", "nearest"), ("float16", "linear"), ("bool", "nearest"), ("int64", "nearest"),
+    ("bfloat16", "linear")])
+def test_repeated_calls_of_every_dtype_are_bit_identical(dtype: str, kernel: str,
+                                                         layout: str) -> None:
+    ta._fast.clear()
+    rng = np.random.default_rng(3)
+    base = torch.from_numpy(rng.integers(0, 200, (2, 5, 9, 7)).astype(np.int64))
+    x = base.to(getattr(torch, dtype)) if dtype != "bool" else base > 100
+    if layout == "cl":
+        x = x.contiguous(memory_format=torch.channels_last)
+    first = pixelgrid.resize(x, (17, 12), kernel=kernel)
+    for _ in range(2):
+        y = pixelgrid.resize(x, (17, 12), kernel=kernel)
+        assert y.dtype == first.dtype and y.stride() == first.stride()
+        assert torch.equal(y.view(torch.uint8) if y.dtype == torch.bool else y, first.view(
+            torch.uint8) if first.dtype == torch.bool else first)
+    # bfloat16 and float16 with weights are converted first: no route kept for them
+    routes = [v[1] for v in ta._fast.values()]
+    if dtype == "bfloat16" or (dtype == "float16" and kernel != "nearest"):
+        assert routes and all(r is None for r in routes)
+    elif dtype != "int32":  # (int32 with weights: the reference engine, no route)
+        assert any(r is not None for r in routes)
