@@ -255,7 +255,10 @@ def _runner(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> Runner | 
         f = _corner
     else:
         return None
-    return lambda y, nt: f(y, items, nt)
+    run: Runner = lambda y, nt: f(y, items, nt)  # noqa: E731
+    if f is _corner and a.fma == "torch_corners":
+        _quiet.add(run)  # float32 in, the kernel's float32 out: no numpy arithmetic
+    return run
 
 
 # Runners that do no numpy arithmetic (compiled kernels only): no floating-point warning
@@ -798,6 +801,21 @@ def _corner(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
     return out if out.dtype == x.dtype else out.astype(x.dtype)
 
 
+def _corner_pair(p: AxisPlan) -> tuple[Any, ...] | None:
+    """``(index 0, index 1, weight 0, weight 1)`` of a two-tap plan without fill, else None.
+
+    The ``torch_corners`` kernel's contiguous int32/float32 columns, made once per plan
+    (they were ~15 us of Python, as much as the kernel, in a 1x16x32^2 -> 64^2 call).
+    """
+    def make() -> tuple[Any, ...] | None:
+        if p.taps != 2 or np.any(p.fill):
+            return None
+        idx, w = _index(p), np.asarray(p.weight, dtype=np.float32)
+        c = np.ascontiguousarray
+        return (c(idx[:, 0]), c(idx[:, 1]), c(w[:, 0]), c(w[:, 1]))
+    return _prepared(p, "torch_corners", make)  # type: ignore[no-any-return]
+
+
 def _torch_corners(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
                    nt: int, nhwc: bool = False) -> NDArray[Any] | None:
     """PyTorch's channels-last bilinear sums (corner_sum.py, ``fma="torch_corners"``).
@@ -807,25 +825,24 @@ def _torch_corners(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
     """
     cell = sorted(plans, key=lambda ap: ap[0] % x.ndim)
     if x.ndim == 4 and [ax % 4 for ax, _ in cell] == [1, 2]:  # (N, H, W, C): a view as NCHW
-        out = _torch_corners(np.moveaxis(x, 3, 1), [(ax % 4 + 1, p) for ax, p in plans], nt,
-                             nhwc=True)
-        return None if out is None else np.moveaxis(out, 1, 3)
+        # (transpose: np.moveaxis(x, 3, 1) and (out, 1, 3), without their argument checks)
+        out = _torch_corners(x.transpose(0, 3, 1, 2), [(ax % 4 + 1, p) for ax, p in plans],
+                             nt, nhwc=True)
+        return None if out is None else out.transpose(0, 2, 3, 1)
     if (x.dtype != np.float32 or x.ndim != 4 or len(cell) != 2
             or [ax % 4 for ax, _ in cell] != [2, 3]
-            or any(p.taps != 2 or np.any(p.fill) for _, p in cell)
             or plans[0][1].arithmetic.accumulate != "corner_sum"
             or any(s % 4 for s in x.strides) or min(x.strides) < 0):
         return None
     (_, ph), (_, pw) = cell
-    ih, iw = _index(ph), _index(pw)
-    wh = np.asarray(ph.weight, dtype=np.float32)
-    ww = np.asarray(pw.weight, dtype=np.float32)
+    th, tw = _corner_pair(ph), _corner_pair(pw)
+    if th is None or tw is None:
+        return None
     n, ch = x.shape[:2]
     out = (np.empty((n, ph.out_size, pw.out_size, ch), dtype=np.float32).transpose(0, 3, 1, 2)
            if nhwc else np.empty((n, ch, ph.out_size, pw.out_size), dtype=np.float32))
-    c = np.ascontiguousarray
     native._ext.torch_corners(
-        src=x, dst=out, h0=c(ih[:, 0]), h1=c(ih[:, 1]), ah0=c(wh[:, 0]), ah1=c(wh[:, 1]),
-        w0=c(iw[:, 0]), w1=c(iw[:, 1]), bw0=c(ww[:, 0]), bw1=c(ww[:, 1]),
+        src=x, dst=out, h0=th[0], h1=th[1], ah0=th[2], ah1=th[3],
+        w0=tw[0], w1=tw[1], bw0=tw[2], bw1=tw[3],
         lanes=plans[0][1].arithmetic.simd_lanes, threads=nt)
     return out

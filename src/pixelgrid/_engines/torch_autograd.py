@@ -522,14 +522,16 @@ def _fast_route(x: torch.Tensor, plans: Sequence[tuple[int, AxisPlan]], threads:
     order = perm
 
     def fast(t: torch.Tensor) -> torch.Tensor | None:
-        y = route(t.numpy() if order is None else t.permute(order).numpy(),
+        # (numpy's transpose of the tensor's view, and from_numpy of the result's view in
+        # the logical order: the arrays and tensor _run makes, ~1.5 us faster than
+        # permuting tensors)
+        y = route(t.numpy() if order is None else t.numpy().transpose(order),
                   tensor_threads(threads, outputs))
         if y is None:
             return None
         if not y.flags.writeable or any(s < 0 for s in y.strides):
             y = np.array(y)  # (as _run)
-        out = torch.from_numpy(y)
-        return out if inv is None else out.permute(inv)
+        return torch.from_numpy(y if inv is None else y.transpose(inv))
 
     return fast
 
