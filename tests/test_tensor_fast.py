@@ -128,8 +128,12 @@ def test_repeated_call_keeps_gradients_and_engine_variable(monkeypatch: Any) -> 
 def test_small_calls_run_on_one_thread(monkeypatch: Any, torch_threads: Any) -> None:
     monkeypatch.delenv("PIXELGRID_NUM_THREADS", raising=False)
     torch_threads(2)
-    assert ta.tensor_threads(None, ta.SMALL_OUTPUTS - 1) == 1
-    assert ta.tensor_threads(None, ta.SMALL_OUTPUTS) == 2
+    assert ta.tensor_threads(None, ta.SMALL_CALL - 1) == 1
+    assert ta.tensor_threads(None, ta.SMALL_CALL) == 2
+    p = pixelgrid.plan(64, 128, kernel="linear")
+    q = pixelgrid.plan(1024, 16, kernel="linear", antialias=True)
+    assert ta._values(torch.zeros(1, 3, 64, 64), [(2, p), (3, p)]) == 3 * 128 * 128
+    assert ta._values(torch.zeros(1, 3, 1024, 1024), [(2, q), (3, q)]) == 3 * 1024 * 1024
     assert ta.tensor_threads(None) == 2
     assert ta.tensor_threads(2, 10) == 2  # an explicit count wins
     monkeypatch.setenv("PIXELGRID_NUM_THREADS", "2")

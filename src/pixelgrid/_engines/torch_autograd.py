@@ -125,14 +125,14 @@ def _inverse(perm: Sequence[int]) -> tuple[int, ...]:
     return tuple(inv)
 
 
-def tensor_threads(threads: int | None, outputs: int | None = None) -> int | None:
+def tensor_threads(threads: int | None, values: int | None = None) -> int | None:
     """Threads for the compiled engine on a tensor: ``threads``, else torch's own count.
 
     ``PIXELGRID_NUM_THREADS`` (when set) wins over ``torch.get_num_threads()``,
-    as it does for arrays; an explicit ``threads`` wins over both.  ``outputs``: the
-    number of output values; a call making fewer than :data:`SMALL_OUTPUTS` of them
-    runs on one thread when only torch's count asks for more (waking the engine's
-    pool costs more than the second thread gains there).
+    as it does for arrays; an explicit ``threads`` wins over both.  ``values``: the
+    size of the call (:func:`_values`: input or output, the larger); a call smaller than
+    :data:`SMALL_CALL` runs on one thread when only torch's count asks for more
+    (waking the engine's pool costs more than the second thread gains there).
 
     Examples
     --------
@@ -147,28 +147,32 @@ def tensor_threads(threads: int | None, outputs: int | None = None) -> int | Non
     raw = _env_raw("PIXELGRID_NUM_THREADS", _THREADS_VAR)
     if raw is not None and raw.strip():
         return None  # the engine reads (and validates) the variable
-    if outputs is not None and outputs < SMALL_OUTPUTS:
+    if values is not None and values < SMALL_CALL:
         return 1
     return max(1, min(_MAX_THREADS, torch.get_num_threads()))
 
 
-#: Fewer output values than this run on one thread unless ``threads`` or
-#: ``PIXELGRID_NUM_THREADS`` asks for more (:func:`tensor_threads`): a 1x3x64x64 ->
+#: Calls reading and making fewer values than this run on one thread unless ``threads``
+#: or ``PIXELGRID_NUM_THREADS`` asks for more (:func:`tensor_threads`): a 1x3x64x64 ->
 #: 128x128 call (49152 values) is about 10 us of kernel work, less than the pool's
 #: wake-up and hand-over on a shared 2-core machine (measured: 15.7 us on one thread,
-#: 17.5 us on two, compat bilinear; 12.1 and 12.8 us, resize).
-SMALL_OUTPUTS = 1 << 16
+#: 17.5 us on two, compat bilinear; 12.1 and 12.8 us, resize).  (The input counts too: a
+#: large downscale to a small output reads, and sums, many values per output.)
+SMALL_CALL = 1 << 16
 
 
-def _outputs(x: torch.Tensor, plans: Sequence[tuple[int, AxisPlan]]) -> int:
-    """The number of values ``plans`` make from ``x``."""
+def _values(x: torch.Tensor, plans: Sequence[tuple[int, AxisPlan]]) -> int:
+    """The size of applying ``plans`` to ``x``: its values or the result's, the larger."""
     shape = list(x.shape)
+    n_in = 1
+    for s in shape:
+        n_in *= int(s)
     for a, p in plans:
         shape[a] = p.out_size
     n = 1
     for s in shape:
         n *= int(s)
-    return n
+    return max(n, n_in)
 
 
 # ----------------------------------------------------------------------------------------
@@ -379,7 +383,7 @@ def resample_tensor(x: torch.Tensor, plans: Sequence[tuple[int, AxisPlan]], *,
 
     """
     items: Plans = tuple((int(a), p) for a, p in plans)
-    n = tensor_threads(threads, _outputs(x, items))
+    n = tensor_threads(threads, _values(x, items))
     if x.requires_grad and torch.is_grad_enabled() and x.dtype.is_floating_point:
         out: torch.Tensor = NativeResample.apply(x, items, engine, n)  # type: ignore[no-untyped-call]
         return out
@@ -470,7 +474,7 @@ def run_tensor(x: torch.Tensor, plans: Sequence[tuple[int, AxisPlan]], *,
             items = tuple((int(a), p) for a, p in plans if not p.is_identity)
             if items:
                 out: torch.Tensor = GatherResample.apply(  # type: ignore[no-untyped-call]
-                    x, items, tensor_threads(threads, _outputs(x, items)))
+                    x, items, tensor_threads(threads, _values(x, items)))
                 return out
         return run_plans_torch(x, plans)
     out = resample_tensor(x, plans, engine=name, threads=threads)
@@ -518,7 +522,7 @@ def _fast_route(x: torch.Tensor, plans: Sequence[tuple[int, AxisPlan]], threads:
     route = known_route(arr, view, "auto")
     if route is None:
         return None
-    outputs = _outputs(x, items)
+    values = _values(x, items)
     order = perm
 
     def fast(t: torch.Tensor) -> torch.Tensor | None:
@@ -526,7 +530,7 @@ def _fast_route(x: torch.Tensor, plans: Sequence[tuple[int, AxisPlan]], threads:
         # the logical order: the arrays and tensor _run makes, ~1.5 us faster than
         # permuting tensors)
         y = route(t.numpy() if order is None else t.numpy().transpose(order),
-                  tensor_threads(threads, outputs))
+                  tensor_threads(threads, values))
         if y is None:
             return None
         if not y.flags.writeable or any(s < 0 for s in y.strides):
