@@ -168,6 +168,80 @@ inline int64_t taps_of(const PlanArgs& p, int64_t o, const T* src, int64_t C,
   return k;
 }
 
+#ifdef PG_AVX2_U8
+// Widest C that axis_f32_channels takes (wider rows: combine, once per output row).
+constexpr int64_t kF32ChannelsMax = 256;
+
+// Float32 pass over (L, C) -> (O, C) slabs with 8 <= C <= kF32ChannelsMax (the W pass of
+// channels-last data with many channels): per output its non-zero taps (taps_of), then
+// every channel as combine -> vf32_avx2 computes it: the bias, then one fused multiply-add
+// per tap in plan order (vector lanes and the scalar tail alike), so the results are
+// bit-identical to combine's, without its per-output call, alignment head and block
+// set-up (measured before, 2x64x128xC -> 256 columns, linear, one thread: 5.4 ns per
+// output pixel at C = 16, 4.1 at C = 8, against 0.65 at C = 4 with the permute tables).
+inline void axis_f32_channels(const float* src, int64_t C, float* dst, const PlanArgs& p,
+                              int64_t o0, int64_t o1, void* scratch) {
+  const float** rows = static_cast<const float**>(scratch);
+  float* ws = reinterpret_cast<float*>(rows + p.K);
+  const float* bias = static_cast<const float*>(p.bias);
+  const int64_t C8 = C & ~static_cast<int64_t>(7);
+  for (int64_t o = o0; o < o1; ++o) {
+    const int64_t k = taps_of<float, float>(p, o, src, C, rows, ws);
+    float* __restrict d = dst + o * C;
+    const float b = bias[o];
+    const __m256 vb = _mm256_set1_ps(b);
+    int64_t c = 0;
+    if (k == 2) {  // bilinear: both weights in registers
+      const float* __restrict r0 = rows[0];
+      const float* __restrict r1 = rows[1];
+      const __m256 w0 = _mm256_set1_ps(ws[0]), w1 = _mm256_set1_ps(ws[1]);
+      for (; c < C8; c += 8)
+        _mm256_storeu_ps(d + c, _mm256_fmadd_ps(_mm256_loadu_ps(r1 + c), w1,
+                                                _mm256_fmadd_ps(_mm256_loadu_ps(r0 + c), w0, vb)));
+    } else {
+      // up to four independent sums at a time (each tap's FMA waits for the previous one)
+      for (; c + 32 <= C; c += 32) {
+        __m256 a0 = vb, a1 = vb, a2 = vb, a3 = vb;
+        for (int64_t t = 0; t < k; ++t) {
+          const float* __restrict r = rows[t] + c;
+          const __m256 wt = _mm256_set1_ps(ws[t]);
+          a0 = _mm256_fmadd_ps(_mm256_loadu_ps(r), wt, a0);
+          a1 = _mm256_fmadd_ps(_mm256_loadu_ps(r + 8), wt, a1);
+          a2 = _mm256_fmadd_ps(_mm256_loadu_ps(r + 16), wt, a2);
+          a3 = _mm256_fmadd_ps(_mm256_loadu_ps(r + 24), wt, a3);
+        }
+        _mm256_storeu_ps(d + c, a0);
+        _mm256_storeu_ps(d + c + 8, a1);
+        _mm256_storeu_ps(d + c + 16, a2);
+        _mm256_storeu_ps(d + c + 24, a3);
+      }
+      for (; c + 16 <= C; c += 16) {
+        __m256 a0 = vb, a1 = vb;
+        for (int64_t t = 0; t < k; ++t) {
+          const float* __restrict r = rows[t] + c;
+          const __m256 wt = _mm256_set1_ps(ws[t]);
+          a0 = _mm256_fmadd_ps(_mm256_loadu_ps(r), wt, a0);
+          a1 = _mm256_fmadd_ps(_mm256_loadu_ps(r + 8), wt, a1);
+        }
+        _mm256_storeu_ps(d + c, a0);
+        _mm256_storeu_ps(d + c + 8, a1);
+      }
+      for (; c < C8; c += 8) {
+        __m256 a = vb;
+        for (int64_t t = 0; t < k; ++t)
+          a = _mm256_fmadd_ps(_mm256_loadu_ps(rows[t] + c), _mm256_set1_ps(ws[t]), a);
+        _mm256_storeu_ps(d + c, a);
+      }
+    }
+    for (; c < C; ++c) {
+      float a = b;
+      for (int64_t t = 0; t < k; ++t) a = std::fma(rows[t][c], ws[t], a);
+      d[c] = a;
+    }
+  }
+}
+#endif
+
 // (L, C) slab -> outputs [o0, o1) of the (O, C) slab, any C.
 // scratch: room for K row pointers and K weights.
 template <class T, class Acc, class To = T>
@@ -188,6 +262,10 @@ void axis_apply(const T* src, int64_t C, To* dst, const PlanArgs& p, int64_t o0,
   if constexpr (sizeof(T) == 4 && is_float_v<T> && std::is_same_v<T, To>) {
     if (p.pbase != nullptr && p.contig && p.pC == C && o0 == 0 && o1 == p.out_size)
       return hf32_perm_rows(src, 0, dst, 0, 1, p, C);
+  }
+  if constexpr (std::is_same_v<T, float> && std::is_same_v<Acc, float> &&
+                std::is_same_v<To, float>) {
+    if (C >= 8 && C <= kF32ChannelsMax) return axis_f32_channels(src, C, dst, p, o0, o1, scratch);
   }
 #endif
 #define PG_SMALL(CC)                                                 \

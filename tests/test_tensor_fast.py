@@ -8,9 +8,10 @@
   full path does something else (gradients, ``PIXELGRID_ENGINE``).
 * Small tensor calls run on one thread unless asked otherwise (``tensor_threads``).
 * The compiled engine's float32 pass over rows of 8..64 channels (channels-last data
-  with many channels) has its own kernel; each channel is computed as for any other
-  channel count: a channel of a 16-channel array equals the same channel of a
-  65-channel array (above the kernel's range: the engine's general row combine).
+  with many channels) has its own kernel (csrc/kernels.h, axis_f32_channels, 8..256
+  channels); each channel is computed as for any other channel count: a channel of a
+  16-channel array equals the same channel of a 257-channel array (above the kernel's
+  range: the engine's general row combine, which passes of 5-7 channels use too).
 """
 
 from __future__ import annotations
@@ -142,7 +143,7 @@ def test_small_calls_run_on_one_thread(monkeypatch: Any, torch_threads: Any) -> 
 
 @pytest.mark.parametrize("nonfinite", [False, True])
 @pytest.mark.parametrize("threads", [1, 2])
-@pytest.mark.parametrize("channels", [8, 9, 12, 16, 31, 64])
+@pytest.mark.parametrize("channels", [5, 7, 8, 9, 12, 16, 31, 64, 65, 100, 256])
 @pytest.mark.parametrize("kernel,antialias", [("linear", False), ("cubic", False),
                                               ("lanczos3", True), ("area", False)])
 @pytest.mark.parametrize("width", [(13, 29), (40, 17), (16, 16)])
@@ -150,7 +151,7 @@ def test_many_channel_float32_pass_matches_general_combine(
         width: tuple[int, int], kernel: str, antialias: bool, channels: int, threads: int,
         nonfinite: bool) -> None:
     rng = np.random.default_rng(channels * 7 + width[0])
-    wide = rng.standard_normal((2, 5, width[0], 65)).astype(np.float32)
+    wide = rng.standard_normal((2, 5, width[0], 257)).astype(np.float32)
     wide[rng.random(wide.shape) < 0.2] = -0.0
     if nonfinite:
         wide[0, 1, 2, :] = np.nan
