@@ -233,7 +233,8 @@ def resize(
     threads : int, optional
         Threads for the compiled engine, 1 to 1024 (default:
         ``PIXELGRID_NUM_THREADS``, else all cores for arrays and
-        ``torch.get_num_threads()`` for tensors).
+        ``torch.get_num_threads()`` for tensors, one for a tensor call of
+        fewer than 65536 input and output values).
 
     nan_policy : {"propagate", "omit"}
         NaN and inf in float data.  ``"propagate"`` (default): a non-finite
