@@ -171,14 +171,17 @@ inline int64_t taps_of(const PlanArgs& p, int64_t o, const T* src, int64_t C,
 #ifdef PG_AVX2_U8
 // Widest C that axis_f32_channels takes (wider rows: combine, once per output row).
 constexpr int64_t kF32ChannelsMax = 256;
+// Lane masks of the last C % 8 channels: kF32TailMask + 8 - r loads r active lanes.
+alignas(64) constexpr int32_t kF32TailMask[16] = {-1, -1, -1, -1, -1, -1, -1, -1,
+                                                  0,  0,  0,  0,  0,  0,  0,  0};
 
-// Float32 pass over (L, C) -> (O, C) slabs with 8 <= C <= kF32ChannelsMax (the W pass of
-// channels-last data with many channels): per output its non-zero taps (taps_of), then
-// every channel as combine -> vf32_avx2 computes it: the bias, then one fused multiply-add
-// per tap in plan order (vector lanes and the scalar tail alike), so the results are
-// bit-identical to combine's, without its per-output call, alignment head and block
-// set-up (measured before, 2x64x128xC -> 256 columns, linear, one thread: 5.4 ns per
-// output pixel at C = 16, 4.1 at C = 8, against 0.65 at C = 4 with the permute tables).
+// Float32 pass over (L, C) -> (O, C) slabs with 5 <= C <= kF32ChannelsMax (the W pass of
+// channels-last data with many channels; C <= 4 has its own kernels): per output its
+// non-zero taps (taps_of), then every channel as combine -> vf32_avx2 computes it: the
+// bias, then one fused multiply-add per tap in plan order (each lane, masked or not), so
+// the results are bit-identical to combine's, without its per-output call, alignment head
+// and block set-up (measured before, 2x64x128xC -> 256 columns, linear, one thread: 5.4 ns
+// per output pixel at C = 16, 4.1 at C = 8, against 0.65 at C = 4 with permute tables).
 inline void axis_f32_channels(const float* src, int64_t C, float* dst, const PlanArgs& p,
                               int64_t o0, int64_t o1, void* scratch) {
   const float** rows = static_cast<const float**>(scratch);
@@ -233,10 +236,13 @@ inline void axis_f32_channels(const float* src, int64_t C, float* dst, const Pla
         _mm256_storeu_ps(d + c, a);
       }
     }
-    for (; c < C; ++c) {
-      float a = b;
-      for (int64_t t = 0; t < k; ++t) a = std::fma(rows[t][c], ws[t], a);
-      d[c] = a;
+    if (c < C) {  // the last C % 8 channels: masked lanes, the same FMA chain per lane
+      const __m256i m = _mm256_loadu_si256(
+          reinterpret_cast<const __m256i*>(kF32TailMask + 8 - (C - c)));
+      __m256 a = vb;
+      for (int64_t t = 0; t < k; ++t)
+        a = _mm256_fmadd_ps(_mm256_maskload_ps(rows[t] + c, m), _mm256_set1_ps(ws[t]), a);
+      _mm256_maskstore_ps(d + c, m, a);
     }
   }
 }
@@ -265,7 +271,7 @@ void axis_apply(const T* src, int64_t C, To* dst, const PlanArgs& p, int64_t o0,
   }
   if constexpr (std::is_same_v<T, float> && std::is_same_v<Acc, float> &&
                 std::is_same_v<To, float>) {
-    if (C >= 8 && C <= kF32ChannelsMax) return axis_f32_channels(src, C, dst, p, o0, o1, scratch);
+    if (C >= 5 && C <= kF32ChannelsMax) return axis_f32_channels(src, C, dst, p, o0, o1, scratch);
   }
 #endif
 #define PG_SMALL(CC)                                                 \
