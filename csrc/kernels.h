@@ -187,63 +187,87 @@ inline void axis_f32_channels(const float* src, int64_t C, float* dst, const Pla
   const float** rows = static_cast<const float**>(scratch);
   float* ws = reinterpret_cast<float*>(rows + p.K);
   const float* bias = static_cast<const float*>(p.bias);
+  const float* weight = static_cast<const float*>(p.weight);
   const int64_t C8 = C & ~static_cast<int64_t>(7);
-  for (int64_t o = o0; o < o1; ++o) {
-    const int64_t k = taps_of<float, float>(p, o, src, C, rows, ws);
-    float* __restrict d = dst + o * C;
-    const float b = bias[o];
+  const __m256i tail = _mm256_loadu_si256(
+      reinterpret_cast<const __m256i*>(kF32TailMask + 8 - (C - C8)));
+  // two taps of non-zero weight: both weights in registers
+  auto two = [&](const float* __restrict r0, const float* __restrict r1, float w0v, float w1v,
+                 float b, float* __restrict d) {
+    const __m256 vb = _mm256_set1_ps(b);
+    const __m256 w0 = _mm256_set1_ps(w0v), w1 = _mm256_set1_ps(w1v);
+    int64_t c = 0;
+    for (; c < C8; c += 8)
+      _mm256_storeu_ps(d + c, _mm256_fmadd_ps(_mm256_loadu_ps(r1 + c), w1,
+                                              _mm256_fmadd_ps(_mm256_loadu_ps(r0 + c), w0, vb)));
+    if (c < C)  // the last C % 8 channels: masked lanes, the same FMA chain per lane
+      _mm256_maskstore_ps(d + c, tail, _mm256_fmadd_ps(
+          _mm256_maskload_ps(r1 + c, tail), w1,
+          _mm256_fmadd_ps(_mm256_maskload_ps(r0 + c, tail), w0, vb)));
+  };
+  // any number k of taps (non-zero weights, in plan order)
+  auto many = [&](int64_t k, float b, float* __restrict d) {
     const __m256 vb = _mm256_set1_ps(b);
     int64_t c = 0;
-    if (k == 2) {  // bilinear: both weights in registers
-      const float* __restrict r0 = rows[0];
-      const float* __restrict r1 = rows[1];
-      const __m256 w0 = _mm256_set1_ps(ws[0]), w1 = _mm256_set1_ps(ws[1]);
-      for (; c < C8; c += 8)
-        _mm256_storeu_ps(d + c, _mm256_fmadd_ps(_mm256_loadu_ps(r1 + c), w1,
-                                                _mm256_fmadd_ps(_mm256_loadu_ps(r0 + c), w0, vb)));
-    } else {
-      // up to four independent sums at a time (each tap's FMA waits for the previous one)
-      for (; c + 32 <= C; c += 32) {
-        __m256 a0 = vb, a1 = vb, a2 = vb, a3 = vb;
-        for (int64_t t = 0; t < k; ++t) {
-          const float* __restrict r = rows[t] + c;
-          const __m256 wt = _mm256_set1_ps(ws[t]);
-          a0 = _mm256_fmadd_ps(_mm256_loadu_ps(r), wt, a0);
-          a1 = _mm256_fmadd_ps(_mm256_loadu_ps(r + 8), wt, a1);
-          a2 = _mm256_fmadd_ps(_mm256_loadu_ps(r + 16), wt, a2);
-          a3 = _mm256_fmadd_ps(_mm256_loadu_ps(r + 24), wt, a3);
-        }
-        _mm256_storeu_ps(d + c, a0);
-        _mm256_storeu_ps(d + c + 8, a1);
-        _mm256_storeu_ps(d + c + 16, a2);
-        _mm256_storeu_ps(d + c + 24, a3);
+    // up to four independent sums at a time (each tap's FMA waits for the previous one)
+    for (; c + 32 <= C; c += 32) {
+      __m256 a0 = vb, a1 = vb, a2 = vb, a3 = vb;
+      for (int64_t t = 0; t < k; ++t) {
+        const float* __restrict r = rows[t] + c;
+        const __m256 wt = _mm256_set1_ps(ws[t]);
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(r), wt, a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(r + 8), wt, a1);
+        a2 = _mm256_fmadd_ps(_mm256_loadu_ps(r + 16), wt, a2);
+        a3 = _mm256_fmadd_ps(_mm256_loadu_ps(r + 24), wt, a3);
       }
-      for (; c + 16 <= C; c += 16) {
-        __m256 a0 = vb, a1 = vb;
-        for (int64_t t = 0; t < k; ++t) {
-          const float* __restrict r = rows[t] + c;
-          const __m256 wt = _mm256_set1_ps(ws[t]);
-          a0 = _mm256_fmadd_ps(_mm256_loadu_ps(r), wt, a0);
-          a1 = _mm256_fmadd_ps(_mm256_loadu_ps(r + 8), wt, a1);
-        }
-        _mm256_storeu_ps(d + c, a0);
-        _mm256_storeu_ps(d + c + 8, a1);
-      }
-      for (; c < C8; c += 8) {
-        __m256 a = vb;
-        for (int64_t t = 0; t < k; ++t)
-          a = _mm256_fmadd_ps(_mm256_loadu_ps(rows[t] + c), _mm256_set1_ps(ws[t]), a);
-        _mm256_storeu_ps(d + c, a);
-      }
+      _mm256_storeu_ps(d + c, a0);
+      _mm256_storeu_ps(d + c + 8, a1);
+      _mm256_storeu_ps(d + c + 16, a2);
+      _mm256_storeu_ps(d + c + 24, a3);
     }
-    if (c < C) {  // the last C % 8 channels: masked lanes, the same FMA chain per lane
-      const __m256i m = _mm256_loadu_si256(
-          reinterpret_cast<const __m256i*>(kF32TailMask + 8 - (C - c)));
+    for (; c + 16 <= C; c += 16) {
+      __m256 a0 = vb, a1 = vb;
+      for (int64_t t = 0; t < k; ++t) {
+        const float* __restrict r = rows[t] + c;
+        const __m256 wt = _mm256_set1_ps(ws[t]);
+        a0 = _mm256_fmadd_ps(_mm256_loadu_ps(r), wt, a0);
+        a1 = _mm256_fmadd_ps(_mm256_loadu_ps(r + 8), wt, a1);
+      }
+      _mm256_storeu_ps(d + c, a0);
+      _mm256_storeu_ps(d + c + 8, a1);
+    }
+    for (; c < C8; c += 8) {
       __m256 a = vb;
       for (int64_t t = 0; t < k; ++t)
-        a = _mm256_fmadd_ps(_mm256_maskload_ps(rows[t] + c, m), _mm256_set1_ps(ws[t]), a);
-      _mm256_maskstore_ps(d + c, m, a);
+        a = _mm256_fmadd_ps(_mm256_loadu_ps(rows[t] + c), _mm256_set1_ps(ws[t]), a);
+      _mm256_storeu_ps(d + c, a);
     }
+    if (c < C) {
+      __m256 a = vb;
+      for (int64_t t = 0; t < k; ++t)
+        a = _mm256_fmadd_ps(_mm256_maskload_ps(rows[t] + c, tail), _mm256_set1_ps(ws[t]), a);
+      _mm256_maskstore_ps(d + c, tail, a);
+    }
+  };
+  if (p.contig && p.K == 2) {  // windows of two taps (bilinear): no tap list to build
+    for (int64_t o = o0; o < o1; ++o) {
+      const float w0 = weight[2 * o], w1 = weight[2 * o + 1];
+      const float* s = src + static_cast<int64_t>(p.start[o]) * C;
+      if (w0 != 0.0f && w1 != 0.0f) {
+        two(s, s + C, w0, w1, bias[o], dst + o * C);
+      } else {  // a zero weight is skipped, as taps_of does
+        const int64_t k = taps_of<float, float>(p, o, src, C, rows, ws);
+        many(k, bias[o], dst + o * C);
+      }
+    }
+    return;
+  }
+  for (int64_t o = o0; o < o1; ++o) {
+    const int64_t k = taps_of<float, float>(p, o, src, C, rows, ws);
+    if (k == 2)
+      two(rows[0], rows[1], ws[0], ws[1], bias[o], dst + o * C);
+    else
+      many(k, bias[o], dst + o * C);
   }
 }
 #endif
