@@ -1615,6 +1615,10 @@ void block_mean_u8_avx2_rows(const BlockMeanArgs& a, int64_t r0, int64_t r1) {
       const uint8_t* r = base + st * 2 * L::LB;
       __m256i acc = zero;
       for (int64_t sy = 0; sy < ny; ++sy, r += rowlen) {
+        // 2 KB ahead in each block row (a hint: no fault past the array).  Data that
+        // another call pushed out of the caches (the benchmark's interleaved rounds,
+        // simulated standalone): RGB by 2 0.99 -> 0.66 ms, RGBA by 4 1.01 -> 0.71 ms, 1T
+        _mm_prefetch(reinterpret_cast<const char*>(r + 2048), _MM_HINT_T0);
         const __m256i x = _mm256_loadu2_m128i(reinterpret_cast<const __m128i*>(r + L::LB),
                                               reinterpret_cast<const __m128i*>(r));
         acc = _mm256_add_epi16(acc, _mm256_maddubs_epi16(_mm256_shuffle_epi8(x, gctl), ones));
