@@ -143,7 +143,9 @@ void run_sample(const ParFor& par, const AnyRo& src, AnyRw& dst, int dt, int out
   a.C = static_cast<int64_t>(src.shape(k));
   a.M = static_cast<int64_t>(dst.shape(0));
   check(static_cast<int64_t>(dst.shape(1)) == a.C, "sample_points: dst has the wrong channels");
-  a.cstride = src.stride(k);
+  // an axis of length 1 is never stepped along: its stride (numpy may leave it negative
+  // on a C-contiguous array) is taken as 0
+  a.cstride = a.C == 1 ? 0 : src.stride(k);
   a.dp = dst.stride(0);
   a.dc = dst.stride(1);
   check(a.cstride >= 0 && a.dp >= 0 && a.dc >= 0, "sample_points: negative strides");
@@ -153,7 +155,7 @@ void run_sample(const ParFor& par, const AnyRo& src, AnyRw& dst, int dt, int out
     Axis& A = a.ax[i];
     const SampleAxis& S = axes[size_t(i)];
     A.n = static_cast<int64_t>(src.shape(i));
-    A.stride = src.stride(i);
+    A.stride = A.n == 1 ? 0 : src.stride(i);
     check(A.n >= 1 && A.stride >= 0, "sample_points: bad source axis");
     A.kernel = S.kernel;
     A.boundary = S.boundary;

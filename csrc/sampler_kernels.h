@@ -301,54 +301,206 @@ PG_INLINE inline int64_t grid_nearest_offset(const Args& a, int64_t m, int64_t s
 }
 
 #if defined(__AVX2__) && defined(__FMA__)
-// 8 grid points of the float32 FMA rule with zeros padding (grid_coord: t = u + 1, then
-// t * f32((n - 1) / 2) with align_corners or fma(t, f32(n / 2), -0.5), each one IEEE float
-// operation per lane as in the scalar code), rounded half to even on the float value
-// (nearbyint of its exact float64 widening gives the same integer).  A lane whose two
-// rounded coordinates are inside [0, n - 1] has its offset here: the scalar clamp to
-// [-margin, n - 1 + margin] (margin >= 1, checked) cannot change such a rounding, and
+// 8 grid points of the float32 FMA rule (grid_coord, PAD: 0 zeros, 1 border, 2 reflection)
+// -> int32 element offsets j0 * s0 + j1 * s1 (0 in lanes not inside), the inside lanes
+// and the lanes left to the scalar rule.  Each step is the IEEE float operation of the
+// scalar code, lane by lane: t = u + 1, then t * f32((n - 1) / 2) with align_corners or
+// fma(t, f32(n / 2), -0.5); reflection: a = |x - low|, flips = trunc(a / ts),
+// extra = fma(-flips, ts, a), min(extra, ts - extra) + low (reflect(); min of two values
+// that are never both zero, so the operand order does not matter); border and reflection
+// then clip to [0, n - 1] (max/min of a non-NaN value: the same number, up to the sign of
+// a zero, which rounds to index 0 either way).  Then the rounding half to even on the
+// float value (nearbyint of its exact float64 widening gives the same integer).  A lane
+// whose two rounded coordinates are inside [0, n - 1] reads that pixel: the scalar clamp
+// to [-margin, n - 1 + margin] (margin >= 1, checked) cannot change such a rounding, and
 // BCONST reads it.  A lane with a coordinate rounded outside (inf included) reads the fill
 // in the scalar rule too: the clamp keeps it outside since round(-margin) <= -1 and
-// round(n - 1 + margin) >= n.  Lanes with a NaN are left to the scalar rule (*nan).
-PG_INLINE inline void grid_nearest8(const float* g, const float* cx, const float* cy,
-                                    const float* hx, const float* hy, bool ac,
-                                    int32_t* j0, int32_t* j1, int* inside, int* nan) {
+// round(n - 1 + margin) >= n.  Lanes whose position is NaN before the clip (a NaN grid
+// value, or the reflection of an infinite one) are left to the scalar rule (*scalar).
+struct Grid8 {
+  __m256 cx, cy, hx, hy;  // f32 scales of x and y, n - 1 of x and y
+  __m256 lowx, lowy, tsx, tsy;  // reflection: low and 2 * span of x and y
+  __m256i s0, s1;  // element strides of the row and column axes
+};
+
+template <int PAD, bool AC>
+PG_INLINE inline __m256 grid_axis8(__m256 u, __m256 c, __m256 hi, __m256 low, __m256 ts,
+                                   __m256* nan) {
+  const __m256 t = _mm256_add_ps(u, _mm256_set1_ps(1.0f));
+  __m256 p = AC ? _mm256_mul_ps(t, c) : _mm256_fmadd_ps(t, c, _mm256_set1_ps(-0.5f));
+  if (PAD == 2) {
+    const __m256 d = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), _mm256_sub_ps(p, low));
+    const __m256 flips = _mm256_round_ps(_mm256_div_ps(d, ts), _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    const __m256 extra = _mm256_fnmadd_ps(flips, ts, d);
+    p = _mm256_add_ps(_mm256_min_ps(extra, _mm256_sub_ps(ts, extra)), low);
+  }
+  *nan = _mm256_or_ps(*nan, _mm256_cmp_ps(p, p, _CMP_UNORD_Q));
+  if (PAD != 0) p = _mm256_min_ps(_mm256_max_ps(p, _mm256_setzero_ps()), hi);
+  return _mm256_round_ps(p, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+}
+
+template <int PAD, bool AC>
+PG_INLINE inline __m256i grid_offsets8(const float* g, const Grid8& k, int* inside, int* scalar) {
   const __m256 a = _mm256_loadu_ps(g), b = _mm256_loadu_ps(g + 8);
   // [x0 y0 x1 y1 ..] -> x in order and y in order
   const __m256 xs = _mm256_castpd_ps(
       _mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0x88)), 0xD8));
   const __m256 ys = _mm256_castpd_ps(
       _mm256_permute4x64_pd(_mm256_castps_pd(_mm256_shuffle_ps(a, b, 0xDD)), 0xD8));
-  const __m256 one = _mm256_set1_ps(1.0f);
-  const __m256 tx = _mm256_add_ps(xs, one), ty = _mm256_add_ps(ys, one);
-  __m256 px, py;
-  if (ac) {
-    px = _mm256_mul_ps(tx, _mm256_set1_ps(*cx));
-    py = _mm256_mul_ps(ty, _mm256_set1_ps(*cy));
-  } else {
-    const __m256 h = _mm256_set1_ps(-0.5f);
-    px = _mm256_fmadd_ps(tx, _mm256_set1_ps(*cx), h);
-    py = _mm256_fmadd_ps(ty, _mm256_set1_ps(*cy), h);
-  }
-  const __m256 rx = _mm256_round_ps(px, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  const __m256 ry = _mm256_round_ps(py, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+  __m256 nan = _mm256_setzero_ps();
+  const __m256 rx = grid_axis8<PAD, AC>(xs, k.cx, k.hx, k.lowx, k.tsx, &nan);
+  const __m256 ry = grid_axis8<PAD, AC>(ys, k.cy, k.hy, k.lowy, k.tsy, &nan);
   const __m256 zero = _mm256_setzero_ps();
   const __m256 in = _mm256_and_ps(
-      _mm256_and_ps(_mm256_cmp_ps(rx, zero, _CMP_GE_OQ), _mm256_cmp_ps(rx, _mm256_set1_ps(*hx), _CMP_LE_OQ)),
-      _mm256_and_ps(_mm256_cmp_ps(ry, zero, _CMP_GE_OQ), _mm256_cmp_ps(ry, _mm256_set1_ps(*hy), _CMP_LE_OQ)));
-  *inside = _mm256_movemask_ps(in);
-  *nan = _mm256_movemask_ps(_mm256_cmp_ps(px, py, _CMP_UNORD_Q));
-  // only inside lanes are used: their values are small non-negative integers
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(j1), _mm256_cvtps_epi32(_mm256_and_ps(rx, in)));
-  _mm256_storeu_si256(reinterpret_cast<__m256i*>(j0), _mm256_cvtps_epi32(_mm256_and_ps(ry, in)));
+      _mm256_and_ps(_mm256_cmp_ps(rx, zero, _CMP_GE_OQ), _mm256_cmp_ps(rx, k.hx, _CMP_LE_OQ)),
+      _mm256_and_ps(_mm256_cmp_ps(ry, zero, _CMP_GE_OQ), _mm256_cmp_ps(ry, k.hy, _CMP_LE_OQ)));
+  *scalar = _mm256_movemask_ps(nan);
+  *inside = _mm256_movemask_ps(_mm256_andnot_ps(nan, in));
+  // inside lanes hold small non-negative integers; the rest 0 (a valid offset)
+  const __m256i ix = _mm256_cvtps_epi32(_mm256_and_ps(rx, in));
+  const __m256i iy = _mm256_cvtps_epi32(_mm256_and_ps(ry, in));
+  return _mm256_add_epi32(_mm256_mullo_epi32(iy, k.s0), _mm256_mullo_epi32(ix, k.s1));
+}
+
+template <int E> struct Elem;
+template <> struct Elem<1> { using T = uint8_t; };
+template <> struct Elem<2> { using T = uint16_t; };
+template <> struct Elem<4> { using T = uint32_t; };
+template <> struct Elem<8> { using T = uint64_t; };
+
+// Points [m, m + n) of grid_gather2d_vec one by one: lanes of `inside` read ob[l], lanes
+// of `scalar` take the scalar rule (grid_nearest_offset), the rest the fill.  Out of line:
+// it runs only for blocks that touch the edge or hold a NaN, and inlined it filled the
+// fast loop's registers (measured 0.45 -> 0.36 ms on the 512^2 x 3 rotation).
+template <int E>
+__attribute__((noinline)) void grid_gather_lanes(const Args& a, int64_t m, int n,
+                                                 const int32_t* ob, int inside, int scalar) {
+  using T = typename Elem<E>::T;
+  const T* src = static_cast<const T*>(a.src);
+  T* dst = static_cast<T*>(a.dst);
+  T fill;
+  std::memcpy(&fill, a.fill_bytes, E);
+  for (int l = 0; l < n; ++l) {
+    const int64_t off = (inside >> l) & 1   ? int64_t(ob[l])
+                        : (scalar >> l) & 1 ? grid_nearest_offset(a, m + l, a.ax[0].stride,
+                                                                  a.ax[1].stride)
+                                            : -1;
+    T* d = dst + (m + l) * a.dp;
+    for (int64_t c = 0; c < a.C; ++c) d[c * a.dc] = off >= 0 ? src[c * a.cstride + off] : fill;
+  }
+}
+
+// grid_gather2d's vectorised form (grid_vec8 says when it applies): 8 points at a time,
+// their offsets in a register, every channel copied for them before the next 8 (the
+// offsets never leave the cache; measured 1.7x on the 512^2 x 3 rotation against an
+// offsets pass + a plane-by-plane copy).  Elements are copied as E-byte integers (the
+// bits unchanged).  AC: align_corners; CC > 0: CC channels and contiguous destination
+// points (the channel loop unrolled: 0.40 -> 0.34 ms there), 0: any.
+template <int E, int PAD, bool AC, int CC>
+void grid_gather2d_vec(const Args& a, int64_t m0, int64_t m1) {
+  using T = typename Elem<E>::T;
+  const T* src = static_cast<const T*>(a.src);
+  T* dst = static_cast<T*>(a.dst);
+  const int64_t C = CC > 0 ? CC : a.C, cs = a.cstride, dp = CC > 0 ? 1 : a.dp, dc = a.dc;
+  const Axis& A0 = a.ax[0];
+  const Axis& A1 = a.ax[1];
+  T fill;
+  std::memcpy(&fill, a.fill_bytes, E);
+  Grid8 k;
+  auto scale = [&](int64_t n) {
+    return _mm256_set1_ps(AC ? static_cast<float>(static_cast<double>(n - 1) / 2)
+                             : static_cast<float>(static_cast<double>(n) / 2));
+  };
+  k.cx = scale(A1.n);
+  k.cy = scale(A0.n);
+  k.hx = _mm256_set1_ps(static_cast<float>(A1.n - 1));
+  k.hy = _mm256_set1_ps(static_cast<float>(A0.n - 1));
+  // reflect(x, 0, 2 (n - 1)) with align_corners, else reflect(x, -1, 2 n - 1)
+  k.lowx = _mm256_set1_ps(AC ? 0.0f : -0.5f);
+  k.lowy = k.lowx;
+  k.tsx = _mm256_set1_ps(static_cast<float>(AC ? 2 * (A1.n - 1) : 2 * A1.n));
+  k.tsy = _mm256_set1_ps(static_cast<float>(AC ? 2 * (A0.n - 1) : 2 * A0.n));
+  k.s0 = _mm256_set1_epi32(static_cast<int32_t>(A0.stride));
+  k.s1 = _mm256_set1_epi32(static_cast<int32_t>(A1.stride));
+  const float* g = static_cast<const float*>(a.grid);
+  alignas(32) int32_t ob[8];
+  int64_t m = m0;
+  for (; m + 8 <= m1; m += 8) {
+    int inside, scalar;
+    _mm256_store_si256(reinterpret_cast<__m256i*>(ob),
+                       grid_offsets8<PAD, AC>(g + 2 * m, k, &inside, &scalar));
+    if (inside != 0xFF) {
+      if (scalar != 0 || inside != 0) {
+        grid_gather_lanes<E>(a, m, 8, ob, inside, scalar);
+      } else {  // every lane reads the fill
+        for (int64_t c = 0; c < C; ++c)
+          for (int l = 0; l < 8; ++l) dst[(m + l) * dp + c * dc] = fill;
+      }
+      continue;
+    }
+    // the offsets in locals: stores of T (uint8_t, uint32_t) may alias ob
+    int64_t o[8];
+    for (int l = 0; l < 8; ++l) o[l] = ob[l];
+    T* d = dst + m * dp;
+    for (int64_t c = 0; c < C; ++c) {
+      const T* sp = src + c * cs;
+      T* dd = d + c * dc;
+      for (int l = 0; l < 8; ++l) dd[l * dp] = sp[o[l]];
+    }
+  }
+  if (m < m1) {  // the rest, fewer than 8 points
+    grid_gather_lanes<E>(a, m, static_cast<int>(m1 - m), ob, 0, 0xFF);
+  }
+}
+
+// Whether grid_gather2d_vec runs these arguments: float32 grids of the FMA rule, nearest
+// half to even with the constant boundary (margin >= 1), axes below 2**24 (exact in
+// float), element offsets within int32.
+inline bool grid_vec8(const Args& a) {
+  const Axis& A0 = a.ax[0];
+  const Axis& A1 = a.ax[1];
+  const int64_t lim = int64_t(1) << 24;
+  return !a.grid_f64 && a.grid_fma && A0.tie == THALF_EVEN && A1.tie == THALF_EVEN &&
+         A0.boundary == BCONST && A1.boundary == BCONST && A0.margin >= 1 && A1.margin >= 1 &&
+         A0.n < lim && A1.n < lim && A0.stride < lim * 64 && A1.stride < lim * 64 &&
+         (A0.n - 1) * A0.stride + (A1.n - 1) * A1.stride <= int64_t(0x7fffffff);
+}
+
+template <int E, int PAD, bool AC>
+RangeFn grid_vec_fn_c(const Args& a) {
+  if constexpr (E == 4) {  // float32 data in the compat layers' layout
+    if (a.dp == 1) {
+      switch (a.C) {
+        case 1: return grid_gather2d_vec<E, PAD, AC, 1>;
+        case 2: return grid_gather2d_vec<E, PAD, AC, 2>;
+        case 3: return grid_gather2d_vec<E, PAD, AC, 3>;
+        case 4: return grid_gather2d_vec<E, PAD, AC, 4>;
+        default: break;
+      }
+    }
+  }
+  return grid_gather2d_vec<E, PAD, AC, 0>;
+}
+
+template <int E, int PAD>
+RangeFn grid_vec_fn_p(const Args& a) {
+  return a.grid_ac ? grid_vec_fn_c<E, PAD, true>(a) : grid_vec_fn_c<E, PAD, false>(a);
+}
+
+template <int E>
+RangeFn grid_vec_fn(const Args& a) {
+  switch (a.grid_pad) {
+    case 0: return grid_vec_fn_p<E, 0>(a);
+    case 1: return grid_vec_fn_p<E, 1>(a);
+    default: return grid_vec_fn_p<E, 2>(a);
+  }
 }
 #endif
 
-// gather_points of grid points (Args::grid) for two nearest axes and elements of E bytes:
-// the offsets of a block of points first (8 at a time in AVX2 for the common float32 FMA
-// zeros case, else point by point), then each channel plane copied in turn.  The same
-// offsets as gather2d on grid_positions' points (the same scalar rules or, in AVX2, the
-// same float operations per lane), so the result is bit-identical to it.
+// gather_points of grid points (Args::grid) for two nearest axes and elements of E bytes
+// where grid_gather2d_vec does not run: the offsets of a block of points, point by point,
+// then each channel plane copied in turn.  The same offsets as gather2d on
+// grid_positions' points (the same scalar rules), so the result is bit-identical to it.
 template <int E>
 void grid_gather2d(const Args& a, int64_t m0, int64_t m1) {
   const char* src = static_cast<const char*>(a.src);
@@ -360,39 +512,9 @@ void grid_gather2d(const Args& a, int64_t m0, int64_t m1) {
   const int64_t dp = a.dp * E, dc = a.dc * E;
   constexpr int64_t kB = 512;
   int64_t off[kB];
-#if defined(__AVX2__) && defined(__FMA__)
-  const bool vec = !a.grid_f64 && a.grid_fma && a.grid_pad == 0 && A0.tie == THALF_EVEN &&
-                   A1.tie == THALF_EVEN && A0.boundary == BCONST && A1.boundary == BCONST &&
-                   A0.margin >= 1 && A1.margin >= 1 && A0.n < (int64_t(1) << 24) &&
-                   A1.n < (int64_t(1) << 24);
-  const float cx = a.grid_ac ? static_cast<float>(static_cast<double>(A1.n - 1) / 2)
-                             : static_cast<float>(static_cast<double>(A1.n) / 2);
-  const float cy = a.grid_ac ? static_cast<float>(static_cast<double>(A0.n - 1) / 2)
-                             : static_cast<float>(static_cast<double>(A0.n) / 2);
-  const float hx = static_cast<float>(A1.n - 1), hy = static_cast<float>(A0.n - 1);
-#endif
   for (int64_t b0 = m0; b0 < m1; b0 += kB) {
     const int64_t B = std::min(kB, m1 - b0);
-    int64_t i = 0;
-#if defined(__AVX2__) && defined(__FMA__)
-    if (vec) {
-      const float* g = static_cast<const float*>(a.grid);
-      alignas(32) int32_t j0[8], j1[8];
-      for (; i + 8 <= B; i += 8) {
-        int inside, nan;
-        grid_nearest8(g + 2 * (b0 + i), &cx, &cy, &hx, &hy, a.grid_ac, j0, j1, &inside, &nan);
-        if (inside == 0xFF) {
-          for (int l = 0; l < 8; ++l) off[i + l] = j0[l] * s0 + j1[l] * s1;
-          continue;
-        }
-        for (int l = 0; l < 8; ++l)
-          off[i + l] = (inside >> l) & 1 ? j0[l] * s0 + j1[l] * s1
-                       : (nan >> l) & 1  ? grid_nearest_offset(a, b0 + i + l, s0, s1)
-                                         : -1;
-      }
-    }
-#endif
-    for (; i < B; ++i) off[i] = grid_nearest_offset(a, b0 + i, s0, s1);
+    for (int64_t i = 0; i < B; ++i) off[i] = grid_nearest_offset(a, b0 + i, s0, s1);
     for (int64_t c = 0; c < C; ++c) {
       const char* sp = src + c * cs;
       char* d = dst + b0 * dp + c * dc;
@@ -410,6 +532,16 @@ void gather_generic(const Args& a, int64_t m0, int64_t m1);
 
 void gather_points(const Args& a, int64_t m0, int64_t m1) {
   if (a.grid != nullptr) {  // run_sample passes the grid only where grid_gather2d applies
+#if defined(__AVX2__) && defined(__FMA__)
+    if (grid_vec8(a)) {
+      switch (a.itemsize) {
+        case 1: return grid_vec_fn<1>(a)(a, m0, m1);
+        case 2: return grid_vec_fn<2>(a)(a, m0, m1);
+        case 4: return grid_vec_fn<4>(a)(a, m0, m1);
+        default: return grid_vec_fn<8>(a)(a, m0, m1);
+      }
+    }
+#endif
     switch (a.itemsize) {
       case 1: return grid_gather2d<1>(a, m0, m1);
       case 2: return grid_gather2d<2>(a, m0, m1);

@@ -97,3 +97,28 @@ def test_rotated_512_bit_exact() -> None:
                            [0.9 * np.sin(a), 0.9 * np.cos(a), -0.03]]], dtype=torch.float32)
     g = F.affine_grid(theta, [1, 3, 512, 512], align_corners=False)
     _check(x, g, "zeros", False)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "bilinear"])
+@pytest.mark.parametrize("shape", [(1, 5, 9, 1), (1, 3, 1, 1)])
+def test_negative_stride_on_length_one_axis(mode: str, shape: tuple[int, ...]) -> None:
+    # numpy keeps a negative stride on a length-1 axis of a C-contiguous array; the
+    # compiled sampler used to refuse it ("bad source axis")
+    rng = np.random.default_rng(5)
+    x = np.asfortranarray(rng.random(shape).astype(np.float32))[..., ::-1]
+    g = rng.uniform(-1.6, 1.6, (1, 4, 8, 2)).astype(np.float32)
+    want = F.grid_sample(torch.from_numpy(x.copy()), torch.from_numpy(g), mode=mode,
+                         align_corners=False).numpy()
+    got = pgt.grid_sample(x, g, mode=mode, align_corners=False)
+    assert np.array_equal(got, want)
+
+
+@pytest.mark.parametrize("pad", PADDINGS)
+@pytest.mark.parametrize("ac", [False, True])
+@pytest.mark.parametrize("c", [1, 2, 3, 4, 5])
+def test_vector_lanes_all_paddings(pad: str, ac: bool, c: int) -> None:
+    # the 8-lane kernel (every padding, float32 FMA rule), blocks at the edges and a rest
+    rng = np.random.default_rng(20 + c)
+    x = torch.tensor(rng.random((2, c, 17, 23)), dtype=torch.float32)
+    for g in _grids(2, 11, 19, torch.float32, c):
+        _check(x, g, pad, ac)
