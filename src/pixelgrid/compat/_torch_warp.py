@@ -45,7 +45,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._arrays import is_torch, tensor_values
+from .._arrays import all_finite, is_torch, tensor_values
 from .._kernels import Kernel, cubic, linear, nearest
 from .._sampling import reflect_coordinates, sample_points, unnormalize
 from .._validate import check_memory
@@ -176,8 +176,8 @@ def _grid_sample_numpy(
         )
     if x.size == 0 and x.shape[1] > 0:
         raise ValueError(f"input has an empty spatial dimension (shape {x.shape})")
-    bad = ~np.isfinite(g)
-    if np.any(bad):
+    if not all_finite(g):  # (one compiled pass; counted only to say how many)
+        bad = ~np.isfinite(g)
         raise ValueError(
             f"{gname} holds {int(bad.sum())} non-finite value(s) (NaN or inf); PyTorch's "
             "results there are implementation-defined, so they are refused"
