@@ -24,19 +24,9 @@ from numpy.typing import NDArray
 
 from pixelgrid._arithmetic import premultiply_alpha, unpremultiply_alpha
 from pixelgrid._engines import models, native, native_models
+from test_native_models import _cpu_flags
 
 ORACLE = {"premultiply": premultiply_alpha, "unpremultiply": unpremultiply_alpha}
-
-
-def _cpu_flags() -> set[str]:
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("flags"):
-                    return set(line.split(":", 1)[1].split())
-    except OSError:
-        pass
-    return set()
 
 
 def _need_build(build: str) -> None:
