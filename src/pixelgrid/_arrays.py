@@ -150,14 +150,14 @@ def threads_now_auto() -> int:
     return threads_now(None)
 
 
-def all_finite(a: NDArray[Any]) -> bool:
+def all_finite(a: NDArray[Any], threads: int | None = None) -> bool:
     """Whether every value of float array ``a`` is finite (no NaN, no inf).
 
     One threaded compiled pass over a C-contiguous float32/float64 array where the
     compiled engine is built (``all_below(a, inf)``, which tests ``|v| <`` the largest
     float: a value of exactly the largest float, or a non-finite one, sends the call to
     ``np.isfinite(a).all()``, which decides), else ``np.isfinite(a).all()``; integer
-    arrays are finite.
+    arrays are finite.  ``threads``: resolved already (``threads_now``), else read here.
 
     >>> import numpy as np
     >>> big = np.finfo(np.float32).max
@@ -169,7 +169,8 @@ def all_finite(a: NDArray[Any]) -> bool:
     native = _NATIVE[0] if _NATIVE else _native_module()
     if (native is not None and a.dtype in (np.float32, np.float64)
             and a.flags.c_contiguous and a.size
-            and native._ext.all_below(a.reshape(-1), math.inf, threads_now(None))):
+            and native._ext.all_below(a.reshape(-1), math.inf,
+                                      threads_now(None) if threads is None else threads)):
         return True
     return bool(np.isfinite(a).all())
 
@@ -585,21 +586,20 @@ def _one_pass_route(x: NDArray[Any], one: tuple[Any, ...], cells: list[tuple[int
     scan = getattr(native._ext, "all_below", None)
     if scan is None or x.dtype not in (np.float32, np.float64) or odt != x.dtype:
         return None
-    isfinite, finish = np.isfinite, nonfinite.finish
+    finish = nonfinite.finish
     safe = nonfinite._SAFE[x.dtype] if math.prod(shape) > x.size else 0.0
-    inf = float("inf")
 
     def scanned(a: NDArray[Any], threads: int | None) -> NDArray[Any]:
         nt = threads_now(threads)
         out = empty(shape, dtype=odt)
+        below = False
         if safe:  # the input scanned by the pass (None: not scanned)
             below = fn(src=a, dst=out, step=step, threads=nt, scan=safe)
             if below is None:
                 below = scan(a.reshape(-1), safe, nt)
-        else:  # the result scanned (|v| < inf: finite)
+        else:  # the result scanned instead
             fn(src=a, dst=out, step=step, threads=nt, scan=0.0)
-            below = scan(out.reshape(-1), inf, nt)
-        if below or isfinite(out).all():
+        if below or all_finite(out, nt):
             return out
         with np.errstate(invalid="ignore", over="ignore"):  # as run_plans
             return finish(a, cells, out,  # type: ignore[no-any-return]

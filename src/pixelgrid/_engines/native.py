@@ -763,8 +763,9 @@ def gather_runner(dt: np.dtype[Any], tables: list[Any], shape: list[int]
                   ) -> Callable[[NDArray[Any], int], NDArray[Any]]:
     """``run(x, threads)``: :func:`gather_run` of ``(tables, shape)`` for ``dt`` data.
 
-    ``threads`` already resolved (``_arrays.threads_now``); the byte views of uint8
-    data are the arrays themselves with a length-1 byte axis (0.3 us less per call).
+    ``threads`` already resolved (``_arrays.threads_now``).  One kernel for every dtype:
+    the arrays are read as bytes (the element's bytes as a last axis); uint8 data are
+    their own byte views (0.3 us less per call).
     """
     assert _ext is not None
     fused, empty, shp = _ext.gather_fused, np.empty, tuple(shape)
@@ -883,13 +884,7 @@ def gather_tables(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]
 def gather_run(x: NDArray[Any], tables: list[Any], shape: list[int], *,
                threads: int | None = None) -> NDArray[Any]:
     """The gather of :func:`gather_tables`'s ``(tables, shape)`` (for ``x``'s shape and dtype)."""
-    assert _ext is not None
-    out = np.empty(shape, dtype=x.dtype)
-    if out.size:
-        # byte views (the element's bytes as a last axis): one kernel for every dtype
-        _ext.gather_fused(x[..., None].view(np.uint8), out[..., None].view(np.uint8), tables,
-                          _resolve_threads(threads))
-    return out
+    return gather_runner(x.dtype, tables, shape)(x, _resolve_threads(threads))
 
 
 def apply_plans(
