@@ -36,6 +36,7 @@ double u8_margin(double b);
 }  // namespace fast512
 namespace avx2 {
 RangeFn pick(int dt, int out, bool fma32, const Args& a);
+RangeFn grid_linear_fn(int dt, const Args& a);  // grid_sample bilinear, 8 points, or null
 void gather_points(const Args& a, int64_t m0, int64_t m1);
 void grid_positions(const void* g, bool f64, int dim, const int64_t* sizes, bool ac,
                     int padding, bool fma, double* out, int64_t r0, int64_t r1);
@@ -244,7 +245,11 @@ void run_sample(const ParFor& par, const AnyRo& src, AnyRw& dst, int dt, int out
   RangeFn fn = gather ? gather_fn() : nullptr;
   bool fast_fn = false;
 #ifdef PG_HAVE_AVX2
-  if (!gather && g_fast && g_avx512 && use_avx2() && use_avx512())
+  if (!gather && g_fast && use_avx2() && a.grid != nullptr) {  // (reads the grid itself)
+    fn = avx2::grid_linear_fn(dt, a);
+    fast_fn = fn != nullptr;
+  }
+  if (fn == nullptr && !gather && g_fast && g_avx512 && use_avx2() && use_avx512())
     fn = fast512::pick(dt, out, fma32 != 0, a);
   if (fn == nullptr && !gather && g_fast && use_avx2()) {
     fn = fast::pick(dt, out, fma32 != 0, a);

@@ -150,28 +150,33 @@ def threads_now_auto() -> int:
     return threads_now(None)
 
 
-def all_finite(a: NDArray[Any], threads: int | None = None) -> bool:
-    """Whether every value of float array ``a`` is finite (no NaN, no inf).
+def all_finite(a: NDArray[Any], threads: int | None = None, below: float = math.inf) -> bool:
+    """Whether every value of float array ``a`` is finite (no NaN, no inf) [and ``|v| < below``].
 
     One threaded compiled pass over a C-contiguous float32/float64 array where the
-    compiled engine is built (``all_below(a, inf)``, which tests ``|v| <`` the largest
-    float: a value of exactly the largest float, or a non-finite one, sends the call to
-    ``np.isfinite(a).all()``, which decides), else ``np.isfinite(a).all()``; integer
-    arrays are finite.  ``threads``: resolved already (``threads_now``), else read here.
+    compiled engine is built (``all_below(a, below)``, which tests ``|v| < below``, the
+    largest float for ``below=inf``: a value of exactly the largest float, or a
+    non-finite one, sends the call to ``np.isfinite(a).all()``, which decides), else
+    numpy; integer arrays are finite (``below`` applies to float arrays only).
+    ``threads``: resolved already (``threads_now``), else read here.
 
     >>> import numpy as np
     >>> big = np.finfo(np.float32).max
     >>> all_finite(np.array([0.0, -big], np.float32)), all_finite(np.array([1.0, np.nan]))
     (True, False)
+    >>> all_finite(np.array([1.0, -2.5]), below=2.5)
+    False
     """
     if a.dtype.kind not in "fc":
         return True
     native = _NATIVE[0] if _NATIVE else _native_module()
     if (native is not None and a.dtype in (np.float32, np.float64)
             and a.flags.c_contiguous and a.size
-            and native._ext.all_below(a.reshape(-1), math.inf,
+            and native._ext.all_below(a.reshape(-1), below,
                                       threads_now(None) if threads is None else threads)):
         return True
+    if below != math.inf:
+        return bool((np.abs(a) < below).all())
     return bool(np.isfinite(a).all())
 
 
@@ -200,6 +205,8 @@ def tensor_values(t: Any, name: str, where: str, *, float64: bool = False) -> ND
     ...     tensor_values(torch.ones(2, requires_grad=True), "x", "f").tolist()
     [1.0, 1.0]
     """
+    if not t.requires_grad and t.is_cpu and not float64:
+        return t.numpy()  # type: ignore[no-any-return]  # (detach().cpu() is t itself)
     if t.requires_grad and sys.modules["torch"].is_grad_enabled():
         raise ValueError(
             f"{name} requires grad, but {where} computes no gradients (it samples a "

@@ -86,7 +86,9 @@ def grid_sample(
 
     ``X`` is ``(N, C, D1, ..., Dr)`` and ``grid`` ``(N, O1, ..., Or, r)`` with
     values in ``[-1, 1]``, both float32 or both float64; returns
-    ``(N, C, O1, ..., Or)``.  Non-finite grid values raise ValueError.
+    ``(N, C, O1, ..., Or)``.  Non-finite grid values raise ValueError, as do values whose
+    pixel positions overflow (beyond the dtype's ``max / (2 n)``, ``n`` the longest axis;
+    not for ``nearest`` with zeros or border padding).
 
     Examples
     --------

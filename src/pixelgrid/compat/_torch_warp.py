@@ -31,7 +31,10 @@ PyTorch facts this module encodes (checked against torch in the tests):
   makes 4 bilinear (16 bicubic) outputs NaN, an inf 3 NaN and 1 inf
   (:data:`pixelgrid._sampling.SAMPLE_WINDOWS` ``"floor"``; checked against torch).
 * Non-finite grid values give implementation-defined results in PyTorch (NaN,
-  0 or an edge pixel depending on mode and padding); here they raise ValueError.
+  0 or an edge pixel depending on mode and padding); here they raise ValueError, as do
+  finite ones so large that their pixel positions overflow (beyond ``max / (2 n)``, ``n``
+  the longest spatial axis: float32 ~1.7e38 / n), where PyTorch's weights are inf - inf
+  (except ``nearest`` with zeros or border padding, which reads the fill or the edge).
 * ``align_corners=None`` means False (PyTorch also warns; this module does not).
 """
 
@@ -45,9 +48,23 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._arrays import all_finite, is_torch, tensor_values
+from .._arrays import (
+    all_finite,
+    engine_env,
+    is_torch,
+    resolve_engine,
+    tensor_values,
+    threads_now_auto,
+)
 from .._kernels import Kernel, cubic, linear, nearest
-from .._sampling import reflect_coordinates, sample_points, unnormalize
+from .._memo import remember
+from .._sampling import (
+    PERIODIC_BOUNDARIES,
+    _native_grid,
+    reflect_coordinates,
+    sample_points,
+    unnormalize,
+)
 from .._validate import check_memory
 
 __all__ = ["GRID_SAMPLE_MODES", "PADDING_MODES", "affine_grid", "grid_sample",
@@ -145,7 +162,7 @@ def grid_sample(
     if x_t is not None:
         import torch
 
-        return torch.from_numpy(y).to(x_t.device)
+        return torch.from_numpy(y) if x_t.is_cpu else torch.from_numpy(y).to(x_t.device)
     return y
 
 
@@ -154,6 +171,11 @@ def _grid_sample_numpy(
     torch_names: bool,
 ) -> NDArray[Any]:
     """The shared body of the PyTorch and ONNX ``grid_sample`` emulations."""
+    key = (mode, id(m), padding, ac, torch_names, x.shape, x.dtype, x.strides, g.shape,
+           g.dtype, g.strides, engine_env())
+    got = _GRID_MEMO.get(key)
+    if got is not None and got[0] is m and all_finite(g, below=got[2]):
+        return got[1](x, g)  # type: ignore[no-any-return]
     gname = "grid"
     if x.dtype not in (np.float32, np.float64):
         raise TypeError(f"input has dtype {x.dtype}; expected float32 or float64")
@@ -176,11 +198,17 @@ def _grid_sample_numpy(
         )
     if x.size == 0 and x.shape[1] > 0:
         raise ValueError(f"input has an empty spatial dimension (shape {x.shape})")
-    if not all_finite(g):  # (one compiled pass; counted only to say how many)
+    limit = _grid_limit(x, g, m, padding)
+    if not all_finite(g, below=limit):  # (one compiled pass; counted only to say how many)
         bad = ~np.isfinite(g)
+        over = int((np.abs(g[~bad]) >= limit).sum())
+        what = f"{int(bad.sum())} non-finite value(s) (NaN or inf)"
+        if over:
+            what += (f" and {over} beyond +-{limit:.4g} (whose pixel positions overflow "
+                     f"{g.dtype})")
         raise ValueError(
-            f"{gname} holds {int(bad.sum())} non-finite value(s) (NaN or inf); PyTorch's "
-            "results there are implementation-defined, so they are refused"
+            f"{gname} holds {what}; PyTorch's results there are implementation-defined, "
+            "so they are refused"
         )
     n, c = x.shape[:2]
     out_sp = g.shape[1:-1]
@@ -200,7 +228,73 @@ def _grid_sample_numpy(
         # the input's dtype as it is stored
         sample_points(xm, None, [m.kernel] * dim, [boundary] * dim, 0.0, m.tie, arithmetic,
                       m.window, out_dtype=x.dtype, out=out[b].reshape(c, -1).T, grid=pts)
+    run = _grid_runner(x, g, m, padding, ac, rule, arithmetic)
+    if run is not None:
+        remember(_GRID_MEMO, key, (m, run, limit), 64)
     return out
+
+
+def _grid_limit(x: NDArray[Any], g: NDArray[Any], m: GridMode, padding: str) -> float:
+    """The bound on ``|grid value|`` below which no pixel position overflows (or inf).
+
+    ``u`` maps to about ``(u + 1) * n / 2``; below ``max / (2 n)`` (``max`` the grid
+    dtype's largest value, ``n`` the longest spatial axis) every rule's intermediate
+    ``(u + 1) * n`` stays below ``max / 2 + n``: finite.  Beyond it (float32: ~1.7e38 /
+    n) PyTorch's bilinear and bicubic weights are inf - inf (NaN with zeros padding) and
+    its reflection folds an infinite position, so such values are refused with the
+    non-finite ones; ``nearest`` with zeros or border padding reads the fill or the edge
+    there, as PyTorch does (no bound).
+    """
+    if m.kernel.is_nearest and padding in ("zeros", "border"):
+        return math.inf
+    n = max(x.shape[2:], default=1)
+    return float(np.finfo(g.dtype).max) / (2.0 * max(n, 1))
+
+
+#: Recent grid_sample calls whose points the compiled sampler computed from the grid
+#: itself: the call's settings and both arrays' layouts (and the environment's engine
+#: choice) -> ``(mode row, run, grid limit)``, ``run(x, g)`` the result of arrays of those
+#: layouts (:func:`_grid_runner`).  Stored only after a call succeeded; everything it holds is a
+#: function of its key, so a repeat skips the checks and conversions (its grid is still
+#: checked for non-finite values: one compiled pass) and gives the same result.
+_GRID_MEMO: dict[tuple[Any, ...], tuple[GridMode, Any, float]] = {}
+
+
+def _grid_runner(x: NDArray[Any], g: NDArray[Any], m: GridMode, padding: str, ac: bool,
+                 rule: str, arithmetic: str) -> Any:
+    """``run(x, g)`` doing what :func:`_grid_sample_numpy`'s loop does for these layouts.
+
+    None where :func:`pixelgrid._sampling.sample_points` would not hand the grid to the
+    compiled sampler as it is (the reference engine, 3-D grids, periodic taps, a grid it
+    converts first), or the compiled sampler takes another path (:func:`affine_setup`).
+    """
+    from .._engines import native_sampler
+
+    dim = x.ndim - 2
+    boundary = _TAP_BOUNDARY[(padding, ac)] if m.pad_taps else "constant"
+    if (dim != 2 or x.size == 0 or g.size == 0 or resolve_engine("auto") == "reference"
+            or boundary in PERIODIC_BOUNDARIES or not _native_grid(g, rule)
+            or not native_sampler.supported() or min(x.strides) < 0):
+        return None
+    setup = native_sampler.affine_setup(x.dtype, [m.kernel] * 2, [boundary] * 2, m.tie, 0.0)
+    if setup is None:
+        return None
+    call = native_sampler.grid_call(setup, 0.0, arithmetic, m.window, ac,
+                                    "zeros" if m.pad_taps else padding, rule,
+                                    threads_now_auto)
+    n, c = x.shape[:2]
+    shape, dt = (n, c, *g.shape[1:-1]), x.dtype
+    contiguous = g.flags.c_contiguous
+
+    def run(xa: NDArray[Any], ga: NDArray[Any]) -> NDArray[Any]:
+        out = np.empty(shape, dtype=dt)
+        for b in range(n):
+            gb = ga[b].reshape(-1, 2)
+            call(xa[b].transpose(1, 2, 0), gb if contiguous else np.ascontiguousarray(gb),
+                 out[b].reshape(c, -1).T)
+        return out
+
+    return run
 
 
 def _base(n: int, ac: bool) -> NDArray[np.float64]:
