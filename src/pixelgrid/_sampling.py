@@ -368,6 +368,48 @@ def _native_grid(g: NDArray[Any], rule: str) -> bool:
     return g.dtype == np.float32 or (g.dtype == np.float64 and rule == "dtype")
 
 
+def grid_sample_runner(x: NDArray[Any], g: NDArray[Any], kernel: Kernel, tie: str | None,
+                       window: str, boundary: str, padding: str, align_corners: bool,
+                       rule: str, arithmetic: str) -> Any:
+    """``run(x, g)`` of a 2-D ``grid_sample`` for arrays of ``x``'s and ``g``'s layouts.
+
+    What a loop over the batch of :func:`sample_points` calls computes (``x`` of shape
+    ``(N, C, H, W)``, ``g`` ``(N, Ho, Wo, 2)``; per image ``sample_points(x[b] moved to
+    (H, W, C), None, [kernel] * 2, [boundary] * 2, 0.0, tie, arithmetic, window,
+    out_dtype=x.dtype, out=..., grid=(g[b] as (M, 2), align_corners, padding, rule))``,
+    result ``(N, C, Ho, Wo)``) with every setting converted once, for a memo of repeated
+    calls: None where that call would not hand the grid to the compiled sampler as it is
+    (the reference engine, periodic taps, a grid it converts first, kernels it does not
+    evaluate, empty or negatively strided arrays).  ``g`` must be finite (the caller checks).
+    """
+    from ._arrays import resolve_engine, threads_now_auto
+    from ._engines import native_sampler
+
+    if (x.ndim != 4 or g.ndim != 4 or g.shape[-1] != 2 or x.size == 0 or g.size == 0
+            or resolve_engine("auto") == "reference" or boundary in PERIODIC_BOUNDARIES
+            or not _native_grid(g, rule) or not native_sampler.supported()
+            or min(x.strides) < 0):
+        return None
+    setup = native_sampler.affine_setup(x.dtype, [kernel] * 2, [boundary] * 2, tie, 0.0)
+    if setup is None:
+        return None
+    call = native_sampler.grid_call(setup, 0.0, arithmetic, window, align_corners, padding,
+                                    rule, threads_now_auto)
+    n, c = x.shape[:2]
+    shape, dt = (n, c, *g.shape[1:-1]), x.dtype
+    contiguous = g.flags.c_contiguous
+
+    def run(xa: NDArray[Any], ga: NDArray[Any]) -> NDArray[Any]:
+        out = np.empty(shape, dtype=dt)
+        for b in range(n):
+            gb = ga[b].reshape(-1, 2)
+            call(xa[b].transpose(1, 2, 0), gb if contiguous else np.ascontiguousarray(gb),
+                 out[b].reshape(c, -1).T)
+        return out
+
+    return run
+
+
 def _reference_points(
     xm: NDArray[Any], pts: FloatArray, kernels: Sequence[Kernel], boundaries: Sequence[str],
     fill_value: float, tie: str | None, arithmetic: str, window: str, nan_policy: str,

@@ -48,23 +48,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._arrays import (
-    all_finite,
-    engine_env,
-    is_torch,
-    resolve_engine,
-    tensor_values,
-    threads_now_auto,
-)
+from .._arrays import all_finite, engine_env, is_torch, tensor_values
 from .._kernels import Kernel, cubic, linear, nearest
 from .._memo import remember
-from .._sampling import (
-    PERIODIC_BOUNDARIES,
-    _native_grid,
-    reflect_coordinates,
-    sample_points,
-    unnormalize,
-)
+from .._sampling import grid_sample_runner, reflect_coordinates, sample_points, unnormalize
 from .._validate import check_memory
 
 __all__ = ["GRID_SAMPLE_MODES", "PADDING_MODES", "affine_grid", "grid_sample",
@@ -264,37 +251,12 @@ def _grid_runner(x: NDArray[Any], g: NDArray[Any], m: GridMode, padding: str, ac
                  rule: str, arithmetic: str) -> Any:
     """``run(x, g)`` doing what :func:`_grid_sample_numpy`'s loop does for these layouts.
 
-    None where :func:`pixelgrid._sampling.sample_points` would not hand the grid to the
-    compiled sampler as it is (the reference engine, 3-D grids, periodic taps, a grid it
-    converts first), or the compiled sampler takes another path (:func:`affine_setup`).
+    :func:`pixelgrid._sampling.grid_sample_runner` of this mode's settings, or None where
+    it does not apply (the loop then runs on every call).
     """
-    from .._engines import native_sampler
-
-    dim = x.ndim - 2
     boundary = _TAP_BOUNDARY[(padding, ac)] if m.pad_taps else "constant"
-    if (dim != 2 or x.size == 0 or g.size == 0 or resolve_engine("auto") == "reference"
-            or boundary in PERIODIC_BOUNDARIES or not _native_grid(g, rule)
-            or not native_sampler.supported() or min(x.strides) < 0):
-        return None
-    setup = native_sampler.affine_setup(x.dtype, [m.kernel] * 2, [boundary] * 2, m.tie, 0.0)
-    if setup is None:
-        return None
-    call = native_sampler.grid_call(setup, 0.0, arithmetic, m.window, ac,
-                                    "zeros" if m.pad_taps else padding, rule,
-                                    threads_now_auto)
-    n, c = x.shape[:2]
-    shape, dt = (n, c, *g.shape[1:-1]), x.dtype
-    contiguous = g.flags.c_contiguous
-
-    def run(xa: NDArray[Any], ga: NDArray[Any]) -> NDArray[Any]:
-        out = np.empty(shape, dtype=dt)
-        for b in range(n):
-            gb = ga[b].reshape(-1, 2)
-            call(xa[b].transpose(1, 2, 0), gb if contiguous else np.ascontiguousarray(gb),
-                 out[b].reshape(c, -1).T)
-        return out
-
-    return run
+    return grid_sample_runner(x, g, m.kernel, m.tie, m.window, boundary,
+                              "zeros" if m.pad_taps else padding, ac, rule, arithmetic)
 
 
 def _base(n: int, ac: bool) -> NDArray[np.float64]:
