@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
@@ -611,6 +612,12 @@ PlanArgs unpack_plan(const AxisTables& t, int64_t accsz) {
 // condition variable).  A job is run by the caller as tid 0 plus the workers that wake
 // up while it is open; the caller waits only for workers that actually joined, so a
 // worker that is slow to get a core (shared machine) never delays the call.
+//
+// Both sides spin briefly before they sleep (kSpin): a worker after its job, watching for
+// the next one, and the caller for the workers' end.  A futex wake-up took tens of
+// microseconds here, so a 2-thread call of ~130 us ran ~1.25x faster than on one thread
+// (358^2x3 uint8 -> 537^2 IPP cubic): back-to-back calls (a loop over images) now start
+// their workers at once.  Bounded in time: an idle pool sleeps ~50 us after a call.
 class Pool {
  public:
   // Runs fn(tid) for tid 0 (the caller) and up to `workers` pool threads; false if the
@@ -626,6 +633,7 @@ class Pool {
       }
       job_ = &fn;
       ++gen_;
+      gen_atomic_.store(gen_, std::memory_order_release);
       want_ = workers;
       joined_ = 0;
     }
@@ -633,6 +641,11 @@ class Pool {
     fn(0);
     std::unique_lock<std::mutex> lk(m_);
     job_ = nullptr;  // closed: late workers do not join
+    if (inflight_ != 0) {
+      lk.unlock();
+      spin_until([this] { return inflight_atomic_.load(std::memory_order_acquire) == 0; });
+      lk.lock();
+    }
     cv_done_.wait(lk, [this] { return inflight_ == 0; });
     return true;
   }
@@ -652,20 +665,43 @@ class Pool {
   }
 
  private:
+  static constexpr auto kSpin = std::chrono::microseconds(50);
+
+  // Spins (with pause) until done() or kSpin has passed; done() reads atomics only.
+  template <class Done>
+  static void spin_until(Done done) {
+    const auto end = std::chrono::steady_clock::now() + kSpin;
+    for (int i = 0;; ++i) {
+      if (done()) return;
+#if defined(__x86_64__) || defined(__i386__)
+      __builtin_ia32_pause();
+#endif
+      if ((i & 63) == 63 && std::chrono::steady_clock::now() > end) return;
+    }
+  }
+
   void worker() {
     uint64_t seen = 0;
     std::unique_lock<std::mutex> lk(m_);
     for (;;) {
+      if (seen != 0 && gen_ == seen) {  // after a job: watch for the next one a while
+        lk.unlock();
+        spin_until([&] { return gen_atomic_.load(std::memory_order_acquire) != seen; });
+        lk.lock();
+      }
       cv_work_.wait(lk, [&] { return job_ != nullptr && gen_ != seen; });
       seen = gen_;
       if (joined_ >= want_) continue;
       const int64_t tid = ++joined_;
       ++inflight_;
+      inflight_atomic_.store(inflight_, std::memory_order_release);
       const std::function<void(int64_t)>* f = job_;
       lk.unlock();
       (*f)(tid);
       lk.lock();
-      if (--inflight_ == 0) cv_done_.notify_all();
+      --inflight_;
+      inflight_atomic_.store(inflight_, std::memory_order_release);
+      if (inflight_ == 0) cv_done_.notify_all();
     }
   }
 
@@ -674,6 +710,9 @@ class Pool {
   const std::function<void(int64_t)>* job_ = nullptr;
   uint64_t gen_ = 0;
   int64_t want_ = 0, joined_ = 0, inflight_ = 0;
+  // copies of gen_ and inflight_ (written under m_) that the spins read without it
+  std::atomic<uint64_t> gen_atomic_{0};
+  std::atomic<int64_t> inflight_atomic_{0};
   size_t nthreads_ = 0;
 };
 
