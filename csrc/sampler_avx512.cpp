@@ -738,8 +738,28 @@ struct Kernel8 {
             if (!more_a) break;
           }
         }
-        for (int64_t rr = rb; rr < re; ++rr)
-          for (int64_t cc = cvr[rr - rb]; cc < he[rr - rb]; ++cc) one(rr, cc);
+        // the last 1-7 points of a row's run: one block ending at the run's end where the
+        // row has 8 points before it (its first points, already stored or cleared, are
+        // stored again with the same values: each lane is the scalar rule, a cleared
+        // point's lane is outside with fill 0); point by point was ~13 points per row at
+        // 358 columns (the last tile's 358 % 8 and both ends of the outside runs)
+        for (int64_t rr = rb; rr < re; ++rr) {
+          const int64_t c1 = he[rr - rb];
+          if (cvr[rr - rb] == c1) continue;
+          if (c1 < 8) {
+            for (int64_t cc = cvr[rr - rb]; cc < c1; ++cc) one(rr, cc);
+            continue;
+          }
+          const __m512d i = _mm512_set1_pd(double(rr));
+          const __m512d j = _mm512_add_pd(_mm512_set1_pd(double(c1 - 8)), lanes);
+          const __m512d sx = _mm512_add_pd(
+              _mm512_add_pd(_mm512_mul_pd(b0, j), _mm512_mul_pd(b1, i)), b2);
+          const __m512d sy = _mm512_add_pd(
+              _mm512_add_pd(_mm512_mul_pd(b3, j), _mm512_mul_pd(b4, i)), b5);
+          Block blk;
+          prepare(a, k, rr * W + c1 - 8, sy, sx, blk);
+          finish(a, k, src, blk, sacc);
+        }
       }
     }
   }
@@ -853,12 +873,17 @@ struct LinU8 {
       K8::finish(a, k, src, blk, sacc);
     };
     auto exact_run = [&](int64_t r, int64_t c, int64_t ce, __m512d ri0, __m512d ri1) {
-      for (; c + 8 <= ce; c += 8) {
-        const __m512d j = _mm512_add_pd(_mm512_set1_pd(double(c)), lanes);
-        exact8(r, c, _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(b3, j), ri1), b5),
+      auto at = [&](int64_t c0) {
+        const __m512d j = _mm512_add_pd(_mm512_set1_pd(double(c0)), lanes);
+        exact8(r, c0, _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(b3, j), ri1), b5),
                _mm512_add_pd(_mm512_add_pd(_mm512_mul_pd(b0, j), ri0), b2));
-      }
-      for (; c < ce; ++c) one(r, c);
+      };
+      for (; c + 8 <= ce; c += 8) at(c);
+      // the last 1-7 points: the block ending at ce where the row has 8 points before it
+      // (as Kernel8::run: the points before c are stored again with the same values)
+      if (c < ce && ce >= 8) at(ce - 8);
+      else
+        for (; c < ce; ++c) one(r, c);
     };
     const int64_t r0 = m0 / W, r1 = m1 / W;
     // the last element offset a prefetch may name (a hint may name any address; this
