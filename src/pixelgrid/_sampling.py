@@ -363,6 +363,38 @@ def _opencv_warp(xm: NDArray[Any], kernels: Sequence[Kernel], boundaries: Sequen
     return y.reshape(h * w, -1)
 
 
+def opencv_warp_runner(xm: NDArray[Any], back: FloatArray, h: int, w: int, linear: bool,
+                       boundary: str, fill: Sequence[float], ipp: bool) -> Any:
+    """``run(x)``: :func:`sample_points` under ``arithmetic="opencv_warp"`` (``_ipp``), fixed.
+
+    For a call of these arguments that succeeded (its positions checked) and images of
+    ``xm``'s layout (``(H, W, C)``): the compiled kernel's arguments converted once, so
+    ``run(x)`` returns the ``(h, w, C)`` result of image ``x`` as that call does; None
+    where the call would not run the compiled kernel (the reference engine, a dtype or
+    channel count it lacks).
+    """
+    from ._arrays import threads_now_auto
+    from ._cv_warp import OPENCV_WARP_LANES
+    from ._engines import native, native_cv_warp
+
+    if (_resolve_engine("auto") == "reference" or not native_cv_warp.available()
+            or native_cv_warp.warp_skips(xm)):
+        return None
+    args = native_cv_warp.arguments(xm, back, linear, boundary, fill, OPENCV_WARP_LANES, ipp=ipp)
+    kernel = native._ext.cv_warp_affine
+    fixed = (args["m"], args["fill"], args["linear"], args["border"], args["lanes"])
+    rest = (args["simd"], args["ipp"], args["md"], args["avx512"])
+    shape, dt, contiguous = (h, w, xm.shape[2]), xm.dtype, xm.flags.c_contiguous
+
+    def run(x: NDArray[Any]) -> NDArray[Any]:
+        out = np.empty(shape, dtype=dt)
+        kernel(x if contiguous else np.ascontiguousarray(x), out, *fixed, threads_now_auto(),
+               *rest)
+        return out
+
+    return run
+
+
 def _native_grid(g: NDArray[Any], rule: str) -> bool:
     """Whether the compiled sampler computes the points of grid ``g`` by ``rule`` itself."""
     return g.dtype == np.float32 or (g.dtype == np.float64 and rule == "dtype")

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from .._cv_warp import OPENCV_WARP_BOUNDARIES, OPENCV_WARP_DTYPES, opencv_fill
 from . import native
 
-__all__ = ["available", "warp"]
+__all__ = ["available", "warp", "warp_skips"]
 
 
 def available() -> bool:
@@ -35,11 +35,16 @@ def warp(xm: NDArray[Any], back: Any, h: int, w: int, linear: bool, boundary: st
     ``simd``/``avx512``: allow the AVX2 / AVX-512 builds where the CPU has them (every
     build gives the same bits; the tests run each).
     """
-    if (not available() or xm.dtype.name not in OPENCV_WARP_DTYPES or xm.ndim != 3
-            or not 1 <= xm.shape[2] <= 4 or 0 in xm.shape):
+    if not available() or warp_skips(xm):
         return None
     return run(xm, h, w, arguments(xm, back, linear, boundary, fill, lanes, threads, simd, ipp,
                                    avx512))
+
+
+def warp_skips(xm: NDArray[Any]) -> bool:
+    """Whether :func:`warp` leaves ``xm`` to the oracle (a dtype or layout it lacks)."""
+    return (xm.dtype.name not in OPENCV_WARP_DTYPES or xm.ndim != 3
+            or not 1 <= xm.shape[2] <= 4 or 0 in xm.shape)
 
 
 def arguments(xm: NDArray[Any], back: Any, linear: bool, boundary: str, fill: Sequence[float],
