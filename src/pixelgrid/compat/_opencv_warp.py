@@ -184,7 +184,7 @@ def warpAffine(
                    engine_env())
             got = _CALL_MEMO.get(key)
             if got is not None:
-                return got[0](src if src.ndim == 3 else src[:, :, None]).reshape(got[1])
+                return got[0](src if src.ndim == 3 else src[:, :, None]).reshape(got[1])  # type: ignore[no-any-return]
     if not isinstance(src, np.ndarray):
         raise TypeError(f"src must be a numpy array, got {type(src).__name__}")
     if src.ndim not in (2, 3) or src.size == 0:
