@@ -136,6 +136,51 @@ _warp_affine("uint8")
 _warp_affine("float32")
 
 
+# compat.opencv.warpAffine (IPP on, the wheel's default: its approximate model), same warp
+def _cv_warp(dtype: str) -> None:
+    short = {"uint8": "u8", "float32": "f32"}[dtype]
+
+    @case(f"opencv_warp_{short}_linear",
+          f"compat.opencv.warpAffine {short} 64^2x3 rotate 17 deg, scale 1.07, linear",
+          "cv2.warpAffine INTER_LINEAR")
+    def build() -> tuple[Fn, Fn]:
+        cv2 = _cv2()
+        import pixelgrid as pg
+        from pixelgrid.compat import opencv as pco
+        x = image(64, 64, 3, dtype, 5)
+        m2 = np.ascontiguousarray(pg.rotation(17, pg.image_center(x.shape), 1.07)[:2])
+        return (lambda: pco.warpAffine(x, m2, (64, 64), flags=pco.INTER_LINEAR),
+                lambda: cv2.warpAffine(x, m2, (64, 64), flags=cv2.INTER_LINEAR))
+
+
+_cv_warp("uint8")
+_cv_warp("float32")
+
+
+# compat.torch.grid_sample: CPU tensors 1x3x64^2, a 30-degree rotation + scale 0.9 grid
+def _grid_sample(mode: str) -> None:
+    @case(f"torch_grid_sample_{mode}",
+          f"compat.torch.grid_sample f32 1x3x64^2 rotate 30 deg, {mode}",
+          f"F.grid_sample {mode}")
+    def build() -> tuple[Fn, Fn]:
+        torch = _torch()
+        import torch.nn.functional as F
+
+        from pixelgrid.compat import torch as pgt
+        t = torch.from_numpy(np.ascontiguousarray(image(64, 64, 3, "float32", 6)
+                                                  .transpose(2, 0, 1)[None]))
+        a = np.deg2rad(30)
+        theta = torch.tensor([[[0.9 * np.cos(a), -0.9 * np.sin(a), 0.05],
+                               [0.9 * np.sin(a), 0.9 * np.cos(a), -0.03]]], dtype=torch.float32)
+        g = F.affine_grid(theta, list(t.shape), align_corners=False)
+        return (lambda: pgt.grid_sample(t, g, mode=mode, align_corners=False),
+                lambda: F.grid_sample(t, g, mode=mode, align_corners=False))
+
+
+_grid_sample("bilinear")
+_grid_sample("nearest")
+
+
 # ---------------------------------------------------------------------------------------
 # compat.pillow: RGB 256^2 -> 128^2 (numpy in/out vs PIL Image -> Image)
 # ---------------------------------------------------------------------------------------
