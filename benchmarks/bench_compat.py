@@ -316,10 +316,7 @@ def _grid_sample(name: str, mode: str, tol: float) -> None:
         n = S(512, scale)
         t = torch.from_numpy(np.ascontiguousarray(C.image(n, n, 3, "float32", 40)
                                                   .transpose(2, 0, 1)[None]))
-        a = np.deg2rad(30)
-        theta = torch.tensor([[[0.9 * np.cos(a), -0.9 * np.sin(a), 0.05],
-                               [0.9 * np.sin(a), 0.9 * np.cos(a), -0.03]]], dtype=torch.float32)
-        g = F.affine_grid(theta, list(t.shape), align_corners=False)
+        g = C.rotation_grid(torch, list(t.shape))
         return (lambda: pgt.grid_sample(t, g, mode=mode, align_corners=False),
                 lambda: F.grid_sample(t, g, mode=mode, align_corners=False))
 

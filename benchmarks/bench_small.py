@@ -41,6 +41,9 @@ for _k in ("PIXELGRID_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
 
 import numpy as np  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))  # benchmarks/cases.py
+from cases import rotation_grid  # noqa: E402
+
 Fn = Callable[[], Any]
 
 
@@ -169,10 +172,7 @@ def _grid_sample(mode: str) -> None:
         from pixelgrid.compat import torch as pgt
         t = torch.from_numpy(np.ascontiguousarray(image(64, 64, 3, "float32", 6)
                                                   .transpose(2, 0, 1)[None]))
-        a = np.deg2rad(30)
-        theta = torch.tensor([[[0.9 * np.cos(a), -0.9 * np.sin(a), 0.05],
-                               [0.9 * np.sin(a), 0.9 * np.cos(a), -0.03]]], dtype=torch.float32)
-        g = F.affine_grid(theta, list(t.shape), align_corners=False)
+        g = rotation_grid(torch, list(t.shape))
         return (lambda: pgt.grid_sample(t, g, mode=mode, align_corners=False),
                 lambda: F.grid_sample(t, g, mode=mode, align_corners=False))
 

@@ -137,3 +137,15 @@ def get_input(case: str, scale: float = 1.0) -> np.ndarray:
         raise KeyError(case)
     _INPUT_CACHE[key] = x
     return _INPUT_CACHE[key]
+
+
+def rotation_grid(torch: Any, shape: list[int], degrees: float = 30.0,
+                  scale: float = 0.9) -> Any:
+    """``F.affine_grid`` of a rotation by ``degrees`` and a ``scale`` (and a small shift)
+    for an ``(N, C, H, W)`` ``shape``, float32, ``align_corners=False``: the grid_sample
+    benchmarks' points (every tap kind: inside, across the border, wholly outside)."""
+    a = np.deg2rad(degrees)
+    theta = torch.tensor([[[scale * np.cos(a), -scale * np.sin(a), 0.05],
+                           [scale * np.sin(a), scale * np.cos(a), -0.03]]],
+                         dtype=torch.float32).repeat(shape[0], 1, 1)
+    return torch.nn.functional.affine_grid(theta, shape, align_corners=False)

@@ -15,8 +15,6 @@ repeated call (the memo of compat/_torch_warp.py) equals a fresh one.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import numpy as np
@@ -28,20 +26,12 @@ pgt = pytest.importorskip("pixelgrid.compat.torch")
 
 from pixelgrid._engines import native_sampler  # noqa: E402
 from pixelgrid.compat import _torch_warp  # noqa: E402
+from test_sampler_fast import _point_by_point  # noqa: E402
 
 pytestmark = pytest.mark.skipif(not native_sampler.supported(),
                                 reason="compiled sampler not built")
 _EXT: Any = native_sampler._ext
 PADDINGS = ("zeros", "border", "reflection")
-
-
-@contextmanager
-def _point_by_point() -> Iterator[None]:
-    was = _EXT.sampler_fast(False)
-    try:
-        yield
-    finally:
-        _EXT.sampler_fast(was)
 
 
 def _bits(a: np.ndarray) -> np.ndarray:
