@@ -164,3 +164,26 @@ def test_overflowing_grid_values_refused(dtype: Any) -> None:
         pgt.grid_sample(x, g, align_corners=False)
     g[0, 1, 1, 0] = 1e30  # far, but its position is finite: allowed (0 there)
     assert pgt.grid_sample(x, g, align_corners=False)[0, :, 1, 1].tolist() == [0.0, 0.0]
+
+
+@pytest.mark.parametrize("positional", [True, False])
+def test_memo_calls_by_position_or_keyword(positional: bool,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # the memo's call passes the sampler's arguments by position where the binding's
+    # signature allows (a reordered binding: by keyword); both give the oracle's values
+    monkeypatch.setattr(native_sampler, "takes_positional", lambda fn, names: positional)
+    _torch_warp._GRID_MEMO.clear()
+    rng = np.random.default_rng(21)
+    x = _image(rng, (2, 3, 17, 23)).numpy()
+    g = rng.uniform(-1.2, 1.2, (2, 5, 7, 2)).astype(np.float32)
+    with monkeypatch.context() as mp:
+        mp.setenv("PIXELGRID_ENGINE", "reference")
+        want = {mode: pgt.grid_sample(x, g, mode=mode, align_corners=False)
+                for mode in ("bilinear", "nearest")}
+    for _ in range(3):
+        for mode in ("bilinear", "nearest"):
+            np.testing.assert_array_equal(
+                _bits(pgt.grid_sample(x, g, mode=mode, align_corners=False)),
+                _bits(want[mode]))
+    assert len(_torch_warp._GRID_MEMO) == 2
+    _torch_warp._GRID_MEMO.clear()

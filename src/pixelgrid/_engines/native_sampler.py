@@ -320,6 +320,14 @@ def grid_call(setup: tuple[Any, ...], fill_value: float, arithmetic: str, window
     win, fma32 = int(window == "floor"), int(arithmetic == "float32_fma" and not gather)
     ac, pcode, fma = bool(align_corners), _PADDING[padding], rule == "float32_fma"
 
+    if takes_positional(run, _SAMPLE_POINTS_ARGS):
+        def by_position(xm: NDArray[Any], g: NDArray[Any], out: NDArray[Any]) -> None:
+            run(xm, out, dcode, out_code, gather, axis_list, None, None, [None, None],
+                fill_value, fb, win, 0, fma32, threads(),
+                make_grid(points=g, align_corners=ac, padding=pcode, fma=fma))
+
+        return by_position
+
     def call(xm: NDArray[Any], g: NDArray[Any], out: NDArray[Any]) -> None:
         run(src=xm, dst=out, dtype=dcode, out=out_code, gather=gather, axes=axis_list,
             pts=None, affine=None, given=[None, None], fill=fill_value, fill_bytes=fb,
