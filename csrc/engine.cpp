@@ -633,7 +633,6 @@ class Pool {
       }
       job_ = &fn;
       ++gen_;
-      gen_atomic_.store(gen_, std::memory_order_release);
       want_ = workers;
       joined_ = 0;
     }
@@ -643,7 +642,7 @@ class Pool {
     job_ = nullptr;  // closed: late workers do not join
     if (inflight_ != 0) {
       lk.unlock();
-      spin_until([this] { return inflight_atomic_.load(std::memory_order_acquire) == 0; });
+      spin_until([this] { return inflight_.load(std::memory_order_acquire) == 0; });
       lk.lock();
     }
     cv_done_.wait(lk, [this] { return inflight_ == 0; });
@@ -686,7 +685,7 @@ class Pool {
     for (;;) {
       if (seen != 0 && gen_ == seen) {  // after a job: watch for the next one a while
         lk.unlock();
-        spin_until([&] { return gen_atomic_.load(std::memory_order_acquire) != seen; });
+        spin_until([&] { return gen_.load(std::memory_order_acquire) != seen; });
         lk.lock();
       }
       cv_work_.wait(lk, [&] { return job_ != nullptr && gen_ != seen; });
@@ -694,25 +693,21 @@ class Pool {
       if (joined_ >= want_) continue;
       const int64_t tid = ++joined_;
       ++inflight_;
-      inflight_atomic_.store(inflight_, std::memory_order_release);
       const std::function<void(int64_t)>* f = job_;
       lk.unlock();
       (*f)(tid);
       lk.lock();
-      --inflight_;
-      inflight_atomic_.store(inflight_, std::memory_order_release);
-      if (inflight_ == 0) cv_done_.notify_all();
+      if (--inflight_ == 0) cv_done_.notify_all();
     }
   }
 
   std::mutex run_mutex_, m_;
   std::condition_variable cv_work_, cv_done_;
   const std::function<void(int64_t)>* job_ = nullptr;
-  uint64_t gen_ = 0;
-  int64_t want_ = 0, joined_ = 0, inflight_ = 0;
-  // copies of gen_ and inflight_ (written under m_) that the spins read without it
-  std::atomic<uint64_t> gen_atomic_{0};
-  std::atomic<int64_t> inflight_atomic_{0};
+  // gen_ and inflight_ change under m_; atomic so that the spins can read them without it
+  std::atomic<uint64_t> gen_{0};
+  std::atomic<int64_t> inflight_{0};
+  int64_t want_ = 0, joined_ = 0;
   size_t nthreads_ = 0;
 };
 

@@ -35,6 +35,7 @@ zero-copy path without autograd.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from collections import OrderedDict
@@ -164,15 +165,9 @@ SMALL_CALL = 1 << 16
 def _values(x: torch.Tensor, plans: Sequence[tuple[int, AxisPlan]]) -> int:
     """The size of applying ``plans`` to ``x``: its values or the result's, the larger."""
     shape = list(x.shape)
-    n_in = 1
-    for s in shape:
-        n_in *= int(s)
     for a, p in plans:
         shape[a] = p.out_size
-    n = 1
-    for s in shape:
-        n *= int(s)
-    return max(n, n_in)
+    return max(math.prod(shape), math.prod(x.shape))
 
 
 # ----------------------------------------------------------------------------------------
