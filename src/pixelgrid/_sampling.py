@@ -412,7 +412,9 @@ def grid_sample_runner(x: NDArray[Any], g: NDArray[Any], kernel: Kernel, tie: st
     result ``(N, C, Ho, Wo)``) with every setting converted once, for a memo of repeated
     calls: None where that call would not hand the grid to the compiled sampler as it is
     (the reference engine, periodic taps, a grid it converts first, kernels it does not
-    evaluate, empty or negatively strided arrays).  ``g`` must be finite (the caller checks).
+    evaluate, empty or negatively strided arrays).  ``run(x, g, below)`` tests the grid's
+    values as it reads them (``all_finite(g, below=below)``'s compiled test): None where
+    one fails (then the caller's full check decides), else the result.
     """
     from ._arrays import resolve_engine, threads_now_auto
     from ._engines import native_sampler
@@ -431,12 +433,14 @@ def grid_sample_runner(x: NDArray[Any], g: NDArray[Any], kernel: Kernel, tie: st
     shape, dt = (n, c, *g.shape[1:-1]), x.dtype
     contiguous = g.flags.c_contiguous
 
-    def run(xa: NDArray[Any], ga: NDArray[Any]) -> NDArray[Any]:
+    def run(xa: NDArray[Any], ga: NDArray[Any], below: float) -> NDArray[Any] | None:
         out = np.empty(shape, dtype=dt)
         for b in range(n):
             gb = ga[b].reshape(-1, 2)
-            call(xa[b].transpose(1, 2, 0), gb if contiguous else np.ascontiguousarray(gb),
-                 out[b].reshape(c, -1).T)
+            if not call(xa[b].transpose(1, 2, 0),
+                        gb if contiguous else np.ascontiguousarray(gb),
+                        out[b].reshape(c, -1).T, below):
+                return None
         return out
 
     return run

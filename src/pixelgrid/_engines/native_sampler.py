@@ -261,7 +261,7 @@ _SAMPLE_POINTS_ARGS = ("src", "dst", "dtype", "out", "gather", "axes", "pts", "a
 
 def _fixed_call(dcode: int, out_code: int, gather: int, axes: list[Any], fill_value: float,
                 fill_bytes: Any, window: int, omit: int, fma32: int
-                ) -> Callable[[NDArray[Any], NDArray[Any], Any, Any, int], None]:
+                ) -> Callable[[NDArray[Any], NDArray[Any], Any, Any, int], Any]:
     """``call(src, dst, affine, grid, threads)``: ``sample_points`` with the rest fixed.
 
     No points and no given taps.  By position where the binding's signature lists
@@ -271,17 +271,18 @@ def _fixed_call(dcode: int, out_code: int, gather: int, axes: list[Any], fill_va
     run, given = _ext.sample_points, [None, None]
     if takes_positional(run, _SAMPLE_POINTS_ARGS):
         def by_position(src: NDArray[Any], dst: NDArray[Any], affine: Any, grid: Any,
-                        threads: int) -> None:
-            run(src, dst, dcode, out_code, gather, axes, None, affine, given, fill_value,
-                fill_bytes, window, omit, fma32, threads, grid)
+                        threads: int) -> Any:
+            return run(src, dst, dcode, out_code, gather, axes, None, affine, given,
+                       fill_value, fill_bytes, window, omit, fma32, threads, grid)
 
         return by_position
 
     def by_keyword(src: NDArray[Any], dst: NDArray[Any], affine: Any, grid: Any,
-                   threads: int) -> None:
-        run(src=src, dst=dst, dtype=dcode, out=out_code, gather=gather, axes=axes, pts=None,
-            affine=affine, given=given, fill=fill_value, fill_bytes=fill_bytes,
-            window=window, omit=omit, fma32=fma32, threads=threads, grid=grid)
+                   threads: int) -> Any:
+        return run(src=src, dst=dst, dtype=dcode, out=out_code, gather=gather, axes=axes,
+                   pts=None, affine=affine, given=given, fill=fill_value,
+                   fill_bytes=fill_bytes, window=window, omit=omit, fma32=fma32,
+                   threads=threads, grid=grid)
 
     return by_keyword
 
@@ -314,7 +315,7 @@ def affine_call(setup: tuple[Any, ...], dt: np.dtype[Any], h: int, w: int, fill_
 
 def grid_call(setup: tuple[Any, ...], fill_value: float, arithmetic: str, window: str,
               align_corners: bool, padding: str, rule: str, threads: Callable[[], int]
-              ) -> Callable[[NDArray[Any], NDArray[Any], NDArray[Any]], None]:
+              ) -> Callable[[NDArray[Any], NDArray[Any], NDArray[Any], float], bool]:
     """:func:`sample` of a 2-D grid (``grid=(g, align_corners, padding, rule)``), as a call.
 
     ``setup``: :func:`affine_setup` of the source dtype, kernels, boundaries, tie and
@@ -326,6 +327,10 @@ def grid_call(setup: tuple[Any, ...], fill_value: float, arithmetic: str, window
     as :func:`sample` does with ``nan_policy="propagate"``; ``threads()`` is read on
     every call.  A repeated small ``grid_sample`` spent ~20 us of ~25 us converting its
     arguments (1x3x64^2 nearest): here that is done once.
+
+    ``call(xm, g, out, scan)`` returns True, or False where ``scan > 0`` and a value of
+    ``g`` fails :func:`pixelgrid._arrays.all_finite`'s compiled test (``|v| < scan``),
+    made piece by piece as the kernel reads the grid: ``out`` is then incomplete.
     """
     axes, dcode, gather, fill_bytes, out_code = setup
     fma32 = int(arithmetic == "float32_fma" and not gather)
@@ -335,8 +340,7 @@ def grid_call(setup: tuple[Any, ...], fill_value: float, arithmetic: str, window
     make_grid = _ext.SampleGrid
     ac, pcode, fma = bool(align_corners), _PADDING[padding], rule == "float32_fma"
 
-    def call(xm: NDArray[Any], g: NDArray[Any], out: NDArray[Any]) -> None:
-        run(xm, out, None, make_grid(points=g, align_corners=ac, padding=pcode, fma=fma),
-            threads())
+    def call(xm: NDArray[Any], g: NDArray[Any], out: NDArray[Any], scan: float) -> bool:
+        return bool(run(xm, out, None, make_grid(g, ac, pcode, fma, scan), threads()))
 
     return call

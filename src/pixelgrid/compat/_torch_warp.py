@@ -161,8 +161,12 @@ def _grid_sample_numpy(
     key = (mode, id(m), padding, ac, torch_names, x.shape, x.dtype, x.strides, g.shape,
            g.dtype, g.strides, engine_env())
     got = _GRID_MEMO.get(key)
-    if got is not None and got[0] is m and all_finite(g, below=got[2]):
-        return got[1](x, g)  # type: ignore[no-any-return]
+    if got is not None and got[0] is m:
+        # the grid's check made as the kernel reads it (one read of the grid, not two);
+        # None: a value failed it, and the full path below decides
+        y = got[1](x, g, got[2])
+        if y is not None:
+            return y  # type: ignore[no-any-return]
     gname = "grid"
     if x.dtype not in (np.float32, np.float64):
         raise TypeError(f"input has dtype {x.dtype}; expected float32 or float64")
@@ -240,17 +244,18 @@ def _grid_limit(x: NDArray[Any], g: NDArray[Any], m: GridMode, padding: str) -> 
 
 #: Recent grid_sample calls whose points the compiled sampler computed from the grid
 #: itself: the call's settings and both arrays' layouts (and the environment's engine
-#: choice) -> ``(mode row, run, grid limit)``, ``run(x, g)`` the result of arrays of those
+#: choice) -> ``(mode row, run, grid limit)``, ``run(x, g, limit)`` the result of arrays of those
 #: layouts (:func:`_grid_runner`).  Stored only after a call succeeded; everything it holds is a
 #: function of its key, so a repeat skips the checks and conversions (its grid is still
-#: checked for non-finite values: one compiled pass) and gives the same result.
+#: checked, as the compiled sampler reads it: SampleGrid ``scan``) and gives the same result.
 _GRID_MEMO: dict[tuple[Any, ...], tuple[GridMode, Any, float]] = {}
 
 
 def _grid_runner(x: NDArray[Any], g: NDArray[Any], m: GridMode, padding: str, ac: bool,
                  rule: str, arithmetic: str) -> Any:
-    """``run(x, g)`` doing what :func:`_grid_sample_numpy`'s loop does for these layouts.
+    """``run(x, g, below)``: what :func:`_grid_sample_numpy`'s loop does for these layouts.
 
+    None where a grid value fails ``all_finite(g, below=below)``'s compiled test.
     :func:`pixelgrid._sampling.grid_sample_runner` of this mode's settings, or None where
     it does not apply (the loop then runs on every call).
     """
