@@ -189,10 +189,14 @@ void taps_row_tables(const TapsPass& a, const S* sb, S* d, int nested) {
           for (int64_t i = 0; i < n; ++i) acc[i] = std::fma(T(sb[of[i]]), ww[i], acc[i]);
         } else if (fma == FMA_TAIL4) {
           const int32_t* ff = a.ffq + q;
+          // (the tap as int32, like ff: a 64-bit comparison halved the vector's lanes,
+          // measured on torch's antialiased 8x3x256^2 -> 100^2, one thread, Intel Xeon: bicubic
+          // 3.80 -> 2.9 ms, bilinear 2.24 -> 1.65 ms)
+          const int32_t t32 = static_cast<int32_t>(t);
           for (int64_t i = 0; i < n; ++i) {
             const T f = std::fma(T(sb[of[i]]), ww[i], acc[i]);
             const T u = acc[i] + T(sb[of[i]]) * ww[i];
-            acc[i] = t >= ff[i] ? f : u;
+            acc[i] = t32 >= ff[i] ? f : u;
           }
         } else {
           for (int64_t i = 0; i < n; ++i) acc[i] = acc[i] + T(sb[of[i]]) * ww[i];
