@@ -278,6 +278,15 @@ inline void ipp_h_floats(const IppCubicArgs& a, const float* fr, float* h) {
     const int32_t base = a.group_base[q >> 3];
     if (base >= 0) {  // permutes of a 16-float window per tap (in the row)
       const __m256i sel = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.group_sel + q));
+#ifdef PG_IPP512
+      // one two-source permute (AVX-512VL) for the two permutes and the blend (measured,
+      // 358^2x3 -> 537^2 INTER_CUBIC, one thread, Intel Xeon: 0.52 -> 0.46-0.48 ms, cv2 0.40)
+      for (int t = 0; t < 4; ++t) {
+        const float* p = fr + base + t * a.C;
+        x[t] = _mm256_permutex2var_ps(_mm256_loadu_ps(p), sel, _mm256_loadu_ps(p + 8));
+        w[t] = _mm256_loadu_ps(a.w + t * Q + q);
+      }
+#else
       const __m256 hi8 = _mm256_castsi256_ps(_mm256_slli_epi32(sel, 28));  // positions 8..15
       for (int t = 0; t < 4; ++t) {
         const float* p = fr + base + t * a.C;
@@ -285,6 +294,7 @@ inline void ipp_h_floats(const IppCubicArgs& a, const float* fr, float* h) {
                                 _mm256_permutevar8x32_ps(_mm256_loadu_ps(p + 8), sel), hi8);
         w[t] = _mm256_loadu_ps(a.w + t * Q + q);
       }
+#endif
     } else {
       for (int t = 0; t < 4; ++t) {
         x[t] = _mm256_i32gather_ps(

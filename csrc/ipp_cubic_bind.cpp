@@ -39,20 +39,21 @@ void need(bool ok, const char* what) {
 
 using Kernel = void (*)(const IppCubicArgs&, IppRing&, int64_t, int64_t);
 
-// simd: the AVX2 build where the CPU has AVX2 and FMA, else the scalar one; avx512 (uint8
-// only): the AVX-512 build where the CPU has AVX-512 F/BW/VL/DQ, its groups of 16 elements
+// simd: the AVX2 build where the CPU has AVX2 and FMA, else the scalar one; avx512: the
+// AVX-512 build where the CPU has AVX-512 F/BW/VL/DQ, its groups of 16 elements for uint8
+// (float32: groups of 8, one two-source permute per tap)
 // (the builds are bit-identical; the flags let tests run each).  The AVX-512 build was
 // measured without gain before the uint8 rows were read as bytes (no float32 copy of each
 // row); with them, 1024^2x3 -> 1536^2 on the AMD EPYC (Zen 4) dev machine: 1.61 -> 1.25 ms.
 // lanes: the group size the kernel's tables are built for.
-Kernel pick(bool simd, bool avx512, int64_t& lanes) {
+Kernel pick(bool simd, bool avx512, bool f32, int64_t& lanes) {
   lanes = 8;
 #ifdef PG_HAVE_AVX2
   __builtin_cpu_init();
   if (simd && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
     if (avx512 && __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq")) {
-      lanes = 16;
+      lanes = f32 ? 8 : 16;  // float32 rows keep groups of 8 (one two-source permute per tap)
       return mavx512::ipp_cubic_range;
     }
     return mavx2::ipp_cubic_range;
@@ -60,6 +61,7 @@ Kernel pick(bool simd, bool avx512, int64_t& lanes) {
 #else
   (void)simd;
   (void)avx512;
+  (void)f32;
 #endif
   return mbase::ipp_cubic_range;
 }
@@ -87,7 +89,7 @@ IppCubicTables* ipp_cubic_tables(int64_t W, int64_t C, int64_t OW, const Ro& ind
                                  bool avx512) {
   check_x(W, C, OW, index_x, weight_x, order_x);
   int64_t lanes = 8;
-  pick(simd, avx512 && !f32, lanes);
+  pick(simd, avx512, f32, lanes);
   return new IppCubicTables(W, C, OW, static_cast<const int32_t*>(index_x.data()),
                             static_cast<const float*>(weight_x.data()),
                             static_cast<const uint8_t*>(order_x.data()), f32, lanes);
@@ -110,7 +112,7 @@ void ipp_cubic(const Ro& src, Rw& dst, int64_t H, int64_t W, int64_t C, int64_t 
   const int32_t* iy = static_cast<const int32_t*>(index_y.data());
   for (int64_t i = 0; i < OH * 4; ++i) need(iy[i] >= 0 && iy[i] < H, "index_y out of range");
   int64_t lanes = 8;
-  const Kernel fn = pick(simd, avx512 && !f32, lanes);
+  const Kernel fn = pick(simd, avx512, f32, lanes);
   std::optional<IppCubicTables> own;
   if (tables == nullptr || tables->lanes != lanes || tables->width != W ||
       tables->channels != C || tables->out_width != OW || tables->f32 != f32)

@@ -243,6 +243,40 @@ def test_ipp_cubic_each_build(monkeypatch: pytest.MonkeyPatch, build: str, cn: i
 
 
 @pytest.mark.parametrize("cn", [1, 3, 4])
+def test_ipp_cubic_float32_each_build(monkeypatch: pytest.MonkeyPatch, cn: int) -> None:
+    # float32 rows run the AVX-512 build where the CPU has it (one two-source permute per
+    # tap of a window group, groups of 8): it must equal the AVX2 and scalar builds bit
+    # for bit (the AVX2 build is checked against the numpy model in test_compat_opencv_cubic)
+    from functools import partial
+
+    cv2 = pytest.importorskip("cv2")
+    from pixelgrid._engines import native
+    from pixelgrid.compat import opencv as pcv
+
+    flags = _cpu_flags()
+    if not native.available() or not {"avx2", "fma"} <= flags:
+        pytest.skip("compiled engine with AVX2/FMA needed")
+    builds = ["avx2", "scalar"]
+    if {"avx512f", "avx512bw", "avx512vl", "avx512dq"} <= flags:
+        builds.insert(0, "avx512")
+    rng = np.random.default_rng(zlib.crc32(f"ipp f32 builds {cn}".encode()))
+    orig = native._ext.ipp_cubic
+    for h, w, dh, dw in [(37, 41, 55, 62), (33, 97, 101, 35), (6, 2111, 9, 3001),
+                         (5, 1999, 4, 1003), (17, 23, 170, 230), (40, 900, 20, 200),
+                         (300, 700, 450, 3500 // cn)]:
+        shape = (h, w) if cn == 1 else (h, w, cn)
+        x = rng.random(shape, dtype=np.float32) * 2 - 0.5
+        got = {}
+        for build in builds:
+            monkeypatch.setattr(native._ext, "ipp_cubic",
+                                partial(orig, simd=build != "scalar", avx512=build == "avx512"))
+            got[build] = pcv.resize(x, (dw, dh), interpolation=cv2.INTER_CUBIC)
+        for build in builds[1:]:
+            np.testing.assert_array_equal(got[builds[0]].view(np.uint32),
+                                          got[build].view(np.uint32), err_msg=build)
+
+
+@pytest.mark.parametrize("cn", [1, 3, 4])
 @pytest.mark.parametrize("threads", [3, 8])
 @pytest.mark.parametrize("h,w,dh,dw", [(64, 300, 600, 700), (1200, 1500, 400, 500),
                                        (41, 400, 301, 799)])
