@@ -446,6 +446,27 @@ def grid_sample_runner(x: NDArray[Any], g: NDArray[Any], kernel: Kernel, tie: st
     return run
 
 
+def affine_grid_sums(theta: NDArray[np.float64], bases: Sequence[NDArray[np.float64]],
+                     out: NDArray[Any]) -> bool:
+    """Fill ``out`` with an affine grid's float64 sums in the compiled engine, if it runs.
+
+    ``out[n, ..., j] = (x t[n,j,0] + [z t[n,j,2] +] t[n,j,dim]) + (y t[n,j,1] + 0.0
+    [+ t[n,j,3]])`` rounded once to ``out``'s dtype (float32 or float64), ``x``/``y``/``z``
+    the ``bases`` (component order, ``x`` along the last spatial axis): the order of the
+    einsum that ``compat.torch.affine_grid`` reproduces.  ``theta`` ``(N, dim, dim + 1)``
+    C-contiguous float64, ``out`` ``(N, *spatial, dim)`` C-contiguous.  False (``out``
+    untouched) where the reference engine is chosen or the compiled one is not built.
+    """
+    from ._arrays import _native_module, resolve_engine, threads_now_auto
+
+    native = _native_module()
+    if native is None or resolve_engine("auto") == "reference" \
+            or not hasattr(native._ext, "affine_grid"):
+        return False
+    native._ext.affine_grid(theta, list(bases), out, threads_now_auto())
+    return True
+
+
 def _reference_points(
     xm: NDArray[Any], pts: FloatArray, kernels: Sequence[Kernel], boundaries: Sequence[str],
     fill_value: float, tie: str | None, arithmetic: str, window: str, nan_policy: str,

@@ -48,18 +48,16 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from .._arrays import (
-    _native_module,
-    all_finite,
-    engine_env,
-    is_torch,
-    resolve_engine,
-    tensor_values,
-    threads_now_auto,
-)
+from .._arrays import all_finite, engine_env, is_torch, tensor_values
 from .._kernels import Kernel, cubic, linear, nearest
 from .._memo import remember
-from .._sampling import grid_sample_runner, reflect_coordinates, sample_points, unnormalize
+from .._sampling import (
+    affine_grid_sums,
+    grid_sample_runner,
+    reflect_coordinates,
+    sample_points,
+    unnormalize,
+)
 from .._validate import check_memory
 
 __all__ = ["GRID_SAMPLE_MODES", "PADDING_MODES", "affine_grid", "grid_sample",
@@ -346,13 +344,9 @@ def _affine_grid_numpy(
     # two sums, of the even and of the odd k, added last: bit-identical, measured), from
     # per-axis terms broadcast once at the end: 4x3x512^2 113 -> 6 ms (torch 10 ms).
     out = np.empty((sz[0], *spatial, dim), th.dtype)
-    native = _native_module()
-    if native is not None and hasattr(native._ext, "affine_grid") \
-            and resolve_engine("auto") != "reference":
-        # the same float64 sums in the same order, compiled and threaded (csrc/
-        # torch_corners_bind.cpp; 4x3x512^2 float32, one thread: 2.7 -> 0.87 ms, torch 3.2)
-        bases = [_base(spatial[dim - 1 - k], ac) for k in range(dim)]
-        native._ext.affine_grid(t64, bases, out, threads_now_auto())
+    # the same float64 sums in the same order, compiled and threaded where the engine is
+    # (4x3x512^2 float32, one thread: 2.7 -> 0.87 ms, torch 3.2); else numpy, below
+    if affine_grid_sums(t64, [_base(spatial[dim - 1 - k], ac) for k in range(dim)], out):
         return out
     axes = []
     for k in range(dim):  # base component k (x first) varies along spatial axis dim-1-k
