@@ -283,6 +283,14 @@ bool run_sample(const ParFor& par, const AnyRo& src, AnyRw& dst, int dt, int out
     return false;
   };
   constexpr int64_t kScanPiece = 8192;  // points (64 KiB of a float32 grid), a multiple of 256
+  // f(m0, m1) over [q0, q1) in pieces, each scanned just before f reads it; stops at a failure
+  auto in_pieces = [&](int64_t q0, int64_t q1, auto&& f) {
+    for (int64_t m0 = q0; m0 < q1; m0 += kScanPiece) {
+      const int64_t m1 = std::min(q1, m0 + kScanPiece);
+      if (!scanned(m0, m1)) return;
+      f(m0, m1);
+    }
+  };
   std::vector<double> grid_pts;
   // a gather of two nearest axes reads the grid itself (grid_gather2d): no positions pass
   const bool grid_gather = gather && a.k == 2 && !a.omit &&
@@ -295,17 +303,12 @@ bool run_sample(const ParFor& par, const AnyRo& src, AnyRw& dst, int dt, int out
     const int pad = a.grid_pad;
     double* op = grid_pts.data();
     par(a.M, threads, 1024, [&](int64_t q0, int64_t q1) {
-      for (int64_t r0 = q0; r0 < q1; r0 += kScanPiece) {
-        const int64_t r1 = std::min(q1, r0 + kScanPiece);
-        if (!scanned(r0, r1)) return;
+      in_pieces(q0, q1, [&](int64_t r0, int64_t r1) {
 #ifdef PG_HAVE_AVX2
-        if (use_avx2()) {
-          avx2::grid_positions(g, f64, 2, sizes, ac, pad, fm, op, r0, r1);
-          continue;
-        }
+        if (use_avx2()) return avx2::grid_positions(g, f64, 2, sizes, ac, pad, fm, op, r0, r1);
 #endif
         base::grid_positions(g, f64, 2, sizes, ac, pad, fm, op, r0, r1);
-      }
+      });
     });
     if (!good.load()) return false;
     a.pts = grid_pts.data();
@@ -315,11 +318,7 @@ bool run_sample(const ParFor& par, const AnyRo& src, AnyRw& dst, int dt, int out
   const int64_t align = a.pts == nullptr && a.grid == nullptr ? 16 * a.W : 256;
   if (a.grid != nullptr && scan > 0) {  // the kernel reads the grid itself: scan, then run
     par(a.M, threads, align, [&](int64_t q0, int64_t q1) {
-      for (int64_t m0 = q0; m0 < q1; m0 += kScanPiece) {
-        const int64_t m1 = std::min(q1, m0 + kScanPiece);
-        if (!scanned(m0, m1)) return;
-        fn(a, m0, m1);
-      }
+      in_pieces(q0, q1, [&](int64_t m0, int64_t m1) { fn(a, m0, m1); });
     });
     return good.load();
   }

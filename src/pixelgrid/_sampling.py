@@ -460,8 +460,7 @@ def affine_grid_sums(theta: NDArray[np.float64], bases: Sequence[NDArray[np.floa
     from ._arrays import _native_module, resolve_engine, threads_now_auto
 
     native = _native_module()
-    if native is None or resolve_engine("auto") == "reference" \
-            or not hasattr(native._ext, "affine_grid"):
+    if native is None or resolve_engine("auto") == "reference":
         return False
     native._ext.affine_grid(theta, list(bases), out, threads_now_auto())
     return True
