@@ -321,10 +321,10 @@ def _grid_sample(name: str, mode: str, tol: float) -> None:
                 lambda: F.grid_sample(t, g, mode=mode, align_corners=False))
 
 
-# compat/_torch_warp.py: bilinear bit-exact, bicubic within 1.5e-6
+# compat/_torch_warp.py: bilinear, nearest and bicubic bit-exact
 _grid_sample("torch_grid_sample_bilinear", "bilinear", 0)
 _grid_sample("torch_grid_sample_nearest", "nearest", 0)  # bit-exact
-_grid_sample("torch_grid_sample_bicubic", "bicubic", 1.5e-6)
+_grid_sample("torch_grid_sample_bicubic", "bicubic", 0)  # bit-exact
 
 
 # ---------------------------------------------------------------------------------------

@@ -22,23 +22,24 @@ namespace pg {
 bool scan_below(const void* p, int64_t n, bool f64, double limit);  // finite_scan_bind.cpp
 namespace sampler {
 namespace base {
-RangeFn pick(int dt, int out, bool fma32, const Args& a);
+RangeFn pick(int dt, int out, int sums, const Args& a);
 void gather_points(const Args& a, int64_t m0, int64_t m1);
 void grid_positions(const void* g, bool f64, int dim, const int64_t* sizes, bool ac,
                     int padding, bool fma, double* out, int64_t r0, int64_t r1);
 }  // namespace base
 #ifdef PG_HAVE_AVX2
 namespace fast {  // sampler_fast.cpp: 4 points at a time, or null
-RangeFn pick(int dt, int out, bool fma32, const Args& a);
+RangeFn pick(int dt, int out, int sums, const Args& a);
 }  // namespace fast
 namespace fast512 {  // sampler_avx512.cpp: warp_affine 8 points at a time, or null
-RangeFn pick(int dt, int out, bool fma32, const Args& a);
+RangeFn pick(int dt, int out, int sums, const Args& a);
 bool u8_float32(bool on);
 double u8_margin(double b);
 }  // namespace fast512
 namespace avx2 {
-RangeFn pick(int dt, int out, bool fma32, const Args& a);
+RangeFn pick(int dt, int out, int sums, const Args& a);
 RangeFn grid_linear_fn(int dt, const Args& a);  // grid_sample bilinear, 8 points, or null
+RangeFn grid_cubic_fn(int dt, const Args& a);   // grid_sample bicubic, 8 points, or null
 void gather_points(const Args& a, int64_t m0, int64_t m1);
 void grid_positions(const void* g, bool f64, int dim, const int64_t* sizes, bool ac,
                     int padding, bool fma, double* out, int64_t r0, int64_t r1);
@@ -75,11 +76,11 @@ bool use_avx512() {
 bool g_fast = true;
 bool g_avx512 = true;
 
-RangeFn pick(int dt, int out, bool fma32, const Args& a) {
+RangeFn pick(int dt, int out, int sums, const Args& a) {
 #ifdef PG_HAVE_AVX2
-  if (use_avx2()) return avx2::pick(dt, out, fma32, a);
+  if (use_avx2()) return avx2::pick(dt, out, sums, a);
 #endif
-  return base::pick(dt, out, fma32, a);
+  return base::pick(dt, out, sums, a);
 }
 
 RangeFn gather_fn() {
@@ -140,7 +141,7 @@ struct SampleGrid {
 bool run_sample(const ParFor& par, const AnyRo& src, AnyRw& dst, int dt, int out, int gather,
                 const std::vector<SampleAxis>& axes, nb::object pts, nb::object affine,
                 const std::vector<std::optional<GivenTaps>>& given, double fill,
-                nb::object fill_bytes, int window, int omit, int fma32, int64_t threads,
+                nb::object fill_bytes, int window, int omit, int sums, int64_t threads,
                 const std::optional<SampleGrid>& grid) {
   Args a;
   const int64_t k = static_cast<int64_t>(axes.size());
@@ -244,9 +245,17 @@ bool run_sample(const ParFor& par, const AnyRo& src, AnyRw& dst, int dt, int out
     check(static_cast<int64_t>(dst.itemsize()) == a.itemsize, "gather keeps the dtype");
     a.fill_bytes = fb.data();
   }
+  check(sums >= SUM_F64 && sums <= SUM_TORCH_CUBIC, "sample_points: bad sums code");
+  if (sums == SUM_TORCH_CUBIC && !gather)
+    check(a.k == 2 && a.ax[0].kernel == KCUBIC && a.ax[1].kernel == KCUBIC &&
+              a.ax[0].table == 0 && a.ax[1].table == 0 && a.ax[0].a == a.ax[1].a &&
+              window == 1 && !omit && a.ax[0].boundary != BRENORM &&
+              a.ax[1].boundary != BRENORM &&
+              (fill == 0 || (a.ax[0].boundary != BCONST && a.ax[1].boundary != BCONST)),
+          "sample_points: torch_bicubic needs 2 Keys cubic axes, the floor window, fill 0");
   a.window = window;
   a.omit = omit;
-  a.fma32 = fma32;
+  a.sums = gather ? SUM_F64 : sums;
   a.src = src.data();
   a.dst = dst.data();
   RangeFn fn = gather ? gather_fn() : nullptr;
@@ -254,18 +263,19 @@ bool run_sample(const ParFor& par, const AnyRo& src, AnyRw& dst, int dt, int out
 #ifdef PG_HAVE_AVX2
   if (!gather && g_fast && use_avx2() && a.grid != nullptr) {  // (reads the grid itself)
     fn = avx2::grid_linear_fn(dt, a);
+    if (fn == nullptr) fn = avx2::grid_cubic_fn(dt, a);
     fast_fn = fn != nullptr;
   }
   if (fn == nullptr && !gather && g_fast && g_avx512 && use_avx2() && use_avx512())
-    fn = fast512::pick(dt, out, fma32 != 0, a);
+    fn = fast512::pick(dt, out, a.sums, a);
   if (fn == nullptr && !gather && g_fast && use_avx2()) {
-    fn = fast::pick(dt, out, fma32 != 0, a);
+    fn = fast::pick(dt, out, a.sums, a);
     fast_fn = fn != nullptr;
   }
 #endif
-  if (fn == nullptr) fn = pick(dt, out, fma32 != 0, a);
+  if (fn == nullptr) fn = pick(dt, out, a.sums, a);
   if (!gather) {
-    const int64_t want = fma32 ? 4 : (out == OUT_F64 ? 8 : out == OUT_F32 ? 4 : a.itemsize);
+    const int64_t want = a.sums != SUM_F64 ? 4 : (out == OUT_F64 ? 8 : out == OUT_F32 ? 4 : a.itemsize);
     check(static_cast<int64_t>(dst.itemsize()) == want, "sample_points: dst dtype mismatch");
   }
   if (a.M == 0 || a.C == 0) return true;
@@ -432,15 +442,15 @@ void bind(nb::module_& m, ParFor par) {
       [par](const AnyRo& src, AnyRw& dst, int dt, int out, int gather,
             const std::vector<SampleAxis>& axes, nb::object pts, nb::object affine,
             const std::vector<std::optional<GivenTaps>>& given, double fill,
-            nb::object fill_bytes, int window, int omit, int fma32, int64_t threads,
+            nb::object fill_bytes, int window, int omit, int sums, int64_t threads,
             const std::optional<SampleGrid>& grid) {
         return run_sample(par, src, dst, dt, out, gather, axes, pts, affine, given, fill,
-                          fill_bytes, window, omit, fma32, threads, grid);
+                          fill_bytes, window, omit, sums, threads, grid);
       },
       nb::arg("src"), nb::arg("dst"), nb::arg("dtype"), nb::arg("out"), nb::arg("gather"),
       nb::arg("axes"), nb::arg("pts").none(), nb::arg("affine").none(), nb::arg("given"),
       nb::arg("fill"), nb::arg("fill_bytes").none(), nb::arg("window"), nb::arg("omit"),
-      nb::arg("fma32"), nb::arg("threads"), nb::arg("grid").none() = nb::none());
+      nb::arg("sums"), nb::arg("threads"), nb::arg("grid").none() = nb::none());
 }
 
 }  // namespace sampler

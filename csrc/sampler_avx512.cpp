@@ -1083,8 +1083,8 @@ RangeFn pick_kind(int kind, int64_t C) {
 // The AVX-512 kernel for this call, or null (then sampler_fast.cpp's or the point-by-point
 // kernels run).  The combinations built are the ones warp_affine makes: integer sources
 // stored in their dtype, float32 to float32, float64 to float64.
-RangeFn pick(int dt, int out, bool fma32, const Args& a) {
-  if (fma32 || a.k != 2 || a.omit || a.pts != nullptr || a.grid != nullptr) return nullptr;
+RangeFn pick(int dt, int out, int sums, const Args& a) {
+  if (sums != SUM_F64 || a.k != 2 || a.omit || a.pts != nullptr || a.grid != nullptr) return nullptr;
   const int64_t C = a.C;
   if (C < 1 || C > 4 || a.dp != C || (C > 1 && (a.dc != 1 || a.cstride != 1))) return nullptr;
   if (a.ax[1].stride != C || a.ax[0].stride < 0) return nullptr;

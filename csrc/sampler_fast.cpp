@@ -722,8 +722,9 @@ RangeFn pick_kind(int kind) {
 }
 
 template <class Tin>
-RangeFn pick_t(int out, bool fma32, int kind) {
-  if (fma32) {
+RangeFn pick_t(int out, int sums, int kind) {
+  if (sums == SUM_TORCH_CUBIC) return nullptr;  // (grid_cubic8 or the point rule)
+  if (sums == SUM_FMA32) {
     switch (kind) {
       case KLINEAR: return Kernel2d<Tin, OUT_F32, KLINEAR, true>::run;
       case KCUBIC: return Kernel2d<Tin, OUT_F32, KCUBIC, true>::run;
@@ -740,7 +741,7 @@ RangeFn pick_t(int out, bool fma32, int kind) {
 }  // namespace
 
 // The AVX2 kernel for this call, or null (then the kernels of sampler_kernels.h run).
-RangeFn pick(int dt, int out, bool fma32, const Args& a) {
+RangeFn pick(int dt, int out, int sums, const Args& a) {
   if (a.k != 2 || a.omit || a.C < 1) return nullptr;
   const int kind = a.ax[0].kernel;
   if (a.ax[1].kernel != kind || (kind != KLINEAR && kind != KCUBIC && kind != KCUBIC_PILLOW))
@@ -754,10 +755,10 @@ RangeFn pick(int dt, int out, bool fma32, const Args& a) {
                        (a.C - 1) * a.cstride;
   if (emax >= (int64_t(1) << 31) - 64) return nullptr;
   switch (dt) {
-    case U8: return pick_t<uint8_t>(out, fma32, kind);
-    case U16: return pick_t<uint16_t>(out, fma32, kind);
-    case F32: return pick_t<float>(out, fma32, kind);
-    case F64: return pick_t<double>(out, fma32, kind);
+    case U8: return pick_t<uint8_t>(out, sums, kind);
+    case U16: return pick_t<uint16_t>(out, sums, kind);
+    case F32: return pick_t<float>(out, sums, kind);
+    case F64: return pick_t<double>(out, sums, kind);
     default: return nullptr;
   }
 }

@@ -209,6 +209,15 @@ void sum2d_fma32(const Args& a, int64_t m0, int64_t m1) {
   });
 }
 
+// torch_bicubic (point2d_torch_cubic) point by point; float32 out
+template <class Tin>
+void sum2d_torch_cubic(const Args& a, int64_t m0, int64_t m1) {
+  const Tin* src = static_cast<const Tin*>(a.src);
+  for_points_2d(a, m0, m1, [&](int64_t m, const double* x) PG_INLINE {
+    point2d_torch_cubic<Tin>(a, src, a.C, m, x);
+  });
+}
+
 // PyTorch's vectorised float32 order (see _sampling._sum_float32_fma); float32 out.
 template <class Tin>
 void sum_fma32(const Args& a, int64_t m0, int64_t m1) {
@@ -668,6 +677,184 @@ template <int PAD>
 RangeFn grid_linear_fn_p(const Args& a) {
   return a.grid_ac ? grid_linear8<PAD, true> : grid_linear8<PAD, false>;
 }
+
+// TorchCubic::weights of 8 fractions t, lane by lane the same float operations
+PG_INLINE inline void torch_cubic8(const TorchCubic& K, __m256 t, __m256* c) {
+  const __m256 one = _mm256_set1_ps(1.0f), two = _mm256_set1_ps(2.0f);
+  const __m256 a = _mm256_set1_ps(K.a), a5 = _mm256_set1_ps(K.a5);
+  const __m256 a8 = _mm256_set1_ps(K.a8), a4 = _mm256_set1_ps(K.a4);
+  const __m256 ap2 = _mm256_set1_ps(K.ap2), ap3 = _mm256_set1_ps(K.ap3);
+  auto outer = [&](__m256 x) PG_INLINE {
+    __m256 r = _mm256_sub_ps(_mm256_mul_ps(a, x), a5);
+    r = _mm256_add_ps(_mm256_mul_ps(r, x), a8);
+    return _mm256_sub_ps(_mm256_mul_ps(r, x), a4);
+  };
+  auto inner = [&](__m256 x) PG_INLINE {
+    return _mm256_fmadd_ps(_mm256_mul_ps(_mm256_fmsub_ps(ap2, x, ap3), x), x, one);
+  };
+  c[0] = outer(_mm256_add_ps(t, one));
+  c[1] = inner(t);
+  c[2] = inner(_mm256_sub_ps(one, t));
+  c[3] = outer(_mm256_sub_ps(two, t));
+}
+
+// One row of torch_bicubic for 8 points: (fma(c0, v0, c1 v1) + c2 v2) + c3 v3
+PG_INLINE inline __m256 torch_cubic_row8(const __m256* c, __m256 v0, __m256 v1, __m256 v2,
+                                         __m256 v3) {
+  __m256 s = _mm256_fmadd_ps(c[0], v0, _mm256_mul_ps(c[1], v1));
+  s = _mm256_add_ps(s, _mm256_mul_ps(c[2], v2));
+  return _mm256_add_ps(s, _mm256_mul_ps(c[3], v3));
+}
+
+// ... and the 4 rows: fma(d3, r3, fma(d2, r2, fma(d1, r1, d0 r0)))
+PG_INLINE inline __m256 torch_cubic_col8(const __m256* d, const __m256* r) {
+  __m256 o = _mm256_fmadd_ps(d[1], r[1], _mm256_mul_ps(d[0], r[0]));
+  o = _mm256_fmadd_ps(d[2], r[2], o);
+  return _mm256_fmadd_ps(d[3], r[3], o);
+}
+
+// PyTorch's bicubic grid_sample (torch_bicubic) of a float32 source, 8 grid points at a
+// time, the operations of point2d_torch_cubic lane by lane: positions as grid_linear8
+// (unpadded: the boundary B, constant at 0 or clamp, acts on each tap), t = x - floor(x),
+// the weights (torch_cubic8), tap bases floor(x) clamped to [-8, n + 8] as the scalar
+// rule.  Blocks whose 8 points have all 16 taps inside a source with adjacent columns read
+// each point's 4 taps of a row as one 16-byte load and transpose them (8 loads and 8
+// shuffles per row instead of 4 gathers); other blocks gather every tap (masked: a tap
+// outside a constant boundary reads 0, as PyTorch's mask_gather does), and NaN positions
+// take the scalar rule.  PyTorch (2.13, AVX-512) gathers the 16 taps of each channel for
+// 16 points at a time and computes the tap offsets and masks again per channel.
+template <int B, bool AC>
+void grid_cubic8(const Args& a, int64_t m0, int64_t m1) {
+  const float* src = static_cast<const float*>(a.src);
+  float* dst = static_cast<float*>(a.dst);
+  const int64_t C = a.C, cs = a.cstride, dc = a.dc;
+  const int64_t s0 = a.ax[0].stride;
+  const Grid8 k = grid8_consts<AC>(a);
+  const TorchCubic K0(a.ax[0].a), K1(a.ax[1].a);
+  const int32_t n0 = static_cast<int32_t>(a.ax[0].n), n1 = static_cast<int32_t>(a.ax[1].n);
+  const __m256 zero = _mm256_setzero_ps();
+  const __m256 lo = _mm256_set1_ps(-8.0f);
+  const __m256 hi0 = _mm256_set1_ps(static_cast<float>(n0 + 8));
+  const __m256 hi1 = _mm256_set1_ps(static_cast<float>(n1 + 8));
+  const __m256i zero_i = _mm256_setzero_si256(), minus1_i = _mm256_set1_epi32(-1);
+  const __m256i top0 = _mm256_set1_epi32(n0 - 1), top1 = _mm256_set1_epi32(n1 - 1);
+  const __m256i in_hi0 = _mm256_set1_epi32(n0 - 2), in_hi1 = _mm256_set1_epi32(n1 - 2);
+  const __m256i n0v = _mm256_set1_epi32(n0), n1v = _mm256_set1_epi32(n1);
+  const bool rows = a.ax[1].stride == 1;
+  const float* g = static_cast<const float*>(a.grid);
+  auto scalar = [&](int64_t m) {
+    double x[2];
+    grid_xy(a, m, x);
+    point2d_torch_cubic<float>(a, src, C, m, x);
+  };
+  // tap i of an axis: element offset (j * stride) and inside mask, j = base - 1 + i
+  auto tap = [&](__m256i base, int i, __m256i top, __m256i n, __m256i stride, __m256* in) {
+    __m256i j = _mm256_add_epi32(base, _mm256_set1_epi32(i - 1));
+    if (B == BCONST) {
+      const __m256i ok = _mm256_and_si256(_mm256_cmpgt_epi32(j, minus1_i),
+                                          _mm256_cmpgt_epi32(n, j));
+      *in = _mm256_castsi256_ps(ok);
+      j = _mm256_and_si256(j, ok);
+    } else {
+      *in = _mm256_castsi256_ps(minus1_i);
+      j = _mm256_min_epi32(_mm256_max_epi32(j, zero_i), top);
+    }
+    return _mm256_mullo_epi32(j, stride);
+  };
+  int64_t m = m0;
+  for (; m + 8 <= m1; m += 8) {
+    __m256 xs, ys;
+    grid_load8(g + 2 * m, &xs, &ys);
+    __m256 bad = zero;
+    __m256 px = grid_pos8<0, AC>(xs, k.cx, k.hx, k.lowx, k.tsx, &bad);
+    __m256 py = grid_pos8<0, AC>(ys, k.cy, k.hy, k.lowy, k.tsy, &bad);
+    const int nb = _mm256_movemask_ps(bad);
+    if (nb == 0xFF) {
+      for (int l = 0; l < 8; ++l) scalar(m + l);
+      continue;
+    }
+    px = _mm256_andnot_ps(bad, px);  // (NaN lanes: 0 here, the scalar rule after)
+    py = _mm256_andnot_ps(bad, py);
+    const __m256 fx = _mm256_floor_ps(px), fy = _mm256_floor_ps(py);
+    __m256 cx[4], cy[4];
+    torch_cubic8(K1, _mm256_sub_ps(px, fx), cx);
+    torch_cubic8(K0, _mm256_sub_ps(py, fy), cy);
+    const __m256i bx = _mm256_cvttps_epi32(_mm256_min_ps(_mm256_max_ps(fx, lo), hi1));
+    const __m256i by = _mm256_cvttps_epi32(_mm256_min_ps(_mm256_max_ps(fy, lo), hi0));
+    float* d = dst + m;
+    const __m256i inner = _mm256_and_si256(
+        _mm256_and_si256(_mm256_cmpgt_epi32(bx, zero_i), _mm256_cmpgt_epi32(in_hi1, bx)),
+        _mm256_and_si256(_mm256_cmpgt_epi32(by, zero_i), _mm256_cmpgt_epi32(in_hi0, by)));
+    if (rows && _mm256_movemask_ps(_mm256_castsi256_ps(inner)) == 0xFF) {
+      alignas(32) int32_t ob[8];
+      _mm256_store_si256(reinterpret_cast<__m256i*>(ob),
+                         _mm256_add_epi32(_mm256_mullo_epi32(_mm256_sub_epi32(by, _mm256_set1_epi32(1)), k.s0),
+                                          _mm256_sub_epi32(bx, _mm256_set1_epi32(1))));
+      for (int64_t c = 0; c < C; ++c) {
+        const float* sp = src + c * cs;
+        __m256 r[4];
+        for (int i = 0; i < 4; ++i) {
+          const float* q = sp + i * s0;
+          auto two = [&](int l) PG_INLINE {
+            return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(q + ob[l])),
+                                        _mm_loadu_ps(q + ob[l + 4]), 1);
+          };
+          const __m256 t0 = two(0), t1 = two(1), t2 = two(2), t3 = two(3);
+          // points (0..3 | 4..7) per 128-bit lane: a 4 x 4 transpose in each
+          const __m256 u0 = _mm256_unpacklo_ps(t0, t1), u1 = _mm256_unpackhi_ps(t0, t1);
+          const __m256 u2 = _mm256_unpacklo_ps(t2, t3), u3 = _mm256_unpackhi_ps(t2, t3);
+          auto lo2 = [](__m256 p, __m256 q2) PG_INLINE {
+            return _mm256_castpd_ps(_mm256_unpacklo_pd(_mm256_castps_pd(p), _mm256_castps_pd(q2)));
+          };
+          auto hi2 = [](__m256 p, __m256 q2) PG_INLINE {
+            return _mm256_castpd_ps(_mm256_unpackhi_pd(_mm256_castps_pd(p), _mm256_castps_pd(q2)));
+          };
+          r[i] = torch_cubic_row8(cx, lo2(u0, u2), hi2(u0, u2), lo2(u1, u3), hi2(u1, u3));
+        }
+        _mm256_storeu_ps(d + c * dc, torch_cubic_col8(cy, r));
+      }
+    } else {
+      __m256i ox[4], oy[4];
+      __m256 mx[4], my[4];
+      for (int i = 0; i < 4; ++i) {
+        ox[i] = tap(bx, i, top1, n1v, k.s1, &mx[i]);
+        oy[i] = tap(by, i, top0, n0v, k.s0, &my[i]);
+      }
+      const __m256 anyx = _mm256_or_ps(_mm256_or_ps(mx[0], mx[1]), _mm256_or_ps(mx[2], mx[3]));
+      const __m256 anyy = _mm256_or_ps(_mm256_or_ps(my[0], my[1]), _mm256_or_ps(my[2], my[3]));
+      if (B == BCONST && _mm256_movemask_ps(_mm256_and_ps(anyx, anyy)) == 0) {
+        // every tap of every lane outside: each sum is +0 (see _sampling: all v = 0, and
+        // c1, c2, d1 >= 0 make every partial sum +0)
+        for (int64_t c = 0; c < C; ++c) _mm256_storeu_ps(d + c * dc, zero);
+      } else {
+        for (int64_t c = 0; c < C; ++c) {
+          const float* sp = src + c * cs;
+          __m256 r[4];
+          for (int i = 0; i < 4; ++i) {
+            __m256 v[4];
+            for (int j = 0; j < 4; ++j) {
+              const __m256i o = _mm256_add_epi32(oy[i], ox[j]);
+              v[j] = B == BCONST
+                         ? _mm256_mask_i32gather_ps(zero, sp, o, _mm256_and_ps(my[i], mx[j]), 4)
+                         : _mm256_i32gather_ps(sp, o, 4);
+            }
+            r[i] = torch_cubic_row8(cx, v[0], v[1], v[2], v[3]);
+          }
+          _mm256_storeu_ps(d + c * dc, torch_cubic_col8(cy, r));
+        }
+      }
+    }
+    if (nb != 0)
+      for (int l = 0; l < 8; ++l)
+        if ((nb >> l) & 1) scalar(m + l);
+  }
+  for (; m < m1; ++m) scalar(m);
+}
+
+template <int B>
+RangeFn grid_cubic_fn_b(const Args& a) {
+  return a.grid_ac ? grid_cubic8<B, true> : grid_cubic8<B, false>;
+}
 #endif
 
 }  // namespace
@@ -682,7 +869,7 @@ RangeFn grid_linear_fn(int dt, const Args& a) {
   const Axis& A1 = a.ax[1];
   const int64_t lim = int64_t(1) << 24;
   if (dt != F32 || a.k != 2 || a.grid == nullptr || a.grid_f64 || !a.grid_fma ||
-      !a.fma32 || a.window != 1 || a.omit || a.fill != 0 || a.dp != 1 ||
+      a.sums != SUM_FMA32 || a.window != 1 || a.omit || a.fill != 0 || a.dp != 1 ||
       A0.kernel != KLINEAR || A1.kernel != KLINEAR || A0.boundary != BCONST ||
       A1.boundary != BCONST || A0.margin < 1 || A1.margin < 1 || A0.margin > 64 ||
       A1.margin > 64 || A0.n >= lim || A1.n >= lim || A0.stride >= lim * 64 ||
@@ -694,6 +881,25 @@ RangeFn grid_linear_fn(int dt, const Args& a) {
     case 1: return grid_linear_fn_p<1>(a);
     default: return grid_linear_fn_p<2>(a);
   }
+}
+
+// grid_cubic8 where it runs these arguments, else null: a float32 source sampled by
+// torch_bicubic from a float32 grid by the FMA position rule, unpadded (bicubic pads its
+// taps), one boundary on both axes (constant at fill 0, or clamp), contiguous destination
+// points, axes below 2**24 and element offsets within int32.
+RangeFn grid_cubic_fn(int dt, const Args& a) {
+  const Axis& A0 = a.ax[0];
+  const Axis& A1 = a.ax[1];
+  const int64_t lim = int64_t(1) << 24;
+  if (dt != F32 || a.k != 2 || a.grid == nullptr || a.grid_f64 || !a.grid_fma ||
+      a.grid_pad != 0 || a.sums != SUM_TORCH_CUBIC || a.window != 1 || a.omit ||
+      a.dp != 1 || A0.boundary != A1.boundary || A0.n >= lim || A1.n >= lim ||
+      A0.stride >= lim * 64 || A1.stride >= lim * 64 ||
+      A0.n * A0.stride + A1.n * A1.stride > int64_t(0x7fffffff))
+    return nullptr;
+  if (A0.boundary == BCONST && a.fill == 0) return grid_cubic_fn_b<BCONST>(a);
+  if (A0.boundary == BCLAMP) return grid_cubic_fn_b<BCLAMP>(a);
+  return nullptr;
 }
 #endif
 
@@ -876,10 +1082,11 @@ void grid_positions(const void* g, bool f64, int dim, const int64_t* sizes, bool
     positions<float>(static_cast<const float*>(g), dim, sizes, ac, padding, fma, out, r0, r1);
 }
 
-RangeFn pick(int dt, int out, bool fma32, const Args& a) {
-#define PG_CASE(CODE, T) \
-  case CODE:             \
-    return fma32 ? pick_fma<T>(a) : pick_out<T>(out, a);
+RangeFn pick(int dt, int out, int sums, const Args& a) {
+#define PG_CASE(CODE, T)                                       \
+  case CODE:                                                   \
+    if (sums == SUM_TORCH_CUBIC) return sum2d_torch_cubic<T>;  \
+    return sums == SUM_FMA32 ? pick_fma<T>(a) : pick_out<T>(out, a);
   switch (dt) {
     PG_CASE(U8, uint8_t)
     PG_CASE(I8, int8_t)

@@ -284,6 +284,79 @@ PG_INLINE inline void point2d_fma32(const Args& a, const Tin* src, int64_t C, fl
   }
 }
 
+// PyTorch's bicubic grid_sample weights (torch_bicubic; _sampling.torch_bicubic_weights):
+// Keys' cubic at t + 1, t, 1 - t, 2 - t in float32, the inner piece
+// ((a + 2) x - (a + 3)) x x + 1 with its first and last steps fused, the outer
+// ((a x - 5a) x + 8a) x - 4a not (as its AVX2 and AVX-512 builds compute them).
+struct TorchCubic {
+  float a, a5, a8, a4, ap2, ap3;
+  explicit TorchCubic(double coeff)
+      : a(static_cast<float>(coeff)), a5(5.0f * a), a8(8.0f * a), a4(4.0f * a),
+        ap2(a + 2.0f), ap3(a + 3.0f) {}
+  float outer(float x) const { return ((a * x - a5) * x + a8) * x - a4; }
+  float inner(float x) const { return std::fma(std::fma(ap2, x, -ap3) * x, x, 1.0f); }
+  void weights(float t, float* c) const {
+    c[0] = outer(t + 1.0f);
+    c[1] = inner(t);
+    c[2] = inner(1.0f - t);
+    c[3] = outer(2.0f - t);
+  }
+};
+
+// The 4 taps of torch_bicubic on one axis: the float32 position's t = x - floor(x) gives
+// the weights c; taps floor(x) - 1 + i mapped by the boundary rule (constant: in[i] says
+// whether tap i is inside).  Far positions (not periodic) keep their t, and their taps
+// are computed from floor(x) clamped to [-8, n + 8]: beyond it every tap is outside (or
+// the edge pixel) either way.
+PG_INLINE inline void torch_cubic_axis(const Axis& A, const TorchCubic& K, double x, float* c,
+                                       int64_t* j, bool* in) {
+  const float xf = static_cast<float>(x);
+  float fl = std::floor(xf);
+  K.weights(xf - fl, c);
+  const int b = A.boundary;
+  const int64_t n = A.n;
+  if (std::isnan(fl)) fl = 0.0f;  // (refused before: kept memory-safe)
+  double base = static_cast<double>(fl);
+  if (b != BWRAP && b != BREFLECT && b != BSYM)
+    base = std::min(std::max(base, -8.0), static_cast<double>(n + 8));
+  for (int i = 0; i < 4; ++i) {
+    const int64_t t = static_cast<int64_t>(base) - 1 + i;
+    in[i] = b != BCONST || (t >= 0 && t < n);
+    j[i] = b == BCONST ? (t < 0 ? 0 : (t >= n ? n - 1 : t)) : map_index(t, n, b);
+  }
+}
+
+// One point of torch_bicubic: per row i of axis 0, the taps v along axis 1 summed as
+// (fma(c0, v0, c1 v1) + c2 v2) + c3 v3, then the rows as fma(d3, r3, fma(d2, r2,
+// fma(d1, r1, d0 r0))) (v = 0 for a tap outside a constant boundary); float32 out.
+template <class Tin>
+PG_INLINE inline void point2d_torch_cubic(const Args& a, const Tin* src, int64_t C, int64_t m,
+                                          const double* x) {
+  const TorchCubic K0(a.ax[0].a), K1(a.ax[1].a);
+  float d[4], c[4];
+  int64_t j0[4], j1[4];
+  bool in0[4], in1[4];
+  torch_cubic_axis(a.ax[0], K0, x[0], d, j0, in0);
+  torch_cubic_axis(a.ax[1], K1, x[1], c, j1, in1);
+  const int64_t s0 = a.ax[0].stride, s1 = a.ax[1].stride, cs = a.cstride;
+  float* dst = static_cast<float*>(a.dst);
+  for (int64_t ch = 0; ch < C; ++ch) {
+    float r[4];
+    for (int i = 0; i < 4; ++i) {
+      float v[4];
+      for (int k = 0; k < 4; ++k)
+        v[k] = in0[i] && in1[k] ? static_cast<float>(src[j0[i] * s0 + j1[k] * s1 + ch * cs])
+                                : 0.0f;
+      float s = std::fma(c[0], v[0], c[1] * v[1]);
+      s = s + c[2] * v[2];
+      r[i] = s + c[3] * v[3];
+    }
+    float o = std::fma(d[1], r[1], d[0] * r[0]);
+    o = std::fma(d[2], r[2], o);
+    dst[m * a.dp + ch * a.dc] = std::fma(d[3], r[3], o);
+  }
+}
+
 // ---- PyTorch grid_sample positions (pixelgrid._sampling.grid_positions, same rules) ----
 
 // unnormalize(): "dtype" in F's precision, "float32_fma" (F = float) with one FMA

@@ -11,6 +11,10 @@ enum Bound { BRENORM = 0, BCONST = 1, BCLAMP = 2, BREFLECT = 3, BSYM = 4, BWRAP 
 enum Tie { TCEIL_HALF = 0, TFLOOR_HALF = 1, TFLOOR = 2, TCEIL = 3, THALF_EVEN = 4 };
 enum DT { U8 = 0, I8 = 1, U16 = 2, I16 = 3, U32 = 4, I32 = 5, F32 = 6, F64 = 7 };
 enum Out { OUT_F64 = 0, OUT_F32 = 1, OUT_SAME = 2 };
+// How weighted taps are summed (pixelgrid._sampling.SAMPLE_ARITHMETICS): float64 sums,
+// PyTorch's float32 FMA sum of products of axis weights, or its vectorised float32
+// bicubic grid_sample (rows along the last axis, then the rows; float32 out).
+enum Sums { SUM_F64 = 0, SUM_FMA32 = 1, SUM_TORCH_CUBIC = 2 };
 
 constexpr int kMaxAxes = 8;
 constexpr int kMaxT = 64;
@@ -46,7 +50,7 @@ struct Args {
   int64_t W = 1;  // affine: output columns (point m is row m / W, column m % W)
   double fill = 0;
   const uint8_t* fill_bytes = nullptr;  // gather: one element of the fill, source dtype
-  int window = 0, omit = 0, fma32 = 0;
+  int window = 0, omit = 0, sums = SUM_F64;
   const void* src = nullptr;
   void* dst = nullptr;
   int64_t itemsize = 1;

@@ -191,11 +191,16 @@ def main() -> None:
         "linear modes `fma(x0, w0, f32(x1 w1))` per axis, the antialias loop in fours with a "
         "fused remainder, and float32 `bilinear` through torch's channels-last kernel (outputs "
         "with H + W <= 128, channels-last inputs with C > 3, 3 channels on one thread) as four "
-        "fused corner products, 8 channels at a time in its vector order. Not reproduced bit "
-        "for bit: bicubic weights (from `t = x - floor(x)`), lanczos (its `sin`), area "
-        "(mean of a float sum), a trilinear edge case and bicubic `grid_sample` (rows then "
-        "columns): an ulp or a few. Deliberate difference: a scale that empties an `area` output "
-        "raises `ValueError` where torch returns an empty array.",
+        "fused corner products, 8 channels at a time in its vector order; float32 "
+        "`grid_sample` bicubic as torch's vectorised kernel computes it (weights from "
+        "`t = x - floor(x)` with the inner cubic piece fused, each row of 4 taps along x "
+        "as `(fma(c0, v0, c1 v1) + c2 v2) + c3 v3`, the rows by an FMA chain: the sampler's "
+        "`torch_bicubic` rule). Not reproduced bit for bit: `interpolate` bicubic weights "
+        "(from `t = x - floor(x)`), lanczos (its `sin`), area (mean of a float sum) and a "
+        "trilinear edge case: an ulp or a few. Deliberate differences: a scale that empties "
+        "an `area` output raises `ValueError` where torch returns an empty array; "
+        "`grid_sample` bicubic with reflection padding reflects each tap exactly, where "
+        "torch reflects it in float32 (which rounds for positions beyond ~1e7 px).",
         "",
     ]
     OUT.write_text("\n".join(lines))

@@ -385,7 +385,7 @@ def test_sampler_boundary_is_named_and_checked() -> None:
     dst = np.empty((2, 1))
     pts = np.array([[1.5], [2.0]])
     kw = dict(src=src, dst=dst, dtype=7, out=0, gather=0, pts=pts, affine=None, fill=0.0,
-              fill_bytes=None, window=0, omit=0, fma32=0, threads=1)
+              fill_bytes=None, window=0, omit=0, sums=0, threads=1)
     ext.sample_points(axes=[ax], given=[None], **kw)  # linear along one axis: runs
     np.testing.assert_array_equal(dst, 0.0)
     with pytest.raises(ValueError, match="given taps missing"):

@@ -783,8 +783,8 @@ def box_overlaps(left: NDArray[np.float64], right: NDArray[np.float64],
     return round_weights(ov, weights)
 
 
-def keys_float32(d: NDArray[np.float64], a: float,
-                 fused: bool = False, pillow: bool = False) -> NDArray[np.float64]:
+def keys_float32(d: NDArray[np.float64], a: float, fused: bool = False,
+                 pillow: bool = False, fused_outer: bool | None = None) -> NDArray[np.float64]:
     """Keys' cubic at distances ``d`` evaluated in float32, every operation rounded.
 
     ``t = |d|`` (already float32); ``((a + 2) t - (a + 3)) t t + 1`` for ``t < 1``,
@@ -792,6 +792,9 @@ def keys_float32(d: NDArray[np.float64], a: float,
     ONNX Runtime's ``GetCubicCoeffs`` and PyTorch's ``cubic_convolution1/2``.
     ``pillow``: the outer piece as Pillow's ``bicubic_filter`` writes it,
     ``(((t - 5) t + 8) t - 4) a`` (ONNX Runtime's antialias filter).
+    ``fused``: each ``p t + q`` step one fused multiply-add; ``fused_outer``
+    (default: ``fused``) decides it for the outer piece alone (PyTorch's vectorised
+    ``grid_sample`` fuses the inner piece only).
 
     Examples
     --------
@@ -801,16 +804,18 @@ def keys_float32(d: NDArray[np.float64], a: float,
     f = np.float32
     t = np.abs(d).astype(f)
     a32 = f(a)
-    if fused:  # each "p * t + q" one fused multiply-add (an FMA-contracting compiler)
-        def mad(p: Any, q: Any) -> NDArray[np.float32]:
-            return fma_float32(np.broadcast_to(p, t.shape), t, np.broadcast_to(q, t.shape))
+
+    def mad(p: Any, q: Any) -> NDArray[np.float32]:  # one FMA (a contracting compiler)
+        return fma_float32(np.broadcast_to(p, t.shape), t, np.broadcast_to(q, t.shape))
+
+    if fused:
         inner = fma_float32((mad(a32 + f(2), -(a32 + f(3))) * t).astype(f), t,
                             np.ones_like(t))
+    else:
+        inner = ((a32 + f(2)) * t - (a32 + f(3))) * t * t + f(1)
+    if fused if fused_outer is None else fused_outer:
         outer = mad(mad(mad(a32, -(f(5) * a32)), f(8) * a32), -(f(4) * a32))
-        w = np.where(t < 1, inner, np.where(t < 2, outer, f(0)))
-        return np.asarray(w, dtype=np.float32).astype(np.float64)
-    inner = ((a32 + f(2)) * t - (a32 + f(3))) * t * t + f(1)
-    if pillow:
+    elif pillow:
         outer = (((t - f(5)) * t + f(8)) * t - f(4)) * a32
     else:
         outer = ((a32 * t - f(5) * a32) * t + f(8) * a32) * t - f(4) * a32

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._arithmetic import fma_float32, store
+from ._arithmetic import fma_float32, keys_float32, store
 from ._arrays import is_torch, tensor_values
 from ._kernels import NEAREST_TIES, Kernel, get_kernel
 from ._memo import remember
@@ -60,8 +60,16 @@ FloatArray = NDArray[np.float64]
 #: OpenCV's own ``warpAffine`` kernels (float32 positions, taps and lerps, one rule:
 #: :mod:`pixelgrid._cv_warp`; affine warps of ``(H, W, C)`` data, nearest or linear);
 #: ``"opencv_warp_ipp"``: the approximate model of Intel IPP's linear warp that cv2 uses
-#: with IPP on (double positions, vertical-first lerp; nearest as ``"opencv_warp"``).
-SAMPLE_ARITHMETICS = ("float64", "float32_fma", "opencv_warp", "opencv_warp_ipp")
+#: with IPP on (double positions, vertical-first lerp; nearest as ``"opencv_warp"``);
+#: ``"torch_bicubic"``: PyTorch's vectorised float32 bicubic ``grid_sample`` (two Keys
+#: cubic axes, the ``"floor"`` window, fill 0): each position rounded to float32,
+#: ``t = x - floor(x)``, the four weights of an axis evaluated in float32 at ``t + 1``,
+#: ``t``, ``1 - t``, ``2 - t`` (:func:`~pixelgrid._arithmetic.keys_float32`, the inner
+#: piece fused), each row of 4 taps along the last axis summed as
+#: ``(fma(c0, v0, c1 v1) + c2 v2) + c3 v3`` and the 4 rows as an FMA chain from
+#: ``d0 r0`` (:func:`_sum_torch_bicubic`); float32 results.
+SAMPLE_ARITHMETICS = ("float64", "float32_fma", "opencv_warp", "opencv_warp_ipp",
+                      "torch_bicubic")
 #: How :func:`grid_positions` maps normalised grid values to pixel positions:
 #: ``"dtype"``: PyTorch's ``GridSampler.h`` formulas in the grid's own precision,
 #: ``"float32_fma"``: its vectorised 2-D float32 kernel (``ComputeLocation``).
@@ -265,6 +273,8 @@ def sample_points(
     check_nan_policy(nan_policy)
     if nan_policy == "omit" and (window != "support" or arithmetic != "float64"):
         raise ValueError("nan_policy='omit' needs window='support' and float64 arithmetic")
+    if arithmetic == "torch_bicubic":
+        _check_torch_bicubic(kernels, boundaries, fill_value, window)
     engine = _resolve_engine(engine)
     if grid is not None and (engine == "reference" or grid[0].shape[1] != 2
                              or any(b in PERIODIC_BOUNDARIES for b in boundaries)
@@ -495,6 +505,8 @@ def _reference_points(
         return out
     if arithmetic == "float32_fma":
         return _sum_float32_fma(flat, taps, strides, m, fill_value, window)
+    if arithmetic == "torch_bicubic":
+        return _sum_torch_bicubic(flat, pts, taps, strides, float(kernels[0].params["a"]))
     src = flat if flat.dtype == np.float64 else flat.astype(np.float64)
     acc = np.zeros((m, channels), dtype=np.float64)
     fill_w = np.zeros(m, dtype=np.float64)
@@ -683,6 +695,80 @@ def _sum_float32_fma(flat: NDArray[Any], taps: list[_Taps], strides: list[int], 
                              np.broadcast_to(fill_w[:, None], acc.shape), acc)
         acc = np.where((fill_w != 0)[:, None], filled, acc)
     return acc
+
+
+def torch_bicubic_weights(x: NDArray[Any], a: float) -> NDArray[np.float32]:
+    """``(m, 4)`` float32 weights of taps ``floor(x) - 1 .. floor(x) + 2`` of positions ``x``.
+
+    PyTorch's vectorised ``grid_sample`` (``get_cubic_coefficients``): ``x`` rounded to
+    float32, ``t = x - floor(x)`` (exact), Keys' cubic at ``t + 1``, ``t``, ``1 - t``,
+    ``2 - t`` (each a float32 operation) with the inner piece fused, the outer not, as
+    its CPU build (AVX2 and AVX-512) computes them.
+
+    Examples
+    --------
+    >>> torch_bicubic_weights(np.array([2.5]), -0.75).tolist()
+    [[-0.09375, 0.59375, 0.59375, -0.09375]]
+    """
+    f = np.float32
+    x32 = np.asarray(x, dtype=f)
+    t = (x32 - np.floor(x32)).astype(f)
+    cols = [(t + f(1)).astype(f), t, (f(1) - t).astype(f), (f(2) - t).astype(f)]
+    w = [keys_float32(c.astype(np.float64), a, fused=True, fused_outer=False) for c in cols]
+    return np.stack(w, axis=1).astype(f)
+
+
+def _check_torch_bicubic(kernels: Sequence[Kernel], boundaries: Sequence[str],
+                         fill_value: float, window: str) -> None:
+    """ValueError unless ``arithmetic="torch_bicubic"`` can take these settings."""
+    cubic = len(kernels) == 2 and all(
+        k.name.startswith("cubic(") and set(k.params) == {"a"} and k.radius == 2
+        and k.params["a"] == kernels[0].params["a"] for k in kernels)
+    if not cubic:
+        raise ValueError("arithmetic='torch_bicubic' samples 2 axes of one Keys cubic "
+                         f"(cubic(a)); got kernels {[k.name for k in kernels]}")
+    if window != "floor":
+        raise ValueError(f"arithmetic='torch_bicubic' reads the 'floor' window; got "
+                         f"window={window!r}")
+    if "renormalize" in boundaries:
+        raise ValueError(f"arithmetic='torch_bicubic' takes boundaries "
+                         f"{[b for b in SAMPLE_BOUNDARIES if b != 'renormalize']}; got "
+                         f"{list(boundaries)}")
+    if fill_value != 0 and "constant" in boundaries:
+        raise ValueError(f"arithmetic='torch_bicubic' fills with 0 (zeros padding); got "
+                         f"fill_value={fill_value!r}")
+
+
+def _sum_torch_bicubic(flat: NDArray[Any], pts: FloatArray, taps: list[_Taps],
+                       strides: list[int], a: float) -> NDArray[np.float32]:
+    """The weighted sum of :func:`sample_points` under ``arithmetic="torch_bicubic"``.
+
+    ``taps``: the ``"floor"`` window of each axis (indices and inside masks; their
+    weights are not used): a tap outside a constant boundary reads 0.
+    """
+    f = np.float32
+    src = flat.astype(f)
+    m = pts.shape[0]
+    wy, wx = (torch_bicubic_weights(pts[:, i], a) for i in range(2))
+    rows = []
+    for i in range(4):
+        v = []
+        for k in range(4):
+            idx = taps[0].index[:, i] * strides[0] + taps[1].index[:, k] * strides[1]
+            val = src[idx]
+            ok = [t.inside[:, c] for t, c in ((taps[0], i), (taps[1], k)) if t.inside is not None]
+            if ok:
+                val = np.where(np.logical_and.reduce(ok)[:, None], val, f(0))
+            v.append(val)
+        c = [np.broadcast_to(wx[:, k, None], v[0].shape) for k in range(4)]
+        r = fma_float32(c[0], v[0], (c[1] * v[1]).astype(f))
+        r = (r + (c[2] * v[2]).astype(f)).astype(f)
+        rows.append((r + (c[3] * v[3]).astype(f)).astype(f))
+    d = [np.broadcast_to(wy[:, i, None], rows[0].shape) for i in range(4)]
+    out = fma_float32(d[1], rows[1], (d[0] * rows[0]).astype(f))
+    out = fma_float32(d[2], rows[2], out)
+    out = fma_float32(d[3], rows[3], out)
+    return out.reshape(m, -1)
 
 
 def _cast_result(y: NDArray[Any], dtype: np.dtype[Any]) -> NDArray[Any]:

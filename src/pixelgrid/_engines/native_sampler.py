@@ -109,7 +109,8 @@ def sample(
     ``xm`` is ``S + (C,)`` (any non-negative strides); points are ``pts``
     (``(M, k)`` index convention) or ``affine = (back, H, W)``: output pixel
     ``(i, j)`` samples ``(back[1] @ (j, i, 1), back[0] @ (j, i, 1))``.  The result
-    is ``(M, C)``: the input dtype for a gather, float32 under ``float32_fma``,
+    is ``(M, C)``: the input dtype for a gather, float32 under ``float32_fma`` and
+    ``torch_bicubic``,
     else ``out_dtype`` (float64 when None; an integer ``out_dtype`` equal to the
     input's is stored rounded half to even and saturated).  ``out``: an ``(M, C)``
     array (any non-negative strides) of that dtype to write into, else one is made.
@@ -134,6 +135,8 @@ def sample(
             code, tcode, table, a, radius = kr
             rows.append((int(code), _BOUND[b], int(tcode), table, a, radius,
                          float(kk.radius) + 2.0))
+    if arithmetic == "torch_bicubic" and any(r[0] != 3 for r in rows):
+        return None  # (a kernel that only looks like Keys' cubic: the oracle runs it)
     if grid is not None:
         m = grid[0].shape[0]
         if any(r[0] == 0 for r in rows):  # the oracle's taps need the points
@@ -152,7 +155,7 @@ def sample(
     else:
         if dt not in _DT:
             return None
-        if arithmetic == "float32_fma":
+        if arithmetic in ("float32_fma", "torch_bicubic"):
             odt = np.dtype(np.float32)
         elif out_dtype is None or out_dtype == np.float64:
             odt = np.dtype(np.float64)
@@ -206,12 +209,14 @@ def sample(
         pts=None if pts is None else np.ascontiguousarray(pts, np.float64), affine=aff,
         given=given, fill=float(fill_value), fill_bytes=fill_bytes,
         window=int(window == "floor"), omit=omit,
-        fma32=int(arithmetic == "float32_fma" and not gather), threads=_resolve_threads(threads),
+        sums=0 if gather else _SUMS[arithmetic], threads=_resolve_threads(threads),
         grid=gridarg)
     return out
 
 
 _PADDING = {"zeros": 0, "border": 1, "reflection": 2}
+#: The sampler's sum codes (sampler_types.h ``Sums``) of the arithmetics it runs
+_SUMS = {"float64": 0, "float32_fma": 1, "torch_bicubic": 2}
 
 
 def grid_positions(g: NDArray[Any], sizes: Sequence[int], align_corners: bool, padding: str,
@@ -256,11 +261,11 @@ def affine_setup(dt: np.dtype[Any], kernels: Sequence[Kernel], boundaries: Seque
 
 
 _SAMPLE_POINTS_ARGS = ("src", "dst", "dtype", "out", "gather", "axes", "pts", "affine", "given",
-                       "fill", "fill_bytes", "window", "omit", "fma32", "threads", "grid")
+                       "fill", "fill_bytes", "window", "omit", "sums", "threads", "grid")
 
 
 def _fixed_call(dcode: int, out_code: int, gather: int, axes: list[Any], fill_value: float,
-                fill_bytes: Any, window: int, omit: int, fma32: int
+                fill_bytes: Any, window: int, omit: int, sums: int
                 ) -> Callable[[NDArray[Any], NDArray[Any], Any, Any, int], Any]:
     """``call(src, dst, affine, grid, threads)``: ``sample_points`` with the rest fixed.
 
@@ -273,7 +278,7 @@ def _fixed_call(dcode: int, out_code: int, gather: int, axes: list[Any], fill_va
         def by_position(src: NDArray[Any], dst: NDArray[Any], affine: Any, grid: Any,
                         threads: int) -> Any:
             return run(src, dst, dcode, out_code, gather, axes, None, affine, given,
-                       fill_value, fill_bytes, window, omit, fma32, threads, grid)
+                       fill_value, fill_bytes, window, omit, sums, threads, grid)
 
         return by_position
 
@@ -281,7 +286,7 @@ def _fixed_call(dcode: int, out_code: int, gather: int, axes: list[Any], fill_va
                    threads: int) -> Any:
         return run(src=src, dst=dst, dtype=dcode, out=out_code, gather=gather, axes=axes,
                    pts=None, affine=affine, given=given, fill=fill_value,
-                   fill_bytes=fill_bytes, window=window, omit=omit, fma32=fma32,
+                   fill_bytes=fill_bytes, window=window, omit=omit, sums=sums,
                    threads=threads, grid=grid)
 
     return by_keyword
@@ -320,8 +325,9 @@ def grid_call(setup: tuple[Any, ...], fill_value: float, arithmetic: str, window
 
     ``setup``: :func:`affine_setup` of the source dtype, kernels, boundaries, tie and
     ``fill_value`` (the same per-axis settings :func:`sample` derives; the output in the
-    source's dtype, or float32 under ``arithmetic="float32_fma"``).  ``call(xm, g, out)``
-    samples ``xm`` (``(H, W, C)``, non-negative whole-element strides) at the points of
+    source's dtype, or float32 under ``arithmetic="float32_fma"`` or ``"torch_bicubic"``).
+    ``call(xm, g, out)`` samples ``xm`` (``(H, W, C)``, non-negative whole-element
+    strides) at the points of
     ``g`` (``(M, 2)`` C-contiguous, a dtype :func:`pixelgrid._sampling._native_grid`
     accepts for ``rule``) into ``out`` (``(M, C)``, non-negative whole-element strides),
     as :func:`sample` does with ``nan_policy="propagate"``; ``threads()`` is read on
@@ -333,10 +339,10 @@ def grid_call(setup: tuple[Any, ...], fill_value: float, arithmetic: str, window
     made piece by piece as the kernel reads the grid: ``out`` is then incomplete.
     """
     axes, dcode, gather, fill_bytes, out_code = setup
-    fma32 = int(arithmetic == "float32_fma" and not gather)
+    sums = 0 if gather else _SUMS[arithmetic]
     fb = None if fill_bytes is None else np.frombuffer(fill_bytes, np.uint8)
-    run = _fixed_call(dcode, 1 if fma32 else out_code,  # (float32 results under the FMA rule)
-                      gather, list(axes), fill_value, fb, int(window == "floor"), 0, fma32)
+    run = _fixed_call(dcode, 1 if sums else out_code,  # (float32 results of the float32 sums)
+                      gather, list(axes), fill_value, fb, int(window == "floor"), 0, sums)
     make_grid = _ext.SampleGrid
     ac, pcode, fma = bool(align_corners), _PADDING[padding], rule == "float32_fma"
 

@@ -4,10 +4,11 @@ Each mode is a row of data (:data:`GRID_SAMPLE_MODES`): kernel, nearest tie
 rule, and where the padding acts.  The sampling is
 :func:`pixelgrid._sampling.sample_points`, the routine behind
 :func:`pixelgrid.sample`; the position, padding and summation arithmetic is
-declared (the sampler's ``"float32_fma"`` rules for torch's vectorised 2-D float32
-kernel), not computed here.  Reproduces torch 2.13.0 (CPU): 2-D float32
-``bilinear``/``nearest`` bit-exact at 2500 px for every padding, ``bicubic`` within
-1.5e-6, 3-D within 2e-7; ``affine_grid`` within 2.4e-7 at 5000 px.
+declared (the sampler's ``"float32_fma"`` and ``"torch_bicubic"`` rules for torch's
+vectorised 2-D float32 kernel), not computed here.  Reproduces torch 2.13.0 (CPU): 2-D
+float32 ``bilinear``/``nearest``/``bicubic`` bit-exact at 2500 px for every padding
+(bicubic with reflection: for positions within ~1e7 px, see below), 3-D within 2e-7;
+``affine_grid`` within 2.4e-7 at 5000 px.
 
 PyTorch facts this module encodes (checked against torch in the tests):
 
@@ -23,7 +24,11 @@ PyTorch facts this module encodes (checked against torch in the tests):
 * ``nearest`` rounds half to even (``nearbyint``).
 * ``bicubic`` (4-D only) uses a = -0.75 on the *unpadded* coordinate and pads
   each integer tap (``border``: clamp; ``reflection``: ``reflect`` with
-  ``align_corners=True``, ``symmetric`` without; ``zeros``: 0).
+  ``align_corners=True``, ``symmetric`` without; ``zeros``: 0).  Its float32 kernel
+  evaluates the weights from ``t = x - floor(x)`` with the inner cubic piece fused and
+  sums each row of 4 taps along x as ``(fma(c0, v0, c1 v1) + c2 v2) + c3 v3``, then the
+  rows by an FMA chain (``"torch_bicubic"``).  It reflects each tap in float32, which
+  rounds beyond ~1e7 px; here the integer tap is reflected exactly.
 * ``affine_grid``'s base coordinates are ``linspace(-1, 1, n)``, times
   ``(n - 1) / n`` when ``align_corners=False`` (``[0]`` when ``n`` is 1).
 * Every tap of the 2 (bilinear) or 4 (bicubic) per axis from ``floor(x)`` that lies
@@ -214,7 +219,11 @@ def _grid_sample_numpy(
     # and sums the four bilinear taps by FMA; 3-D, float64 and ONNX: GridSampler.h.
     vec = torch_names and dim == 2 and x.dtype == np.float32
     rule = "float32_fma" if vec else "dtype"
-    arithmetic = "float32_fma" if vec and m.kernel.name == "linear" else "float64"
+    arithmetic = "float64"
+    if vec and m.kernel.name == "linear":
+        arithmetic = "float32_fma"
+    elif vec and m.kernel.name.startswith("cubic"):
+        arithmetic = "torch_bicubic"
     for b in range(n):
         # grid[..., 0] is x (the last axis): axis i reads component dim - 1 - i; the
         # points are grid_points(grid, ...), which the sampler computes as it samples
