@@ -336,7 +336,7 @@ def zoom(
     elif not plans and all(p == 1 for p in _zoom_factors(zoom, arr.ndim)) and prefilter:
         result = arr.astype(out_dtype)  # SciPy: output[...] = input
     else:
-        t = run_plans(arr.astype(np.float64), plans)
+        t = run_plans(arr.astype(np.float64, copy=False), plans)
         result = to_dtype(t, out_dtype)
     if isinstance(output, np.ndarray):
         if output.shape != result.shape:
