@@ -594,6 +594,45 @@ def test_streamed_two_pass_images(interp: str, dtype: str, monkeypatch: pytest.M
     assert any(streamed), "no case took the streamed path"
 
 
+def test_streamed_uint8_source_widened_per_strip(monkeypatch: pytest.MonkeyPatch) -> None:
+    """uint8 images on float32 taps (OpenCV's general INTER_AREA) reach taps_streamed as
+    uint8, each strip's source rows widened to float32 in the call: the same bytes as the
+    numpy model and as the unstreamed passes (which widen the whole image first), at 1 and
+    2 threads, strips that share source rows, C = 1..4; the binding refuses a uint8 source
+    for float64 taps."""
+    from pixelgrid.compat import opencv as cvc
+
+    rng = np.random.default_rng(31)
+    seen = []
+    real = native_models._streamable
+
+    def spy(shape: tuple[int, ...], plans: list) -> bool:
+        seen.append(real(shape, plans))
+        return seen[-1]
+
+    for cn, (h, w, dh, dw) in zip((3, 1, 4, 2), ((1024, 1024, 400, 400), (517, 390, 203, 77),
+                                                 (300, 260, 130, 111), (2100, 33, 701, 13)),
+                                  strict=True):
+        plans = _cv_plans(h, w, dh, dw, cvc.INTER_AREA, "uint8", cn)
+        assert all(p.arithmetic.accumulate == "taps" for _, p in plans)
+        shape = (h, w) if cn == 1 else (h, w, cn)
+        x = _data(rng, shape, "uint8")
+        monkeypatch.setattr(native_models, "_streamable", spy)
+        native_models._runs.clear()
+        got = _check(x, plans)
+        assert seen[-1], "not streamed"
+        monkeypatch.setattr(native_models, "_streamable", lambda *a: False)
+        native_models._runs.clear()
+        _same(got, native_models.apply_model(x, plans, threads=2))
+    native_models._runs.clear()
+    p = pixelgrid.plan(20, 7, kernel="linear", arithmetic=Arithmetic(accumulate="taps"))
+    f64 = native_models._taps_step((20, 20, 3), 1, p, np.float64)
+    with pytest.raises(ValueError, match="a uint8 source needs float32 taps"):
+        native_models.native._ext.taps_streamed(
+            src=np.zeros((20, 20, 3), np.uint8), dst=np.zeros((7, 7, 3)), first=f64,
+            second=native_models._taps_step((20, 7, 3), 0, p, np.float64), threads=1)
+
+
 def test_ipp_float32_linear_lerp() -> None:
     """IPP's float32 INTER_LINEAR (fma="lerp": fma(w1, f32(x1 - x0), x0)) runs natively,
     streamed for (H, W, C) images and pass by pass otherwise, bit for bit."""

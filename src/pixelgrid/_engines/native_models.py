@@ -330,8 +330,11 @@ def _taps_runner(shape: tuple[int, ...], dtype: np.dtype[Any],
         out_shape = (p2.out_size, p1.out_size, *shape[2:])
         ext = native._ext
 
+        # uint8 data are widened to float32 strip by strip in the call, not here
+        keep = dtype == np.uint8 and work == np.float32
+
         def streamed(x: NDArray[Any], nt: int) -> NDArray[Any]:
-            y = np.ascontiguousarray(x, dtype=work)
+            y = np.ascontiguousarray(x) if keep else np.ascontiguousarray(x, dtype=work)
             out = _scratch(out_shape, work) if integer else np.empty(out_shape, dtype=work)
             ext.taps_streamed(src=y, dst=out, first=first, second=second, threads=nt)
             if integer:
