@@ -55,6 +55,7 @@ void taps_segment(const S* sb, int64_t M, const int32_t* ix, const T* w, int64_t
         wv[t] = _mm256_set1_ps(w[t]);
       }
       const bool back = nested || fma == FMA_REVERSE;
+      const bool pair = !back && fma == FMA_PAIR_CHAIN && K >= 2;
       const int64_t fuse_from = fma == FMA_CHAIN ? 1 : fma == FMA_TAIL4 ? ff : K;
       const __m256 zv = _mm256_set1_ps(z0);
       int64_t m = m0;
@@ -73,6 +74,11 @@ void taps_segment(const S* sb, int64_t M, const int32_t* ix, const T* w, int64_t
             else
               for (int64_t t = KK - 2; t >= 0; --t)
                 acc = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(sp[t] + m), wv[t]), acc);
+          } else if (pair) {
+            acc = _mm256_fmadd_ps(_mm256_loadu_ps(sp[0] + m), wv[0],
+                                  _mm256_mul_ps(_mm256_loadu_ps(sp[1] + m), wv[1]));
+            for (int64_t t = 2; t < KK; ++t)
+              acc = _mm256_fmadd_ps(_mm256_loadu_ps(sp[t] + m), wv[t], acc);
           } else {
             acc = _mm256_mul_ps(_mm256_loadu_ps(sp[0] + m), wv[0]);
             if (zs) acc = _mm256_add_ps(zv, acc);
@@ -105,6 +111,17 @@ void taps_segment(const S* sb, int64_t M, const int32_t* ix, const T* w, int64_t
           for (int64_t i = 0; i < n; ++i) acc[i] = std::fma(T(st[i]), wt, acc[i]);
         else
           for (int64_t i = 0; i < n; ++i) acc[i] = T(st[i]) * wt + acc[i];
+      }
+    } else if (fma == FMA_PAIR_CHAIN && K >= 2) {
+      // fma(x0, w0, x1 w1), then the other taps fused
+      const S* s0 = sb + int64_t(ix[0]) * M + m;
+      const S* s1 = sb + int64_t(ix[1]) * M + m;
+      const T w0 = w[0], w1 = w[1];
+      for (int64_t i = 0; i < n; ++i) acc[i] = std::fma(T(s0[i]), w0, T(s1[i]) * w1);
+      for (int64_t t = 2; t < K; ++t) {
+        const S* st = sb + int64_t(ix[t]) * M + m;
+        const T wt = w[t];
+        for (int64_t i = 0; i < n; ++i) acc[i] = std::fma(T(st[i]), wt, acc[i]);
       }
     } else {
       const S* s = sb + int64_t(ix[0]) * M + m;
@@ -139,6 +156,9 @@ T taps_element(const S* sb, int64_t M, const int32_t* ix, const T* w, int64_t K,
       const T v = sb[int64_t(ix[t]) * M + m];
       acc = fma == FMA_REVERSE ? std::fma(v, w[t], acc) : v * w[t] + acc;
     }
+  } else if (fma == FMA_PAIR_CHAIN && K >= 2) {
+    acc = std::fma(T(sb[int64_t(ix[0]) * M + m]), w[0], T(sb[int64_t(ix[1]) * M + m]) * w[1]);
+    for (int64_t t = 2; t < K; ++t) acc = std::fma(T(sb[int64_t(ix[t]) * M + m]), w[t], acc);
   } else {
     acc = T(sb[int64_t(ix[0]) * M + m]) * w[0];
     if (zs) acc = z0 + acc;
@@ -173,6 +193,18 @@ void taps_row_tables(const TapsPass& a, const S* sb, S* d, int nested) {
           for (int64_t i = 0; i < n; ++i) acc[i] = std::fma(T(sb[of[i]]), ww[i], acc[i]);
         else
           for (int64_t i = 0; i < n; ++i) acc[i] = T(sb[of[i]]) * ww[i] + acc[i];
+      }
+    } else if (fma == FMA_PAIR_CHAIN && K >= 2) {
+      const int32_t* o0 = a.off + q;
+      const int32_t* o1 = a.off + Q + q;
+      const T* w0 = wq + q;
+      const T* w1 = wq + Q + q;
+      for (int64_t i = 0; i < n; ++i)
+        acc[i] = std::fma(T(sb[o0[i]]), w0[i], T(sb[o1[i]]) * w1[i]);
+      for (int64_t t = 2; t < K; ++t) {
+        const int32_t* of = a.off + t * Q + q;
+        const T* ww = wq + t * Q + q;
+        for (int64_t i = 0; i < n; ++i) acc[i] = std::fma(T(sb[of[i]]), ww[i], acc[i]);
       }
     } else {
       const int32_t* of = a.off + q;
@@ -243,6 +275,11 @@ inline __m128 taps_px1(const TapsPass& a, const float* sb, const float* end, int
       const __m128 wt = _mm_set1_ps(wo[t]);
       acc = fma == FMA_REVERSE ? _mm_fmadd_ps(v, wt, acc) : _mm_add_ps(_mm_mul_ps(v, wt), acc);
     }
+  } else if (fma == FMA_PAIR_CHAIN && K >= 2) {
+    acc = _mm_fmadd_ps(load_px<M>(sb + int64_t(ix[0]) * M, end), _mm_set1_ps(wo[0]),
+                       _mm_mul_ps(load_px<M>(sb + int64_t(ix[1]) * M, end), _mm_set1_ps(wo[1])));
+    for (int64_t t = 2; t < K; ++t)
+      acc = _mm_fmadd_ps(load_px<M>(sb + int64_t(ix[t]) * M, end), _mm_set1_ps(wo[t]), acc);
   } else {
     acc = _mm_mul_ps(load_px<M>(sb + int64_t(ix[0]) * M, end), _mm_set1_ps(wo[0]));
     const int64_t ff = fma == FMA_CHAIN ? 1 : fma == FMA_TAIL4 ? a.fused_from[o] : K;
@@ -306,6 +343,10 @@ void taps_row_px(const TapsPass& a, const float* sb, const float* end, float* d,
         for (int64_t t = K - 2; t >= 0; --t)
           acc = fma == FMA_REVERSE ? _mm256_fmadd_ps(ld(t), _mm256_loadu_ps(wv + t * 8), acc)
                                    : _mm256_add_ps(_mm256_mul_ps(ld(t), _mm256_loadu_ps(wv + t * 8)), acc);
+      } else if (fma == FMA_PAIR_CHAIN && K >= 2) {
+        acc = _mm256_fmadd_ps(ld(0), _mm256_loadu_ps(wv),
+                              _mm256_mul_ps(ld(1), _mm256_loadu_ps(wv + 8)));
+        for (int64_t t = 2; t < K; ++t) acc = _mm256_fmadd_ps(ld(t), _mm256_loadu_ps(wv + t * 8), acc);
       } else {
         acc = _mm256_mul_ps(ld(0), _mm256_loadu_ps(wv));
         int64_t t = 1;

@@ -215,7 +215,8 @@ void prepare_taps(TapsPrep& p, int wtype, int fma, int64_t B, int64_t L, int64_t
                   int io32 = 0) {
   need(wtype == MF32 || wtype == MF64, "wtype must be float32 or float64");
   need(!io32 || wtype == MF64, "io32: float32 data with float64 weights only");
-  need((fma >= FMA_NONE && fma <= FMA_TAIL4) || fma == FMA_LERP || fma == FMA_LERP_MUL,
+  need((fma >= FMA_NONE && fma <= FMA_TAIL4) || fma == FMA_LERP || fma == FMA_LERP_MUL ||
+           (fma == FMA_PAIR_CHAIN && !zero_start),
        "bad fma mode");
   need((fma != FMA_LERP && fma != FMA_LERP_MUL) || (wtype == MF32 && K == 2 && limit <= 0 && !zero_start),
        "lerp: 2-tap float32 passes without a vector body");

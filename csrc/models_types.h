@@ -15,7 +15,9 @@ enum MType : int { MU8 = 0, MI8 = 1, MU16 = 2, MI16 = 3, MF32 = 4, MF64 = 5, MI3
 // How a float32_taps pass adds its taps (Arithmetic.fma), see float32_taps.py.
 enum FmaMode : int { FMA_NONE = 0, FMA_CHAIN = 1, FMA_REVERSE = 2, FMA_TAIL4 = 3,
                      FMA_LERP = 7,  // lerp: 2 taps, fma(w1, f32(x1 - x0), x0) (IPP linear)
-                     FMA_LERP_MUL = 8 };  // lerp_mul: x0 + f32(w1 f32(x1 - x0)) (TF bilinear)
+                     FMA_LERP_MUL = 8,  // lerp_mul: x0 + f32(w1 f32(x1 - x0)) (TF bilinear)
+                     // pair_chain: fma(x0, w0, x1 w1), then fma over taps 2.. (torch bicubic)
+                     FMA_PAIR_CHAIN = 9 };
 
 // Row-wide 2-tap gathers (AVX2) of a pass along an axis of interleaved rows (M < 16
 // elements per pixel, the row tables' case): output element q = o*M + m of a row reads

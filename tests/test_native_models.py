@@ -84,7 +84,7 @@ def test_taps_random(seed: int) -> None:
     _check(x, plans)
 
 
-@pytest.mark.parametrize("fma", ["none", "chain", "reverse", "tail4"])
+@pytest.mark.parametrize("fma", ["none", "chain", "reverse", "tail4", "pair_chain"])
 @pytest.mark.parametrize("shape,axis", [((3, 2100), 1), ((2300, 2), 0), ((37, 41, 3), 1),
                                         ((37, 41, 3), 0), ((5, 19, 70), 1)])
 def test_taps_fma_orders(fma: str, shape: tuple[int, ...], axis: int) -> None:
@@ -121,7 +121,7 @@ def test_taps_thin_long_axes() -> None:
 
 def test_taps_special_values() -> None:
     x = np.array([[0.0, -0.0, np.inf, -np.inf, np.nan, 1e38, -1e38, 3.0]] * 3, np.float32)
-    for fma in ("none", "chain", "reverse", "tail4"):
+    for fma in ("none", "chain", "reverse", "tail4", "pair_chain"):
         arith = Arithmetic(accumulate="taps", weights="float32", fma=fma)
         _check(x, [(1, pixelgrid.plan(8, 13, kernel="cubic", arithmetic=arith))])
     for dtype in ("uint8", "int16"):
@@ -553,7 +553,7 @@ def test_declines_fma_orders_it_does_not_implement() -> None:
     from pixelgrid._arithmetic import FMAS
 
     for fma in FMAS:
-        if fma in ("none", "chain", "reverse", "tail4"):
+        if fma in ("none", "chain", "reverse", "tail4", "pair_chain"):
             continue
         arith = Arithmetic(accumulate="taps", weights="float32", fma=fma)
         p = pixelgrid.plan(9, 13, kernel="cubic", arithmetic=arith)

@@ -89,6 +89,10 @@ weights
     twice; ONNX Runtime's ``GetCubicCoeffs``).  ``"float32_keys_fma"``: the same
     with each ``p t + q`` step one fused multiply-add (PyTorch's CPU build, which
     contracts ``cubic_convolution1/2`` and its antialias filter into FMAs).
+    ``"float32_keys_torch"``: PyTorch's ``get_cubic_upsample_coefficients`` as its CPU
+    build computes them (measured): the inner piece unfused, the outer with its first
+    two steps fused, and the tap after the next evaluated at ``f32(f32(1 - t) + 1)``
+    from the fraction ``t``, not at ``2 - t``.
     ``"float32_pillow"``: as ``"float32"``, and a Keys cubic evaluated in
     Pillow's float32 form, ``((a + 2) t - (a + 3)) t t + 1`` and
     ``(((t - 5) t + 8) t - 4) a`` (ONNX Runtime's antialias filters), taps
@@ -143,7 +147,10 @@ fma
     ``acc = fma(x_t, w_t, acc)`` for ``t = 1 .. K-1``.  ``"reverse"``: from the
     last tap, ``acc = x_{K-1} w_{K-1}``, then ``acc = fma(x_t, w_t, acc)`` for
     ``t = K-2 .. 0`` (PyTorch's ``t0 * w0 + t1 * w1`` contracted by the
-    compiler: its linear modes).  ``"tail4"``: ``acc = x0 w0``, taps ``1 ..
+    compiler: its linear modes).  ``"pair_chain"``: ``acc = x1 w1``, then
+    ``acc = fma(x0, w0, acc)``, then ``acc = fma(x_t, w_t, acc)`` for ``t = 2 .. K-1``
+    (PyTorch's ``output = t0 w0; output += t_j w_j`` loop as its compiler contracts it:
+    its float32 bicubic; ``"reverse"`` for ``K = 2``).  ``"tail4"``: ``acc = x0 w0``, taps ``1 ..
     4 floor((K-1)/4)`` unfused, the remaining ``(K-1) mod 4`` fused (PyTorch's
     float antialias loop, unrolled by 4 with a fused remainder; measured).
     ``"pairs"`` (4-tap rows): ``fma(x0, w0, x1 w1) + fma(x2, w2, x3 w3)``
@@ -346,9 +353,9 @@ COORDINATES = ("exact", "float32", "float32_fma", "float32_div", "float32_edge",
                "float64_padded")
 #: Where ``accumulate="taps"`` fuses a product into the sum, see the module doc.
 FMAS = ("none", "chain", "reverse", "tail4", "pairs", "ipp_cubic", "lerp", "lerp_mul",
-        "torch_corners")
+        "torch_corners", "pair_chain")
 WEIGHTS = ("float64", "float32", "float32_lerp", "float32_lerp_torch", "float32_keys",
-           "float32_keys_fma", "float32_pillow", "float32_lanczos_libm")
+           "float32_keys_fma", "float32_keys_torch", "float32_pillow", "float32_lanczos_libm")
 #: How a footprint kernel's (``area``) box is bounded, see the module doc.
 BOXES = ("centred", "float32_ends", "float32_width", "float64_cells", "integer_blocks")
 #: How a stretched kernel's taps and distances are found, see the module doc.
@@ -504,6 +511,7 @@ class Arithmetic:
                             else "")
                          + {"none": "", "chain": ", each next tap a fused multiply-add",
                             "reverse": ", from the last tap by fused multiply-adds",
+                            "pair_chain": ", tap 1 first, then taps 0, 2, 3.. fused",
                             "tail4": ", taps after the first in unfused fours, the "
                                      "remainder fused",
                             "pairs": ", fma(x0, w0, x1 w1) + fma(x2, w2, x3 w3)",
@@ -784,7 +792,8 @@ def box_overlaps(left: NDArray[np.float64], right: NDArray[np.float64],
 
 
 def keys_float32(d: NDArray[np.float64], a: float, fused: bool = False,
-                 pillow: bool = False, fused_outer: bool | None = None) -> NDArray[np.float64]:
+                 pillow: bool = False, *, inner: tuple[bool, bool] | None = None,
+                 outer: tuple[bool, bool, bool] | None = None) -> NDArray[np.float64]:
     """Keys' cubic at distances ``d`` evaluated in float32, every operation rounded.
 
     ``t = |d|`` (already float32); ``((a + 2) t - (a + 3)) t t + 1`` for ``t < 1``,
@@ -792,9 +801,9 @@ def keys_float32(d: NDArray[np.float64], a: float, fused: bool = False,
     ONNX Runtime's ``GetCubicCoeffs`` and PyTorch's ``cubic_convolution1/2``.
     ``pillow``: the outer piece as Pillow's ``bicubic_filter`` writes it,
     ``(((t - 5) t + 8) t - 4) a`` (ONNX Runtime's antialias filter).
-    ``fused``: each ``p t + q`` step one fused multiply-add; ``fused_outer``
-    (default: ``fused``) decides it for the outer piece alone (PyTorch's vectorised
-    ``grid_sample`` fuses the inner piece only).
+    Which steps are one fused multiply-add (an FMA-contracting compiler): ``fused``
+    fuses every ``p t + q`` step; ``inner`` (the inner piece's ``(a + 2) t - (a + 3)``
+    and ``... t + 1``) and ``outer`` (its three steps) override it piece by piece.
 
     Examples
     --------
@@ -804,22 +813,21 @@ def keys_float32(d: NDArray[np.float64], a: float, fused: bool = False,
     f = np.float32
     t = np.abs(d).astype(f)
     a32 = f(a)
+    fi = (fused, fused) if inner is None else inner
+    fo = (fused, fused, fused) if outer is None else outer
 
-    def mad(p: Any, q: Any) -> NDArray[np.float32]:  # one FMA (a contracting compiler)
-        return fma_float32(np.broadcast_to(p, t.shape), t, np.broadcast_to(q, t.shape))
+    def step(fuse: bool, p: Any, q: Any) -> NDArray[np.float32]:  # p t + q
+        if fuse:
+            return fma_float32(np.broadcast_to(p, t.shape), t, np.broadcast_to(q, t.shape))
+        return np.asarray(p * t + q, dtype=f)
 
-    if fused:
-        inner = fma_float32((mad(a32 + f(2), -(a32 + f(3))) * t).astype(f), t,
-                            np.ones_like(t))
+    near_w = step(fi[1], step(fi[0], a32 + f(2), -(a32 + f(3))) * t, f(1))
+    if pillow and outer is None and not fused:
+        far_w = (((t - f(5)) * t + f(8)) * t - f(4)) * a32
     else:
-        inner = ((a32 + f(2)) * t - (a32 + f(3))) * t * t + f(1)
-    if fused if fused_outer is None else fused_outer:
-        outer = mad(mad(mad(a32, -(f(5) * a32)), f(8) * a32), -(f(4) * a32))
-    elif pillow:
-        outer = (((t - f(5)) * t + f(8)) * t - f(4)) * a32
-    else:
-        outer = ((a32 * t - f(5) * a32) * t + f(8) * a32) * t - f(4) * a32
-    w = np.where(t < 1, inner, np.where(t < 2, outer, f(0)))
+        far_w = step(fo[2], step(fo[1], step(fo[0], a32, -(f(5) * a32)), f(8) * a32),
+                     -(f(4) * a32))
+    w = np.where(t < 1, near_w, np.where(t < 2, far_w, f(0)))
     return np.asarray(w, dtype=np.float32).astype(np.float64)
 
 
@@ -870,7 +878,8 @@ def lanczos_float32_libm(d: NDArray[np.float64], r: float) -> NDArray[np.float64
 def round_weights(w: NDArray[np.float64], weights: str) -> NDArray[np.float64]:
     """Weights rounded to the model's precision (held in float64)."""
     if weights in ("float32", "float32_lerp", "float32_lerp_torch", "float32_keys",
-                   "float32_keys_fma", "float32_pillow", "float32_lanczos_libm"):
+                   "float32_keys_fma", "float32_keys_torch", "float32_pillow",
+                   "float32_lanczos_libm"):
         return w.astype(np.float32).astype(np.float64)
     return w
 

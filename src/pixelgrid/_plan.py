@@ -292,7 +292,7 @@ def _round_tie(aff: Affine, n: int, tie: str, arith: Arithmetic = EXACT,
 
 
 #: Weight rules whose rows keep their taps as they are (no merging of taps on one pixel).
-_KEYS_WEIGHTS = ("float32_keys", "float32_keys_fma", "float32_pillow")
+_KEYS_WEIGHTS = ("float32_keys", "float32_keys_fma", "float32_keys_torch", "float32_pillow")
 
 
 def _window(aff: Affine, n: int, radius: Fraction, edges: str) -> tuple[NDArray[np.int64], ...]:
@@ -571,9 +571,19 @@ def plan(
                 inside &= k.support_mask(d)
         w = np.where(inside, k.fn(np.where(inside, d, 0.0)), 0.0)
         if arith.weights in _KEYS_WEIGHTS and "a" in k.params:
-            w = np.where(inside, keys_float32(np.where(inside, d, 0.0), k.params["a"],
-                                              arith.weights == "float32_keys_fma",
-                                              arith.weights == "float32_pillow"), 0.0)
+            dd = np.where(inside, d, 0.0)
+            if arith.weights == "float32_keys_torch":  # get_cubic_upsample_coefficients
+                # from the fraction t of each position: taps at t + 1, t, 1 - t and the
+                # tap after the next at f32(f32(1 - t) + 1), the inner piece unfused, the
+                # outer with its first two steps fused (PyTorch's CPU build; measured)
+                fl = np.floor(xs)[:, None]
+                is_far, far_d = f32_far_taps(fl, xs, j)
+                kw = keys_float32(np.where(is_far, far_d, dd), k.params["a"],
+                                  inner=(False, False), outer=(True, True, False))
+            else:
+                kw = keys_float32(dd, k.params["a"], arith.weights == "float32_keys_fma",
+                                  arith.weights == "float32_pillow")
+            w = np.where(inside, kw, 0.0)
         if arith.weights == "float32_lanczos_libm" and k.name.startswith("lanczos"):
             w = np.where(inside, lanczos_float32_libm(np.where(inside, d, 0.0),
                                                       float(k.radius)), 0.0)
@@ -998,6 +1008,19 @@ def _window_float(xs: NDArray[np.float64], radius: float,
     lo = np.ceil(xs - radius) if closed_lo else np.floor(xs - radius) + 1
     hi = np.floor(xs + radius) if closed_hi else np.ceil(xs + radius) - 1
     return lo.astype(np.int64), hi.astype(np.int64)
+
+
+def f32_far_taps(fl: NDArray[np.float64], xs: NDArray[np.float64], j: NDArray[np.int64]
+                 ) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
+    """Which taps are ``floor(x) + 2``, and their argument ``f32(f32(1 - t) + 1)``.
+
+    PyTorch's ``get_cubic_upsample_coefficients`` evaluates the tap after the next at
+    ``(1 - t) + 1`` from the fraction ``t = x - floor(x)``, rounding twice, where the
+    distance ``2 - t`` rounds once.
+    """
+    f = np.float32
+    t = xs[:, None] - fl  # exact: x is a float32 value
+    return (j - fl) == 2, ((1.0 - t).astype(f) + f(1)).astype(np.float64)
 
 
 def _distances(j: NDArray[np.int64], xs: NDArray[np.float64], stretch: Fraction,

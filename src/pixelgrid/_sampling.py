@@ -714,7 +714,8 @@ def torch_bicubic_weights(x: NDArray[Any], a: float) -> NDArray[np.float32]:
     x32 = np.asarray(x, dtype=f)
     t = (x32 - np.floor(x32)).astype(f)
     cols = [(t + f(1)).astype(f), t, (f(1) - t).astype(f), (f(2) - t).astype(f)]
-    w = [keys_float32(c.astype(np.float64), a, fused=True, fused_outer=False) for c in cols]
+    w = [keys_float32(c.astype(np.float64), a, inner=(True, True), outer=(False, False, False))
+         for c in cols]
     return np.stack(w, axis=1).astype(f)
 
 

@@ -113,8 +113,14 @@ def _fused_pass(xm: NDArray[Any], p: AxisPlan, w: NDArray[Any], shape: tuple[int
         for t in range(p.taps - 2, -1, -1):
             acc = fma_float32(xm[p.index[:, t]], w[:, t].reshape(shape), acc)
         return acc
+    if order == "pair_chain" and p.taps >= 2:  # x1 w1 first, then x0, then the rest
+        acc = fma_float32(xm[p.index[:, 0]], w[:, 0].reshape(shape),
+                          xm[p.index[:, 1]] * w[:, 1].reshape(shape))
+        for t in range(2, p.taps):
+            acc = fma_float32(xm[p.index[:, t]], w[:, t].reshape(shape), acc)
+        return acc
     acc = xm[p.index[:, 0]] * w[:, 0].reshape(shape)
-    if order == "chain":
+    if order in ("chain", "pair_chain"):
         for t in range(1, p.taps):
             acc = fma_float32(xm[p.index[:, t]], w[:, t].reshape(shape), acc)
         return acc

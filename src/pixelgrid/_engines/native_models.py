@@ -56,7 +56,8 @@ _MTYPE = {np.dtype(np.uint8): 0, np.dtype(np.int8): 1, np.dtype(np.uint16): 2,
 _SMALL_INT = frozenset(np.dtype(t) for t in (np.uint8, np.int8, np.uint16, np.int16))
 _TAPS_DTYPES = _SMALL_INT | frozenset(np.dtype(t) for t in (np.int32, np.uint32, np.float16,
                                                                np.float32, np.float64))
-_FMA = {"none": 0, "chain": 1, "reverse": 2, "tail4": 3, "lerp": 7, "lerp_mul": 8}  # FmaMode
+_FMA = {"none": 0, "chain": 1, "reverse": 2, "tail4": 3, "lerp": 7, "lerp_mul": 8,
+        "pair_chain": 9}  # FmaMode
 _STORE = {"half_even": 0, "half_away": 1, "half_up": 2, "truncate": 3,
           "clip8_wrap": 4}  # StoreRule
 _MAXABS = {np.dtype(np.uint8): 255, np.dtype(np.int8): 128, np.dtype(np.uint16): 65535,

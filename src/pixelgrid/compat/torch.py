@@ -7,10 +7,10 @@ family and dtype class), so this module computes nothing itself.
 :func:`interpolate` validates the arguments as PyTorch does, computes the
 output size with PyTorch's float64 rule, and builds one plan per spatial axis;
 the engines do the rest.  Measured against torch 2.13.0 on 2000 <-> 5000 px
-axes (``docs/compat_torch.md``): float32 bit-exact for bilinear/bicubic
-antialias and for bilinear through torch's channels-last kernel (small outputs,
-channels-last inputs), within 1.2e-7 (other linear cases, area), 2.4e-7 (lanczos) and 4.8e-7
-(bicubic) on data in [0, 1); nearest modes and uint8 bit-exact; float64 within 2e-15.
+axes (``docs/compat_torch.md``): float32 bit-exact for the linear modes, bicubic
+(but for a few outputs by the first edge, whose taps clamp onto pixel 0: a few ulps)
+and bilinear/bicubic antialias, within 1.2e-7 (area) and 2.4e-7 (lanczos) on data in
+[0, 1); nearest modes and uint8 bit-exact; float64 within 2e-15.
 
 PyTorch facts this module encodes (checked against torch in the tests):
 
@@ -25,9 +25,10 @@ PyTorch facts this module encodes (checked against torch in the tests):
 * ``linear``/``bilinear``/``trilinear`` clamp at the edges and copy an axis whose
   size does not change, even when a ``scale_factor`` other than 1 was given; the
   float32 weights are ``lambda = x - floor(x)`` and ``1 - lambda``.
-* ``bicubic`` uses a = -0.75 with edge clamping, coefficients evaluated in float by
-  FMAs; with ``antialias=True`` it uses a = -0.5 with the Pillow renormalisation,
-  like ``bilinear``/``lanczos``.
+* ``bicubic`` uses a = -0.75 with edge clamping, the coefficients of the fraction
+  ``t`` evaluated in float at ``t + 1``, ``t``, ``1 - t`` and ``(1 - t) + 1`` as its
+  build contracts them (``float32_keys_torch``); with ``antialias=True`` it uses
+  a = -0.5 with the Pillow renormalisation, like ``bilinear``/``lanczos``.
 * ``antialias``: the centre ``f32(s * (o + 0.5))``, the window
   ``trunc(f32(centre -+ support) + 0.5)`` and distances from the centre in float32,
   taps summed in float32, width pass first.  With ``align_corners=True`` only the
@@ -47,8 +48,12 @@ PyTorch facts this module encodes (checked against torch in the tests):
   channels take torch's channels-last kernel: four corner products contracted into
   fused multiply-adds (:data:`CHANNELS_LAST_LINEAR_F32`, bit-exact, measured).  Other
   linear calls round ``x1 w1`` and fuse ``x0 w0`` into it (``"reverse"``,
-  :data:`LINEAR_FLOAT32_EXACT`: bit-exact, declared, compiled).  bicubic
-  (weights from ``t = x - floor(x)``), lanczos and area are not bit-exact (an ulp or two).
+  :data:`LINEAR_FLOAT32_EXACT`: bit-exact, declared, compiled).  bicubic adds
+  ``fma(t0, w0, t1 w1)`` and fuses taps 2 and 3 after it, per axis, width first
+  (``"pair_chain"``, :data:`CUBIC_FLOAT32_EXACT`: bit-exact at 2000 <-> 5000 px but for
+  a few outputs by the first edge whose taps clamp onto pixel 0, where torch's order
+  is not found (a few ulps), declared, compiled).  lanczos
+  and area are not bit-exact (an ulp or two).
 """
 
 from __future__ import annotations
@@ -159,6 +164,13 @@ for _key, _rec in list(ARITHMETIC.items()):
 #: ``linear`` note above), declared.
 LINEAR_FLOAT32_EXACT = ARITHMETIC["linear", "float32"].replace(accumulate="taps", fma="reverse")
 ARITHMETIC["linear", "float32"] = LINEAR_FLOAT32_EXACT  # compiled: 2-tap fma rows
+#: PyTorch's exact float32 bicubic (``upsample_generic_Nd_kernel_impl``): the weights of
+#: ``get_cubic_upsample_coefficients`` as its build rounds them (``float32_keys_torch``),
+#: and each axis's 4 taps summed ``fma(t3, w3, fma(t2, w2, fma(t0, w0, t1 w1)))``
+#: (``fma="pair_chain"``), width first (the inner level of its interpolation), measured.
+CUBIC_FLOAT32_EXACT = ARITHMETIC["cubic", "float32"].replace(
+    weights="float32_keys_torch", accumulate="taps", fma="pair_chain")
+ARITHMETIC["cubic", "float32"] = CUBIC_FLOAT32_EXACT
 #: PyTorch's exact float32 order for antialias (``fma="tail4"``, see the ``antialias``
 #: note above): bit-exact for bilinear/bicubic, measured; declared (the compiled model
 #: engine runs it: 8x3x256^2 -> 100^2 bilinear 1.8 ms, torch 2.0 ms, one thread).
