@@ -250,22 +250,27 @@ def test_linear_modes_exact_order_at_5000_px(shape, kw):
     ((1, 1, 5000, 3), {"size": (2000, 5), "mode": "bicubic"}),
     ((2, 3, 64, 48), {"size": (128, 96), "mode": "bicubic", "align_corners": True}),
     ((1, 2, 40, 37), {"size": (97, 21), "mode": "bicubic"}),
-    ((1, 1, 300, 2000), {"size": (300, 5000), "mode": "bicubic"})])
+    ((1, 1, 300, 2000), {"size": (300, 5000), "mode": "bicubic"}),
+    # outputs by the left edge at negative positions, whose fraction torch rounds to
+    # float32 before 1 - t (column 0 differed before that was declared)
+    ((1, 1, 40, 30), {"size": (80, 100), "mode": "bicubic"}),
+    ((1, 1, 30, 40), {"size": (100, 80), "mode": "bicubic"})])
 def test_bicubic_exact_order_at_5000_px(shape, kw):
     # torch's generic kernel (upsample_generic_Nd_kernel_impl): get_cubic_upsample_
     # coefficients as its build rounds them (inner piece unfused, outer with its first two
     # steps fused, the last tap at (1 - t) + 1: float32_keys_torch) and each axis's taps
     # summed fma(t3, w3, fma(t2, w2, fma(t0, w0, t1 w1))), width first (fma="pair_chain"),
-    # declared and compiled.  Before: 18-27% of outputs bit-exact, 3.6e-7.
+    # declared and compiled; the fraction rounded to float32 first (torch_cubic_args).
+    # Before: 18-27% of outputs bit-exact, 3.6e-7.
     assert pt.ARITHMETIC["cubic", "float32"] == pt.CUBIC_FLOAT32_EXACT
     x = _thin(np.random.default_rng(len(shape) * 7 + shape[-1]), shape)
     ref = F.interpolate(torch.from_numpy(x), **kw).numpy()
     got = pt.interpolate(x, **kw)
     if kw.get("align_corners"):
-        # an output row or column by the first edge (whose taps clamp onto pixel 0) can
-        # differ by an ulp, at fixed places whatever the output buffer's alignment
-        # (2000 -> 5000: column 2 in 86% of rows); torch's order there is not found:
-        # bounded here
+        # an output row or column by the first edge, whose position is in (0, 1) and whose
+        # taps 0 and 1 both read pixel 0, can differ by an ulp, at fixed places whatever
+        # the output buffer's alignment (2000 -> 5000: column 2 in 86% of rows); torch's
+        # order there is not found: bounded here
         bad = got != ref
         assert bad.mean() < 1e-3, str(kw)
         idx = np.nonzero(bad)

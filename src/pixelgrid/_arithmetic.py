@@ -91,8 +91,9 @@ weights
     contracts ``cubic_convolution1/2`` and its antialias filter into FMAs).
     ``"float32_keys_torch"``: PyTorch's ``get_cubic_upsample_coefficients`` as its CPU
     build computes them (measured): the inner piece unfused, the outer with its first
-    two steps fused, and the tap after the next evaluated at ``f32(f32(1 - t) + 1)``
-    from the fraction ``t``, not at ``2 - t``.
+    two steps fused, each tap evaluated from the fraction ``t`` rounded to float32, the
+    tap after the next at ``f32(f32(1 - t) + 1)``, not at ``2 - t``
+    (:func:`pixelgrid._plan.torch_cubic_args`).
     ``"float32_pillow"``: as ``"float32"``, and a Keys cubic evaluated in
     Pillow's float32 form, ``((a + 2) t - (a + 3)) t t + 1`` and
     ``(((t - 5) t + 8) t - 4) a`` (ONNX Runtime's antialias filters), taps

@@ -573,12 +573,9 @@ def plan(
         if arith.weights in _KEYS_WEIGHTS and "a" in k.params:
             dd = np.where(inside, d, 0.0)
             if arith.weights == "float32_keys_torch":  # get_cubic_upsample_coefficients
-                # from the fraction t of each position: taps at t + 1, t, 1 - t and the
-                # tap after the next at f32(f32(1 - t) + 1), the inner piece unfused, the
-                # outer with its first two steps fused (PyTorch's CPU build; measured)
-                fl = np.floor(xs)[:, None]
-                is_far, far_d = f32_far_taps(fl, xs, j)
-                kw = keys_float32(np.where(is_far, far_d, dd), k.params["a"],
+                # the inner piece unfused, the outer with its first two steps fused
+                # (PyTorch's CPU build; measured), at torch_cubic_args
+                kw = keys_float32(torch_cubic_args(xs, j, dd), k.params["a"],
                                   inner=(False, False), outer=(True, True, False))
             else:
                 kw = keys_float32(dd, k.params["a"], arith.weights == "float32_keys_fma",
@@ -1010,17 +1007,24 @@ def _window_float(xs: NDArray[np.float64], radius: float,
     return lo.astype(np.int64), hi.astype(np.int64)
 
 
-def f32_far_taps(fl: NDArray[np.float64], xs: NDArray[np.float64], j: NDArray[np.int64]
-                 ) -> tuple[NDArray[np.bool_], NDArray[np.float64]]:
-    """Which taps are ``floor(x) + 2``, and their argument ``f32(f32(1 - t) + 1)``.
+def torch_cubic_args(xs: NDArray[np.float64], j: NDArray[np.int64],
+                     d: NDArray[np.float64]) -> NDArray[np.float64]:
+    """The float32 argument PyTorch's ``get_cubic_upsample_coefficients`` gives each tap.
 
-    PyTorch's ``get_cubic_upsample_coefficients`` evaluates the tap after the next at
-    ``(1 - t) + 1`` from the fraction ``t = x - floor(x)``, rounding twice, where the
-    distance ``2 - t`` rounds once.
+    From the position's fraction rounded to float32, ``l = f32(x - floor(x))`` (inexact
+    for negative positions: the first outputs by the edge with ``align_corners=False``),
+    taps ``floor(x) - 1 .. floor(x) + 2`` at ``f32(l + 1)``, ``l``, ``f32(1 - l)`` and
+    ``f32(f32(1 - l) + 1)``; other taps (a window's extra one) at ``|d|``.
     """
     f = np.float32
-    t = xs[:, None] - fl  # exact: x is a float32 value
-    return (j - fl) == 2, ((1.0 - t).astype(f) + f(1)).astype(np.float64)
+    fl = np.floor(xs)[:, None]
+    lam = np.clip((xs[:, None] - fl).astype(f), f(0), f(1))  # guard_index_and_lambda
+    near = (f(1) - lam).astype(f)
+    k = j - fl
+    args = np.select([k == -1, k == 0, k == 1, k == 2],
+                     [(lam + f(1)).astype(f), lam, near, (near + f(1)).astype(f)],
+                     default=np.abs(d).astype(f))
+    return np.asarray(args, dtype=np.float64)
 
 
 def _distances(j: NDArray[np.int64], xs: NDArray[np.float64], stretch: Fraction,

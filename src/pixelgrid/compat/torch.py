@@ -8,7 +8,7 @@ family and dtype class), so this module computes nothing itself.
 output size with PyTorch's float64 rule, and builds one plan per spatial axis;
 the engines do the rest.  Measured against torch 2.13.0 on 2000 <-> 5000 px
 axes (``docs/compat_torch.md``): float32 bit-exact for the linear modes, bicubic
-(but for a few outputs by the first edge, whose taps clamp onto pixel 0: a few ulps)
+(but for a few outputs by the first edge where taps 0 and 1 both read pixel 0: an ulp)
 and bilinear/bicubic antialias, within 1.2e-7 (area) and 2.4e-7 (lanczos) on data in
 [0, 1); nearest modes and uint8 bit-exact; float64 within 2e-15.
 
@@ -26,8 +26,9 @@ PyTorch facts this module encodes (checked against torch in the tests):
   size does not change, even when a ``scale_factor`` other than 1 was given; the
   float32 weights are ``lambda = x - floor(x)`` and ``1 - lambda``.
 * ``bicubic`` uses a = -0.75 with edge clamping, the coefficients of the fraction
-  ``t`` evaluated in float at ``t + 1``, ``t``, ``1 - t`` and ``(1 - t) + 1`` as its
-  build contracts them (``float32_keys_torch``); with ``antialias=True`` it uses
+  ``t`` (rounded to float: inexact for negative positions) evaluated in float at
+  ``t + 1``, ``t``, ``1 - t`` and ``(1 - t) + 1`` as its build contracts them
+  (``float32_keys_torch``); with ``antialias=True`` it uses
   a = -0.5 with the Pillow renormalisation, like ``bilinear``/``lanczos``.
 * ``antialias``: the centre ``f32(s * (o + 0.5))``, the window
   ``trunc(f32(centre -+ support) + 0.5)`` and distances from the centre in float32,
@@ -51,8 +52,8 @@ PyTorch facts this module encodes (checked against torch in the tests):
   :data:`LINEAR_FLOAT32_EXACT`: bit-exact, declared, compiled).  bicubic adds
   ``fma(t0, w0, t1 w1)`` and fuses taps 2 and 3 after it, per axis, width first
   (``"pair_chain"``, :data:`CUBIC_FLOAT32_EXACT`: bit-exact at 2000 <-> 5000 px but for
-  a few outputs by the first edge whose taps clamp onto pixel 0, where torch's order
-  is not found (a few ulps), declared, compiled).  lanczos
+  a few outputs by the first edge where taps 0 and 1 both read pixel 0 and torch's
+  order is not found (an ulp), declared, compiled).  lanczos
   and area are not bit-exact (an ulp or two).
 """
 
