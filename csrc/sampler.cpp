@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <atomic>
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <stdexcept>
 #include <vector>
@@ -24,6 +25,7 @@ namespace sampler {
 namespace base {
 RangeFn pick(int dt, int out, int sums, const Args& a);
 void gather_points(const Args& a, int64_t m0, int64_t m1);
+bool gather_fuses_scan(const Args& a);
 void grid_positions(const void* g, bool f64, int dim, const int64_t* sizes, bool ac,
                     int padding, bool fma, double* out, int64_t r0, int64_t r1);
 }  // namespace base
@@ -38,6 +40,7 @@ double u8_margin(double b);
 }  // namespace fast512
 namespace avx2 {
 RangeFn pick(int dt, int out, int sums, const Args& a);
+bool gather_fuses_scan(const Args& a);
 RangeFn grid_linear_fn(int dt, const Args& a);  // grid_sample bilinear, 8 points, or null
 RangeFn grid_cubic_fn(int dt, const Args& a);   // grid_sample bicubic, 8 points, or null
 void gather_points(const Args& a, int64_t m0, int64_t m1);
@@ -88,6 +91,14 @@ RangeFn gather_fn() {
   if (use_avx2()) return avx2::gather_points;
 #endif
   return base::gather_points;
+}
+
+// whether gather_fn()'s kernel checks the grid itself for these arguments (scan_bad)
+bool gather_fuses_scan(const Args& a) {
+#ifdef PG_HAVE_AVX2
+  if (use_avx2()) return avx2::gather_fuses_scan(a);
+#endif
+  return base::gather_fuses_scan(a);
 }
 
 
@@ -282,6 +293,7 @@ bool run_sample(const ParFor& par, const AnyRo& src, AnyRw& dst, int dt, int out
   nb::gil_scoped_release release;
   // the grid scan (SampleGrid::scan): points [m0, m1) pass, or good turns false
   std::atomic<bool> good{true};
+  std::atomic<bool> bad_seen{false};
   const double scan = grid ? grid->scan : 0.0;
   const char* gbytes = static_cast<const char*>(a.grid);
   const int64_t gpoint = a.grid_f64 ? 16 : 8;  // bytes of one (x, y) grid point
@@ -293,10 +305,32 @@ bool run_sample(const ParFor& par, const AnyRo& src, AnyRw& dst, int dt, int out
     return false;
   };
   constexpr int64_t kScanPiece = 8192;  // points (64 KiB of a float32 grid), a multiple of 256
-  // f(m0, m1) over [q0, q1) in pieces, each scanned just before f reads it; stops at a failure
+  // a gather kernel that reads the grid itself checks it as it reads (Args::scan_bad, the
+  // same test): a piece is sampled, then its verdict read (a failed piece's output is not
+  // used: the caller's full check decides)
+  // (gather of two nearest axes from the grid itself: grid_gather below)
+  const bool fused = scan > 0 && gather && a.k == 2 && !a.omit && !a.grid_f64 &&
+                     a.grid != nullptr && a.itemsize >= 1 && a.itemsize <= 8 &&
+                     (a.itemsize & (a.itemsize - 1)) == 0 && gather_fuses_scan(a);
+  if (fused) {
+    a.scan_lim = static_cast<float>(
+        std::min<double>(scan, double(std::numeric_limits<float>::max())));
+    a.scan_bad = &bad_seen;
+  }
+  // f(m0, m1) over [q0, q1) in pieces, each scanned just before f reads it (or by f);
+  // stops at a failure
   auto in_pieces = [&](int64_t q0, int64_t q1, auto&& f) {
     for (int64_t m0 = q0; m0 < q1; m0 += kScanPiece) {
       const int64_t m1 = std::min(q1, m0 + kScanPiece);
+      if (fused) {
+        if (!good.load(std::memory_order_relaxed)) return;
+        f(m0, m1);
+        if (bad_seen.load(std::memory_order_relaxed)) {
+          good.store(false, std::memory_order_relaxed);
+          return;
+        }
+        continue;
+      }
       if (!scanned(m0, m1)) return;
       f(m0, m1);
     }

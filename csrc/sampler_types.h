@@ -1,6 +1,7 @@
 // Data of one compiled point-sampler call (see sampler.cpp for the rules).
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 
 namespace pg {
@@ -59,6 +60,10 @@ struct Args {
   const void* grid = nullptr;
   bool grid_f64 = false, grid_ac = false, grid_fma = false;
   int grid_pad = 0;  // 0 zeros, 1 border, 2 reflection
+  // the grid check fused into a kernel that reads the grid (grid_gather2d_vec): a value
+  // with !(|v| < scan_lim) (NaN included) sets *scan_bad; null: no check asked
+  float scan_lim = 0;
+  std::atomic<bool>* scan_bad = nullptr;
 };
 
 using RangeFn = void (*)(const Args&, int64_t, int64_t);
