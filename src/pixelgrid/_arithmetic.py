@@ -832,6 +832,27 @@ def keys_float32(d: NDArray[np.float64], a: float, fused: bool = False,
     return np.asarray(w, dtype=np.float32).astype(np.float64)
 
 
+def cubic_tap_arguments(x: NDArray[Any], last_from_near: bool = False) -> NDArray[np.float32]:
+    """``(m, 4)`` float32 Keys arguments of taps ``floor(x) - 1 .. floor(x) + 2``.
+
+    From the fraction rounded to float32, ``l = f32(x - floor(x))`` (inexact for
+    negative positions), clipped to ``[0, 1]``: ``f32(l + 1)``, ``l``, ``f32(1 - l)`` and
+    ``f32(2 - l)``, or with ``last_from_near`` ``f32(f32(1 - l) + 1)`` (PyTorch's
+    ``get_cubic_upsample_coefficients``; its ``grid_sample`` forms ``2 - l``).
+
+    Examples
+    --------
+    >>> cubic_tap_arguments(np.array([2.25])).tolist()
+    [[1.25, 0.25, 0.75, 1.75]]
+    """
+    f = np.float32
+    xs = np.asarray(x, dtype=np.float64)
+    lam = np.clip((xs - np.floor(xs)).astype(f), f(0), f(1))
+    near = (f(1) - lam).astype(f)
+    last = (near + f(1)).astype(f) if last_from_near else (f(2) - lam).astype(f)
+    return np.stack([(lam + f(1)).astype(f), lam, near, last], axis=-1)
+
+
 @functools.cache
 def _libm_sinf() -> Callable[[NDArray[np.float32]], NDArray[np.float32]]:
     """The C library's ``sinf`` over an array (XLA:CPU calls it for ``jnp.sin``).

@@ -36,6 +36,7 @@ from ._arithmetic import (
     Arithmetic,
     as_arithmetic,
     box_overlaps,
+    cubic_tap_arguments,
     keys_float32,
     lanczos_float32_libm,
     round_values,
@@ -1011,19 +1012,15 @@ def torch_cubic_args(xs: NDArray[np.float64], j: NDArray[np.int64],
                      d: NDArray[np.float64]) -> NDArray[np.float64]:
     """The float32 argument PyTorch's ``get_cubic_upsample_coefficients`` gives each tap.
 
-    From the position's fraction rounded to float32, ``l = f32(x - floor(x))`` (inexact
-    for negative positions: the first outputs by the edge with ``align_corners=False``),
-    taps ``floor(x) - 1 .. floor(x) + 2`` at ``f32(l + 1)``, ``l``, ``f32(1 - l)`` and
-    ``f32(f32(1 - l) + 1)``; other taps (a window's extra one) at ``|d|``.
+    Taps ``floor(x) - 1 .. floor(x) + 2`` of each position ``xs`` take
+    :func:`~pixelgrid._arithmetic.cubic_tap_arguments` (``last_from_near``); other taps
+    (a window's extra one) ``|d|``.
     """
-    f = np.float32
     fl = np.floor(xs)[:, None]
-    lam = np.clip((xs[:, None] - fl).astype(f), f(0), f(1))  # guard_index_and_lambda
-    near = (f(1) - lam).astype(f)
+    args4 = cubic_tap_arguments(xs, last_from_near=True)
     k = j - fl
-    args = np.select([k == -1, k == 0, k == 1, k == 2],
-                     [(lam + f(1)).astype(f), lam, near, (near + f(1)).astype(f)],
-                     default=np.abs(d).astype(f))
+    args = np.select([k == t - 1 for t in range(4)], [args4[:, t:t + 1] for t in range(4)],
+                     default=np.abs(d).astype(np.float32))
     return np.asarray(args, dtype=np.float64)
 
 

@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from ._arithmetic import fma_float32, keys_float32, store
+from ._arithmetic import cubic_tap_arguments, fma_float32, keys_float32, store
 from ._arrays import is_torch, tensor_values
 from ._kernels import NEAREST_TIES, Kernel, get_kernel
 from ._memo import remember
@@ -710,13 +710,9 @@ def torch_bicubic_weights(x: NDArray[Any], a: float) -> NDArray[np.float32]:
     >>> torch_bicubic_weights(np.array([2.5]), -0.75).tolist()
     [[-0.09375, 0.59375, 0.59375, -0.09375]]
     """
-    f = np.float32
-    x32 = np.asarray(x, dtype=f)
-    t = (x32 - np.floor(x32)).astype(f)
-    cols = [(t + f(1)).astype(f), t, (f(1) - t).astype(f), (f(2) - t).astype(f)]
-    w = [keys_float32(c.astype(np.float64), a, inner=(True, True), outer=(False, False, False))
-         for c in cols]
-    return np.stack(w, axis=1).astype(f)
+    args = cubic_tap_arguments(np.asarray(x, dtype=np.float32))
+    w = keys_float32(args.astype(np.float64), a, inner=(True, True), outer=(False, False, False))
+    return w.astype(np.float32)
 
 
 def _check_torch_bicubic(kernels: Sequence[Kernel], boundaries: Sequence[str],
