@@ -2,8 +2,9 @@
 
 The compiled sampler computes the nearest indices straight from the grid (8 points at a
 time in AVX2 for float32 grids with zeros padding, else point by point) and copies each
-channel plane in turn; these cases cover its lanes (inside, outside, NaN/inf grid values,
-exact .5 ties rounded half to even), the scalar rest of a block, every padding, both
+channel plane in turn; these cases cover its lanes (inside, outside, blocks across the
+border by masked gathers, NaN/inf grid values, exact .5 ties rounded half to even), the
+scalar rest of a block, every padding, both
 align_corners, 1-4 channels, N = 1-2, float32/float64 and axes of 2000+ px.
 """
 from __future__ import annotations
@@ -122,3 +123,24 @@ def test_vector_lanes_all_paddings(pad: str, ac: bool, c: int) -> None:
     x = torch.tensor(rng.random((2, c, 17, 23)), dtype=torch.float32)
     for g in _grids(2, 11, 19, torch.float32, c):
         _check(x, g, pad, ac)
+
+
+@pytest.mark.parametrize("ac", [False, True])
+@pytest.mark.parametrize("c", [1, 3, 4])
+def test_edge_blocks_copy_bits(ac: bool, c: int) -> None:
+    # blocks of 8 points with some lanes inside and some outside (the masked gathers),
+    # the border at every lane position (two grids, shifted by a fraction of a step),
+    # far points: pixels -0.0 and NaN by the edges are copied bit for bit, the lanes
+    # outside are +0.0
+    x = torch.arange(c * 6 * 10, dtype=torch.float32).reshape(1, c, 6, 10) - 30.0
+    x[0, :, :, 0] = -0.0
+    x[0, :, 2, -1] = float("nan")
+    x[0, 0, 0, :] = -0.0
+    for shift in (0.0, 0.013):
+        xs = torch.linspace(-1.37, 1.29, 61) + shift
+        ys = torch.linspace(-1.1, 1.05, 7)
+        g = torch.stack(torch.meshgrid(xs, ys, indexing="xy"), dim=-1)[None].contiguous()
+        g[0, 3, 5, 0] = 1e6  # far outside
+        want = F.grid_sample(x, g, mode="nearest", align_corners=ac)
+        got = pgt.grid_sample(x, g, mode="nearest", align_corners=ac)
+        assert torch.equal(got.view(torch.int32), want.view(torch.int32))
