@@ -634,6 +634,18 @@ void row_ipp(const CvWarpArgs& a, int64_t y, int64_t x0, int64_t x1, const T* sr
   alignas(32) int32_t jx[8], jy[8], o[8];
   alignas(32) float ja[8], jb[8];
   int64_t x = x0;
+  // the element offset from a point's taps to those of the point 32 columns on (rounded:
+  // a prefetch is a hint), whose source lines all-inside groups prefetch: a rotated row
+  // walks the source across its rows, line by line, where no hardware prefetcher follows
+  // (the 1024^2 x 3 rotation, one thread, min of 40 interleaved calls, ratio to cv2 with
+  // IPP: uint8 1.01-1.02 -> 0.98-0.99, float32 1.02-1.03 -> 0.92-0.93; 16 and 24 columns
+  // on gained less, 64 and 128 less)
+  constexpr double kAhead = 32.0;
+  const double pd = std::nearbyint(kAhead * a.md[3]) * double(row) +
+                    std::nearbyint(kAhead * a.md[0]) * C;
+  const __m256i vpdel = _mm256_set1_epi32(static_cast<int32_t>(
+      std::isfinite(pd) ? std::min(std::max(pd, -1073741824.0), 1073741824.0) : 0.0));
+  const __m256i vplast = _mm256_set1_epi32(static_cast<int32_t>((a.H - 1) * row - 1));
 #ifdef PG_CV_AVX512
   const __m512d m0w = _mm512_set1_pd(a.md[0]), m3w = _mm512_set1_pd(a.md[3]);
   const __m512d vuw = _mm512_set1_pd(u), vvw = _mm512_set1_pd(v);
@@ -706,6 +718,19 @@ void row_ipp(const CvWarpArgs& a, int64_t y, int64_t x0, int64_t x1, const T* sr
               _mm256_andnot_si256(_mm256_cmpgt_epi32(off, vlim), ok))) == 0xFF) {
         _mm256_store_si256(reinterpret_cast<__m256i*>(o), off);
         asm("" : "+m"(o));
+        {  // both tap rows of the group's first and last points, 32 columns on (kept on
+           // the source)
+          alignas(32) int32_t pf[8];
+          _mm256_store_si256(reinterpret_cast<__m256i*>(pf),
+                             _mm256_min_epi32(_mm256_max_epi32(_mm256_add_epi32(off, vpdel),
+                                                               _mm256_setzero_si256()),
+                                              vplast));
+          asm("" : "+m"(pf));
+          _mm_prefetch(reinterpret_cast<const char*>(src + pf[0]), _MM_HINT_T0);
+          _mm_prefetch(reinterpret_cast<const char*>(src + pf[0] + row), _MM_HINT_T0);
+          _mm_prefetch(reinterpret_cast<const char*>(src + pf[7]), _MM_HINT_T0);
+          _mm_prefetch(reinterpret_cast<const char*>(src + pf[7] + row), _MM_HINT_T0);
+        }
         if constexpr (u8) {
 #ifdef PG_CV_AVX512
           group8_u8_vf512<C>(src, row, o, fa, fb, po);
