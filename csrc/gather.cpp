@@ -34,6 +34,10 @@
 #include <stdexcept>
 #include <vector>
 
+#include <unistd.h>
+
+#include "stream_stores.h"
+
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
 #include <immintrin.h>
 #define PG_GATHER_AVX2 1
@@ -42,6 +46,12 @@
 namespace nb = nanobind;
 
 namespace pg {
+
+// stream_stores.h: half the last-level cache, 16 MiB where sysconf does not know it
+int64_t g_stream_min = [] {
+  const long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
+  return l3 > 0 ? int64_t(l3) / 2 : int64_t(16) << 20;
+}();
 
 void parallel_run(int64_t n, int64_t threads, int64_t chunk,
                   const std::function<void(int64_t, int64_t, int64_t)>& fn);
@@ -68,10 +78,6 @@ bool cpu_avx2() {
 
 // gather_simd(False) turns the window copies off (tests compare both paths).
 bool g_simd = true;
-bool g_stream = true;  // gather_stream(False): regular stores only (measurements)
-// Outputs from this many bytes are streamed: half the L3 of the EPYC measured (float32
-// 12 MB: regular stores 0.25 ms, streamed 0.34; 16 MB: equal; 24 MB: 1.05 vs 0.68 ms).
-int64_t g_stream_min = int64_t(16) << 20;
 
 // Window tables of the row axis: block b holds outputs [b*k, b*k + k), read from the
 // W-byte source window starting at base[b] (bytes from the row's start) and arranged by
@@ -403,7 +409,7 @@ void run_gather_fused(const ByteRo& src, ByteRw& dst, nb::list tables, int64_t t
     j.nseg = (nL + j.seg - 1) / j.seg;
   }
   j.win = make_windows(tl, U);
-  j.stream = g_stream && total >= g_stream_min && j.win.W != 0 && j.win.k * U == j.win.W &&
+  j.stream = total >= g_stream_min && j.win.W != 0 && j.win.k * U == j.win.W &&
              reinterpret_cast<uintptr_t>(d) % 16 == 0 && (nL * U) % 16 == 0;
   (void)src_lo;
   const RangeFn fn = pick(U);
@@ -432,14 +438,15 @@ void register_gather(nb::module_& m) {
       },
       nb::arg("on"), "Turn the AVX2 window copies of gather_fused on or off; True if used.");
   m.def(
-      "gather_stream",
-      [](bool on, int64_t min_bytes) {
-        g_stream = on;
+      "stream_min_bytes",
+      [](int64_t min_bytes) {
+        const int64_t was = g_stream_min;
         g_stream_min = std::max<int64_t>(0, min_bytes);
-        return g_stream;
+        return was;
       },
-      nb::arg("on"), nb::arg("min_bytes") = int64_t(16) << 20,
-      "Let gather_fused stream outputs of min_bytes and more (non-temporal stores) or not.");
+      nb::arg("min_bytes"),
+      "Outputs of min_bytes and more may be written with non-temporal stores (default: half "
+      "the last-level cache, csrc/stream_stores.h); returns the previous threshold.");
 }
 
 }  // namespace pg

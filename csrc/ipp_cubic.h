@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "ipp_cubic_types.h"
+#include "stream_stores.h"
 
 #ifdef __AVX2__
 #include <immintrin.h>
@@ -467,10 +468,11 @@ void ipp_cubic_range(const IppCubicArgs& a, IppRing& ring, int64_t o0, int64_t o
   float* const buf = ring.buf;
   const int64_t stride = ring.stride;
   int64_t* const held = ring.held;
-  // float32 outputs of 4 MiB or more: non-temporal stores (as models.h big_output); uint8
-  // outputs are stored through the caches, as IPP does (measured: a 7 MB output streamed
-  // made the next call slower, the fresh output's lines coming back from memory)
-  const bool stream = a.f32 && a.OH * Q * 4 >= (int64_t(1) << 22);
+  // float32 outputs of g_stream_min bytes or more (stream_stores.h): non-temporal stores
+  // (as models.h big_output); uint8 outputs are stored through the caches, as IPP does
+  // (measured: a 7 MB output streamed made the next call slower, the fresh output's lines
+  // coming back from memory)
+  const bool stream = a.f32 && a.OH * Q * 4 >= g_stream_min;
   // The slot of input row `row` (resampled into it first where no slot holds it), in a
   // slot no row of keep[0 .. nk) is in, the lowest row first.
   auto slot_of = [&](int32_t row, const int32_t* keep, int nk) -> const float* {

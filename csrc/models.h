@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "models_types.h"
+#include "stream_stores.h"
 
 #ifdef __AVX2__
 #include <immintrin.h>
@@ -27,11 +28,11 @@ namespace {
 
 constexpr int64_t kChunk = 64;  // elements summed in registers/L1 at a time
 
-// Outputs of this many bytes or more (far beyond the caches: the last pass of a big
-// image) are written with non-temporal stores where a kernel can (the same values,
-// without reading each line first): measured 3.2 -> 2.6 ms on a 1024^2x3 -> 1536^2 float32 lerp, 1.64 -> 1.59
-// ms on the uint8 linear (1 thread).
-inline bool big_output(int64_t bytes) { return bytes >= (int64_t(1) << 22); }
+// Outputs of g_stream_min bytes or more (stream_stores.h: half the last-level cache) are
+// written with non-temporal stores where a kernel can (the same values, without reading
+// each line first; measured on the earlier machine: 3.2 -> 2.6 ms on a 1024^2x3 -> 1536^2
+// float32 lerp, 1.64 -> 1.59 ms on the uint8 linear, 1 thread).
+inline bool big_output(int64_t bytes) { return bytes >= g_stream_min; }
 
 // ---------------------------------------------------------------- float32_taps.py
 // One output row segment [m0, m1) of a (B, L, M) pass with M large: every tap reads a

@@ -204,7 +204,7 @@ def test_kernel_checks_its_arguments() -> None:
 
 @pytest.mark.parametrize("threads", [1, 2])
 def test_streamed_outputs(threads: int) -> None:
-    """Non-temporal stores (forced from 0 bytes here; by default from 16 MiB) and not."""
+    """Non-temporal stores (from 0 bytes, or 16 MiB) and regular ones: the same bytes."""
     rng = np.random.default_rng(21)
     cases = [((3, 70, 90), "float32", (1, 2), (105, 135)),        # 4-byte blocks, x1.5
              ((150, 160), "uint8", (0, 1), (300, 321)),           # 1-byte blocks, x2
@@ -219,12 +219,12 @@ def test_streamed_outputs(threads: int) -> None:
         plans = [(a, pg.plan(shape[a], n, kernel="nearest")) for a, n in zip(axes, size,
                                                                              strict=True)]
         want = _take_all(x, plans)
-        for stream, min_bytes in ((True, 0), (False, 0), (True, 16 << 20)):
-            _ext.gather_stream(stream, min_bytes)
+        for min_bytes in (0, 1 << 62, 16 << 20):  # all streamed, none, above 16 MiB
+            was = _ext.stream_min_bytes(min_bytes)
             try:
                 got = native.gather_all(x, plans, threads=threads)
             finally:
-                _ext.gather_stream(True)
+                _ext.stream_min_bytes(was)
             assert got is not None
             _bytes_equal(got, want)
 
