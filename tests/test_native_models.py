@@ -394,6 +394,30 @@ def test_area_blocks(dtype: str, k: tuple[int, int]) -> None:
             _check(_data(rng, shape, dtype), plans)
 
 
+@pytest.mark.parametrize("rule", ["half_even", "half_away", "half_up", "truncate"])
+def test_area_2x2_uint8_store_rules(rule: str) -> None:
+    # box2x2_u8 (csrc/models.h): uint8 2 x 2 blocks rounded by integer formulas per store
+    # rule, against the numpy model; sums on every remainder mod 4 (ties included), the
+    # largest (4 x 255), rows of 1-8 channels, widths whose vector steps end anywhere
+    from pixelgrid.compat import opencv as cvc
+
+    rng = np.random.default_rng(["half_even", "half_away", "half_up", "truncate"].index(rule))
+    for cn in (1, 2, 3, 4, 5, 8):
+        for h, w in ((14, 18), (15, 19), (7, 40), (40, 301), (6, 1031)):
+            dw_, dh_, inv_x, inv_y = cvc.opencv_output_size(w, h, None, 0.5, 0.5)
+            path, _, plans = cvc._route(w, h, dw_, dh_, inv_x, inv_y, cvc.INTER_AREA,
+                                        np.dtype(np.uint8), cn)
+            assert path == "area_fast"
+            plans = [(ax, dataclasses.replace(p, arithmetic=p.arithmetic.replace(store=rule)))
+                     for ax, p in plans]
+            shape = (h, w) if cn == 1 else (h, w, cn)
+            x = rng.integers(0, 256, shape).astype(np.uint8)
+            x[: h // 3] = 255
+            x[h // 3: h // 2] = rng.choice(np.array([0, 1, 2, 253, 254, 255], np.uint8),
+                                           x[h // 3: h // 2].shape)
+            _check(x, plans)
+
+
 def test_opencv_thin_long() -> None:
     from pixelgrid.compat import opencv as cvc
 
