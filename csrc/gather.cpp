@@ -47,10 +47,14 @@ namespace nb = nanobind;
 
 namespace pg {
 
-// stream_stores.h: half the last-level cache, 16 MiB where sysconf does not know it
+// stream_stores.h: half the last-level cache, 16 MiB where sysconf does not know it (or
+// has no name for it: glibc's _SC_LEVEL3_CACHE_SIZE)
 int64_t g_stream_min = [] {
+#ifdef _SC_LEVEL3_CACHE_SIZE
   const long l3 = sysconf(_SC_LEVEL3_CACHE_SIZE);
-  return l3 > 0 ? int64_t(l3) / 2 : int64_t(16) << 20;
+  if (l3 > 0) return int64_t(l3) / 2;
+#endif
+  return int64_t(16) << 20;
 }();
 
 void parallel_run(int64_t n, int64_t threads, int64_t chunk,
