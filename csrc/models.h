@@ -1235,9 +1235,9 @@ void box_row_px(const float* base, const float* end, int64_t rowlen, int64_t kx,
 // at element i the sum of the kx columns from i; output element e reads run at first[e] =
 // (e / C) kx C + e % C, its block's first column, by 8 loads (a gather reading the run
 // just stored took twice as long).  compat.opencv.resize uint8 1024^2x3 INTER_AREA, one
-// thread, min of 9 x 20 calls, ratio to cv2.resize in the same loop: fx = 1/3 0.81-0.88
-// -> 0.76-0.78, 1/4 (1000^2) 0.83-0.84 -> ~0.70, 1/2 5.0-5.3 -> 2.5 (the sums across a
-// block were a scalar loop per element; cv2's 2x2 uint8 path is its own SIMD kernel).
+// thread, min of 9 x 20 calls, ratio to cv2.resize in the same loop: fx = 1/3 0.84-0.86
+// -> 0.80-0.81, 1/4 (1000^2) 0.81-0.83 -> 0.54, 1/2 4.9-5.1 -> 2.6 (the sums across a
+// block were a scalar loop per element; uint8 2 x 2 blocks now take box2x2_u8).
 template <class S>
 void box_row_int(const BoxArgs& a, const S* base, S* drow, int32_t* __restrict col,
                  int32_t* __restrict run, const int32_t* first) {
