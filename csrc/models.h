@@ -1297,7 +1297,20 @@ void box_row_int(const BoxArgs& a, const S* base, S* drow, int32_t* __restrict c
 // i (16 at a time in uint16 lanes); output pixel ox is q's C bytes at 2 C ox, packed by a
 // byte shuffle per 16 bytes of q (P = 16 / 2C pixels).  (box_row_int's int32 column and
 // run sums: 1024^2x3 -> 512^2, one thread, 0.78-0.83 ms against cv2's 0.31-0.32.)
-inline void box2x2_u8(const BoxArgs& a, const uint8_t* r0, uint8_t* drow, uint8_t* q) {
+// The byte shuffle that packs output pixels from q: byte k = p C + c (pixel p < P of the
+// 16 bytes, channel c) takes q's byte 2 C p + c; the rest zero.  Built once per call.
+inline __m128i box2x2_pack(int64_t C) {
+  const int64_t P = 16 / (2 * C);
+  alignas(16) int8_t m[16];
+  for (int k = 0; k < 16; ++k) {
+    const int64_t p = k / C, c = k % C;
+    m[k] = p < P ? int8_t(p * 2 * C + c) : int8_t(-1);
+  }
+  return _mm_load_si128(reinterpret_cast<const __m128i*>(m));
+}
+
+inline void box2x2_u8(const BoxArgs& a, const uint8_t* r0, uint8_t* drow, uint8_t* q,
+                      __m128i pack) {
   const int64_t C = a.C, fw = a.full_w;
   const uint8_t* r1 = r0 + a.W * C;
   const int64_t N = 2 * fw * C, L = N - C, E = fw * C;
@@ -1328,17 +1341,11 @@ inline void box2x2_u8(const BoxArgs& a, const uint8_t* r0, uint8_t* drow, uint8_
   }
   for (; i < L; ++i) q[i] = mean(int32_t(r0[i]) + r0[i + C] + r1[i] + r1[i + C]);
   const int64_t P = 16 / (2 * C);
-  alignas(16) int8_t m[16];
-  for (int k = 0; k < 16; ++k) {
-    const int64_t p = k / C, c = k % C;
-    m[k] = p < P ? int8_t(p * 2 * C + c) : int8_t(-1);
-  }
-  const __m128i mask = _mm_load_si128(reinterpret_cast<const __m128i*>(m));
   int64_t ox = 0;
   for (; ox + P <= fw && ox * C + 16 <= E; ox += P)  // (q holds 64 bytes past L)
     _mm_storeu_si128(reinterpret_cast<__m128i*>(drow + ox * C),
                      _mm_shuffle_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(q + 2 * C * ox)),
-                                      mask));
+                                      pack));
   for (; ox < fw; ++ox)
     for (int64_t c = 0; c < C; ++c) drow[ox * C + c] = q[2 * C * ox + c];
 }
@@ -1363,7 +1370,10 @@ void box_rows(const BoxArgs& a, int64_t r0, int64_t r1) {
   // integer column sums of a chunk's pixels (ky * 65536 < 2**31: the caller checks)
   std::vector<int32_t> col(static_cast<size_t>(integer ? (kChunk + 2 * C) * kx : 0));
   std::vector<int32_t> icol, irun, ifirst;  // box_row_int's rows and gather indices (AVX2)
-  std::vector<uint8_t> q2;  // box2x2_u8's rounded means
+  std::vector<uint8_t> q2;  // box2x2_u8's rounded means and its packing shuffle
+#ifdef __AVX2__
+  __m128i q2pack = _mm_setzero_si128();
+#endif
   for (int64_t oy = r0; oy < r1; ++oy) {
     S* drow = dst + oy * dw * C;
 #ifdef __AVX2__
@@ -1371,8 +1381,11 @@ void box_rows(const BoxArgs& a, int64_t r0, int64_t r1) {
       if (oy < fh && n < 32768 && a.store <= ST_TRUNCATE) {
         if constexpr (std::is_same_v<S, uint8_t>) {
           if (kx == 2 && ky == 2 && a.inv == 0.25 && C <= 8) {
-            if (q2.empty()) q2.resize(static_cast<size_t>(2 * fw * C + 64));
-            box2x2_u8(a, src + oy * ky * rowlen, drow, q2.data());
+            if (q2.empty()) {
+              q2.resize(static_cast<size_t>(2 * fw * C + 64));
+              q2pack = box2x2_pack(C);
+            }
+            box2x2_u8(a, src + oy * ky * rowlen, drow, q2.data(), q2pack);
             goto partial;
           }
         }

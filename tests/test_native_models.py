@@ -415,7 +415,30 @@ def test_area_2x2_uint8_store_rules(rule: str) -> None:
             x[: h // 3] = 255
             x[h // 3: h // 2] = rng.choice(np.array([0, 1, 2, 253, 254, 255], np.uint8),
                                            x[h // 3: h // 2].shape)
-            _check(x, plans)
+            got = _check(x, plans)
+            # the full blocks by hand: s / 4 of the exact integer sum, rounded by the rule
+            fh, fw = h // 2, w // 2
+            xi = x.astype(np.int64)[: 2 * fh, : 2 * fw]
+            blk = xi[0::2, 0::2] + xi[0::2, 1::2] + xi[1::2, 0::2] + xi[1::2, 1::2]
+            q, r = np.divmod(blk, 4)
+            want = {"half_even": q + ((r == 3) | ((r == 2) & (q % 2 == 1))),
+                    "half_away": q + (r >= 2), "half_up": q + (r >= 2), "truncate": q}[rule]
+            np.testing.assert_array_equal(got[:fh, :fw], want.astype(np.uint8))
+
+
+@pytest.mark.parametrize("fx", [2, 3, 4])
+def test_area_blocks_uint8_large_vs_cv2(fx: int) -> None:
+    # uint8 INTER_AREA by whole factors at axes of 2000+ px (box_row_int, box2x2_u8)
+    # against the real cv2.resize, 1, 3 and 4 channels, odd sizes (partial last blocks)
+    cv2 = pytest.importorskip("cv2")
+    from pixelgrid.compat import opencv as cvc
+
+    rng = np.random.default_rng(fx)
+    for cn, (h, w) in ((3, (2049, 2301)), (1, (2001, 2050)), (4, (1003, 2099))):
+        x = rng.integers(0, 256, (h, w, cn) if cn > 1 else (h, w), dtype=np.uint8)
+        want = cv2.resize(x, None, fx=1 / fx, fy=1 / fx, interpolation=cv2.INTER_AREA)
+        got = cvc.resize(x, None, fx=1 / fx, fy=1 / fx, interpolation=cvc.INTER_AREA)
+        np.testing.assert_array_equal(got, want)
 
 
 def test_opencv_thin_long() -> None:
