@@ -213,6 +213,11 @@ _opencv("opencv_u8_area_general", "uint8", "INTER_AREA", 400, None, 0)
 _opencv("opencv_f32_linear", "float32", "INTER_LINEAR", 1536, None, 1.2e-7)
 _opencv("opencv_f32_cubic", "float32", "INTER_CUBIC", 1536, None, 4.8e-7)
 _opencv("opencv_f32_area3", "float32", "INTER_AREA", None, 1 / 3, 0)
+# downscales without antialiasing (thumbnails): cv2 reads only the rows its outputs need;
+# an exact half of float32 is IPP's 2 x 2 block mean
+_opencv("opencv_u8_linear_down", "uint8", "INTER_LINEAR", 300, None, 0)
+_opencv("opencv_f32_linear_down", "float32", "INTER_LINEAR", 300, None, 0)
+_opencv("opencv_f32_linear_half", "float32", "INTER_LINEAR", None, 1 / 2, 0)
 
 
 def _warp(name: str, dtype: str, tol: float) -> None:

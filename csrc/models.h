@@ -8,6 +8,8 @@
 #include <cstdint>
 #include <cstring>
 #include <limits>
+#include <numeric>
+#include <optional>
 #include <type_traits>
 #include <vector>
 
@@ -474,11 +476,48 @@ inline void gather2_i8_row(const X* row, const Gather2& g, int64_t Q, int32_t* d
       v = std::is_signed_v<X> ? _mm256_srai_epi16(v, 8) : _mm256_srli_epi16(v, 8);
       v = _mm256_madd_epi16(v, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w16 + 16 * k)));
       _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + 8 * k), v);
+    } else if (base[k] == -2) {
+      // gathered taps: 4 bytes from each offset, the first one kept (sign- or
+      // zero-extended), tap 0 in the low int16 half of each lane and tap 1 in the high
+      const int* r = reinterpret_cast<const int*>(row);
+      const __m256i g0 = _mm256_slli_epi32(_mm256_i32gather_epi32(
+          r, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.far + 16 * k)), 1), 24);
+      const __m256i g1 = _mm256_slli_epi32(_mm256_i32gather_epi32(
+          r, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(g.far + 16 * k + 8)), 1), 24);
+      const __m256i t0 = std::is_signed_v<X>
+          ? _mm256_and_si256(_mm256_srai_epi32(g0, 24), _mm256_set1_epi32(0xFFFF))
+          : _mm256_srli_epi32(g0, 24);
+      const __m256i t1 = std::is_signed_v<X> ? _mm256_srai_epi32(g1, 8) : _mm256_srli_epi32(g1, 8);
+      const __m256i v = _mm256_madd_epi16(
+          _mm256_or_si256(t0, t1), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(w16 + 16 * k)));
+      _mm256_storeu_si256(reinterpret_cast<__m256i*>(d + 8 * k), v);
     } else {
       for (int64_t q = 8 * k; q < 8 * k + 8; ++q) d[q] = one(q);
     }
   }
   for (int64_t q = 8 * G; q < Q; ++q) d[q] = one(q);
+}
+
+// gather2_i8_row 16 sums per step (Gather64): a 64-byte window, one byte permute, the
+// same madd of the same int16 lanes.  Downsampling by up to ~3.8 fits the window
+// (compat.opencv.resize uint8 1024^2x3 -> 300^2 INTER_LINEAR, one thread, AMD EPYC:
+// 1.86 ms, 9.8x cv2, with every group element by element -> 0.48 with Gather2's gathers
+// -> 0.12, 0.66x cv2).
+template <class X, class F>
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) void gather64_i8_row(
+    const X* row, const Gather64& g, int64_t Q, int32_t* d, F&& one) {
+  const int64_t G = g.groups;
+  const int32_t* base = g.base;
+  const uint8_t* perm = g.perm;
+  const int16_t* w16 = g.w16;
+  for (int64_t k = 0; k < G; ++k) {
+    const __m512i win = _mm512_loadu_si512(row + base[k]);
+    __m512i v = _mm512_permutexvar_epi8(_mm512_loadu_si512(perm + 64 * k), win);
+    v = std::is_signed_v<X> ? _mm512_srai_epi16(v, 8) : _mm512_srli_epi16(v, 8);
+    v = _mm512_madd_epi16(v, _mm512_loadu_si512(w16 + 32 * k));
+    _mm512_storeu_si512(d + 16 * k, v);
+  }
+  for (int64_t q = 16 * G; q < Q; ++q) d[q] = one(q);
 }
 
 // A row of Q lerps fma(w1, f32(x1 - x0), x0) of a float32 row (Fused; else lerp_mul:
@@ -491,6 +530,48 @@ inline __m256 window_pick(__m256 lo, __m256 hi, const int32_t* sel) {
                           _mm256_castsi256_ps(_mm256_slli_epi32(s, 28)));
 }
 
+// The lerp rows 16 elements per step (Gather16): a 32-float window, one two-source
+// permute per tap; the same sub and fma (or mul and add) lane by lane as gather2_lerp_row.
+// compat.opencv.resize float32 1024^2x3 INTER_LINEAR, one thread (AMD EPYC, min of 9 x
+// 20 calls, ratio to cv2.resize in the same loop): -> 1536^2 1.09 -> 0.97-0.99, -> 700^2
+// 1.34-1.42 -> 0.88-0.98 (most 8-element groups did not fit a 16-float window there and
+// went element by element).  (On the Intel Xeon this form measured slower at 358^2x3 ->
+// 537^2, 147 -> 171 us, when it was tried without the gathers.)
+template <bool Fused, class F>
+__attribute__((target("avx512f"))) void gather16_lerp_row(const float* row, const Gather16& g,
+                                                           int64_t Q, float* d, F&& one) {
+  const int64_t G = g.groups;
+  const int32_t* base = g.base;
+  const uint8_t* sel = g.sel;
+  const float* wf = g.wf;
+  for (int64_t k = 0; k < G; ++k) {
+    __m512 x0, x1;
+    if (base[k] >= 0) {
+      const float* s = row + base[k];
+      const __m512 lo = _mm512_loadu_ps(s), hi = _mm512_loadu_ps(s + 16);
+      const __m512i i0 = _mm512_cvtepu8_epi32(
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(sel + 32 * k)));
+      const __m512i i1 = _mm512_cvtepu8_epi32(
+          _mm_loadu_si128(reinterpret_cast<const __m128i*>(sel + 32 * k + 16)));
+      x0 = _mm512_permutex2var_ps(lo, i0, hi);
+      x1 = _mm512_permutex2var_ps(lo, i1, hi);
+    } else {  // taps too far apart for one window: gathered
+      x0 = _mm512_i32gather_ps(_mm512_loadu_si512(g.far + 32 * k), row, 4);
+      x1 = _mm512_i32gather_ps(_mm512_loadu_si512(g.far + 32 * k + 16), row, 4);
+    }
+    const __m512 w = _mm512_loadu_ps(wf + 16 * k), dv = _mm512_sub_ps(x1, x0);
+    _mm512_storeu_ps(d + 16 * k, Fused ? _mm512_fmadd_ps(w, dv, x0)
+                                       : _mm512_add_ps(x0, _mm512_mul_ps(w, dv)));
+  }
+  for (int64_t q = 16 * G; q < Q; ++q) d[q] = one(q);
+}
+
+// The two taps of 8 elements gathered from their row offsets far[0..7], far[8..15].
+inline void gather_pair(const float* row, const int32_t* far, __m256& x0, __m256& x1) {
+  x0 = _mm256_i32gather_ps(row, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(far)), 4);
+  x1 = _mm256_i32gather_ps(row, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(far + 8)), 4);
+}
+
 template <bool Fused, class F>
 inline void gather2_lerp_row(const float* row, const Gather2& g, int64_t Q, float* d, F&& one) {
   const int64_t G = g.groups;
@@ -499,10 +580,15 @@ inline void gather2_lerp_row(const float* row, const Gather2& g, int64_t Q, floa
   const float* wf = g.wf;
   for (int64_t k = 0; k < G; ++k) {
     const int32_t b = base[k];
-    if (b >= 0) {
-      const __m256 lo = _mm256_loadu_ps(row + b), hi = _mm256_loadu_ps(row + b + 8);
-      const __m256 x0 = window_pick(lo, hi, sel + 16 * k);
-      const __m256 x1 = window_pick(lo, hi, sel + 16 * k + 8);
+    if (b >= 0 || b == -2) {
+      __m256 x0, x1;
+      if (b >= 0) {
+        const __m256 lo = _mm256_loadu_ps(row + b), hi = _mm256_loadu_ps(row + b + 8);
+        x0 = window_pick(lo, hi, sel + 16 * k);
+        x1 = window_pick(lo, hi, sel + 16 * k + 8);
+      } else {
+        gather_pair(row, g.far + 16 * k, x0, x1);
+      }
       const __m256 wv = _mm256_loadu_ps(wf + 8 * k), dv = _mm256_sub_ps(x1, x0);
       _mm256_storeu_ps(d + 8 * k, Fused ? _mm256_fmadd_ps(wv, dv, x0)
                                         : _mm256_add_ps(x0, _mm256_mul_ps(wv, dv)));
@@ -542,13 +628,18 @@ inline void gather2_taps_row(const float* row, const Gather2& g, int64_t Q, floa
   };
   for (int64_t k = 0; k < G; ++k) {
     const int32_t b = base[k];
-    if (b < 0) {
+    if (b == -1) {
       for (int64_t q = 8 * k; q < 8 * k + 8; ++q) one(q);
       continue;
     }
-    const __m256 lo = _mm256_loadu_ps(row + b), hi = _mm256_loadu_ps(row + b + 8);
-    const __m256 x0 = window_pick(lo, hi, sel + 16 * k);
-    const __m256 x1 = window_pick(lo, hi, sel + 16 * k + 8);
+    __m256 x0, x1;
+    if (b >= 0) {
+      const __m256 lo = _mm256_loadu_ps(row + b), hi = _mm256_loadu_ps(row + b + 8);
+      x0 = window_pick(lo, hi, sel + 16 * k);
+      x1 = window_pick(lo, hi, sel + 16 * k + 8);
+    } else {
+      gather_pair(row, g.far + 16 * k, x0, x1);
+    }
     const __m256 p0 = _mm256_mul_ps(x0, _mm256_loadu_ps(wf0 + 8 * k));
     const __m256 w1 = _mm256_loadu_ps(wf1 + 8 * k);
     _mm256_storeu_ps(d + 8 * k, Fused ? _mm256_fmadd_ps(x1, w1, p0)
@@ -607,6 +698,15 @@ inline void lerp_units(const TapsPass& a, int64_t u0, int64_t u1) {
     if constexpr (Mode != LERP_REVERSE2) {
       // row-wide: 8 elements per step from 16-float windows (rows of 2 or more channels:
       // one channel has its own path below)
+      if (rows && a.g16 != nullptr && M != 1 && g_rows512) {
+        const int32_t* ix = a.index;
+        gather16_lerp_row<Mode == LERP_FUSED>(sb, *a.g16, O * M, dst + b * O * M, [&](int64_t q) {
+          const int64_t o = q / M, m = q % M;
+          return lerp1<Mode>(sb[int64_t(ix[o * 2]) * M + m], sb[int64_t(ix[o * 2 + 1]) * M + m],
+                             w[o * 2], w[o * 2 + 1]);
+        });
+        continue;
+      }
       if (rows && a.g2 != nullptr && M != 1) {
         const int32_t* ix = a.index;
         gather2_lerp_row<Mode == LERP_FUSED>(sb, *a.g2, O * M, dst + b * O * M, [&](int64_t q) {
@@ -859,11 +959,13 @@ void wide_first(const WidePass& a, int64_t u0, int64_t u1) {
         if (a.g2 != nullptr) {  // 2 taps, row-wide: 8 sums per step from 16-byte windows
           const int32_t* ix = a.index;
           const int32_t* w = a.w;
-          gather2_i8_row<X>(sb, *a.g2, Q, d, [&](int64_t q) {
+          auto one = [&](int64_t q) {
             const int64_t o = q / M, m = q % M;
             return w[o * 2] * int32_t(sb[int64_t(ix[o * 2]) * M + m]) +
                    w[o * 2 + 1] * int32_t(sb[int64_t(ix[o * 2 + 1]) * M + m]);
-          });
+          };
+          if (a.g64 != nullptr && g_rows512) gather64_i8_row<X>(sb, *a.g64, Q, d, one);
+          else gather2_i8_row<X>(sb, *a.g2, Q, d, one);
           continue;
         }
       }
@@ -1227,6 +1329,78 @@ void box_row_px(const float* base, const float* end, int64_t rowlen, int64_t kx,
 #endif
 
 #ifdef __AVX2__
+// The full 2 x 2 blocks of one output row of float32 data: the elements below `limit`
+// (the vector body) in the rows order (a + b) + (c + d), the others 0 + (((a + b) + c) +
+// d), times inv (box_rows' operations, element by element: IPP's exact 2x, OpenCV's
+// INTER_AREA by 2 of 1 and 4 channels), 16 outputs per step (AVX-512F; false, nothing
+// written, where the CPU lacks it or C > 4).  Output element j = 3x + c (C = 3)
+// reads positions p = 2j - j % C and p + C of both rows: each step adds those pairs at
+// 32 consecutive positions from w = 32k - (16k % C) (every element of the step has
+// p - w in [0, 31]) and picks its 16 with one two-source permute.  compat.opencv.resize
+// float32 1024^2x3 -> 512^2 INTER_LINEAR, one thread (AMD EPYC): 1.03 -> 0.37 ms (cv2
+// 0.25-0.27; bound by the reads of the 12 MB source); 4 channels 1.11 -> 0.64 (cv2 0.43).
+struct Box2x2F32 {
+  int64_t period = 0;     // steps until the window's phase repeats (C / gcd(C, 16))
+  int32_t d[4];           // per phase: 16k % C
+  alignas(64) int32_t idx[4][16];  // per phase: p - w of the step's 16 elements
+  bool ok = false;
+  explicit Box2x2F32(int64_t C) {
+    if (C < 1 || C > 4) return;
+    period = C / std::gcd(C, int64_t(16));
+    for (int64_t ph = 0; ph < period; ++ph) {
+      d[ph] = static_cast<int32_t>((16 * ph) % C);
+      for (int64_t i = 0; i < 16; ++i) {
+        const int64_t j = 16 * ph + i, rel = 2 * j - j % C - (32 * ph - d[ph]);
+        if (rel < 0 || rel > 31) return;
+        idx[ph][i] = static_cast<int32_t>(rel);
+      }
+    }
+    ok = true;
+  }
+};
+
+__attribute__((target("avx512f"))) inline void box2x2_f32_steps(
+    const float* r0, const float* r1, int64_t C, int64_t steps, float inv,
+    const Box2x2F32& t, float* drow) {
+  const __m512 iv = _mm512_set1_ps(inv);
+  int64_t ph = 0;
+  for (int64_t k = 0; k < steps; ++k) {
+    const int64_t w = 32 * k - t.d[ph];
+    const float* a0 = r0 + w;
+    const float* a1 = r1 + w;
+    const __m512 lo = _mm512_add_ps(_mm512_add_ps(_mm512_loadu_ps(a0), _mm512_loadu_ps(a0 + C)),
+                                    _mm512_add_ps(_mm512_loadu_ps(a1), _mm512_loadu_ps(a1 + C)));
+    const __m512 hi = _mm512_add_ps(
+        _mm512_add_ps(_mm512_loadu_ps(a0 + 16), _mm512_loadu_ps(a0 + 16 + C)),
+        _mm512_add_ps(_mm512_loadu_ps(a1 + 16), _mm512_loadu_ps(a1 + 16 + C)));
+    const __m512 v = _mm512_permutex2var_ps(lo, _mm512_load_si512(t.idx[ph]), hi);
+    _mm512_storeu_ps(drow + 16 * k, _mm512_mul_ps(v, iv));
+    if (++ph == t.period) ph = 0;
+  }
+}
+
+inline bool box2x2_f32(const float* base, int64_t rowlen, int64_t fw, int64_t C, int64_t limit,
+                       float inv, const Box2x2F32& t, float* drow) {
+  static const bool has512 = (__builtin_cpu_init(), __builtin_cpu_supports("avx512f"));
+  if (!t.ok || !has512) return false;
+  const float* r0 = base;
+  const float* r1 = base + rowlen;
+  // steps within the rows order (elements below limit) whose reads (to w + 31 + C) stay
+  // in the row: the last row of the image ends there
+  const int64_t E = fw * C;
+  int64_t steps = std::min(limit / 16, (rowlen - C - 32) / 32 + 1);
+  if (rowlen < C + 32) steps = 0;
+  box2x2_f32_steps(r0, r1, C, steps, inv, t, drow);
+  for (int64_t e = 16 * steps; e < E; ++e) {  // box_rows' two orders, element by element
+    const int64_t p = 2 * e - e % C;
+    const float a = r0[p], b = r0[p + C], c = r1[p], d = r1[p + C];
+    drow[e] = (e < limit ? (a + b) + (c + d) : 0.0f + (((a + b) + c) + d)) * inv;
+  }
+  return true;
+}
+#endif
+
+#ifdef __AVX2__
 // The full blocks of one output row of 8/16-bit data whose block sums fit int32 (n *
 // 65536 < 2**31): exact column sums down the ky rows, exact sums of kx columns C apart,
 // then float(sum) * inv rounded by the store rule and saturated, 8 elements at a time
@@ -1373,6 +1547,7 @@ void box_rows(const BoxArgs& a, int64_t r0, int64_t r1) {
   std::vector<uint8_t> q2;  // box2x2_u8's rounded means and its packing shuffle
 #ifdef __AVX2__
   __m128i q2pack = _mm_setzero_si128();
+  std::optional<Box2x2F32> b2f;  // box2x2_f32's tables, built on first use
 #endif
   for (int64_t oy = r0; oy < r1; ++oy) {
     S* drow = dst + oy * dw * C;
@@ -1401,6 +1576,11 @@ void box_rows(const BoxArgs& a, int64_t r0, int64_t r1) {
       }
     }
     if constexpr (std::is_same_v<S, float>) {
+      if (oy < fh && kx == 2 && ky == 2 && a.limit >= 16 && C <= 4) {
+        if (!b2f) b2f.emplace(C);
+        if (box2x2_f32(src + oy * 2 * rowlen, rowlen, fw, C, a.limit, float(inv), *b2f, drow))
+          goto partial;
+      }
       if (oy < fh && (C == 3 || C == 4) && (a.limit == 0 || a.limit == fw * C)) {
         const S* base = src + oy * ky * rowlen;
         const S* end = src + a.H * rowlen;

@@ -27,6 +27,8 @@ namespace nb = nanobind;
 
 namespace pg {
 
+bool g_rows512 = true;  // models_types.h
+
 void parallel_run(int64_t n, int64_t threads, int64_t chunk,
                   const std::function<void(int64_t, int64_t, int64_t)>& fn);
 
@@ -131,7 +133,7 @@ void row_tables(int64_t O, int64_t M, int64_t K, const int32_t* ix, const T* w,
 // not fit int16 (the kernels then run without).
 struct Gather2Prep {
   Gather2 g{};
-  std::vector<int32_t> base, sel;
+  std::vector<int32_t> base, sel, far;
   std::vector<uint8_t> shuf;
   std::vector<int16_t> w16;
   std::vector<float> wf, wf0;
@@ -165,22 +167,34 @@ bool build_gather2(Gather2Prep& p, int64_t O, int64_t M, int64_t L, const int32_
       }
     }
     const int64_t b = std::min(lo, R - 16);
-    if (hi >= b + 16) continue;  // not in one window: element by element
-    p.base[size_t(k)] = static_cast<int32_t>(b);
+    const bool fits = hi < b + 16;
+    if (!fits) {  // taps too far apart for a window (downsampling): gathered
+      if (w0 != nullptr && hi > R - 4) continue;  // (a gather reads 4 bytes): one by one
+      if (p.far.empty()) p.far.assign(size_t(G * 16), 0);
+    }
+    p.base[size_t(k)] = fits ? static_cast<int32_t>(b) : -2;
     for (int64_t j = 0; j < 8; ++j) {
       const int64_t q = 8 * k + j, o = q / M, m = q % M;
-      const int64_t e0 = int64_t(ix[o * 2]) * M + m - b, e1 = int64_t(ix[o * 2 + 1]) * M + m - b;
+      const int64_t e0 = int64_t(ix[o * 2]) * M + m, e1 = int64_t(ix[o * 2 + 1]) * M + m;
+      if (!fits) {
+        p.far[size_t(k * 16 + j)] = static_cast<int32_t>(e0);
+        p.far[size_t(k * 16 + 8 + j)] = static_cast<int32_t>(e1);
+      }
       if (w0 != nullptr) {
         // int16 lanes 2j, 2j + 1 of the 256-bit vector: bytes 4j + 1, 4j + 3 (high bytes);
         // the shuffle indexes within each 128-bit half, both hold the window
         const size_t c = size_t(k * 32 + 4 * j);
-        p.shuf[c + 1] = static_cast<uint8_t>(e0);
-        p.shuf[c + 3] = static_cast<uint8_t>(e1);
+        if (fits) {
+          p.shuf[c + 1] = static_cast<uint8_t>(e0 - b);
+          p.shuf[c + 3] = static_cast<uint8_t>(e1 - b);
+        }
         p.w16[size_t(k * 16 + 2 * j)] = static_cast<int16_t>(w0[o]);
         p.w16[size_t(k * 16 + 2 * j + 1)] = static_cast<int16_t>(w1[o]);
       } else {
-        p.sel[size_t(k * 16 + j)] = static_cast<int32_t>(e0);
-        p.sel[size_t(k * 16 + 8 + j)] = static_cast<int32_t>(e1);
+        if (fits) {
+          p.sel[size_t(k * 16 + j)] = static_cast<int32_t>(e0 - b);
+          p.sel[size_t(k * 16 + 8 + j)] = static_cast<int32_t>(e1 - b);
+        }
         p.wf[size_t(k * 8 + j)] = wf1[o];
         if (wf0 != nullptr) p.wf0[size_t(k * 8 + j)] = wf0[o];
       }
@@ -193,6 +207,113 @@ bool build_gather2(Gather2Prep& p, int64_t O, int64_t M, int64_t L, const int32_
   p.g.sel = p.sel.empty() ? nullptr : p.sel.data();
   p.g.wf = p.wf.empty() ? nullptr : p.wf.data();
   p.g.wf0 = p.wf0.empty() ? nullptr : p.wf0.data();
+  p.g.far = p.far.empty() ? nullptr : p.far.data();
+  return true;
+}
+
+// The Gather16 tables (models_types.h) of a lerp pass; false (none built) where the CPU
+// lacks AVX-512F or the rows are shorter than a window.
+struct Gather16Prep {
+  Gather16 g{};
+  std::vector<int32_t> base;
+  std::vector<uint8_t> sel;
+  std::vector<int32_t> far;
+  std::vector<float> wf;
+};
+
+bool build_gather16(Gather16Prep& p, int64_t O, int64_t M, int64_t L, const int32_t* ix,
+                    const float* wf1) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx512f")) return false;
+#else
+  return false;
+#endif
+  const int64_t Q = O * M, R = L * M, G = Q / 16;
+  if (R < 32 || G < 1) return false;
+  p.base.assign(size_t(G), 0);
+  p.sel.assign(size_t(G * 32), 0);
+  p.wf.assign(size_t(G * 16), 0.0f);
+  for (int64_t k = 0; k < G; ++k) {
+    int64_t lo = R, hi = -1;
+    for (int64_t q = 16 * k; q < 16 * k + 16; ++q) {
+      const int64_t o = q / M, m = q % M;
+      for (int t = 0; t < 2; ++t) {
+        const int64_t e = int64_t(ix[o * 2 + t]) * M + m;
+        lo = std::min(lo, e);
+        hi = std::max(hi, e);
+      }
+    }
+    const int64_t b = std::min(lo, R - 32);
+    const bool fits = hi < b + 32;
+    if (!fits && p.far.empty()) p.far.assign(size_t(G * 32), 0);
+    p.base[size_t(k)] = fits ? static_cast<int32_t>(b) : -1;
+    for (int64_t j = 0; j < 16; ++j) {
+      const int64_t q = 16 * k + j, o = q / M, m = q % M;
+      const int64_t e0 = int64_t(ix[o * 2]) * M + m, e1 = int64_t(ix[o * 2 + 1]) * M + m;
+      if (fits) {
+        p.sel[size_t(k * 32 + j)] = static_cast<uint8_t>(e0 - b);
+        p.sel[size_t(k * 32 + 16 + j)] = static_cast<uint8_t>(e1 - b);
+      } else {
+        p.far[size_t(k * 32 + j)] = static_cast<int32_t>(e0);
+        p.far[size_t(k * 32 + 16 + j)] = static_cast<int32_t>(e1);
+      }
+      p.wf[size_t(k * 16 + j)] = wf1[o];
+    }
+  }
+  p.g = Gather16{G, p.base.data(), p.sel.data(), p.far.empty() ? nullptr : p.far.data(),
+                 p.wf.data()};
+  return true;
+}
+
+// The Gather64 tables (models_types.h) of an 8-bit 2-tap first pass; false (none built)
+// where the CPU lacks AVX-512 VBMI, a weight does not fit int16, the rows are shorter than
+// a window or a group's taps do not fit one.
+struct Gather64Prep {
+  Gather64 g{};
+  std::vector<int32_t> base;
+  std::vector<uint8_t> perm;
+  std::vector<int16_t> w16;
+};
+
+bool build_gather64(Gather64Prep& p, int64_t O, int64_t M, int64_t L, const int32_t* ix,
+                    const int32_t* w0, const int32_t* w1) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx512vbmi") || !__builtin_cpu_supports("avx512bw")) return false;
+#else
+  return false;
+#endif
+  const int64_t Q = O * M, R = L * M, G = Q / 16;
+  if (R < 64 || G < 1) return false;
+  for (int64_t o = 0; o < O; ++o)
+    if (std::abs(int64_t(w0[o])) > 32767 || std::abs(int64_t(w1[o])) > 32767) return false;
+  p.base.assign(size_t(G), 0);
+  p.perm.assign(size_t(G * 64), 0);
+  p.w16.assign(size_t(G * 32), 0);
+  for (int64_t k = 0; k < G; ++k) {
+    int64_t lo = R, hi = -1;
+    for (int64_t q = 16 * k; q < 16 * k + 16; ++q) {
+      const int64_t o = q / M, m = q % M;
+      for (int t = 0; t < 2; ++t) {
+        const int64_t e = int64_t(ix[o * 2 + t]) * M + m;
+        lo = std::min(lo, e);
+        hi = std::max(hi, e);
+      }
+    }
+    const int64_t b = std::min(lo, R - 64);
+    if (hi >= b + 64) return false;
+    p.base[size_t(k)] = static_cast<int32_t>(b);
+    for (int64_t j = 0; j < 16; ++j) {
+      const int64_t q = 16 * k + j, o = q / M, m = q % M;
+      // int16 lanes 2j, 2j + 1: bytes 4j + 1, 4j + 3 (high bytes) take the taps
+      p.perm[size_t(k * 64 + 4 * j + 1)] = static_cast<uint8_t>(int64_t(ix[o * 2]) * M + m - b);
+      p.perm[size_t(k * 64 + 4 * j + 3)] = static_cast<uint8_t>(int64_t(ix[o * 2 + 1]) * M + m - b);
+      p.w16[size_t(k * 32 + 2 * j)] = static_cast<int16_t>(w0[o]);
+      p.w16[size_t(k * 32 + 2 * j + 1)] = static_cast<int16_t>(w1[o]);
+    }
+  }
+  p.g = Gather64{G, p.base.data(), p.perm.data(), p.w16.data()};
   return true;
 }
 
@@ -200,6 +321,7 @@ bool build_gather2(Gather2Prep& p, int64_t O, int64_t M, int64_t L, const int32_
 struct TapsPrep {
   TapsPass a{};
   Gather2Prep g2;
+  Gather16Prep g16;
   std::vector<int32_t> off, ffq;
   std::vector<float> wq32;
   std::vector<double> wq64;
@@ -259,6 +381,7 @@ void prepare_taps(TapsPrep& p, int wtype, int fma, int64_t B, int64_t L, int64_t
       const float* wt = static_cast<const float*>(a.weight);
       for (int64_t o = 0; o < O; ++o) w1[size_t(o)] = wt[o * 2 + 1];
       if (build_gather2(p.g2, O, M, L, a.index, nullptr, nullptr, w1.data())) a.g2 = &p.g2.g;
+      if (build_gather16(p.g16, O, M, L, a.index, w1.data())) a.g16 = &p.g16.g;
     }
     // 2-tap float32 sums f32(x0 w0) + f32(x1 w1), or fma(x1, w1, f32(x0 w0)) (chain, and
     // tail4 where every row fuses tap 1): row-wide gathers with both weights
@@ -347,6 +470,7 @@ void store(const Ro& src, Rw& dst, int stype, int dtype, int rule, int64_t threa
 struct WidePrep {
   WidePass a{};
   Gather2Prep g2;
+  Gather64Prep g64;
   std::vector<int32_t> off, wq, off2;
   std::vector<float> fwq;
   WidePrep() = default;
@@ -399,7 +523,10 @@ void prepare_wide(WidePrep& p, int first, int itype, int otype, int acc64, int64
         w0[size_t(o)] = a.w[o * 2];
         w1[size_t(o)] = a.w[o * 2 + 1];
       }
-      if (build_gather2(p.g2, O, M, L, a.index, w0.data(), w1.data(), nullptr)) a.g2 = &p.g2.g;
+      if (build_gather2(p.g2, O, M, L, a.index, w0.data(), w1.data(), nullptr)) {
+        a.g2 = &p.g2.g;
+        if (build_gather64(p.g64, O, M, L, a.index, w0.data(), w1.data())) a.g64 = &p.g64.g;
+      }
     }
   }
 }
@@ -477,6 +604,7 @@ void run_streamed(const P& a1, const P& a2, void (*fn)(const P&, int64_t, int64_
     thread_local std::vector<char> buf;
     thread_local std::vector<int32_t> ix;
     thread_local std::vector<float> wide;  // (u8) the strip's source rows as float32
+    thread_local std::vector<int32_t> pos;  // buffer row of each source row of a strip
     if (ix.size() < static_cast<size_t>(O2 * K2)) ix.resize(static_cast<size_t>(O2 * K2));
     for (int64_t s = s0; s < s1; ++s) {
       const int64_t r0 = s * S, r1 = std::min(O2, r0 + S);
@@ -485,26 +613,47 @@ void run_streamed(const P& a1, const P& a2, void (*fn)(const P&, int64_t, int64_
         lo = std::min(lo, a2.index[i]);
         hi = std::max(hi, a2.index[i]);
       }
-      const int64_t n = int64_t(hi) - lo + 1;
+      // the rows of [lo, hi] the strip's outputs read: all of them when upsampling; when
+      // downsampling, rows between two outputs' taps are skipped (compact: row lo + r
+      // goes to buffer row pos[r], -1 where unread)
+      const int64_t span = int64_t(hi) - lo + 1;
+      if (pos.size() < static_cast<size_t>(span)) pos.resize(static_cast<size_t>(span));
+      std::fill(pos.begin(), pos.begin() + span, -1);
+      for (int64_t i = r0 * K2; i < r1 * K2; ++i) pos[size_t(a2.index[i] - lo)] = 0;
+      int64_t n = 0;
+      for (int64_t r = 0; r < span; ++r)
+        if (pos[size_t(r)] >= 0) pos[size_t(r)] = static_cast<int32_t>(n++);
       if (buf.size() < static_cast<size_t>(n * row_bytes))
         buf.resize(static_cast<size_t>(n * row_bytes));
-      for (int64_t i = r0 * K2; i < r1 * K2; ++i) ix[size_t(i)] = a2.index[i] - lo;
-      P p1 = a1;  // source rows [lo, hi]: the same pointers, limits and end of data
-      p1.src = static_cast<const char*>(a1.src) + lo * a1.L * a1.M * in_size;
-      p1.B = a1.B - lo;
-      p1.limit = a1.limit - int64_t(lo) * a1.M;
-      if (u8 != nullptr) {  // the rows widened; they end the data the pass sees
-        const int64_t row = a1.L * a1.M, cnt = n * row;
-        if (wide.size() < static_cast<size_t>(cnt)) wide.resize(static_cast<size_t>(cnt));
-        const uint8_t* from = u8 + int64_t(lo) * row;
-        float* to = wide.data();
-        for (int64_t i = 0; i < cnt; ++i) to[i] = static_cast<float>(from[i]);
-        p1.src = wide.data();
-        p1.B = n;
+      for (int64_t i = r0 * K2; i < r1 * K2; ++i) ix[size_t(i)] = pos[size_t(a2.index[i] - lo)];
+      const int64_t row = a1.L * a1.M;
+      if (u8 != nullptr && wide.size() < static_cast<size_t>(n * row))
+        wide.resize(static_cast<size_t>(n * row));
+      // each run of consecutive read rows [r, e) in one call
+      for (int64_t r = 0; r < span;) {
+        if (pos[size_t(r)] < 0) {
+          ++r;
+          continue;
+        }
+        int64_t e = r + 1;
+        while (e < span && pos[size_t(e)] >= 0) ++e;
+        const int64_t first = lo + r, at = pos[size_t(r)];
+        P p1 = a1;  // source rows [first, first + e - r): the same limits and end of data
+        p1.src = static_cast<const char*>(a1.src) + first * row * in_size;
+        p1.B = a1.B - first;
+        p1.limit = a1.limit - first * a1.M;
+        if (u8 != nullptr) {  // the rows widened; they end the data the pass sees
+          const uint8_t* from = u8 + first * row;
+          float* to = wide.data() + at * row;
+          for (int64_t i = 0; i < (e - r) * row; ++i) to[i] = static_cast<float>(from[i]);
+          p1.src = to;
+          p1.B = n - at;
+        }
+        p1.dst = buf.data() + at * row_bytes;
+        fn(p1, 0, e - r);
+        r = e;
       }
-      p1.dst = buf.data();
-      fn(p1, 0, n);
-      P p2 = a2;  // output rows [r0, r1) from the buffer, indices relative to lo
+      P p2 = a2;  // output rows [r0, r1) from the buffer's compact rows
       p2.src = buf.data();
       p2.L = n;
       p2.index = ix.data();
@@ -514,6 +663,7 @@ void run_streamed(const P& a1, const P& a2, void (*fn)(const P&, int64_t, int64_
     if (buf.capacity() > (size_t(1) << 22)) std::vector<char>().swap(buf);
     if (ix.capacity() > (size_t(1) << 20)) std::vector<int32_t>().swap(ix);
     if (wide.capacity() > (size_t(1) << 20)) std::vector<float>().swap(wide);
+    if (pos.capacity() > (size_t(1) << 20)) std::vector<int32_t>().swap(pos);
   });
 }
 
@@ -710,6 +860,12 @@ void register_models(nb::module_& m) {
   m.def("model_set_simd", [](bool allow) {
     g_models = pick(allow);
     return std::string(g_models.isa);
+  });
+  // rows512(on) -> the previous setting: the AVX-512 row groups (Gather16, Gather64) on or off
+  m.def("rows512", [](bool on) {
+    const bool was = g_rows512;
+    g_rows512 = on;
+    return was;
   });
   using nb::arg;
   nb::class_<TapsStep>(m, "TapsStep",

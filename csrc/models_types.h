@@ -24,7 +24,10 @@ enum FmaMode : int { FMA_NONE = 0, FMA_CHAIN = 1, FMA_REVERSE = 2, FMA_TAIL4 = 3
 // the input row's elements index[o, 0]*M + m and index[o, 1]*M + m.  The Q = O*M elements
 // come in groups of 8 (q = 8g .. 8g+7, the last Q % 8 elements one by one); base[g] >= 0
 // when every tap of group g lies in the 16-element window [base[g], base[g] + 16) of the
-// input row (else -1: the group element by element).  8-bit data: shuf[32g ..] is the
+// input row; else -2 when the group's taps are gathered (far[16g ..]: the element
+// offsets in the row of tap 0 of the 8 elements, then of tap 1; 8-bit rows: only where
+// every offset is at most R - 4, a gather reading 4 bytes), or -1: element by element.
+// far is null when no group is gathered.  8-bit data: shuf[32g ..] is the
 // pshufb control putting tap 0 / tap 1 of element j in the high byte of int16 lanes 2j /
 // 2j + 1 (the window in both 128-bit halves: elements 0-3 in the low half, 4-7 in the
 // high), w16[16g ..] the int16 weights (w0, w1) of each element.  Float32: sel[16g ..]
@@ -40,6 +43,7 @@ struct Gather2 {
   const int32_t* sel;
   const float* wf;
   const float* wf0;
+  const int32_t* far;
 };
 
 // One tap-order pass along the middle axis of a C-contiguous (B, L, M) array of the
@@ -50,6 +54,39 @@ struct Gather2 {
 // Rows of few elements (M < kWideRow) run over the whole output row b with per-element
 // tables: off[t*Q + q] (element offsets in the input row), wq[t*Q + q] (weights) and
 // ffq[q] (tail4: first fused tap), q = o*M + m, Q = O*M.
+// AVX-512 form of the float32 lerp rows (fma lerp / lerp_mul): output elements in groups
+// of 16 (q = 16g .. 16g+15, the last Q % 16 one by one).  base[g] >= 0 when every tap of
+// group g lies in the 32-float window [base[g], base[g] + 32) of the input row: sel[32g ..]
+// the window positions (bytes) of tap 0 of the 16 elements, then of tap 1.  Otherwise
+// (downsampling by 2 or more) base[g] = -1 and far[32g ..] holds the taps' element
+// offsets in the row, read by gathers (far is null when every group fits).  wf[16g ..]:
+// the weight of tap 1.  Built only where the CPU has AVX-512F.
+struct Gather16 {
+  int64_t groups;
+  const int32_t* base;
+  const uint8_t* sel;
+  const int32_t* far;
+  const float* wf;
+};
+
+// AVX-512 VBMI form of the 8-bit 2-tap row sums (Gather2's w16 madd), 16 int32 sums per
+// step: groups q = 16g .. 16g+15 whose taps all lie in the 64-byte window
+// [base[g], base[g] + 64) of the input row; perm[64g ..] the byte permute putting tap 0 /
+// tap 1 of element j in the high byte of int16 lanes 2j / 2j + 1, w16[32g ..] the int16
+// weights (w0, w1) of each element.  Built only where the CPU has AVX-512 VBMI and every
+// group fits (else the AVX2 groups run).
+struct Gather64 {
+  int64_t groups;
+  const int32_t* base;
+  const uint8_t* perm;
+  const int16_t* w16;
+};
+
+// The switch of the AVX-512 row groups (Gather16, Gather64; binding rows512(on) ->
+// previous): off, the rows take the AVX2 groups (Gather2); tests compare both.  Read at
+// run time, like model_set_simd.
+extern bool g_rows512;
+
 struct TapsPass {
   int wtype;  // MF32 or MF64
   int fma;    // FmaMode
@@ -68,6 +105,7 @@ struct TapsPass {
   const void* src;
   void* dst;
   const Gather2* g2;  // lerp rows (M < 16): row-wide gathers, or null
+  const Gather16* g16;  // lerp rows (M < 16), AVX-512: 16 elements per step, or null
   // io32 (wtype MF64 only): src and dst hold float32, each read exactly and each double
   // sum rounded to float32 once (the per-axis float64 model on float32 data)
   int io32;
@@ -114,6 +152,7 @@ struct WidePass {
   // offset) fit int16, so (w * (src >> pre)) >> 16 is one mulhi_epi16 (checked by the caller)
   int i16;
   const Gather2* g2;  // first pass, 8-bit data, 2 taps, rows (M < 16): or null
+  const Gather64* g64;  // the same rows, AVX-512 VBMI: 16 sums per step, or null
   // second pass, int32 in, int64 sums: every term and partial sum (plus offset) is an
   // integer below 2**53 (checked by the caller), so the sums are exact in float64 lanes
   int f64;

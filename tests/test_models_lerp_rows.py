@@ -6,9 +6,9 @@ elements at a time from 16-float windows (AVX2), groups whose taps do not fit a 
 element by element.  The results must equal, bit for bit, the baseline kernels
 (``model_set_simd(False)``: scalar C++) on up- and downsampling, odd widths (the last
 elements of a row), wide rows (2000+ px) and non-finite data; and compat.opencv equals
-cv2.resize itself (IPP on, finite data).  (An AVX-512 form of these rows, one two-source
-permute per tap and 16 elements per step, was measured slower here: 147 -> 171 us on
-358^2x3 -> 537^2, the rows being bound by their stores; not kept.)
+cv2.resize itself (IPP on, finite data).  Where the CPU has AVX-512F the rows run 16
+elements at a time from 32-float windows (``Gather16``, one two-source permute per tap);
+test_downscale_rows.py compares both forms (the ``rows512`` switch).
 """
 from __future__ import annotations
 
