@@ -531,15 +531,15 @@ inline __m256 window_pick(__m256 lo, __m256 hi, const int32_t* sel) {
 }
 
 // The lerp rows 16 elements per step (Gather16): a 32-float window, one two-source
-// permute per tap; the same sub and fma (or mul and add) lane by lane as gather2_lerp_row.
+// permute per tap (a 64-float window: two, and a blend); the same sub and fma (or mul and add) lane by lane as gather2_lerp_row.
 // compat.opencv.resize float32 1024^2x3 INTER_LINEAR, one thread (AMD EPYC, min of 9 x
 // 20 calls, ratio to cv2.resize in the same loop): -> 1536^2 1.09 -> 0.97-0.99, -> 700^2
 // 1.34-1.42 -> 0.88-0.98 (most 8-element groups did not fit a 16-float window there and
 // went element by element).  (On the Intel Xeon this form measured slower at 358^2x3 ->
 // 537^2, 147 -> 171 us, when it was tried without the gathers.)
-template <bool Fused, class F>
-__attribute__((target("avx512f"))) void gather16_lerp_row(const float* row, const Gather16& g,
-                                                           int64_t Q, float* d, F&& one) {
+template <bool Fused, bool Wide>
+__attribute__((target("avx512f"))) void gather16_lerp_groups(const float* row,
+                                                             const Gather16& g, float* d) {
   const int64_t G = g.groups;
   const int32_t* base = g.base;
   const uint8_t* sel = g.sel;
@@ -555,6 +555,14 @@ __attribute__((target("avx512f"))) void gather16_lerp_row(const float* row, cons
           _mm_loadu_si128(reinterpret_cast<const __m128i*>(sel + 32 * k + 16)));
       x0 = _mm512_permutex2var_ps(lo, i0, hi);
       x1 = _mm512_permutex2var_ps(lo, i1, hi);
+      if constexpr (Wide) {  // positions 32-63 from the window's second half (bit 5)
+        const __m512 lo2 = _mm512_loadu_ps(s + 32), hi2 = _mm512_loadu_ps(s + 48);
+        const __m512i b5 = _mm512_set1_epi32(32);
+        x0 = _mm512_mask_blend_ps(_mm512_test_epi32_mask(i0, b5), x0,
+                                  _mm512_permutex2var_ps(lo2, i0, hi2));
+        x1 = _mm512_mask_blend_ps(_mm512_test_epi32_mask(i1, b5), x1,
+                                  _mm512_permutex2var_ps(lo2, i1, hi2));
+      }
     } else {  // taps too far apart for one window: gathered
       x0 = _mm512_i32gather_ps(_mm512_loadu_si512(g.far + 32 * k), row, 4);
       x1 = _mm512_i32gather_ps(_mm512_loadu_si512(g.far + 32 * k + 16), row, 4);
@@ -563,7 +571,13 @@ __attribute__((target("avx512f"))) void gather16_lerp_row(const float* row, cons
     _mm512_storeu_ps(d + 16 * k, Fused ? _mm512_fmadd_ps(w, dv, x0)
                                        : _mm512_add_ps(x0, _mm512_mul_ps(w, dv)));
   }
-  for (int64_t q = 16 * G; q < Q; ++q) d[q] = one(q);
+}
+
+template <bool Fused, class F>
+void gather16_lerp_row(const float* row, const Gather16& g, int64_t Q, float* d, F&& one) {
+  if (g.wide) gather16_lerp_groups<Fused, true>(row, g, d);
+  else gather16_lerp_groups<Fused, false>(row, g, d);
+  for (int64_t q = 16 * g.groups; q < Q; ++q) d[q] = one(q);
 }
 
 // The two taps of 8 elements gathered from their row offsets far[0..7], far[8..15].

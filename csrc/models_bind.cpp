@@ -234,6 +234,10 @@ bool build_gather16(Gather16Prep& p, int64_t O, int64_t M, int64_t L, const int3
   p.base.assign(size_t(G), 0);
   p.sel.assign(size_t(G * 32), 0);
   p.wf.assign(size_t(G * 16), 0.0f);
+  // the taps' span per group; 64-float windows for the row when some group needs more
+  // than 32 floats and the row has 64
+  std::vector<int64_t> los(static_cast<size_t>(G)), his(static_cast<size_t>(G));
+  bool wide = false;
   for (int64_t k = 0; k < G; ++k) {
     int64_t lo = R, hi = -1;
     for (int64_t q = 16 * k; q < 16 * k + 16; ++q) {
@@ -244,8 +248,15 @@ bool build_gather16(Gather16Prep& p, int64_t O, int64_t M, int64_t L, const int3
         hi = std::max(hi, e);
       }
     }
-    const int64_t b = std::min(lo, R - 32);
-    const bool fits = hi < b + 32;
+    los[size_t(k)] = lo;
+    his[size_t(k)] = hi;
+    if (hi >= std::min(lo, R - 32) + 32) wide = R >= 64;
+  }
+  const int64_t N = wide ? 64 : 32;
+  for (int64_t k = 0; k < G; ++k) {
+    const int64_t lo = los[size_t(k)], hi = his[size_t(k)];
+    const int64_t b = std::min(lo, R - N);
+    const bool fits = hi < b + N;
     if (!fits && p.far.empty()) p.far.assign(size_t(G * 32), 0);
     p.base[size_t(k)] = fits ? static_cast<int32_t>(b) : -1;
     for (int64_t j = 0; j < 16; ++j) {
@@ -261,8 +272,8 @@ bool build_gather16(Gather16Prep& p, int64_t O, int64_t M, int64_t L, const int3
       p.wf[size_t(k * 16 + j)] = wf1[o];
     }
   }
-  p.g = Gather16{G, p.base.data(), p.sel.data(), p.far.empty() ? nullptr : p.far.data(),
-                 p.wf.data()};
+  p.g = Gather16{G, wide ? 1 : 0, p.base.data(), p.sel.data(),
+                 p.far.empty() ? nullptr : p.far.data(), p.wf.data()};
   return true;
 }
 

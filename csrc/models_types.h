@@ -55,14 +55,17 @@ struct Gather2 {
 // tables: off[t*Q + q] (element offsets in the input row), wq[t*Q + q] (weights) and
 // ffq[q] (tail4: first fused tap), q = o*M + m, Q = O*M.
 // AVX-512 form of the float32 lerp rows (fma lerp / lerp_mul): output elements in groups
-// of 16 (q = 16g .. 16g+15, the last Q % 16 one by one).  base[g] >= 0 when every tap of
-// group g lies in the 32-float window [base[g], base[g] + 32) of the input row: sel[32g ..]
-// the window positions (bytes) of tap 0 of the 16 elements, then of tap 1.  Otherwise
-// (downsampling by 2 or more) base[g] = -1 and far[32g ..] holds the taps' element
-// offsets in the row, read by gathers (far is null when every group fits).  wf[16g ..]:
-// the weight of tap 1.  Built only where the CPU has AVX-512F.
+// of 16 (q = 16g .. 16g+15, the last Q % 16 one by one).  base[g] >= 0: every tap of
+// group g lies in the window [base[g], base[g] + N) of the input row, N = 32 floats, or
+// 64 where `wide` (some group needs it: downsampling by 2 to ~3.5; one mode per row, as
+// a per-group choice slowed the upsampling rows by a quarter); sel[32g ..] the window
+// positions (bytes) of tap 0 of the 16 elements, then of tap 1.  base[g] = -1: the taps
+// are farther apart, far[32g ..] holds their element offsets in the row, read by gathers
+// (far is null when no group needs them).  wf[16g ..]: the weight of tap 1.  Built only
+// where the CPU has AVX-512F.
 struct Gather16 {
   int64_t groups;
+  int wide;
   const int32_t* base;
   const uint8_t* sel;
   const int32_t* far;
