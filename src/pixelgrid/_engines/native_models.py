@@ -247,7 +247,7 @@ def _runner(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> Runner | 
     elif a.intermediate == "unshifted" and x.dtype.kind in "iu":
         return _wide_runner(x.shape, x.dtype, plans)
     elif a.accumulate == "block":
-        f = _box
+        return _box_runner(x.shape, x.dtype, plans)
     elif a.accumulate == "taps" and a.fma in ("ipp_cubic", "pairs"):
         f = _ipp
     elif a.accumulate == "taps":
@@ -674,11 +674,17 @@ def _wide_runner(shape: tuple[int, ...], dtype: np.dtype[Any],
 
 
 # ------------------------------------------------------------------ box_sum.py
-def _box(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
-         nt: int) -> NDArray[Any] | None:
-    if sorted(ax for ax, _ in plans) != [0, 1] or x.ndim not in (2, 3):
+def _box_runner(shape: tuple[int, ...], dtype: np.dtype[Any],
+                plans: Sequence[tuple[int, AxisPlan]]) -> Runner | None:
+    """The box_sum model on data of ``shape``/``dtype`` as a runner (None: not covered).
+
+    Every check and argument is worked out here, once per plans, shape and dtype (the
+    runner only allocates and calls: a small call spent ~6 us of ~10 here, measured on
+    8x8x3 uint8 INTER_AREA by 2, against cv2's 1.4 us).
+    """
+    if sorted(ax for ax, _ in plans) != [0, 1] or len(shape) not in (2, 3):
         return None
-    if x.dtype not in _SMALL_INT | {np.dtype(np.float32), np.dtype(np.float64)}:
+    if dtype not in _SMALL_INT | {np.dtype(np.float32), np.dtype(np.float64)}:
         return None
     px = next(p for ax, p in plans if ax == 1)
     py = next(p for ax, p in plans if ax == 0)
@@ -689,19 +695,26 @@ def _box(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]],
     if ky >= 32768:
         return None
     dw, dh = px.out_size, py.out_size
-    h, w = x.shape[:2]
+    h, w = shape[:2]
     full_w, full_h = min(dw, w // kx), min(dh, h // ky)
     if dh - full_h > 1 or dw > -(-w // kx) or dh > -(-h // ky):
         return None  # the numpy model raises (or reads past the input)
-    cn = int(np.prod(x.shape[2:], dtype=np.int64))
-    lanes = a.simd_lanes if x.dtype.kind == "f" else 0
+    cn = int(np.prod(shape[2:], dtype=np.int64))
+    lanes = a.simd_lanes if dtype.kind == "f" else 0
     limit = (full_w * cn // lanes) * lanes if lanes and full_h else 0
-    xs = np.ascontiguousarray(x)
-    out = np.empty((dh, dw, *x.shape[2:]), dtype=x.dtype)
-    native._ext.box(src=xs, dst=out, dtype=_MTYPE[x.dtype], store=_STORE[a.store], H=h, W=w,
-                    C=cn, kx=kx, ky=ky, dh=dh, dw=dw, full_w=full_w, full_h=full_h,
-                    limit=limit, inv=float(np.float32(1.0 / (kx * ky))), threads=nt)
-    return out
+    out_shape = (dh, dw, *shape[2:])
+    args = dict(dtype=_MTYPE[dtype], store=_STORE[a.store], H=h, W=w, C=cn, kx=kx, ky=ky,
+                dh=dh, dw=dw, full_w=full_w, full_h=full_h, limit=limit,
+                inv=float(np.float32(1.0 / (kx * ky))))
+    box = native._ext.box
+
+    def run(x: NDArray[Any], nt: int) -> NDArray[Any]:
+        out = np.empty(out_shape, dtype=dtype)
+        box(src=np.ascontiguousarray(x), dst=out, threads=nt, **args)
+        return out
+
+    _quiet.add(run)
+    return run
 
 
 # ------------------------------------------------------------------ block_mean.py
