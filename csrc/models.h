@@ -580,29 +580,31 @@ void gather16_lerp_row(const float* row, const Gather16& g, int64_t Q, float* d,
   for (int64_t q = 16 * g.groups; q < Q; ++q) d[q] = one(q);
 }
 
-// The two taps of 8 elements gathered from their row offsets far[0..7], far[8..15].
-inline void gather_pair(const float* row, const int32_t* far, __m256& x0, __m256& x1) {
-  x0 = _mm256_i32gather_ps(row, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(far)), 4);
-  x1 = _mm256_i32gather_ps(row, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(far + 8)), 4);
+// The two taps of the 8 elements of float32 group k (base >= 0: from its 16-float
+// window; -2: gathered from their row offsets far[16k ..]).
+inline void group_taps(const float* row, const Gather2& g, int64_t k, __m256& x0, __m256& x1) {
+  const int32_t b = g.base[k];
+  if (b >= 0) {
+    const __m256 lo = _mm256_loadu_ps(row + b), hi = _mm256_loadu_ps(row + b + 8);
+    x0 = window_pick(lo, hi, g.sel + 16 * k);
+    x1 = window_pick(lo, hi, g.sel + 16 * k + 8);
+  } else {
+    const int32_t* far = g.far + 16 * k;
+    x0 = _mm256_i32gather_ps(row, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(far)), 4);
+    x1 = _mm256_i32gather_ps(row, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(far + 8)), 4);
+  }
 }
 
 template <bool Fused, class F>
 inline void gather2_lerp_row(const float* row, const Gather2& g, int64_t Q, float* d, F&& one) {
   const int64_t G = g.groups;
   const int32_t* base = g.base;
-  const int32_t* sel = g.sel;
   const float* wf = g.wf;
   for (int64_t k = 0; k < G; ++k) {
     const int32_t b = base[k];
     if (b >= 0 || b == -2) {
       __m256 x0, x1;
-      if (b >= 0) {
-        const __m256 lo = _mm256_loadu_ps(row + b), hi = _mm256_loadu_ps(row + b + 8);
-        x0 = window_pick(lo, hi, sel + 16 * k);
-        x1 = window_pick(lo, hi, sel + 16 * k + 8);
-      } else {
-        gather_pair(row, g.far + 16 * k, x0, x1);
-      }
+      group_taps(row, g, k, x0, x1);
       const __m256 wv = _mm256_loadu_ps(wf + 8 * k), dv = _mm256_sub_ps(x1, x0);
       _mm256_storeu_ps(d + 8 * k, Fused ? _mm256_fmadd_ps(wv, dv, x0)
                                         : _mm256_add_ps(x0, _mm256_mul_ps(wv, dv)));
@@ -631,7 +633,6 @@ inline void gather2_taps_row(const float* row, const Gather2& g, int64_t Q, floa
                              const int32_t* ix, const float* w, int64_t M) {
   const int64_t G = g.groups;
   const int32_t* base = g.base;
-  const int32_t* sel = g.sel;
   const float* wf0 = g.wf0;
   const float* wf1 = g.wf;
   auto one = [&](int64_t q) {  // w[o*2 + t]: the weights of output pixel o
@@ -647,13 +648,7 @@ inline void gather2_taps_row(const float* row, const Gather2& g, int64_t Q, floa
       continue;
     }
     __m256 x0, x1;
-    if (b >= 0) {
-      const __m256 lo = _mm256_loadu_ps(row + b), hi = _mm256_loadu_ps(row + b + 8);
-      x0 = window_pick(lo, hi, sel + 16 * k);
-      x1 = window_pick(lo, hi, sel + 16 * k + 8);
-    } else {
-      gather_pair(row, g.far + 16 * k, x0, x1);
-    }
+    group_taps(row, g, k, x0, x1);
     const __m256 p0 = _mm256_mul_ps(x0, _mm256_loadu_ps(wf0 + 8 * k));
     const __m256 w1 = _mm256_loadu_ps(wf1 + 8 * k);
     _mm256_storeu_ps(d + 8 * k, Fused ? _mm256_fmadd_ps(x1, w1, p0)
@@ -710,24 +705,19 @@ inline void lerp_units(const TapsPass& a, int64_t u0, int64_t u1) {
     const int64_t o0 = rows ? 0 : u % O, o1 = rows ? O : o0 + 1;
 #ifdef __AVX2__
     if constexpr (Mode != LERP_REVERSE2) {
-      // row-wide: 8 elements per step from 16-float windows (rows of 2 or more channels:
-      // one channel has its own path below)
-      if (rows && a.g16 != nullptr && M != 1 && g_rows512) {
+      // row-wide: 8 elements per step from 16-float windows, or 16 from 32/64-float ones
+      // (AVX-512) (rows of 2 or more channels: one channel has its own path below)
+      if (rows && (a.g16 != nullptr || a.g2 != nullptr) && M != 1) {
         const int32_t* ix = a.index;
-        gather16_lerp_row<Mode == LERP_FUSED>(sb, *a.g16, O * M, dst + b * O * M, [&](int64_t q) {
+        auto one = [&](int64_t q) {
           const int64_t o = q / M, m = q % M;
           return lerp1<Mode>(sb[int64_t(ix[o * 2]) * M + m], sb[int64_t(ix[o * 2 + 1]) * M + m],
                              w[o * 2], w[o * 2 + 1]);
-        });
-        continue;
-      }
-      if (rows && a.g2 != nullptr && M != 1) {
-        const int32_t* ix = a.index;
-        gather2_lerp_row<Mode == LERP_FUSED>(sb, *a.g2, O * M, dst + b * O * M, [&](int64_t q) {
-          const int64_t o = q / M, m = q % M;
-          return lerp1<Mode>(sb[int64_t(ix[o * 2]) * M + m], sb[int64_t(ix[o * 2 + 1]) * M + m],
-                             w[o * 2], w[o * 2 + 1]);
-        });
+        };
+        if (a.g16 != nullptr && (g_rows512 || a.g2 == nullptr))
+          gather16_lerp_row<Mode == LERP_FUSED>(sb, *a.g16, O * M, dst + b * O * M, one);
+        else
+          gather2_lerp_row<Mode == LERP_FUSED>(sb, *a.g2, O * M, dst + b * O * M, one);
         continue;
       }
     }

@@ -139,6 +139,22 @@ struct Gather2Prep {
   std::vector<float> wf, wf0;
 };
 
+// The first and last input-row elements [lo, hi] that the two taps of output elements
+// q0 .. q0 + n - 1 read (element q = o*M + m reads index[o, t]*M + m); R: the row's size.
+void tap_span(const int32_t* ix, int64_t M, int64_t R, int64_t q0, int64_t n, int64_t& lo,
+              int64_t& hi) {
+  lo = R;
+  hi = -1;
+  for (int64_t q = q0; q < q0 + n; ++q) {
+    const int64_t o = q / M, m = q % M;
+    for (int t = 0; t < 2; ++t) {
+      const int64_t e = int64_t(ix[o * 2 + t]) * M + m;
+      lo = std::min(lo, e);
+      hi = std::max(hi, e);
+    }
+  }
+}
+
 bool build_gather2(Gather2Prep& p, int64_t O, int64_t M, int64_t L, const int32_t* ix,
                    const int32_t* w0, const int32_t* w1, const float* wf1,
                    const float* wf0 = nullptr) {
@@ -157,15 +173,8 @@ bool build_gather2(Gather2Prep& p, int64_t O, int64_t M, int64_t L, const int32_
     if (wf0 != nullptr) p.wf0.assign(size_t(G * 8), 0.0f);
   }
   for (int64_t k = 0; k < G; ++k) {
-    int64_t lo = R, hi = -1;
-    for (int64_t q = 8 * k; q < 8 * k + 8; ++q) {
-      const int64_t o = q / M, m = q % M;
-      for (int t = 0; t < 2; ++t) {
-        const int64_t e = int64_t(ix[o * 2 + t]) * M + m;
-        lo = std::min(lo, e);
-        hi = std::max(hi, e);
-      }
-    }
+    int64_t lo, hi;
+    tap_span(ix, M, R, 8 * k, 8, lo, hi);
     const int64_t b = std::min(lo, R - 16);
     const bool fits = hi < b + 16;
     if (!fits) {  // taps too far apart for a window (downsampling): gathered
@@ -239,15 +248,8 @@ bool build_gather16(Gather16Prep& p, int64_t O, int64_t M, int64_t L, const int3
   std::vector<int64_t> los(static_cast<size_t>(G)), his(static_cast<size_t>(G));
   bool wide = false;
   for (int64_t k = 0; k < G; ++k) {
-    int64_t lo = R, hi = -1;
-    for (int64_t q = 16 * k; q < 16 * k + 16; ++q) {
-      const int64_t o = q / M, m = q % M;
-      for (int t = 0; t < 2; ++t) {
-        const int64_t e = int64_t(ix[o * 2 + t]) * M + m;
-        lo = std::min(lo, e);
-        hi = std::max(hi, e);
-      }
-    }
+    int64_t lo, hi;
+    tap_span(ix, M, R, 16 * k, 16, lo, hi);
     los[size_t(k)] = lo;
     his[size_t(k)] = hi;
     if (hi >= std::min(lo, R - 32) + 32) wide = R >= 64;
@@ -303,15 +305,8 @@ bool build_gather64(Gather64Prep& p, int64_t O, int64_t M, int64_t L, const int3
   p.perm.assign(size_t(G * 64), 0);
   p.w16.assign(size_t(G * 32), 0);
   for (int64_t k = 0; k < G; ++k) {
-    int64_t lo = R, hi = -1;
-    for (int64_t q = 16 * k; q < 16 * k + 16; ++q) {
-      const int64_t o = q / M, m = q % M;
-      for (int t = 0; t < 2; ++t) {
-        const int64_t e = int64_t(ix[o * 2 + t]) * M + m;
-        lo = std::min(lo, e);
-        hi = std::max(hi, e);
-      }
-    }
+    int64_t lo, hi;
+    tap_span(ix, M, R, 16 * k, 16, lo, hi);
     const int64_t b = std::min(lo, R - 64);
     if (hi >= b + 64) return false;
     p.base[size_t(k)] = static_cast<int32_t>(b);

@@ -262,6 +262,23 @@ def _runner(x: NDArray[Any], plans: Sequence[tuple[int, AxisPlan]]) -> Runner | 
     return run
 
 
+def _fresh_out(kernel: Callable[..., None], out_shape: tuple[int, ...], dtype: np.dtype[Any],
+               args: dict[str, Any]) -> Runner:
+    """A runner: one compiled ``kernel(src=, dst=, threads=, **args)`` into a new array.
+
+    The output has ``out_shape``/``dtype``; everything else was worked out by the caller,
+    once.
+    """
+
+    def run(x: NDArray[Any], nt: int) -> NDArray[Any]:
+        out = np.empty(out_shape, dtype=dtype)
+        kernel(src=np.ascontiguousarray(x), dst=out, threads=nt, **args)
+        return out
+
+    _quiet.add(run)
+    return run
+
+
 # Runners that do no numpy arithmetic (compiled kernels only): no floating-point warning
 # can come from them (the caller may skip np.errstate around them).
 _quiet: weakref.WeakSet[Runner] = weakref.WeakSet()
@@ -565,15 +582,7 @@ def _ipp_runner(shape: tuple[int, ...], dtype: np.dtype[Any],
     args = dict(H=h, W=w, C=c, OH=py.out_size, OW=px.out_size, index_x=_index(px),
                 weight_x=wx, order_x=order, index_y=_index(py), weight_y=wy, f32=f32,
                 tables=tables)
-    ipp_cubic = native._ext.ipp_cubic
-
-    def run(x: NDArray[Any], nt: int) -> NDArray[Any]:
-        out = np.empty(out_shape, dtype=dtype)
-        ipp_cubic(src=np.ascontiguousarray(x), dst=out, threads=nt, **args)
-        return out
-
-    _quiet.add(run)
-    return run
+    return _fresh_out(native._ext.ipp_cubic, out_shape, dtype, args)
 
 
 # ------------------------------------------------------------------ wide_fixed.py
@@ -716,15 +725,7 @@ def _box_runner(shape: tuple[int, ...], dtype: np.dtype[Any],
     args = dict(dtype=_MTYPE[dtype], store=_STORE[a.store], H=h, W=w, C=cn, kx=kx, ky=ky,
                 dh=dh, dw=dw, full_w=full_w, full_h=full_h, limit=limit,
                 inv=float(np.float32(1.0 / (kx * ky))))
-    box = native._ext.box
-
-    def run(x: NDArray[Any], nt: int) -> NDArray[Any]:
-        out = np.empty(out_shape, dtype=dtype)
-        box(src=np.ascontiguousarray(x), dst=out, threads=nt, **args)
-        return out
-
-    _quiet.add(run)
-    return run
+    return _fresh_out(native._ext.box, out_shape, dtype, args)
 
 
 # ------------------------------------------------------------------ block_mean.py
