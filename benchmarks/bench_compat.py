@@ -305,6 +305,8 @@ _torch_interp("torch_f32_bilinear", "f32 8x3x256^2 -> 512^2 bilinear", "float32"
               (8, 3, 256, 256), 512, "bilinear", False, False, 1.2e-7)
 _torch_interp("torch_f32_nearest", "f32 8x3x256^2 -> 512^2 nearest", "float32",
               (8, 3, 256, 256), 512, "nearest", False, False, 0)
+_torch_interp("torch_f32_bicubic", "f32 1x3x512^2 -> 1536^2 bicubic", "float32",
+              (1, 3, 512, 512), 1536, "bicubic", False, False, 1.2e-7)
 _torch_interp("torch_u8_cl_bilinear", "u8 channels_last 1x3x1024^2 -> 2048^2 bilinear",
               "uint8", (1, 3, 1024, 1024), 2048, "bilinear", False, True, 0)
 _torch_interp("torch_u8_cl_aa", "u8 channels_last 1x3x1024^2 -> 300^2 bilinear antialias",

@@ -194,9 +194,12 @@ def build_cases(want: list[str], scale: float = 1.0) -> dict[str, Case]:
         c = Case(name)
         x5 = A.get_input(name, scale)
         (_, n5, h5, w5), (_, _, ho5, wo5) = A.shapes(name, scale)
-        c.ours = lambda T: _with_threads(
-            T, lambda: pgt.interpolate(x5, size=(ho5, wo5), mode="bicubic",
-                                       align_corners=False))
+        # pixelgrid.resize with the peers' kernel (Keys a = -0.75), as the NCHW bilinear
+        # rows above (compat.torch.interpolate bicubic is timed against torch in
+        # bench_compat.py: torch_f32_bicubic)
+        k5 = pixelgrid.kernels.cubic(a=-0.75)
+        c.ours = lambda T: pixelgrid.resize(x5, (ho5, wo5), axes=(2, 3), kernel=k5,
+                                            antialias=False, threads=T)
         if torch is not None:
             t5 = torch.from_numpy(x5)
             c.peer("torch bicubic", lambda T: F.interpolate(t5, size=(ho5, wo5), mode="bicubic",
