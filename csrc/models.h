@@ -1363,20 +1363,29 @@ struct Box2x2F32 {
   }
 };
 
-__attribute__((target("avx512f"))) inline void box2x2_f32_steps(
-    const float* r0, const float* r1, int64_t C, int64_t steps, float inv,
-    const Box2x2F32& t, float* drow) {
+// (each row read as three 16-float loads, the pairs' second elements by valignd: 6 loads
+// a step instead of 8 overlapping unaligned ones; 1024^2x3 by 2, one thread, AMD EPYC:
+// 1.30-1.40 -> 1.20-1.24 of cv2, 4 channels 1.33 -> 1.17)
+template <int CC>
+__attribute__((target("avx512f"))) inline void box2x2_f32_steps_c(
+    const float* r0, const float* r1, int64_t steps, float inv, const Box2x2F32& t,
+    float* drow) {
   const __m512 iv = _mm512_set1_ps(inv);
   int64_t ph = 0;
   for (int64_t k = 0; k < steps; ++k) {
     const int64_t w = 32 * k - t.d[ph];
-    const float* a0 = r0 + w;
-    const float* a1 = r1 + w;
-    const __m512 lo = _mm512_add_ps(_mm512_add_ps(_mm512_loadu_ps(a0), _mm512_loadu_ps(a0 + C)),
-                                    _mm512_add_ps(_mm512_loadu_ps(a1), _mm512_loadu_ps(a1 + C)));
-    const __m512 hi = _mm512_add_ps(
-        _mm512_add_ps(_mm512_loadu_ps(a0 + 16), _mm512_loadu_ps(a0 + 16 + C)),
-        _mm512_add_ps(_mm512_loadu_ps(a1 + 16), _mm512_loadu_ps(a1 + 16 + C)));
+    const __m512i p0 = _mm512_loadu_si512(r0 + w), p1 = _mm512_loadu_si512(r0 + w + 16),
+                  p2 = _mm512_loadu_si512(r0 + w + 32);
+    const __m512i q0 = _mm512_loadu_si512(r1 + w), q1 = _mm512_loadu_si512(r1 + w + 16),
+                  q2 = _mm512_loadu_si512(r1 + w + 32);
+#define PG_SH(h, l) _mm512_castsi512_ps(_mm512_alignr_epi32(h, l, CC))
+#define PG_F(x) _mm512_castsi512_ps(x)
+    const __m512 lo = _mm512_add_ps(_mm512_add_ps(PG_F(p0), PG_SH(p1, p0)),
+                                    _mm512_add_ps(PG_F(q0), PG_SH(q1, q0)));
+    const __m512 hi = _mm512_add_ps(_mm512_add_ps(PG_F(p1), PG_SH(p2, p1)),
+                                    _mm512_add_ps(PG_F(q1), PG_SH(q2, q1)));
+#undef PG_SH
+#undef PG_F
     const __m512 v = _mm512_permutex2var_ps(lo, _mm512_load_si512(t.idx[ph]), hi);
     _mm512_storeu_ps(drow + 16 * k, _mm512_mul_ps(v, iv));
     if (++ph == t.period) ph = 0;
@@ -1389,12 +1398,17 @@ inline bool box2x2_f32(const float* base, int64_t rowlen, int64_t fw, int64_t C,
   if (!t.ok || !has512) return false;
   const float* r0 = base;
   const float* r1 = base + rowlen;
-  // steps within the rows order (elements below limit) whose reads (to w + 31 + C) stay
-  // in the row: the last row of the image ends there
+  // steps within the rows order (elements below limit) whose reads (to w + 47) stay in
+  // the row: the last row of the image ends there
   const int64_t E = fw * C;
-  int64_t steps = std::min(limit / 16, (rowlen - C - 32) / 32 + 1);
-  if (rowlen < C + 32) steps = 0;
-  box2x2_f32_steps(r0, r1, C, steps, inv, t, drow);
+  int64_t steps = std::min(limit / 16, (rowlen - 48) / 32 + 1);
+  if (rowlen < 48) steps = 0;
+  switch (C) {
+    case 1: box2x2_f32_steps_c<1>(r0, r1, steps, inv, t, drow); break;
+    case 2: box2x2_f32_steps_c<2>(r0, r1, steps, inv, t, drow); break;
+    case 3: box2x2_f32_steps_c<3>(r0, r1, steps, inv, t, drow); break;
+    default: box2x2_f32_steps_c<4>(r0, r1, steps, inv, t, drow); break;
+  }
   for (int64_t e = 16 * steps; e < E; ++e) {  // box_rows' two orders, element by element
     const int64_t p = 2 * e - e % C;
     const float a = r0[p], b = r0[p + C], c = r1[p], d = r1[p + C];
