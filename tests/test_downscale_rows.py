@@ -133,3 +133,26 @@ def test_float32_linear_exact_half(cn: int) -> None:
             base = pgo.resize(x, dsize, interpolation=pgo.INTER_LINEAR)
         got = pgo.resize(x, dsize, interpolation=pgo.INTER_LINEAR)
         np.testing.assert_array_equal(_bits(got), _bits(base), err_msg=f"{(h, w)}")
+
+
+@pytest.mark.parametrize("cn", [1, 2, 3, 4])
+def test_uint8_area_exact_half(cn: int) -> None:
+    # cv2's INTER_AREA by exactly 2 of uint8 (2 x 2 block means; half up for 1, 3 and 4
+    # channels, half to even for 2): where the CPU has AVX-512 VBMI only the output bytes
+    # are computed, 32 / cn pixels per step, the last step of a row ending at its last
+    # full block; against cv2 at 2000+ px, odd sizes (a partial last row and column),
+    # rows of fewer pixels than a step, exactly one step and one more, and the AVX2 form
+    cv2 = pytest.importorskip("cv2")
+    rng = np.random.default_rng(60 + cn)
+    step = 32 // cn
+    for h, w in ((2051, 2046), (2000, 37), (5, 2 * step), (4, 2 * step + 2), (7, 2 * step - 2),
+                 (3, 2), (9, 131)):
+        x = rng.integers(0, 256, (h, w, cn), dtype=np.uint8)
+        x[:2, :6] = 255  # the largest block sums
+        if cn == 1:
+            x = x[..., 0].copy()
+        want = cv2.resize(x, (0, 0), fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+        for rows512 in (True, False):
+            with _switches(rows512=rows512):
+                got = pgo.resize(x, (0, 0), fx=0.5, fy=0.5, interpolation=pgo.INTER_AREA)
+            np.testing.assert_array_equal(got, want, err_msg=f"{(h, w, rows512)}")
