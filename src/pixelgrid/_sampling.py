@@ -438,7 +438,7 @@ def grid_sample_runner(x: NDArray[Any], g: NDArray[Any], kernel: Kernel, tie: st
     if setup is None:
         return None
     call = native_sampler.grid_call(setup, 0.0, arithmetic, window, align_corners, padding,
-                                    rule, threads_now_auto)
+                                    rule, threads_now_auto, int(g.shape[2]))
     n, c = x.shape[:2]
     shape, dt = (n, c, *g.shape[1:-1]), x.dtype
     contiguous = g.flags.c_contiguous

@@ -319,8 +319,9 @@ def affine_call(setup: tuple[Any, ...], dt: np.dtype[Any], h: int, w: int, fill_
 
 
 def grid_call(setup: tuple[Any, ...], fill_value: float, arithmetic: str, window: str,
-              align_corners: bool, padding: str, rule: str, threads: Callable[[], int]
-              ) -> Callable[[NDArray[Any], NDArray[Any], NDArray[Any], float], bool]:
+              align_corners: bool, padding: str, rule: str, threads: Callable[[], int],
+              width: int = 0) -> Callable[[NDArray[Any], NDArray[Any], NDArray[Any], float],
+                                          bool]:
     """:func:`sample` of a 2-D grid (``grid=(g, align_corners, padding, rule)``), as a call.
 
     ``setup``: :func:`affine_setup` of the source dtype, kernels, boundaries, tie and
@@ -337,6 +338,9 @@ def grid_call(setup: tuple[Any, ...], fill_value: float, arithmetic: str, window
     ``call(xm, g, out, scan)`` returns True, or False where ``scan > 0`` and a value of
     ``g`` fails :func:`pixelgrid._arrays.all_finite`'s compiled test (``|v| < scan``),
     made piece by piece as the kernel reads the grid: ``out`` is then incomplete.
+
+    ``width``: the points of one output row (``W_out``), 0 if unknown: the compiled
+    sampler then visits them in tiles of rows (``SampleGrid.width``), the same results.
     """
     axes, dcode, gather, fill_bytes, out_code = setup
     sums = 0 if gather else _SUMS[arithmetic]
@@ -347,6 +351,6 @@ def grid_call(setup: tuple[Any, ...], fill_value: float, arithmetic: str, window
     ac, pcode, fma = bool(align_corners), _PADDING[padding], rule == "float32_fma"
 
     def call(xm: NDArray[Any], g: NDArray[Any], out: NDArray[Any], scan: float) -> bool:
-        return bool(run(xm, out, None, make_grid(g, ac, pcode, fma, scan), threads()))
+        return bool(run(xm, out, None, make_grid(g, ac, pcode, fma, scan, width), threads()))
 
     return call
