@@ -116,19 +116,35 @@ def _step(p: AxisPlan, key: tuple[Any, ...], make: Any) -> Any:
 # touch (~40% of a 1024^2x3 -> 1536^2 float32 resize); the buffer is never returned.
 _scratch_tls = threading.local()
 _SCRATCH_MAX = 1 << 28  # bytes kept per slot; larger intermediates are allocated per call
+_SCRATCH_VIEWS = 64  # views kept per thread
 
 
 def _scratch(shape: tuple[int, ...], dtype: Any, slot: int = 0) -> NDArray[Any]:
-    """An uninitialised C-contiguous array of ``shape``, reused by this thread's next call."""
+    """An uninitialised C-contiguous array of ``shape``, reused by this thread's next call.
+
+    The view of a (shape, dtype, slot) is kept with the buffer it views and handed out
+    again while that buffer is the slot's: making it was ~1.2 us of a ~4 us small resize.
+    """
+    tls = _scratch_tls.__dict__
+    views: dict[tuple[Any, ...], tuple[NDArray[np.uint8], NDArray[Any]]] | None = \
+        tls.get("views")
+    if views is None:
+        views = tls["views"] = {}
+        tls["bufs"] = {}
+    bufs: dict[int, NDArray[np.uint8]] = tls["bufs"]
+    key = (shape, dtype, slot)
+    hit = views.get(key)
+    if hit is not None and hit[0] is bufs.get(slot):
+        return hit[1]
     dt = np.dtype(dtype)
     n = math.prod(int(s) for s in shape) * dt.itemsize  # (np.prod: ~4 us a call)
     if n > _SCRATCH_MAX:
         return np.empty(shape, dtype=dt)
-    bufs: dict[int, NDArray[np.uint8]] = _scratch_tls.__dict__.setdefault("bufs", {})
     buf = bufs.get(slot)
     if buf is None or buf.nbytes < n:
         buf = bufs[slot] = np.empty(max(n, 64), dtype=np.uint8)
     out: NDArray[Any] = buf[:n].view(dt).reshape(shape)
+    remember(views, key, (buf, out), _SCRATCH_VIEWS)
     return out
 
 
