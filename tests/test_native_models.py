@@ -920,3 +920,35 @@ def test_wide_int64_sums_in_float64_lanes(truncate: tuple[int, int], dtype: str)
                  for a, p in plans]
         shape = (h, w) if cn == 1 else (h, w, cn)
         _check(_data(rng, shape, dtype), plans)
+
+
+def test_scratch_views_are_reused_and_released() -> None:
+    # _scratch hands out the same view of a (shape, dtype, slot) while the slot keeps its
+    # buffer; a larger request replaces the buffer and drops the slot's old views, so
+    # nothing keeps the old buffer alive (run in a fresh thread: its own buffers)
+    import gc
+    import threading
+    import weakref
+
+    from pixelgrid._engines.native_models import _scratch, _scratch_tls
+
+    seen: dict[str, object] = {}
+
+    def body() -> None:
+        a = _scratch((4, 5), np.float32, 0)
+        b = _scratch((4, 5), np.float32, 0)
+        other = _scratch((4, 5), np.float32, 1)
+        seen["same"] = a is b and a.shape == (4, 5) and a.dtype == np.float32
+        seen["slots_apart"] = not np.shares_memory(a, other)
+        old = weakref.ref(_scratch_tls.bufs[0])
+        del a, b
+        big = _scratch((300, 400), np.float64, 0)
+        gc.collect()
+        seen["released"] = old() is None
+        again = _scratch((4, 5), np.float32, 0)
+        seen["new_buffer"] = np.shares_memory(again, big)
+
+    t = threading.Thread(target=body)
+    t.start()
+    t.join()
+    assert seen == {"same": True, "slots_apart": True, "released": True, "new_buffer": True}

@@ -143,6 +143,9 @@ def _scratch(shape: tuple[int, ...], dtype: Any, slot: int = 0) -> NDArray[Any]:
     buf = bufs.get(slot)
     if buf is None or buf.nbytes < n:
         buf = bufs[slot] = np.empty(max(n, 64), dtype=np.uint8)
+        # the slot's old views go with its old buffer (they would keep it alive)
+        for k in [k for k in views if k[2] == slot]:
+            views.pop(k, None)
     out: NDArray[Any] = buf[:n].view(dt).reshape(shape)
     remember(views, key, (buf, out), _SCRATCH_VIEWS)
     return out
