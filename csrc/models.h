@@ -549,14 +549,12 @@ __attribute__((target("avx512f"))) void gather16_lerp_groups(const float* row,
     if (base[k] >= 0) {
       const float* s = row + base[k];
       __m512 lo = _mm512_loadu_ps(s), hi = _mm512_loadu_ps(s + 16);
-#ifndef PG_NOBAR
       // each window vector loaded once, kept in a register: the compiler otherwise folds
       // the loads into the permutes that overwrite them, and loads the (unaligned, so
       // line-split) vectors twice; the loads bound this loop (Xeon, a 768-float row to
       // 225 elements: 4.5-5.0 -> 4.2 ns a group; compat.opencv.resize float32 512^2x3 ->
       // 150^2, one thread: 1.35-1.42 -> 1.21-1.22 of cv2)
       asm("" : "+v"(lo), "+v"(hi));
-#endif
       const __m512i i0 = _mm512_cvtepu8_epi32(
           _mm_loadu_si128(reinterpret_cast<const __m128i*>(sel + 32 * k)));
       const __m512i i1 = _mm512_cvtepu8_epi32(
@@ -565,9 +563,7 @@ __attribute__((target("avx512f"))) void gather16_lerp_groups(const float* row,
       x1 = _mm512_permutex2var_ps(lo, i1, hi);
       if constexpr (Wide) {  // positions 32-63 from the window's second half (bit 5)
         __m512 lo2 = _mm512_loadu_ps(s + 32), hi2 = _mm512_loadu_ps(s + 48);
-#ifndef PG_NOBAR
         asm("" : "+v"(lo2), "+v"(hi2));
-#endif
         const __m512i b5 = _mm512_set1_epi32(32);
         x0 = _mm512_mask_blend_ps(_mm512_test_epi32_mask(i0, b5), x0,
                                   _mm512_permutex2var_ps(lo2, i0, hi2));

@@ -85,9 +85,9 @@ struct Gather64 {
   const int16_t* w16;
 };
 
-// The switch of the AVX-512 row groups (Gather16, Gather64; binding rows512(on) ->
-// previous): off, the rows take the AVX2 groups (Gather2); tests compare both.  Read at
-// run time, like model_set_simd.
+// The switch of the AVX-512 row groups (Gather16, Gather64, and the uint8 2 x 2 block
+// means box2x2_u8_512; binding rows512(on) -> previous): off, the rows take the AVX2
+// forms (Gather2, box2x2_u8); tests compare both.  Read at run time, like model_set_simd.
 extern bool g_rows512;
 
 struct TapsPass {

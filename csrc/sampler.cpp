@@ -142,10 +142,11 @@ struct GivenTaps {
 //
 // width: the points of one output row (the grid's W_out), or 0 where unknown.  Where
 // known the weighted kernels visit the points in tiles of rows (tiled_points): a rotated
-// grid walks the source diagonally, so a row's points read lines the next row reads again
-// only after a whole row of others.  compat.torch.grid_sample, rotate 30 deg + scale 0.9, one thread,
-// Xeon: 1024^2 x 3 bicubic 16.6 -> 12.7 ms (torch 31.7), 2048^2 x 3 bilinear 64.7 -> 54.2
-// ms (torch 80.6); 512^2 x 3 (its source in the cache) unchanged.
+// grid walks the source diagonally, so a row's points read lines the next row reads
+// again only after a whole row of others.  compat.torch.grid_sample, rotate 30 deg +
+// scale 0.9, one thread, Xeon, one run each: 1024^2 x 3 bicubic 16.6 -> 12.7 ms (torch
+// 31.7), 2048^2 x 3 bilinear 64.7 -> 54.2 ms (torch 80.6); 512^2 x 3 (its source in the
+// cache) unchanged.
 struct SampleGrid {
   AnyRo points;
   bool align_corners;
@@ -158,7 +159,8 @@ struct SampleGrid {
 // f(s, e) over the points [m0, m1) of a grid of rows of W points: whole rows in bands of
 // kBand rows, each band column chunk by column chunk (kChunk points of each row, the
 // last chunk of a row taking the rest); a partial first or last row as it is.  Every
-// point once, so the same results as f(m0, m1).
+// point once, so the same results as f(m0, m1), which it is for rows too short to tile
+// (W = 0: unknown) or ranges of fewer than two rows.
 template <class F>
 void tiled_points(int64_t W, int64_t m0, int64_t m1, F&& f) {
   constexpr int64_t kBand = 8, kChunk = 64;
@@ -391,27 +393,22 @@ bool run_sample(const ParFor& par, const AnyRo& src, AnyRw& dst, int dt, int out
     a.pts = grid_pts.data();
     a.grid = nullptr;
   }
-  // affine warps: chunks of whole bands of 16 output rows (the kernels' tiles); a grid
+  // affine warps: chunks of whole bands of 16 output rows (LinU8's tiles; Kernel8's
+  // 32-row tiles start at a chunk's first row); a grid
   // of known width (SampleGrid::width): weighted kernels take the points in tiles
   // (tiled_points); gathers keep the rows (tiles made the 512^2 x 3 nearest rotation
   // slower, 0.51 -> 0.65 ms: its cost is the grid and output streams, which tiles
   // multiply, not the source reads)
   const int64_t gw =
       !gather && grid && grid->width > 0 && a.M % grid->width == 0 ? grid->width : 0;
+  auto run = [&](int64_t m0, int64_t m1) {
+    tiled_points(gw, m0, m1, [&](int64_t s, int64_t e) { fn(a, s, e); });
+  };
   const int64_t align = a.pts == nullptr && a.grid == nullptr ? 16 * a.W : 256;
   if (a.grid != nullptr && scan > 0) {  // the kernel reads the grid itself: scan, then run
-    par(a.M, threads, align, [&](int64_t q0, int64_t q1) {
-      in_pieces(q0, q1, [&](int64_t m0, int64_t m1) {
-        if (gw > 0) tiled_points(gw, m0, m1, [&](int64_t s, int64_t e) { fn(a, s, e); });
-        else fn(a, m0, m1);
-      });
-    });
+    par(a.M, threads, align, [&](int64_t q0, int64_t q1) { in_pieces(q0, q1, run); });
     return good.load();
   }
-  auto run = [&](int64_t m0, int64_t m1) {
-    if (gw > 0) tiled_points(gw, m0, m1, [&](int64_t s, int64_t e) { fn(a, s, e); });
-    else fn(a, m0, m1);
-  };
   par(a.M, threads, align, run);
   return true;
 }

@@ -50,11 +50,12 @@ def _sampled(x: Any, g: Any, mode: str, padding: str, untiled: bool,
 
 @pytest.mark.parametrize("mode", ["bilinear", "bicubic", "nearest"])
 @pytest.mark.parametrize("threads", ["1", "2"])
-@pytest.mark.parametrize("hw", [(24, 128), (37, 200), (33, 300), (19, 1000)])
+@pytest.mark.parametrize("hw", [(24, 128), (37, 200), (33, 300), (19, 1000), (5, 2100)])
 def test_tiles_give_torch_values(mode: str, threads: str, hw: tuple[int, int],
                                  monkeypatch: pytest.MonkeyPatch) -> None:
     # widths: two whole chunks; a last chunk of 136; 300 (4 chunks + 44 taken by the last);
-    # 1000 x 19 rows = 19000 points, so the scan's 8192-point pieces start mid-row
+    # 1000 x 19 rows = 19000 points, so the scan's 8192-point pieces start mid-row; rows
+    # of 2100 points (33 chunks, 8192 = 3 rows + 1892 points)
     h, w = hw
     x = torch.rand(2, 3, 45, 61, generator=torch.Generator().manual_seed(h * w))
     g = _rotation_grid(2, h, w, 0.5, 1.2)

@@ -339,8 +339,9 @@ def grid_call(setup: tuple[Any, ...], fill_value: float, arithmetic: str, window
     ``g`` fails :func:`pixelgrid._arrays.all_finite`'s compiled test (``|v| < scan``),
     made piece by piece as the kernel reads the grid: ``out`` is then incomplete.
 
-    ``width``: the points of one output row (``W_out``), 0 if unknown: the compiled
-    sampler then visits them in tiles of rows (``SampleGrid.width``), the same results.
+    ``width``: the points of one output row (``W_out``), or 0 if unknown; where known the
+    compiled sampler's weighted kernels visit the points in tiles of rows
+    (``SampleGrid.width``), with the same results.
     """
     axes, dcode, gather, fill_bytes, out_code = setup
     sums = 0 if gather else _SUMS[arithmetic]
